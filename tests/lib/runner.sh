@@ -1,0 +1,139 @@
+#!/bin/bash
+# tests/lib/runner.sh — run a directory of TAP-ish test scripts.
+#
+#   tests/lib/runner.sh [--dir DIR] [--timeout SEC] [--guest] [PATTERN...]
+#
+# Runs every DIR/*.sh (default tests/vm), or those whose name contains one
+# of the PATTERNs (shell globs allowed), each with `bash` from the
+# repository top, stdin /dev/null and a timeout (default 180 s; a script
+# may ask for another with a line `# timeout: SEC` near its top).
+#
+# Each script prints `ok N - name` / `not ok N - name` lines (see
+# tests/lib/testlib.sh); they are renumbered into one sequence and prefixed
+# with the script name.  Other output is passed on as `# ...` diagnostics.
+# A script that exits non-zero without reporting a failure, or times out,
+# counts as one failure.  The last line is `N passed, N failed`; the exit
+# status is 1 if anything failed (or nothing ran).
+#
+# --guest (used inside the test VM by tests/lib/guest-runner.sh): after
+# each script, unload the snapfire module and delete leftover network
+# namespaces, and fail the script if the kernel log it caused matches
+# scripts/fault-patterns.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)
+dir=$REPO/tests/vm
+deftimeout=${SF_TEST_TIMEOUT:-180}
+guest=0
+pats=()
+while (($#)); do
+	case $1 in
+	--dir) dir=$2; shift 2 ;;
+	--timeout) deftimeout=$2; shift 2 ;;
+	--guest) guest=1; shift ;;
+	-h | --help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--) shift; pats+=("$@"); break ;;
+	-*) echo "runner: unknown option $1" >&2; exit 2 ;;
+	*) pats+=("$1"); shift ;;
+	esac
+done
+
+FAULT_RE=$(grep -v -e '^#' -e '^$' "$REPO/scripts/fault-patterns" | paste -sd'|')
+export SF_REPO=$REPO
+
+tests=()
+for t in "$dir"/*.sh; do
+	[[ -f $t ]] || continue
+	b=${t##*/}
+	if ((${#pats[@]})); then
+		m=0
+		for p in "${pats[@]}"; do
+			# shellcheck disable=SC2053  # glob match intended
+			[[ $b == *$p* || $b == $p ]] && m=1
+		done
+		((m)) || continue
+	fi
+	tests+=("$t")
+done
+
+n=0 passed=0 failed=0 skipped=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sf-runner.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+result() { # 0|1|skip NAME [DIAG]
+	n=$((n + 1))
+	case $1 in
+	0) passed=$((passed + 1)); echo "ok $n - $2" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $n - $2" ;;
+	*) failed=$((failed + 1)); echo "not ok $n - $2"
+		# shellcheck disable=SC2001
+		[[ -n ${3:-} ]] && sed 's/^/# /' <<<"$3" ;;
+	esac
+}
+
+guest_cleanup() {
+	local out
+	if grep -q '^snapfire ' /proc/modules 2>/dev/null; then
+		out=$(rmmod snapfire 2>&1) || echo "# runner: rmmod snapfire after test failed: $out"
+	fi
+	ip -all netns delete 2>/dev/null || true
+}
+
+echo "# runner: ${#tests[@]} test script(s) from ${dir#"$REPO"/} on $(uname -r)"
+for t in "${tests[@]}"; do
+	name=${t##*/}
+	name=${name%.sh}
+	to=$(sed -n '1,20s/^# *timeout: *\([0-9][0-9]*\).*/\1/p' "$t" | head -n1)
+	to=${to:-$deftimeout}
+	echo "# ---- $name (timeout ${to}s)"
+	if ((guest)); then
+		dmesg_before=$(dmesg 2>/dev/null | wc -l)
+	fi
+	t0=$SECONDS
+	tfail=0 tcount=0
+	rm -f "$tmp/rc"
+	while IFS= read -r line; do
+		case $line in
+		"ok "* | "not ok "*)
+			if [[ $line == "not ok "* ]]; then st=1; rest=${line#not ok }; else st=0; rest=${line#ok }; fi
+			[[ $rest =~ ^[0-9]+\ *(-\ *)?(.*)$ ]] && rest=${BASH_REMATCH[2]}
+			tcount=$((tcount + 1))
+			if ((st == 0)) && [[ $rest =~ \#\ *(SKIP|skip) ]]; then
+				result skip "$name: $rest"
+			else
+				((st)) && tfail=$((tfail + 1))
+				result "$st" "$name: $rest"
+			fi
+			;;
+		1..*) ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(
+		cd "$REPO" && timeout -k 10 "$to" bash "$t" </dev/null 2>&1
+		echo $? >"$tmp/rc"
+	)
+	rc=$(cat "$tmp/rc" 2>/dev/null || echo 255)
+	if ((rc == 124 || rc == 137)); then
+		result 1 "$name: timed out after ${to}s"
+	elif ((rc != 0 && tfail == 0)); then
+		result 1 "$name: exited with status $rc"
+	elif ((tcount == 0)); then
+		result 0 "$name"
+	fi
+	if ((guest)); then
+		guest_cleanup
+		newlog=$(dmesg 2>/dev/null | tail -n +$((dmesg_before + 1)))
+		if faults=$(grep -E "$FAULT_RE" <<<"$newlog"); then
+			result 1 "$name: kernel log clean" "$faults"$'\n'"---- dmesg during the test (last 60 lines):"$'\n'"$(tail -n 60 <<<"$newlog")"
+		elif ((tfail || rc)) && [[ -n $newlog ]]; then
+			echo "# ---- dmesg during $name (last 30 lines):"
+			tail -n 30 <<<"$newlog" | sed 's/^/#   /'
+		fi
+	fi
+	echo "# ---- $name: $((SECONDS - t0))s"
+done
+
+((skipped)) && echo "# $skipped skipped"
+echo "$passed passed, $failed failed"
+((failed == 0 && n > 0))
