@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * snapfire: core types shared by the module's files.
+ *
+ * Locking overview (see docs/DESIGN.md for the full picture):
+ *  - sf_net.config is RCU-published; writers hold sf_net.conf_mutex.
+ *  - sf_net.lock (BH spinlock) protects the flow list, flow count, the
+ *    generation number, insertion into and removal from the flow table, and
+ *    the event ring.
+ *  - sf_flow.lock (BH spinlock) protects a flow's statistics.
+ *  - Packet-path lookups run under RCU only; flows are freed after a grace
+ *    period.
+ *  - sf_nets_mutex protects the list of all sf_net (for global counters).
+ */
+#ifndef _SNAPFIRE_H
+#define _SNAPFIRE_H
+
+#include <linux/types.h>
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rhashtable.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/snapfire.h>
+#include <uapi/linux/snapfire_stamp.h>
+
+#include "hist.h"
+#include "seq.h"
+
+#define SNAPFIRE_VERSION	"0.1.0"
+
+#define SF_METRIC_CNT		(SNAPFIRE_METRIC_IPDV + 1)
+#define SF_DEFAULT_MAX_FLOWS	65536
+#define SF_DEFAULT_IDLE		300	/* s */
+#define SF_DEFAULT_RATE		1000	/* replies/s per source */
+#define SF_DEFAULT_BURST	100
+#define SF_DEFAULT_WINDOW	10	/* s */
+#define SF_DEFAULT_EVENT_RATE	100	/* events/s */
+#define SF_PENDING		64	/* sender probes in flight remembered */
+#define SF_RL_BUCKETS		256	/* per-source rate limit buckets */
+#define SF_EVENT_RING		64
+
+/* Counters: index i is netlink attribute SNAPFIRE_A_COUNTERS_* = i + 1. */
+enum sf_counter {
+	SF_C_PRE_ROUTING,
+	SF_C_LOCAL_IN,
+	SF_C_LOCAL_OUT,
+	SF_C_POST_ROUTING,
+	SF_C_XMIT,
+	SF_C_PROBES_RX,
+	SF_C_PROBES_TX,
+	SF_C_MALFORMED,
+	SF_C_REFLECTED,
+	SF_C_RATE_LIMITED,
+	SF_C_NOT_ALLOWED,
+	SF_C_BAD_SOURCE,
+	SF_C_REFLECT_ERRORS,
+	SF_C_FLOWS_CREATED,
+	SF_C_FLOWS_EVICTED,
+	SF_C_FLOWS_EXPIRED,
+	SF_C_ALLOC_FAILURES,
+	SF_C_CLAMPED,
+	SF_C_UNMATCHED,
+	SF_C_EVENTS_DROPPED,
+	SF_C_CNT
+};
+
+struct sf_counters {
+	u64 c[SF_C_CNT];
+};
+
+struct sf_prefix {
+	u8 family;		/* AF_INET or AF_INET6 */
+	u8 plen;
+	struct in6_addr addr;	/* AF_INET: the first 4 bytes */
+};
+
+/* One namespace's configuration; immutable once published. */
+struct sf_config {
+	bool enabled;
+	bool reflect;
+	bool clock_synced;
+	bool stamp_tx;
+	u8 reflect_mode;	/* enum snapfire_reflect_mode */
+	u8 precision;
+	u8 nports;
+	u8 nallow;
+	__be16 ports[SNAPFIRE_MAX_PORTS];
+	u32 rate_limit;
+	u32 rate_burst;
+	u32 max_flows;
+	u32 idle_timeout;	/* s */
+	u64 rtt_threshold;	/* ns, 0 = off */
+	u32 loss_threshold;	/* ppm, 0 = off */
+	u32 window;		/* s */
+	u32 event_rate;		/* per s */
+	struct sf_prefix allow[SNAPFIRE_MAX_ALLOW];
+	struct rcu_head rcu;
+};
+
+struct sf_flow_key {
+	struct in6_addr laddr;	/* AF_INET: ::ffff:a.b.c.d */
+	struct in6_addr raddr;
+	__be16 lport;
+	__be16 rport;
+	u16 ssid;
+	u8 family;
+	u8 role;		/* enum snapfire_role */
+};
+
+/* What a sender remembers of a probe in flight, slot seq % SF_PENDING. */
+struct sf_pending {
+	u32 seq;
+	bool valid;
+	u64 t_out;		/* LOCAL_OUT */
+	u64 t_xmit;		/* driver hand-off, 0 if not seen */
+};
+
+struct sf_net;
+
+struct sf_flow {
+	struct rhash_head node;		/* in sf_net.flows */
+	struct list_head list;		/* sf_net.flow_list, under sf_net.lock */
+	struct sf_flow_key key;
+	u64 id;
+	struct sf_net *sn;
+	struct rcu_head rcu;
+	bool dead;			/* unlinked; under sf_net.lock */
+
+	spinlock_t lock;		/* protects all below */
+	u64 created;			/* ns, realtime */
+	u64 last_seen;			/* ns, realtime */
+	unsigned long last_jiffies;
+	u64 tx;
+	u64 rx;
+	struct sf_seq seq;		/* sender seq: round trip / forward */
+	struct sf_seq rseq;		/* reflector seq (sender of a stateful session) */
+	bool stateful_peer;		/* reflector seq differed from sender seq */
+	u64 jitter;			/* RFC 3550 J, ns << 4 */
+	s64 prev_delay;			/* RTT or forward transit of prev_seq */
+	u32 prev_seq;
+	bool have_prev;
+	bool synced;
+	u8 peer_ttl;
+	u32 refl_seq;			/* stateful reflector: next reply seq */
+	u32 mem;			/* bytes, histograms included */
+	struct sf_hist *hist[SF_METRIC_CNT];
+	/* threshold window */
+	u64 win_start;			/* ns */
+	u32 win_n;
+	u32 win_over;
+	u64 win_max;
+	u64 win_expected;		/* seq expected at window start */
+	u64 win_lost;			/* seq lost at window start */
+	bool rtt_alarm;
+	bool loss_alarm;
+	struct sf_pending *pending;	/* sender only, SF_PENDING slots */
+};
+
+struct sf_event {
+	u8 type;			/* enum snapfire_event_type */
+	struct sf_flow_key key;
+	u64 id;
+	u64 rx;
+	u64 lost;
+	u64 value;
+	u64 threshold;
+};
+
+struct sf_ratelimit {
+	u64 tokens;			/* scaled by NSEC_PER_SEC */
+	u64 last;			/* ns, monotonic */
+};
+
+struct sf_net {
+	struct net *net;
+	struct list_head node;		/* sf_nets, under sf_nets_mutex */
+	struct sf_config __rcu *config;
+	struct mutex conf_mutex;	/* serialises config writers */
+	struct sf_counters __percpu *counters;
+
+	spinlock_t lock;		/* see the overview above */
+	struct rhashtable flows;
+	struct list_head flow_list;	/* oldest first (CLOCK order) */
+	u32 nflows;
+	u64 next_id;
+	u32 gen;			/* bumped on every insert/remove */
+	atomic64_t mem;
+
+	struct sf_event events[SF_EVENT_RING];	/* ring, under lock */
+	u32 ev_head;
+	u32 ev_len;
+	u64 ev_tokens;			/* event rate limit, scaled by NSEC_PER_SEC */
+	u64 ev_last;
+	struct work_struct event_work;
+
+	spinlock_t rl_lock;		/* protects rl[] and rl_global */
+	struct sf_ratelimit rl[SF_RL_BUCKETS];
+	struct sf_ratelimit rl_global;
+
+	struct delayed_work gc_work;
+	bool dying;
+};
+
+extern unsigned int sf_net_id;
+extern struct mutex sf_nets_mutex;
+extern struct list_head sf_nets;
+extern atomic64_t sf_global_mem;
+
+static inline struct sf_net *sf_net(const struct net *net)
+{
+	return net_generic(net, sf_net_id);
+}
+
+static inline void sf_count(struct sf_net *sn, enum sf_counter c)
+{
+	this_cpu_inc(sn->counters->c[c]);
+}
+
+static inline void sf_count_add(struct sf_net *sn, enum sf_counter c, u64 n)
+{
+	this_cpu_add(sn->counters->c[c], n);
+}
+
+void sf_counters_sum(struct sf_net *sn, struct sf_counters *out);
+
+/* config.c */
+struct sf_config *sf_config_default(gfp_t gfp);
+bool sf_config_port(const struct sf_config *cfg, __be16 port);
+bool sf_config_allowed(const struct sf_config *cfg, u8 family,
+		       const struct in6_addr *addr);
+void sf_config_replace(struct sf_net *sn, struct sf_config *newcfg);
+
+/* flow.c */
+int sf_flows_init(struct sf_net *sn);
+void sf_flows_exit(struct sf_net *sn);
+struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key);
+struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
+				      const struct sf_config *cfg,
+				      const struct sf_flow_key *key, u64 now);
+struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id);
+int sf_flow_del(struct sf_net *sn, u64 id);	/* id 0: all */
+int sf_flow_reset(struct sf_net *sn, u64 id);	/* id 0: all */
+void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v);
+void sf_gc_work(struct work_struct *work);
+
+/* event.c */
+void sf_event_push(struct sf_net *sn, u8 type, const struct sf_flow *f,
+		   u64 value, u64 threshold);
+void sf_event_work(struct work_struct *work);
+
+/* hooks.c */
+int sf_hooks_register(struct net *net);
+void sf_hooks_unregister(struct net *net);
+int sf_xmit_probe_register(void);
+void sf_xmit_probe_unregister(void);
+
+/* reflect.c */
+void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
+		struct sk_buff *skb, struct sf_flow *f, const void *hdr_info);
+
+/* netlink.c */
+int sf_genl_register(void);
+void sf_genl_unregister(void);
+int sf_genl_event(struct sf_net *sn, const struct sf_event *ev);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* STAMP (RFC 8762/8972) test packet parsing and timestamp formats. */
+#ifndef _SNAPFIRE_STAMP_H
+#define _SNAPFIRE_STAMP_H
+
+#include <linux/types.h>
+#include <linux/skbuff.h>
+#include <uapi/linux/snapfire_stamp.h>
+
+/*
+ * Parsed view of a test packet. Times are ns since the Unix epoch
+ * (CLOCK_REALTIME); a zero timestamp on the wire parses to 0.
+ */
+struct sf_stamp {
+	u32 seq;
+	u64 ts;			/* T1 in a sender packet, T3 in a reflector packet */
+	u16 ee;
+	u16 ssid;
+	/* reflector packets only */
+	u64 rx_ts;		/* T2 */
+	u32 sender_seq;
+	u64 sender_ts;		/* T1 */
+	u16 sender_ee;
+	u8 sender_ttl;
+	/* both */
+	u16 tlv_len;		/* bytes of TLVs after the 44-byte base */
+	u16 len;		/* whole STAMP payload */
+};
+
+enum sf_parse_result {
+	SF_PARSE_OK = 0,
+	SF_PARSE_SHORT,		/* payload shorter than the 44-byte base */
+	SF_PARSE_LONG,		/* payload longer than STAMP_MAX_LEN */
+	SF_PARSE_TLV_TRUNC,	/* fewer than 4 bytes left for a TLV header */
+	SF_PARSE_TLV_LEN,	/* a TLV's length runs past the payload */
+};
+
+/*
+ * Parse the STAMP payload of @len bytes at offset @off of @skb (linear or
+ * not; read with skb_header_pointer, never written). @reflector selects the
+ * Session-Reflector layout. Every TLV must fit exactly: the TLVs end where
+ * the payload ends. now_ns resolves the era of 32-bit timestamp seconds.
+ */
+enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
+				    unsigned int len, bool reflector, u64 now_ns,
+				    struct sf_stamp *st);
+
+/* Timestamp conversions; @ptp selects PTPv2 truncated (EE Z bit) over NTP. */
+u64 sf_ts_to_ns(const struct stamp_ts *ts, bool ptp, u64 now_ns);
+void sf_ns_to_ts(u64 ns, bool ptp, struct stamp_ts *ts);
+
+static inline bool sf_ee_ptp(u16 ee)
+{
+	return ee & STAMP_EE_Z;
+}
+
+static inline bool sf_ee_synced(u16 ee)
+{
+	return ee & STAMP_EE_S;
+}
+
+#endif
