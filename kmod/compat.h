@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels snapfire supports (6.1 LTS to current
+ * mainline) lives here, so that the rest of the module reads as if written
+ * for one kernel.
+ */
+#ifndef _SNAPFIRE_COMPAT_H
+#define _SNAPFIRE_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/skbuff.h>
+#include <net/genetlink.h>
+
+/* 6.2 split genl_dumpit_info into an op and a genl_info. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+static inline struct nlattr **sf_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->attrs;
+}
+#else
+static inline struct nlattr **sf_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->info.attrs;
+}
+#endif
+
+/*
+ * The receive timestamp of an skb, if it is a CLOCK_REALTIME one: an egress
+ * delivery time (EDT) may still sit in skb->tstamp of a looped-back skb.
+ * 5.18 to 6.10 flag that with mono_delivery_time; 6.11 replaced the flag by
+ * tstamp_type.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+static inline u64 sf_skb_rx_tstamp(const struct sk_buff *skb)
+{
+	return skb->mono_delivery_time ? 0 : ktime_to_ns(skb->tstamp);
+}
+#else
+static inline u64 sf_skb_rx_tstamp(const struct sk_buff *skb)
+{
+	return skb->tstamp_type == SKB_CLOCK_REALTIME ? ktime_to_ns(skb->tstamp) : 0;
+}
+#endif
+
+#endif
