@@ -1,0 +1,40 @@
+#!/bin/bash
+# Harness self-test: the sender — router — reflector topology forwards IPv4
+# and IPv6, and netem shaping on the router changes the measured RTT by
+# the configured delay (one direction at a time).  Needs no snapfire bits.
+# timeout: 120
+# shellcheck source=tests/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+
+# rtt_ms NS ADDR: average ping RTT in ms over 5 pings
+rtt_ms() {
+	local fam=-4
+	[[ $2 == *:* ]] && fam=-6
+	ip netns exec "$1" ping "$fam" -n -q -c 5 -i 0.1 -W 2 "$2" |
+		awk -F/ '/^(rtt|round-trip)/ { print $5 }'
+}
+
+topo_line3 || bail "topo_line3 builds"
+ok "topo_line3 builds"
+ok "router forwards IPv4 (sender -> reflector)" topo_ping "$SENDER" "$REFL_IP4" 2
+ok "router forwards IPv6 (sender -> reflector)" topo_ping "$SENDER" "$REFL_IP6" 2
+ok "reflector reaches sender over IPv6" topo_ping "$REFLECTOR" "$SENDER_IP6" 2
+assert_eq "IPv6 addresses usable at once (no tentative)" "" \
+	"$(ip -n "$SENDER" -6 addr show tentative)"
+
+base=$(rtt_ms "$SENDER" "$REFL_IP4")
+diag "baseline RTT ${base} ms"
+ok "netem delay 30ms on router eth1 (towards the reflector)" topo_shape "$ROUTER" eth1 delay 30ms
+fwd=$(rtt_ms "$SENDER" "$REFL_IP4")
+assert_within "RTT grows by ~30 ms" 30 "$(awk -v a="$fwd" -v b="$base" 'BEGIN { print a - b }')" 20 5
+ok "netem delay 20ms on router eth0 (back to the sender)" topo_shape "$ROUTER" eth0 delay 20ms
+both=$(rtt_ms "$SENDER" "$REFL_IP6")
+assert_within "IPv6 RTT grows by ~50 ms" 50 "$(awk -v a="$both" -v b="$base" 'BEGIN { print a - b }')" 20 5
+ok "netem loss/reorder/duplicate accepted" topo_shape "$ROUTER" eth1 delay 5ms 1ms loss 1% reorder 10% 50% duplicate 1%
+topo_unshape "$ROUTER" eth1
+topo_unshape "$ROUTER" eth0
+assert_eq "shaping removed" "" "$(ip netns exec "$ROUTER" tc qdisc show dev eth1 | grep netem)"
+
+topo_cleanup
+must_fail "cleanup removed the namespaces" ip netns exec "$SENDER" true
+done_testing
