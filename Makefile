@@ -74,7 +74,7 @@ demo:
 bench:
 	$(CURDIR)/scripts/bench $(VM_ARGS) $(BENCH)
 
-vm-shell: export SF_VM_SHELL_CMD = $(CMD)
+vm-shell: export SF_VM_SHELL_CMD = $(value CMD)
 vm-shell:
 	@if [ -n "$$SF_VM_SHELL_CMD" ]; then \
 		$(CURDIR)/scripts/vm-run --kver "$(KVER)" $(VM_ARGS) -- "$$SF_VM_SHELL_CMD"; \
