@@ -6,8 +6,10 @@
  *  - sf_net.config is RCU-published; writers hold sf_net.conf_mutex.
  *  - sf_net.lock (BH spinlock) protects the flow list, flow count, the
  *    generation number, insertion into and removal from the flow table, and
- *    the event ring.
- *  - sf_flow.lock (BH spinlock) protects a flow's statistics.
+ *    the eviction cursor.
+ *  - sf_flow.lock (BH spinlock) protects a flow's statistics; it nests
+ *    inside sf_net.lock.
+ *  - sf_net.ev_lock protects the event ring and nests inside both.
  *  - Packet-path lookups run under RCU only; flows are freed after a grace
  *    period.
  *  - sf_nets_mutex protects the list of all sf_net (for global counters).
@@ -147,6 +149,7 @@ struct sf_flow {
 	bool synced;
 	u8 peer_ttl;
 	u32 refl_seq;			/* stateful reflector: next reply seq */
+	u8 precision;			/* of histograms created for this flow */
 	u32 mem;			/* bytes, histograms included */
 	struct sf_hist *hist[SF_METRIC_CNT];
 	/* threshold window */
@@ -191,7 +194,8 @@ struct sf_net {
 	u32 gen;			/* bumped on every insert/remove */
 	atomic64_t mem;
 
-	struct sf_event events[SF_EVENT_RING];	/* ring, under lock */
+	spinlock_t ev_lock;		/* protects the event ring; innermost */
+	struct sf_event events[SF_EVENT_RING];
 	u32 ev_head;
 	u32 ev_len;
 	u64 ev_tokens;			/* event rate limit, scaled by NSEC_PER_SEC */
@@ -259,9 +263,26 @@ void sf_hooks_unregister(struct net *net);
 int sf_xmit_probe_register(void);
 void sf_xmit_probe_unregister(void);
 
+/* The headers of a UDP datagram to or from a STAMP port, as parsed. */
+struct sf_pkt {
+	u8 family;
+	u8 ttl;			/* TTL / hop limit as received */
+	u8 tos;			/* TOS / traffic class */
+	unsigned int udpoff;	/* UDP header, from skb->data */
+	unsigned int plen;	/* UDP payload length */
+	struct in6_addr saddr;	/* AF_INET: ::ffff:a.b.c.d */
+	struct in6_addr daddr;
+	__be16 sport;
+	__be16 dport;
+};
+
+struct sf_stamp;
+
 /* reflect.c */
+void sf_reflect_init(struct sf_net *sn);
 void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
-		struct sk_buff *skb, struct sf_flow *f, const void *hdr_info);
+		struct sk_buff *skb, const struct sf_pkt *pkt,
+		const struct sf_stamp *st, u64 t2, u32 reply_seq);
 
 /* netlink.c */
 int sf_genl_register(void);

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events: flow created/evicted/expired and threshold crossings.
+ *
+ * The packet path never builds netlink messages: it copies what the event
+ * needs into a small per-namespace ring and kicks a work item, which sends
+ * the notifications from process context. A token bucket limits the events
+ * a namespace may send per second; what it or a full ring refuses is
+ * counted in events-dropped.
+ */
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+
+#include "snapfire.h"
+
+static bool sf_event_allowed(struct sf_net *sn, u32 rate)
+{
+	u64 now = ktime_get_mono_fast_ns();
+	u64 cap = (u64)rate * NSEC_PER_SEC;	/* a burst of one second */
+	u64 elapsed = min_t(u64, now - sn->ev_last, NSEC_PER_SEC);
+
+	lockdep_assert_held(&sn->ev_lock);
+	sn->ev_tokens = min(cap, sn->ev_tokens + elapsed * rate);
+	sn->ev_last = now;
+	if (sn->ev_tokens < NSEC_PER_SEC)
+		return false;
+	sn->ev_tokens -= NSEC_PER_SEC;
+	return true;
+}
+
+/* Any context; takes sf_net.ev_lock, the innermost lock. */
+void sf_event_push(struct sf_net *sn, u8 type, const struct sf_flow *f,
+		   u64 value, u64 threshold)
+{
+	const struct sf_config *cfg;
+	struct sf_event *ev;
+	bool queued = false;
+	u32 rate;
+
+	rcu_read_lock();
+	cfg = rcu_dereference(sn->config);
+	rate = cfg ? cfg->event_rate : SF_DEFAULT_EVENT_RATE;
+	rcu_read_unlock();
+
+	spin_lock_bh(&sn->ev_lock);
+	if (sn->ev_len < SF_EVENT_RING && sf_event_allowed(sn, rate)) {
+		ev = &sn->events[(sn->ev_head + sn->ev_len) % SF_EVENT_RING];
+		ev->type = type;
+		ev->key = f->key;
+		ev->id = f->id;
+		ev->rx = f->rx;
+		ev->lost = sf_seq_lost(&f->seq);
+		ev->value = value;
+		ev->threshold = threshold;
+		sn->ev_len++;
+		queued = true;
+	}
+	spin_unlock_bh(&sn->ev_lock);
+
+	if (!queued)
+		sf_count(sn, SF_C_EVENTS_DROPPED);
+	else if (!READ_ONCE(sn->dying))
+		schedule_work(&sn->event_work);
+}
+
+void sf_event_work(struct work_struct *work)
+{
+	struct sf_net *sn = container_of(work, struct sf_net, event_work);
+	struct sf_event ev;
+
+	for (;;) {
+		spin_lock_bh(&sn->ev_lock);
+		if (!sn->ev_len) {
+			spin_unlock_bh(&sn->ev_lock);
+			break;
+		}
+		ev = sn->events[sn->ev_head];
+		sn->ev_head = (sn->ev_head + 1) % SF_EVENT_RING;
+		sn->ev_len--;
+		spin_unlock_bh(&sn->ev_lock);
+
+		if (sf_genl_event(sn, &ev))
+			sf_count(sn, SF_C_EVENTS_DROPPED);
+	}
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-namespace flow table.
+ *
+ * Flows live in an rhashtable keyed by struct sf_flow_key and, for ageing,
+ * on sf_net.flow_list. The packet path looks flows up under RCU and creates
+ * a missing one with a single GFP_ATOMIC allocation; at the max-flows limit
+ * it first evicts one flow chosen by a CLOCK (second chance) scan, so that a
+ * flood of spoofed one-packet flows pushes out idle flows and not the ones
+ * that carry traffic. Idle flows are expired by a periodic work item that
+ * scans a bounded slice of the list per run. Flows are freed after an RCU
+ * grace period, so lock-free readers never see freed memory.
+ */
+#include <linux/slab.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+
+#include "snapfire.h"
+
+#define SF_EVICT_SCAN	16	/* flows a CLOCK eviction looks at, at most */
+#define SF_GC_SCAN	4096	/* flows one GC run looks at, at most */
+#define SF_GC_PERIOD	HZ
+
+static const struct rhashtable_params sf_flow_params = {
+	.key_len = sizeof(struct sf_flow_key),
+	.key_offset = offsetof(struct sf_flow, key),
+	.head_offset = offsetof(struct sf_flow, node),
+	.automatic_shrinking = true,
+};
+
+static size_t sf_flow_size(u8 role)
+{
+	size_t size = sizeof(struct sf_flow);
+
+	if (role == SNAPFIRE_ROLE_SENDER)
+		size += SF_PENDING * sizeof(struct sf_pending);
+	return size;
+}
+
+static void sf_mem_add(struct sf_net *sn, s64 delta)
+{
+	atomic64_add(delta, &sn->mem);
+	atomic64_add(delta, &sf_global_mem);
+}
+
+/*
+ * No reader is left: account and free. A packet path that found the flow
+ * before it was unlinked may have grown its histograms until now, which is
+ * why the memory is given back here and not at unlink time.
+ */
+static void sf_flow_free_rcu(struct rcu_head *head)
+{
+	struct sf_flow *f = container_of(head, struct sf_flow, rcu);
+	unsigned int m;
+
+	sf_mem_add(f->sn, -(s64)f->mem);
+	for (m = 0; m < SF_METRIC_CNT; m++)
+		sf_hist_free(f->hist[m]);
+	kfree(f);
+}
+
+/* Take @f out of the table and the list; it is freed after a grace period. */
+static void sf_flow_unlink(struct sf_net *sn, struct sf_flow *f)
+{
+	lockdep_assert_held(&sn->lock);
+	rhashtable_remove_fast(&sn->flows, &f->node, sf_flow_params);
+	list_del(&f->list);
+	f->dead = true;
+	sn->nflows--;
+	sn->gen++;
+	call_rcu(&f->rcu, sf_flow_free_rcu);
+}
+
+static bool sf_flow_idle(const struct sf_flow *f, unsigned long age)
+{
+	return time_after(jiffies, READ_ONCE(f->last_jiffies) + age);
+}
+
+/*
+ * Evict one flow to make room: the first flow of the list idle for a second
+ * or more, giving each busy one a second chance at the tail; after
+ * SF_EVICT_SCAN busy flows, the oldest one seen goes anyway.
+ */
+static void sf_flow_evict_one(struct sf_net *sn)
+{
+	struct sf_flow *f = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&sn->lock);
+	for (i = 0; i < SF_EVICT_SCAN && !list_empty(&sn->flow_list); i++) {
+		f = list_first_entry(&sn->flow_list, struct sf_flow, list);
+		if (sf_flow_idle(f, HZ))
+			break;
+		list_move_tail(&f->list, &sn->flow_list);
+	}
+	if (list_empty(&sn->flow_list))
+		return;
+	if (i == SF_EVICT_SCAN)
+		f = list_first_entry(&sn->flow_list, struct sf_flow, list);
+	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_EVICTED, f, 0, 0);
+	sf_flow_unlink(sn, f);
+	sf_count(sn, SF_C_FLOWS_EVICTED);
+}
+
+struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key)
+{
+	return rhashtable_lookup(&sn->flows, key, sf_flow_params);
+}
+
+/* Called under RCU from the packet path; returns NULL when out of memory. */
+struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
+				      const struct sf_config *cfg,
+				      const struct sf_flow_key *key, u64 now)
+{
+	struct sf_flow *f, *old;
+	size_t size;
+
+	f = sf_flow_lookup(sn, key);
+	if (likely(f))
+		return f;
+
+	size = sf_flow_size(key->role);
+	f = kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
+	if (!f) {
+		sf_count(sn, SF_C_ALLOC_FAILURES);
+		return NULL;
+	}
+	f->key = *key;
+	f->sn = sn;
+	spin_lock_init(&f->lock);
+	f->created = now;
+	f->last_seen = now;
+	f->last_jiffies = jiffies;
+	f->win_start = now;
+	f->precision = cfg->precision;
+	f->mem = size;
+	sf_seq_init(&f->seq);
+	sf_seq_init(&f->rseq);
+	if (key->role == SNAPFIRE_ROLE_SENDER)
+		f->pending = (struct sf_pending *)(f + 1);
+
+	spin_lock_bh(&sn->lock);
+	if (unlikely(sn->dying))
+		goto err_unlock;
+	/*
+	 * Make room for one. When the limit was lowered below the count, the
+	 * GC trims the excess; the packet path never evicts more than one.
+	 */
+	if (sn->nflows >= cfg->max_flows)
+		sf_flow_evict_one(sn);
+	if (sn->nflows >= cfg->max_flows)
+		goto err_unlock;
+	old = rhashtable_lookup_get_insert_fast(&sn->flows, &f->node,
+						sf_flow_params);
+	if (unlikely(old)) {
+		/* Lost a race with another CPU, or the table failed. */
+		spin_unlock_bh(&sn->lock);
+		kfree(f);
+		if (IS_ERR(old)) {
+			sf_count(sn, SF_C_ALLOC_FAILURES);
+			return NULL;
+		}
+		return old;
+	}
+	f->id = ++sn->next_id;
+	list_add_tail(&f->list, &sn->flow_list);
+	sn->nflows++;
+	sn->gen++;
+	sf_mem_add(sn, size);
+	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_NEW, f, 0, 0);
+	spin_unlock_bh(&sn->lock);
+	sf_count(sn, SF_C_FLOWS_CREATED);
+	return f;
+
+err_unlock:
+	spin_unlock_bh(&sn->lock);
+	kfree(f);
+	sf_count(sn, SF_C_ALLOC_FAILURES);
+	return NULL;
+}
+
+/* The caller holds rcu_read_lock(); the flow stays valid until it drops it. */
+struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id)
+{
+	struct sf_flow *f, *found = NULL;
+
+	spin_lock_bh(&sn->lock);
+	list_for_each_entry(f, &sn->flow_list, list) {
+		if (f->id == id) {
+			found = f;
+			break;
+		}
+	}
+	spin_unlock_bh(&sn->lock);
+	return found;
+}
+
+int sf_flow_del(struct sf_net *sn, u64 id)
+{
+	struct sf_flow *f, *tmp;
+	int err = id ? -ENOENT : 0;
+
+	spin_lock_bh(&sn->lock);
+	list_for_each_entry_safe(f, tmp, &sn->flow_list, list) {
+		if (id && f->id != id)
+			continue;
+		sf_flow_unlink(sn, f);
+		if (id) {
+			err = 0;
+			break;
+		}
+	}
+	spin_unlock_bh(&sn->lock);
+	return err;
+}
+
+/* Zero a flow's statistics; the caller holds f->lock. */
+static void sf_flow_zero(struct sf_flow *f)
+{
+	size_t before = 0, after = 0;
+	unsigned int m;
+
+	lockdep_assert_held(&f->lock);
+	for (m = 0; m < SF_METRIC_CNT; m++) {
+		if (!f->hist[m])
+			continue;
+		before += sf_hist_mem(f->hist[m]);
+		sf_hist_reset(f->hist[m]);
+		after += sf_hist_mem(f->hist[m]);
+	}
+	f->tx = 0;
+	f->rx = 0;
+	sf_seq_init(&f->seq);
+	sf_seq_init(&f->rseq);
+	f->stateful_peer = false;
+	f->jitter = 0;
+	f->have_prev = false;
+	f->win_n = 0;
+	f->win_over = 0;
+	f->win_max = 0;
+	f->win_expected = 0;
+	f->win_lost = 0;
+	f->rtt_alarm = false;
+	f->loss_alarm = false;
+	if (f->pending)
+		memset(f->pending, 0, SF_PENDING * sizeof(*f->pending));
+	WRITE_ONCE(f->mem, f->mem - (before - after));
+	sf_mem_add(f->sn, -(s64)(before - after));
+}
+
+int sf_flow_reset(struct sf_net *sn, u64 id)
+{
+	struct sf_flow *f;
+	int err = id ? -ENOENT : 0;
+
+	spin_lock_bh(&sn->lock);
+	list_for_each_entry(f, &sn->flow_list, list) {
+		if (id && f->id != id)
+			continue;
+		spin_lock(&f->lock);
+		sf_flow_zero(f);
+		spin_unlock(&f->lock);
+		if (id) {
+			err = 0;
+			break;
+		}
+	}
+	spin_unlock_bh(&sn->lock);
+	return err;
+}
+
+/*
+ * Record one sample of metric @m; the caller holds f->lock. Histograms and
+ * their groups are allocated on first use; a failure loses the sample and
+ * is counted.
+ */
+void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
+{
+	struct sf_net *sn = f->sn;
+	struct sf_hist *h = f->hist[m];
+	unsigned int g, sub;
+	bool had;
+	int ret;
+
+	lockdep_assert_held(&f->lock);
+	if (!h) {
+		h = sf_hist_alloc(f->precision, GFP_ATOMIC | __GFP_NOWARN);
+		if (!h) {
+			sf_count(sn, SF_C_ALLOC_FAILURES);
+			return;
+		}
+		f->hist[m] = h;
+		WRITE_ONCE(f->mem, f->mem + sf_hist_mem(h));
+		sf_mem_add(sn, sf_hist_mem(h));
+	}
+	if (v <= 0)
+		g = 0;
+	else if (v >= BIT_ULL(SF_HIST_BITS))
+		g = h->ngroups - 1;
+	else
+		sf_hist_index(h->p, v, &g, &sub);
+	had = h->group[g];
+
+	ret = sf_hist_add(h, v, GFP_ATOMIC | __GFP_NOWARN);
+	if (ret < 0) {
+		sf_count(sn, SF_C_ALLOC_FAILURES);
+		return;
+	}
+	if (ret > 0)
+		sf_count(sn, SF_C_CLAMPED);
+	if (!had && h->group[g]) {
+		size_t grp = sizeof(u32) << h->p;
+
+		WRITE_ONCE(f->mem, f->mem + grp);
+		sf_mem_add(sn, grp);
+	}
+}
+
+/*
+ * Periodic ageing: expire flows idle for the idle timeout and trim the
+ * table to max-flows (which may have been lowered). Each run looks at no
+ * more than SF_GC_SCAN flows from the head of the list, moving the live
+ * ones to the tail, so a large table is swept over several runs without
+ * holding the lock for long.
+ */
+void sf_gc_work(struct work_struct *work)
+{
+	struct sf_net *sn = container_of(to_delayed_work(work), struct sf_net,
+					 gc_work);
+	const struct sf_config *cfg;
+	unsigned long idle;
+	u32 max_flows;
+	unsigned int i;
+
+	rcu_read_lock();
+	cfg = rcu_dereference(sn->config);
+	idle = (unsigned long)cfg->idle_timeout * HZ;
+	max_flows = cfg->max_flows;
+	rcu_read_unlock();
+
+	spin_lock_bh(&sn->lock);
+	for (i = 0; i < SF_GC_SCAN && sn->nflows > max_flows; i++)
+		sf_flow_evict_one(sn);
+	for (i = 0; i < SF_GC_SCAN && i < sn->nflows; i++) {
+		struct sf_flow *f = list_first_entry(&sn->flow_list,
+						     struct sf_flow, list);
+
+		if (sf_flow_idle(f, idle)) {
+			sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_EXPIRED, f, 0, 0);
+			sf_flow_unlink(sn, f);
+			sf_count(sn, SF_C_FLOWS_EXPIRED);
+		} else {
+			list_move_tail(&f->list, &sn->flow_list);
+		}
+	}
+	spin_unlock_bh(&sn->lock);
+
+	if (!READ_ONCE(sn->dying))
+		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
+				   SF_GC_PERIOD);
+}
+
+int sf_flows_init(struct sf_net *sn)
+{
+	int err;
+
+	spin_lock_init(&sn->lock);
+	INIT_LIST_HEAD(&sn->flow_list);
+	atomic64_set(&sn->mem, 0);
+	err = rhashtable_init(&sn->flows, &sf_flow_params);
+	if (err)
+		return err;
+	INIT_DELAYED_WORK(&sn->gc_work, sf_gc_work);
+	queue_delayed_work(system_power_efficient_wq, &sn->gc_work, SF_GC_PERIOD);
+	return 0;
+}
+
+/*
+ * The namespace is going away and no packet path can reach @sn any more
+ * (sf_net.dying was set before a grace period): free every flow.
+ */
+void sf_flows_exit(struct sf_net *sn)
+{
+	struct sf_flow *f, *tmp;
+
+	cancel_delayed_work_sync(&sn->gc_work);
+	spin_lock_bh(&sn->lock);
+	list_for_each_entry_safe(f, tmp, &sn->flow_list, list)
+		sf_flow_unlink(sn, f);
+	spin_unlock_bh(&sn->lock);
+	/* The RCU callbacks account to @sn: let them run while it exists. */
+	rcu_barrier();
+	rhashtable_destroy(&sn->flows);
+}

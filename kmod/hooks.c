@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The timestamp points.
+ *
+ *   sender                                   reflector
+ *   LOCAL_OUT     t_out, flow, seq kept      PRE_ROUTING   counted
+ *   POST_ROUTING  T1 written into the probe  LOCAL_IN      T2 = NAPI rx time,
+ *   start_xmit    t_xmit (qdisc passed)                    stats, reflect
+ *   PRE_ROUTING   counted                    POST_ROUTING  T3 written
+ *   LOCAL_IN      T4 = NAPI rx time, stats   start_xmit    reflector tx stage
+ *
+ * The receive time is the skb timestamp the stack takes on the NAPI /
+ * netif_receive path (net_enable_timestamp() keeps it on while we are
+ * loaded). The driver hand-off is the net_dev_start_xmit tracepoint, after
+ * the qdisc, so the sender's own queueing lands in its tx stage and not in
+ * the network's RTT.
+ *
+ * Everything here is per packet: no allocation but a new flow's (and a
+ * histogram bucket group's on first use), no sleeping lock, no netlink, no
+ * printk. Packets that are not STAMP-port UDP leave after a header peek;
+ * malformed probes are counted and left untouched.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/tracepoint.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "snapfire.h"
+#include "stamp.h"
+#include "csum.h"
+#include "compat.h"
+
+enum sf_dir { SF_INGRESS, SF_EGRESS };
+
+/*
+ * Peek at the network and UDP headers at @nhoff (from skb->data). Only
+ * unfragmented UDP qualifies; the UDP length must fit in the packet.
+ */
+static bool sf_parse_udp(const struct sk_buff *skb, u8 family,
+			 unsigned int nhoff, struct sf_pkt *pkt)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	unsigned int ulen;
+
+	if (family == AF_INET) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
+		if (!iph || iph->version != 4 || iph->ihl < 5 ||
+		    iph->protocol != IPPROTO_UDP ||
+		    (iph->frag_off & htons(IP_MF | IP_OFFSET)))
+			return false;
+		ipv6_addr_set_v4mapped(iph->saddr, &pkt->saddr);
+		ipv6_addr_set_v4mapped(iph->daddr, &pkt->daddr);
+		pkt->ttl = iph->ttl;
+		pkt->tos = iph->tos;
+		pkt->udpoff = nhoff + iph->ihl * 4;
+	} else {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h;
+		__be16 frag_off = 0;
+		u8 nexthdr;
+		int off;
+
+		ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return false;
+		nexthdr = ip6h->nexthdr;
+		off = nhoff + sizeof(*ip6h);
+		if (nexthdr != IPPROTO_UDP) {
+			off = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
+			if (off < 0 || nexthdr != IPPROTO_UDP || frag_off)
+				return false;
+		}
+		pkt->saddr = ip6h->saddr;
+		pkt->daddr = ip6h->daddr;
+		pkt->ttl = ip6h->hop_limit;
+		pkt->tos = ipv6_get_dsfield(ip6h);
+		pkt->udpoff = off;
+	}
+	pkt->family = family;
+
+	uh = skb_header_pointer(skb, pkt->udpoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	ulen = ntohs(uh->len);
+	if (ulen < sizeof(*uh) || ulen > skb->len - pkt->udpoff)
+		return false;
+	pkt->sport = uh->source;
+	pkt->dport = uh->dest;
+	pkt->plen = ulen - sizeof(*uh);
+	return true;
+}
+
+/*
+ * The flow key of @pkt: on a sender the probe goes to a STAMP port, on a
+ * reflector it arrives at one. local/remote depend on the direction.
+ */
+static void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
+		   enum sf_dir dir, u8 role, u16 ssid)
+{
+	memset(key, 0, sizeof(*key));
+	if (dir == SF_EGRESS) {
+		key->laddr = pkt->saddr;
+		key->raddr = pkt->daddr;
+		key->lport = pkt->sport;
+		key->rport = pkt->dport;
+	} else {
+		key->laddr = pkt->daddr;
+		key->raddr = pkt->saddr;
+		key->lport = pkt->dport;
+		key->rport = pkt->sport;
+	}
+	key->ssid = ssid;
+	key->family = pkt->family;
+	key->role = role;
+}
+
+static inline u64 sf_now(void)
+{
+	return ktime_get_real_ns();
+}
+
+static inline u64 sf_abs_diff(s64 a, s64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* Close the threshold window when it is over; f->lock held. */
+static void sf_window(struct sf_net *sn, const struct sf_config *cfg,
+		      struct sf_flow *f, u64 now)
+{
+	bool sender = f->key.role == SNAPFIRE_ROLE_SENDER;
+	u64 expected = sender ? f->tx : sf_seq_expected(&f->seq);
+	u64 got = f->seq.received;
+
+	lockdep_assert_held(&f->lock);
+	if (now - f->win_start < (u64)cfg->window * NSEC_PER_SEC)
+		return;
+
+	if (cfg->rtt_threshold && f->win_n) {
+		/* p99 above the threshold: more than 1 % of samples are */
+		bool over = (u64)f->win_over * 100 > f->win_n;
+
+		if (over && !f->rtt_alarm)
+			sf_event_push(sn, SNAPFIRE_EVENT_TYPE_RTT_HIGH, f,
+				      f->win_max, cfg->rtt_threshold);
+		f->rtt_alarm = over;
+	}
+	if (cfg->loss_threshold && expected > f->win_expected) {
+		u64 exp = expected - f->win_expected;
+		u64 rcv = got - f->win_lost;
+		u64 ppm = rcv >= exp ? 0 : div64_u64((exp - rcv) * 1000000, exp);
+		bool over = ppm > cfg->loss_threshold;
+
+		if (over && !f->loss_alarm)
+			sf_event_push(sn, SNAPFIRE_EVENT_TYPE_LOSS_HIGH, f, ppm,
+				      cfg->loss_threshold);
+		f->loss_alarm = over;
+	}
+	f->win_start = now;
+	f->win_n = 0;
+	f->win_over = 0;
+	f->win_max = 0;
+	f->win_expected = expected;
+	f->win_lost = got;	/* received at window start */
+}
+
+/* IPDV between consecutive packets and RFC 3550 jitter; f->lock held. */
+static void sf_delay_variation(struct sf_flow *f, u32 seq, s64 delay)
+{
+	if (f->have_prev && seq == f->prev_seq + 1) {
+		u64 d = sf_abs_diff(delay, f->prev_delay);
+
+		sf_flow_add_sample(f, SNAPFIRE_METRIC_IPDV, d);
+		/* J += (|D| - J) / 16, J kept scaled by 16 */
+		f->jitter = f->jitter + d - (f->jitter >> 4);
+	}
+	f->have_prev = true;
+	f->prev_seq = seq;
+	f->prev_delay = delay;
+}
+
+/* Sender, LOCAL_OUT: a probe leaves; remember when. */
+static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
+			  const struct sf_pkt *pkt, const struct sf_stamp *st)
+{
+	struct sf_flow_key key;
+	struct sf_pending *p;
+	struct sf_flow *f;
+	u64 now = sf_now();
+
+	sf_count(sn, SF_C_PROBES_TX);
+	sf_key(&key, pkt, SF_EGRESS, SNAPFIRE_ROLE_SENDER, st->ssid);
+	f = sf_flow_get_or_create(sn, cfg, &key, now);
+	if (!f)
+		return;
+	spin_lock_bh(&f->lock);
+	f->tx++;
+	f->last_seen = now;
+	WRITE_ONCE(f->last_jiffies, jiffies);
+	p = &f->pending[st->seq % SF_PENDING];
+	p->seq = st->seq;
+	p->valid = true;
+	p->t_out = now;
+	p->t_xmit = 0;
+	sf_window(sn, cfg, f, now);
+	spin_unlock_bh(&f->lock);
+}
+
+/*
+ * POST_ROUTING: write our transmit time into a probe leaving this host (T1)
+ * or a reply leaving it (T3), and set the S bit when told our clock is
+ * synchronised. Timestamp and Error Estimate are adjacent (bytes 4..13).
+ */
+static void sf_stamp_tx(struct sk_buff *skb, const struct sf_config *cfg,
+			const struct sf_pkt *pkt, const struct sf_stamp *st,
+			u64 now)
+{
+	struct {
+		struct stamp_ts ts;
+		__be16 ee;
+	} __packed w;
+	u16 ee = st->ee;
+
+	if (cfg->clock_synced)
+		ee |= STAMP_EE_S;
+	sf_ns_to_ts(now, sf_ee_ptp(ee), &w.ts);
+	w.ee = htons(ee);
+	sf_udp_rewrite(skb, pkt->udpoff, pkt->udpoff + sizeof(struct udphdr) +
+		       offsetof(struct stamp_sender_pkt, ts), &w, sizeof(w),
+		       pkt->family == AF_INET6);
+}
+
+/* Sender, LOCAL_IN: a reflected packet is back. */
+static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
+			 const struct sk_buff *skb, const struct sf_pkt *pkt,
+			 const struct sf_stamp *st)
+{
+	u64 now = sf_now(), t4 = sf_skb_rx_tstamp(skb), t1;
+	s64 rtt, turnaround;
+	struct sf_flow_key key;
+	struct sf_pending *p;
+	struct sf_flow *f;
+	bool synced;
+
+	sf_key(&key, pkt, SF_INGRESS, SNAPFIRE_ROLE_SENDER, st->ssid);
+	f = sf_flow_lookup(sn, &key);
+	if (!f) {
+		/* we never saw it leave: not ours to account */
+		sf_count(sn, SF_C_UNMATCHED);
+		return;
+	}
+	if (!t4)
+		t4 = now;
+
+	spin_lock_bh(&f->lock);
+	f->rx++;
+	f->last_seen = now;
+	WRITE_ONCE(f->last_jiffies, jiffies);
+	f->peer_ttl = pkt->ttl;
+	if (sf_seq_update(&f->seq, st->sender_seq) == SF_SEQ_DUPLICATE)
+		goto out;
+	if (st->seq != st->sender_seq)
+		f->stateful_peer = true;
+	sf_seq_update(&f->rseq, st->seq);
+
+	p = &f->pending[st->sender_seq % SF_PENDING];
+	if (p->valid && p->seq == st->sender_seq && p->t_xmit) {
+		t1 = p->t_xmit;
+	} else {
+		t1 = st->sender_ts;
+		sf_count(sn, SF_C_UNMATCHED);
+	}
+	p->valid = false;
+
+	turnaround = (s64)(st->ts - st->rx_ts);
+	rtt = (s64)(t4 - t1) - turnaround;
+	sf_flow_add_sample(f, SNAPFIRE_METRIC_RTT, rtt);
+	sf_flow_add_sample(f, SNAPFIRE_METRIC_TURNAROUND, turnaround);
+	sf_flow_add_sample(f, SNAPFIRE_METRIC_RX_STAGE, now - t4);
+	synced = (sf_ee_synced(st->sender_ee) || cfg->clock_synced) &&
+		 sf_ee_synced(st->ee);
+	f->synced = synced;
+	if (synced) {
+		sf_flow_add_sample(f, SNAPFIRE_METRIC_FWD, (s64)(st->rx_ts - t1));
+		sf_flow_add_sample(f, SNAPFIRE_METRIC_REV, (s64)(t4 - st->ts));
+	}
+	sf_delay_variation(f, st->sender_seq, rtt);
+
+	f->win_n++;
+	if (cfg->rtt_threshold && rtt > 0 && rtt > cfg->rtt_threshold)
+		f->win_over++;
+	if (rtt > 0 && rtt > f->win_max)
+		f->win_max = rtt;
+	sf_window(sn, cfg, f, now);
+out:
+	spin_unlock_bh(&f->lock);
+}
+
+/*
+ * Reflector, LOCAL_IN: a probe arrived. Returns true when the kernel
+ * reflector owns it (the caller then consumes the skb).
+ */
+static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
+			    struct sk_buff *skb, const struct sf_pkt *pkt,
+			    const struct sf_stamp *st)
+{
+	u64 now = sf_now(), t2 = sf_skb_rx_tstamp(skb);
+	struct sf_flow_key key;
+	struct sf_flow *f;
+	u32 reply_seq = st->seq;
+	bool synced, have_t2 = t2;
+
+	if (!t2)
+		t2 = now;
+	sf_key(&key, pkt, SF_INGRESS, SNAPFIRE_ROLE_REFLECTOR, st->ssid);
+	f = sf_flow_get_or_create(sn, cfg, &key, now);
+	if (f) {
+		spin_lock_bh(&f->lock);
+		f->rx++;
+		f->last_seen = now;
+		WRITE_ONCE(f->last_jiffies, jiffies);
+		f->peer_ttl = pkt->ttl;
+		if (sf_seq_update(&f->seq, st->seq) != SF_SEQ_DUPLICATE) {
+			s64 transit = (s64)(t2 - st->ts);
+
+			if (have_t2)
+				sf_flow_add_sample(f, SNAPFIRE_METRIC_RX_STAGE,
+						   now - t2);
+			synced = sf_ee_synced(st->ee) && cfg->clock_synced;
+			f->synced = synced;
+			if (synced)
+				sf_flow_add_sample(f, SNAPFIRE_METRIC_FWD, transit);
+			sf_delay_variation(f, st->seq, transit);
+			sf_window(sn, cfg, f, now);
+		}
+		if (cfg->reflect_mode == SNAPFIRE_REFLECT_MODE_STATEFUL)
+			reply_seq = f->refl_seq++;
+		spin_unlock_bh(&f->lock);
+	}
+	if (!cfg->reflect)
+		return false;
+	sf_reflect(sn, cfg, skb, pkt, st, t2, reply_seq);
+	return true;
+}
+
+/*
+ * Reflector, POST_ROUTING: a reply leaves (ours or a userspace
+ * reflector's); T3 was written by the caller as @t3.
+ */
+static void sf_reflector_out(struct sf_net *sn, const struct sf_pkt *pkt,
+			     const struct sf_stamp *st, u64 t3)
+{
+	struct sf_flow_key key;
+	struct sf_flow *f;
+
+	sf_count(sn, SF_C_PROBES_TX);
+	sf_key(&key, pkt, SF_EGRESS, SNAPFIRE_ROLE_REFLECTOR, st->ssid);
+	f = sf_flow_lookup(sn, &key);
+	if (!f)
+		return;
+	spin_lock_bh(&f->lock);
+	f->tx++;
+	if (st->rx_ts)
+		sf_flow_add_sample(f, SNAPFIRE_METRIC_TURNAROUND,
+				   (s64)(t3 - st->rx_ts));
+	spin_unlock_bh(&f->lock);
+}
+
+static unsigned int sf_hook(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	struct sf_net *sn = sf_net(state->net);
+	const struct sf_config *cfg;
+	unsigned int hook = state->hook;
+	bool to_port, reflector;
+	struct sf_stamp st;
+	struct sf_pkt pkt;
+	u64 now;
+
+	cfg = rcu_dereference(sn->config);
+	if (unlikely(!cfg || !cfg->enabled || READ_ONCE(sn->dying)))
+		return NF_ACCEPT;
+	if (!sf_parse_udp(skb, state->pf, skb_network_offset(skb), &pkt))
+		return NF_ACCEPT;
+	to_port = sf_config_port(cfg, pkt.dport);
+	if (!to_port && !sf_config_port(cfg, pkt.sport))
+		return NF_ACCEPT;
+
+	switch (hook) {
+	case NF_INET_PRE_ROUTING:
+		sf_count(sn, SF_C_PRE_ROUTING);
+		return NF_ACCEPT;
+	case NF_INET_LOCAL_IN:
+		sf_count(sn, SF_C_LOCAL_IN);
+		break;
+	case NF_INET_LOCAL_OUT:
+		sf_count(sn, SF_C_LOCAL_OUT);
+		break;
+	case NF_INET_POST_ROUTING:
+		/* forwarded STAMP traffic is not ours to touch */
+		if (state->pf == NFPROTO_IPV4 ?
+		    IPCB(skb)->flags & IPSKB_FORWARDED :
+		    IP6CB(skb)->flags & IP6SKB_FORWARDED)
+			return NF_ACCEPT;
+		sf_count(sn, SF_C_POST_ROUTING);
+		break;
+	}
+
+	/*
+	 * Which layout: a packet to a STAMP port is a Session-Sender test
+	 * packet, one from a STAMP port a Session-Reflector test packet.
+	 */
+	reflector = !to_port;
+	now = sf_now();
+	if (sf_stamp_parse(skb, pkt.udpoff + sizeof(struct udphdr), pkt.plen,
+			   reflector, now, &st) != SF_PARSE_OK) {
+		if (hook != NF_INET_POST_ROUTING)
+			sf_count(sn, SF_C_MALFORMED);
+		return NF_ACCEPT;
+	}
+
+	switch (hook) {
+	case NF_INET_LOCAL_IN:
+		sf_count(sn, SF_C_PROBES_RX);
+		if (reflector) {
+			sf_sender_in(sn, cfg, skb, &pkt, &st);
+		} else if (sf_reflector_in(sn, cfg, skb, &pkt, &st)) {
+			consume_skb(skb);
+			return NF_STOLEN;
+		}
+		break;
+	case NF_INET_LOCAL_OUT:
+		if (!reflector)
+			sf_sender_out(sn, cfg, &pkt, &st);
+		break;
+	case NF_INET_POST_ROUTING:
+		if (cfg->stamp_tx)
+			sf_stamp_tx(skb, cfg, &pkt, &st, now);
+		else
+			now = st.ts;
+		if (reflector)
+			sf_reflector_out(sn, &pkt, &st, now);
+		break;
+	}
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops sf_nf_ops[] = {
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_PRE_ROUTING,
+	  .priority = NF_IP_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_PRE_ROUTING,
+	  .priority = NF_IP6_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP6_PRI_LAST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP6_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING,
+	  .priority = NF_IP6_PRI_LAST },
+};
+
+int sf_hooks_register(struct net *net)
+{
+	return nf_register_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
+}
+
+void sf_hooks_unregister(struct net *net)
+{
+	nf_unregister_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
+}
+
+/*
+ * net_dev_start_xmit: the driver hand-off, after the qdisc. The skb is
+ * shared with the driver now: read only.
+ */
+static void sf_xmit_probe(void *data, const struct sk_buff *skb,
+			  const struct net_device *dev)
+{
+	const struct sf_config *cfg;
+	struct sf_flow_key key;
+	struct sf_stamp st;
+	struct sf_flow *f;
+	struct sf_pkt pkt;
+	struct sf_net *sn;
+	bool to_port;
+	u8 family;
+	u64 now;
+
+	if (skb->protocol == htons(ETH_P_IP))
+		family = AF_INET;
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		family = AF_INET6;
+	else
+		return;
+	if (skb_is_gso(skb))
+		return;
+
+	rcu_read_lock();
+	sn = sf_net(dev_net(dev));
+	cfg = rcu_dereference(sn->config);
+	if (!cfg || !cfg->enabled || READ_ONCE(sn->dying))
+		goto out;
+	if (!sf_parse_udp(skb, family, skb_network_offset(skb), &pkt))
+		goto out;
+	to_port = sf_config_port(cfg, pkt.dport);
+	if (!to_port && !sf_config_port(cfg, pkt.sport))
+		goto out;
+	now = sf_now();
+	if (sf_stamp_parse(skb, pkt.udpoff + sizeof(struct udphdr), pkt.plen,
+			   !to_port, now, &st) != SF_PARSE_OK)
+		goto out;
+
+	sf_key(&key, &pkt, SF_EGRESS,
+	       to_port ? SNAPFIRE_ROLE_SENDER : SNAPFIRE_ROLE_REFLECTOR, st.ssid);
+	f = sf_flow_lookup(sn, &key);
+	if (!f)
+		goto out;	/* forwarded, or not from here */
+
+	/* BH (or, under netpoll, IRQs) are off on every xmit path */
+	spin_lock(&f->lock);
+	if (to_port) {
+		struct sf_pending *p = &f->pending[st.seq % SF_PENDING];
+
+		if (p->valid && p->seq == st.seq && !p->t_xmit) {
+			p->t_xmit = now;
+			sf_flow_add_sample(f, SNAPFIRE_METRIC_TX_STAGE,
+					   now - p->t_out);
+			sf_count(sn, SF_C_XMIT);
+		}
+	} else if (st.ts) {
+		sf_flow_add_sample(f, SNAPFIRE_METRIC_TX_STAGE,
+				   (s64)(now - st.ts));
+		sf_count(sn, SF_C_XMIT);
+	}
+	spin_unlock(&f->lock);
+out:
+	rcu_read_unlock();
+}
+
+static struct tracepoint *sf_tp_xmit;
+
+static void sf_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "net_dev_start_xmit"))
+		sf_tp_xmit = tp;
+}
+
+int sf_xmit_probe_register(void)
+{
+	for_each_kernel_tracepoint(sf_find_tp, NULL);
+	if (!sf_tp_xmit)
+		return -ENOENT;
+	return tracepoint_probe_register(sf_tp_xmit, sf_xmit_probe, NULL);
+}
+
+void sf_xmit_probe_unregister(void)
+{
+	tracepoint_probe_unregister(sf_tp_xmit, sf_xmit_probe, NULL);
+	tracepoint_synchronize_unregister();
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapfire: in-kernel timestamping of STAMP (RFC 8762/8972) probes and
+ * per-flow latency attribution. Module and per-namespace life cycle.
+ */
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <net/netns/generic.h>
+
+#include "snapfire.h"
+
+unsigned int sf_net_id __read_mostly;
+DEFINE_MUTEX(sf_nets_mutex);		/* protects sf_nets */
+LIST_HEAD(sf_nets);
+atomic64_t sf_global_mem = ATOMIC64_INIT(0);
+
+void sf_counters_sum(struct sf_net *sn, struct sf_counters *out)
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(cpu) {
+		const struct sf_counters *c = per_cpu_ptr(sn->counters, cpu);
+
+		for (i = 0; i < SF_C_CNT; i++)
+			out->c[i] += READ_ONCE(c->c[i]);
+	}
+}
+
+static int __net_init sf_net_init(struct net *net)
+{
+	struct sf_net *sn = sf_net(net);
+	struct sf_config *cfg;
+	int err;
+
+	sn->net = net;
+	mutex_init(&sn->conf_mutex);
+	spin_lock_init(&sn->ev_lock);
+	INIT_WORK(&sn->event_work, sf_event_work);
+	sf_reflect_init(sn);
+
+	sn->counters = alloc_percpu(struct sf_counters);
+	if (!sn->counters)
+		return -ENOMEM;
+	cfg = sf_config_default(GFP_KERNEL);
+	if (!cfg) {
+		err = -ENOMEM;
+		goto err_free_counters;
+	}
+	RCU_INIT_POINTER(sn->config, cfg);
+	err = sf_flows_init(sn);
+	if (err)
+		goto err_free_config;
+	err = sf_hooks_register(net);
+	if (err)
+		goto err_flows_exit;
+
+	mutex_lock(&sf_nets_mutex);
+	list_add(&sn->node, &sf_nets);
+	mutex_unlock(&sf_nets_mutex);
+	return 0;
+
+err_flows_exit:
+	WRITE_ONCE(sn->dying, true);
+	sf_flows_exit(sn);
+err_free_config:
+	kfree(rcu_access_pointer(sn->config));
+err_free_counters:
+	free_percpu(sn->counters);
+	return err;
+}
+
+/* Stop the packet path from entering; the core waits a grace period next. */
+static void __net_exit sf_net_pre_exit(struct net *net)
+{
+	WRITE_ONCE(sf_net(net)->dying, true);
+}
+
+static void __net_exit sf_net_exit(struct net *net)
+{
+	struct sf_net *sn = sf_net(net);
+
+	mutex_lock(&sf_nets_mutex);
+	list_del(&sn->node);
+	mutex_unlock(&sf_nets_mutex);
+
+	sf_hooks_unregister(net);
+	/* readers that saw dying == false are gone (pre_exit + grace period) */
+	sf_flows_exit(sn);
+	cancel_work_sync(&sn->event_work);
+	kfree(rcu_access_pointer(sn->config));
+	free_percpu(sn->counters);
+}
+
+static struct pernet_operations sf_net_ops = {
+	.init = sf_net_init,
+	.pre_exit = sf_net_pre_exit,
+	.exit = sf_net_exit,
+	.id = &sf_net_id,
+	.size = sizeof(struct sf_net),
+};
+
+static int __init sf_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&sf_net_ops);
+	if (err)
+		return err;
+	err = sf_xmit_probe_register();
+	if (err) {
+		pr_err("snapfire: cannot attach to net_dev_start_xmit: %d\n", err);
+		goto err_unregister_pernet;
+	}
+	err = sf_genl_register();
+	if (err)
+		goto err_unregister_probe;
+	/* receive timestamps on the NAPI path, for T2 and T4 */
+	net_enable_timestamp();
+	pr_info("snapfire %s loaded\n", SNAPFIRE_VERSION);
+	return 0;
+
+err_unregister_probe:
+	sf_xmit_probe_unregister();
+err_unregister_pernet:
+	unregister_pernet_subsys(&sf_net_ops);
+	return err;
+}
+
+static void __exit sf_exit(void)
+{
+	net_disable_timestamp();
+	sf_genl_unregister();
+	sf_xmit_probe_unregister();
+	unregister_pernet_subsys(&sf_net_ops);
+	/* flows are freed by RCU callbacks in this module's text */
+	rcu_barrier();
+}
+
+module_init(sf_init);
+module_exit(sf_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("snapfire developers");
+MODULE_DESCRIPTION("In-kernel STAMP timestamping and latency attribution");
+MODULE_VERSION(SNAPFIRE_VERSION);

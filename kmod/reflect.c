@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel Session-Reflector (RFC 8762 section 4.3).
+ *
+ * A reply is built in a new skb from the probe: reflector layout, the
+ * probe's TLVs copied behind it (unknown ones flagged U, RFC 8972 section
+ * 4), so the reply is exactly as long as the request and never longer. It
+ * goes out through ip_local_out()/ip6_local_out(), so the netfilter hooks of
+ * this namespace see it and POST_ROUTING writes T3 as late as it can.
+ *
+ * Nobody gets an answer who should not: no multicast, broadcast or
+ * unspecified source (nor a probe sent to a broadcast or multicast
+ * address), nobody outside the allow-list, and nobody faster than the
+ * per-source rate limit (hashed token buckets, plus a namespace-wide bucket
+ * at 100 times the rate, which bounds what a spoofed flood can make us send).
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/udp.h>
+#include <net/inet_ecn.h>
+
+#include "snapfire.h"
+#include "stamp.h"
+
+static u32 sf_rl_seed __read_mostly;
+
+void sf_reflect_init(struct sf_net *sn)
+{
+	spin_lock_init(&sn->rl_lock);
+	if (!sf_rl_seed)
+		sf_rl_seed = get_random_u32() | 1;
+}
+
+/* Refill @b at @rate per second up to @burst; take one token if there is one. */
+static bool sf_bucket_take(struct sf_ratelimit *b, u64 now, u64 rate, u64 burst)
+{
+	u64 cap = burst * NSEC_PER_SEC;
+	u64 elapsed = min_t(u64, now - b->last, div64_u64(cap, rate) + 1);
+
+	b->tokens = min(cap, b->tokens + elapsed * rate);
+	b->last = now;
+	if (b->tokens < NSEC_PER_SEC)
+		return false;
+	b->tokens -= NSEC_PER_SEC;
+	return true;
+}
+
+static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
+			 const struct in6_addr *src)
+{
+	u64 now = ktime_get_mono_fast_ns();
+	struct sf_ratelimit *b;
+	u64 grate, gburst;
+	bool ok;
+
+	if (!cfg->rate_limit)
+		return true;
+	b = &sn->rl[jhash(src, sizeof(*src), sf_rl_seed) % SF_RL_BUCKETS];
+	grate = (u64)cfg->rate_limit * 100;
+	gburst = min_t(u64, (u64)cfg->rate_burst * 100, 1000000);
+
+	spin_lock_bh(&sn->rl_lock);
+	ok = sf_bucket_take(&sn->rl_global, now, grate, gburst) &&
+	     sf_bucket_take(b, now, cfg->rate_limit, cfg->rate_burst);
+	spin_unlock_bh(&sn->rl_lock);
+	return ok;
+}
+
+static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
+{
+	if (skb->pkt_type != PACKET_HOST)
+		return true;
+	if (pkt->family == AF_INET) {
+		__be32 s = pkt->saddr.s6_addr32[3];
+		const struct rtable *rt = skb_rtable(skb);
+
+		if (ipv4_is_multicast(s) || ipv4_is_lbcast(s) ||
+		    ipv4_is_zeronet(s))
+			return true;
+		return rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+	}
+	return ipv6_addr_any(&pkt->saddr) ||
+	       (ipv6_addr_type(&pkt->saddr) & IPV6_ADDR_MULTICAST);
+}
+
+/* Flag the TLVs we do not act on as unrecognized (RFC 8972 section 4). */
+static void sf_mark_tlvs(u8 *tlv, unsigned int len)
+{
+	while (len >= STAMP_TLV_HDR_LEN) {
+		struct stamp_tlv *t = (struct stamp_tlv *)tlv;
+		unsigned int vlen = ntohs(t->len);
+
+		if (t->type != STAMP_TLV_EXTRA_PADDING)
+			t->flags |= STAMP_TLV_FLAG_U;
+		if (vlen > len - STAMP_TLV_HDR_LEN)
+			break;	/* cannot happen: the probe was validated */
+		tlv += STAMP_TLV_HDR_LEN + vlen;
+		len -= STAMP_TLV_HDR_LEN + vlen;
+	}
+}
+
+/* Turn the probe's payload (already copied to @r) into the reply. */
+static void sf_fill_reply(struct stamp_reflector_pkt *r, const struct sf_pkt *pkt,
+			  const struct sf_stamp *st, const struct sf_config *cfg,
+			  u64 t2, u32 reply_seq)
+{
+	const struct stamp_sender_pkt *s = (const void *)r;
+	struct stamp_sender_pkt req = *s;
+	bool ptp = sf_ee_ptp(st->ee);
+	/* Error Estimate: multiplier 1, scale 12: 2^-20 s, about 1 us */
+	u16 ee = (12 << STAMP_EE_SCALE_SHIFT) | 1;
+
+	if (ptp)
+		ee |= STAMP_EE_Z;
+	if (cfg->clock_synced)
+		ee |= STAMP_EE_S;
+	memset(r, 0, sizeof(*r));
+	r->seq = htonl(reply_seq);
+	sf_ns_to_ts(ktime_get_real_ns(), ptp, &r->ts);	/* T3, rewritten later */
+	r->ee = htons(ee);
+	r->ssid = req.ssid;
+	sf_ns_to_ts(t2, ptp, &r->rx_ts);
+	r->sender_seq = req.seq;
+	r->sender_ts = req.ts;
+	r->sender_ee = req.ee;
+	r->sender_ttl = pkt->ttl;
+}
+
+/* Route and send; consumes @nskb. */
+static int sf_reply_out4(struct net *net, const struct sk_buff *skb,
+			 struct sk_buff *nskb, const struct sf_pkt *pkt)
+{
+	struct udphdr *uh = udp_hdr(nskb);
+	unsigned int len = ntohs(uh->len);
+	struct flowi4 fl4 = {};
+	struct rtable *rt;
+	struct iphdr *iph;
+
+	iph = skb_push(nskb, sizeof(*iph));
+	skb_reset_network_header(nskb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = pkt->tos & ~INET_ECN_MASK;
+	iph->tot_len = htons(nskb->len);
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = 255;
+	iph->protocol = IPPROTO_UDP;
+	iph->saddr = pkt->daddr.s6_addr32[3];
+	iph->daddr = pkt->saddr.s6_addr32[3];
+	nskb->protocol = htons(ETH_P_IP);
+
+	uh->check = csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_UDP,
+				      csum_partial(uh, len, 0));
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+
+	fl4.daddr = iph->daddr;
+	fl4.saddr = iph->saddr;
+	fl4.flowi4_proto = IPPROTO_UDP;
+	fl4.flowi4_mark = skb->mark;
+	fl4.fl4_sport = uh->source;
+	fl4.fl4_dport = uh->dest;
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt)) {
+		kfree_skb(nskb);
+		return PTR_ERR(rt);
+	}
+	skb_dst_set(nskb, &rt->dst);
+	return ip_local_out(net, NULL, nskb);
+}
+
+/* Route and send; consumes @nskb. */
+static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
+			 struct sk_buff *nskb, const struct sf_pkt *pkt)
+{
+	struct udphdr *uh = udp_hdr(nskb);
+	unsigned int len = ntohs(uh->len);
+	struct flowi6 fl6 = {};
+	struct dst_entry *dst;
+	struct ipv6hdr *ip6h;
+
+	ip6h = skb_push(nskb, sizeof(*ip6h));
+	skb_reset_network_header(nskb);
+	ip6_flow_hdr(ip6h, pkt->tos & ~INET_ECN_MASK, 0);
+	ip6h->payload_len = htons(len);
+	ip6h->nexthdr = IPPROTO_UDP;
+	ip6h->hop_limit = 255;
+	ip6h->saddr = pkt->daddr;
+	ip6h->daddr = pkt->saddr;
+	nskb->protocol = htons(ETH_P_IPV6);
+
+	uh->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len,
+				    IPPROTO_UDP, csum_partial(uh, len, 0));
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+
+	fl6.daddr = ip6h->daddr;
+	fl6.saddr = ip6h->saddr;
+	fl6.flowi6_proto = IPPROTO_UDP;
+	fl6.flowi6_mark = skb->mark;
+	fl6.fl6_sport = uh->source;
+	fl6.fl6_dport = uh->dest;
+	if (ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
+		fl6.flowi6_oif = skb->skb_iif;
+	dst = ip6_route_output(net, NULL, &fl6);
+	if (dst->error) {
+		int err = dst->error;
+
+		dst_release(dst);
+		kfree_skb(nskb);
+		return err;
+	}
+	skb_dst_set(nskb, dst);
+	return ip6_local_out(net, NULL, nskb);
+}
+
+/*
+ * Answer the probe in @skb (LOCAL_IN, already validated as @st). The caller
+ * consumes @skb afterwards whatever happens here.
+ */
+void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
+		struct sk_buff *skb, const struct sf_pkt *pkt,
+		const struct sf_stamp *st, u64 t2, u32 reply_seq)
+{
+	unsigned int hlen = pkt->family == AF_INET ? sizeof(struct iphdr) :
+						     sizeof(struct ipv6hdr);
+	struct net *net = sn->net;
+	struct sk_buff *nskb;
+	struct udphdr *uh;
+	u8 *payload;
+	int err;
+
+	if (sf_bad_source(skb, pkt)) {
+		sf_count(sn, SF_C_BAD_SOURCE);
+		return;
+	}
+	if (!sf_config_allowed(cfg, pkt->family, &pkt->saddr)) {
+		sf_count(sn, SF_C_NOT_ALLOWED);
+		return;
+	}
+	if (!sf_ratelimit(sn, cfg, &pkt->saddr)) {
+		sf_count(sn, SF_C_RATE_LIMITED);
+		return;
+	}
+
+	nskb = alloc_skb(LL_MAX_HEADER + hlen + sizeof(*uh) + pkt->plen,
+			 GFP_ATOMIC | __GFP_NOWARN);
+	if (!nskb)
+		goto err;
+	skb_reserve(nskb, LL_MAX_HEADER + hlen + sizeof(*uh));
+	payload = skb_put(nskb, pkt->plen);
+	if (skb_copy_bits(skb, pkt->udpoff + sizeof(*uh), payload, pkt->plen))
+		goto err_free;
+	sf_fill_reply((struct stamp_reflector_pkt *)payload, pkt, st, cfg, t2,
+		      reply_seq);
+	sf_mark_tlvs(payload + STAMP_BASE_LEN, pkt->plen - STAMP_BASE_LEN);
+
+	uh = skb_push(nskb, sizeof(*uh));
+	skb_reset_transport_header(nskb);
+	uh->source = pkt->dport;
+	uh->dest = pkt->sport;
+	uh->len = htons(sizeof(*uh) + pkt->plen);
+	uh->check = 0;
+	nskb->ip_summed = CHECKSUM_NONE;
+	nskb->mark = skb->mark;
+
+	if (pkt->family == AF_INET)
+		err = sf_reply_out4(net, skb, nskb, pkt);
+	else
+		err = sf_reply_out6(net, skb, nskb, pkt);
+	/* nskb is consumed either way */
+	if (net_xmit_eval(err))
+		goto err;
+	sf_count(sn, SF_C_REFLECTED);
+	return;
+
+err_free:
+	kfree_skb(nskb);
+err:
+	sf_count(sn, SF_C_REFLECT_ERRORS);
+}
