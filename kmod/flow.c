@@ -78,28 +78,40 @@ static bool sf_flow_idle(const struct sf_flow *f, unsigned long age)
 }
 
 /*
- * Evict one flow to make room: the first flow of the list idle for a second
- * or more, giving each busy one a second chance at the tail; after
- * SF_EVICT_SCAN busy flows, the oldest one seen goes anyway.
+ * Evict one flow to make room. CLOCK with a preference: the first flow of
+ * the list idle for a second or more goes at once; otherwise, of the
+ * SF_EVICT_SCAN flows looked at (each moved to the tail, a second chance),
+ * the one with the fewest packets goes, the least recently seen of equals.
+ * A flood of spoofed one-packet flows thus evicts its own kind, not the
+ * flows that carry traffic.
  */
 static void sf_flow_evict_one(struct sf_net *sn)
 {
-	struct sf_flow *f = NULL;
+	struct sf_flow *f, *victim = NULL;
+	u64 pkts, victim_pkts = U64_MAX;
 	unsigned int i;
 
 	lockdep_assert_held(&sn->lock);
 	for (i = 0; i < SF_EVICT_SCAN && !list_empty(&sn->flow_list); i++) {
 		f = list_first_entry(&sn->flow_list, struct sf_flow, list);
-		if (sf_flow_idle(f, HZ))
+		if (sf_flow_idle(f, HZ)) {
+			victim = f;
 			break;
+		}
+		pkts = READ_ONCE(f->rx) + READ_ONCE(f->tx);
+		if (pkts < victim_pkts ||
+		    (pkts == victim_pkts &&
+		     time_before(READ_ONCE(f->last_jiffies),
+				 READ_ONCE(victim->last_jiffies)))) {
+			victim = f;
+			victim_pkts = pkts;
+		}
 		list_move_tail(&f->list, &sn->flow_list);
 	}
-	if (list_empty(&sn->flow_list))
+	if (!victim)
 		return;
-	if (i == SF_EVICT_SCAN)
-		f = list_first_entry(&sn->flow_list, struct sf_flow, list);
-	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_EVICTED, f, 0, 0);
-	sf_flow_unlink(sn, f);
+	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_EVICTED, victim, 0, 0);
+	sf_flow_unlink(sn, victim);
 	sf_count(sn, SF_C_FLOWS_EVICTED);
 }
 

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: per-namespace configuration (kmod/config.c): defaults, STAMP port
+ * matching, allow-list prefix matching for IPv4 and IPv6 at every prefix
+ * length, and RCU publication.
+ */
+#include <kunit/test.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <net/ipv6.h>
+
+#include "snapfire.h"
+
+static void sf_config_test_defaults(struct kunit *test)
+{
+	struct sf_config *cfg = sf_config_default(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	KUNIT_EXPECT_TRUE(test, cfg->enabled);
+	KUNIT_EXPECT_FALSE(test, cfg->reflect);
+	KUNIT_EXPECT_TRUE(test, cfg->stamp_tx);
+	KUNIT_EXPECT_FALSE(test, cfg->clock_synced);
+	KUNIT_EXPECT_EQ(test, cfg->nports, 1);
+	KUNIT_EXPECT_EQ(test, ntohs(cfg->ports[0]), STAMP_PORT);
+	KUNIT_EXPECT_GE(test, cfg->max_flows, 65536U);
+	KUNIT_EXPECT_EQ(test, cfg->precision, SF_HIST_DEFAULT_P);
+	KUNIT_EXPECT_EQ(test, cfg->reflect_mode, SNAPFIRE_REFLECT_MODE_STATELESS);
+	KUNIT_EXPECT_GT(test, cfg->rate_limit, 0U);
+	KUNIT_EXPECT_GT(test, cfg->rate_burst, 0U);
+	KUNIT_EXPECT_GT(test, cfg->idle_timeout, 0U);
+	KUNIT_EXPECT_GT(test, cfg->window, 0U);
+	KUNIT_EXPECT_GT(test, cfg->event_rate, 0U);
+	KUNIT_EXPECT_EQ(test, cfg->nallow, 0);
+	kfree(cfg);
+}
+
+static void sf_config_test_ports(struct kunit *test)
+{
+	struct sf_config *cfg = sf_config_default(GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	KUNIT_EXPECT_TRUE(test, sf_config_port(cfg, htons(862)));
+	KUNIT_EXPECT_FALSE(test, sf_config_port(cfg, htons(863)));
+	KUNIT_EXPECT_FALSE(test, sf_config_port(cfg, htons(0x5e03))); /* 862 byte-swapped */
+
+	cfg->nports = SNAPFIRE_MAX_PORTS;
+	for (i = 0; i < SNAPFIRE_MAX_PORTS; i++)
+		cfg->ports[i] = htons(8620 + i);
+	for (i = 0; i < SNAPFIRE_MAX_PORTS; i++)
+		KUNIT_EXPECT_TRUE(test, sf_config_port(cfg, htons(8620 + i)));
+	KUNIT_EXPECT_FALSE(test, sf_config_port(cfg, htons(862)));
+	KUNIT_EXPECT_FALSE(test, sf_config_port(cfg, htons(8620 + SNAPFIRE_MAX_PORTS)));
+	cfg->nports = 0;
+	KUNIT_EXPECT_FALSE(test, sf_config_port(cfg, htons(8620)));
+	kfree(cfg);
+}
+
+static void sf_v4(struct in6_addr *a, u32 host_order)
+{
+	ipv6_addr_set_v4mapped(htonl(host_order), a);
+}
+
+/* An IPv4 prefix is stored in the first four bytes of sf_prefix.addr. */
+static void sf_prefix4(struct sf_prefix *p, u32 host_order, u8 plen)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET;
+	p->plen = plen;
+	p->addr.s6_addr32[0] = htonl(host_order);
+}
+
+static void sf_config_test_allow4(struct kunit *test)
+{
+	struct sf_config *cfg = sf_config_default(GFP_KERNEL);
+	struct in6_addr a;
+	unsigned int plen;
+
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	sf_v4(&a, 0xc6336402);			/* 198.51.100.2 */
+	KUNIT_EXPECT_TRUE(test, sf_config_allowed(cfg, AF_INET, &a)); /* empty: all */
+
+	cfg->nallow = 1;
+	for (plen = 0; plen <= 32; plen++) {
+		u32 net = plen ? 0xc6336402 & (~0U << (32 - plen)) : 0;
+		u32 outside = 0xc6336402 ^ (plen ? 1U << (32 - plen) : 0);
+
+		sf_prefix4(&cfg->allow[0], net, plen);
+		KUNIT_EXPECT_TRUE_MSG(test, sf_config_allowed(cfg, AF_INET, &a),
+				      "plen %u", plen);
+		if (plen) {
+			struct in6_addr b;
+
+			/* flip the last bit inside the prefix */
+			sf_v4(&b, outside);
+			KUNIT_EXPECT_FALSE_MSG(test, sf_config_allowed(cfg, AF_INET, &b),
+					       "plen %u", plen);
+		}
+		/* an IPv6 source never matches an IPv4 prefix */
+		KUNIT_EXPECT_FALSE(test, sf_config_allowed(cfg, AF_INET6, &a));
+	}
+
+	/* several prefixes: any match allows */
+	cfg->nallow = 2;
+	sf_prefix4(&cfg->allow[0], 0xcb007100, 24);	/* 203.0.113.0/24 */
+	sf_prefix4(&cfg->allow[1], 0xc6336400, 24);	/* 198.51.100.0/24 */
+	KUNIT_EXPECT_TRUE(test, sf_config_allowed(cfg, AF_INET, &a));
+	cfg->nallow = 1;
+	KUNIT_EXPECT_FALSE(test, sf_config_allowed(cfg, AF_INET, &a));
+	kfree(cfg);
+}
+
+static void sf_config_test_allow6(struct kunit *test)
+{
+	struct sf_config *cfg = sf_config_default(GFP_KERNEL);
+	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 2,
+					   0, 0, 0, 0, 0, 0, 0, 2 } };
+	struct sf_prefix *p;
+	unsigned int plen;
+
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	cfg->nallow = 1;
+	p = &cfg->allow[0];
+	p->family = AF_INET6;
+	for (plen = 0; plen <= 128; plen++) {
+		struct in6_addr b = a;
+
+		p->plen = plen;
+		ipv6_addr_prefix(&p->addr, &a, plen);
+		KUNIT_EXPECT_TRUE_MSG(test, sf_config_allowed(cfg, AF_INET6, &a),
+				      "plen %u", plen);
+		if (plen) {
+			/* flip the last bit inside the prefix */
+			b.s6_addr[(plen - 1) / 8] ^= 0x80 >> ((plen - 1) % 8);
+			KUNIT_EXPECT_FALSE_MSG(test, sf_config_allowed(cfg, AF_INET6, &b),
+					       "plen %u", plen);
+		}
+	}
+	kfree(cfg);
+}
+
+static void sf_config_test_replace(struct kunit *test)
+{
+	struct sf_net *sn = kunit_kzalloc(test, sizeof(*sn), GFP_KERNEL);
+	struct sf_config *a, *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, sn);
+	mutex_init(&sn->conf_mutex);
+	a = sf_config_default(GFP_KERNEL);
+	b = sf_config_default(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->reflect = true;
+
+	mutex_lock(&sn->conf_mutex);
+	sf_config_replace(sn, a);
+	KUNIT_EXPECT_PTR_EQ(test, rcu_access_pointer(sn->config), a);
+	sf_config_replace(sn, b);	/* a is freed after a grace period */
+	KUNIT_EXPECT_PTR_EQ(test, rcu_access_pointer(sn->config), b);
+	mutex_unlock(&sn->conf_mutex);
+
+	rcu_read_lock();
+	KUNIT_EXPECT_TRUE(test, rcu_dereference(sn->config)->reflect);
+	rcu_read_unlock();
+	rcu_barrier();
+	kfree(b);
+}
+
+static struct kunit_case sf_config_cases[] = {
+	KUNIT_CASE(sf_config_test_defaults),
+	KUNIT_CASE(sf_config_test_ports),
+	KUNIT_CASE(sf_config_test_allow4),
+	KUNIT_CASE(sf_config_test_allow6),
+	KUNIT_CASE(sf_config_test_replace),
+	{}
+};
+
+static struct kunit_suite sf_config_suite = {
+	.name = "snapfire_config",
+	.test_cases = sf_config_cases,
+};
+
+kunit_test_suites(&sf_config_suite);

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the flow table (kmod/flow.c) and events (kmod/event.c): insert,
+ * lookup, ids, expiry, eviction at the limit (busy flows survive a flood),
+ * delete/reset, memory accounting back to zero, and lookups racing with
+ * inserts and deletes.
+ */
+#include <kunit/test.h>
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "snapfire.h"
+#include "test_support.h"
+
+struct sf_flow_test {
+	struct sf_net *sn;
+	struct sf_config *cfg;
+};
+
+static int sf_flow_test_init(struct kunit *test)
+{
+	struct sf_flow_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct sf_net *sn;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	sn = kzalloc(sizeof(*sn), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sn);
+	sn->counters = alloc_percpu(struct sf_counters);
+	KUNIT_ASSERT_NOT_NULL(test, sn->counters);
+	mutex_init(&sn->conf_mutex);
+	spin_lock_init(&sn->ev_lock);
+	INIT_WORK(&sn->event_work, sf_event_work);
+	t->cfg = sf_config_default(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->cfg);
+	RCU_INIT_POINTER(sn->config, t->cfg);
+	KUNIT_ASSERT_EQ(test, sf_flows_init(sn), 0);
+	t->sn = sn;
+	test->priv = t;
+	sf_test_events_reset(0);
+	return 0;
+}
+
+static void sf_flow_test_exit(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_net *sn = t->sn;
+
+	WRITE_ONCE(sn->dying, true);
+	synchronize_rcu();
+	sf_flows_exit(sn);
+	cancel_work_sync(&sn->event_work);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&sn->mem), 0);
+	kfree(rcu_access_pointer(sn->config));
+	free_percpu(sn->counters);
+	kfree(sn);
+}
+
+static void sf_test_key(struct sf_flow_key *key, u32 n, u8 role)
+{
+	memset(key, 0, sizeof(*key));
+	ipv6_addr_set_v4mapped(htonl(0xc0000201), &key->laddr);
+	ipv6_addr_set_v4mapped(htonl(0xc6336402 + (n >> 16)), &key->raddr);
+	key->lport = htons(40000);
+	key->rport = htons(STAMP_PORT);
+	key->ssid = n & 0xffff;
+	key->family = AF_INET;
+	key->role = role;
+}
+
+static u64 sf_test_counter(struct sf_net *sn, enum sf_counter c)
+{
+	struct sf_counters sum;
+
+	sf_counters_sum(sn, &sum);
+	return sum.c[c];
+}
+
+static struct sf_flow *sf_test_create(struct sf_flow_test *t, u32 n, u8 role)
+{
+	struct sf_flow_key key;
+	struct sf_flow *f;
+
+	sf_test_key(&key, n, role);
+	rcu_read_lock();
+	f = sf_flow_get_or_create(t->sn, t->cfg, &key, ktime_get_real_ns());
+	rcu_read_unlock();
+	return f;
+}
+
+static void sf_flow_test_insert_lookup(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *a, *b, *c;
+	struct sf_flow_key key;
+
+	a = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NOT_NULL(test, a->pending);
+	b = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
+	KUNIT_EXPECT_PTR_EQ(test, a, b);	/* same key, same flow */
+	c = sf_test_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_PTR_NE(test, a, c);	/* the role is in the key */
+	KUNIT_EXPECT_NULL(test, c->pending);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 2U);
+	KUNIT_EXPECT_NE(test, a->id, c->id);
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_CREATED), 2ULL);
+
+	sf_test_key(&key, 2, SNAPFIRE_ROLE_SENDER);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, sf_flow_lookup(t->sn, &key));
+	sf_test_key(&key, 1, SNAPFIRE_ROLE_SENDER);
+	KUNIT_EXPECT_PTR_EQ(test, sf_flow_lookup(t->sn, &key), a);
+	KUNIT_EXPECT_PTR_EQ(test, sf_flow_find_id(t->sn, c->id), c);
+	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 12345));
+	rcu_read_unlock();
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem), 0LL);
+}
+
+static void sf_flow_test_events(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *f;
+	struct sf_event ev;
+
+	f = sf_test_create(t, 7, SNAPFIRE_ROLE_REFLECTOR);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	flush_work(&t->sn->event_work);
+	KUNIT_ASSERT_EQ(test, sf_test_events_count(), 1U);
+	KUNIT_ASSERT_TRUE(test, sf_test_event(0, &ev, NULL));
+	KUNIT_EXPECT_EQ(test, ev.type, (u8)SNAPFIRE_EVENT_TYPE_FLOW_NEW);
+	KUNIT_EXPECT_EQ(test, ev.id, f->id);
+	KUNIT_EXPECT_EQ(test, ev.key.ssid, (u16)7);
+}
+
+static void sf_flow_test_event_rate(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_config *cfg = t->cfg;
+	unsigned int i;
+
+	cfg->event_rate = 5;	/* burst of one second: 5 events */
+	for (i = 0; i < 20; i++)
+		KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, i, SNAPFIRE_ROLE_SENDER));
+	flush_work(&t->sn->event_work);
+	KUNIT_EXPECT_LE(test, sf_test_events_count(), 6U);
+	KUNIT_EXPECT_GE(test, sf_test_counter(t->sn, SF_C_EVENTS_DROPPED), 14ULL);
+}
+
+static void sf_flow_test_evict(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *busy[4], *f;
+	unsigned int i;
+
+	t->cfg->max_flows = 16;
+	t->cfg->event_rate = 1000;
+	for (i = 0; i < 16; i++) {
+		f = sf_test_create(t, i, SNAPFIRE_ROLE_SENDER);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		/* all idle for 10 s, but the first four are busy */
+		WRITE_ONCE(f->last_jiffies, i < 4 ? jiffies : jiffies - 10 * HZ);
+		if (i < 4) {
+			f->rx = 100;
+			busy[i] = f;
+		}
+	}
+	/* a flood of 64 new flows, each busy at creation */
+	for (i = 100; i < 164; i++)
+		KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, i, SNAPFIRE_ROLE_SENDER));
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 16U);
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EVICTED), 64ULL);
+	/* the 12 idle ones went first, then the flood's own flows */
+	rcu_read_lock();
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, sf_flow_find_id(t->sn, busy[i]->id), busy[i]);
+	rcu_read_unlock();
+}
+
+static void sf_flow_test_expire(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *f;
+	unsigned int i;
+
+	t->cfg->idle_timeout = 1;
+	for (i = 0; i < 10; i++) {
+		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		if (i & 1)
+			WRITE_ONCE(f->last_jiffies, jiffies - 5 * HZ);
+	}
+	cancel_delayed_work_sync(&t->sn->gc_work);
+	sf_gc_work(&t->sn->gc_work.work);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 5U);
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EXPIRED), 5ULL);
+
+	/* lowering max-flows: the GC trims the excess */
+	t->cfg->max_flows = 2;
+	sf_gc_work(&t->sn->gc_work.work);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 2U);
+}
+
+static void sf_flow_test_del_reset(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *a, *b;
+	s64 mem_before;
+	unsigned int i;
+
+	a = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
+	b = sf_test_create(t, 2, SNAPFIRE_ROLE_SENDER);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	mem_before = atomic64_read(&t->sn->mem);
+
+	spin_lock_bh(&a->lock);
+	for (i = 0; i < 100; i++)
+		sf_flow_add_sample(a, SNAPFIRE_METRIC_RTT, 1000 + i * 100000);
+	a->rx = 100;
+	spin_unlock_bh(&a->lock);
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem), mem_before);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), (s64)(a->mem + b->mem));
+
+	KUNIT_EXPECT_EQ(test, sf_flow_reset(t->sn, a->id), 0);
+	KUNIT_EXPECT_EQ(test, a->rx, 0ULL);
+	KUNIT_EXPECT_EQ(test, a->hist[SNAPFIRE_METRIC_RTT]->count, 0ULL);
+	KUNIT_EXPECT_EQ(test, sf_flow_reset(t->sn, 999), -ENOENT);
+
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 999), -ENOENT);
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, a->id), 0);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 1U);
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
+}
+
+struct sf_reader {
+	struct sf_flow_test *t;
+	atomic_t stop;
+	atomic_t lookups;
+};
+
+static int sf_reader_fn(void *data)
+{
+	struct sf_reader *r = data;
+	struct sf_flow_key key;
+	u32 n = 0;
+
+	while (!atomic_read(&r->stop)) {
+		struct sf_flow *f;
+
+		sf_test_key(&key, n++ % 256, SNAPFIRE_ROLE_SENDER);
+		rcu_read_lock();
+		f = sf_flow_lookup(r->t->sn, &key);
+		if (f) {
+			/* what the packet path does with a flow it found */
+			spin_lock_bh(&f->lock);
+			f->rx++;
+			sf_flow_add_sample(f, SNAPFIRE_METRIC_RTT, n * 1000);
+			spin_unlock_bh(&f->lock);
+		}
+		rcu_read_unlock();
+		atomic_inc(&r->lookups);
+		if (!(n % 64))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void sf_flow_test_concurrent(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct task_struct *tsk[2];
+	struct sf_reader r = { .t = t };
+	unsigned int round, i;
+
+	for (i = 0; i < ARRAY_SIZE(tsk); i++) {
+		tsk[i] = kthread_run(sf_reader_fn, &r, "sf_reader%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk[i]));
+		get_task_struct(tsk[i]);
+	}
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < 256; i++)
+			sf_test_create(t, i, SNAPFIRE_ROLE_SENDER);
+		KUNIT_EXPECT_EQ(test, t->sn->nflows, 256U);
+		KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+		KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
+	}
+	atomic_set(&r.stop, 1);
+	for (i = 0; i < ARRAY_SIZE(tsk); i++) {
+		kthread_stop(tsk[i]);
+		put_task_struct(tsk[i]);
+	}
+	KUNIT_EXPECT_GT(test, atomic_read(&r.lookups), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
+}
+
+static struct kunit_case sf_flow_cases[] = {
+	KUNIT_CASE(sf_flow_test_insert_lookup),
+	KUNIT_CASE(sf_flow_test_events),
+	KUNIT_CASE(sf_flow_test_event_rate),
+	KUNIT_CASE(sf_flow_test_evict),
+	KUNIT_CASE(sf_flow_test_expire),
+	KUNIT_CASE(sf_flow_test_del_reset),
+	KUNIT_CASE(sf_flow_test_concurrent),
+	{}
+};
+
+static struct kunit_suite sf_flow_suite = {
+	.name = "snapfire_flow",
+	.init = sf_flow_test_init,
+	.exit = sf_flow_test_exit,
+	.test_cases = sf_flow_cases,
+};
+
+kunit_test_suites(&sf_flow_suite);
