@@ -135,6 +135,21 @@ static inline u64 sf_abs_diff(s64 a, s64 b)
 	return a > b ? a - b : b - a;
 }
 
+/*
+ * When the packet reached this host: a hardware receive timestamp if the
+ * NIC supplied one that is in the system clock's domain (within a second
+ * of it: a PHC running on TAI or free-running is not), else the software
+ * timestamp of the NAPI path; 0 if neither.
+ */
+static u64 sf_rx_time(const struct sk_buff *skb, u64 now)
+{
+	u64 hw = ktime_to_ns(skb_hwtstamps(skb)->hwtstamp);
+
+	if (hw && sf_abs_diff(hw, now) < NSEC_PER_SEC)
+		return hw;
+	return sf_skb_rx_tstamp(skb);
+}
+
 /* Close the threshold window when it is over; f->lock held. */
 static void sf_window(struct sf_net *sn, const struct sf_config *cfg,
 		      struct sf_flow *f, u64 now)
@@ -246,7 +261,7 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 			 const struct sk_buff *skb, const struct sf_pkt *pkt,
 			 const struct sf_stamp *st)
 {
-	u64 now = sf_now(), t4 = sf_skb_rx_tstamp(skb), t1;
+	u64 now = sf_now(), t4 = sf_rx_time(skb, now), t1;
 	s64 rtt, turnaround;
 	struct sf_flow_key key;
 	struct sf_pending *p;
@@ -315,7 +330,7 @@ static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
 			    struct sk_buff *skb, const struct sf_pkt *pkt,
 			    const struct sf_stamp *st)
 {
-	u64 now = sf_now(), t2 = sf_skb_rx_tstamp(skb);
+	u64 now = sf_now(), t2 = sf_rx_time(skb, now);
 	struct sf_flow_key key;
 	struct sf_flow *f;
 	u32 reply_seq = st->seq;
