@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# tests/lib/dp.sh — helpers of the datapath tests (tests/vm/5*-dp-*.sh).
+# Sources tests/lib/topo.sh (and so testlib.sh).
+#
+#   dp_setup_line3            load the module, build topo_line3, check reachability
+#   dp_cfg NS ARGS...         snapfire -n NS config ARGS...   (the one place
+#                             that knows the CLI's config syntax)
+#   dp_reflect NS on|off
+#   dp_probe NS OUT DST COUNT INTERVAL [ARGS..]
+#                             snapfire -n NS -j probe ... > OUT (JSON summary)
+#   dp_flows NS OUT           snapfire -n NS -j flows > OUT
+#   dp_get FILE [--flow K=V..] PATH   a value out of a JSON file (dp_json.py)
+#   dp_cap_start NS IF OUT    tcpdump (ns timestamps) on NS:IF into OUT
+#   dp_cap_stop               stop every capture started
+#   dp_wire OUT ARGS...       dp_pcap.py ARGS > OUT (the wire truth, JSON)
+#   dp_stamp NS OUT ARGS...   dp_stamp.py ARGS in NS > OUT (crafted probes)
+#   dp_near NAME EXPECTED ACTUAL PCT ABS
+#                             |ACTUAL - EXPECTED| <= PCT% of EXPECTED + ABS
+#   dp_tc_stat NS IF KEY      netem counter of NS:IF (sent_pkts|dropped)
+#
+# Files go to $DP_TMP (removed at exit). Python is /usr/bin/python3 (Debian's,
+# with python3-scapy), never a python3 found first in PATH.
+
+# shellcheck source=tests/lib/topo.sh
+. "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
+
+DP_PY=${DP_PY:-/usr/bin/python3}
+DP_LIB=$SF_REPO/tests/lib
+DP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sf-dp.XXXXXX")
+on_exit 'rm -rf "$DP_TMP"'
+DP_CAPS=()
+
+dp_setup_line3() {
+	sf_load || bail "insmod snapfire.ko failed"
+	topo_line3 || bail "cannot build the sender-router-reflector topology"
+	topo_ping "$SENDER" "$REFL_IP4" 2 || bail "sender cannot reach the reflector over IPv4"
+	topo_ping "$SENDER" "$REFL_IP6" 2 || bail "sender cannot reach the reflector over IPv6"
+}
+
+dp_cfg() {
+	local ns=$1
+	shift
+	sf -n "$ns" config "$@"
+}
+
+dp_reflect() {
+	sf -n "$1" reflect "$2"
+}
+
+dp_probe() { # NS OUT DST COUNT INTERVAL [ARGS..]
+	local ns=$1 out=$2 dst=$3 count=$4 ival=$5 fam=() rc
+	shift 5
+	[[ $dst == *:* ]] && fam=(-6)
+	# generous: TCG is slow; the probe waits for the last replies itself
+	timeout -k 5 "$(awk -v c="$count" -v i="$ival" 'BEGIN { printf "%d", c * i * 3 + 30 }')" \
+		"$SF_CLI" -n "$ns" -j probe "$dst" -c "$count" -i "$ival" "${fam[@]}" "$@" >"$out" 2>"$out.err"
+	rc=$?
+	((rc)) && diag "snapfire -n $ns -j probe $dst -c $count -i $ival ${fam[*]} $*: status $rc: $(head -c 600 "$out.err") $(head -c 300 "$out")"
+	return "$rc"
+}
+
+dp_flows() {
+	sf -n "$1" -j flows >"$2" 2>"$2.err" || {
+		diag "snapfire -n $1 -j flows failed: $(head -c 400 "$2.err")"
+		return 1
+	}
+}
+
+dp_get() {
+	"$DP_PY" "$DP_LIB/dp_json.py" "$@"
+}
+
+# dp_cap_start NS IF OUT : tcpdump with nanosecond timestamps, UDP only
+dp_cap_start() {
+	local ns=$1 dev=$2 out=$3 i
+	ip netns exec "$ns" tcpdump -i "$dev" -n -U -s 256 -Z root --time-stamp-precision nano \
+		-w "$out" udp 2>"$out.log" &
+	DP_CAPS+=($!)
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening on" "$out.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	diag "tcpdump on $ns:$dev did not start: $(cat "$out.log")"
+	return 1
+}
+
+dp_cap_stop() {
+	local p
+	sleep 0.3
+	for p in "${DP_CAPS[@]}"; do
+		kill -INT "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	DP_CAPS=()
+}
+on_exit dp_cap_stop
+
+dp_wire() { # OUT ARGS...
+	local out=$1
+	shift
+	"$DP_PY" "$DP_LIB/dp_pcap.py" "$@" >"$out" 2>"$out.err" || {
+		diag "dp_pcap.py $*: $(cat "$out.err")"
+		return 1
+	}
+}
+
+dp_stamp() { # NS OUT ARGS...
+	local ns=$1 out=$2
+	shift 2
+	ip netns exec "$ns" "$DP_PY" "$DP_LIB/dp_stamp.py" "$@" >"$out" 2>"$out.err" || {
+		diag "dp_stamp.py $*: $(tail -n 5 "$out.err")"
+		return 1
+	}
+}
+
+dp_near() { # NAME EXPECTED ACTUAL PCT ABS
+	local tol
+	tol=$(awk -v e="$2" -v p="$4" -v a="$5" 'BEGIN { e = e < 0 ? -e : e; printf "%.0f", e * p / 100 + a }')
+	assert_within "$1" "$2" "$3" 0 "$tol"
+}
+
+dp_tc_stat() { # NS IF sent_pkts|dropped
+	ip netns exec "$1" tc -s qdisc show dev "$2" | awk -v k="$3" '
+		/Sent/ { for (i = 1; i <= NF; i++) { if ($i == "pkt") sp = $(i - 1); if ($i == "(dropped") { d = $(i + 1); sub(",", "", d) } } }
+		END { if (k == "sent_pkts") print sp + 0; else print d + 0 }'
+}
+
+# dp_need_cli : bail out early (one failure) if the CLI is missing
+dp_need_cli() {
+	[[ -x $SF_CLI ]] || bail "CLI not built: $SF_CLI"
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""dp_pcap.py SENDER.pcap [--refl REFL.pcap] [--port 862] [--sport N]
+
+The independent truth of the datapath tests: what was on the wire.
+Reads pcap files written by `tcpdump --time-stamp-precision nano -w` on the
+sender's interface (and optionally on the reflector's), finds the STAMP
+Session-Sender test packets (UDP to --port) and the Session-Reflector
+packets (UDP from --port) and prints a JSON summary:
+
+  probes        distinct probe sequence numbers that left the sender
+  probe_frames  probe frames that left the sender
+  replies       reply frames that reached the sender
+  unique        distinct Session-Sender sequence numbers among them
+  duplicates    replies - unique
+  reordered     replies with a sender seq below the highest seen before
+                and not seen before (RFC 4737 / kmod/seq.c definition)
+  lost          in [lowest, highest] replied seq: how many never came back
+  rtt_raw_p50_ns   median of (t_in - t_out) on the sender's wire
+  rtt_wire_p50_ns  median of (t_in - t_out) - (T3 - T2), T2/T3 from the reply
+  with --refl:
+  refl_in, refl_out  probe frames in / reply frames out at the reflector
+  fwd_p50_ns    median of reflector-wire-in - sender-wire-out (same clock)
+  rev_p50_ns    median of sender-wire-in - reflector-wire-out
+  rtt_2cap_p50_ns  median of (sender in - out) - (reflector out - in)
+  fwd_lost      probes that left the sender and never reached the reflector
+No module timestamps are used except T2/T3 for rtt_wire_p50_ns.
+"""
+import json
+import struct
+import sys
+
+NTP_OFF = 2208988800
+
+
+def frames(fname):
+    with open(fname, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return
+    magic = data[:4]
+    if magic in (b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1"):
+        nano = True
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xd4\xc3\xb2\xa1"):
+        nano = False
+    else:
+        raise SystemExit(f"dp_pcap: {fname}: not a pcap file")
+    e = ">" if magic[0] == 0xA1 else "<"
+    linktype = struct.unpack(e + "I", data[20:24])[0]
+    off = 24
+    while off + 16 <= len(data):
+        sec, sub, incl, _orig = struct.unpack(e + "IIII", data[off:off + 16])
+        off += 16
+        pkt = data[off:off + incl]
+        off += incl
+        t = sec * 1_000_000_000 + (sub if nano else sub * 1000)
+        yield t, linktype, pkt
+
+
+def udp_of(linktype, pkt):
+    """(src, dst, ttl, sport, dport, payload) of an IPv4/IPv6 UDP frame."""
+    if linktype == 1:
+        if len(pkt) < 14:
+            return None
+        et = struct.unpack("!H", pkt[12:14])[0]
+        ip = pkt[14:]
+    elif linktype == 113:
+        et = struct.unpack("!H", pkt[14:16])[0]
+        ip = pkt[16:]
+    else:
+        return None
+    if et == 0x0800 and len(ip) >= 20:
+        ihl = (ip[0] & 15) * 4
+        if ip[9] != 17 or struct.unpack("!H", ip[6:8])[0] & 0x3FFF:
+            return None
+        src, dst, ttl = ".".join(map(str, ip[12:16])), ".".join(map(str, ip[16:20])), ip[8]
+        u = ip[ihl:]
+    elif et == 0x86DD and len(ip) >= 40:
+        if ip[6] != 17:
+            return None
+        import ipaddress
+        src = str(ipaddress.IPv6Address(ip[8:24]))
+        dst = str(ipaddress.IPv6Address(ip[24:40]))
+        ttl = ip[7]
+        u = ip[40:]
+    else:
+        return None
+    if len(u) < 8:
+        return None
+    sport, dport, ulen = struct.unpack("!HHH", u[:6])
+    return src, dst, ttl, sport, dport, u[8:ulen]
+
+
+def ts_ns(b, ee):
+    sec, frac = struct.unpack("!II", b)
+    if not sec and not frac:
+        return 0
+    if ee & 0x4000:
+        return sec * 1_000_000_000 + frac
+    return (sec - NTP_OFF) * 1_000_000_000 + ((frac * 1_000_000_000 + (1 << 31)) >> 32)
+
+
+def median(v):
+    if not v:
+        return None
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) // 2
+
+
+def collect(fname, port, sport):
+    probes, replies = [], []  # (t, seq) / (t, sender_seq, T2, T3)
+    for t, lt, pkt in frames(fname):
+        u = udp_of(lt, pkt)
+        if not u:
+            continue
+        _src, _dst, _ttl, sp, dp, pl = u
+        if len(pl) < 44:
+            continue
+        if dp == port and (sport is None or sp == sport):
+            probes.append((t, struct.unpack("!I", pl[:4])[0]))
+        elif sp == port and (sport is None or dp == sport):
+            ee = struct.unpack("!H", pl[12:14])[0]
+            sseq = struct.unpack("!I", pl[24:28])[0]
+            replies.append((t, sseq, ts_ns(pl[16:24], ee), ts_ns(pl[4:12], ee)))
+    return probes, replies
+
+
+def main():
+    a = sys.argv[1:]
+    if not a or a[0] in ("-h", "--help"):
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    spcap, rpcap, port, sport = a[0], None, 862, None
+    i = 1
+    while i < len(a):
+        if a[i] == "--refl":
+            rpcap = a[i + 1]
+        elif a[i] == "--port":
+            port = int(a[i + 1])
+        elif a[i] == "--sport":
+            sport = int(a[i + 1])
+        else:
+            raise SystemExit(f"dp_pcap: unknown argument {a[i]}")
+        i += 2
+
+    probes, replies = collect(spcap, port, sport)
+    out_t = {}
+    for t, s in probes:
+        out_t.setdefault(s, t)
+    seen, highest, dups, reord = set(), None, 0, 0
+    rtt_raw, rtt_wire, in_t = [], [], {}
+    for t, s, t2, t3 in replies:
+        if s in seen:
+            dups += 1
+            continue
+        if highest is not None and s < highest:
+            reord += 1
+        seen.add(s)
+        highest = s if highest is None else max(highest, s)
+        in_t[s] = (t, t2, t3)
+        if s in out_t:
+            rtt_raw.append(t - out_t[s])
+            if t2 and t3:
+                rtt_wire.append(t - out_t[s] - (t3 - t2))
+    res = {
+        "probes": len(out_t), "probe_frames": len(probes), "replies": len(replies),
+        "unique": len(seen), "duplicates": dups, "reordered": reord,
+        "lost": (max(seen) - min(seen) + 1 - len(seen)) if seen else 0,
+        "rtt_raw_p50_ns": median(rtt_raw), "rtt_wire_p50_ns": median(rtt_wire),
+        "rtt_samples": len(rtt_wire),
+    }
+    if rpcap:
+        rprobes, rreplies = collect(rpcap, port, sport)
+        rin, rout = {}, {}
+        for t, s in rprobes:
+            rin.setdefault(s, t)
+        for t, s, _t2, _t3 in rreplies:
+            rout.setdefault(s, t)
+        fwd = [rin[s] - out_t[s] for s in rin if s in out_t]
+        rev = [in_t[s][0] - rout[s] for s in rout if s in in_t]
+        rtt2 = [(in_t[s][0] - out_t[s]) - (rout[s] - rin[s])
+                for s in in_t if s in out_t and s in rin and s in rout]
+        res.update({
+            "refl_in": len(rprobes), "refl_out": len(rreplies),
+            "fwd_p50_ns": median(fwd), "rev_p50_ns": median(rev),
+            "rtt_2cap_p50_ns": median(rtt2),
+            "fwd_lost": len([s for s in out_t if s not in rin]),
+        })
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

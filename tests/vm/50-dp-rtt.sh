@@ -1,0 +1,71 @@
+#!/bin/bash
+# Datapath: the sender's per-flow RTT against two independent truths, the
+# netem shaping (10 ms each way on the router, 20 ms round trip) and the
+# wire (tcpdump on the sender's and the reflector's interfaces, same clock).
+# Bound (the issue's): RTT p50 within 2 % + 200 us of the shaped round trip.
+# IPv4 and IPv6; the flow exists as role sender on the sender and role
+# reflector on the reflector; the reflected counter equals the probes.
+# timeout: 300
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+dp_setup_line3
+ok "reflector on" dp_reflect "$REFLECTOR" on
+ok "shape 10 ms forward (router eth1)" topo_shape "$ROUTER" eth1 delay 10ms
+ok "shape 10 ms reverse (router eth0)" topo_shape "$ROUTER" eth0 delay 10ms
+
+N=200
+SHAPED=20000000
+
+run() { # FAMILY DST SENDER-ADDR REFL-ADDR
+	local fam=$1 dst=$2 saddr=$3 raddr=$4 d=$DP_TMP/$1 refl0 refl1 rtt
+	mkdir -p "$d"
+	refl0=$(sf_counter -n "$REFLECTOR" reflected) || refl0=0
+	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
+	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	ok "$fam: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$dst" $N 0.02
+	dp_cap_stop
+	sleep 0.2
+	dp_flows "$SENDER" "$d/sflows.json"
+	dp_flows "$REFLECTOR" "$d/rflows.json"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+	diag "$fam wire: $(cat "$d/wire.json")"
+	diag "$fam probe: $(head -c 600 "$d/probe.json")"
+
+	local sel=(--flow role=sender family="$fam" remote_addr="$raddr")
+	assert_eq "$fam: one sender flow to $raddr on the sender" 1 \
+		"$(dp_get "$d/sflows.json" "${sel[@]}" --count)"
+	assert_eq "$fam: no reflector flow on the sender" 0 \
+		"$(dp_get "$d/sflows.json" --flow role=reflector --count)"
+	assert_eq "$fam: one reflector flow from $saddr on the reflector" 1 \
+		"$(dp_get "$d/rflows.json" --flow role=reflector family="$fam" remote_addr="$saddr" --count)"
+	assert_eq "$fam: no sender flow on the reflector" 0 \
+		"$(dp_get "$d/rflows.json" --flow role=sender --count)"
+	assert_eq "$fam: sender flow local_addr" "$saddr" "$(dp_get "$d/sflows.json" "${sel[@]}" local_addr)"
+	assert_eq "$fam: sender flow remote_port 862" 862 "$(dp_get "$d/sflows.json" "${sel[@]}" remote_port)"
+	assert_eq "$fam: sender flow tx = $N" $N "$(dp_get "$d/sflows.json" "${sel[@]}" tx)"
+	assert_eq "$fam: sender flow rx = $N (no loss configured)" $N "$(dp_get "$d/sflows.json" "${sel[@]}" rx)"
+	assert_eq "$fam: sender flow lost 0" 0 "$(dp_get "$d/sflows.json" "${sel[@]}" lost)"
+	assert_eq "$fam: rtt count = $N" $N "$(dp_get "$d/sflows.json" "${sel[@]}" rtt.count)"
+	assert_eq "$fam: reflector flow rx = $N" $N \
+		"$(dp_get "$d/rflows.json" --flow role=reflector family="$fam" rx)"
+	rtt=$(dp_get "$d/sflows.json" "${sel[@]}" rtt.p50_ns)
+	diag "$fam: rtt p50 $rtt ns (shaped $SHAPED), min $(dp_get "$d/sflows.json" "${sel[@]}" rtt.min_ns), max $(dp_get "$d/sflows.json" "${sel[@]}" rtt.max_ns)"
+	dp_near "$fam: rtt p50 within 2 % + 200 us of the shaped 20 ms" $SHAPED "$rtt" 2 200000
+	dp_near "$fam: rtt p50 within 1 % + 100 us of the wire rtt (2 captures)" \
+		"$(dp_get "$d/wire.json" rtt_2cap_p50_ns)" "$rtt" 1 100000
+	assert_eq "$fam: wire saw $N probes and $N replies" "$N $N" \
+		"$(dp_get "$d/wire.json" probes) $(dp_get "$d/wire.json" replies)"
+	refl1=$(sf_counter -n "$REFLECTOR" reflected)
+	assert_eq "$fam: reflector counter 'reflected' grew by $N" $N "$((refl1 - refl0))"
+	assert_eq "$fam: probe summary received = $N" $N "$(dp_get "$d/probe.json" received)"
+}
+
+run inet "$REFL_IP4" "$SENDER_IP4" "$REFL_IP4"
+run inet6 "$REFL_IP6" "$SENDER_IP6" "$REFL_IP6"
+
+assert_eq "reflected == probes_rx on the reflector" "$(sf_counter -n "$REFLECTOR" probes_rx)" \
+	"$(sf_counter -n "$REFLECTOR" reflected)"
+assert_eq "malformed 0 on the reflector" 0 "$(sf_counter -n "$REFLECTOR" malformed)"
+done_testing

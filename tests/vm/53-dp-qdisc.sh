@@ -1,0 +1,56 @@
+#!/bin/bash
+# Datapath: attribution of the sender's own egress queueing. A 15 ms netem
+# on the SENDER's eth0 is the sender's tx_stage (LOCAL_OUT -> driver
+# hand-off), not the network: rtt p50 stays at the router-shaped 10 ms
+# (2 % + 200 us) and agrees with the wire (captured after the qdisc).
+# The same 15 ms on the router instead shows up in rtt, and tx_stage is
+# small.
+# timeout: 300
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+dp_setup_line3
+ok "reflector on" dp_reflect "$REFLECTOR" on
+ok "router: 10 ms forward" topo_shape "$ROUTER" eth1 delay 10ms
+N=150
+
+for fam in inet inet6; do
+	if [[ $fam == inet ]]; then dst=$REFL_IP4; else dst=$REFL_IP6; fi
+	sel=(--flow role=sender family=$fam remote_addr="$dst")
+	d=$DP_TMP/own-$fam
+	mkdir -p "$d"
+	ok "$fam: sender: 15 ms netem on its own eth0" topo_shape "$SENDER" eth0 delay 15ms
+	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
+	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	ok "$fam own qdisc: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$dst" $N 0.02
+	dp_cap_stop
+	topo_unshape "$SENDER" eth0
+	dp_flows "$SENDER" "$d/f.json"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+	tx=$(dp_get "$d/f.json" "${sel[@]}" tx_stage.p50_ns)
+	rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
+	diag "$fam own qdisc: tx_stage p50 $tx, rtt p50 $rtt; wire $(cat "$d/wire.json")"
+	assert_ge "$fam own qdisc: tx_stage count" "$(dp_get "$d/f.json" "${sel[@]}" tx_stage.count)" $((N - 1))
+	dp_near "$fam own qdisc: tx_stage p50 within 2 % + 200 us of 15 ms" 15000000 "$tx" 2 200000
+	dp_near "$fam own qdisc: rtt p50 within 2 % + 200 us of the router's 10 ms" 10000000 "$rtt" 2 200000
+	dp_near "$fam own qdisc: rtt p50 agrees with the wire rtt (1 % + 100 us)" \
+		"$(dp_get "$d/wire.json" rtt_2cap_p50_ns)" "$rtt" 1 100000
+	assert_ge "$fam own qdisc: xmit counter counts the probes" "$(sf_counter -n "$SENDER" xmit)" $N
+done
+
+# the same delay on the router (reverse path) instead
+d=$DP_TMP/router
+mkdir -p "$d"
+ok "router: 15 ms reverse" topo_shape "$ROUTER" eth0 delay 15ms
+sf_load || bail "reload failed"
+ok "reflector on (after reload)" dp_reflect "$REFLECTOR" on
+ok "router qdisc: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$REFL_IP4" $N 0.02
+dp_flows "$SENDER" "$d/f.json"
+sel=(--flow role=sender family=inet remote_addr="$REFL_IP4")
+tx=$(dp_get "$d/f.json" "${sel[@]}" tx_stage.p50_ns)
+rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
+diag "router qdisc: tx_stage p50 $tx, rtt p50 $rtt"
+dp_near "router qdisc: rtt p50 within 2 % + 200 us of 25 ms" 25000000 "$rtt" 2 200000
+assert_lt "router qdisc: tx_stage p50 < 1 ms" "$tx" 1000000
+done_testing

@@ -1,0 +1,77 @@
+#!/bin/bash
+# Datapath: who the in-kernel reflector answers. The truth is what comes
+# back on the crafted sender's socket.
+#   rate 10/s burst 5: a burst of 50 probes gets 5..15 replies, the rest are
+#     counted rate-limited, replies counted reflected;
+#   allow 203.0.113.0/24: the sender (192.0.2.2) is not answered and is
+#     counted not-allowed; allow 192.0.2.0/24: answered (IPv4 only: an IPv6
+#     probe from the same host is still refused);
+#   a probe to the subnet broadcast address (SO_BROADCAST, from the router,
+#     on the reflector's link) is counted bad-source and not answered.
+# timeout: 200
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+dp_setup_line3
+
+delta() { # NAME BEFORE : counter now - BEFORE
+	echo $(($(sf_counter -n "$REFLECTOR" "$1") - $2))
+}
+
+# --- rate limit
+ok "reflector on" dp_reflect "$REFLECTOR" on
+ok "rate 10 burst 5" dp_cfg "$REFLECTOR" rate 10 burst 5
+rl0=$(sf_counter -n "$REFLECTOR" rate_limited)
+rf0=$(sf_counter -n "$REFLECTOR" reflected)
+f=$DP_TMP/rate.json
+ok "burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 50 --interval 0.001 --wait 0.5
+n=$(dp_get "$f" replies.#)
+rl=$(delta rate_limited "$rl0")
+rf=$(delta reflected "$rf0")
+diag "rate: $n replies, rate_limited +$rl, reflected +$rf"
+assert_ge "rate: at least the burst (5) answered" "$n" 5
+assert_le "rate: at most ~15 answered" "$n" 15
+assert_eq "rate: reflected counts the replies" "$n" "$rf"
+assert_eq "rate: rate_limited counts the rest" "$((50 - n))" "$rl"
+sleep 1.1
+f=$DP_TMP/rate2.json
+ok "after 1.1 s: 5 probes at 50 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 5 --interval 0.05 --sport 40001
+assert_eq "rate: refilled, all 5 answered" 5 "$(dp_get "$f" replies.#)"
+
+# --- allow-list
+sf_load || bail "reload failed"
+ok "reflector on (after reload)" dp_reflect "$REFLECTOR" on
+ok "allow 203.0.113.0/24" dp_cfg "$REFLECTOR" allow 203.0.113.0/24
+na0=$(sf_counter -n "$REFLECTOR" not_allowed)
+f=$DP_TMP/deny.json
+ok "5 probes from 192.0.2.2" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 5 --interval 0.02
+assert_eq "allow: not answered" 0 "$(dp_get "$f" replies.#)"
+assert_eq "allow: counted not-allowed (+5)" 5 "$(delta not_allowed "$na0")"
+ok "allow 192.0.2.0/24" dp_cfg "$REFLECTOR" allow 192.0.2.0/24
+f=$DP_TMP/allow.json
+ok "5 probes from 192.0.2.2 again" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 5 --interval 0.02 --sport 40001
+assert_eq "allow: answered" 5 "$(dp_get "$f" replies.#)"
+na0=$(sf_counter -n "$REFLECTOR" not_allowed)
+f=$DP_TMP/allow6.json
+ok "3 probes over IPv6 from the same host" dp_stamp "$SENDER" "$f" --dst "$REFL_IP6" --count 3 --interval 0.02 --sport 40002
+assert_eq "allow: an IPv4-only list refuses IPv6" 0 "$(dp_get "$f" replies.#)"
+assert_eq "allow: counted not-allowed (+3)" 3 "$(delta not_allowed "$na0")"
+
+# --- broadcast destination
+sf_load || bail "reload failed"
+ok "reflector on (after reload)" dp_reflect "$REFLECTOR" on
+bs0=$(sf_counter -n "$REFLECTOR" bad_source)
+rf0=$(sf_counter -n "$REFLECTOR" reflected)
+rx0=$(sf_counter -n "$REFLECTOR" probes_rx)
+f=$DP_TMP/bcast.json
+ok "probe to 198.51.100.255 from the router (SO_BROADCAST)" dp_stamp "$ROUTER" "$f" \
+	--dst 198.51.100.255 --broadcast --count 2 --interval 0.05
+assert_eq "broadcast: the reflector saw it" 2 "$(delta probes_rx "$rx0")"
+assert_eq "broadcast: no reply" 0 "$(dp_get "$f" replies.#)"
+assert_eq "broadcast: counted bad-source (+2)" 2 "$(delta bad_source "$bs0")"
+assert_eq "broadcast: nothing reflected" 0 "$(delta reflected "$rf0")"
+f=$DP_TMP/unicast.json
+ok "the same from the router, unicast" dp_stamp "$ROUTER" "$f" --dst "$REFL_IP4" --sport 40001
+assert_eq "unicast from the router: answered" 1 "$(dp_get "$f" replies.#)"
+done_testing

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Datapath: rmmod while probes flow (sender probing at 5 ms, reflector
+# answering in-kernel, flows and histograms live in two namespaces) leaves
+# nothing behind: rmmod succeeds, the module is gone from /proc/modules and
+# /sys/module, the kernel log has no warning (checked here and by the
+# runner), and a re-insmod works, probing included.
+# timeout: 200
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+dp_setup_line3
+ok "router: 2 ms each way" topo_shape "$ROUTER" eth1 delay 2ms
+topo_shape "$ROUTER" eth0 delay 2ms
+ok "reflector on" dp_reflect "$REFLECTOR" on
+ok "clock-synced in both (all metrics live)" dp_cfg "$SENDER" clock-synced on
+dp_cfg "$REFLECTOR" clock-synced on
+dmesg_before=$(dmesg | wc -l)
+replies_ge() { local v; v=$(sf_counter -n "$SENDER" probes_rx 2>/dev/null) || return 1; ((v >= $1)); }
+
+for round in 1 2; do
+	"$SF_CLI" -n "$SENDER" probe "$REFL_IP4" -c 600 -i 0.005 >"$DP_TMP/bg$round.out" 2>&1 &
+	bg4=$!
+	"$SF_CLI" -n "$SENDER" probe "$REFL_IP6" -6 -c 600 -i 0.005 >"$DP_TMP/bg6-$round.out" 2>&1 &
+	bg6=$!
+	# wait until flows exist and replies come back
+	wait_for 20 replies_ge 50 || diag "round $round: fewer than 50 replies before rmmod"
+	ok "round $round: rmmod while probing" rmmod "$SF_MODNAME"
+	if grep -q "^$SF_MODNAME " /proc/modules; then
+		not_ok "round $round: gone from /proc/modules"
+	else
+		ok "round $round: gone from /proc/modules"
+	fi
+	assert_eq "round $round: /sys/module/$SF_MODNAME gone" no "$([[ -e /sys/module/$SF_MODNAME ]] && echo yes || echo no)"
+	must_fail "round $round: the genl family is gone" genl ctrl get name "$SF_GENL_FAMILY"
+	sleep 0.5
+	ok "round $round: insmod again" sf_load
+	ok "round $round: reflector on again" dp_reflect "$REFLECTOR" on
+	# the background probes keep running across the reload; let them end
+	wait "$bg4" "$bg6" 2>/dev/null
+	f=$DP_TMP/after$round.json
+	ok "round $round: probe after re-insmod" dp_probe "$SENDER" "$f" "$REFL_IP4" 20 0.02
+	assert_eq "round $round: all 20 answered" 20 "$(dp_get "$f" received)"
+	dp_flows "$SENDER" "$DP_TMP/fl$round.json"
+	assert_ge "round $round: fresh sender flow has 20 rtt samples" \
+		"$(dp_get "$DP_TMP/fl$round.json" --flow role=sender family=inet --last rtt.count)" 20
+	dp_cfg "$SENDER" clock-synced on
+	dp_cfg "$REFLECTOR" clock-synced on
+done
+
+# unload with flows present but idle, and with namespaces going away first
+ok "delete the reflector namespace while loaded" ip netns del "$REFLECTOR"
+ok "final rmmod" rmmod "$SF_MODNAME"
+faults=$(dmesg | tail -n +$((dmesg_before + 1)) | grep -E "$(grep -v -e '^#' -e '^$' "$SF_REPO/scripts/fault-patterns" | paste -sd'|')")
+assert_eq "no kernel warnings during the test" "" "$faults"
+ok "insmod after all" sf_load
+done_testing
