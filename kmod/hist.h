@@ -27,8 +27,8 @@
 
 struct sf_hist {
 	u64 count;
-	u64 sum;
-	u64 min;
+	u64 sum;		/* of the (clamped) values; saturates */
+	u64 min;		/* 0 while empty */
 	u64 max;
 	u64 clamped;
 	u8 p;
@@ -36,19 +36,26 @@ struct sf_hist {
 	u32 *group[];		/* ngroups entries, each NULL or 2^p counts */
 };
 
+/* NULL on failure or for p outside SF_HIST_MIN_P..SF_HIST_MAX_P. */
 struct sf_hist *sf_hist_alloc(u8 p, gfp_t gfp);
-void sf_hist_free(struct sf_hist *h);
-/* Zero counts, free groups. */
+void sf_hist_free(struct sf_hist *h);		/* NULL is fine */
+/* Zero counts, free groups; keeps p. */
 void sf_hist_reset(struct sf_hist *h);
 /*
  * Add one sample. Returns 0, 1 when the value was clamped, or -ENOMEM when
  * its group could not be allocated (the sample is then not recorded at all).
  */
 int sf_hist_add(struct sf_hist *h, s64 v, gfp_t gfp);
-/* Bytes used by @h, groups included. */
+/*
+ * Bytes used by @h, groups included: struct_size(h, group, ngroups) plus
+ * sizeof(u32) << p per allocated group. 0 for NULL.
+ */
 size_t sf_hist_mem(const struct sf_hist *h);
 
-/* Bucket of value @v (v < 2^SF_HIST_BITS) and the range it covers. */
+/*
+ * Bucket of value @v (larger values: the last bucket) and the range it
+ * covers, [low, high] inclusive.
+ */
 void sf_hist_index(u8 p, u64 v, unsigned int *group, unsigned int *sub);
 void sf_hist_range(u8 p, unsigned int group, unsigned int sub, u64 *low, u64 *high);
 
@@ -58,7 +65,8 @@ bool sf_hist_next(const struct sf_hist *h, unsigned int *pos, u64 *low,
 
 /*
  * Value at quantile num/den (e.g. 99/100): the midpoint of the bucket that
- * holds it, clamped to [min, max]. 0 for an empty histogram.
+ * holds the sample of rank max(1, ceil(count * num / den)), clamped to
+ * [min, max]. 0 for an empty histogram; num >= den (or den 0): the top.
  */
 u64 sf_hist_quantile(const struct sf_hist *h, u32 num, u32 den);
 
