@@ -18,7 +18,7 @@ struct sf_seq {
 	u32 highest;		/* highest sequence number seen this epoch */
 	bool started;
 	u64 expected;		/* sum over past epochs of (highest - first + 1) */
-	u64 epoch_first;	/* first of this epoch (u32 value) */
+	u64 epoch_first;	/* lowest of this epoch (u32 value), see below */
 	u64 epoch_span;		/* highest - first + 1 this epoch */
 	u64 received;		/* unique packets */
 	u64 reordered;
@@ -28,6 +28,21 @@ struct sf_seq {
 	unsigned long win[BITS_TO_LONGS(SF_SEQ_WINDOW)];
 };
 
+/*
+ * d = (s32)(seq - highest):
+ *   d == 1                        NEXT
+ *   1 < d <= SF_SEQ_RESTART_GAP   GAP: the ones in between are missing
+ *   d == 0                        DUPLICATE
+ *   -SF_SEQ_WINDOW < d < 0        DUPLICATE if seen, else REORDERED
+ *   -GAP <= d <= -SF_SEQ_WINDOW   REORDERED: too old to tell a duplicate,
+ *                                 so counted as received
+ *   |d| > SF_SEQ_RESTART_GAP      RESTART: epoch_span is added to expected
+ *                                 and a new epoch starts at seq
+ * received counts the packets not found to be duplicates. A reordered
+ * packet older than the epoch's first moves the first back to it (so that
+ * probes swapped at the start of a session are not received-but-never-
+ * expected, which would hide as many later losses).
+ */
 enum sf_seq_result {
 	SF_SEQ_NEXT,		/* highest + 1, or the first */
 	SF_SEQ_GAP,		/* ahead of highest + 1: some are missing */
