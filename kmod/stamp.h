@@ -40,12 +40,28 @@ enum sf_parse_result {
  * not; read with skb_header_pointer, never written). @reflector selects the
  * Session-Reflector layout. Every TLV must fit exactly: the TLVs end where
  * the payload ends. now_ns resolves the era of 32-bit timestamp seconds.
+ * SF_PARSE_SHORT also when the skb holds fewer than @off + @len bytes.
+ * @st is zeroed first; it is filled for SF_PARSE_OK and also, all but the
+ * TLVs, for SF_PARSE_TLV_*. The MBZ fields are not checked.
  */
 enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 				    unsigned int len, bool reflector, u64 now_ns,
 				    struct sf_stamp *st);
 
-/* Timestamp conversions; @ptp selects PTPv2 truncated (EE Z bit) over NTP. */
+/*
+ * Timestamp conversions; @ptp selects PTPv2 truncated (EE Z bit) over NTP.
+ * @ts may be unaligned (e.g. in packet data).
+ *
+ * sf_ts_to_ns: the 32-bit seconds are taken in the era (NTP wraps in 2036,
+ * PTP in 2106) that puts the time nearest to @now_ns; NTP fractions round
+ * to the nearest ns; a PTP nanoseconds field >= 10^9 is clamped to
+ * 999999999. 0 for a zero timestamp (both fields 0) and for times before
+ * 1970.
+ * sf_ns_to_ts: the fraction rounds to the nearest 2^-32 s, so that
+ * ns -> ts -> ns is exact; 0 ns (no timestamp) is written as zero. (So is
+ * the NTP era 1 instant 2036-02-07 06:28:16.000000000 UTC: the format
+ * cannot tell the two apart.)
+ */
 u64 sf_ts_to_ns(const struct stamp_ts *ts, bool ptp, u64 now_ns);
 void sf_ns_to_ts(u64 ns, bool ptp, struct stamp_ts *ts);
 
