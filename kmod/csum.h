@@ -8,7 +8,9 @@
 /*
  * Replace @len bytes at offset @off (from skb->data) of a UDP datagram whose
  * UDP header is at @udp_off (from skb->data), with @data. Makes the bytes
- * writable first (skb_ensure_writable; may fail with -ENOMEM).
+ * writable first (skb_ensure_writable; may fail with -ENOMEM): pointers into
+ * the skb's data taken before are stale afterwards. -EINVAL if the bytes
+ * are not all in the UDP payload of the skb.
  * The checksum stays right for every ip_summed:
  *  - CHECKSUM_PARTIAL: the payload is summed later; nothing to fix;
  *  - otherwise the UDP checksum is updated incrementally (IPv4 zero checksum

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rewriting bytes of a UDP payload in place, keeping the UDP checksum and a
+ * CHECKSUM_COMPLETE skb->csum right by incremental update (RFC 1624): the
+ * difference of the ones' complement sums of the old and the new bytes is
+ * added to whatever sums cover them.
+ */
+#include <linux/skbuff.h>
+#include <linux/string.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
+
+#include "csum.h"
+
+int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
+		   const void *data, unsigned int len, bool ipv6)
+{
+	__wsum diff, old_check;
+	struct udphdr *uh;
+	u8 *ptr;
+	int err;
+
+	if (!len)
+		return 0;
+	if (off < udp_off + sizeof(*uh) || off > skb->len ||
+	    len > skb->len - off)
+		return -EINVAL;
+	err = skb_ensure_writable(skb, off + len);
+	if (err)
+		return err;
+
+	/* Data may have moved: only now take pointers into it. */
+	uh = (struct udphdr *)(skb->data + udp_off);
+	ptr = skb->data + off;
+
+	/* Sums of the bytes as if they started at an even offset. */
+	diff = csum_sub(csum_partial(data, len, 0), csum_partial(ptr, len, 0));
+	memcpy(ptr, data, len);
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		return 0;	/* uh->check is the pseudo-header sum only */
+
+	old_check = csum_unfold(uh->check);
+	if (ipv6 || uh->check) {
+		/* The UDP checksum covers the bytes from the UDP header on. */
+		uh->check = csum_fold(csum_block_add(~old_check, diff,
+						     off - udp_off));
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	}
+
+	if (skb->ip_summed == CHECKSUM_COMPLETE) {
+		/*
+		 * skb->csum covers the bytes from skb->data on: the payload
+		 * and the checksum field both changed. (Together they cancel
+		 * out when the checksum was updated; account for both anyway.)
+		 */
+		skb->csum = csum_block_add(skb->csum, diff, off);
+		skb->csum = csum_block_add(skb->csum,
+					   csum_sub(csum_unfold(uh->check),
+						    old_check),
+					   udp_off + offsetof(struct udphdr, check));
+	}
+	return 0;
+}
