@@ -129,3 +129,25 @@ dp_tc_stat() { # NS IF sent_pkts|dropped
 dp_need_cli() {
 	[[ -x $SF_CLI ]] || bail "CLI not built: $SF_CLI"
 }
+
+# dp_shaped NAME SHAPED_NS ACTUAL_NS PASSES
+#   the bound against the shaped (netem) truth: ACTUAL within
+#   2 % + 200 us of SHAPED, except that above it each netem pass on the path
+#   may add DP_NETEM_SLACK_NS (default 1 ms: QEMU TCG's timer latency, which
+#   the wire captures show is real; 0 on KVM or hardware). The tight check
+#   is the one against the wire (dp_near ... 1 100000).
+DP_NETEM_SLACK_NS=${DP_NETEM_SLACK_NS:-1000000}
+dp_shaped() {
+	local name=$1 exp=$2 act=$3 passes=$4 lo hi
+	if ! _sf_num "$act"; then
+		not_ok "$name" "not a number: '$act'"
+		return
+	fi
+	lo=$(awk -v e="$exp" 'BEGIN { printf "%.0f", e - (e * 0.02 + 200000) }')
+	hi=$(awk -v e="$exp" -v p="$passes" -v s="$DP_NETEM_SLACK_NS" 'BEGIN { printf "%.0f", e + e * 0.02 + 200000 + p * s }')
+	if ((act >= lo && act <= hi)); then
+		_sf_report 0 "$name"
+	else
+		_sf_report 1 "$name" "expected $lo <= $act <= $hi (shaped $exp ns, 2 % + 200 us, + $passes x ${DP_NETEM_SLACK_NS} ns netem slack above)"
+	fi
+}

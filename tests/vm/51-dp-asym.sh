@@ -22,7 +22,7 @@ ok "unsynced: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$REFL_IP4" 
 dp_flows "$SENDER" "$d/f.json"
 sel=(--flow role=sender family=inet remote_addr="$REFL_IP4")
 rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
-dp_near "unsynced: rtt p50 ~ 35 ms" 35000000 "$rtt" 2 200000
+dp_shaped "unsynced: rtt p50 ~ 35 ms" 35000000 "$rtt" 2
 must_fail "unsynced: no fwd metric" dp_get "$d/f.json" "${sel[@]}" fwd
 must_fail "unsynced: no rev metric" dp_get "$d/f.json" "${sel[@]}" rev
 assert_eq "unsynced: flow synced false" 0 "$(dp_get "$d/f.json" "${sel[@]}" synced)"
@@ -64,14 +64,14 @@ for fam in inet inet6; do
 	diag "$fam: fwd p50 $fwd, rev p50 $rev, rtt p50 $rtt (shaped 30 ms / 5 ms)"
 	assert_eq "$fam synced: flow synced true" 1 "$(dp_get "$d/f.json" "${sel[@]}" synced)"
 	assert_ge "$fam synced: fwd count" "$(dp_get "$d/f.json" "${sel[@]}" fwd.count)" $((N - 2))
-	dp_near "$fam synced: fwd p50 within 2 % + 200 us of 30 ms" 30000000 "$fwd" 2 200000
-	dp_near "$fam synced: rev p50 within 2 % + 200 us of 5 ms" 5000000 "$rev" 2 200000
-	dp_near "$fam synced: rtt p50 within 2 % + 200 us of 35 ms" 35000000 "$rtt" 2 200000
+	dp_shaped "$fam synced: fwd p50 within 2 % + 200 us (+ slack) of 30 ms" 30000000 "$fwd" 1
+	dp_shaped "$fam synced: rev p50 within 2 % + 200 us (+ slack) of 5 ms" 5000000 "$rev" 1
+	dp_shaped "$fam synced: rtt p50 within 2 % + 200 us (+ slack) of 35 ms" 35000000 "$rtt" 2
 	dp_near "$fam synced: fwd p50 agrees with the wire (1 % + 100 us)" \
 		"$(dp_get "$d/wire.json" fwd_p50_ns)" "$fwd" 1 100000
 	dp_near "$fam synced: rev p50 agrees with the wire (1 % + 100 us)" \
 		"$(dp_get "$d/wire.json" rev_p50_ns)" "$rev" 1 100000
 	rfwd=$(dp_get "$d/rf.json" --flow role=reflector family=$fam remote_addr="$src" fwd.p50_ns)
-	dp_near "$fam synced: the reflector's own fwd p50 ~ 30 ms" 30000000 "$rfwd" 2 200000
+	dp_shaped "$fam synced: the reflector's own fwd p50 ~ 30 ms" 30000000 "$rfwd" 1
 done
 done_testing
