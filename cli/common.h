@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* snapfire CLI: shared definitions (exit codes, globals, commands). */
+#ifndef SNAPFIRE_COMMON_H
+#define SNAPFIRE_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifndef SNAPFIRE_VERSION
+#define SNAPFIRE_VERSION "0"
+#endif
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* runtime failure */
+	EXIT_USAGE = 2,		/* usage error */
+	EXIT_NOMOD = 3,		/* module not loaded */
+	EXIT_PERM = 4,		/* permission denied */
+	EXIT_NOTFOUND = 5,	/* no such flow */
+};
+
+extern bool g_json;
+extern const char *g_prog;
+
+/* Prints "snapfire: <msg>" to stderr. */
+void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a usage error and a pointer to help; returns EXIT_USAGE. */
+int usage_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Option helpers for commands: parse numbers, or print a usage error. */
+int arg_u64(const char *cmd, const char *opt, const char *s, uint64_t max,
+	    uint64_t *out);
+int arg_double(const char *cmd, const char *opt, const char *s, double *out);
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+int cmd_status(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_reflect(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+const struct cmd *cmd_find(const char *name);
+void cmd_help(FILE *f, const struct cmd *c);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <netlink/attr.h>
+#include <linux/snapfire.h>
+
+#include "flow.h"
+
+const char *const counter_names[NCOUNTERS] = {
+	"pre-routing", "local-in", "local-out", "post-routing", "xmit",
+	"probes-rx", "probes-tx", "malformed", "reflected", "rate-limited",
+	"not-allowed", "bad-source", "reflect-errors", "flows-created",
+	"flows-evicted", "flows-expired", "alloc-failures", "clamped",
+	"unmatched", "events-dropped",
+};
+
+const char *const counter_help[NCOUNTERS] = {
+	"STAMP-port packets seen at netfilter PRE_ROUTING.",
+	"STAMP-port packets seen at netfilter LOCAL_IN.",
+	"STAMP-port packets seen at netfilter LOCAL_OUT.",
+	"STAMP-port packets seen at netfilter POST_ROUTING.",
+	"Probes of a known sender flow seen at the driver hand-off.",
+	"Valid STAMP test packets received, both roles.",
+	"Valid STAMP test packets sent from this host, both roles.",
+	"STAMP-port packets that did not parse.",
+	"Replies sent by the in-kernel reflector.",
+	"Probes not reflected because of the rate limit.",
+	"Probes not reflected because the source is not in the allow-list.",
+	"Probes not reflected because of a bad source address.",
+	"Probes not reflected because of a routing or memory failure.",
+	"Flows created.",
+	"Flows evicted to make room at the flow limit.",
+	"Flows expired after the idle timeout.",
+	"Allocations of flows or histogram buckets that failed.",
+	"Samples outside a histogram's range, counted in its end buckets.",
+	"Reflected packets whose send times were no longer known.",
+	"Events not sent because of the event rate limit.",
+};
+
+uint64_t attr_uint(const struct nlattr *a)
+{
+	switch (nla_len(a)) {
+	case 1: return nla_get_u8((struct nlattr *)a);
+	case 2: return nla_get_u16((struct nlattr *)a);
+	case 4: return nla_get_u32((struct nlattr *)a);
+	default:
+		if (nla_len(a) >= 8)
+			return nla_get_u64((struct nlattr *)a);
+		return 0;
+	}
+}
+
+static int bucket_parse(struct hist *h, struct nlattr *nest)
+{
+	uint64_t low = 0, high = 0, count = 0;
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		switch (nla_type(a)) {
+		case SNAPFIRE_A_BUCKET_LOW: low = attr_uint(a); break;
+		case SNAPFIRE_A_BUCKET_HIGH: high = attr_uint(a); break;
+		case SNAPFIRE_A_BUCKET_COUNT: count = attr_uint(a); break;
+		}
+	}
+	return hist_add_bucket(h, low, high, count);
+}
+
+static int hist_parse(struct flow *f, struct nlattr *nest)
+{
+	struct hist tmp = { 0 }, *h;
+	struct nlattr *a;
+	int rem, metric = -1;
+
+	nla_for_each_nested(a, nest, rem) {
+		switch (nla_type(a)) {
+		case SNAPFIRE_A_HIST_METRIC: metric = (int)attr_uint(a); break;
+		case SNAPFIRE_A_HIST_COUNT: tmp.count = attr_uint(a); break;
+		case SNAPFIRE_A_HIST_SUM: tmp.sum = attr_uint(a); break;
+		case SNAPFIRE_A_HIST_MIN_VALUE: tmp.min = attr_uint(a); break;
+		case SNAPFIRE_A_HIST_MAX_VALUE: tmp.max = attr_uint(a); break;
+		case SNAPFIRE_A_HIST_CLAMPED: tmp.clamped = attr_uint(a); break;
+		case SNAPFIRE_A_HIST_PRECISION:
+			tmp.precision = (uint8_t)attr_uint(a);
+			break;
+		case SNAPFIRE_A_HIST_BUCKET:
+			if (bucket_parse(&tmp, a) < 0) {
+				hist_free(&tmp);
+				return -1;
+			}
+			break;
+		}
+	}
+	if (metric < 0 || metric >= METRIC_COUNT) {
+		hist_free(&tmp);	/* unknown metric: newer module */
+		return 0;
+	}
+	h = &f->hist[metric];
+	hist_free(h);
+	*h = tmp;
+	h->metric = (uint32_t)metric;
+	h->present = 1;
+	hist_finish(h);
+	return 0;
+}
+
+static void copy_addr(uint8_t *dst, const struct nlattr *a)
+{
+	int len = nla_len(a);
+
+	memset(dst, 0, 16);
+	memcpy(dst, nla_data(a), len > 16 ? 16 : len);
+}
+
+int flow_parse(struct flow *f, struct nlattr *head, int len)
+{
+	struct nlattr *a;
+	int rem;
+
+	memset(f, 0, sizeof(*f));
+	nla_for_each_attr(a, head, len, rem) {
+		switch (nla_type(a)) {
+		case SNAPFIRE_A_FLOW_ID: f->id = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_ROLE: f->role = (uint32_t)attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_FAMILY: f->family = (uint8_t)attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_LOCAL_ADDR: copy_addr(f->local_addr, a); break;
+		case SNAPFIRE_A_FLOW_REMOTE_ADDR: copy_addr(f->remote_addr, a); break;
+		case SNAPFIRE_A_FLOW_LOCAL_PORT:
+			f->local_port = (uint16_t)attr_uint(a);
+			break;
+		case SNAPFIRE_A_FLOW_REMOTE_PORT:
+			f->remote_port = (uint16_t)attr_uint(a);
+			break;
+		case SNAPFIRE_A_FLOW_SSID: f->ssid = (uint16_t)attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_CREATED: f->created = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_LAST_SEEN: f->last_seen = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_TX: f->tx = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_RX: f->rx = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_LOST: f->lost = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_REORDERED: f->reordered = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_DUPLICATES: f->duplicates = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_REV_LOST: f->rev_lost = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_RESTARTS: f->restarts = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_JITTER: f->jitter = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_SYNCED: f->synced = (uint8_t)attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_PEER_TTL: f->peer_ttl = (uint8_t)attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_MEM: f->mem = (uint32_t)attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_HIST:
+			if (hist_parse(f, a) < 0) {
+				flow_free(f);
+				return -1;
+			}
+			break;
+		}
+	}
+	if (!f->family)
+		f->family = AF_INET;
+	return 0;
+}
+
+void flow_free(struct flow *f)
+{
+	int i;
+
+	for (i = 0; i < METRIC_COUNT; i++)
+		hist_free(&f->hist[i]);
+}
+
+struct flow *flowset_add(struct flowset *s)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct flow *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		s->v = v;
+		s->cap = cap;
+	}
+	memset(&s->v[s->n], 0, sizeof(s->v[0]));
+	return &s->v[s->n++];
+}
+
+void flowset_free(struct flowset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		flow_free(&s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+const char *role_name(uint32_t role)
+{
+	switch (role) {
+	case SNAPFIRE_ROLE_SENDER: return "sender";
+	case SNAPFIRE_ROLE_REFLECTOR: return "reflector";
+	default: return "unknown";
+	}
+}
+
+const char *family_name(uint8_t family)
+{
+	return family == AF_INET6 ? "inet6" : "inet";
+}
+
+char *addr_str(char *buf, size_t n, uint8_t family, const uint8_t *addr)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, n))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+char *endpoint_str(char *buf, size_t n, uint8_t family, const uint8_t *addr,
+		   uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_str(a, sizeof(a), family, addr);
+	if (family == AF_INET6)
+		snprintf(buf, n, "[%s]:%u", a, port);
+	else
+		snprintf(buf, n, "%s:%u", a, port);
+	return buf;
+}
+
+double flow_loss_pct(const struct flow *f)
+{
+	uint64_t rx = f->rx > f->duplicates ? f->rx - f->duplicates : 0;
+	uint64_t total = rx + f->lost;
+
+	return total ? 100.0 * (double)f->lost / (double)total : 0.0;
+}
+
+const struct hist *flow_hist(const struct flow *f, unsigned int metric)
+{
+	const struct hist *h;
+
+	if (metric >= METRIC_COUNT)
+		return NULL;
+	h = &f->hist[metric];
+	return h->present && h->count ? h : NULL;
+}
+
+void json_metric(struct json *j, const char *key, const struct hist *h)
+{
+	json_obj(j, key);
+	json_u64(j, "count", h->count);
+	json_u64(j, "min_ns", h->min);
+	json_u64(j, "mean_ns", hist_mean(h));
+	json_u64(j, "p50_ns", hist_percentile(h, 0.50));
+	json_u64(j, "p90_ns", hist_percentile(h, 0.90));
+	json_u64(j, "p99_ns", hist_percentile(h, 0.99));
+	json_u64(j, "p999_ns", hist_percentile(h, 0.999));
+	json_u64(j, "max_ns", h->max);
+	json_obj_end(j);
+}
+
+void json_flow(struct json *j, const struct flow *f, bool buckets, bool open_end)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned int m;
+	size_t i;
+
+	json_obj(j, NULL);
+	json_u64(j, "id", f->id);
+	json_str(j, "role", role_name(f->role));
+	json_str(j, "family", family_name(f->family));
+	json_str(j, "local_addr", addr_str(a, sizeof(a), f->family, f->local_addr));
+	json_u64(j, "local_port", f->local_port);
+	json_str(j, "remote_addr", addr_str(a, sizeof(a), f->family, f->remote_addr));
+	json_u64(j, "remote_port", f->remote_port);
+	json_u64(j, "ssid", f->ssid);
+	json_u64(j, "tx", f->tx);
+	json_u64(j, "rx", f->rx);
+	json_u64(j, "lost", f->lost);
+	json_u64(j, "reordered", f->reordered);
+	json_u64(j, "duplicates", f->duplicates);
+	json_u64(j, "rev_lost", f->rev_lost);
+	json_u64(j, "restarts", f->restarts);
+	json_double(j, "loss_pct", flow_loss_pct(f));
+	json_u64(j, "jitter_ns", f->jitter);
+	json_bool(j, "synced", f->synced);
+	json_u64(j, "peer_ttl", f->peer_ttl);
+	json_u64(j, "created_ns", f->created);
+	json_u64(j, "last_seen_ns", f->last_seen);
+	json_u64(j, "mem_bytes", f->mem);
+	for (m = 0; m < METRIC_COUNT; m++) {
+		const struct hist *h = flow_hist(f, m);
+
+		if (h)
+			json_metric(j, metric_name(m), h);
+	}
+	if (buckets) {
+		json_obj(j, "histograms");
+		for (m = 0; m < METRIC_COUNT; m++) {
+			const struct hist *h = flow_hist(f, m);
+
+			if (!h)
+				continue;
+			json_obj(j, metric_name(m));
+			json_u64(j, "count", h->count);
+			json_u64(j, "sum_ns", h->sum);
+			json_u64(j, "min_ns", h->min);
+			json_u64(j, "max_ns", h->max);
+			json_u64(j, "clamped", h->clamped);
+			json_u64(j, "precision", h->precision);
+			json_arr(j, "buckets");
+			for (i = 0; i < h->nb; i++) {
+				json_obj(j, NULL);
+				json_u64(j, "low_ns", h->b[i].low);
+				json_u64(j, "high_ns", h->b[i].high);
+				json_u64(j, "count", h->b[i].count);
+				json_obj_end(j);
+			}
+			json_arr_end(j);
+			json_obj_end(j);
+		}
+		json_obj_end(j);
+	}
+	if (!open_end)
+		json_obj_end(j);
+}
+
+static const char *const col_names[COL__N] = {
+	"id", "peer", "role", "ssid", "count", "loss", "min", "p50", "p90",
+	"p99", "p999", "max", "jitter",
+};
+
+int flow_col_parse(const char *name)
+{
+	int i;
+
+	if (!strcmp(name, "p99.9"))
+		return COL_P999;
+	if (!strcmp(name, "rx"))
+		return COL_COUNT;
+	for (i = 0; i < COL__N; i++)
+		if (!strcmp(name, col_names[i]))
+			return i;
+	return -1;
+}
+
+const char *flow_col_names(void)
+{
+	return "id, peer, role, ssid, count, loss, min, p50, p90, p99, p999, max, jitter";
+}
+
+/* Value of a latency column: -1 when the flow has no RTT samples. */
+static double col_value(const struct flow *f, int col)
+{
+	const struct hist *h = f->role == SNAPFIRE_ROLE_SENDER ?
+		flow_hist(f, SNAPFIRE_METRIC_RTT) : NULL;
+
+	switch (col) {
+	case COL_ID: return (double)f->id;
+	case COL_SSID: return f->ssid;
+	case COL_ROLE: return f->role;
+	case COL_COUNT: return (double)f->rx;
+	case COL_LOSS: return flow_loss_pct(f);
+	case COL_JITTER: return (double)f->jitter;
+	}
+	if (!h)
+		return -1;
+	switch (col) {
+	case COL_MIN: return (double)h->min;
+	case COL_P50: return (double)hist_percentile(h, 0.5);
+	case COL_P90: return (double)hist_percentile(h, 0.9);
+	case COL_P99: return (double)hist_percentile(h, 0.99);
+	case COL_P999: return (double)hist_percentile(h, 0.999);
+	case COL_MAX: return (double)h->max;
+	}
+	return 0;
+}
+
+static int sort_col;
+static bool sort_rev;
+
+static int flow_cmp(const void *pa, const void *pb)
+{
+	const struct flow *a = pa, *b = pb;
+	int r = 0;
+
+	if (sort_col == COL_PEER) {
+		r = a->family - b->family;
+		if (!r)
+			r = memcmp(a->remote_addr, b->remote_addr, 16);
+		if (!r)
+			r = (int)a->remote_port - (int)b->remote_port;
+	} else {
+		double x = col_value(a, sort_col), y = col_value(b, sort_col);
+
+		r = x < y ? -1 : x > y;
+	}
+	if (!r)
+		r = a->id < b->id ? -1 : a->id > b->id;
+	return sort_rev ? -r : r;
+}
+
+void flows_sort(struct flowset *s, int col, bool reverse)
+{
+	sort_col = col;
+	sort_rev = reverse;
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), flow_cmp);
+}
+
+void flows_table(FILE *out, const struct flowset *s)
+{
+	char ends[160], l[64], r[64], v[7][16], loss[16];
+	int w = 20;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct flow *f = &s->v[i];
+		int n = snprintf(ends, sizeof(ends), "%s -> %s",
+				 endpoint_str(l, sizeof(l), f->family, f->local_addr, f->local_port),
+				 endpoint_str(r, sizeof(r), f->family, f->remote_addr, f->remote_port));
+		if (n > w)
+			w = n;
+	}
+	fprintf(out, "%-5s %-9s %-*s %5s %8s %6s %8s %8s %8s %8s %8s %8s %8s\n",
+		"ID", "ROLE", w, "LOCAL -> PEER", "SSID", "RX", "LOSS", "MIN",
+		"P50", "P90", "P99", "P99.9", "MAX", "JITTER");
+	for (i = 0; i < s->n; i++) {
+		const struct flow *f = &s->v[i];
+		const struct hist *h = f->role == SNAPFIRE_ROLE_SENDER ?
+			flow_hist(f, SNAPFIRE_METRIC_RTT) : NULL;
+		static const double ps[] = { 0.5, 0.9, 0.99, 0.999 };
+		int k;
+
+		snprintf(ends, sizeof(ends), "%s -> %s",
+			 endpoint_str(l, sizeof(l), f->family, f->local_addr, f->local_port),
+			 endpoint_str(r, sizeof(r), f->family, f->remote_addr, f->remote_port));
+		for (k = 0; k < 6; k++)
+			strcpy(v[k], "-");
+		if (h) {
+			fmt_dur(v[0], sizeof(v[0]), h->min);
+			for (k = 0; k < 4; k++)
+				fmt_dur(v[k + 1], sizeof(v[0]), hist_percentile(h, ps[k]));
+			fmt_dur(v[5], sizeof(v[0]), h->max);
+		}
+		fmt_dur(v[6], sizeof(v[6]), f->jitter);
+		snprintf(loss, sizeof(loss), "%.1f%%", flow_loss_pct(f));
+		fprintf(out, "%-5" PRIu64 " %-9s %-*s %5u %8" PRIu64 " %6s %8s %8s %8s %8s %8s %8s %8s\n",
+			f->id, role_name(f->role), w, ends, f->ssid, f->rx, loss,
+			v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+	}
+}
+
+int status_parse(struct sf_status *st, struct nlattr *head, int len)
+{
+	struct nlattr *a, *c;
+	int rem, rem2;
+
+	memset(st, 0, sizeof(*st));
+	nla_for_each_attr(a, head, len, rem) {
+		switch (nla_type(a)) {
+		case SNAPFIRE_A_STATUS_VERSION:
+			nla_strlcpy(st->version, a, sizeof(st->version));
+			break;
+		case SNAPFIRE_A_STATUS_COUNTERS:
+		case SNAPFIRE_A_STATUS_GLOBAL_COUNTERS: {
+			bool g = nla_type(a) == SNAPFIRE_A_STATUS_GLOBAL_COUNTERS;
+			uint64_t *v = g ? st->global_counters : st->counters;
+
+			if (g)
+				st->has_global = true;
+			else
+				st->has_counters = true;
+			nla_for_each_nested(c, a, rem2) {
+				int t = nla_type(c);
+
+				if (t >= 1 && t <= NCOUNTERS)
+					v[t - 1] = attr_uint(c);
+			}
+			break;
+		}
+		case SNAPFIRE_A_STATUS_FLOWS: st->flows = (uint32_t)attr_uint(a); break;
+		case SNAPFIRE_A_STATUS_MEM: st->mem = attr_uint(a); break;
+		case SNAPFIRE_A_STATUS_GLOBAL_MEM: st->global_mem = attr_uint(a); break;
+		}
+	}
+	return 0;
+}

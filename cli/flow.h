@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The CLI's data model: flows and status, parsed from netlink attributes. */
+#ifndef SNAPFIRE_FLOW_H
+#define SNAPFIRE_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fmt.h"
+#include "hist.h"
+
+struct nlattr;
+
+struct flow {
+	uint64_t id;
+	uint32_t role;
+	uint8_t family;		/* AF_INET / AF_INET6 */
+	uint8_t local_addr[16], remote_addr[16];
+	uint16_t local_port, remote_port, ssid;
+	uint64_t created, last_seen;
+	uint64_t tx, rx, lost, reordered, duplicates, rev_lost, restarts;
+	uint64_t jitter;
+	uint8_t synced, peer_ttl;
+	uint32_t mem;
+	struct hist hist[METRIC_COUNT];
+};
+
+struct flowset {
+	struct flow *v;
+	size_t n, cap;
+};
+
+/* Parses the attributes of a flow (SNAPFIRE_A_FLOW_*) into f (zeroed first). */
+int flow_parse(struct flow *f, struct nlattr *head, int len);
+void flow_free(struct flow *f);
+/* Appends a zeroed flow, NULL on allocation failure. */
+struct flow *flowset_add(struct flowset *s);
+void flowset_free(struct flowset *s);
+
+const char *role_name(uint32_t role);
+const char *family_name(uint8_t family);
+/* "10.0.1.1" / "fe80::1" */
+char *addr_str(char *buf, size_t n, uint8_t family, const uint8_t *addr);
+/* "10.0.1.1:862" / "[fe80::1]:862" */
+char *endpoint_str(char *buf, size_t n, uint8_t family, const uint8_t *addr,
+		   uint16_t port);
+/* Loss in percent: lost / (rx - duplicates + lost). */
+double flow_loss_pct(const struct flow *f);
+const struct hist *flow_hist(const struct flow *f, unsigned int metric);
+
+/* JSON: the flow object of `flows -j` (metrics without samples omitted);
+ * with buckets, also "histograms". Leaves the object open when open_end. */
+void json_metric(struct json *j, const char *key, const struct hist *h);
+void json_flow(struct json *j, const struct flow *f, bool buckets,
+	       bool open_end);
+
+/* The flows table. */
+enum flow_col {
+	COL_ID, COL_PEER, COL_ROLE, COL_SSID, COL_COUNT, COL_LOSS, COL_MIN,
+	COL_P50, COL_P90, COL_P99, COL_P999, COL_MAX, COL_JITTER, COL__N,
+};
+int flow_col_parse(const char *name);	/* -1 if unknown */
+const char *flow_col_names(void);	/* "id, peer, ..." */
+void flows_sort(struct flowset *s, int col, bool reverse);
+void flows_table(FILE *f, const struct flowset *s);
+
+/* status-get */
+#define NCOUNTERS 20
+extern const char *const counter_names[NCOUNTERS];	/* "pre-routing" ... */
+extern const char *const counter_help[NCOUNTERS];
+struct sf_status {
+	char version[64];
+	uint64_t counters[NCOUNTERS];
+	uint64_t global_counters[NCOUNTERS];
+	bool has_counters, has_global;
+	uint32_t flows;
+	uint64_t mem, global_mem;
+};
+int status_parse(struct sf_status *st, struct nlattr *head, int len);
+
+/* Prometheus text exposition (cmd_export.c) */
+void prom_write(FILE *f, const struct sf_status *st, const struct flowset *s);
+
+/* Attribute helpers tolerant of the integer width. */
+uint64_t attr_uint(const struct nlattr *a);
+
+#endif

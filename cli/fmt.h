@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Human formatting of durations and a tiny streaming JSON writer. */
+#ifndef SNAPFIRE_FMT_H
+#define SNAPFIRE_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ns -> "812ns", "1.23us", "4.56ms", "1.20s" (3 significant digits). */
+char *fmt_dur(char *buf, size_t n, uint64_t ns);
+/* Exact decimal seconds of ns, trailing zeros trimmed: 512000 -> "0.000512". */
+char *fmt_seconds(char *buf, size_t n, uint64_t ns);
+/* "500us", "2ms", "1.5s", "300ns", "1000" (plain ns) -> ns; 0 or -1. */
+int parse_duration(const char *s, uint64_t *ns);
+/* "1.5", "1.5%" -> parts per million; 0 or -1. */
+int parse_percent_ppm(const char *s, uint32_t *ppm);
+/* "on"/"off"/"1"/"0"/"yes"/"no"/"true"/"false" -> 0/1, -1 otherwise */
+int parse_bool(const char *s);
+
+#define JSON_MAX_DEPTH 32
+
+struct json {
+	FILE *f;
+	int depth;
+	bool first[JSON_MAX_DEPTH];
+};
+
+void json_init(struct json *j, FILE *f);
+void json_escape(FILE *f, const char *s);
+/* key is NULL inside arrays and at top level. */
+void json_obj(struct json *j, const char *key);
+void json_obj_end(struct json *j);
+void json_arr(struct json *j, const char *key);
+void json_arr_end(struct json *j);
+void json_str(struct json *j, const char *key, const char *v);
+void json_u64(struct json *j, const char *key, uint64_t v);
+void json_i64(struct json *j, const char *key, int64_t v);
+void json_double(struct json *j, const char *key, double v);
+void json_bool(struct json *j, const char *key, bool v);
+void json_null(struct json *j, const char *key);
+/* Ends the top-level document with a newline. */
+void json_end(struct json *j);
+
+#endif
