@@ -48,8 +48,6 @@ int flows_get(struct sfnl *n, const struct flow_filter *flt, struct flowset *s);
 /* Parses a FLOW id argument; usage error exit code or 0. */
 int parse_flow_id(const char *cmd, const char *s, uint64_t *id);
 
-/* True when the argument is -h/--help (prints the command help). */
-int want_help(const char *cmd, const char *arg);
 
 #define ALL_METRICS ((1u << METRIC_COUNT) - 1)
 

@@ -53,6 +53,8 @@ int cmd_watch(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
+/* True when the argument is -h/--help (prints the command help). */
+int want_help(const char *cmd, const char *arg);
 const struct cmd *cmd_find(const char *name);
 void cmd_help(FILE *f, const struct cmd *c);
 

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""A stateless STAMP Session-Reflector (RFC 8762 section 4.3, RFC 8972
+packet layout) in plain Python sockets, for testing `snapfire probe`
+without the kernel module.
+
+    stamp_reflector.py [-p PORT] [-b ADDR] [-6] [--drop-every N] [--delay MS]
+                       [--count N]
+
+Prints "ready" on stdout once bound. Replies to every valid test packet with
+a reflector packet: sequence, T1, error estimate and SSID copied, T2/T3 from
+time.time_ns() in NTP format, sender TTL from IP_RECVTTL, TLVs echoed.
+"""
+import argparse
+import socket
+import struct
+import sys
+import time
+
+NTP_OFFSET = 2208988800
+BASE = 44
+IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
+IP_TTL = getattr(socket, "IP_TTL", 2)
+IPV6_RECVHOPLIMIT = getattr(socket, "IPV6_RECVHOPLIMIT", 51)
+IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
+
+
+def ntp(ns):
+    sec, rem = divmod(ns, 1_000_000_000)
+    return struct.pack("!II", (sec + NTP_OFFSET) & 0xFFFFFFFF, (rem << 32) // 1_000_000_000)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-p", "--port", type=int, default=862)
+    ap.add_argument("-b", "--bind", default=None)
+    ap.add_argument("-6", dest="v6", action="store_true")
+    ap.add_argument("--drop-every", type=int, default=0,
+                    help="do not answer every Nth probe (1-based)")
+    ap.add_argument("--delay", type=float, default=0.0, help="turnaround delay, ms")
+    ap.add_argument("--count", type=int, default=0, help="exit after N probes")
+    ap.add_argument("--synced", action="store_true", help="set the S bit")
+    args = ap.parse_args()
+
+    fam = socket.AF_INET6 if args.v6 else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if fam == socket.AF_INET:
+        s.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+    else:
+        s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)
+    s.bind((args.bind or ("::" if args.v6 else "0.0.0.0"), args.port))
+    print("ready", flush=True)
+    n = 0
+    while True:
+        data, anc, _flags, peer = s.recvmsg(65535, socket.CMSG_SPACE(4))
+        t2 = time.time_ns()
+        ttl = 0
+        for level, ctype, cdata in anc:
+            if (level, ctype) in ((socket.IPPROTO_IP, IP_TTL),
+                                  (socket.IPPROTO_IPV6, IPV6_HOPLIMIT)):
+                ttl = struct.unpack("i", cdata[:4])[0] if len(cdata) >= 4 else cdata[0]
+        if len(data) < BASE:
+            continue
+        n += 1
+        if args.drop_every and n % args.drop_every == 0:
+            continue
+        seq, t1, ee, ssid = struct.unpack("!I8sHH", data[:16])
+        if args.delay:
+            time.sleep(args.delay / 1000.0)
+        my_ee = 0x8001 if args.synced else 0x0001
+        t3 = time.time_ns()
+        reply = struct.pack("!I8sHH8sI8sHHB3s", seq, ntp(t3), my_ee, ssid, ntp(t2),
+                            seq, t1, ee, 0, ttl & 0xFF, b"\0\0\0")
+        reply += data[BASE:]
+        s.sendto(reply, peer)
+        if args.count and n >= args.count:
+            break
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(0)
