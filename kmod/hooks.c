@@ -143,7 +143,7 @@ static inline u64 sf_abs_diff(s64 a, s64 b)
  */
 static u64 sf_rx_time(const struct sk_buff *skb, u64 now)
 {
-	u64 hw = ktime_to_ns(skb_hwtstamps(skb)->hwtstamp);
+	u64 hw = ktime_to_ns(skb_shinfo(skb)->hwtstamps.hwtstamp);
 
 	if (hw && sf_abs_diff(hw, now) < NSEC_PER_SEC)
 		return hw;
