@@ -24,14 +24,6 @@ int status_get(struct sfnl *n, struct sf_status *st)
 	return sfnl_do(n, msg, status_cb, st, NULL);
 }
 
-int want_help(const char *cmd, const char *arg)
-{
-	if (strcmp(arg, "-h") && strcmp(arg, "--help") && strcmp(arg, "help"))
-		return 0;
-	cmd_help(stdout, cmd_find(cmd));
-	return 1;
-}
-
 static void json_counters(struct json *j, const char *key, const uint64_t *v)
 {
 	char name[32];

@@ -57,6 +57,7 @@ int cmd_export(int argc, char **argv);
 int want_help(const char *cmd, const char *arg);
 const struct cmd *cmd_find(const char *name);
 void cmd_help(FILE *f, const struct cmd *c);
+void usage(FILE *f);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,0 +1,69 @@
+#!/bin/bash
+# snapfire probe against tests/lib/stamp_reflector.py over loopback, on the
+# host (no module needed). Prints ok/not ok lines and "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+sf=${SNAPFIRE:-$top/cli/snapfire}
+py=/usr/bin/python3
+port=${PORT:-18620}
+pass=0 fail=0 n=0
+VG=()
+command -v valgrind >/dev/null && VG=(valgrind -q --error-exitcode=99 --leak-check=full)
+
+check() { # desc cmd...
+	local d=$1; shift
+	n=$((n + 1))
+	if "$@"; then pass=$((pass + 1)); echo "ok $n - $d"
+	else fail=$((fail + 1)); echo "not ok $n - $d"; fi
+}
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+start_reflector() { # out args...
+	local out=$1; shift
+	"$py" "$top/tests/lib/stamp_reflector.py" "$@" >"$out" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 50); do grep -q ready "$out" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+jget() { "$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
+
+check "reflector on 127.0.0.1:$port" start_reflector "$tmp/r4" -p "$port" -b 127.0.0.1
+"${VG[@]}" "$sf" -j probe 127.0.0.1 -p "$port" -c 10 -i 0.02 -s 128 >"$tmp/p4.json" 2>"$tmp/p4.err"
+rc=$?
+check "probe -j exits 0 (valgrind-clean)" test "$rc" = 0
+check "sent == received == 10" test "$(jget "$tmp/p4.json" 'd["sent"], d["received"]')" = "(10, 10)"
+check "loss 0" test "$(jget "$tmp/p4.json" 'd["lost"], d["loss_pct"]')" = "(0, 0)"
+check "rtt fields present and > 0" test "$(jget "$tmp/p4.json" 'all(d["rtt"][k] > 0 for k in ("count","min_ns","mean_ns","p50_ns","p90_ns","p99_ns","p999_ns","max_ns"))')" = True
+check "min <= p50 <= p99 <= max" test "$(jget "$tmp/p4.json" 'd["rtt"]["min_ns"] <= d["rtt"]["p50_ns"] <= d["rtt"]["p99_ns"] <= d["rtt"]["max_ns"]')" = True
+check "dest/port echoed" test "$(jget "$tmp/p4.json" 'd["dest"], d["port"]')" = "('127.0.0.1', $port)"
+
+"$sf" probe 127.0.0.1 -p "$port" -c 3 -i 0.02 --ssid 4242 >"$tmp/p4.txt" 2>&1
+check "text mode: ping-like lines" grep -q "^44 bytes from 127.0.0.1: seq=2 ttl=64 rtt=" "$tmp/p4.txt"
+check "text mode: summary" grep -q "3 sent, 3 received, 0.0% loss" "$tmp/p4.txt"
+check "text mode: ssid 4242" grep -q "ssid 4242" "$tmp/p4.txt"
+
+check "reflector on [::1]:$((port + 1)) dropping every 5th" start_reflector "$tmp/r6" -6 -p $((port + 1)) -b ::1 --drop-every 5
+"$sf" -j probe ::1 -6 -p $((port + 1)) -c 10 -i 0.01 >"$tmp/p6.json" 2>&1
+check "IPv6: 10 sent, 8 received, 20% loss" test "$(jget "$tmp/p6.json" 'd["sent"], d["received"], d["loss_pct"]')" = "(10, 8, 20)"
+
+start=$(date +%s%N)
+"$sf" -j probe 127.0.0.1 -p "$port" -i 0.1 -w 1 >"$tmp/pw.json" 2>&1
+el=$(( ($(date +%s%N) - start) / 1000000 ))
+check "-w 1 -i 0.1 sends 10 probes" test "$(jget "$tmp/pw.json" 'd["sent"]')" = 10
+check "-w 1 ends within 2.5 s (${el} ms)" test "$el" -lt 2500
+
+"$sf" probe 127.0.0.1 -p 1 -c 1 -i 0.01 -q >/dev/null 2>&1
+check "no reflector: exit 1" test $? = 1
+"$sf" probe 127.0.0.1 -s 46 >/dev/null 2>&1
+check "-s 46 is a usage error (exit 2)" test $? = 2
+"$sf" probe >/dev/null 2>&1
+check "no destination: exit 2" test $? = 2
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
