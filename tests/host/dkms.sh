@@ -29,6 +29,13 @@ ko=$(find "$tmp/tree/$name/$ver/$kver" -name 'snapfire.ko*' 2>/dev/null | head -
 if [[ -n $ko ]]; then
 	ok "dkms produced snapfire.ko"
 	assert_eq "vermagic is $kver" "$kver" "$(modinfo -F vermagic "$ko" | awk '{print $1}')"
+	if [[ -e /boot/vmlinuz-$kver ]]; then
+		ok "the DKMS-built module loads and unloads in a VM ($kver)" \
+			"$SF_REPO/scripts/vm-run" --kver "$kver" --timeout 300 -- \
+			"insmod '$ko' && genl ctrl get name $SF_GENL_FAMILY >/dev/null && rmmod snapfire"
+	else
+		skip "the DKMS-built module loads in a VM" "no /boot/vmlinuz-$kver"
+	fi
 else
 	not_ok "dkms produced snapfire.ko" "$(find "$tmp/tree" -maxdepth 5 2>/dev/null | head -n 30)"
 fi
