@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit support: what snapfire_test.ko links instead of main.c and
+ * netlink.c. sf_genl_event() records the events it is handed, for tests to
+ * read back.
+ */
+#ifndef _SNAPFIRE_TEST_SUPPORT_H
+#define _SNAPFIRE_TEST_SUPPORT_H
+
+#include "snapfire.h"
+
+#define SF_TEST_EVENTS	32	/* events recorded; later ones only counted */
+
+/* Forget the recorded events; sf_genl_event() returns @ret from now on. */
+void sf_test_events_reset(int ret);
+/* Events sf_genl_event() was called with since the last reset. */
+unsigned int sf_test_events_count(void);
+/*
+ * Copy the @i-th recorded event (and the sf_net it was sent for, if @sn is
+ * not NULL). False if there is none: i >= min(count, SF_TEST_EVENTS).
+ */
+bool sf_test_event(unsigned int i, struct sf_event *ev, struct sf_net **sn);
+
+#endif
