@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for stamp.c: test packets built byte by byte after the
+ * RFC 8762 section 4.2/4.3 layouts, RFC 8972 TLVs, timestamp formats.
+ */
+#include <kunit/test.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/skbuff.h>
+#include <linux/string.h>
+
+#include "stamp.h"
+
+#define NTP_OFF		2208988800ULL		/* 1900 .. 1970, s */
+#define NTP_WRAP	(0x100000000ULL - NTP_OFF)	/* 2036-02-07 06:28:16 UTC, unix s */
+#define NS(s)		((u64)(s) * NSEC_PER_SEC)
+#define NOW_2023	NS(1700000000ULL)	/* 2023-11-14 */
+#define UDP_HDR		8	/* bytes before the STAMP payload in the test skbs */
+
+/* Big-endian writes at explicit offsets: the wire layout, not the structs. */
+static void put8(u8 *b, unsigned int off, u8 v)
+{
+	b[off] = v;
+}
+
+static void put16(u8 *b, unsigned int off, u16 v)
+{
+	b[off] = v >> 8;
+	b[off + 1] = v;
+}
+
+static void put32(u8 *b, unsigned int off, u32 v)
+{
+	b[off] = v >> 24;
+	b[off + 1] = v >> 16;
+	b[off + 2] = v >> 8;
+	b[off + 3] = v;
+}
+
+/*
+ * An skb holding UDP_HDR bytes of filler, then @len bytes of @payload; with
+ * @frag, the payload sits in a page fragment (nonlinear skb).
+ */
+static struct sk_buff *stamp_skb(struct kunit *test, const u8 *payload,
+				 unsigned int len, bool frag)
+{
+	struct sk_buff *skb = alloc_skb(UDP_HDR + (frag ? 0 : len), GFP_KERNEL);
+	struct page *page;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	memset(skb_put(skb, UDP_HDR), 0xee, UDP_HDR);
+	if (!frag) {
+		skb_put_data(skb, payload, len);
+		return skb;
+	}
+	page = alloc_pages(GFP_KERNEL, get_order(len ?: 1));
+	if (!page) {
+		kfree_skb(skb);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+	}
+	memcpy(page_address(page), payload, len);
+	skb_add_rx_frag(skb, 0, page, 0, len, PAGE_SIZE << get_order(len ?: 1));
+	return skb;
+}
+
+static enum sf_parse_result stamp_parse_buf(struct kunit *test, const u8 *buf,
+					    unsigned int len, bool reflector,
+					    bool frag, struct sf_stamp *st)
+{
+	struct sk_buff *skb = stamp_skb(test, buf, len, frag);
+	enum sf_parse_result res;
+
+	res = sf_stamp_parse(skb, UDP_HDR, len, reflector, NOW_2023, st);
+	kfree_skb(skb);
+	return res;
+}
+
+/*
+ * Session-Sender test packet (RFC 8762 section 4.2.1, RFC 8972 SSID):
+ * seq 0x01020304, T1 = 1700000000.25 s in NTP format, EE S=1 Z=0 scale 2
+ * multiplier 3, SSID 0xbeef.
+ */
+static void stamp_build_sender(u8 *b)
+{
+	memset(b, 0, STAMP_BASE_LEN);
+	put32(b, 0, 0x01020304);
+	put32(b, 4, 1700000000 + NTP_OFF);	/* T1 seconds since 1900 */
+	put32(b, 8, 0x40000000);		/* .25 s */
+	put16(b, 12, 0x8000 | 0x0200 | 0x03);	/* S, scale 2, mult 3 */
+	put16(b, 14, 0xbeef);
+	/* 16..43 MBZ */
+}
+
+/*
+ * Session-Reflector test packet (RFC 8762 section 4.3.1): T3 and T2 in
+ * PTPv2 truncated format (Z set), the sender's fields copied with T1 in NTP.
+ */
+static void stamp_build_reflector(u8 *b)
+{
+	memset(b, 0, STAMP_BASE_LEN);
+	put32(b, 0, 7);					/* reflector seq */
+	put32(b, 4, 1700000001);			/* T3 s since 1970 */
+	put32(b, 8, 500);				/* T3 ns */
+	put16(b, 12, 0x4000 | 0x01);			/* Z, S=0, mult 1 */
+	put16(b, 14, 0x1234);				/* SSID */
+	put32(b, 16, 1700000000);			/* T2 s */
+	put32(b, 20, 999999999);			/* T2 ns */
+	put32(b, 24, 0xfffffffe);			/* sender seq */
+	put32(b, 28, 1699999999 + NTP_OFF);		/* T1, NTP */
+	put32(b, 32, 0x80000000);			/* .5 s */
+	put16(b, 36, 0x8000 | 0x0100 | 0x0a);		/* sender EE */
+	/* 38..39 MBZ */
+	put8(b, 40, 63);				/* sender TTL */
+	/* 41..43 MBZ */
+}
+
+static void stamp_check_sender(struct kunit *test, const struct sf_stamp *st,
+			       unsigned int len)
+{
+	KUNIT_EXPECT_EQ(test, st->seq, 0x01020304U);
+	KUNIT_EXPECT_EQ(test, st->ts, NS(1700000000) + 250000000);
+	KUNIT_EXPECT_EQ(test, st->ee, 0x8203);
+	KUNIT_EXPECT_TRUE(test, sf_ee_synced(st->ee));
+	KUNIT_EXPECT_FALSE(test, sf_ee_ptp(st->ee));
+	KUNIT_EXPECT_EQ(test, st->ssid, 0xbeef);
+	KUNIT_EXPECT_EQ(test, st->rx_ts, 0ULL);
+	KUNIT_EXPECT_EQ(test, st->sender_seq, 0U);
+	KUNIT_EXPECT_EQ(test, st->sender_ts, 0ULL);
+	KUNIT_EXPECT_EQ(test, st->sender_ee, 0);
+	KUNIT_EXPECT_EQ(test, st->sender_ttl, 0);
+	KUNIT_EXPECT_EQ(test, (unsigned int)st->len, len);
+	KUNIT_EXPECT_EQ(test, (unsigned int)st->tlv_len, len - STAMP_BASE_LEN);
+}
+
+static void stamp_sender_packet(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN];
+	struct sf_stamp st;
+
+	stamp_build_sender(b);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), false, false, &st),
+			SF_PARSE_OK);
+	stamp_check_sender(test, &st, sizeof(b));
+	/* The same bytes in a page fragment. */
+	memset(&st, 0xa5, sizeof(st));
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), false, true, &st),
+			SF_PARSE_OK);
+	stamp_check_sender(test, &st, sizeof(b));
+}
+
+static void stamp_check_reflector(struct kunit *test, const struct sf_stamp *st)
+{
+	KUNIT_EXPECT_EQ(test, st->seq, 7U);
+	KUNIT_EXPECT_EQ(test, st->ts, NS(1700000001) + 500);
+	KUNIT_EXPECT_EQ(test, st->ee, 0x4001);
+	KUNIT_EXPECT_TRUE(test, sf_ee_ptp(st->ee));
+	KUNIT_EXPECT_FALSE(test, sf_ee_synced(st->ee));
+	KUNIT_EXPECT_EQ(test, st->ssid, 0x1234);
+	KUNIT_EXPECT_EQ(test, st->rx_ts, NS(1700000000) + 999999999);
+	KUNIT_EXPECT_EQ(test, st->sender_seq, 0xfffffffeU);
+	KUNIT_EXPECT_EQ(test, st->sender_ts, NS(1699999999) + 500000000);
+	KUNIT_EXPECT_EQ(test, st->sender_ee, 0x810a);
+	KUNIT_EXPECT_EQ(test, st->sender_ttl, 63);
+	KUNIT_EXPECT_EQ(test, st->len, STAMP_BASE_LEN);
+	KUNIT_EXPECT_EQ(test, st->tlv_len, 0);
+}
+
+static void stamp_reflector_packet(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN];
+	struct sf_stamp st;
+
+	stamp_build_reflector(b);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	stamp_check_reflector(test, &st);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, true, &st),
+			SF_PARSE_OK);
+	stamp_check_reflector(test, &st);
+
+	/* Read as a sender packet, only the common first 16 bytes count. */
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.seq, 7U);
+	KUNIT_EXPECT_EQ(test, st.rx_ts, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.sender_ttl, 0);
+}
+
+/* The uapi structs agree with the byte layout. */
+static void stamp_struct_layout(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN];
+	const struct stamp_reflector_pkt *r = (const void *)b;
+	const struct stamp_sender_pkt *s = (const void *)b;
+
+	stamp_build_reflector(b);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(r->seq), 7U);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(r->rx_ts.sec), 1700000000U);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(r->sender_seq), 0xfffffffeU);
+	KUNIT_EXPECT_EQ(test, be16_to_cpu(r->sender_ee), 0x810a);
+	KUNIT_EXPECT_EQ(test, r->sender_ttl, 63);
+	stamp_build_sender(b);
+	KUNIT_EXPECT_EQ(test, be16_to_cpu(s->ssid), 0xbeef);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(s->ts.frac), 0x40000000U);
+}
+
+static void stamp_truncated(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN];
+	struct sf_stamp st;
+	struct sk_buff *skb;
+	unsigned int len;
+
+	stamp_build_sender(b);
+	/* The whole base in the skb, but a shorter payload. */
+	skb = stamp_skb(test, b, sizeof(b), false);
+	for (len = 0; len < STAMP_BASE_LEN; len++) {
+		KUNIT_EXPECT_EQ_MSG(test, sf_stamp_parse(skb, UDP_HDR, len, false,
+							 NOW_2023, &st),
+				    SF_PARSE_SHORT, "len %u", len);
+		KUNIT_EXPECT_EQ_MSG(test, sf_stamp_parse(skb, UDP_HDR, len, true,
+							 NOW_2023, &st),
+				    SF_PARSE_SHORT, "len %u", len);
+	}
+	kfree_skb(skb);
+
+	/* The skb itself ending early. */
+	for (len = 0; len < STAMP_BASE_LEN; len++)
+		KUNIT_EXPECT_EQ_MSG(test, stamp_parse_buf(test, b, len, false,
+							  len & 1, &st),
+				    SF_PARSE_SHORT, "len %u", len);
+
+	/* A length claiming more than the skb holds. */
+	skb = stamp_skb(test, b, sizeof(b), false);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, STAMP_BASE_LEN + 4,
+					     false, NOW_2023, &st),
+			SF_PARSE_SHORT);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, skb->len + 1, STAMP_BASE_LEN,
+					     false, NOW_2023, &st),
+			SF_PARSE_SHORT);
+	kfree_skb(skb);
+}
+
+static void stamp_too_long(struct kunit *test)
+{
+	struct sf_stamp st;
+	struct sk_buff *skb;
+	u8 *b;
+
+	b = kunit_kzalloc(test, STAMP_MAX_LEN + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	stamp_build_sender(b);
+	/* Exactly STAMP_MAX_LEN: one Extra Padding TLV filling it. */
+	put8(b, 44, 0);
+	put8(b, 45, STAMP_TLV_EXTRA_PADDING);
+	put16(b, 46, STAMP_MAX_LEN - STAMP_BASE_LEN - STAMP_TLV_HDR_LEN);
+	skb = stamp_skb(test, b, STAMP_MAX_LEN + 1, false);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, STAMP_MAX_LEN, false,
+					     NOW_2023, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.tlv_len, STAMP_MAX_LEN - STAMP_BASE_LEN);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, STAMP_MAX_LEN + 1, false,
+					     NOW_2023, &st),
+			SF_PARSE_LONG);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, 65535, true,
+					     NOW_2023, &st),
+			SF_PARSE_LONG);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, UINT_MAX, true,
+					     NOW_2023, &st),
+			SF_PARSE_LONG);
+	kfree_skb(skb);
+}
+
+/* TLVs after the base: bytes appended, result expected. */
+struct stamp_tlv_case {
+	const char *name;
+	const u8 *tlv;
+	unsigned int n;
+	enum sf_parse_result res;
+};
+
+#define TLV(...) \
+	.tlv = (const u8[]){ __VA_ARGS__ }, \
+	.n = ARRAY_SIZE(((const u8[]){ __VA_ARGS__ }))
+
+static const struct stamp_tlv_case stamp_tlv_cases[] = {
+	{ "none", .tlv = NULL, .n = 0, .res = SF_PARSE_OK },
+	{ "one", TLV(0, 1, 0, 4, 0, 0, 0, 0), SF_PARSE_OK },
+	{ "several", TLV(0, 1, 0, 2, 0xaa, 0xbb,
+			 0x80, 3, 0, 0,
+			 0, 2, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8), SF_PARSE_OK },
+	{ "zero-length value", TLV(0, 1, 0, 0), SF_PARSE_OK },
+	{ "zero-length twice", TLV(0, 1, 0, 0, 0, 4, 0, 0), SF_PARSE_OK },
+	{ "header 1 byte", TLV(0), SF_PARSE_TLV_TRUNC },
+	{ "header 2 bytes", TLV(0, 1), SF_PARSE_TLV_TRUNC },
+	{ "header 3 bytes", TLV(0, 1, 0), SF_PARSE_TLV_TRUNC },
+	{ "header cut after one", TLV(0, 1, 0, 1, 9, 0, 1, 0), SF_PARSE_TLV_TRUNC },
+	{ "value short by one", TLV(0, 1, 0, 5, 0, 0, 0, 0), SF_PARSE_TLV_LEN },
+	{ "value 0xffff", TLV(0, 1, 0xff, 0xff, 0, 0), SF_PARSE_TLV_LEN },
+	{ "second value past end", TLV(0, 1, 0, 1, 9, 0, 2, 0, 3, 1, 2), SF_PARSE_TLV_LEN },
+	{ "value to the end", TLV(0, 1, 0, 3, 1, 2, 3), SF_PARSE_OK },
+	{ "value leaves 2", TLV(0, 1, 0, 2, 1, 2, 3, 4), SF_PARSE_TLV_TRUNC },
+};
+
+static void stamp_tlvs(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN + 32];
+	struct sf_stamp st;
+	unsigned int i, len;
+	int frag;
+
+	for (i = 0; i < ARRAY_SIZE(stamp_tlv_cases); i++) {
+		const struct stamp_tlv_case *c = &stamp_tlv_cases[i];
+
+		KUNIT_ASSERT_LE(test, c->n, (unsigned int)sizeof(b) - STAMP_BASE_LEN);
+		len = STAMP_BASE_LEN + c->n;
+		for (frag = 0; frag < 2; frag++) {
+			stamp_build_sender(b);
+			if (c->n)
+				memcpy(b + STAMP_BASE_LEN, c->tlv, c->n);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    stamp_parse_buf(test, b, len, false, frag, &st),
+					    c->res, "%s (frag %d)", c->name, frag);
+			/* The base fields are filled even for a TLV error. */
+			stamp_check_sender(test, &st, len);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    stamp_parse_buf(test, b, len, true, frag, &st),
+					    c->res, "%s reflector (frag %d)", c->name, frag);
+		}
+	}
+}
+
+static struct stamp_ts mk_ts(u32 sec, u32 frac)
+{
+	struct stamp_ts ts = {
+		.sec = cpu_to_be32(sec),
+		.frac = cpu_to_be32(frac),
+	};
+
+	return ts;
+}
+
+static u64 ntp_ns(u32 sec, u32 frac, u64 now)
+{
+	struct stamp_ts ts = mk_ts(sec, frac);
+
+	return sf_ts_to_ns(&ts, false, now);
+}
+
+static u64 ptp_ns(u32 sec, u32 frac, u64 now)
+{
+	struct stamp_ts ts = mk_ts(sec, frac);
+
+	return sf_ts_to_ns(&ts, true, now);
+}
+
+static void stamp_ntp_basics(struct kunit *test)
+{
+	struct stamp_ts ts;
+
+	/* 1900 + NTP_OFF s is the Unix epoch. */
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 1, 0, NOW_2023), NS(1));
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF, 0x80000000, NOW_2023), 500000000ULL);
+	KUNIT_EXPECT_EQ(test, ntp_ns(1700000000 + NTP_OFF, 0, NOW_2023), NS(1700000000));
+	/* Fraction rounding: 2^-32 s = 0.2328 ns. */
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 5, 1, NOW_2023), NS(5));
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 5, 2, NOW_2023), NS(5));		/* .466 */
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 5, 3, NOW_2023), NS(5) + 1);	/* .698 */
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 5, 0x40000000, NOW_2023), NS(5) + 250000000);
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 5, 0xc0000000, NOW_2023), NS(5) + 750000000);
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 5, 0xffffffff, NOW_2023), NS(6));
+	/* 1 ms = 4294967.296 units */
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF + 5, 4294967, NOW_2023), NS(5) + 1000000);
+
+	sf_ns_to_ts(NS(1) + 500000000, false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), (u32)(NTP_OFF + 1));
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 0x80000000U);
+	sf_ns_to_ts(NS(1700000000) + 1, false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), (u32)(1700000000 + NTP_OFF));
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 4U);		/* 4.29 */
+	sf_ns_to_ts(NS(1700000000) + 999999999, false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 0xfffffffcU);	/* ...1.7 */
+	sf_ns_to_ts(NS(3) + 250000000, false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 0x40000000U);
+}
+
+static void stamp_ptp_basics(struct kunit *test)
+{
+	struct stamp_ts ts;
+
+	KUNIT_EXPECT_EQ(test, ptp_ns(1700000000, 123456789, NOW_2023),
+			NS(1700000000) + 123456789);
+	KUNIT_EXPECT_EQ(test, ptp_ns(1, 0, NOW_2023), NS(1));
+	KUNIT_EXPECT_EQ(test, ptp_ns(0, 1, NOW_2023), 1ULL);
+	KUNIT_EXPECT_EQ(test, ptp_ns(5, 999999999, NOW_2023), NS(5) + 999999999);
+	/* A nanosecond field of 10^9 or more is invalid: clamped. */
+	KUNIT_EXPECT_EQ(test, ptp_ns(5, 1000000000, NOW_2023), NS(5) + 999999999);
+	KUNIT_EXPECT_EQ(test, ptp_ns(5, 0xffffffff, NOW_2023), NS(5) + 999999999);
+
+	sf_ns_to_ts(NS(1700000000) + 42, true, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), 1700000000U);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 42U);
+}
+
+static void stamp_zero_ts(struct kunit *test)
+{
+	struct stamp_ts ts;
+
+	KUNIT_EXPECT_EQ(test, ntp_ns(0, 0, NOW_2023), 0ULL);
+	KUNIT_EXPECT_EQ(test, ptp_ns(0, 0, NOW_2023), 0ULL);
+	KUNIT_EXPECT_EQ(test, ntp_ns(0, 0, NS(NTP_WRAP) + 1), 0ULL);
+	KUNIT_EXPECT_EQ(test, ptp_ns(0, 0, 0), 0ULL);
+	/* Either half alone is not zero. */
+	KUNIT_EXPECT_EQ(test, ntp_ns(0, 0x80000000, NOW_2023), NS(NTP_WRAP) + 500000000);
+	KUNIT_EXPECT_EQ(test, ptp_ns(0, 1, NOW_2023), 1ULL);
+	/* ns 0 (no timestamp) goes on the wire as zero, either format. */
+	ts = mk_ts(1, 1);
+	sf_ns_to_ts(0, false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), 0U);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 0U);
+	ts = mk_ts(1, 1);
+	sf_ns_to_ts(0, true, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), 0U);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 0U);
+	/*
+	 * The one instant NTP cannot tell from "no timestamp": the start of
+	 * era 1 is all zero on the wire.
+	 */
+	sf_ns_to_ts(NS(NTP_WRAP), false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), 0U);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 0U);
+}
+
+/* A zero T2 in a reflector packet parses to 0; the others are unaffected. */
+static void stamp_zero_ts_packet(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN];
+	struct sf_stamp st;
+
+	stamp_build_reflector(b);
+	memset(b + 16, 0, 8);		/* T2 */
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.rx_ts, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.ts, NS(1700000001) + 500);
+	KUNIT_EXPECT_EQ(test, st.sender_ts, NS(1699999999) + 500000000);
+}
+
+/* A 64-bit LCG (Knuth's MMIX constants): reproducible test values. */
+static u64 lcg(u64 *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *x;
+}
+
+static u64 rand_below(u64 *x, u64 n)
+{
+	u64 r;
+
+	div64_u64_rem(lcg(x), n, &r);
+	return r;
+}
+
+static const u32 stamp_rems[] = {
+	0, 1, 2, 3, 116415321, 232830643, 249999999, 250000000, 499999999,
+	500000000, 500000001, 999999998, 999999999,
+};
+
+#define YEARS_30	NS(30 * 365 * 86400ULL)
+
+/* ns -> wire -> ns is exact in both formats (1970 .. 2100, now +- 30 years). */
+static void stamp_round_trip(struct kunit *test)
+{
+	unsigned int i, bad = 0, n = 0, nfixed = ARRAY_SIZE(stamp_rems) * 8;
+	struct stamp_ts ts;
+	u64 x = 1, ns, now, got;
+	int ptp;
+
+	for (i = 0; i < 20000 + nfixed; i++) {
+		if (i < nfixed)
+			/* chosen fractions, a few seconds around 2036 and 2023 */
+			ns = NS((i & 4 ? NTP_WRAP : 1700000000) + (i & 3) - 2) +
+			     stamp_rems[i / 8];
+		else
+			ns = rand_below(&x, NS(4102444800ULL)) + 1;
+		now = ns + rand_below(&x, 2 * YEARS_30);
+		now = now > YEARS_30 ? now - YEARS_30 : 0;
+		for (ptp = 0; ptp < 2; ptp++) {
+			sf_ns_to_ts(ns, ptp, &ts);
+			got = sf_ts_to_ns(&ts, ptp, now);
+			n++;
+			/* except the start of NTP era 1: all zero (see above) */
+			if (got == ns || (!ptp && ns == NS(NTP_WRAP) && !got))
+				continue;
+			if (bad++ < 8)
+				KUNIT_FAIL(test, "%s %llu -> %08x.%08x -> %llu",
+					   ptp ? "ptp" : "ntp", ns, be32_to_cpu(ts.sec),
+					   be32_to_cpu(ts.frac), got);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_GT(test, n, 40000U);
+}
+
+/* wire -> ns -> wire: exact for PTP, within 3 units (0.7 ns) for NTP. */
+static void stamp_wire_round_trip(struct kunit *test)
+{
+	unsigned int i, bad = 0;
+	struct stamp_ts in, out;
+	u64 x = 7, w, w2, diff;
+	u32 sec, frac;
+
+	for (i = 0; i < 10000; i++) {
+		/* NTP: 1976 plus up to 194 days; any fraction */
+		sec = 0x90000000 + (u32)(lcg(&x) >> 40);
+		frac = lcg(&x) >> 32;
+		in = mk_ts(sec, frac);
+		sf_ns_to_ts(sf_ts_to_ns(&in, false, NS(sec - NTP_OFF)), false, &out);
+		w = (u64)sec << 32 | frac;
+		w2 = (u64)be32_to_cpu(out.sec) << 32 | be32_to_cpu(out.frac);
+		diff = w2 > w ? w2 - w : w - w2;
+		if (diff > 3 && bad++ < 8)
+			KUNIT_FAIL(test, "ntp %08x.%08x -> %08x.%08x", sec, frac,
+				   be32_to_cpu(out.sec), be32_to_cpu(out.frac));
+
+		/* PTP */
+		sec = 1700000000 + (u32)(lcg(&x) >> 40);
+		frac = (u32)(lcg(&x) >> 32) % NSEC_PER_SEC;
+		in = mk_ts(sec, frac);
+		sf_ns_to_ts(sf_ts_to_ns(&in, true, NOW_2023), true, &out);
+		if ((out.sec != in.sec || out.frac != in.frac) && bad++ < 8)
+			KUNIT_FAIL(test, "ptp %u.%09u -> %u.%09u", sec, frac,
+				   be32_to_cpu(out.sec), be32_to_cpu(out.frac));
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+}
+
+/* The NTP seconds wrap at 2036-02-07 06:28:16 UTC: pick the era nearest now. */
+static void stamp_ntp_era(struct kunit *test)
+{
+	u64 before = NS(NTP_WRAP - 3600), after = NS(NTP_WRAP + 3600);
+	struct stamp_ts ts;
+
+	/* now before the wrap, a time just after it (era 1) */
+	KUNIT_EXPECT_EQ(test, ntp_ns(5, 0, before), NS(NTP_WRAP + 5));
+	KUNIT_EXPECT_EQ(test, ntp_ns(0, 0x80000000, before), NS(NTP_WRAP) + 500000000);
+	KUNIT_EXPECT_EQ(test, ntp_ns(0xffffff00, 0, before), NS(NTP_WRAP - 256));
+	/* now after the wrap, a time just before it (era 0) */
+	KUNIT_EXPECT_EQ(test, ntp_ns(0xfffffff0, 0, after), NS(NTP_WRAP - 16));
+	KUNIT_EXPECT_EQ(test, ntp_ns(0xffffffff, 0xffffffff, after), NS(NTP_WRAP));
+	KUNIT_EXPECT_EQ(test, ntp_ns(5, 0, after), NS(NTP_WRAP + 5));
+	/* Far from the wrap, now of either era does not matter. */
+	KUNIT_EXPECT_EQ(test, ntp_ns(1700000000 + NTP_OFF, 0, after), NS(1700000000));
+	KUNIT_EXPECT_EQ(test, ntp_ns(1700000000 + NTP_OFF, 0, NOW_2023), NS(1700000000));
+	/* 2050 seen from 2023 */
+	KUNIT_EXPECT_EQ(test, ntp_ns(lower_32_bits(2524608000ULL + NTP_OFF), 0, NOW_2023),
+			NS(2524608000ULL));
+	/* Before 1970 cannot be represented: 0. */
+	KUNIT_EXPECT_EQ(test, ntp_ns(NTP_OFF - 86400, 0, NS(631152000)), 0ULL);
+
+	/* Writing: only the low 32 bits of the seconds go on the wire. */
+	sf_ns_to_ts(NS(NTP_WRAP + 5), false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), 5U);
+	sf_ns_to_ts(NS(NTP_WRAP - 1), false, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), 0xffffffffU);
+}
+
+/* PTP seconds (since 1970) wrap in 2106. */
+static void stamp_ptp_era(struct kunit *test)
+{
+	u64 wrap = NS(0x100000000ULL);
+	struct stamp_ts ts;
+
+	KUNIT_EXPECT_EQ(test, ptp_ns(10, 7, wrap + NS(1000)), wrap + NS(10) + 7);
+	KUNIT_EXPECT_EQ(test, ptp_ns(10, 7, wrap - NS(1000)), wrap + NS(10) + 7);
+	KUNIT_EXPECT_EQ(test, ptp_ns(0xfffffff0, 0, wrap + NS(1000)), wrap - NS(16));
+	KUNIT_EXPECT_EQ(test, ptp_ns(0xfffffff0, 0, wrap - NS(1000)), wrap - NS(16));
+	KUNIT_EXPECT_EQ(test, ptp_ns(1700000000, 0, NOW_2023), NS(1700000000));
+	sf_ns_to_ts(wrap + NS(10) + 7, true, &ts);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.sec), 10U);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 7U);
+}
+
+static struct kunit_case stamp_test_cases[] = {
+	KUNIT_CASE(stamp_sender_packet),
+	KUNIT_CASE(stamp_reflector_packet),
+	KUNIT_CASE(stamp_struct_layout),
+	KUNIT_CASE(stamp_truncated),
+	KUNIT_CASE(stamp_too_long),
+	KUNIT_CASE(stamp_tlvs),
+	KUNIT_CASE(stamp_ntp_basics),
+	KUNIT_CASE(stamp_ptp_basics),
+	KUNIT_CASE(stamp_zero_ts),
+	KUNIT_CASE(stamp_zero_ts_packet),
+	KUNIT_CASE(stamp_round_trip),
+	KUNIT_CASE(stamp_wire_round_trip),
+	KUNIT_CASE(stamp_ntp_era),
+	KUNIT_CASE(stamp_ptp_era),
+	{}
+};
+
+static struct kunit_suite stamp_test_suite = {
+	.name = "snapfire_stamp",
+	.test_cases = stamp_test_cases,
+};
+
+kunit_test_suites(&stamp_test_suite);
