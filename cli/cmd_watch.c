@@ -214,6 +214,13 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	struct mon mon = { 0 };
@@ -252,6 +259,8 @@ int cmd_monitor(int argc, char **argv)
 		errmsg("out of memory");
 		return EXIT_FAIL;
 	}
+	/* Events carry sequence number 0: no sequence check on this cb. */
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, event_cb, &mon);
 	catch_signals();
 	fprintf(stderr, "listening\n");

@@ -1,0 +1,92 @@
+#!/bin/bash
+# The snapfire CLI against the module: status, config, reflect, probe through
+# the in-kernel reflector, flows, show, export (promtool), reset, delete,
+# monitor, watch, exit codes.
+# timeout: 240
+# shellcheck source=tests/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+
+J() { "$SF_PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"; }
+SF_PY=/usr/bin/python3
+SF_TMP=$(mktemp -d)
+on_exit "rm -rf $SF_TMP"
+
+sf_load || bail "insmod snapfire.ko failed"
+topo_pair || bail "cannot build the two-host topology"
+A=$TOPO_A B=$TOPO_B
+
+ok "status" sf -n "$A" status
+out=$(sf -n "$A" -j status)
+assert_match "status -j has version" '.' "$(J 'd["version"]' <<<"$out")"
+assert_eq "status -j has all counters" 20 "$(J 'len(d["counters"])' <<<"$out")"
+assert_eq "status -j default port" "[862]" "$(J 'd["config"]["ports"]' <<<"$out")"
+
+ok "config set several keys" sf -n "$B" config rtt-threshold 2ms loss-threshold 1.5 window 5 event-rate 50
+out=$(sf -n "$B" -j config)
+assert_eq "rtt-threshold 2ms stored" 2000000 "$(J 'd["rtt_threshold_ns"]' <<<"$out")"
+assert_eq "loss-threshold 1.5% stored as ppm" 15000 "$(J 'd["loss_threshold_ppm"]' <<<"$out")"
+must_fail "unknown config key" sf -n "$B" config bogus 1
+sf -n "$B" config bogus 1 2>/dev/null; assert_eq "unknown key exits 2" 2 "$?"
+err=$(sf -n "$B" config max-flows 1 2>&1); rc=$?
+assert_eq "out-of-range value rejected by the kernel (exit 1)" 1 "$rc"
+diag "max-flows 1: $err"
+
+ok "reflect on stateless allow 192.0.2.0/24" sf -n "$B" reflect on stateless allow 192.0.2.0/24
+assert_eq "reflect shown on" True "$(sf -n "$B" -j config | J 'd["reflect"]')"
+
+sf -n "$A" monitor --count 1 >"$SF_TMP/mon.out" 2>"$SF_TMP/mon.err" &
+mon=$!
+wait_for 5 grep -q listening "$SF_TMP/mon.err"
+
+out=$(sf -n "$A" -j probe "$TOPO_B_IP4" -c 10 -i 0.05 --ssid 77)
+assert_eq "probe through the in-kernel reflector: 10 received" 10 "$(J 'd["received"]' <<<"$out")"
+assert_gt "probe rtt p50 > 0" "$(J 'd["rtt"]["p50_ns"]' <<<"$out")" 0
+
+wait "$mon"; assert_eq "monitor --count 1 exits 0" 0 "$?"
+diag "monitor stderr: $(cat "$SF_TMP/mon.err")"
+assert_contains "monitor saw flow-new" "flow-new id=" "$(cat "$SF_TMP/mon.out")"
+
+out=$(sf -n "$A" -j flows --role sender --ssid 77)
+assert_eq "one sender flow with ssid 77" 1 "$(J 'len(d["flows"])' <<<"$out")"
+id=$(J 'd["flows"][0]["id"]' <<<"$out")
+assert_eq "flow rx 10" 10 "$(J 'd["flows"][0]["rx"]' <<<"$out")"
+assert_eq "flow has rtt" True "$(J '"rtt" in d["flows"][0] and d["flows"][0]["rtt"]["count"] > 0' <<<"$out")"
+ok "flows table" sf -n "$A" flows --sort p99 -r
+assert_contains "flows table has the flow" "$TOPO_B_IP4:862" "$(sf -n "$A" flows)"
+assert_contains "reflector side sees a reflector flow" reflector "$(sf -n "$B" flows)"
+
+out=$(sf -n "$A" show "$id")
+assert_contains "show: breakdown" "breakdown" "$out"
+assert_contains "show: verdict" "verdict:" "$out"
+out=$(sf -n "$A" -j show "$id")
+assert_eq "show -j has rtt buckets" True "$(J 'len(d["histograms"]["rtt"]["buckets"]) > 0' <<<"$out")"
+assert_eq "show -j has breakdown" True "$(J '"components" in d["breakdown"]' <<<"$out")"
+sf -n "$A" show 999999 2>/dev/null; assert_eq "show unknown flow exits 5" 5 "$?"
+
+sf -n "$A" export --prometheus >"$SF_TMP/prom.txt"
+assert_eq "export exits 0" 0 "$?"
+assert_contains "export has rtt histogram" "snapfire_rtt_seconds_bucket{flow_id=\"$id\"" "$(cat "$SF_TMP/prom.txt")"
+if have promtool; then
+	ok "promtool check metrics" promtool check metrics <"$SF_TMP/prom.txt"
+fi
+
+out=$(sf -n "$A" -j watch --count 2 -i 0.2)
+assert_eq "watch -j --count 2 prints 2 documents" 2 "$(wc -l <<<"$out")"
+
+ok "reset flow" sf -n "$A" reset "$id"
+assert_eq "rx 0 after reset" 0 "$(sf -n "$A" -j flows --ssid 77 | J 'd["flows"][0]["rx"]')"
+ok "delete flow" sf -n "$A" delete "$id"
+assert_eq "flow gone" 0 "$(sf -n "$A" -j flows --ssid 77 | J 'len(d["flows"])')"
+sf -n "$A" delete "$id" 2>/dev/null; assert_eq "delete unknown flow exits 5" 5 "$?"
+
+ok "valgrind: status" valgrind -q --error-exitcode=99 --leak-check=full "$SF_CLI" -n "$A" -j status
+ok "valgrind: flows" valgrind -q --error-exitcode=99 --leak-check=full "$SF_CLI" -n "$B" -j flows
+ok "valgrind: export" valgrind -q --error-exitcode=99 --leak-check=full "$SF_CLI" -n "$B" export --prometheus
+
+out=$(unshare -U -r "$SF_CLI" reflect off 2>&1); rc=$?
+assert_eq "unprivileged config-set exits 4" 4 "$rc"
+diag "$out"
+
+sf_unload
+sf status 2>/dev/null; assert_eq "module unloaded: exit 3" 3 "$?"
+done_testing
