@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""dp_json.py FILE [--flow KEY=VALUE ...] [--last] PATH|--count
+"""dp_json.py FILE [--flow KEY=VALUE ...] [--last] PATH...|--count
 
 Query a JSON document written by the snapfire CLI (`-j flows`, `-j probe`,
 `-j status`, `-j config`) or by the tests/lib/dp_*.py helpers.
 
-  PATH     dotted path; list elements by index (replies.0.seq); a last
+  PATH     (one per output line) dotted path; list elements by index (replies.0.seq); a last
            component `#` prints the length (flows.#).
   --flow   select one element of "flows" whose KEY equals VALUE (string
            compare, e.g. role=sender family=inet6 remote_port=862); PATH is
@@ -30,7 +30,7 @@ def main():
         sys.stderr.write(__doc__)
         sys.exit(2)
     fname, args = args[0], args[1:]
-    sel, last, count, path = [], False, False, None
+    sel, last, count, paths = [], False, False, []
     while args:
         a = args.pop(0)
         if a == "--flow":
@@ -41,7 +41,7 @@ def main():
         elif a == "--count":
             count = True
         else:
-            path = a
+            paths.append(a)
     try:
         with open(fname) as f:
             text = f.read()
@@ -66,9 +66,23 @@ def main():
         if len(m) > 1 and not last:
             die(f"{len(m)} flows match " + " ".join(f"{k}={v}" for k, v in sel))
         node = max(m, key=lambda f: f.get("id", 0))
-    if path is None:
+    if not paths:
         print(json.dumps(node))
         return
+    if len(paths) == 1:
+        print(get(node, paths[0]))
+        return
+    bad = 0
+    for path in paths:  # several: a missing one prints an empty line
+        try:
+            print(get(node, path))
+        except SystemExit:
+            print("")
+            bad = 1
+    sys.exit(bad)
+
+
+def get(node, path):
     for comp in path.split("."):
         if comp == "#":
             if not isinstance(node, (list, dict)):
@@ -85,9 +99,8 @@ def main():
         else:
             die(f"{path}: no '{comp}' (have: {list(node) if isinstance(node, dict) else type(node).__name__})")
     if isinstance(node, (dict, list)):
-        print(json.dumps(node))
-    else:
-        print(_fmt(node))
+        return json.dumps(node)
+    return _fmt(node)
 
 
 def _fmt(v):

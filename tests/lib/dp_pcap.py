@@ -23,6 +23,8 @@ packets (UDP from --port) and prints a JSON summary:
   rev_p50_ns    median of sender-wire-in - reflector-wire-out
   rtt_2cap_p50_ns  median of (sender in - out) - (reflector out - in)
   fwd_lost      probes that left the sender and never reached the reflector
+  transit_modified  probes/replies whose STAMP payload differs between the
+                two ends (transit_compared: how many were compared)
 No module timestamps are used except T2/T3 for rtt_wire_p50_ns.
 """
 import json
@@ -109,6 +111,7 @@ def median(v):
 
 def collect(fname, port, sport):
     probes, replies = [], []  # (t, seq) / (t, sender_seq, T2, T3)
+    payloads = {}  # ("p", seq) / ("r", sender_seq) -> first payload seen
     for t, lt, pkt in frames(fname):
         u = udp_of(lt, pkt)
         if not u:
@@ -118,11 +121,13 @@ def collect(fname, port, sport):
             continue
         if dp == port and (sport is None or sp == sport):
             probes.append((t, struct.unpack("!I", pl[:4])[0]))
+            payloads.setdefault(("p", probes[-1][1]), pl)
         elif sp == port and (sport is None or dp == sport):
             ee = struct.unpack("!H", pl[12:14])[0]
             sseq = struct.unpack("!I", pl[24:28])[0]
             replies.append((t, sseq, ts_ns(pl[16:24], ee), ts_ns(pl[4:12], ee)))
-    return probes, replies
+            payloads.setdefault(("r", sseq), pl)
+    return probes, replies, payloads
 
 
 def main():
@@ -143,7 +148,7 @@ def main():
             raise SystemExit(f"dp_pcap: unknown argument {a[i]}")
         i += 2
 
-    probes, replies = collect(spcap, port, sport)
+    probes, replies, spl = collect(spcap, port, sport)
     out_t = {}
     for t, s in probes:
         out_t.setdefault(s, t)
@@ -170,7 +175,7 @@ def main():
         "rtt_samples": len(rtt_wire),
     }
     if rpcap:
-        rprobes, rreplies = collect(rpcap, port, sport)
+        rprobes, rreplies, rpl = collect(rpcap, port, sport)
         rin, rout = {}, {}
         for t, s in rprobes:
             rin.setdefault(s, t)
@@ -185,6 +190,9 @@ def main():
             "fwd_p50_ns": median(fwd), "rev_p50_ns": median(rev),
             "rtt_2cap_p50_ns": median(rtt2),
             "fwd_lost": len([s for s in out_t if s not in rin]),
+            # STAMP payloads changed between the two ends (a router must not)
+            "transit_modified": len([k for k in rpl if k in spl and rpl[k] != spl[k]]),
+            "transit_compared": len([k for k in rpl if k in spl]),
         })
     print(json.dumps(res))
 

@@ -5,7 +5,7 @@
 # Bound (the issue's): RTT p50 within 2 % + 200 us of the shaped round trip.
 # IPv4 and IPv6; the flow exists as role sender on the sender and role
 # reflector on the reflector; the reflected counter equals the probes.
-# timeout: 300
+# timeout: 600
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -57,6 +57,8 @@ run() { # FAMILY DST SENDER-ADDR REFL-ADDR
 		"$(dp_get "$d/wire.json" rtt_2cap_p50_ns)" "$rtt" 1 100000
 	assert_eq "$fam: wire saw $N probes and $N replies" "$N $N" \
 		"$(dp_get "$d/wire.json" probes) $(dp_get "$d/wire.json" replies)"
+	assert_eq "$fam: the router left transit probes and replies untouched (wire, both ends)" \
+		"0 of $((2 * N))" "$(dp_get "$d/wire.json" transit_modified) of $(dp_get "$d/wire.json" transit_compared)"
 	refl1=$(sf_counter -n "$REFLECTOR" reflected)
 	assert_eq "$fam: reflector counter 'reflected' grew by $N" $N "$((refl1 - refl0))"
 	assert_eq "$fam: probe summary received = $N" $N "$(dp_get "$d/probe.json" received)"
@@ -67,5 +69,7 @@ run inet6 "$REFL_IP6" "$SENDER_IP6" "$REFL_IP6"
 
 assert_eq "reflected == probes_rx on the reflector" "$(sf_counter -n "$REFLECTOR" probes_rx)" \
 	"$(sf_counter -n "$REFLECTOR" reflected)"
+assert_eq "router: transit STAMP traffic not seen at POST_ROUTING" 0 "$(sf_counter -n "$ROUTER" post_routing)"
+assert_eq "router: no probes counted as sent" 0 "$(sf_counter -n "$ROUTER" probes_tx)"
 assert_eq "malformed 0 on the reflector" 0 "$(sf_counter -n "$REFLECTOR" malformed)"
 done_testing

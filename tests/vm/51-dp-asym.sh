@@ -4,7 +4,7 @@
 # share the VM's clock, so one-way delays are true) the sender reports
 # fwd p50 ~ 30 ms and rev p50 ~ 5 ms (2 % + 200 us), agreeing with the wire
 # (tcpdump on both ends); without clock-synced no fwd/rev metrics at all.
-# timeout: 300
+# timeout: 600
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

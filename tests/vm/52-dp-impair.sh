@@ -10,7 +10,7 @@
 #   duplicate 10 % forward: duplicates == duplicated frames on the wire.
 #   delay 30ms reorder 25% 50% forward at 10 ms: reordered > 0, bounded,
 #     equal to the reordering seen on the wire.
-# timeout: 400
+# timeout: 700
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

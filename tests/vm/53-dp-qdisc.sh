@@ -5,7 +5,7 @@
 # (2 % + 200 us) and agrees with the wire (captured after the qdisc).
 # The same 15 ms on the router instead shows up in rtt, and tx_stage is
 # small.
-# timeout: 300
+# timeout: 600
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

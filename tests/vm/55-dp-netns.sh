@@ -4,7 +4,7 @@
 # a fourth, unconnected namespace keeps the defaults. Probes to 8620 are
 # answered and tracked; 862 is then ignored; the namespaces not probed
 # have no flows, no probe counters, and their configuration is unchanged.
-# timeout: 200
+# timeout: 400
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -8,7 +8,7 @@
 #     probe from the same host is still refused);
 #   a probe to the subnet broadcast address (SO_BROADCAST, from the router,
 #     on the reflector's link) is counted bad-source and not answered.
-# timeout: 200
+# timeout: 400
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -4,7 +4,7 @@
 # nothing behind: rmmod succeeds, the module is gone from /proc/modules and
 # /sys/module, the kernel log has no warning (checked here and by the
 # runner), and a re-insmod works, probing included.
-# timeout: 200
+# timeout: 400
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
