@@ -44,7 +44,9 @@ enum snapfire_reflect_mode {
  * enum snapfire_metric - Per-flow latency metrics; each has its own histogram.
  * @SNAPFIRE_METRIC_RTT: Sender: round trip of the network, (T4 - T1) - (T3 -
  *   T2), with T1 the driver hand-off of the probe and T4 its driver receive
- *   time.
+ *   time. It excludes both hosts' stacks, so the end-to-end time of a probe is
+ *   tx-stage + rtt + turnaround + rx-stage (and rtt = fwd + rev when the
+ *   clocks are synchronised).
  * @SNAPFIRE_METRIC_FWD: One-way forward delay T2 - T1; only when both clocks
  *   are synchronised.
  * @SNAPFIRE_METRIC_REV: One-way reverse delay T4 - T3; only when both clocks
