@@ -34,8 +34,8 @@ for fam in inet inet6; do
 	assert_ge "$fam own qdisc: tx_stage count" "$(dp_get "$d/f.json" "${sel[@]}" tx_stage.count)" $((N - 1))
 	dp_shaped "$fam own qdisc: tx_stage p50 within 2 % + 200 us (+ slack) of 15 ms" 15000000 "$tx" 1
 	dp_shaped "$fam own qdisc: rtt p50 within 2 % + 200 us (+ slack) of the router's 10 ms" 10000000 "$rtt" 1
-	dp_near "$fam own qdisc: rtt p50 agrees with the wire rtt (1 % + 100 us)" \
-		"$(dp_get "$d/wire.json" rtt_2cap_p50_ns)" "$rtt" 1 100000
+	dp_near_wire "$fam own qdisc: rtt p50 agrees with the wire rtt (1 % + 100 us)" \
+		"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
 	assert_ge "$fam own qdisc: xmit counter counts the probes" "$(sf_counter -n "$SENDER" xmit)" $N
 done
 
@@ -45,12 +45,18 @@ mkdir -p "$d"
 ok "router: 15 ms reverse" topo_shape "$ROUTER" eth0 delay 15ms
 sf_load || bail "reload failed"
 ok "reflector on (after reload)" dp_reflect "$REFLECTOR" on
+dp_cap_start "$SENDER" eth0 "$d/s.pcap"
+dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
 ok "router qdisc: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$REFL_IP4" $N 0.02
+dp_cap_stop
 dp_flows "$SENDER" "$d/f.json"
+dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
 sel=(--flow role=sender family=inet remote_addr="$REFL_IP4")
 tx=$(dp_get "$d/f.json" "${sel[@]}" tx_stage.p50_ns)
 rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
 diag "router qdisc: tx_stage p50 $tx, rtt p50 $rtt"
 dp_shaped "router qdisc: rtt p50 within 2 % + 200 us (+ slack) of 25 ms" 25000000 "$rtt" 2
+dp_near_wire "router qdisc: rtt p50 agrees with the wire rtt (1 % + 100 us)" \
+	"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
 assert_lt "router qdisc: tx_stage p50 < 1 ms" "$tx" 1000000
 done_testing
