@@ -423,10 +423,16 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 		sf_count(sn, SF_C_LOCAL_OUT);
 		break;
 	case NF_INET_POST_ROUTING:
-		/* forwarded STAMP traffic is not ours to touch */
+		/*
+		 * Forwarded STAMP traffic is not ours to touch. IPv6 unicast
+		 * forwarding (ip6_forward) sets no IP6SKB_FORWARDED, only ip6mr
+		 * and the flowtable do; but a forwarded skb came in on a
+		 * device (skb_iif set), which locally made ones (sockets, our
+		 * replies) did not.
+		 */
 		if (state->pf == NFPROTO_IPV4 ?
 		    IPCB(skb)->flags & IPSKB_FORWARDED :
-		    IP6CB(skb)->flags & IP6SKB_FORWARDED)
+		    (IP6CB(skb)->flags & IP6SKB_FORWARDED) || skb->skb_iif)
 			return NF_ACCEPT;
 		sf_count(sn, SF_C_POST_ROUTING);
 		break;
