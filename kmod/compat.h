@@ -42,4 +42,13 @@ static inline u64 sf_skb_rx_tstamp(const struct sk_buff *skb)
 }
 #endif
 
+/*
+ * A missing required attribute is reported in the extack
+ * (NLMSGERR_ATTR_MISS_TYPE) since 6.3 and some 6.1.y; elsewhere the
+ * message alone says which.
+ */
+#ifndef NL_SET_ERR_ATTR_MISS
+#define NL_SET_ERR_ATTR_MISS(extack, nest, type) do { } while (0)
+#endif
+
 #endif
