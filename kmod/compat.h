@@ -11,6 +11,17 @@
 #include <linux/skbuff.h>
 #include <net/genetlink.h>
 
+/*
+ * 6.12 moved <asm/unaligned.h> to <linux/unaligned.h> (the asm-generic
+ * wrappers went away). Tested by presence rather than version, so that a
+ * stable or vendor kernel that has the new header either way builds.
+ */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.2 split genl_dumpit_info into an op and a genl_info. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 static inline struct nlattr **sf_dump_attrs(struct netlink_callback *cb)

@@ -8,14 +8,8 @@
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/time64.h>
-#include <linux/version.h>
-/* 6.12 moved asm/unaligned.h to linux/unaligned.h (a compat.h matter). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
 
+#include "compat.h"	/* get/put_unaligned_be*() */
 #include "stamp.h"
 
 /*
