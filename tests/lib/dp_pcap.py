@@ -17,6 +17,8 @@ packets (UDP from --port) and prints a JSON summary:
   lost          in [lowest, highest] replied seq: how many never came back
   rtt_raw_p50_ns   median of (t_in - t_out) on the sender's wire
   rtt_wire_p50_ns  median of (t_in - t_out) - (T3 - T2), T2/T3 from the reply
+  qdisc_p50_ns  median of t_out - T1 (T1 as written at POST_ROUTING, before
+                the sender's qdisc): the sender's own egress queueing
   with --refl:
   refl_in, refl_out  probe frames in / reply frames out at the reflector
   fwd_p50_ns    median of reflector-wire-in - sender-wire-out (same clock)
@@ -149,9 +151,16 @@ def main():
         i += 2
 
     probes, replies, spl = collect(spcap, port, sport)
-    out_t = {}
+    out_t, qd = {}, []
     for t, s in probes:
         out_t.setdefault(s, t)
+    for (kind, s), pl in spl.items():
+        # T1 is written at POST_ROUTING, before the qdisc: wire - T1 is the
+        # time the probe spent in the sender's own qdisc (and driver path)
+        ee = struct.unpack("!H", pl[12:14])[0]
+        t1 = ts_ns(pl[4:12], ee)
+        if kind == "p" and s in out_t and t1:
+            qd.append(out_t[s] - t1)
     seen, highest, dups, reord = set(), None, 0, 0
     rtt_raw, rtt_wire, in_t = [], [], {}
     for t, s, t2, t3 in replies:
@@ -172,7 +181,7 @@ def main():
         "unique": len(seen), "duplicates": dups, "reordered": reord,
         "lost": (max(seen) - min(seen) + 1 - len(seen)) if seen else 0,
         "rtt_raw_p50_ns": median(rtt_raw), "rtt_wire_p50_ns": median(rtt_wire),
-        "rtt_samples": len(rtt_wire),
+        "rtt_samples": len(rtt_wire), "qdisc_p50_ns": median(qd),
     }
     if rpcap:
         rprobes, rreplies, rpl = collect(rpcap, port, sport)

@@ -64,9 +64,9 @@ for fam in inet inet6; do
 	diag "$fam: fwd p50 $fwd, rev p50 $rev, rtt p50 $rtt (shaped 30 ms / 5 ms)"
 	assert_eq "$fam synced: flow synced true" 1 "$(dp_get "$d/f.json" "${sel[@]}" synced)"
 	assert_ge "$fam synced: fwd count" "$(dp_get "$d/f.json" "${sel[@]}" fwd.count)" $((N - 2))
-	dp_shaped "$fam synced: fwd p50 within 2 % + 200 us (+ slack) of 30 ms" 30000000 "$fwd" 1
-	dp_shaped "$fam synced: rev p50 within 2 % + 200 us (+ slack) of 5 ms" 5000000 "$rev" 1
-	dp_shaped "$fam synced: rtt p50 within 2 % + 200 us (+ slack) of 35 ms" 35000000 "$rtt" 2
+	dp_shaped "$fam synced: fwd p50 within 2 % + 200 us (+ slack) of 30 ms" 30000000 "$fwd" 1 "$(dp_get "$d/wire.json" fwd_p50_ns)"
+	dp_shaped "$fam synced: rev p50 within 2 % + 200 us (+ slack) of 5 ms" 5000000 "$rev" 1 "$(dp_get "$d/wire.json" rev_p50_ns)"
+	dp_shaped "$fam synced: rtt p50 within 2 % + 200 us (+ slack) of 35 ms" 35000000 "$rtt" 2 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
 	dp_near_wire "$fam synced: fwd p50 agrees with the wire (1 % + 100 us)" \
 		"$d/wire.json" fwd_p50_ns "$fwd" $N
 	dp_near_wire "$fam synced: rev p50 agrees with the wire (1 % + 100 us)" \
