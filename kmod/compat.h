@@ -16,7 +16,15 @@
  * wrappers went away). Tested by presence rather than version, so that a
  * stable or vendor kernel that has the new header either way builds.
  */
-#if __has_include(<linux/unaligned.h>)
+#ifdef __has_include
+#if __has_include("linux/unaligned.h")
+#define SF_LINUX_UNALIGNED_H
+#endif
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+/* sparse (0.6.4) has no __has_include: go by the version */
+#define SF_LINUX_UNALIGNED_H
+#endif
+#ifdef SF_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
