@@ -21,7 +21,8 @@ kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
 o=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools" "$o"
 sf_load || bail "insmod snapfire.ko"
 topo_host "$NS" || bail "namespace $NS"
-ok "config max-flows 200000" sf -n "$NS" config max-flows 200000
+ok "config max-flows 200000, idle-timeout 604800 (none expires on a slow kernel)" \
+	sf -n "$NS" config max-flows 200000 idle-timeout 604800
 
 t0=$(now)
 ok "flood: 52000 probes" ip netns exec "$NS" "$BIN/flood" -n 104 -s 500

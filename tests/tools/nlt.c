@@ -62,7 +62,7 @@ int nlt_open(struct nlt *t)
 	struct nlt_result r;
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
-	int one = 1;
+	int one = 1, rcvbuf = 8 << 20;
 
 	memset(t, 0, sizeof(*t));
 	t->buf = malloc(NLT_BUF_SIZE);
@@ -75,6 +75,15 @@ int nlt_open(struct nlt *t)
 		perror("nlt: bind");
 		return -1;
 	}
+	/*
+	 * A flow with wide histograms is a reply of hundreds of KiB: with the
+	 * default receive buffer (208 KiB) the ACK after it overruns the
+	 * socket, and recvmsg() reports ENOBUFS instead of the reply.
+	 */
+	if (setsockopt(mnl_socket_get_fd(t->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(t->nl), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
 	mnl_socket_setsockopt(t->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(t->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	t->portid = mnl_socket_get_portid(t->nl);

@@ -11,7 +11,7 @@
 # through tests/tools/ynl_batch.py, the same YNL library in one long-lived
 # process (a python start costs seconds under TCG).  Runs in a namespace of
 # its own; init_net must see none of it.
-# timeout: 900
+# timeout: 1800
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 
@@ -170,7 +170,10 @@ assert_eq "status-get: no flows yet" 0 "$(jq .flows <<<"$st")"
 
 # --------------------------------------------------------- flows: create
 # loopback: each probe makes a sender flow (LOCAL_OUT) and a reflector
-# flow (LOCAL_IN) in $NS
+# flow (LOCAL_IN) in $NS; a week of idle timeout, so that none expires on
+# a slow (debug) kernel before the checks are done with them
+ydo config-set '{"idle-timeout":604800}'
+ok "config-set idle-timeout 604800" test $? = 0
 ok "send probes from 127.0.0.1:40001, ssid 1 2 3" probes "$NS" 127.0.0.1 40001 127.0.0.1 1 2 3
 ok "send a probe from [::1]:40002, ssid 9" probes "$NS" ::1 40002 ::1 9
 wait_for 10 flows_are 8

@@ -21,7 +21,8 @@ PY=/usr/bin/python3
 out=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools (make -C tests/tools)" "$out"
 sf_load || bail "insmod snapfire.ko"
 topo_host "$NS" || bail "namespace $NS"
-ok "config max-flows 200000" sf -n "$NS" config max-flows 200000
+ok "config max-flows 200000, idle-timeout 604800 (none expires on a slow kernel)" \
+	sf -n "$NS" config max-flows 200000 idle-timeout 604800
 
 t0=$SECONDS
 out=$(ip netns exec "$NS" "$BIN/flood" -n "$PORTS" -s "$SSIDS" 2>&1)
