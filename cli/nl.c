@@ -19,9 +19,20 @@ static const char nomod_msg[] =
 	"the snapfire kernel module is not loaded: run 'modprobe snapfire' "
 	"(or insmod kmod/snapfire.ko)";
 
+/* libnl reports a receive-buffer overrun (ENOBUFS) as NLE_NOMEM */
+static void recv_failed(int err)
+{
+	if (err == -NLE_NOMEM)
+		errmsg("netlink receive failed: the reply overran the socket "
+		       "receive buffer (ENOBUFS); run as root, or raise "
+		       "net.core.rmem_max");
+	else
+		errmsg("netlink receive failed: %s", nl_geterror(err));
+}
+
 int sfnl_open(struct sfnl *n)
 {
-	int one = 1, err;
+	int one = 1, rcvbuf = 8 << 20, err;
 
 	memset(n, 0, sizeof(*n));
 	n->sk = nl_socket_alloc();
@@ -39,6 +50,16 @@ int sfnl_open(struct sfnl *n)
 		   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(n->sk), SOL_NETLINK, NETLINK_CAP_ACK,
 		   &one, sizeof(one));
+	/*
+	 * A flow with wide histograms is a reply of a few hundred KiB: with
+	 * the default receive buffer (rmem_default, 208 KiB) the ACK behind
+	 * it overruns the socket and recvmsg() fails with ENOBUFS (which
+	 * libnl reports as "Out of memory").  Root may exceed rmem_max.
+	 */
+	if (setsockopt(nl_socket_get_fd(n->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(nl_socket_get_fd(n->sk), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
 	nl_socket_enable_msg_peek(n->sk);
 	nl_socket_set_msg_buf_size(n->sk, 65536);
 	n->family = genl_ctrl_resolve(n->sk, SNAPFIRE_FAMILY_NAME);
@@ -231,7 +252,7 @@ int sfnl_do(struct sfnl *n, struct nl_msg *msg, sfnl_cb cbf, void *arg,
 	if (r.cb_failed)
 		return EXIT_FAIL;
 	if (err < 0) {
-		errmsg("netlink receive failed: %s", nl_geterror(err));
+		recv_failed(err);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -276,7 +297,7 @@ int sfnl_dump(struct sfnl *n, uint8_t cmd, int (*build)(struct nl_msg *, void *)
 		if (err == -NLE_DUMP_INTR || r.intr)
 			continue;
 		if (err < 0) {
-			errmsg("netlink receive failed: %s", nl_geterror(err));
+			recv_failed(err);
 			return EXIT_FAIL;
 		}
 		return EXIT_OK;
