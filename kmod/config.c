@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-namespace configuration: defaults, publication, and the look-ups the
- * packet path makes (is this a STAMP port, may this source be answered).
+ * packet path makes (is this a STAMP port, may this source be answered);
+ * the sum of the per-CPU counters.
  */
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/lockdep.h>
 #include <net/ipv6.h>
@@ -81,4 +83,18 @@ void sf_config_replace(struct sf_net *sn, struct sf_config *newcfg)
 				  lockdep_is_held(&sn->conf_mutex));
 	if (old)
 		kfree_rcu(old, rcu);
+}
+
+/* The per-CPU counters summed; a snapshot, racing the packet path. */
+void sf_counters_sum(struct sf_net *sn, struct sf_counters *out)
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(cpu) {
+		const struct sf_counters *c = per_cpu_ptr(sn->counters, cpu);
+
+		for (i = 0; i < SF_C_CNT; i++)
+			out->c[i] += READ_ONCE(c->c[i]);
+	}
 }

@@ -343,7 +343,7 @@ void sf_gc_work(struct work_struct *work)
 	const struct sf_config *cfg;
 	unsigned long idle;
 	u32 max_flows;
-	unsigned int i;
+	unsigned int i, n;
 
 	rcu_read_lock();
 	cfg = rcu_dereference(sn->config);
@@ -354,7 +354,9 @@ void sf_gc_work(struct work_struct *work)
 	spin_lock_bh(&sn->lock);
 	for (i = 0; i < SF_GC_SCAN && sn->nflows > max_flows; i++)
 		sf_flow_evict_one(sn);
-	for (i = 0; i < SF_GC_SCAN && i < sn->nflows; i++) {
+	/* nflows shrinks as flows expire: scan a count fixed beforehand */
+	n = min_t(u32, SF_GC_SCAN, sn->nflows);
+	for (i = 0; i < n; i++) {
 		struct sf_flow *f = list_first_entry(&sn->flow_list,
 						     struct sf_flow, list);
 

@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "snapfire.h"
 #include "test_support.h"

@@ -15,19 +15,6 @@ DEFINE_MUTEX(sf_nets_mutex);		/* protects sf_nets */
 LIST_HEAD(sf_nets);
 atomic64_t sf_global_mem = ATOMIC64_INIT(0);
 
-void sf_counters_sum(struct sf_net *sn, struct sf_counters *out)
-{
-	int cpu, i;
-
-	memset(out, 0, sizeof(*out));
-	for_each_possible_cpu(cpu) {
-		const struct sf_counters *c = per_cpu_ptr(sn->counters, cpu);
-
-		for (i = 0; i < SF_C_CNT; i++)
-			out->c[i] += READ_ONCE(c->c[i]);
-	}
-}
-
 static int __net_init sf_net_init(struct net *net)
 {
 	struct sf_net *sn = sf_net(net);

@@ -16,20 +16,6 @@ DEFINE_MUTEX(sf_nets_mutex);
 LIST_HEAD(sf_nets);
 atomic64_t sf_global_mem;
 
-/* As in main.c, which this module does not link. */
-void sf_counters_sum(struct sf_net *sn, struct sf_counters *out)
-{
-	int cpu, i;
-
-	memset(out, 0, sizeof(*out));
-	for_each_possible_cpu(cpu) {
-		const struct sf_counters *c = per_cpu_ptr(sn->counters, cpu);
-
-		for (i = 0; i < SF_C_CNT; i++)
-			out->c[i] += READ_ONCE(c->c[i]);
-	}
-}
-
 static DEFINE_SPINLOCK(sf_test_lock);	/* protects the event record */
 static struct sf_event sf_test_ev[SF_TEST_EVENTS];
 static struct sf_net *sf_test_ev_sn[SF_TEST_EVENTS];
