@@ -12,6 +12,13 @@
 #include <net/genetlink.h>
 
 /*
+ * The one version test (checkpatch flags it once, here: out-of-tree code has
+ * to know which kernel it is built against).
+ */
+#define SF_KERNEL_BEFORE(major, minor) \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(major, minor, 0))
+
+/*
  * 6.12 moved <asm/unaligned.h> to <linux/unaligned.h> (the asm-generic
  * wrappers went away). Tested by presence rather than version, so that a
  * stable or vendor kernel that has the new header either way builds.
@@ -20,7 +27,7 @@
 #if __has_include("linux/unaligned.h")
 #define SF_LINUX_UNALIGNED_H
 #endif
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#elif !SF_KERNEL_BEFORE(6, 12)
 /* sparse (0.6.4) has no __has_include: go by the version */
 #define SF_LINUX_UNALIGNED_H
 #endif
@@ -31,7 +38,7 @@
 #endif
 
 /* 6.2 split genl_dumpit_info into an op and a genl_info. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#if SF_KERNEL_BEFORE(6, 2)
 static inline struct nlattr **sf_dump_attrs(struct netlink_callback *cb)
 {
 	return genl_dumpit_info(cb)->attrs;
@@ -49,7 +56,7 @@ static inline struct nlattr **sf_dump_attrs(struct netlink_callback *cb)
  * 5.18 to 6.10 flag that with mono_delivery_time; 6.11 replaced the flag by
  * tstamp_type.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#if SF_KERNEL_BEFORE(6, 11)
 static inline u64 sf_skb_rx_tstamp(const struct sk_buff *skb)
 {
 	return skb->mono_delivery_time ? 0 : ktime_to_ns(skb->tstamp);

@@ -1,0 +1,73 @@
+#!/bin/bash
+# The module's quality bar, checked: checkpatch --strict (from Debian's
+# linux-source-6.1, the VM kernel's series), sparse (C=2) and W=1, every
+# kmod/ source.  The build runs in a copy, so kmod/ keeps the stock build.
+#
+# Two checkpatch rules are set aside, each for a stated reason:
+#   EMBEDDED_FILENAME  snapfire.h and stamp.h include the UAPI headers
+#                      <uapi/linux/snapfire.h> and .../snapfire_stamp.h,
+#                      whose names contain their own: a substring match,
+#                      not a file naming itself
+#   LINUX_VERSION_CODE, CONSTANT_COMPARISON  in compat.h only: the one
+#                      version test of an out-of-tree module (SF_KERNEL_BEFORE)
+# timeout: 600
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../lib/testlib.sh"
+
+cache=${SNAPFIRE_CACHE:-/var/cache/snapfire}
+tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+kver=$("$SF_REPO/scripts/kver" 2>/dev/null)
+kdir=${KDIR:-/usr/src/linux-headers-$kver}
+[[ -d $kdir ]] || bail "kernel headers" "$kdir not found (make deps)"
+have sparse || bail "sparse installed" "sparse not found (make deps)"
+
+# ------------------------------------------------------------ checkpatch
+# Extracted once per tarball into the cache (three files of ~130 MiB xz).
+cp_dir=""
+if [[ -f $tarball ]]; then
+	key=$(stat -c '%s-%Y' "$tarball")
+	cp_dir=$cache/checkpatch-$key
+	if [[ ! -x $cp_dir/scripts/checkpatch.pl ]]; then
+		mkdir -p "$cp_dir.tmp" &&
+			tar -C "$cp_dir.tmp" --strip-components=1 -xJf "$tarball" \
+				--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+				'*/scripts/const_structs.checkpatch' &&
+			rm -rf "$cp_dir" && mv "$cp_dir.tmp" "$cp_dir" ||
+			bail "extract checkpatch.pl from $tarball"
+	fi
+fi
+[[ -x $cp_dir/scripts/checkpatch.pl ]] ||
+	bail "checkpatch.pl" "not found: $tarball (linux-source-6.1, make deps)"
+
+mapfile -t srcs < <(cd "$SF_REPO" && git ls-files 'kmod/*.c' 'kmod/*.h' 2>/dev/null ||
+	ls kmod/*.c kmod/*.h)
+((${#srcs[@]} > 10)) || bail "kmod sources" "found ${#srcs[@]}"
+for f in "${srcs[@]}"; do
+	ign=EMBEDDED_FILENAME
+	[[ $f == kmod/compat.h ]] && ign+=,LINUX_VERSION_CODE,CONSTANT_COMPARISON
+	out=$(cd "$SF_REPO" && "$cp_dir/scripts/checkpatch.pl" --strict --no-tree \
+		--terse --show-types --ignore "$ign" -f "$f" 2>&1 | grep -v '^total:')
+	if [[ -z $out ]]; then ok "checkpatch --strict: $f" true
+	else not_ok "checkpatch --strict: $f" "$out"; fi
+done
+
+# A warning planted in a copy must be found: the check can fail.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sf-lint.XXXXXX")
+printf '// SPDX-License-Identifier: GPL-2.0\nint x(void)\n{\n        return 0;\n}\n' >"$tmp/bad.c"
+out=$("$cp_dir/scripts/checkpatch.pl" --strict --no-tree --terse -f "$tmp/bad.c" 2>&1)
+assert_contains "checkpatch flags a planted style error" "ERROR" "$out"
+
+# ------------------------------------------------------------ sparse, W=1
+mkdir -p "$tmp/src"
+cp -a "$SF_REPO/kmod" "$SF_REPO/include" "$tmp/src/"
+(cd "$tmp/src/kmod" && rm -f ./*.o ./*.ko ./*.mod ./*.mod.c ./.*.cmd modules.order Module.symvers)
+out=$(make -C "$kdir" M="$tmp/src/kmod" C=2 W=1 -j"$(nproc)" modules 2>&1)
+rc=$?
+if ((rc == 0)); then ok "kmod builds with C=2 W=1" true
+else not_ok "kmod builds with C=2 W=1" "$(tail -n 30 <<<"$out")"; fi
+assert_match "sparse checked the units (10 or more CHECK lines)" "^[1-9][0-9]+$" "$(grep -c "  CHECK " <<<"$out")"
+w=$(grep -E '(warning|error):' <<<"$out" | grep -v 'Skipping BTF')
+if [[ -z $w ]]; then ok "no sparse or W=1 warning" true
+else not_ok "no sparse or W=1 warning" "$w"; fi
+rm -rf "$tmp"
+done_testing
