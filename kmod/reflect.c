@@ -21,6 +21,7 @@
 #include <linux/random.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
 #include <net/udp.h>

@@ -85,6 +85,8 @@ for t in "${tests[@]}"; do
 	name=${name%.sh}
 	to=$(sed -n '1,20s/^# *timeout: *\([0-9][0-9]*\).*/\1/p' "$t" | head -n1)
 	to=${to:-$deftimeout}
+	# SF_TIMEOUT_SCALE: a slow kernel (the debug one) gets N times as long
+	to=$((to * ${SF_TIMEOUT_SCALE:-1}))
 	echo "# ---- $name (timeout ${to}s)"
 	if ((guest)); then
 		dmesg_before=$(dmesg 2>/dev/null | wc -l)

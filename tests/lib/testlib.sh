@@ -184,7 +184,7 @@ done_testing() {
 wait_for() {
 	local t=$1 end
 	shift
-	end=$((SECONDS + t))
+	end=$((SECONDS + t * ${SF_TIMEOUT_SCALE:-1}))	# longer on a slow kernel
 	while ! "$@" >/dev/null 2>&1; do
 		((SECONDS >= end)) && return 1
 		sleep 0.1
