@@ -192,6 +192,9 @@ wait_for() {
 }
 
 in_vm() { [[ -n ${SNAPFIRE_VM:-} ]]; }
+# slow_kernel: true on the debug kernel (tests/run --timeout-scale > 1);
+# a test may then leave out work that does not depend on the kernel
+slow_kernel() { ((${SF_TIMEOUT_SCALE:-1} > 1)); }
 
 # on_exit CMD   run the shell command CMD when the test exits (LIFO order).
 # Use this rather than `trap ... EXIT`, which would replace the library's.

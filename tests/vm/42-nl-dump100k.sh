@@ -14,7 +14,12 @@
 NS=sf-100k
 PORTS=104	# x SSIDS probes, x 2 flows
 SSIDS=500
+# On the debug kernel (KASAN, lockdep, under TCG) 20 800 flows: the same
+# resumable dump over many recvmsg calls, at a fifth of the cost; the stock
+# kernel run dumps the 104 000.
+slow_kernel && SSIDS=100
 WANT=$((PORTS * SSIDS * 2))
+MIN=$((WANT < 100000 ? WANT : 100000))
 BIN=$SF_REPO/tests/bin
 PY=/usr/bin/python3
 
@@ -43,7 +48,7 @@ diag "nldump: $res"
 kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$res"; }
 ok "nldump: a consistent dump, no duplicate, every flow well formed" test "$rc" = 0
 assert_eq "nldump: every flow ($n)" "$n" "$(kv flows)"
-assert_ge "nldump: >= 100000 flows" "$(kv flows)" 100000
+assert_ge "nldump: >= $MIN flows" "$(kv flows)" "$MIN"
 assert_eq "nldump: no duplicate id" 0 "$(kv dup)"
 assert_gt "nldump: over many recvmsg calls" "$(kv recvs)" 100
 
@@ -79,7 +84,7 @@ flows = d if isinstance(d, list) else d.get("flows", [])
 ids = [f["id"] for f in flows]
 print(len(ids), len(ids) - len(set(ids)))')
 read -r cn cd <<<"$cnt"
-assert_ge "CLI: snapfire -j flows: >= 100000 flows" "${cn:-0}" 100000
+assert_ge "CLI: snapfire -j flows: >= $MIN flows" "${cn:-0}" "$MIN"
 assert_eq "CLI: no duplicate id" 0 "${cd:-x}"
 diag "CLI full dump (with histograms, JSON, parsed): $((SECONDS - t0)) s"
 
