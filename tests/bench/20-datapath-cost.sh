@@ -1,0 +1,187 @@
+#!/bin/bash
+# timeout: 900 (the runner reads this in the first 20 lines)
+# Benchmark: what snapfire's hooks cost per packet.  In hosta — hostb
+# (veth), hosta sends 44-byte UDP datagrams flat out for SF_BENCH_SECS (2) s
+# (tests/tools/udpblast, one thread on CPU 0) to a socket in hostb (on the
+# other CPU), in four modes, interleaved, SF_BENCH_ROUNDS (7) times:
+#
+#   off      module not loaded, port 7000                 the baseline
+#   udp      module loaded, port 7000: "everything else"  header peek only
+#   probe    module loaded, port 862, reflector off: probes one way (a
+#            sender and a reflector flow, their histograms)
+#   reflect  module loaded, port 862, `reflect on rate 0`: every probe is
+#            reflected in the kernel and comes back (there and back)
+#
+# The datagrams are the same valid STAMP packets in every mode; only the
+# port differs.  veth delivers on the sending CPU, so the sending thread
+# carries every packet through both namespaces' stacks, hooks included:
+# its CPU time (getrusage; the receive softirq runs in its context) per
+# packet delivered (to hostb's socket; for reflect, probes reflected) is
+# the cost.  Reported per mode: the best and the median over the rounds
+# (the best is the run the busy host disturbed least), the median rate,
+# and the best's difference to "off".  Under TCG everything is tens of
+# times slower than on hardware and noisy (other VMs share the host; the
+# clock source, typically hpet, is an emulated device, so clock reads are
+# dear): compare the modes, not the machines.  Writes datapath.txt (the
+# summary) and datapath-runs.dat (every run) to $SF_BENCH_OUT; fails only
+# if a step fails.
+# shellcheck source=tests/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+
+BIN=$SF_REPO/tests/bin
+out=${SF_BENCH_OUT:-/tmp}
+ROUNDS=${SF_BENCH_ROUNDS:-7}
+SECS=${SF_BENCH_SECS:-2}
+PLAIN_PORT=7000
+STAMP_PORT=862
+MODES=(off udp probe reflect)
+tmp=$(mktemp -d /tmp/sf-datapath.XXXXXX)
+on_exit "rm -rf $tmp"
+
+o=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools" "$o"
+ncpu=$(nproc)
+# sender on CPU 0 (veth delivers on the sending CPU: the whole receive path
+# up to the socket, hooks included, runs there too), the receiving socket
+# on the last CPU
+scpu=0 rcpu=$((ncpu - 1))
+clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+
+topo_pair || bail "topology"
+topo_ping "$TOPO_A" "$TOPO_B_IP4" || bail "hosta reaches hostb"
+
+sink_pid=""
+sink_start() { # PORT
+	: >"$tmp/sink"
+	ip netns exec "$TOPO_B" "$BIN/udpblast" -c "$rcpu" -l "$1" >"$tmp/sink" 2>&1 &
+	sink_pid=$!
+	wait_for 10 grep -q listening "$tmp/sink"
+}
+sink_stop() { # -> prints the number of datagrams received
+	kill -TERM "$sink_pid" 2>/dev/null
+	wait "$sink_pid"
+	sink_pid=""
+	sed -n 's/^received=\([0-9]*\).*/\1/p' "$tmp/sink"
+}
+# shellcheck disable=SC2016  # expanded when the hook runs
+on_exit '[[ -z $sink_pid ]] || kill "$sink_pid" 2>/dev/null'
+
+kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
+
+# run MODE ROUND: one blast; appends a line to $tmp/runs:
+#   MODE delivered/s task-ns/delivered cpu-ns/delivered all-cpus-ns/delivered sent delivered
+run() {
+	local mode=$1 round=$2 port=$PLAIN_PORT res sent delivered r0 r1 line
+	[[ $mode == probe || $mode == reflect ]] && port=$STAMP_PORT
+	sink_start "$port" || { not_ok "$mode $round: sink on port $port" "$(cat "$tmp/sink")"; return 1; }
+	[[ $mode == reflect ]] && r0=$(reflected)
+	if ! res=$(ip netns exec "$TOPO_A" "$BIN/udpblast" -c "$scpu" \
+		-d "$TOPO_B_IP4" -P "$port" -t "$SECS" 2>&1); then
+		sink_stop >/dev/null
+		not_ok "$mode $round: udpblast" "$res"
+		return 1
+	fi
+	sleep 0.3 # let the last datagrams arrive
+	delivered=$(sink_stop)
+	if [[ $mode == reflect ]]; then
+		r1=$(reflected)
+		delivered=$((r1 - r0))
+	fi
+	sent=$(kv sent "$res")
+	if [[ -z $delivered || -z $sent ]] || ((delivered == 0)); then
+		not_ok "$mode $round: packets delivered" "udpblast: $res; delivered: '$delivered'"
+		return 1
+	fi
+	line=$(awk -v m="$mode" -v s="$sent" -v d="$delivered" -v t="$(kv secs "$res")" \
+		-v k="$(kv task_ns "$res")" -v c="$(kv cpu_ns "$res")" -v a="$(kv all_ns "$res")" 'BEGIN {
+		printf "%s %.0f %.0f %.0f %.0f %d %d", m, d / t, k / d, c / d, a / d, s, d }')
+	echo "$line" >>"$tmp/runs"
+	diag "round $round: $line"
+}
+
+# stats FIELD MODE -> "best median" of that field over the runs of MODE
+# (best: the smallest; for ns/pkt the run least disturbed by the host)
+stats() {
+	awk -v f="$1" -v m="$2" '$1 == m { print $f }' "$tmp/runs" | sort -g |
+		awk '{ a[NR] = $1 } END { if (!NR) exit 1
+			print a[1], NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# set_mode MODE: module state and reflector for it (the CLI is run only
+# when something changes: every run of a process is dear under TCG)
+reflecting=0
+set_mode() {
+	local want=0
+	[[ $1 == reflect ]] && want=1
+	if [[ $1 == off ]]; then
+		sf_unload
+		reflecting=0
+		return
+	fi
+	if ! sf_loaded; then
+		sf_load || return 1
+		reflecting=0 # a fresh load: the reflector is off
+	fi
+	if ((want != reflecting)); then
+		if ((want)); then
+			sf -n "$TOPO_B" reflect on rate 0 >/dev/null || return 1
+		else
+			sf -n "$TOPO_B" reflect off >/dev/null || return 1
+		fi
+		reflecting=$want
+	fi
+}
+
+# reflected: the reflector's count of probes reflected (the CLI, not
+# sf_counter: a python start costs a second or more under TCG)
+reflected() {
+	sf -n "$TOPO_B" -j status | grep -o '"reflected": *[0-9]*' | head -n 1 | grep -o '[0-9]*$'
+}
+
+# warm-up (caches, neighbour entries, the first module load), not counted
+set_mode udp || bail "insmod snapfire.ko"
+ip netns exec "$TOPO_A" "$BIN/udpblast" -d "$TOPO_B_IP4" -P "$PLAIN_PORT" -t 1 >/dev/null
+
+: >"$tmp/runs"
+failed_runs=0
+for ((r = 1; r <= ROUNDS; r++)); do
+	for m in "${MODES[@]}"; do
+		if ! set_mode "$m"; then
+			not_ok "round $r: set up mode $m"
+			failed_runs=$((failed_runs + 1))
+			continue
+		fi
+		run "$m" "$r" || failed_runs=$((failed_runs + 1))
+	done
+done
+sf_unload
+((failed_runs == 0)) && ok "$ROUNDS rounds x ${#MODES[@]} modes x $SECS s"
+
+{
+	echo "# $(date -Is) $(uname -r), $ncpu CPUs, clocksource $clocksource, $SECS s runs"
+	echo "# mode delivered/s sender-ns/delivered cpu$scpu-ns/delivered all-cpus-ns/delivered sent delivered"
+	cat "$tmp/runs"
+} >"$out/datapath-runs.dat"
+
+read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
+{
+	printf 'datapath: %s under TCG (clocksource %s), %d x %d s per mode: sender CPU ns per delivered packet, best (median); median rate\n' \
+		"$(uname -r)" "$clocksource" "$ROUNDS" "$SECS"
+	for m in "${MODES[@]}"; do
+		read -r best med < <(stats 3 "$m") || continue
+		read -r _ pps < <(stats 2 "$m")
+		awk -v m="$m" -v b="$best" -v md="$med" -v p="$pps" -v bn="$base_ns" 'BEGIN {
+			d["off"] = "no module, other UDP    "
+			d["udp"] = "loaded, other UDP       "
+			d["probe"] = "loaded, probes one way  "
+			d["reflect"] = "loaded, probes reflected"
+			printf "datapath: %s %7.0f ns/pkt (%7.0f)  %6.0f pkt/s", d[m], b, md, p
+			if (m != "off")
+				printf "  %+7.0f ns/pkt (%+.0f%%) vs no module", b - bn, 100 * (b - bn) / bn
+			if (m == "reflect")
+				printf ", per probe there and back"
+			printf "\n" }'
+	done
+} >"$out/datapath.txt"
+sed 's/^/# /' "$out/datapath.txt"
+ok "report written to datapath.txt" test -s "$out/datapath.txt"
+done_testing
