@@ -89,7 +89,7 @@ assert_eq "CLI: no duplicate id" 0 "${cd:-x}"
 diag "CLI full dump (with histograms, JSON, parsed): $((SECONDS - t0)) s"
 
 # ------------------------------------------- a dump racing with inserts
-ip netns exec "$NS" "$BIN/flood" -b 30000 -n 40 -s 500 >/dev/null 2>&1 &
+ip netns exec "$NS" "$BIN/flood" -b 30000 -n 40 -s "$SSIDS" >/dev/null 2>&1 &
 fl=$!
 seen=0
 for _ in 1 2 3 4 5 6 7 8 9 10; do
