@@ -108,8 +108,12 @@ reo=$(sv reordered)
 diag "reorder: sender reordered $reo, wire reordered $(wv reordered), reflector reordered $(rv reordered)"
 assert_gt "reorder: some probes reordered" "$reo" 0
 assert_lt "reorder: fewer than half reordered" "$reo" $((N / 2))
-assert_eq "reorder: sender reordered == reordering on the wire" "$(wv reordered)" "$reo"
-assert_eq "reorder: reflector reordered == sender reordered" "$reo" "$(rv reordered)"
+# netem's reorder releases a probe next to one held 30 ms: such pairs arrive
+# together, each on its own CPU (2 vCPUs), and the capture tap and the
+# module's hook can see the two in different orders.  So within 2.
+assert_within "reorder: sender reordered == reordering on the wire (+-2: concurrent pairs)" \
+	"$(wv reordered)" "$reo" 0 2
+assert_within "reorder: reflector reordered == sender reordered (+-2)" "$reo" "$(rv reordered)" 0 2
 assert_eq "reorder: reordered probes are not lost" 0 "$(sv lost)"
 assert_eq "reorder: no duplicates" 0 "$(sv duplicates)"
 done_testing
