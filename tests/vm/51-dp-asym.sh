@@ -67,9 +67,9 @@ for fam in inet inet6; do
 	dp_shaped "$fam synced: fwd p50 within 2 % + 200 us (+ slack) of 30 ms" 30000000 "$fwd" 1 "$(dp_get "$d/wire.json" fwd_p50_ns)"
 	dp_shaped "$fam synced: rev p50 within 2 % + 200 us (+ slack) of 5 ms" 5000000 "$rev" 1 "$(dp_get "$d/wire.json" rev_p50_ns)"
 	dp_shaped "$fam synced: rtt p50 within 2 % + 200 us (+ slack) of 35 ms" 35000000 "$rtt" 2 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
-	dp_near_wire "$fam synced: fwd p50 agrees with the wire (1 % + 100 us)" \
+	dp_near_wire "$fam synced: fwd p50 agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" fwd_p50_ns "$fwd" $N
-	dp_near_wire "$fam synced: rev p50 agrees with the wire (1 % + 100 us)" \
+	dp_near_wire "$fam synced: rev p50 agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" rev_p50_ns "$rev" $N
 	rfwd=$(dp_get "$d/rf.json" --flow role=reflector family=$fam remote_addr="$src" fwd.p50_ns)
 	dp_shaped "$fam synced: the reflector's own fwd p50 ~ 30 ms" 30000000 "$rfwd" 1

@@ -34,9 +34,9 @@ for fam in inet inet6; do
 	assert_ge "$fam own qdisc: tx_stage count" "$(dp_get "$d/f.json" "${sel[@]}" tx_stage.count)" $((N - 1))
 	dp_shaped "$fam own qdisc: tx_stage p50 within 2 % + 200 us (+ slack) of 15 ms" 15000000 "$tx" 1 "$(dp_get "$d/wire.json" qdisc_p50_ns)"
 	dp_shaped "$fam own qdisc: rtt p50 within 2 % + 200 us (+ slack) of the router's 10 ms" 10000000 "$rtt" 1 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
-	dp_near_wire "$fam own qdisc: rtt p50 agrees with the wire rtt (1 % + 100 us)" \
+	dp_near_wire "$fam own qdisc: rtt p50 agrees with the wire rtt (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
-	dp_near_wire "$fam own qdisc: tx_stage p50 agrees with the wire (departure - T1, 1 % + 100 us)" \
+	dp_near_wire "$fam own qdisc: tx_stage p50 agrees with the wire (departure - T1, 1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" qdisc_p50_ns "$tx" $N
 	assert_ge "$fam own qdisc: xmit counter counts the probes" "$(sf_counter -n "$SENDER" xmit)" $N
 done
@@ -58,7 +58,7 @@ tx=$(dp_get "$d/f.json" "${sel[@]}" tx_stage.p50_ns)
 rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
 diag "router qdisc: tx_stage p50 $tx, rtt p50 $rtt"
 dp_shaped "router qdisc: rtt p50 within 2 % + 200 us (+ slack) of 25 ms" 25000000 "$rtt" 2 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
-dp_near_wire "router qdisc: rtt p50 agrees with the wire rtt (1 % + 100 us)" \
+dp_near_wire "router qdisc: rtt p50 agrees with the wire rtt (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 	"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
 assert_lt "router qdisc: tx_stage p50 < 1 ms" "$tx" 1000000
 done_testing
