@@ -113,7 +113,12 @@ assert_lt "reorder: fewer than half reordered" "$reo" $((N / 2))
 # module's hook can see the two in different orders.  So within 2.
 assert_within "reorder: sender reordered == reordering on the wire (+-2: concurrent pairs)" \
 	"$(wv reordered)" "$reo" 0 2
-assert_within "reorder: reflector reordered == sender reordered (+-2)" "$reo" "$(rv reordered)" 0 2
+# The reflector sees the forward reordering only; replies of probes handled
+# at once on two CPUs may leave it in either order, which the sender (and
+# its capture) count as well (debug kernel: reflector 36, sender 42, wire 41).
+assert_gt "reorder: the reflector saw reordering" "$(rv reordered)" 0
+assert_le "reorder: reflector reordered <= sender reordered + 2 (the reverse path only adds)" \
+	"$(rv reordered)" $((reo + 2))
 assert_eq "reorder: reordered probes are not lost" 0 "$(sv lost)"
 assert_eq "reorder: no duplicates" 0 "$(sv duplicates)"
 done_testing
