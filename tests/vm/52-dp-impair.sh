@@ -63,7 +63,9 @@ assert_eq "fwd loss: reflector lost == sender lost" "$lost" "$(rv lost)"
 assert_eq "fwd loss: tx == $N" $N "$(sv tx)"
 assert_eq "fwd loss: rx == replies on the wire" "$(wv replies)" "$(sv rx)"
 assert_eq "fwd loss: no duplicates" 0 "$(sv duplicates)"
-assert_eq "fwd loss: reordered == reordering on the wire" "$(wv reordered)" "$(sv reordered)"
+# (within 2: packets handled at once on two CPUs may pass tap and hook in
+# different orders, see the reordering case below; 17 vs 16 seen under load)
+assert_within "fwd loss: reordered == reordering on the wire (+-2)" "$(wv reordered)" "$(sv reordered)" 0 2
 assert_eq "fwd loss: probe summary lost == probes without a reply on the wire" \
 	"$(($(wv probes) - $(wv unique)))" "$(dp_get "$D/probe.json" lost)"
 lp=$(sv loss_pct)
