@@ -291,8 +291,7 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 {
 	struct sf_net *sn = f->sn;
 	struct sf_hist *h = f->hist[m];
-	unsigned int g, sub;
-	bool had;
+	size_t before;
 	int ret;
 
 	lockdep_assert_held(&f->lock);
@@ -306,14 +305,7 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 		WRITE_ONCE(f->mem, f->mem + sf_hist_mem(h));
 		sf_mem_add(sn, sf_hist_mem(h));
 	}
-	if (v <= 0)
-		g = 0;
-	else if (v >= BIT_ULL(SF_HIST_BITS))
-		g = h->ngroups - 1;
-	else
-		sf_hist_index(h->p, v, &g, &sub);
-	had = h->group[g];
-
+	before = sf_hist_mem(h);
 	ret = sf_hist_add(h, v, GFP_ATOMIC | __GFP_NOWARN);
 	if (ret < 0) {
 		sf_count(sn, SF_C_ALLOC_FAILURES);
@@ -321,11 +313,11 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 	}
 	if (ret > 0)
 		sf_count(sn, SF_C_CLAMPED);
-	if (!had && h->group[g]) {
-		size_t grp = sizeof(u32) << h->p;
+	if (sf_hist_mem(h) != before) {
+		size_t grown = sf_hist_mem(h) - before;
 
-		WRITE_ONCE(f->mem, f->mem + grp);
-		sf_mem_add(sn, grp);
+		WRITE_ONCE(f->mem, f->mem + grown);
+		sf_mem_add(sn, grown);
 	}
 }
 

@@ -314,6 +314,8 @@ static struct kunit_case sf_flow_cases[] = {
 
 static struct kunit_suite sf_flow_suite = {
 	.name = "snapfire_flow",
+	.suite_init = sf_test_hist_suite_init,
+	.suite_exit = sf_test_hist_suite_exit,
 	.init = sf_flow_test_init,
 	.exit = sf_flow_test_exit,
 	.test_cases = sf_flow_cases,

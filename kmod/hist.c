@@ -13,48 +13,80 @@
 
 #include "hist.h"
 
-static inline size_t sf_hist_group_size(u8 p)
+/* Histogram headers; sized for the smallest p, so for every p. */
+static struct kmem_cache *sf_hist_cache;
+
+int sf_hist_init(void)
 {
-	return sizeof(u32) << p;
+	sf_hist_cache = kmem_cache_create("snapfire_hist",
+					  struct_size_t(struct sf_hist, group,
+							SF_HIST_MAX_GROUPS),
+					  0, 0, NULL);
+	return sf_hist_cache ? 0 : -ENOMEM;
+}
+
+void sf_hist_exit(void)
+{
+	kmem_cache_destroy(sf_hist_cache);
+	sf_hist_cache = NULL;
+}
+
+size_t sf_hist_head_mem(void)
+{
+	return kmem_cache_size(sf_hist_cache);
+}
+
+/* Bytes of one group of precision @p with counts of @wide (u32) or u16. */
+static inline size_t sf_hist_group_size(u8 p, bool wide)
+{
+	return (wide ? sizeof(u32) : sizeof(u16)) << p;
+}
+
+static inline bool sf_hist_wide(const struct sf_hist *h, unsigned int g)
+{
+	return h->wide & BIT_ULL(g);
 }
 
 struct sf_hist *sf_hist_alloc(u8 p, gfp_t gfp)
 {
 	struct sf_hist *h;
-	u8 ngroups;
 
 	if (p < SF_HIST_MIN_P || p > SF_HIST_MAX_P)
 		return NULL;
-	ngroups = SF_HIST_BITS - p + 1;
-	h = kzalloc(struct_size(h, group, ngroups), gfp);
+	h = kmem_cache_zalloc(sf_hist_cache, gfp);
 	if (!h)
 		return NULL;
 	h->p = p;
-	h->ngroups = ngroups;
+	h->ngroups = SF_HIST_BITS - p + 1;
+	h->mem = sf_hist_head_mem();
 	return h;
 }
 
-void sf_hist_free(struct sf_hist *h)
+static void sf_hist_free_groups(struct sf_hist *h)
 {
 	unsigned int g;
 
-	if (!h)
-		return;
-	for (g = 0; g < h->ngroups; g++)
-		kfree(h->group[g]);
-	kfree(h);
-}
-
-void sf_hist_reset(struct sf_hist *h)
-{
-	unsigned int g;
-
-	if (!h)
-		return;
 	for (g = 0; g < h->ngroups; g++) {
 		kfree(h->group[g]);
 		h->group[g] = NULL;
 	}
+	h->wide = 0;
+	h->mem = sf_hist_head_mem();
+}
+
+void sf_hist_free(struct sf_hist *h)
+{
+	if (!h)
+		return;
+	sf_hist_free_groups(h);
+	kmem_cache_free(sf_hist_cache, h);
+}
+
+void sf_hist_reset(struct sf_hist *h)
+{
+	if (!h)
+		return;
+	sf_hist_free_groups(h);
 	h->count = 0;
 	h->sum = 0;
 	h->min = 0;
@@ -64,16 +96,41 @@ void sf_hist_reset(struct sf_hist *h)
 
 size_t sf_hist_mem(const struct sf_hist *h)
 {
-	size_t mem;
-	unsigned int g;
+	return h ? h->mem : 0;
+}
 
-	if (!h)
+u32 sf_hist_bucket(const struct sf_hist *h, unsigned int group,
+		   unsigned int sub)
+{
+	const void *grp = h->group[group];
+
+	if (!grp)
 		return 0;
-	mem = struct_size(h, group, h->ngroups);
-	for (g = 0; g < h->ngroups; g++)
-		if (h->group[g])
-			mem += sf_hist_group_size(h->p);
-	return mem;
+	if (sf_hist_wide(h, group))
+		return ((const u32 *)grp)[sub];
+	return ((const u16 *)grp)[sub];
+}
+
+/*
+ * Group @g's counts, u16, go to u32 because a bucket is full. -ENOMEM
+ * leaves the group as it was.
+ */
+static int sf_hist_widen(struct sf_hist *h, unsigned int g, gfp_t gfp)
+{
+	unsigned int i, nb = BIT(h->p);
+	const u16 *narrow = h->group[g];
+	u32 *wide;
+
+	wide = kmalloc_array(nb, sizeof(*wide), gfp);
+	if (!wide)
+		return -ENOMEM;
+	for (i = 0; i < nb; i++)
+		wide[i] = narrow[i];
+	kfree(narrow);
+	h->group[g] = wide;
+	h->wide |= BIT_ULL(g);
+	h->mem += sf_hist_group_size(h->p, true) - sf_hist_group_size(h->p, false);
+	return 0;
 }
 
 void sf_hist_index(u8 p, u64 v, unsigned int *group, unsigned int *sub)
@@ -109,7 +166,6 @@ int sf_hist_add(struct sf_hist *h, s64 v, gfp_t gfp)
 {
 	unsigned int g, sub;
 	bool clamped = false;
-	u32 *grp;
 	u64 u;
 
 	if (v < 0) {
@@ -123,15 +179,26 @@ int sf_hist_add(struct sf_hist *h, s64 v, gfp_t gfp)
 	}
 
 	sf_hist_index(h->p, u, &g, &sub);
-	grp = h->group[g];
-	if (!grp) {
-		grp = kzalloc(sf_hist_group_size(h->p), gfp);
-		if (!grp)
+	if (!h->group[g]) {
+		h->group[g] = kzalloc(sf_hist_group_size(h->p, false), gfp);
+		if (!h->group[g])
 			return -ENOMEM;
-		h->group[g] = grp;
+		h->mem += sf_hist_group_size(h->p, false);
 	}
-	if (grp[sub] != U32_MAX)
-		grp[sub]++;
+	if (!sf_hist_wide(h, g)) {
+		u16 *c = h->group[g];
+
+		if (c[sub] != U16_MAX)
+			c[sub]++;
+		else if (sf_hist_widen(h, g, gfp))
+			return -ENOMEM;
+	}
+	if (sf_hist_wide(h, g)) {
+		u32 *c = h->group[g];
+
+		if (c[sub] != U32_MAX)
+			c[sub]++;
+	}
 
 	if (!h->count || u < h->min)
 		h->min = u;
@@ -154,18 +221,19 @@ bool sf_hist_next(const struct sf_hist *h, unsigned int *pos, u64 *low,
 
 	while (i < end) {
 		unsigned int g = i >> h->p, sub = i & (nb - 1);
-		const u32 *grp = h->group[g];
+		u32 n;
 
-		if (!grp) {
+		if (!h->group[g]) {
 			i = (g + 1) * nb;
 			continue;
 		}
-		if (!grp[sub]) {
+		n = sf_hist_bucket(h, g, sub);
+		if (!n) {
 			i++;
 			continue;
 		}
 		sf_hist_range(h->p, g, sub, low, high);
-		*count = grp[sub];
+		*count = n;
 		*pos = i + 1;
 		return true;
 	}

@@ -10,8 +10,12 @@
  * 2^SF_HIST_BITS - 1 ns (68.7 s) are covered; larger ones are clamped into
  * the last bucket and negative ones into the first, and counted in clamped.
  *
- * Groups are allocated when first used, so a flow whose values span a few
- * powers of two costs a few hundred bytes per metric.
+ * Memory: the header comes from a slab cache of its exact size
+ * (sf_hist_init()); a group is allocated when its first value arrives, with
+ * 16-bit counts (2^(p+1) bytes, 128 at p = 6), and widened in place to
+ * 32-bit counts when one of its buckets would pass U16_MAX. So a flow whose
+ * values span a few powers of two costs well under a kilobyte per metric,
+ * and sf_hist_mem() says exactly how much.
  */
 #ifndef _SNAPFIRE_HIST_H
 #define _SNAPFIRE_HIST_H
@@ -31,10 +35,20 @@ struct sf_hist {
 	u64 min;		/* 0 while empty */
 	u64 max;
 	u64 clamped;
+	u64 wide;		/* bit g: group g holds u32 counts, else u16 */
+	u32 mem;		/* bytes: header and groups */
 	u8 p;
 	u8 ngroups;		/* SF_HIST_BITS - p + 1 */
-	u32 *group[];		/* ngroups entries, each NULL or 2^p counts */
+	void *group[];		/* ngroups entries, each NULL or 2^p counts */
 };
+
+/*
+ * The slab cache of histogram headers: created before the first
+ * sf_hist_alloc(), destroyed after the last sf_hist_free() (and after the
+ * RCU callbacks that free them have run).
+ */
+int sf_hist_init(void);
+void sf_hist_exit(void);
 
 /* NULL on failure or for p outside SF_HIST_MIN_P..SF_HIST_MAX_P. */
 struct sf_hist *sf_hist_alloc(u8 p, gfp_t gfp);
@@ -43,14 +57,21 @@ void sf_hist_free(struct sf_hist *h);		/* NULL is fine */
 void sf_hist_reset(struct sf_hist *h);
 /*
  * Add one sample. Returns 0, 1 when the value was clamped, or -ENOMEM when
- * its group could not be allocated (the sample is then not recorded at all).
+ * its group could not be allocated or widened (the sample is then not
+ * recorded at all).
  */
 int sf_hist_add(struct sf_hist *h, s64 v, gfp_t gfp);
 /*
- * Bytes used by @h, groups included: struct_size(h, group, ngroups) plus
- * sizeof(u32) << p per allocated group. 0 for NULL.
+ * Bytes used by @h, groups included: sf_hist_head_mem() plus, per allocated
+ * group, 2^p counts of 2 or 4 bytes. 0 for NULL.
  */
 size_t sf_hist_mem(const struct sf_hist *h);
+/* The header's share: the cache's object size. */
+size_t sf_hist_head_mem(void);
+
+/* Count of bucket (@group, @sub); 0 when its group was never used. */
+u32 sf_hist_bucket(const struct sf_hist *h, unsigned int group,
+		   unsigned int sub);
 
 /*
  * Bucket of value @v (larger values: the last bucket) and the range it

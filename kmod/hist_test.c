@@ -5,6 +5,7 @@
 #include <linux/overflow.h>
 
 #include "hist.h"
+#include "test_support.h"
 
 #define HIST_TOP	(BIT_ULL(SF_HIST_BITS) - 1)
 #define MAX_REPORTS	8	/* failures reported per sweep */
@@ -130,7 +131,22 @@ static u32 hist_bucket(const struct sf_hist *h, u64 v)
 	unsigned int g, sub;
 
 	sf_hist_index(h->p, v, &g, &sub);
-	return h->group[g] ? h->group[g][sub] : 0;
+	return sf_hist_bucket(h, g, sub);
+}
+
+/*
+ * Set the bucket of @v to @n (> U16_MAX), as if that many samples had come:
+ * U16_MAX + 1 real ones widen its group, then the u32 count is written.
+ */
+static void hist_set_wide(struct kunit *test, struct sf_hist *h, u64 v, u32 n)
+{
+	unsigned int g, sub, i;
+
+	for (i = 0; i <= U16_MAX; i++)
+		KUNIT_ASSERT_GE(test, sf_hist_add(h, v, GFP_KERNEL), 0);
+	sf_hist_index(h->p, v, &g, &sub);
+	KUNIT_ASSERT_TRUE(test, h->wide & BIT_ULL(g));
+	((u32 *)h->group[g])[sub] = n;
 }
 
 static void hist_alloc(struct kunit *test)
@@ -144,12 +160,16 @@ static void hist_alloc(struct kunit *test)
 		h = hist_new(test, p);
 		KUNIT_EXPECT_EQ(test, h->p, p);
 		KUNIT_EXPECT_EQ(test, (unsigned int)h->ngroups, hist_ngroups(p));
-		KUNIT_EXPECT_EQ(test, sf_hist_mem(h),
-				struct_size(h, group, hist_ngroups(p)));
+		KUNIT_EXPECT_EQ(test, sf_hist_mem(h), sf_hist_head_mem());
 		KUNIT_EXPECT_EQ(test, h->count, 0ULL);
 		sf_hist_free(h);
 	}
 	KUNIT_EXPECT_LE(test, (unsigned int)SF_HIST_MAX_GROUPS, 33U);
+	/* One cache object per header, of the size a header needs. */
+	KUNIT_EXPECT_GE(test, sf_hist_head_mem(),
+			struct_size(h, group, SF_HIST_MAX_GROUPS));
+	KUNIT_EXPECT_LE(test, sf_hist_head_mem(),
+			struct_size(h, group, SF_HIST_MAX_GROUPS) + 8);
 	sf_hist_free(NULL);
 	KUNIT_EXPECT_EQ(test, sf_hist_mem(NULL), (size_t)0);
 }
@@ -199,21 +219,49 @@ static void hist_sum_min_max(struct kunit *test)
 	sf_hist_free(h);
 }
 
-/* A bucket count stops at U32_MAX; the total count goes on. */
+/*
+ * Counts start as u16: the group widens to u32 when a bucket would pass
+ * U16_MAX, keeping every count; a bucket then stops at U32_MAX while the
+ * total count goes on.
+ */
 static void hist_saturation(struct kunit *test)
 {
 	struct sf_hist *h = hist_new(test, SF_HIST_DEFAULT_P);
-	unsigned int g, sub;
+	size_t narrow = sizeof(u16) << h->p, wide = sizeof(u32) << h->p;
+	unsigned int g, sub, i;
 
 	KUNIT_ASSERT_EQ(test, sf_hist_add(h, 1000, GFP_KERNEL), 0);
+	sf_hist_add(h, 1008, GFP_KERNEL);		/* next bucket */
+	sf_hist_add(h, 1016, GFP_KERNEL);		/* same group */
 	sf_hist_index(h->p, 1000, &g, &sub);
-	h->group[g][sub] = U32_MAX - 1;
+	KUNIT_EXPECT_FALSE(test, h->wide & BIT_ULL(g));
+	KUNIT_EXPECT_EQ(test, sf_hist_mem(h), sf_hist_head_mem() + narrow);
+	for (i = 1; i < U16_MAX; i++)
+		sf_hist_add(h, 1000, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, hist_bucket(h, 1000), (u32)U16_MAX);
+	KUNIT_EXPECT_FALSE(test, h->wide & BIT_ULL(g));
+	sf_hist_add(h, 1000, GFP_KERNEL);		/* the widening one */
+	KUNIT_EXPECT_TRUE(test, h->wide & BIT_ULL(g));
+	KUNIT_EXPECT_EQ(test, hist_bucket(h, 1000), (u32)U16_MAX + 1);
+	KUNIT_EXPECT_EQ(test, hist_bucket(h, 1008), 1U);
+	KUNIT_EXPECT_EQ(test, hist_bucket(h, 1016), 1U);
+	KUNIT_EXPECT_EQ(test, sf_hist_mem(h), sf_hist_head_mem() + wide);
+	KUNIT_EXPECT_EQ(test, h->count, (u64)U16_MAX + 3);
+
+	((u32 *)h->group[g])[sub] = U32_MAX - 1;
 	sf_hist_add(h, 1000, GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, hist_bucket(h, 1000), U32_MAX);
 	sf_hist_add(h, 1000, GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, hist_bucket(h, 1000), U32_MAX);
-	KUNIT_EXPECT_EQ(test, h->count, 3ULL);
-	KUNIT_EXPECT_EQ(test, sf_hist_quantile(h, 1, 2), 1000ULL);
+	KUNIT_EXPECT_EQ(test, h->count, (u64)U16_MAX + 5);
+	/* the midpoint of 1000's bucket, [1000, 1007] */
+	KUNIT_EXPECT_EQ(test, sf_hist_quantile(h, 1, 2), 1003ULL);
+
+	/* Reset gives the wide group back; the next one starts narrow. */
+	sf_hist_reset(h);
+	KUNIT_EXPECT_EQ(test, h->wide, 0ULL);
+	sf_hist_add(h, 1000, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, sf_hist_mem(h), sf_hist_head_mem() + narrow);
 	sf_hist_free(h);
 }
 
@@ -306,14 +354,9 @@ static void hist_quantile_single_empty(struct kunit *test)
 static void hist_quantile_large_count(struct kunit *test)
 {
 	struct sf_hist *h = hist_new(test, SF_HIST_DEFAULT_P);
-	unsigned int g, sub;
 
-	sf_hist_add(h, 2000, GFP_KERNEL);
-	sf_hist_add(h, 4000, GFP_KERNEL);
-	sf_hist_index(h->p, 2000, &g, &sub);
-	h->group[g][sub] = U32_MAX;
-	sf_hist_index(h->p, 4000, &g, &sub);
-	h->group[g][sub] = U32_MAX;
+	hist_set_wide(test, h, 2000, U32_MAX);
+	hist_set_wide(test, h, 4000, U32_MAX);
 	h->count = 2ULL * U32_MAX;
 	hist_expect_near(test, sf_hist_quantile(h, U32_MAX - 1, U32_MAX), 4000, 1, "top");
 	hist_expect_near(test, sf_hist_quantile(h, U32_MAX / 2, U32_MAX), 2000, 1, "mid");
@@ -328,10 +371,10 @@ static void hist_lazy_groups(struct kunit *test)
 {
 	struct sf_hist *h = hist_new(test, SF_HIST_DEFAULT_P);
 	size_t base = sf_hist_mem(h);
-	size_t grp = sizeof(u32) << h->p;
+	size_t grp = sizeof(u16) << h->p;
 	unsigned int g, n = 0;
 
-	KUNIT_EXPECT_EQ(test, base, struct_size(h, group, h->ngroups));
+	KUNIT_EXPECT_EQ(test, base, sf_hist_head_mem());
 	for (g = 0; g < h->ngroups; g++)
 		KUNIT_EXPECT_NULL(test, h->group[g]);
 
@@ -467,6 +510,8 @@ static struct kunit_case hist_test_cases[] = {
 
 static struct kunit_suite hist_test_suite = {
 	.name = "snapfire_hist",
+	.suite_init = sf_test_hist_suite_init,
+	.suite_exit = sf_test_hist_suite_exit,
 	.test_cases = hist_test_cases,
 };
 

@@ -92,9 +92,12 @@ static int __init sf_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&sf_net_ops);
+	err = sf_hist_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&sf_net_ops);
+	if (err)
+		goto err_hist_exit;
 	err = sf_xmit_probe_register();
 	if (err) {
 		pr_err("snapfire: cannot attach to net_dev_start_xmit: %d\n", err);
@@ -112,6 +115,8 @@ err_unregister_probe:
 	sf_xmit_probe_unregister();
 err_unregister_pernet:
 	unregister_pernet_subsys(&sf_net_ops);
+err_hist_exit:
+	sf_hist_exit();
 	return err;
 }
 
@@ -123,6 +128,7 @@ static void __exit sf_exit(void)
 	unregister_pernet_subsys(&sf_net_ops);
 	/* flows are freed by RCU callbacks in this module's text */
 	rcu_barrier();
+	sf_hist_exit();
 }
 
 module_init(sf_init);

@@ -4,6 +4,7 @@
  * (main.c, netlink.c, hooks.c, reflect.c); see kmod/Kbuild.
  */
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
 #include "snapfire.h"
@@ -69,6 +70,17 @@ int sf_genl_event(struct sf_net *sn, const struct sf_event *ev)
 	ret = sf_test_ev_ret;
 	spin_unlock_bh(&sf_test_lock);
 	return ret;
+}
+
+int sf_test_hist_suite_init(struct kunit_suite *suite)
+{
+	return sf_hist_init();
+}
+
+void sf_test_hist_suite_exit(struct kunit_suite *suite)
+{
+	rcu_barrier();
+	sf_hist_exit();
 }
 
 MODULE_LICENSE("GPL");

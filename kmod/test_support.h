@@ -21,4 +21,14 @@ unsigned int sf_test_events_count(void);
  */
 bool sf_test_event(unsigned int i, struct sf_event *ev, struct sf_net **sn);
 
+struct kunit_suite;
+/*
+ * suite_init/suite_exit of every suite that allocates histograms: the
+ * histogram cache, which main.c keeps for snapfire.ko's lifetime. (KUnit
+ * runs a module's suites before its module_init on 6.1, so a module_init
+ * here would come too late.) The exit waits for pending RCU frees.
+ */
+int sf_test_hist_suite_init(struct kunit_suite *suite);
+void sf_test_hist_suite_exit(struct kunit_suite *suite);
+
 #endif
