@@ -132,7 +132,8 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	if (likely(f))
 		return f;
 
-	size = sf_flow_size(key->role);
+	/* the accounting counts what the slab really gives */
+	size = kmalloc_size_roundup(sf_flow_size(key->role));
 	f = kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
 	if (!f) {
 		sf_count(sn, SF_C_ALLOC_FAILURES);
@@ -179,7 +180,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	list_add_tail(&f->list, &sn->flow_list);
 	sn->nflows++;
 	sn->gen++;
-	sf_mem_add(sn, size);
+	sf_mem_add(sn, size);	/* not f->mem: a reader may have grown it */
 	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_NEW, f, 0, 0);
 	spin_unlock_bh(&sn->lock);
 	sf_count(sn, SF_C_FLOWS_CREATED);
