@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
@@ -15,30 +17,42 @@ static const char *const metric_help[METRIC_COUNT] = {
 	"Absolute IP packet delay variation between consecutive packets.",
 };
 
-static void prom_escape(FILE *f, const char *s)
+/* Append @s to @out (room for @n bytes), escaped as a label value. */
+static size_t prom_escape(char *out, size_t n, size_t len, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
+	for (; *s && len + 3 < n; s++) {
+		if (*s == '\\' || *s == '"') {
+			out[len++] = '\\';
+			out[len++] = *s;
+		} else if (*s == '\n') {
+			out[len++] = '\\';
+			out[len++] = 'n';
+		} else {
+			out[len++] = *s;
+		}
 	}
+	out[len] = '\0';
+	return len;
 }
 
-static void labels(FILE *f, const struct flow *fl)
+/*
+ * A flow's label set, without the braces. Formatted once per flow: a
+ * flow's labels are on every line of it, some 30 lines per flow.
+ */
+static char *labels(const struct flow *fl)
 {
-	char l[64], r[64];
+	char l[64], r[64], buf[384];
+	size_t len;
 
 	endpoint_str(l, sizeof(l), fl->family, fl->local_addr, fl->local_port);
 	endpoint_str(r, sizeof(r), fl->family, fl->remote_addr, fl->remote_port);
-	fprintf(f, "flow_id=\"%" PRIu64 "\",role=\"%s\",local=\"", fl->id,
-		role_name(fl->role));
-	prom_escape(f, l);
-	fputs("\",remote=\"", f);
-	prom_escape(f, r);
-	fprintf(f, "\",ssid=\"%u\"", fl->ssid);
+	len = snprintf(buf, sizeof(buf), "flow_id=\"%" PRIu64 "\",role=\"%s\",local=\"",
+		       fl->id, role_name(fl->role));
+	len = prom_escape(buf, sizeof(buf), len, l);
+	len += snprintf(buf + len, sizeof(buf) - len, "\",remote=\"");
+	len = prom_escape(buf, sizeof(buf), len, r);
+	snprintf(buf + len, sizeof(buf) - len, "\",ssid=\"%u\"", fl->ssid);
+	return strdup(buf);
 }
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -81,12 +95,21 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
 	}
 }
 
-void prom_write(FILE *f, const struct sf_status *st, const struct flowset *s)
+int prom_write(FILE *f, const struct sf_status *st, const struct flowset *s)
 {
-	char name[96], buf[48];
+	char name[96], buf[48], **lab;
 	unsigned int m;
 	size_t i, k;
 	int c;
+
+	lab = calloc(s->n ? s->n : 1, sizeof(*lab));
+	if (!lab)
+		return -ENOMEM;
+	for (i = 0; i < s->n; i++) {
+		lab[i] = labels(&s->v[i]);
+		if (!lab[i])
+			goto err_free_labels;
+	}
 
 	if (st) {
 		for (c = 0; c < NCOUNTERS; c++) {
@@ -121,20 +144,15 @@ void prom_write(FILE *f, const struct sf_status *st, const struct flowset *s)
 				/* Buckets are inclusive of high: le is exact. */
 				if (k + 1 < h->nb && h->b[k + 1].high == h->b[k].high)
 					continue;
-				fprintf(f, "%s_bucket{", name);
-				labels(f, fl);
-				fprintf(f, ",le=\"%s\"} %" PRIu64 "\n",
-					fmt_seconds(buf, sizeof(buf), h->b[k].high), cum);
+				fprintf(f, "%s_bucket{%s,le=\"%s\"} %" PRIu64 "\n", name,
+					lab[i], fmt_seconds(buf, sizeof(buf), h->b[k].high),
+					cum);
 			}
-			fprintf(f, "%s_bucket{", name);
-			labels(f, fl);
-			fprintf(f, ",le=\"+Inf\"} %" PRIu64 "\n", total);
-			fprintf(f, "%s_sum{", name);
-			labels(f, fl);
-			fprintf(f, "} %s\n", fmt_seconds(buf, sizeof(buf), h->sum));
-			fprintf(f, "%s_count{", name);
-			labels(f, fl);
-			fprintf(f, "} %" PRIu64 "\n", total);
+			fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n", name,
+				lab[i], total);
+			fprintf(f, "%s_sum{%s} %s\n", name, lab[i],
+				fmt_seconds(buf, sizeof(buf), h->sum));
+			fprintf(f, "%s_count{%s} %" PRIu64 "\n", name, lab[i], total);
 		}
 	}
 	for (k = 0; k < ARRAY_SIZE(flow_fields); k++) {
@@ -144,14 +162,23 @@ void prom_write(FILE *f, const struct sf_status *st, const struct flowset *s)
 		for (i = 0; i < s->n; i++) {
 			uint64_t v = field_get(&s->v[i], ff);
 
-			fprintf(f, "%s{", ff->name);
-			labels(f, &s->v[i]);
 			if (ff->ns)
-				fprintf(f, "} %s\n", fmt_seconds(buf, sizeof(buf), v));
+				fprintf(f, "%s{%s} %s\n", ff->name, lab[i],
+					fmt_seconds(buf, sizeof(buf), v));
 			else
-				fprintf(f, "} %" PRIu64 "\n", v);
+				fprintf(f, "%s{%s} %" PRIu64 "\n", ff->name, lab[i], v);
 		}
 	}
+	for (i = 0; i < s->n; i++)
+		free(lab[i]);
+	free(lab);
+	return 0;
+
+err_free_labels:
+	while (i--)
+		free(lab[i]);
+	free(lab);
+	return -ENOMEM;
 }
 
 int cmd_export(int argc, char **argv)
@@ -179,8 +206,10 @@ int cmd_export(int argc, char **argv)
 	if (!rc)
 		rc = flows_get(&n, NULL, &s);
 	sfnl_close(&n);
-	if (!rc)
-		prom_write(stdout, &st, &s);
+	if (!rc && prom_write(stdout, &st, &s)) {
+		errmsg("export: out of memory formatting %zu flows", s.n);
+		rc = EXIT_FAIL;
+	}
 	flowset_free(&s);
 	return rc;
 }

@@ -79,8 +79,8 @@ struct sf_status {
 };
 int status_parse(struct sf_status *st, struct nlattr *head, int len);
 
-/* Prometheus text exposition (cmd_export.c) */
-void prom_write(FILE *f, const struct sf_status *st, const struct flowset *s);
+/* Prometheus text exposition (cmd_export.c); -ENOMEM, else 0. */
+int prom_write(FILE *f, const struct sf_status *st, const struct flowset *s);
 
 /* Attribute helpers tolerant of the integer width. */
 uint64_t attr_uint(const struct nlattr *a);

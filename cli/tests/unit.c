@@ -218,7 +218,7 @@ static void test_prometheus(void)
 		flowset_free(&s);
 		return;
 	}
-	prom_write(f, &st, &s);
+	CHECK(prom_write(f, &st, &s) == 0, "the exporter writes two flows");
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
 		 "grep -q '^snapfire_rtt_seconds_bucket{flow_id=\"3\",role=\"sender\",local=\"10.0.1.1:40000\",remote=\"10.0.2.2:862\",ssid=\"7\",le=\"+Inf\"} 210$' %s", path);
