@@ -52,14 +52,25 @@ print(len(m), v[0] if v else "-", t[0] if t else "-")
 PY
 }
 
+# phase FILE SSID NETEM CONFIG: netem on the router's side to the reflector
+# (a delay in the sender's own qdisc is its egress stage, not RTT), the
+# sender's thresholds, then 60 probes at 50 ms (3 one-second windows) with
+# SSID while snapfire -j monitor writes FILE.  NETEM and CONFIG are word
+# lists.
+phase() {
+	local file=$1 ssid=$2 netem=$3 cfg=$4
+	# shellcheck disable=SC2086 # word lists
+	ok "netem $netem on the router" topo_shape "$ROUTER" eth1 $netem
+	# shellcheck disable=SC2086
+	ok "config $cfg" sf -n "$SENDER" config $cfg
+	mon_start "$file"
+	ok "monitor listening" test -n "$MON"
+	ok "probe 60 at 50 ms, ssid $ssid" sf -n "$SENDER" probe "$REFL_IP4" -c 60 -i 0.05 --ssid "$ssid" -q
+	mon_stop
+}
+
 # --- RTT above the threshold: 20 ms of netem against 5 ms
-# (on the router: a delay in the sender's own qdisc is its egress stage, not RTT)
-ok "netem delay 20ms on the router" topo_shape "$ROUTER" eth1 delay 20ms
-ok "rtt-threshold 5ms, no loss threshold" sf -n "$SENDER" config rtt-threshold 5ms loss-threshold 0
-mon_start "$SF_TMP/rtt.json"
-ok "monitor listening" test -n "$MON"
-ok "probe 60 at 50 ms (3 windows), ssid 1" sf -n "$SENDER" probe "$REFL_IP4" -c 60 -i 0.05 --ssid 1 -q
-mon_stop
+phase "$SF_TMP/rtt.json" 1 "delay 20ms" "rtt-threshold 5ms loss-threshold 0"
 read -r n v t < <(events "$SF_TMP/rtt.json" rtt-high 1)
 diag "rtt-high events of ssid 1: $n, value $v ns, threshold $t ns"
 assert_eq "one rtt-high event (the crossing, not every window)" 1 "$n"
@@ -69,11 +80,7 @@ read -r n _ _ < <(events "$SF_TMP/rtt.json" loss-high 1)
 assert_eq "no loss-high event without a loss threshold" 0 "$n"
 
 # --- loss above the threshold: 50 % netem loss against 10 %
-ok "netem loss 50% on the router" topo_shape "$ROUTER" eth1 loss 50%
-ok "loss-threshold 10 (%), no rtt threshold" sf -n "$SENDER" config rtt-threshold 0 loss-threshold 10
-mon_start "$SF_TMP/loss.json"
-ok "probe 60 at 50 ms, ssid 2" sf -n "$SENDER" probe "$REFL_IP4" -c 60 -i 0.05 --ssid 2 -q
-mon_stop
+phase "$SF_TMP/loss.json" 2 "loss 50%" "rtt-threshold 0 loss-threshold 10"
 read -r n v t < <(events "$SF_TMP/loss.json" loss-high 2)
 diag "loss-high events of ssid 2: $n, value $v ppm, threshold $t ppm"
 assert_eq "one loss-high event" 1 "$n"
@@ -83,11 +90,7 @@ read -r n _ _ < <(events "$SF_TMP/loss.json" rtt-high 2)
 assert_eq "no rtt-high event without an rtt threshold" 0 "$n"
 
 # --- below both thresholds: nothing
-ok "netem delay 1ms, no loss" topo_shape "$ROUTER" eth1 delay 1ms
-ok "rtt-threshold 50ms, loss-threshold 90" sf -n "$SENDER" config rtt-threshold 50ms loss-threshold 90
-mon_start "$SF_TMP/calm.json"
-ok "probe 60 at 50 ms, ssid 3" sf -n "$SENDER" probe "$REFL_IP4" -c 60 -i 0.05 --ssid 3 -q
-mon_stop
+phase "$SF_TMP/calm.json" 3 "delay 1ms" "rtt-threshold 50ms loss-threshold 90"
 read -r n _ _ < <(events "$SF_TMP/calm.json" rtt-high 3)
 assert_eq "no rtt-high event below the threshold" 0 "$n"
 read -r n _ _ < <(events "$SF_TMP/calm.json" loss-high 3)
