@@ -225,11 +225,15 @@ static int receive(struct sfnl *n, struct nl_cb *cb, struct req *r)
 	return 0;
 }
 
-int sfnl_do(struct sfnl *n, struct nl_msg *msg, sfnl_cb cbf, void *arg,
-	    const char *what)
+/*
+ * Send @msg (freed here), then receive the answer into @r: EXIT_FAIL,
+ * reported, when it could not be sent; else EXIT_OK with *rerr what
+ * receive() returned.
+ */
+static int exchange(struct sfnl *n, struct nl_msg *msg, struct req *r,
+		    int *rerr)
 {
-	struct req r = { .cb = cbf, .arg = arg };
-	struct nl_cb *cb = make_cb(&r);
+	struct nl_cb *cb = make_cb(r);
 	int err;
 
 	if (!cb) {
@@ -237,7 +241,6 @@ int sfnl_do(struct sfnl *n, struct nl_msg *msg, sfnl_cb cbf, void *arg,
 		errmsg("out of memory");
 		return EXIT_FAIL;
 	}
-	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
 	err = nl_send_auto(n->sk, msg);
 	nlmsg_free(msg);
 	if (err < 0) {
@@ -245,8 +248,20 @@ int sfnl_do(struct sfnl *n, struct nl_msg *msg, sfnl_cb cbf, void *arg,
 		errmsg("cannot send the request: %s", nl_geterror(err));
 		return EXIT_FAIL;
 	}
-	err = receive(n, cb, &r);
+	*rerr = receive(n, cb, r);
 	nl_cb_put(cb);
+	return EXIT_OK;
+}
+
+int sfnl_do(struct sfnl *n, struct nl_msg *msg, sfnl_cb cbf, void *arg,
+	    const char *what)
+{
+	struct req r = { .cb = cbf, .arg = arg };
+	int err;
+
+	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
+	if (exchange(n, msg, &r, &err))
+		return EXIT_FAIL;
 	if (r.err)
 		return sfnl_report(r.err, r.extack, what);
 	if (r.cb_failed)
@@ -266,7 +281,6 @@ int sfnl_dump(struct sfnl *n, uint8_t cmd, int (*build)(struct nl_msg *, void *)
 	for (attempt = 0; attempt < 5; attempt++) {
 		struct req r = { .cb = cbf, .arg = arg };
 		struct nl_msg *msg = sfnl_msg(n, cmd, NLM_F_DUMP);
-		struct nl_cb *cb;
 
 		if (!msg || (build && build(msg, arg) < 0)) {
 			nlmsg_free(msg);
@@ -275,21 +289,8 @@ int sfnl_dump(struct sfnl *n, uint8_t cmd, int (*build)(struct nl_msg *, void *)
 		}
 		if (attempt && restart)
 			restart(arg);
-		cb = make_cb(&r);
-		if (!cb) {
-			nlmsg_free(msg);
-			errmsg("out of memory");
+		if (exchange(n, msg, &r, &err))
 			return EXIT_FAIL;
-		}
-		err = nl_send_auto(n->sk, msg);
-		nlmsg_free(msg);
-		if (err < 0) {
-			nl_cb_put(cb);
-			errmsg("cannot send the request: %s", nl_geterror(err));
-			return EXIT_FAIL;
-		}
-		err = receive(n, cb, &r);
-		nl_cb_put(cb);
 		if (r.err)
 			return sfnl_report(r.err, r.extack, NULL);
 		if (r.cb_failed)
