@@ -24,18 +24,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#define STAMP_LEN	44
+#include "stamp_pkt.h"
+
+#define STAMP_LEN	STAMP_BASE_LEN
 #define BATCH		256
-#define NTP_OFFSET	2208988800ULL
-
-static void ntp_now(uint32_t *sec, uint32_t *frac)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	*sec = htonl((uint32_t)(ts.tv_sec + NTP_OFFSET));
-	*frac = htonl((uint32_t)(((uint64_t)ts.tv_nsec << 32) / 1000000000ULL));
-}
 
 int main(int argc, char **argv)
 {
@@ -123,18 +115,9 @@ int main(int argc, char **argv)
 
 			for (k = 0; k < n; k++) {
 				long j = done + k;
-				uint32_t seq = htonl((uint32_t)(j / nssid));
-				uint16_t ssid = htons((uint16_t)(j % nssid + 1));
-				uint16_t ee = htons(0x0001);	/* multiplier 1, not synced */
-				uint32_t sec, frac;
 
-				memset(pkt[k], 0, STAMP_LEN);
-				ntp_now(&sec, &frac);
-				memcpy(pkt[k], &seq, 4);
-				memcpy(pkt[k] + 4, &sec, 4);
-				memcpy(pkt[k] + 8, &frac, 4);
-				memcpy(pkt[k] + 12, &ee, 2);
-				memcpy(pkt[k] + 14, &ssid, 2);
+				stamp_pkt_fill(pkt[k], (uint32_t)(j / nssid), stamp_ntp_now(),
+					       (uint16_t)(j % nssid + 1));
 			}
 			r = sendmmsg(fd, msgs, (unsigned int)n, 0);
 			if (r < 0) {

@@ -43,9 +43,10 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#define STAMP_LEN	44
+#include "stamp_pkt.h"
+
+#define STAMP_LEN	STAMP_BASE_LEN
 #define MAXBATCH	1024
-#define NTP_OFFSET	2208988800ULL
 
 static volatile sig_atomic_t stop;
 
@@ -268,25 +269,12 @@ int main(int argc, char **argv)
 	t0 = now_s();
 	t1 = t0;
 	while (t1 - t0 < secs) {
-		struct timespec ts;
-		uint32_t sec, frac;
-		uint16_t ee = htons(0x0001), id = htons((uint16_t)ssid);
+		/* one timestamp per batch: the kernel's work is what we measure */
+		struct stamp_ts ts = stamp_ntp_now();
 		int r;
 
-		/* one timestamp per batch: the kernel's work is what we measure */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		sec = htonl((uint32_t)(ts.tv_sec + NTP_OFFSET));
-		frac = htonl((uint32_t)(((uint64_t)ts.tv_nsec << 32) / 1000000000ULL));
-		for (int k = 0; k < batch; k++) {
-			uint32_t s = htonl(seq + (uint32_t)k);
-
-			memset(pkt[k], 0, STAMP_LEN);
-			memcpy(pkt[k], &s, 4);
-			memcpy(pkt[k] + 4, &sec, 4);
-			memcpy(pkt[k] + 8, &frac, 4);
-			memcpy(pkt[k] + 12, &ee, 2);
-			memcpy(pkt[k] + 14, &id, 2);
-		}
+		for (int k = 0; k < batch; k++)
+			stamp_pkt_fill(pkt[k], seq + (uint32_t)k, ts, (uint16_t)ssid);
 		r = sendmmsg(fd, msgs, (unsigned int)batch, 0);
 		if (r < 0) {
 			/* ECONNREFUSED: an ICMP error from an earlier datagram */
