@@ -13,7 +13,7 @@
 static const char valid_keys[] =
 	"enabled, ports, reflect, mode, rate, burst, allow, max-flows, "
 	"idle-timeout, precision, clock-synced, stamp-tx, rtt-threshold, "
-	"loss-threshold, window, event-rate";
+	"loss-threshold, window, event-rate, min-source-port, rate-prefix6";
 
 int parse_prefix(const char *s, struct sf_prefix *p)
 {
@@ -106,6 +106,8 @@ static int config_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh,
 		case SNAPFIRE_A_CONFIG_LOSS_THRESHOLD: c->loss_threshold = (uint32_t)attr_uint(a); break;
 		case SNAPFIRE_A_CONFIG_WINDOW: c->window = (uint32_t)attr_uint(a); break;
 		case SNAPFIRE_A_CONFIG_EVENT_RATE: c->event_rate = (uint32_t)attr_uint(a); break;
+		case SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT: c->min_sport = (uint16_t)attr_uint(a); break;
+		case SNAPFIRE_A_CONFIG_RATE_PREFIX6: c->rate_prefix6 = (uint8_t)attr_uint(a); break;
 		}
 	}
 	return 0;
@@ -167,6 +169,8 @@ void config_print(FILE *f, const struct sf_config *c)
 		fprintf(f, "  %-16s off\n", "loss-threshold");
 	fprintf(f, "  %-16s %us\n", "window", c->window);
 	fprintf(f, "  %-16s %u/s\n", "event-rate", c->event_rate);
+	fprintf(f, "  %-16s %u\n", "min-source-port", c->min_sport);
+	fprintf(f, "  %-16s /%u\n", "rate-prefix6", c->rate_prefix6);
 }
 
 void json_config(struct json *j, const char *key, const struct sf_config *c)
@@ -199,6 +203,8 @@ void json_config(struct json *j, const char *key, const struct sf_config *c)
 	json_u64(j, "loss_threshold_ppm", c->loss_threshold);
 	json_u64(j, "window", c->window);
 	json_u64(j, "event_rate", c->event_rate);
+	json_u64(j, "min_source_port", c->min_sport);
+	json_u64(j, "rate_prefix6", c->rate_prefix6);
 	json_obj_end(j);
 }
 
@@ -373,6 +379,18 @@ static int put_key(const char *cmd, struct nl_msg *msg, const char *key,
 		return put_u32(cmd, msg, SNAPFIRE_A_CONFIG_WINDOW, key, v);
 	if (!strcmp(key, "event-rate"))
 		return put_u32(cmd, msg, SNAPFIRE_A_CONFIG_EVENT_RATE, key, v);
+	if (!strcmp(key, "min-source-port")) {
+		rc = arg_u64(cmd, key, v, UINT16_MAX, &x);
+		if (rc)
+			return rc;
+		return nla_put_u16(msg, SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT, (uint16_t)x) < 0 ? EXIT_FAIL : 0;
+	}
+	if (!strcmp(key, "rate-prefix6")) {
+		rc = arg_u64(cmd, key, v, 128, &x);
+		if (rc)
+			return rc;
+		return nla_put_u8(msg, SNAPFIRE_A_CONFIG_RATE_PREFIX6, (uint8_t)x) < 0 ? EXIT_FAIL : 0;
+	}
 	return usage_err(cmd, "unknown key '%s'; valid keys: %s", key, valid_keys);
 }
 

@@ -45,6 +45,13 @@ static void print_counters(const struct sf_status *st)
 {
 	int i;
 
+	if (!st->has_global) {
+		printf("counters:                %16s\n", "namespace");
+		for (i = 0; i < NCOUNTERS; i++)
+			printf("  %-22s %16" PRIu64 "\n", counter_names[i],
+			       st->counters[i]);
+		return;
+	}
 	printf("counters:                %16s %16s\n", "namespace", "global");
 	for (i = 0; i < NCOUNTERS; i++)
 		printf("  %-22s %16" PRIu64 " %16" PRIu64 "\n", counter_names[i],
@@ -83,18 +90,24 @@ int cmd_status(int argc, char **argv)
 		json_str(&j, "version", st.version);
 		json_config(&j, "config", &cfg);
 		json_counters(&j, "counters", st.counters);
-		json_counters(&j, "global_counters", st.global_counters);
+		/* totals over every namespace: the host administrator's only */
+		if (st.has_global)
+			json_counters(&j, "global_counters", st.global_counters);
 		json_u64(&j, "flows", st.flows);
 		json_u64(&j, "mem_bytes", st.mem);
-		json_u64(&j, "global_mem_bytes", st.global_mem);
+		if (st.has_global)
+			json_u64(&j, "global_mem_bytes", st.global_mem);
 		json_obj_end(&j);
 		json_end(&j);
 		return EXIT_OK;
 	}
 	printf("snapfire module %s (cli %s)\n", st.version[0] ? st.version : "?",
 	       SNAPFIRE_VERSION);
-	printf("flows: %u, memory: %" PRIu64 " bytes (all namespaces: %" PRIu64 ")\n\n",
-	       st.flows, st.mem, st.global_mem);
+	if (st.has_global)
+		printf("flows: %u, memory: %" PRIu64 " bytes (all namespaces: %" PRIu64 ")\n\n",
+		       st.flows, st.mem, st.global_mem);
+	else
+		printf("flows: %u, memory: %" PRIu64 " bytes\n\n", st.flows, st.mem);
 	printf("config:\n");
 	config_print(stdout, &cfg);
 	printf("\n");

@@ -21,7 +21,8 @@ struct sf_config {
 	int nports;
 	uint32_t mode, rate, burst, max_flows, idle_timeout, loss_threshold,
 		 window, event_rate;
-	uint8_t precision;
+	uint8_t precision, rate_prefix6;
+	uint16_t min_sport;
 	uint64_t rtt_threshold;
 	struct sf_prefix allow[SNAPFIRE_MAX_ALLOW];
 	int nallow;

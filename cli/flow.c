@@ -16,7 +16,8 @@ const char *const counter_names[NCOUNTERS] = {
 	"probes-rx", "probes-tx", "malformed", "reflected", "rate-limited",
 	"not-allowed", "bad-source", "reflect-errors", "flows-created",
 	"flows-evicted", "flows-expired", "alloc-failures", "clamped",
-	"unmatched", "events-dropped",
+	"unmatched", "events-dropped", "refused-port", "refused-looped",
+	"bad-checksum", "not-rewritten", "mem-refused",
 };
 
 const char *const counter_help[NCOUNTERS] = {
@@ -40,6 +41,11 @@ const char *const counter_help[NCOUNTERS] = {
 	"Samples outside a histogram's range, counted in its end buckets.",
 	"Reflected packets whose send times were no longer known.",
 	"Events not sent because of the event rate limit.",
+	"Probes not answered nor recorded: source port is a STAMP port, 0 or below min-source-port.",
+	"Probes not answered nor recorded: a reflected packet sent back at us.",
+	"STAMP-port datagrams received with a wrong UDP checksum.",
+	"Authenticated or HMAC-protected packets left untouched by stamp-tx.",
+	"Flows and histogram groups refused at the memory cap.",
 };
 
 uint64_t attr_uint(const struct nlattr *a)

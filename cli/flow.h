@@ -66,7 +66,7 @@ void flows_sort(struct flowset *s, int col, bool reverse);
 void flows_table(FILE *f, const struct flowset *s);
 
 /* status-get */
-#define NCOUNTERS 20
+#define NCOUNTERS 25
 extern const char *const counter_names[NCOUNTERS];	/* "pre-routing" ... */
 extern const char *const counter_help[NCOUNTERS];
 struct sf_status {

@@ -26,7 +26,9 @@ static const struct cmd cmds[] = {
 	  "  rtt-threshold DURATION    rtt-high event threshold (500us, 2ms; 0: off)\n"
 	  "  loss-threshold PERCENT    loss-high event threshold (0: off)\n"
 	  "  window SECONDS            threshold evaluation window\n"
-	  "  event-rate N              most events per second" },
+	  "  event-rate N              most events per second\n"
+	  "  min-source-port PORT      lower source ports are not answered (1024)\n"
+	  "  rate-prefix6 LEN          IPv6 sources rate-limited per /LEN (64)" },
 	{ "reflect", cmd_reflect, "reflect on|off [stateless|stateful] [rate N] [allow PREFIX...]",
 	  "Turn the in-kernel STAMP reflector on or off, optionally setting its mode,\n"
 	  "rate limit and allow-list ('allow none' clears it)." },

@@ -25,6 +25,8 @@ struct sf_config *sf_config_default(gfp_t gfp)
 	cfg->precision = SF_HIST_DEFAULT_P;
 	cfg->nports = 1;
 	cfg->ports[0] = htons(STAMP_PORT);
+	cfg->min_sport = SF_DEFAULT_MIN_SPORT;
+	cfg->rate_prefix6 = SF_DEFAULT_RATE_PREFIX6;
 	cfg->rate_limit = SF_DEFAULT_RATE;
 	cfg->rate_burst = SF_DEFAULT_BURST;
 	cfg->max_flows = SF_DEFAULT_MAX_FLOWS;

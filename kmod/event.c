@@ -13,6 +13,12 @@
 
 #include "snapfire.h"
 
+/*
+ * Set once, at module unload, before the genl family is unregistered: no
+ * event work is scheduled after it (readers under RCU, see sf_events_stop).
+ */
+static bool sf_events_stopped;
+
 static bool sf_event_allowed(struct sf_net *sn, u32 rate)
 {
 	u64 now = ktime_get_mono_fast_ns();
@@ -57,10 +63,32 @@ void sf_event_push(struct sf_net *sn, u8 type, const struct sf_flow *f,
 	}
 	spin_unlock_bh(&sn->ev_lock);
 
-	if (!queued)
+	if (!queued) {
 		sf_count(sn, SF_C_EVENTS_DROPPED);
-	else if (!READ_ONCE(sn->dying))
+		return;
+	}
+	rcu_read_lock();
+	if (!READ_ONCE(sn->dying) && !READ_ONCE(sf_events_stopped))
 		schedule_work(&sn->event_work);
+	rcu_read_unlock();
+}
+
+/*
+ * Module unload: after this returns no event work runs or will be
+ * scheduled, so the genl family may go. A pusher that saw the flag clear
+ * did so in an RCU read-side section, which synchronize_rcu() waits for;
+ * the work it may have scheduled is then cancelled (or waited for) here.
+ */
+void sf_events_stop(void)
+{
+	struct sf_net *sn;
+
+	WRITE_ONCE(sf_events_stopped, true);
+	synchronize_rcu();
+	mutex_lock(&sf_nets_mutex);
+	list_for_each_entry(sn, &sf_nets, node)
+		cancel_work_sync(&sn->event_work);
+	mutex_unlock(&sf_nets_mutex);
 }
 
 void sf_event_work(struct work_struct *work)

@@ -2,8 +2,10 @@
 /*
  * The per-namespace flow table.
  *
- * Flows live in an rhashtable keyed by struct sf_flow_key and, for ageing,
- * on sf_net.flow_list. The packet path looks flows up under RCU and creates
+ * Flows live in an rhashtable keyed by struct sf_flow_key (the packet
+ * path's look-up), in an xarray indexed by their id (netlink's: get by id,
+ * dumps in id order that resume where they stopped) and, for ageing, on
+ * sf_net.flow_list. The packet path looks flows up under RCU and creates
  * a missing one with a single GFP_ATOMIC allocation; at the max-flows limit
  * it first evicts one flow chosen by a CLOCK (second chance) scan, so that a
  * flood of spoofed one-packet flows pushes out idle flows and not the ones
@@ -21,6 +23,7 @@
 #define SF_EVICT_SCAN	16	/* flows a CLOCK eviction looks at, at most */
 #define SF_GC_SCAN	4096	/* flows one GC run looks at, at most */
 #define SF_GC_PERIOD	HZ
+#define SF_BATCH	1024	/* flows deleted or reset per lock hold */
 
 static const struct rhashtable_params sf_flow_params = {
 	.key_len = sizeof(struct sf_flow_key),
@@ -38,10 +41,36 @@ static size_t sf_flow_size(u8 role)
 	return size;
 }
 
+/* The memory cap over all namespaces, MiB (module parameter max_mem_mb). */
+unsigned int sf_max_mem_mb = SF_DEFAULT_MAX_MEM_MB;
+/* What the namespaces of other user namespaces use, all of them together. */
+static atomic64_t sf_untrusted_mem = ATOMIC64_INIT(0);
+
 static void sf_mem_add(struct sf_net *sn, s64 delta)
 {
 	atomic64_add(delta, &sn->mem);
 	atomic64_add(delta, &sf_global_mem);
+	if (sn->untrusted)
+		atomic64_add(delta, &sf_untrusted_mem);
+}
+
+/*
+ * May @sn allocate @size more bytes of flows and histograms? Not past the
+ * cap over all namespaces, and the namespaces owned by other user
+ * namespaces (anyone can make one) not past half of it together, so that
+ * they can never starve the host's own. Checked before the allocation and
+ * accounted after it, without a lock: concurrent CPUs may overshoot the cap
+ * by one allocation each (a flow of at most 2 KiB, a group of at most
+ * 1 KiB), which docs/DESIGN.md counts in the bound.
+ */
+static bool sf_mem_allowed(struct sf_net *sn, size_t size)
+{
+	u64 cap = (u64)READ_ONCE(sf_max_mem_mb) << 20;
+
+	if (atomic64_read(&sf_global_mem) + size > cap)
+		return false;
+	return !sn->untrusted ||
+	       atomic64_read(&sf_untrusted_mem) + size <= cap / 2;
 }
 
 /*
@@ -65,10 +94,9 @@ static void sf_flow_unlink(struct sf_net *sn, struct sf_flow *f)
 {
 	lockdep_assert_held(&sn->lock);
 	rhashtable_remove_fast(&sn->flows, &f->node, sf_flow_params);
+	xa_erase(&sn->flow_ids, f->id);
 	list_del(&f->list);
-	f->dead = true;
 	sn->nflows--;
-	sn->gen++;
 	call_rcu(&f->rcu, sf_flow_free_rcu);
 }
 
@@ -134,6 +162,10 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 
 	/* the accounting counts what the slab really gives */
 	size = kmalloc_size_roundup(sf_flow_size(key->role));
+	if (!sf_mem_allowed(sn, size)) {
+		sf_count(sn, SF_C_MEM_REFUSED);
+		return NULL;
+	}
 	f = kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
 	if (!f) {
 		sf_count(sn, SF_C_ALLOC_FAILURES);
@@ -164,22 +196,29 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 		sf_flow_evict_one(sn);
 	if (sn->nflows >= cfg->max_flows)
 		goto err_unlock;
+	/*
+	 * By id first: until the key is in the rhashtable no packet can
+	 * reach the flow, so a failure below has only netlink readers (under
+	 * RCU, reading) to wait for. xa_lock nests inside sf_net.lock.
+	 */
+	f->id = ++sn->next_id;
+	if (xa_insert(&sn->flow_ids, f->id, f, GFP_ATOMIC | __GFP_NOWARN))
+		goto err_unlock;
 	old = rhashtable_lookup_get_insert_fast(&sn->flows, &f->node,
 						sf_flow_params);
 	if (unlikely(old)) {
 		/* Lost a race with another CPU, or the table failed. */
+		xa_erase(&sn->flow_ids, f->id);
 		spin_unlock_bh(&sn->lock);
-		kfree(f);
+		kfree_rcu(f, rcu);
 		if (IS_ERR(old)) {
 			sf_count(sn, SF_C_ALLOC_FAILURES);
 			return NULL;
 		}
 		return old;
 	}
-	f->id = ++sn->next_id;
 	list_add_tail(&f->list, &sn->flow_list);
 	sn->nflows++;
-	sn->gen++;
 	sf_mem_add(sn, size);	/* not f->mem: a reader may have grown it */
 	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_NEW, f, 0, 0);
 	spin_unlock_bh(&sn->lock);
@@ -196,33 +235,46 @@ err_unlock:
 /* The caller holds rcu_read_lock(); the flow stays valid until it drops it. */
 struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id)
 {
-	struct sf_flow *f, *found = NULL;
+	if (id > ULONG_MAX)
+		return NULL;
+	return xa_load(&sn->flow_ids, id);
+}
 
-	spin_lock_bh(&sn->lock);
-	list_for_each_entry(f, &sn->flow_list, list) {
-		if (f->id == id) {
-			found = f;
-			break;
-		}
+/*
+ * Unlink every flow, SF_BATCH at a time with the lock dropped in between:
+ * a million flows must not hold a BH-disabled lock for long, nor the CPU.
+ */
+static void sf_flow_del_all(struct sf_net *sn)
+{
+	bool more = true;
+	unsigned int i;
+
+	while (more) {
+		spin_lock_bh(&sn->lock);
+		for (i = 0; i < SF_BATCH && !list_empty(&sn->flow_list); i++)
+			sf_flow_unlink(sn, list_first_entry(&sn->flow_list,
+							    struct sf_flow, list));
+		more = !list_empty(&sn->flow_list);
+		spin_unlock_bh(&sn->lock);
+		cond_resched();
 	}
-	spin_unlock_bh(&sn->lock);
-	return found;
 }
 
 int sf_flow_del(struct sf_net *sn, u64 id)
 {
-	struct sf_flow *f, *tmp;
-	int err = id ? -ENOENT : 0;
+	struct sf_flow *f;
+	int err = -ENOENT;
 
+	if (!id) {
+		sf_flow_del_all(sn);
+		return 0;
+	}
 	spin_lock_bh(&sn->lock);
-	list_for_each_entry_safe(f, tmp, &sn->flow_list, list) {
-		if (id && f->id != id)
-			continue;
+	/* in the xarray means linked: both change under sf_net.lock */
+	f = sf_flow_find_id(sn, id);
+	if (f) {
 		sf_flow_unlink(sn, f);
-		if (id) {
-			err = 0;
-			break;
-		}
+		err = 0;
 	}
 	spin_unlock_bh(&sn->lock);
 	return err;
@@ -262,25 +314,41 @@ static void sf_flow_zero(struct sf_flow *f)
 	sf_mem_add(f->sn, -(s64)(before - after));
 }
 
+static void sf_flow_reset_one(struct sf_flow *f)
+{
+	spin_lock_bh(&f->lock);
+	sf_flow_zero(f);
+	spin_unlock_bh(&f->lock);
+}
+
+/* id 0: every flow, in id order, SF_BATCH at a time between reschedules. */
 int sf_flow_reset(struct sf_net *sn, u64 id)
 {
+	unsigned long idx = 0;
 	struct sf_flow *f;
-	int err = id ? -ENOENT : 0;
+	unsigned int i;
 
-	spin_lock_bh(&sn->lock);
-	list_for_each_entry(f, &sn->flow_list, list) {
-		if (id && f->id != id)
-			continue;
-		spin_lock(&f->lock);
-		sf_flow_zero(f);
-		spin_unlock(&f->lock);
-		if (id) {
-			err = 0;
-			break;
-		}
+	if (id) {
+		rcu_read_lock();
+		f = sf_flow_find_id(sn, id);
+		if (f)
+			sf_flow_reset_one(f);
+		rcu_read_unlock();
+		return f ? 0 : -ENOENT;
 	}
-	spin_unlock_bh(&sn->lock);
-	return err;
+	do {
+		rcu_read_lock();
+		for (i = 0; i < SF_BATCH; i++) {
+			f = xa_find(&sn->flow_ids, &idx, ULONG_MAX, XA_PRESENT);
+			if (!f)
+				break;
+			sf_flow_reset_one(f);
+			idx++;
+		}
+		rcu_read_unlock();
+		cond_resched();
+	} while (f);
+	return 0;
 }
 
 /*
@@ -297,6 +365,10 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 
 	lockdep_assert_held(&f->lock);
 	if (!h) {
+		if (!sf_mem_allowed(sn, sf_hist_head_mem())) {
+			sf_count(sn, SF_C_MEM_REFUSED);
+			return;
+		}
 		h = sf_hist_alloc(f->precision, GFP_ATOMIC | __GFP_NOWARN);
 		if (!h) {
 			sf_count(sn, SF_C_ALLOC_FAILURES);
@@ -307,6 +379,11 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 		sf_mem_add(sn, sf_hist_mem(h));
 	}
 	before = sf_hist_mem(h);
+	if (!sf_mem_allowed(sn, sf_hist_growth(h, v))) {
+		/* at the cap: the sample is lost, not the flow's memory bound */
+		sf_count(sn, SF_C_MEM_REFUSED);
+		return;
+	}
 	ret = sf_hist_add(h, v, GFP_ATOMIC | __GFP_NOWARN);
 	if (ret < 0) {
 		sf_count(sn, SF_C_ALLOC_FAILURES);
@@ -374,6 +451,7 @@ int sf_flows_init(struct sf_net *sn)
 
 	spin_lock_init(&sn->lock);
 	INIT_LIST_HEAD(&sn->flow_list);
+	xa_init(&sn->flow_ids);
 	atomic64_set(&sn->mem, 0);
 	err = rhashtable_init(&sn->flows, &sf_flow_params);
 	if (err)
@@ -389,14 +467,10 @@ int sf_flows_init(struct sf_net *sn)
  */
 void sf_flows_exit(struct sf_net *sn)
 {
-	struct sf_flow *f, *tmp;
-
 	cancel_delayed_work_sync(&sn->gc_work);
-	spin_lock_bh(&sn->lock);
-	list_for_each_entry_safe(f, tmp, &sn->flow_list, list)
-		sf_flow_unlink(sn, f);
-	spin_unlock_bh(&sn->lock);
+	sf_flow_del_all(sn);
 	/* The RCU callbacks account to @sn: let them run while it exists. */
 	rcu_barrier();
 	rhashtable_destroy(&sn->flows);
+	xa_destroy(&sn->flow_ids);
 }

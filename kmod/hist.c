@@ -162,22 +162,43 @@ void sf_hist_range(u8 p, unsigned int group, unsigned int sub, u64 *low,
 	*high = *low + BIT_ULL(group - 1) - 1;
 }
 
+/* @v as recorded: clamped into [0, 2^SF_HIST_BITS); true if it was. */
+static bool sf_hist_clamp(s64 v, u64 *u)
+{
+	if (v < 0) {
+		*u = 0;
+		return true;
+	}
+	if (v >= BIT_ULL(SF_HIST_BITS)) {
+		*u = BIT_ULL(SF_HIST_BITS) - 1;
+		return true;
+	}
+	*u = v;
+	return false;
+}
+
+size_t sf_hist_growth(const struct sf_hist *h, s64 v)
+{
+	unsigned int g, sub;
+	u64 u;
+
+	sf_hist_clamp(v, &u);
+	sf_hist_index(h->p, u, &g, &sub);
+	if (!h->group[g])
+		return sf_hist_group_size(h->p, false);
+	if (!sf_hist_wide(h, g) && ((const u16 *)h->group[g])[sub] == U16_MAX)
+		return sf_hist_group_size(h->p, true) -
+		       sf_hist_group_size(h->p, false);
+	return 0;
+}
+
 int sf_hist_add(struct sf_hist *h, s64 v, gfp_t gfp)
 {
 	unsigned int g, sub;
-	bool clamped = false;
+	bool clamped;
 	u64 u;
 
-	if (v < 0) {
-		u = 0;
-		clamped = true;
-	} else if (v >= BIT_ULL(SF_HIST_BITS)) {
-		u = BIT_ULL(SF_HIST_BITS) - 1;
-		clamped = true;
-	} else {
-		u = v;
-	}
-
+	clamped = sf_hist_clamp(v, &u);
 	sf_hist_index(h->p, u, &g, &sub);
 	if (!h->group[g]) {
 		h->group[g] = kzalloc(sf_hist_group_size(h->p, false), gfp);

@@ -62,6 +62,12 @@ void sf_hist_reset(struct sf_hist *h);
  */
 int sf_hist_add(struct sf_hist *h, s64 v, gfp_t gfp);
 /*
+ * Bytes sf_hist_add(@h, @v) would allocate: a new group, or the widening
+ * of a full one; 0 when it would allocate nothing. For a memory cap
+ * checked before the sample is taken.
+ */
+size_t sf_hist_growth(const struct sf_hist *h, s64 v);
+/*
  * Bytes used by @h, groups included: sf_hist_head_mem() plus, per allocated
  * group, 2^p counts of 2 or 4 bytes. 0 for NULL.
  */

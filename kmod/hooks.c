@@ -332,10 +332,17 @@ static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
 {
 	u64 now = sf_now(), t2 = sf_rx_time(skb, now);
 	struct sf_flow_key key;
+	enum sf_counter why;
 	struct sf_flow *f;
 	u32 reply_seq = st->seq;
 	bool synced, have_t2 = t2;
 
+	/* what is not answered is not recorded either: no flow for it */
+	why = sf_reflect_refuse(sn, cfg, skb, pkt, st);
+	if (why != SF_C_CNT) {
+		sf_count(sn, why);
+		return false;
+	}
 	if (!t2)
 		t2 = now;
 	sf_key(&key, pkt, SF_INGRESS, SNAPFIRE_ROLE_REFLECTOR, st->ssid);
@@ -392,6 +399,31 @@ static void sf_reflector_out(struct sf_net *sn, const struct sf_pkt *pkt,
 	spin_unlock_bh(&f->lock);
 }
 
+/*
+ * LOCAL_IN: is the UDP checksum of @pkt right? Checked before a probe is
+ * parsed, recorded or answered, so that a corrupt probe is neither measured
+ * nor laundered into a reply with a fresh, valid checksum. The UDP length
+ * must cover the whole IP payload (the pseudo-header's length is the IP
+ * payload's in nf_checksum()). A zero checksum means none over IPv4 and is
+ * invalid over IPv6 (RFC 8200 section 8.1).
+ */
+static bool sf_udp_csum_ok(struct sk_buff *skb, const struct nf_hook_state *state,
+			   const struct sf_pkt *pkt)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+
+	if (pkt->plen + sizeof(struct udphdr) != skb->len - pkt->udpoff)
+		return false;
+	uh = skb_header_pointer(skb, pkt->udpoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	if (!uh->check)
+		return pkt->family == AF_INET;
+	return !nf_checksum(skb, state->hook, pkt->udpoff, IPPROTO_UDP,
+			    pkt->family);
+}
+
 static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
@@ -418,6 +450,10 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	case NF_INET_LOCAL_IN:
 		sf_count(sn, SF_C_LOCAL_IN);
+		if (!sf_udp_csum_ok(skb, state, &pkt)) {
+			sf_count(sn, SF_C_BAD_CHECKSUM);
+			return NF_ACCEPT;
+		}
 		break;
 	case NF_INET_LOCAL_OUT:
 		sf_count(sn, SF_C_LOCAL_OUT);
@@ -450,6 +486,18 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 			sf_count(sn, SF_C_MALFORMED);
 		return NF_ACCEPT;
 	}
+	/*
+	 * Authenticated mode: not the layout we parse, and its HMAC covers the
+	 * timestamps. The reflector's refusal counts it at LOCAL_IN, stamp-tx's
+	 * at POST_ROUTING; it is never recorded.
+	 */
+	if (unlikely(st.auth)) {
+		if (hook == NF_INET_POST_ROUTING && cfg->stamp_tx)
+			sf_count(sn, SF_C_NOT_REWRITTEN);
+		else if (hook == NF_INET_LOCAL_IN && !reflector)
+			sf_count(sn, SF_C_NOT_REWRITTEN);
+		return NF_ACCEPT;
+	}
 
 	switch (hook) {
 	case NF_INET_LOCAL_IN:
@@ -466,10 +514,15 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 			sf_sender_out(sn, cfg, &pkt, &st);
 		break;
 	case NF_INET_POST_ROUTING:
-		if (cfg->stamp_tx)
-			sf_stamp_tx(skb, cfg, &pkt, &st, now);
-		else
+		if (cfg->stamp_tx && st.hmac) {
+			/* the HMAC covers the timestamp: leave it as it is */
+			sf_count(sn, SF_C_NOT_REWRITTEN);
 			now = st.ts;
+		} else if (cfg->stamp_tx) {
+			sf_stamp_tx(skb, cfg, &pkt, &st, now);
+		} else {
+			now = st.ts;
+		}
 		if (reflector)
 			sf_reflector_out(sn, &pkt, &st, now);
 		break;
@@ -544,7 +597,7 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 		goto out;
 	now = sf_now();
 	if (sf_stamp_parse(skb, pkt.udpoff + sizeof(struct udphdr), pkt.plen,
-			   !to_port, now, &st) != SF_PARSE_OK)
+			   !to_port, now, &st) != SF_PARSE_OK || st.auth)
 		goto out;
 
 	sf_key(&key, &pkt, SF_EGRESS,

@@ -6,6 +6,7 @@
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <net/netns/generic.h>
 
 #include "snapfire.h"
@@ -15,6 +16,12 @@ DEFINE_MUTEX(sf_nets_mutex);		/* protects sf_nets */
 LIST_HEAD(sf_nets);
 atomic64_t sf_global_mem = ATOMIC64_INIT(0);
 
+module_param_named(max_mem_mb, sf_max_mem_mb, uint, 0644);
+MODULE_PARM_DESC(max_mem_mb,
+		 "Most MiB of flows and histograms over all network namespaces (default "
+		 __stringify(SF_DEFAULT_MAX_MEM_MB)
+		 "); other user namespaces' namespaces share half of it");
+
 static int __net_init sf_net_init(struct net *net)
 {
 	struct sf_net *sn = sf_net(net);
@@ -22,6 +29,7 @@ static int __net_init sf_net_init(struct net *net)
 	int err;
 
 	sn->net = net;
+	sn->untrusted = net->user_ns != &init_user_ns;
 	mutex_init(&sn->conf_mutex);
 	spin_lock_init(&sn->ev_lock);
 	INIT_WORK(&sn->event_work, sf_event_work);
@@ -123,6 +131,8 @@ err_hist_exit:
 static void __exit sf_exit(void)
 {
 	net_disable_timestamp();
+	/* no event work may run once the family it sends to is gone */
+	sf_events_stop();
 	sf_genl_unregister();
 	sf_xmit_probe_unregister();
 	unregister_pernet_subsys(&sf_net_ops);

@@ -17,14 +17,12 @@
  * The family runs with parallel_ops: config-set is serialised by
  * sf_net.conf_mutex, everything else reads under RCU and the flow locks.
  *
- * Flow dumps walk the flow rhashtable with an iterator kept between the
- * dumpit calls. A flow that does not fit in the message buffer is emitted
- * first in the next one, whose buffer is made big enough for it
- * (cb->min_dump_alloc). Dumps are consistency-checked against sf_net.gen,
- * bumped on every insert and removal, and against resizes of the table
- * (after which the walk starts over): the first message after a change
- * carries NLM_F_DUMP_INTR, and the dump may then hold duplicates or miss
- * flows; the consumer should retry it.
+ * Flow dumps walk the flows in id order (the id xarray) and resume each
+ * message at the id where the previous one stopped. A flow that does not
+ * fit in the message buffer is emitted first in the next one, whose buffer
+ * is made big enough for it (cb->min_dump_alloc). Ids only grow, so a dump
+ * that races with flows being created and removed neither repeats a flow
+ * nor misses one that lived throughout, and never needs NLM_F_DUMP_INTR.
  */
 #include <linux/inetdevice.h>
 #include <linux/kernel.h>
@@ -78,7 +76,7 @@ static const struct nla_policy sf_prefix_policy[SNAPFIRE_A_PREFIX_MAX + 1] = {
 	[SNAPFIRE_A_PREFIX_PLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
 };
 
-static const struct nla_policy sf_config_set_policy[SNAPFIRE_A_CONFIG_EVENT_RATE + 1] = {
+static const struct nla_policy sf_config_set_policy[SNAPFIRE_A_CONFIG_RATE_PREFIX6 + 1] = {
 	[SNAPFIRE_A_CONFIG_ENABLED]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[SNAPFIRE_A_CONFIG_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[SNAPFIRE_A_CONFIG_REFLECT]	= NLA_POLICY_MAX(NLA_U8, 1),
@@ -101,6 +99,8 @@ static const struct nla_policy sf_config_set_policy[SNAPFIRE_A_CONFIG_EVENT_RATE
 		NLA_POLICY_FULL_RANGE(NLA_U32, &sf_loss_threshold_range),
 	[SNAPFIRE_A_CONFIG_WINDOW]	= NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 	[SNAPFIRE_A_CONFIG_EVENT_RATE]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT] = { .type = NLA_U16 },
+	[SNAPFIRE_A_CONFIG_RATE_PREFIX6] = NLA_POLICY_RANGE(NLA_U8, 1, 128),
 };
 
 /*
@@ -154,7 +154,9 @@ static size_t sf_config_reply_size(void)
 	       nla_total_size_64bit(sizeof(u64)) +		/* RTT_THRESHOLD */
 	       nla_total_size(sizeof(u32)) +			/* LOSS_THRESHOLD */
 	       nla_total_size(sizeof(u32)) +			/* WINDOW */
-	       nla_total_size(sizeof(u32));			/* EVENT_RATE */
+	       nla_total_size(sizeof(u32)) +			/* EVENT_RATE */
+	       nla_total_size(sizeof(u16)) +			/* MIN_SOURCE_PORT */
+	       nla_total_size(sizeof(u8));			/* RATE_PREFIX6 */
 }
 
 static size_t sf_counters_size(void)
@@ -316,6 +318,8 @@ static int sf_put_counters(struct sk_buff *skb, int attrtype,
 	struct nlattr *nest;
 	int i;
 
+	/* counter i is attribute i + 1; the pad comes after the last */
+	BUILD_BUG_ON(SF_C_CNT + 1 != SNAPFIRE_A_COUNTERS_PAD);
 	nest = nla_nest_start(skb, attrtype);
 	if (!nest)
 		return -EMSGSIZE;
@@ -512,7 +516,9 @@ static int sf_fill_config(struct sk_buff *skb, const struct sf_config *cfg)
 	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_LOSS_THRESHOLD,
 			cfg->loss_threshold) ||
 	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_WINDOW, cfg->window) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_EVENT_RATE, cfg->event_rate))
+	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_EVENT_RATE, cfg->event_rate) ||
+	    nla_put_u16(skb, SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT, cfg->min_sport) ||
+	    nla_put_u8(skb, SNAPFIRE_A_CONFIG_RATE_PREFIX6, cfg->rate_prefix6))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -750,6 +756,42 @@ static int sf_parse_config(struct sf_config *cfg, const struct genl_info *info)
 		cfg->window = nla_get_u32(tb[SNAPFIRE_A_CONFIG_WINDOW]);
 	if (tb[SNAPFIRE_A_CONFIG_EVENT_RATE])
 		cfg->event_rate = nla_get_u32(tb[SNAPFIRE_A_CONFIG_EVENT_RATE]);
+	if (tb[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT])
+		cfg->min_sport = nla_get_u16(tb[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT]);
+	if (tb[SNAPFIRE_A_CONFIG_RATE_PREFIX6])
+		cfg->rate_prefix6 = nla_get_u8(tb[SNAPFIRE_A_CONFIG_RATE_PREFIX6]);
+	return 0;
+}
+
+/*
+ * A namespace owned by a user namespace other than the initial one belongs
+ * to whoever created that user namespace, unprivileged or not: it may
+ * lower the memory-relevant limits but not raise them above the defaults,
+ * unless the request comes from the host's administrator (@host_admin:
+ * CAP_NET_ADMIN in the initial user namespace).
+ */
+static int sf_check_untrusted(const struct sf_config *cfg,
+			      struct genl_info *info, bool host_admin)
+{
+	struct nlattr **tb = info->attrs;
+
+	if (host_admin || genl_info_net(info)->user_ns == &init_user_ns)
+		return 0;
+	if (cfg->max_flows > SF_DEFAULT_MAX_FLOWS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SNAPFIRE_A_CONFIG_MAX_FLOWS],
+				    "max-flows above the default ("
+				    __stringify(SF_DEFAULT_MAX_FLOWS)
+				    ") needs a namespace of the initial user namespace");
+		return -EPERM;
+	}
+	if (cfg->precision > SF_HIST_DEFAULT_P) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[SNAPFIRE_A_CONFIG_HIST_PRECISION],
+				    "hist-precision above the default ("
+				    __stringify(SF_HIST_DEFAULT_P)
+				    ") needs a namespace of the initial user namespace");
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -767,7 +809,8 @@ static int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOMEM;
 		goto out_unlock;
 	}
-	err = sf_parse_config(cfg, info);
+	err = sf_parse_config(cfg, info) ?:
+	      sf_check_untrusted(cfg, info, netlink_capable(skb, CAP_NET_ADMIN));
 	if (err) {
 		kfree(cfg);
 		goto out_unlock;
@@ -786,6 +829,7 @@ static int sf_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sf_counters *c;
 	struct sk_buff *msg;
 	struct sf_net *it;
+	bool global;
 	void *hdr;
 	int i, err = -EMSGSIZE;
 
@@ -798,16 +842,20 @@ static int sf_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	sf_counters_sum(sn, &c[0]);
+	/* every namespace's totals: the host's administrator's only */
+	global = netlink_capable(skb, CAP_NET_ADMIN);
 	memset(&c[1], 0, sizeof(c[1]));
-	mutex_lock(&sf_nets_mutex);
-	list_for_each_entry(it, &sf_nets, node) {
-		struct sf_counters one;
+	if (global) {
+		mutex_lock(&sf_nets_mutex);
+		list_for_each_entry(it, &sf_nets, node) {
+			struct sf_counters one;
 
-		sf_counters_sum(it, &one);
-		for (i = 0; i < SF_C_CNT; i++)
-			c[1].c[i] += one.c[i];
+			sf_counters_sum(it, &one);
+			for (i = 0; i < SF_C_CNT; i++)
+				c[1].c[i] += one.c[i];
+		}
+		mutex_unlock(&sf_nets_mutex);
 	}
-	mutex_unlock(&sf_nets_mutex);
 
 	hdr = genlmsg_put_reply(msg, info, &sf_genl_family, 0,
 				SNAPFIRE_CMD_STATUS_GET);
@@ -815,13 +863,15 @@ static int sf_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	if (nla_put_string(msg, SNAPFIRE_A_STATUS_VERSION, SNAPFIRE_VERSION) ||
 	    sf_put_counters(msg, SNAPFIRE_A_STATUS_COUNTERS, &c[0]) ||
-	    sf_put_counters(msg, SNAPFIRE_A_STATUS_GLOBAL_COUNTERS, &c[1]) ||
 	    nla_put_u32(msg, SNAPFIRE_A_STATUS_FLOWS, READ_ONCE(sn->nflows)) ||
 	    nla_put_u64_64bit(msg, SNAPFIRE_A_STATUS_MEM,
-			      atomic64_read(&sn->mem), SNAPFIRE_A_STATUS_PAD) ||
-	    nla_put_u64_64bit(msg, SNAPFIRE_A_STATUS_GLOBAL_MEM,
-			      atomic64_read(&sf_global_mem),
-			      SNAPFIRE_A_STATUS_PAD))
+			      atomic64_read(&sn->mem), SNAPFIRE_A_STATUS_PAD))
+		goto err_free;
+	if (global &&
+	    (sf_put_counters(msg, SNAPFIRE_A_STATUS_GLOBAL_COUNTERS, &c[1]) ||
+	     nla_put_u64_64bit(msg, SNAPFIRE_A_STATUS_GLOBAL_MEM,
+			       atomic64_read(&sf_global_mem),
+			       SNAPFIRE_A_STATUS_PAD)))
 		goto err_free;
 	kfree(c);
 	genlmsg_end(msg, hdr);
@@ -928,10 +978,9 @@ static int sf_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 /* ---------------------------------------------------------- flow-get dump */
 
 struct sf_dump_ctx {
-	struct rhashtable_iter *iter;	/* kmalloc'ed in .start */
+	unsigned long next;		/* id to resume from */
 	struct in6_addr raddr;		/* filter, if family */
 	u32 hist_mask;
-	u32 resized;			/* table resizes seen (walk restarted) */
 	u16 lport;
 	u16 rport;
 	u16 ssid;
@@ -940,7 +989,6 @@ struct sf_dump_ctx {
 	u8 has_lport:1,
 	   has_rport:1,
 	   has_ssid:1,
-	   resume:1,			/* iterator holds an unsent flow */
 	   invalid:1;			/* bad filters, refused by dumpit */
 };
 
@@ -1022,81 +1070,57 @@ static u32 sf_dump_room(struct sf_flow *f, u32 mask)
 }
 
 /*
- * The generation a dump message is checked against: a flow added or
- * removed, or the table resized (the walk then starts over), since the
- * previous message flags this one with NLM_F_DUMP_INTR. Never 0, which
- * would disable the check of the next message.
+ * The next flow of the dump at id *@idx or above that passes the filters,
+ * with *@idx set to its id; NULL at the end. Under RCU.
  */
-static void sf_dump_set_seq(struct netlink_callback *cb, struct sf_net *sn,
-			    const struct sf_dump_ctx *ctx)
+static struct sf_flow *sf_dump_next(struct sf_net *sn, struct sf_dump_ctx *ctx,
+				    unsigned long *idx)
 {
-	cb->seq = (READ_ONCE(sn->gen) + ctx->resized) ?: 1;
+	struct sf_flow *f;
+
+	for (; (f = xa_find(&sn->flow_ids, idx, ULONG_MAX, XA_PRESENT)); (*idx)++)
+		if (sf_dump_match(ctx, f))
+			return f;
+	return NULL;
 }
 
 static int sf_nl_flow_dump_start(struct netlink_callback *cb)
 {
 	struct sf_net *sn = sf_net(sock_net(cb->skb->sk));
 	struct sf_dump_ctx *ctx = sf_dump_ctx(cb);
+	unsigned long idx = 0;
 	struct sf_flow *f;
 	int err;
 
-	ctx->iter = kmalloc(sizeof(*ctx->iter), GFP_KERNEL);
-	if (!ctx->iter)
-		return -ENOMEM;
 	err = sf_dump_parse(ctx, sf_dump_attrs(cb), cb->extack);
 	if (err) {
 		/*
 		 * Where the core passes no extack to .start (6.1), the first
 		 * dumpit call refuses the request again, with its message.
 		 */
-		if (cb->extack) {
-			kfree(ctx->iter);
-			ctx->iter = NULL;
+		if (cb->extack)
 			return err;
-		}
 		ctx->invalid = 1;
+		return 0;
 	}
-	rhashtable_walk_enter(&sn->flows, ctx->iter);
-	if (err || !ctx->hist_mask)
+	if (!ctx->hist_mask)
 		return 0;
 
 	/*
 	 * The first flow's histograms may not fit in a default-sized dump
-	 * buffer: find it and make the first buffer big enough. It stays the
-	 * iterator's current flow, the first one the dump sends.
+	 * buffer: make the first buffer big enough for it.
 	 */
-	rhashtable_walk_start(ctx->iter);
-	for (;;) {
-		f = rhashtable_walk_next(ctx->iter);
-		if (IS_ERR(f))
-			continue;	/* -EAGAIN: resized, nothing sent yet */
-		if (!f)
-			break;
-		if (sf_dump_match(ctx, f)) {
-			cb->min_dump_alloc = sf_dump_room(f, ctx->hist_mask);
-			ctx->resume = 1;
-			break;
-		}
-	}
-	rhashtable_walk_stop(ctx->iter);
-	return 0;
-}
-
-static int sf_nl_flow_dump_done(struct netlink_callback *cb)
-{
-	struct sf_dump_ctx *ctx = sf_dump_ctx(cb);
-
-	if (ctx->iter) {
-		rhashtable_walk_exit(ctx->iter);
-		kfree(ctx->iter);
-		ctx->iter = NULL;
-	}
+	rcu_read_lock();
+	f = sf_dump_next(sn, ctx, &idx);
+	if (f)
+		cb->min_dump_alloc = sf_dump_room(f, ctx->hist_mask);
+	rcu_read_unlock();
 	return 0;
 }
 
 /* One flow message; -EMSGSIZE leaves the skb as it was. Under RCU. */
 static int sf_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
-		       struct sf_net *sn, struct sf_flow *f)
+		       struct sf_flow *f)
 {
 	struct sf_dump_ctx *ctx = sf_dump_ctx(cb);
 	void *hdr;
@@ -1105,8 +1129,6 @@ static int sf_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 			  &sf_genl_family, NLM_F_MULTI, SNAPFIRE_CMD_FLOW_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	sf_dump_set_seq(cb, sn, ctx);
-	genl_dump_check_consistent(cb, hdr);
 	if (sf_put_flow(skb, f, ctx->hist_mask)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -1115,10 +1137,18 @@ static int sf_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
+/*
+ * Flows in id order, each message resuming at the id where the last one
+ * stopped. Ids only grow, so a dump racing with creation and removal
+ * never sends a flow twice and never misses one that lived throughout;
+ * flows created meanwhile are sent when the walk reaches them, flows
+ * removed meanwhile are not. No NLM_F_DUMP_INTR: nothing needs retrying.
+ */
 static int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sf_net *sn = sf_net(sock_net(skb->sk));
 	struct sf_dump_ctx *ctx = sf_dump_ctx(cb);
+	unsigned long idx = ctx->next;
 	struct sf_flow *f;
 	int err = 0;
 	u32 room;
@@ -1126,34 +1156,22 @@ static int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	if (ctx->invalid)
 		return sf_dump_parse(ctx, sf_dump_attrs(cb), cb->extack);
 
-	if (rhashtable_walk_start_check(ctx->iter) == -EAGAIN)
-		ctx->resized++;
-	/* first the flow that did not fit last time, if it is still there */
-	f = ctx->resume ? rhashtable_walk_peek(ctx->iter) :
-			  rhashtable_walk_next(ctx->iter);
-	ctx->resume = 0;
-	for (; f; f = rhashtable_walk_next(ctx->iter)) {
-		if (IS_ERR(f)) {
-			if (PTR_ERR(f) == -EAGAIN) {
-				ctx->resized++;
-				continue;
-			}
-			err = PTR_ERR(f);
-			break;
-		}
-		if (!sf_dump_match(ctx, f))
-			continue;
-		err = sf_dump_one(skb, cb, sn, f);
+	rcu_read_lock();
+	for (f = sf_dump_next(sn, ctx, &idx); f; idx++, f = sf_dump_next(sn, ctx, &idx)) {
+		err = sf_dump_one(skb, cb, f);
 		if (err) {
 			/* next time, in a buffer big enough for it */
-			ctx->resume = 1;
 			room = sf_dump_room(f, ctx->hist_mask);
 			cb->min_dump_alloc = max(cb->min_dump_alloc, room);
 			break;
 		}
+		if (idx == ULONG_MAX) {
+			f = NULL;
+			break;
+		}
 	}
-	rhashtable_walk_stop(ctx->iter);
-	sf_dump_set_seq(cb, sn, ctx);	/* for NLMSG_DONE */
+	rcu_read_unlock();
+	ctx->next = idx;
 
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
@@ -1272,7 +1290,6 @@ static const struct genl_ops sf_genl_ops[] = {
 		.doit		= sf_nl_flow_get_doit,
 		.start		= sf_nl_flow_dump_start,
 		.dumpit		= sf_nl_flow_dumpit,
-		.done		= sf_nl_flow_dump_done,
 		.policy		= sf_flow_get_policy,
 		.maxattr	= ARRAY_SIZE(sf_flow_get_policy) - 1,
 	},

@@ -8,11 +8,21 @@
  * goes out through ip_local_out()/ip6_local_out(), so the netfilter hooks of
  * this namespace see it and POST_ROUTING writes T3 as late as it can.
  *
- * Nobody gets an answer who should not: no multicast, broadcast or
- * unspecified source (nor a probe sent to a broadcast or multicast
- * address), nobody outside the allow-list, and nobody faster than the
- * per-source rate limit (hashed token buckets, plus a namespace-wide bucket
- * at 100 times the rate, which bounds what a spoofed flood can make us send).
+ * Nobody gets an answer who should not, and what is refused is neither
+ * answered nor recorded (sf_reflect_refuse(), before any flow exists):
+ *  - a probe from a STAMP port or from a port below min-source-port (a
+ *    well-known service's): two reflectors must never be able to play
+ *    ping-pong with each other's replies (the loop DoS of CVE-2024-2169);
+ *  - a "probe" whose MBZ carries a Receive Timestamp: a reflected packet;
+ *  - multicast, broadcast, unspecified or v4-mapped sources, and probes
+ *    sent to a broadcast or multicast address; a reply whose route is not
+ *    unicast (a subnet-directed broadcast source) is dropped at send time;
+ *  - sources outside the allow-list;
+ *  - sources over the rate limit: hashed per-source token buckets (IPv6
+ *    sources keyed by their /rate-prefix6 prefix), checked before a
+ *    namespace-wide bucket at 100 times the rate, which bounds what a
+ *    spoofed flood can make us send without letting one flooding source
+ *    starve the others.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -53,8 +63,23 @@ static bool sf_bucket_take(struct sf_ratelimit *b, u64 now, u64 rate, u64 burst)
 	return true;
 }
 
+/*
+ * The rate-limit key of @src: the address, or for IPv6 its /@plen prefix
+ * (one host owns a whole /64 and picks any address of it at will).
+ */
+static u32 sf_rl_hash(u8 family, const struct in6_addr *src, u8 plen)
+{
+	struct in6_addr key;
+
+	if (family == AF_INET6 && plen < 128) {
+		ipv6_addr_prefix(&key, src, plen);
+		return jhash(&key, sizeof(key), sf_rl_seed);
+	}
+	return jhash(src, sizeof(*src), sf_rl_seed);
+}
+
 static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
-			 const struct in6_addr *src)
+			 const struct sf_pkt *pkt)
 {
 	u64 now = ktime_get_mono_fast_ns();
 	struct sf_ratelimit *b;
@@ -63,13 +88,18 @@ static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 
 	if (!cfg->rate_limit)
 		return true;
-	b = &sn->rl[jhash(src, sizeof(*src), sf_rl_seed) % SF_RL_BUCKETS];
+	b = &sn->rl[sf_rl_hash(pkt->family, &pkt->saddr, cfg->rate_prefix6) %
+		    SF_RL_BUCKETS];
 	grate = (u64)cfg->rate_limit * 100;
 	gburst = min_t(u64, (u64)cfg->rate_burst * 100, 1000000);
 
+	/*
+	 * The source's own bucket first: a source over its limit must not
+	 * drain the shared bucket that every other source depends on.
+	 */
 	spin_lock_bh(&sn->rl_lock);
-	ok = sf_bucket_take(&sn->rl_global, now, grate, gburst) &&
-	     sf_bucket_take(b, now, cfg->rate_limit, cfg->rate_burst);
+	ok = sf_bucket_take(b, now, cfg->rate_limit, cfg->rate_burst) &&
+	     sf_bucket_take(&sn->rl_global, now, grate, gburst);
 	spin_unlock_bh(&sn->rl_lock);
 	return ok;
 }
@@ -80,15 +110,48 @@ static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
 		return true;
 	if (pkt->family == AF_INET) {
 		__be32 s = pkt->saddr.s6_addr32[3];
+		__be32 d = pkt->daddr.s6_addr32[3];
 		const struct rtable *rt = skb_rtable(skb);
 
 		if (ipv4_is_multicast(s) || ipv4_is_lbcast(s) ||
-		    ipv4_is_zeronet(s))
+		    ipv4_is_zeronet(s) || ipv4_is_multicast(d) ||
+		    ipv4_is_lbcast(d))
 			return true;
 		return rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
 	}
-	return ipv6_addr_any(&pkt->saddr) ||
-	       (ipv6_addr_type(&pkt->saddr) & IPV6_ADDR_MULTICAST);
+	return (ipv6_addr_type(&pkt->saddr) &
+		(IPV6_ADDR_ANY | IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
+	       ipv6_addr_is_multicast(&pkt->daddr);
+}
+
+/*
+ * Why the probe @st in @skb must be neither answered nor recorded, as the
+ * counter to bump; SF_C_CNT when it may be. The allow-list and the rate
+ * limit guard the in-kernel reflector only (cfg->reflect); without it a
+ * userspace reflector answers, and its flows are recorded as they come.
+ */
+enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg,
+				  const struct sk_buff *skb,
+				  const struct sf_pkt *pkt,
+				  const struct sf_stamp *st)
+{
+	u16 sport = ntohs(pkt->sport);
+
+	if (st->auth)
+		return SF_C_NOT_REWRITTEN;
+	if (!sport || sport < cfg->min_sport || sf_config_port(cfg, pkt->sport))
+		return SF_C_REFUSED_PORT;
+	if (st->looped)
+		return SF_C_REFUSED_LOOPED;
+	if (sf_bad_source(skb, pkt))
+		return SF_C_BAD_SOURCE;
+	if (!cfg->reflect)
+		return SF_C_CNT;
+	if (!sf_config_allowed(cfg, pkt->family, &pkt->saddr))
+		return SF_C_NOT_ALLOWED;
+	if (!sf_ratelimit(sn, cfg, pkt))
+		return SF_C_RATE_LIMITED;
+	return SF_C_CNT;
 }
 
 /* Flag the TLVs we do not act on as unrecognized (RFC 8972 section 4). */
@@ -146,11 +209,14 @@ static int sf_reply_out4(struct net *net, const struct sk_buff *skb,
 
 	iph = skb_push(nskb, sizeof(*iph));
 	skb_reset_network_header(nskb);
+	/* headroom is uninitialised memory: no byte of it goes out unset */
+	memset(iph, 0, sizeof(*iph));
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) / 4;
 	iph->tos = pkt->tos & ~INET_ECN_MASK;
 	iph->tot_len = htons(nskb->len);
 	iph->frag_off = htons(IP_DF);
+	iph->id = 0;		/* as ip_select_ident() for DF without a socket */
 	iph->ttl = 255;
 	iph->protocol = IPPROTO_UDP;
 	iph->saddr = pkt->daddr.s6_addr32[3];
@@ -173,6 +239,12 @@ static int sf_reply_out4(struct net *net, const struct sk_buff *skb,
 		kfree_skb(nskb);
 		return PTR_ERR(rt);
 	}
+	/* a subnet-directed broadcast source routes as RTN_BROADCAST */
+	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+		ip_rt_put(rt);
+		kfree_skb(nskb);
+		return -EADDRNOTAVAIL;
+	}
 	skb_dst_set(nskb, &rt->dst);
 	return ip_local_out(net, NULL, nskb);
 }
@@ -189,6 +261,7 @@ static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
 
 	ip6h = skb_push(nskb, sizeof(*ip6h));
 	skb_reset_network_header(nskb);
+	memset(ip6h, 0, sizeof(*ip6h));
 	ip6_flow_hdr(ip6h, pkt->tos & ~INET_ECN_MASK, 0);
 	ip6h->payload_len = htons(len);
 	ip6h->nexthdr = IPPROTO_UDP;
@@ -218,13 +291,19 @@ static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
 		kfree_skb(nskb);
 		return err;
 	}
+	if (ipv6_addr_is_multicast(&fl6.daddr)) {
+		dst_release(dst);
+		kfree_skb(nskb);
+		return -EADDRNOTAVAIL;
+	}
 	skb_dst_set(nskb, dst);
 	return ip6_local_out(net, NULL, nskb);
 }
 
 /*
- * Answer the probe in @skb (LOCAL_IN, already validated as @st). The caller
- * consumes @skb afterwards whatever happens here.
+ * Answer the probe in @skb (LOCAL_IN, already validated as @st and passed
+ * by sf_reflect_refuse()). The caller consumes @skb afterwards whatever
+ * happens here.
  */
 void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 		struct sk_buff *skb, const struct sf_pkt *pkt,
@@ -237,19 +316,6 @@ void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 	struct udphdr *uh;
 	u8 *payload;
 	int err;
-
-	if (sf_bad_source(skb, pkt)) {
-		sf_count(sn, SF_C_BAD_SOURCE);
-		return;
-	}
-	if (!sf_config_allowed(cfg, pkt->family, &pkt->saddr)) {
-		sf_count(sn, SF_C_NOT_ALLOWED);
-		return;
-	}
-	if (!sf_ratelimit(sn, cfg, &pkt->saddr)) {
-		sf_count(sn, SF_C_RATE_LIMITED);
-		return;
-	}
 
 	nskb = alloc_skb(LL_MAX_HEADER + hlen + sizeof(*uh) + pkt->plen,
 			 GFP_ATOMIC | __GFP_NOWARN);
@@ -277,6 +343,10 @@ void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 	else
 		err = sf_reply_out6(net, skb, nskb, pkt);
 	/* nskb is consumed either way */
+	if (err == -EADDRNOTAVAIL) {
+		sf_count(sn, SF_C_BAD_SOURCE);
+		return;
+	}
 	if (net_xmit_eval(err))
 		goto err;
 	sf_count(sn, SF_C_REFLECTED);

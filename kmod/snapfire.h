@@ -5,8 +5,9 @@
  * Locking overview (see docs/DESIGN.md for the full picture):
  *  - sf_net.config is RCU-published; writers hold sf_net.conf_mutex.
  *  - sf_net.lock (BH spinlock) protects the flow list, flow count, the
- *    generation number, insertion into and removal from the flow table, and
- *    the eviction cursor.
+ *    next id, insertion into and removal from the flow table and
+ *    the id xarray (whose own xa_lock nests inside it), and the eviction
+ *    cursor.
  *  - sf_flow.lock (BH spinlock) protects a flow's statistics; it nests
  *    inside sf_net.lock.
  *  - sf_net.ev_lock protects the event ring and nests inside both.
@@ -25,6 +26,7 @@
 #include <linux/rhashtable.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/snapfire.h>
@@ -42,6 +44,9 @@
 #define SF_DEFAULT_BURST	100
 #define SF_DEFAULT_WINDOW	10	/* s */
 #define SF_DEFAULT_EVENT_RATE	100	/* events/s */
+#define SF_DEFAULT_MAX_MEM_MB	256	/* all namespaces together */
+#define SF_DEFAULT_MIN_SPORT	1024	/* lower source ports are not answered */
+#define SF_DEFAULT_RATE_PREFIX6	64	/* IPv6 sources rate-limited per /64 */
 #define SF_PENDING		64	/* sender probes in flight remembered */
 #define SF_RL_BUCKETS		256	/* per-source rate limit buckets */
 #define SF_EVENT_RING		64
@@ -68,6 +73,11 @@ enum sf_counter {
 	SF_C_CLAMPED,
 	SF_C_UNMATCHED,
 	SF_C_EVENTS_DROPPED,
+	SF_C_REFUSED_PORT,
+	SF_C_REFUSED_LOOPED,
+	SF_C_BAD_CHECKSUM,
+	SF_C_NOT_REWRITTEN,
+	SF_C_MEM_REFUSED,
 	SF_C_CNT
 };
 
@@ -92,6 +102,8 @@ struct sf_config {
 	u8 nports;
 	u8 nallow;
 	__be16 ports[SNAPFIRE_MAX_PORTS];
+	u8 rate_prefix6;
+	u16 min_sport;
 	u32 rate_limit;
 	u32 rate_burst;
 	u32 max_flows;
@@ -131,7 +143,6 @@ struct sf_flow {
 	u64 id;
 	struct sf_net *sn;
 	struct rcu_head rcu;
-	bool dead;			/* unlinked; under sf_net.lock */
 
 	spinlock_t lock;		/* protects all below */
 	u64 created;			/* ns, realtime */
@@ -188,10 +199,10 @@ struct sf_net {
 
 	spinlock_t lock;		/* see the overview above */
 	struct rhashtable flows;
+	struct xarray flow_ids;		/* id -> flow; changed under lock */
 	struct list_head flow_list;	/* oldest first (CLOCK order) */
 	u32 nflows;
 	u64 next_id;
-	u32 gen;			/* bumped on every insert/remove */
 	atomic64_t mem;
 
 	spinlock_t ev_lock;		/* protects the event ring; innermost */
@@ -208,12 +219,14 @@ struct sf_net {
 
 	struct delayed_work gc_work;
 	bool dying;
+	bool untrusted;			/* owned by a non-initial user namespace */
 };
 
 extern unsigned int sf_net_id;
 extern struct mutex sf_nets_mutex;
 extern struct list_head sf_nets;
 extern atomic64_t sf_global_mem;
+extern unsigned int sf_max_mem_mb;
 
 static inline struct sf_net *sf_net(const struct net *net)
 {
@@ -256,6 +269,7 @@ void sf_gc_work(struct work_struct *work);
 void sf_event_push(struct sf_net *sn, u8 type, const struct sf_flow *f,
 		   u64 value, u64 threshold);
 void sf_event_work(struct work_struct *work);
+void sf_events_stop(void);
 
 /* hooks.c */
 int sf_hooks_register(struct net *net);
@@ -280,6 +294,10 @@ struct sf_stamp;
 
 /* reflect.c */
 void sf_reflect_init(struct sf_net *sn);
+enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg,
+				  const struct sk_buff *skb,
+				  const struct sf_pkt *pkt,
+				  const struct sf_stamp *st);
 void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 		struct sk_buff *skb, const struct sf_pkt *pkt,
 		const struct sf_stamp *st, u64 t2, u32 reply_seq);

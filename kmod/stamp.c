@@ -72,7 +72,8 @@ void sf_ns_to_ts(u64 ns, bool ptp, struct stamp_ts *ts)
 
 /* Walk the TLVs after the base packet: they must end where the payload does. */
 static enum sf_parse_result sf_stamp_tlvs(const struct sk_buff *skb,
-					  unsigned int off, unsigned int len)
+					  unsigned int off, unsigned int len,
+					  struct sf_stamp *st)
 {
 	unsigned int pos = STAMP_BASE_LEN;
 
@@ -87,6 +88,8 @@ static enum sf_parse_result sf_stamp_tlvs(const struct sk_buff *skb,
 		if (!tlv)
 			return SF_PARSE_SHORT;
 		vlen = get_unaligned_be16(&tlv->len);
+		if (tlv->type == STAMP_TLV_HMAC)
+			st->hmac = true;
 		pos += STAMP_TLV_HDR_LEN;
 		if (vlen > len - pos)
 			return SF_PARSE_TLV_LEN;
@@ -110,6 +113,7 @@ enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 	BUILD_BUG_ON(sizeof(struct stamp_sender_pkt) != STAMP_BASE_LEN);
 	BUILD_BUG_ON(sizeof(struct stamp_reflector_pkt) != STAMP_BASE_LEN);
 	BUILD_BUG_ON(sizeof(struct stamp_tlv) != STAMP_TLV_HDR_LEN);
+	BUILD_BUG_ON(offsetof(struct stamp_sender_pkt, mbz) != 16);
 	BUILD_BUG_ON(offsetof(struct stamp_reflector_pkt, rx_ts) != 16);
 	BUILD_BUG_ON(offsetof(struct stamp_reflector_pkt, sender_seq) != 24);
 	BUILD_BUG_ON(offsetof(struct stamp_reflector_pkt, sender_ts) != 28);
@@ -130,6 +134,12 @@ enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 
 	/* The first 16 bytes are common to both layouts. */
 	s = p;
+	st->auth = len >= STAMP_AUTH_LEN && !memchr_inv(&s->ts, 0, 12);
+	if (st->auth) {
+		/* not the layout parsed below: only the flag is valid */
+		st->len = len;
+		return SF_PARSE_OK;
+	}
 	st->seq = get_unaligned_be32(&s->seq);
 	st->ee = get_unaligned_be16(&s->ee);
 	st->ssid = get_unaligned_be16(&s->ssid);
@@ -142,9 +152,11 @@ enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 		st->sender_ts = sf_ts_to_ns(&r->sender_ts,
 					    sf_ee_ptp(st->sender_ee), now_ns);
 		st->sender_ttl = r->sender_ttl;
+	} else {
+		st->looped = !!memchr_inv(s->mbz, 0, sizeof(struct stamp_ts));
 	}
 	st->len = len;
 	st->tlv_len = len - STAMP_BASE_LEN;
 
-	return sf_stamp_tlvs(skb, off, len);
+	return sf_stamp_tlvs(skb, off, len, st);
 }

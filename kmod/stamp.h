@@ -25,6 +25,9 @@ struct sf_stamp {
 	/* both */
 	u16 tlv_len;		/* bytes of TLVs after the 44-byte base */
 	u16 len;		/* whole STAMP payload */
+	bool auth;		/* authenticated-mode layout (STAMP_AUTH_LEN) */
+	bool hmac;		/* carries an HMAC TLV (RFC 8972 section 4.8) */
+	bool looped;		/* sender layout, T2 in its MBZ: a reply */
 };
 
 enum sf_parse_result {
@@ -42,7 +45,11 @@ enum sf_parse_result {
  * the payload ends. now_ns resolves the era of 32-bit timestamp seconds.
  * SF_PARSE_SHORT also when the skb holds fewer than @off + @len bytes.
  * @st is zeroed first; it is filled for SF_PARSE_OK and also, all but the
- * TLVs, for SF_PARSE_TLV_*. The MBZ fields are not checked.
+ * TLVs, for SF_PARSE_TLV_*. Of the MBZ fields only the sender layout's
+ * bytes 16..23 are looked at (@st->looped): there a reflector writes T2, and
+ * a "probe" holding one is a reflected packet bounced back at a reflector.
+ * @st->auth flags the authenticated layout (STAMP_AUTH_LEN), @st->hmac an
+ * HMAC TLV: rewriting either would break its HMAC.
  */
 enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 				    unsigned int len, bool reflector, u64 now_ns,

@@ -38,6 +38,15 @@
 #define STAMP_PORT		862
 #define STAMP_BASE_LEN		44	/* both test packets, without TLVs */
 #define STAMP_MAX_LEN		9216	/* longer payloads are malformed */
+/*
+ * Authenticated mode (RFC 8762 section 4.2.2) moves the timestamps behind
+ * 12 MBZ bytes and ends in an HMAC: both test packets are 112 bytes. No
+ * field on the wire says which mode a session uses; snapfire takes a packet
+ * of at least this length whose bytes 4..15 are all zero (no T1/T3, an
+ * Error Estimate with multiplier 0, which RFC 4656 forbids) as
+ * authenticated, and neither rewrites, records nor answers it.
+ */
+#define STAMP_AUTH_LEN		112
 #define STAMP_NTP_UNIX_OFFSET	2208988800ULL	/* 1900-01-01 .. 1970-01-01, s */
 
 /* Error Estimate (RFC 4656 section 4.1.2, RFC 8762 section 4.2.1) */
