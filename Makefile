@@ -39,7 +39,14 @@ VM_ARGS ?=
 CHECK_EXTRA ?=
 VERSION := $(shell cat $(CURDIR)/VERSION 2>/dev/null)
 
+# Exported only when the user chose them: an exported variable is expanded
+# when the first recipe starts, and on a fresh machine that is before
+# `make check` / `make demo` have run scripts/deps, which installs the
+# kernel; the child make then inherited an empty KVER and stopped.  Left
+# alone, every (child) make looks the kernel up itself when it needs it.
+ifneq ($(filter command line environment,$(origin KVER) $(origin KDIR)),)
 export KVER KDIR
+endif
 
 .PHONY: all kmod cli deps check test host-test demo bench vm-shell \
 	dkms-install dkms-uninstall clean kver help
