@@ -12,13 +12,17 @@
 # tests/lib/testlib.sh); they are renumbered into one sequence and prefixed
 # with the script name.  Other output is passed on as `# ...` diagnostics.
 # A script that exits non-zero without reporting a failure, or times out,
-# counts as one failure.  The last line is `N passed, N failed`; the exit
-# status is 1 if anything failed (or nothing ran).
+# counts as one failure, and so does a script that reports no check at
+# all. A check reported `ok N - name # SKIP why` is counted as skipped,
+# neither passed nor failed, and keeps its reason in the output. The last
+# line is `N passed, N failed, N skipped`; the exit status is 1 if
+# anything failed or nothing ran (no test script matched: a failure too).
 #
 # --guest (used inside the test VM by tests/lib/guest-runner.sh): after
-# each script, unload the snapfire module and delete leftover network
-# namespaces, and fail the script if the kernel log it caused matches
-# scripts/fault-patterns.
+# each script, unload the snapfire module (a failing rmmod is a failure of
+# the script: the module held a reference it should not) and delete
+# leftover network namespaces, and fail the script if the kernel log it
+# caused matches scripts/fault-patterns.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)
@@ -64,19 +68,21 @@ result() { # 0|1|skip NAME [DIAG]
 	n=$((n + 1))
 	case $1 in
 	0) passed=$((passed + 1)); echo "ok $n - $2" ;;
-	skip) skipped=$((skipped + 1)); echo "ok $n - $2" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $n - $2" ;;	# "# SKIP why" is in $2
 	*) failed=$((failed + 1)); echo "not ok $n - $2"
 		# shellcheck disable=SC2001
 		[[ -n ${3:-} ]] && sed 's/^/# /' <<<"$3" ;;
 	esac
 }
 
+# guest_cleanup NAME : unload the module (a failure is the test's), drop netns
 guest_cleanup() {
 	local out
-	if grep -q '^snapfire ' /proc/modules 2>/dev/null; then
-		out=$(rmmod snapfire 2>&1) || echo "# runner: rmmod snapfire after test failed: $out"
-	fi
 	ip -all netns delete 2>/dev/null || true
+	if grep -q '^snapfire ' /proc/modules 2>/dev/null; then
+		out=$(rmmod snapfire 2>&1) ||
+			result 1 "$1: rmmod snapfire after the test" "$out"$'\n'"$(grep '^snapfire ' /proc/modules)"
+	fi
 }
 
 echo "# runner: ${#tests[@]} test script(s) from ${dir#"$REPO"/} on $(uname -r)"
@@ -121,10 +127,10 @@ for t in "${tests[@]}"; do
 	elif ((rc != 0 && tfail == 0)); then
 		result 1 "$name: exited with status $rc"
 	elif ((tcount == 0)); then
-		result 0 "$name"
+		result 1 "$name: reported no check (a test that checks nothing cannot fail)"
 	fi
 	if ((guest)); then
-		guest_cleanup
+		guest_cleanup "$name"
 		newlog=$(dmesg 2>/dev/null | tail -n +$((dmesg_before + 1)))
 		if faults=$(grep -E "$FAULT_RE" <<<"$newlog"); then
 			result 1 "$name: kernel log clean" "$faults"$'\n'"---- dmesg during the test (last 60 lines):"$'\n'"$(tail -n 60 <<<"$newlog")"
@@ -136,6 +142,8 @@ for t in "${tests[@]}"; do
 	echo "# ---- $name: $((SECONDS - t0))s"
 done
 
-((skipped)) && echo "# $skipped skipped"
-echo "$passed passed, $failed failed"
+if ((${#tests[@]} == 0)); then
+	result 1 "no test script in ${dir#"$REPO"/} matched: ${pats[*]:-(all)}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0 && n > 0))
