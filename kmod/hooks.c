@@ -460,15 +460,14 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 		break;
 	case NF_INET_POST_ROUTING:
 		/*
-		 * Forwarded STAMP traffic is not ours to touch. IPv6 unicast
-		 * forwarding (ip6_forward) sets no IP6SKB_FORWARDED, only ip6mr
-		 * and the flowtable do; but a forwarded skb came in on a
-		 * device (skb_iif set), which locally made ones (sockets, our
-		 * replies) did not.
+		 * Forwarded STAMP traffic is not ours to touch. The flags do not
+		 * tell: IPv6 unicast forwarding (ip6_forward) sets no
+		 * IP6SKB_FORWARDED, and IPv4 bridged through br_netfilter
+		 * passes this hook without IPSKB_FORWARDED. But a forwarded or
+		 * bridged skb came in on a device (skb_iif set), which locally
+		 * made ones (sockets, our replies) did not.
 		 */
-		if (state->pf == NFPROTO_IPV4 ?
-		    IPCB(skb)->flags & IPSKB_FORWARDED :
-		    (IP6CB(skb)->flags & IP6SKB_FORWARDED) || skb->skb_iif)
+		if (skb->skb_iif)
 			return NF_ACCEPT;
 		sf_count(sn, SF_C_POST_ROUTING);
 		break;
@@ -560,8 +559,26 @@ void sf_hooks_unregister(struct net *net)
 }
 
 /*
+ * A device that hands its packets to another one of this host (a VLAN, a
+ * bridge, a bond or team master, a macvlan, a VRF, Open vSwitch): its
+ * start_xmit is not where the packet leaves, the lower device's is, and
+ * the lower device's queue is the one that may hold it. IFF_BONDING is
+ * also set on a bond's slaves, the real NICs: only the master (IFF_MASTER)
+ * is stacked.
+ */
+static bool sf_dev_stacked(const struct net_device *dev)
+{
+	if (dev->priv_flags & (IFF_802_1Q_VLAN | IFF_EBRIDGE | IFF_MACVLAN |
+			       IFF_TEAM | IFF_L3MDEV_MASTER | IFF_OPENVSWITCH))
+		return true;
+	return (dev->priv_flags & IFF_BONDING) && (dev->flags & IFF_MASTER);
+}
+
+/*
  * net_dev_start_xmit: the driver hand-off, after the qdisc. The skb is
- * shared with the driver now: read only.
+ * shared with the driver now: read only. Fired once per device the packet
+ * passes; only the lowest (not stacked) device's counts, so each probe
+ * gets one tx-stage sample, ending where its last queue let it go.
  */
 static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 			  const struct net_device *dev)
@@ -582,7 +599,7 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 		family = AF_INET6;
 	else
 		return;
-	if (skb_is_gso(skb))
+	if (skb_is_gso(skb) || sf_dev_stacked(dev))
 		return;
 
 	rcu_read_lock();

@@ -36,6 +36,7 @@
 #include <net/route.h>
 #include <net/udp.h>
 #include <net/inet_ecn.h>
+#include <linux/netfilter.h>
 
 #include "snapfire.h"
 #include "stamp.h"
@@ -337,6 +338,12 @@ void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 	uh->check = 0;
 	nskb->ip_summed = CHECKSUM_NONE;
 	nskb->mark = skb->mark;
+	/*
+	 * The probe's conntrack, as nf_reject does: a probe DNAT'ed to us is
+	 * answered from the address its sender used (NAT reverses the reply
+	 * on the way out), not from the one it was translated to.
+	 */
+	nf_ct_attach(nskb, skb);
 
 	if (pkt->family == AF_INET)
 		err = sf_reply_out4(net, skb, nskb, pkt);

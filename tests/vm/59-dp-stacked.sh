@@ -1,0 +1,120 @@
+#!/bin/bash
+# Datapath: attribution on real host topologies.
+#   - VLAN over a veth, netem 20 ms on the lower veth: the delay lands in the
+#     sender's tx stage (p50 >= 20 ms), not in its RTT (p50 < 10 ms), with
+#     exactly one tx-stage sample per probe (the hand-off counted is the
+#     lowest device's, not the VLAN's); the reflector's replies, through its
+#     own VLAN, one tx-stage sample each;
+#   - the same with the sender's address on a bridge and netem on the veth
+#     port in it;
+#   - a bridge with br_netfilter (bridge-nf-call-iptables=1) between sender
+#     and reflector: the bridge's namespace neither counts nor restamps the
+#     bridged probes: the T1 the reflector echoes is the T1 that left the
+#     sender, byte for byte;
+#   - DNAT in front of the reflector (nft, 203.0.113.99 -> 198.51.100.2):
+#     replies come from the address the sender used.
+# timeout: 600
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+sf_load || bail "insmod snapfire.ko"
+DELAY_NS=20000000
+
+# stacked_case NAME NETEM_NS NETEM_DEV DST : probe, then judge the sender's flow
+stacked_case() {
+	local name=$1 ns=$2 dev=$3 dst=$4 f fl n tx rtt
+	f=$DP_TMP/$name.json
+	fl=$DP_TMP/$name-flows.json
+	ok "$name: netem 20 ms on the lower device $dev" topo_shape "$ns" "$dev" delay 20ms
+	ok "$name: 20 probes" dp_probe A "$f" "$dst" 20 0.1
+	assert_eq "$name: all 20 answered" 20 "$(dp_get "$f" received)"
+	dp_flows A "$fl"
+	n=$(dp_get "$fl" --flow role=sender --last tx_stage.count)
+	tx=$(dp_get "$fl" --flow role=sender --last tx_stage.p50_ns)
+	rtt=$(dp_get "$fl" --flow role=sender --last rtt.p50_ns)
+	diag "$name: tx_stage n=$n p50=$tx ns, rtt p50=$rtt ns"
+	assert_eq "$name: one tx-stage sample per probe" 20 "$n"
+	assert_ge "$name: the lower device's 20 ms in the tx stage" "$tx" "$((DELAY_NS - DELAY_NS / 50))"
+	assert_lt "$name: and not in the RTT" "$rtt" 10000000
+	dp_flows B "$DP_TMP/$name-refl.json"
+	assert_eq "$name: the reflector: one tx-stage sample per reply" 20 \
+		"$(dp_get "$DP_TMP/$name-refl.json" --flow role=reflector --last tx_stage.count)"
+	topo_unshape "$ns" "$dev"
+}
+
+# ------------------------------------------------------------ VLAN
+topo_host A && topo_host B && topo_link A eth0 B eth0 || bail "hosts A, B"
+for h in A B; do
+	ip -n "$h" link add link eth0 name eth0.100 type vlan id 100 &&
+		ip -n "$h" link set eth0.100 up || bail "VLAN on $h (CONFIG_VLAN_8021Q)"
+done
+topo_addr A eth0.100 203.0.113.1/24 && topo_addr B eth0.100 203.0.113.2/24 || bail "VLAN addresses"
+topo_ping A 203.0.113.2 2 || bail "A reaches B over the VLAN"
+ok "B: reflector on" dp_reflect B on
+stacked_case vlan A eth0 203.0.113.2
+topo_cleanup
+
+# ------------------------------------------------- veth in a bridge
+topo_host A && topo_host B && topo_link A eth0 B eth0 || bail "hosts A, B"
+ip -n A link add br0 type bridge && ip -n A link set eth0 master br0 &&
+	ip -n A link set br0 up || bail "bridge br0 on A"
+topo_addr A br0 192.0.2.1/24 && topo_addr B eth0 192.0.2.2/24 || bail "addresses"
+wait_for 10 topo_ping A 192.0.2.2 1 || bail "A reaches B through its bridge"
+ok "B: reflector on" dp_reflect B on
+stacked_case bridge A eth0 192.0.2.2
+topo_cleanup
+
+# ------------------------------------------ bridged, with br_netfilter
+if ! modprobe br_netfilter 2>/dev/null && [[ ! -d /proc/sys/net/bridge ]]; then
+	skip "br_netfilter: bridged probes untouched" "no br_netfilter in this kernel"
+else
+	topo_host S && topo_host BR && topo_host R || bail "hosts"
+	topo_link S eth0 BR p0 && topo_link BR p1 R eth0 || bail "links"
+	ip -n BR link add br0 type bridge && ip -n BR link set p0 master br0 &&
+		ip -n BR link set p1 master br0 && ip -n BR link set br0 up || bail "bridge in BR"
+	ok "BR: bridge-nf-call-iptables=1" ip netns exec BR sysctl -qw net.bridge.bridge-nf-call-iptables=1
+	topo_addr S eth0 192.0.2.10/24 && topo_addr R eth0 192.0.2.20/24 || bail "addresses"
+	wait_for 10 topo_ping S 192.0.2.20 1 || bail "S reaches R through the bridge"
+	ok "R: reflector on" dp_reflect R on
+	po0=$(sf_counter -n BR post_routing)
+	f=$DP_TMP/brnf.json
+	ok "10 probes S -> R through the bridge" dp_stamp S "$f" --dst 192.0.2.20 --count 10 --interval 0.05 --capture eth0
+	assert_eq "br_netfilter: all 10 answered" 10 "$(dp_get "$f" replies.#)"
+	assert_eq "br_netfilter: the bridge's namespace saw no probe at POST_ROUTING" 0 \
+		"$(($(sf_counter -n BR post_routing) - po0))"
+	same=$(/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+left = {p[0:8]: p[8:24] for p in d["wire"]["probes"]}
+echo = {"%08x" % r["sender_seq"]: r["sender_ts_hex"] for r in d["replies"]}
+print(sum(1 for s, t in echo.items() if left.get(s) == t), len(echo), len(left))' "$f")
+	read -r eq ne nl <<<"$same"
+	diag "br_netfilter: $eq of $ne echoed T1 equal to the T1 that left S ($nl probes captured)"
+	assert_eq "br_netfilter: every echoed T1 is the one that left the sender" "$ne $nl" "$eq $nl"
+	topo_cleanup
+fi
+
+# --------------------------------------------------- DNAT to the reflector
+if ! have nft; then
+	skip "DNAT: replies from the address the sender used" "nft not installed (scripts/deps)"
+else
+	dp_setup_line3
+	ok "router: 203.0.113.99 via the reflector" topo_route "$ROUTER" 203.0.113.99/32 "$REFL_IP4"
+	ok "reflector: nft DNAT 203.0.113.99 -> $REFL_IP4" ip netns exec "$REFLECTOR" nft -f - <<EOF
+table ip sfnat {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		ip daddr 203.0.113.99 udp dport 862 dnat to $REFL_IP4
+	}
+}
+EOF
+	ok "reflector on" dp_reflect "$REFLECTOR" on
+	f=$DP_TMP/dnat.json
+	ok "5 probes to 203.0.113.99" dp_stamp "$SENDER" "$f" --dst 203.0.113.99 --count 5 --interval 0.05
+	assert_eq "DNAT: all 5 answered" 5 "$(dp_get "$f" replies.#)"
+	assert_eq "DNAT: from the address the sender used" "203.0.113.99 203.0.113.99" \
+		"$(dp_get "$f" replies.0.from) $(dp_get "$f" replies.4.from)"
+	assert_eq "DNAT: from port 862" 862 "$(dp_get "$f" replies.0.sport)"
+fi
+done_testing
