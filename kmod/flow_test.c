@@ -301,6 +301,92 @@ static void sf_flow_test_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
 }
 
+/*
+ * The memory cap: at max_mem_mb new flows are refused and counted, a flow
+ * that exists keeps recording into the groups it has but gets no new one;
+ * a namespace of another user namespace stops at half the cap.
+ */
+static void sf_flow_test_mem_cap(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	unsigned int saved = sf_max_mem_mb, i;
+	struct sf_flow *live, *f = NULL;
+	s64 cap = 1 << 20, start;
+
+	start = atomic64_read(&sf_global_mem);
+	sf_max_mem_mb = 1 + (start >> 20);	/* 1 MiB or less above today */
+	cap = ((s64)sf_max_mem_mb << 20) - start;
+	t->cfg->max_flows = 1 << 20;
+	live = sf_test_create(t, 0, SNAPFIRE_ROLE_SENDER);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	spin_lock_bh(&live->lock);
+	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000000);
+	spin_unlock_bh(&live->lock);
+	for (i = 1; i < 1 << 16; i++) {
+		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		if (!f)
+			break;
+	}
+	KUNIT_EXPECT_NULL(test, f);
+	KUNIT_EXPECT_GT(test, sf_test_counter(t->sn, SF_C_MEM_REFUSED), 0ULL);
+	KUNIT_EXPECT_LE(test, atomic64_read(&sf_global_mem),
+			((s64)sf_max_mem_mb << 20));
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem), cap - 4096);
+	/* at the cap: an existing group still counts, a new one is refused */
+	spin_lock_bh(&live->lock);
+	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000001);
+	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 5);
+	spin_unlock_bh(&live->lock);
+	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count, 2ULL);
+
+	/* untrusted: half the cap over all such namespaces */
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	rcu_barrier();
+	t->sn->untrusted = true;
+	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
+	for (i = 1; i < 1 << 16; i++)
+		if (!sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR))
+			break;
+	KUNIT_EXPECT_LE(test, atomic64_read(&t->sn->mem),
+			((s64)sf_max_mem_mb << 20) / 2);
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
+			((s64)sf_max_mem_mb << 20) / 2 - 4096 -
+			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	rcu_barrier();
+	t->sn->untrusted = false;
+	sf_max_mem_mb = saved;
+}
+
+/* Delete-all and reset-all over several batches of SF_BATCH flows. */
+static void sf_flow_test_batches(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *f;
+	unsigned int i;
+
+	t->cfg->max_flows = 1 << 20;
+	for (i = 0; i < 3000; i++) {
+		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		f->rx = 5;
+	}
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 3000U);
+	KUNIT_EXPECT_EQ(test, sf_flow_reset(t->sn, 0), 0);
+	rcu_read_lock();
+	for (i = 1; i <= 3000; i++) {
+		f = sf_flow_find_id(t->sn, i);
+		KUNIT_EXPECT_NOT_NULL(test, f);
+		if (f)
+			KUNIT_EXPECT_EQ(test, f->rx, 0ULL);
+	}
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
+	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 1));
+	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 3000));
+}
+
 static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_insert_lookup),
 	KUNIT_CASE(sf_flow_test_events),
@@ -309,6 +395,8 @@ static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_expire),
 	KUNIT_CASE(sf_flow_test_del_reset),
 	KUNIT_CASE(sf_flow_test_concurrent),
+	KUNIT_CASE(sf_flow_test_mem_cap),
+	KUNIT_CASE(sf_flow_test_batches),
 	{}
 };
 

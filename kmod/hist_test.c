@@ -174,6 +174,39 @@ static void hist_alloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sf_hist_mem(NULL), (size_t)0);
 }
 
+/*
+ * sf_hist_growth() predicts exactly what sf_hist_add() allocates: a new
+ * group (2^p u16), the widening of a full one (2^p x 2 more bytes), or
+ * nothing; clamped values go where the add puts them.
+ */
+static void hist_growth(struct kunit *test)
+{
+	struct sf_hist *h = hist_new(test, 6);
+	static const s64 vals[] = { 0, 63, 64, 1000, 1000000, -5,
+				    BIT_ULL(SF_HIST_BITS) + 7 };
+	size_t before, want;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vals); i++) {
+		want = sf_hist_growth(h, vals[i]);
+		before = sf_hist_mem(h);
+		KUNIT_ASSERT_GE(test, sf_hist_add(h, vals[i], GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, sf_hist_mem(h) - before, want);
+		/* the same value again: its group exists now */
+		KUNIT_EXPECT_EQ(test, sf_hist_growth(h, vals[i]), (size_t)0);
+	}
+	KUNIT_EXPECT_EQ(test, sf_hist_growth(h, 2000000000), (size_t)128);
+	/* a bucket at U16_MAX: the next add widens its group */
+	for (i = 1; i < U16_MAX; i++)
+		KUNIT_ASSERT_GE(test, sf_hist_add(h, 1000, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, sf_hist_growth(h, 1000), (size_t)128);
+	before = sf_hist_mem(h);
+	KUNIT_ASSERT_GE(test, sf_hist_add(h, 1000, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, sf_hist_mem(h) - before, (size_t)128);
+	KUNIT_EXPECT_EQ(test, sf_hist_growth(h, 1000), (size_t)0);
+	sf_hist_free(h);
+}
+
 static void hist_clamping(struct kunit *test)
 {
 	struct sf_hist *h = hist_new(test, SF_HIST_DEFAULT_P);
@@ -495,6 +528,7 @@ static struct kunit_case hist_test_cases[] = {
 	KUNIT_CASE(hist_bucket_edges),
 	KUNIT_CASE(hist_relative_error),
 	KUNIT_CASE(hist_alloc),
+	KUNIT_CASE(hist_growth),
 	KUNIT_CASE(hist_clamping),
 	KUNIT_CASE(hist_sum_min_max),
 	KUNIT_CASE(hist_saturation),

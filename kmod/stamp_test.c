@@ -446,6 +446,73 @@ static void stamp_zero_ts_packet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.sender_ts, NS(1699999999) + 500000000);
 }
 
+/*
+ * What must not be rewritten or answered, built from the RFCs' layouts:
+ * an authenticated-mode Session-Sender packet (RFC 8762 section 4.2.2:
+ * seq, 12 MBZ bytes, T1 at 16, EE at 24, SSID at 26, MBZ, a 16-byte HMAC
+ * at 96: 112 bytes), an unauthenticated one with an HMAC TLV (RFC 8972
+ * section 4.8, type 8), and a "probe" holding a T2 in its MBZ (a reply
+ * sent back at a reflector).
+ */
+static void stamp_guard_flags(struct kunit *test)
+{
+	u8 b[STAMP_AUTH_LEN];
+	struct sf_stamp st;
+
+	memset(b, 0, sizeof(b));
+	put32(b, 0, 9);
+	put32(b, 16, 1700000000 + NTP_OFF);	/* T1 */
+	put16(b, 24, 0x0001);			/* EE */
+	memset(b + 96, 0x5a, 16);		/* HMAC */
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_TRUE(test, st.auth);
+	/* the reflector layout's authenticated form likewise */
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_TRUE(test, st.auth);
+	/* one byte shorter: not the authenticated layout (zero T1, EE 0) */
+	KUNIT_EXPECT_NE(test, stamp_parse_buf(test, b, sizeof(b) - 1, false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_FALSE(test, st.auth);
+	/* 112 bytes with a T1: an unauthenticated probe with TLVs */
+	stamp_build_sender(b);
+	put8(b, 44, 0);
+	put8(b, 45, STAMP_TLV_EXTRA_PADDING);
+	put16(b, 46, sizeof(b) - 48);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, sizeof(b), false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_FALSE(test, st.auth);
+	KUNIT_EXPECT_FALSE(test, st.hmac);
+	KUNIT_EXPECT_FALSE(test, st.looped);
+
+	/* padding TLV, then an HMAC TLV of 16 bytes */
+	stamp_build_sender(b);
+	put8(b, 45, STAMP_TLV_EXTRA_PADDING);
+	put16(b, 46, 4);
+	put8(b, 53, STAMP_TLV_HMAC);
+	put16(b, 54, 16);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, 72, false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_TRUE(test, st.hmac);
+	KUNIT_EXPECT_FALSE(test, st.auth);
+
+	/* a reply's T2 in a sender packet's MBZ; a reply itself is not looped */
+	stamp_build_reflector(b);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, STAMP_BASE_LEN, false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_TRUE(test, st.looped);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, STAMP_BASE_LEN, true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_FALSE(test, st.looped);
+	/* MBZ set beyond bytes 16..23 only: not a reply's T2 */
+	stamp_build_sender(b);
+	put8(b, 30, 1);
+	KUNIT_EXPECT_EQ(test, stamp_parse_buf(test, b, STAMP_BASE_LEN, false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_FALSE(test, st.looped);
+}
+
 /* A 64-bit LCG (Knuth's MMIX constants): reproducible test values. */
 static u64 lcg(u64 *x)
 {
@@ -596,6 +663,7 @@ static struct kunit_case stamp_test_cases[] = {
 	KUNIT_CASE(stamp_wire_round_trip),
 	KUNIT_CASE(stamp_ntp_era),
 	KUNIT_CASE(stamp_ptp_era),
+	KUNIT_CASE(stamp_guard_flags),
 	{}
 };
 

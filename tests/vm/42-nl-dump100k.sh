@@ -3,9 +3,10 @@
 # (one 44-byte STAMP packet per (source port, SSID) pair to 127.0.0.1:862;
 # over loopback each makes a sender and a reflector flow), then dumped with
 # tests/tools/nldump (libmnl; checks every flow message, counts, finds
-# duplicate ids, retries a dump flagged NLM_F_DUMP_INTR) and with the CLI.
+# duplicate ids, reports NLM_F_DUMP_INTR) and with the CLI.
 # Also: histograms in the dump, a filtered dump, and a dump while flows are
-# being added is flagged NLM_F_DUMP_INTR.  Timing is for `make bench`
+# created and evicted completes by resuming at flow ids, without
+# NLM_F_DUMP_INTR or duplicates.  Timing is for `make bench`
 # (tests/bench/nl-dump.sh), not judged here.
 # timeout: 1200
 # shellcheck source=tests/lib/topo.sh
@@ -88,25 +89,32 @@ assert_ge "CLI: snapfire -j flows: >= $MIN flows" "${cn:-0}" "$MIN"
 assert_eq "CLI: no duplicate id" 0 "${cd:-x}"
 diag "CLI full dump (with histograms, JSON, parsed): $((SECONDS - t0)) s"
 
-# ------------------------------------------- a dump racing with inserts
+# --------------------------- a dump racing with creation and eviction
+# max-flows at today's count: every flow the flood creates evicts one. The
+# dump walks by id and resumes by id: it completes on its first try, with
+# no NLM_F_DUMP_INTR and no duplicate, and holds at least every flow that
+# was not evicted while it ran.
+n=$(nflows)
+ok "config max-flows $n (the flood below evicts one flow per new one)" sf -n "$NS" config max-flows "$n"
 ip netns exec "$NS" "$BIN/flood" -b 30000 -n 40 -s "$SSIDS" >/dev/null 2>&1 &
 fl=$!
-seen=0
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	kill -0 "$fl" 2>/dev/null || break
-	res=$(ip netns exec "$NS" "$BIN/nldump" -t 1 -q)
-	if [[ $(kv intr) == 1 ]]; then
-		seen=1
-		break
-	fi
-done
+ev0=$(sf_counter -n "$NS" flows_evicted)
+evicting() { (($(sf_counter -n "$NS" flows_evicted) > ev0)); }
+wait_for 30 evicting
+ev1=$(sf_counter -n "$NS" flows_evicted)
+res=$(ip netns exec "$NS" "$BIN/nldump" -t 1 -q)
+rc=$?
+ev2=$(sf_counter -n "$NS" flows_evicted)
+running=0
+kill -0 "$fl" 2>/dev/null && running=1
 wait "$fl"
-if ((seen)); then
-	ok "a dump while flows are added is flagged NLM_F_DUMP_INTR"
-else
-	skip "a dump while flows are added is flagged NLM_F_DUMP_INTR" "no dump overlapped the inserts"
-fi
-diag "racing dump: $res"
+diag "racing dump: $res; evicted $((ev1 - ev0)) before it, $((ev2 - ev1)) during it (flood still running after it: $running)"
+assert_gt "racing dump: flows were evicted while it ran" "$((ev2 - ev1))" 0
+ok "racing dump: completed, consistent, on the first try" test "$rc" = 0
+assert_eq "racing dump: no NLM_F_DUMP_INTR" 0 "$(kv intr)"
+assert_eq "racing dump: one try" 1 "$(kv tries)"
+assert_eq "racing dump: no duplicate id" 0 "$(kv dup)"
+assert_ge "racing dump: every flow not evicted meanwhile (>= $n - $((ev2 - ev1)))" "$(kv flows)" "$((n - (ev2 - ev1)))"
 res=$(ip netns exec "$NS" "$BIN/nldump" -t 3)
 ok "after the inserts: a consistent dump again" test $? = 0
 diag "nldump: $res"

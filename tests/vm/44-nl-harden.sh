@@ -1,0 +1,119 @@
+#!/bin/bash
+# Memory and teardown bounds, against an attacker who can send packets or
+# own a user namespace:
+#   - the memory cap (insmod max_mem_mb=4): a flood of new flows stops at
+#     the cap (global memory <= cap + a few allocations), the refusals are
+#     counted in mem_refused, and a probe flow made before the flood keeps
+#     its histograms and keeps recording;
+#   - a namespace owned by another user namespace (unshare -U -r -n) gets
+#     at most half of the cap, and the host's namespaces can still create
+#     flows once it is full;
+#   - delete-all and namespace exit with many flows (100 000; 20 000 on
+#     the debug kernel) work in batches: no soft lockup, RCU stall or
+#     warning in the kernel log, and the memory comes back to 0;
+#   - rmmod while a flood creates flows (events) and a monitor listens.
+# timeout: 900
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+BIN=$SF_REPO/tests/bin
+out=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools (make -C tests/tools)" "$out"
+CAP_MB=4
+CAP=$((CAP_MB << 20))
+SLACK=$((64 << 10))	# a few concurrent allocations past the check
+dmesg_before=$(dmesg | wc -l)
+
+# ---------------------------------------------------------- the memory cap
+sf_load max_mem_mb=$CAP_MB || bail "insmod snapfire.ko max_mem_mb=$CAP_MB"
+assert_eq "module parameter max_mem_mb" "$CAP_MB" "$(cat /sys/module/"$SF_MODNAME"/parameters/max_mem_mb)"
+NS=sf-mem
+topo_host "$NS" || bail "namespace $NS"
+ok "reflector on, no rate limit, max-flows 200000" \
+	sf -n "$NS" config reflect on rate 0 max-flows 200000 idle-timeout 604800
+f=$DP_TMP/p1.json
+ok "a probe flow before the flood (20 probes over loopback)" dp_probe "$NS" "$f" 127.0.0.1 20 0.02
+dp_flows "$NS" "$DP_TMP/fl1.json"
+id=$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last id)
+assert_ge "its sender flow has 20 rtt samples" \
+	"$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last rtt.count)" 20
+mr0=$(sf_counter -n "$NS" mem_refused)
+out=$(ip netns exec "$NS" "$BIN/flood" -n 50 -s 100 2>&1)
+ok "flood: 5000 new (port, SSID) pairs, ~15 MB of flows at no cap" test $? = 0
+diag "flood: $out"
+mem=$(sf_counter global_mem_bytes)
+diag "global memory $mem bytes, cap $CAP; $(sf_counter -n "$NS" flows) flows"
+assert_le "global memory stays under the cap (+ $SLACK)" "$mem" "$((CAP + SLACK))"
+assert_ge "global memory reached the cap's neighbourhood (the flood was big enough)" "$mem" "$((CAP - (256 << 10)))"
+assert_gt "refusals counted in mem_refused" "$(($(sf_counter -n "$NS" mem_refused) - mr0))" 0
+f=$DP_TMP/p2.json
+ok "the probe flow records at the cap (20 more probes, same flow)" \
+	"$SF_CLI" -n "$NS" -j probe 127.0.0.1 -c 20 -i 0.02 --sport "$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last local_port)" \
+	--ssid "$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last ssid)" >"$f"
+dp_flows "$NS" "$DP_TMP/fl2.json"
+assert_eq "the probe flow survived the flood (same id)" "$id" \
+	"$(dp_get "$DP_TMP/fl2.json" --flow id="$id" --last id)"
+assert_ge "and kept its histograms: 40 rtt samples" \
+	"$(dp_get "$DP_TMP/fl2.json" --flow id="$id" --last rtt.count)" 40
+
+# ---------------------------------- a user namespace's share: half the cap
+ok "delete every flow of $NS" sf -n "$NS" delete
+wait_for 10 bash -c "[ \"\$($SF_REPO/tests/lib/sf_counter global_mem_bytes)\" = 0 ]"
+assert_eq "after delete-all the memory is back to 0" 0 "$(sf_counter global_mem_bytes)"
+uout=$(unshare -U -r -n bash -c "
+	ip link set lo up
+	'$SF_CLI' config max-flows 65536 idle-timeout 604800 >/dev/null || exit 3
+	'$BIN/flood' -n 50 -s 100 >/dev/null || exit 4
+	'$SF_CLI' -j status" 2>&1)
+rc=$?
+ok "flood inside unshare -U -r -n" test "$rc" = 0
+umem=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["mem_bytes"])' <<<"$uout" 2>/dev/null)
+diag "user namespace's netns: ${umem:-?} bytes (half the cap: $((CAP / 2)))"
+assert_le "the user namespace's flows stay under half the cap" "${umem:-999999999}" "$((CAP / 2 + SLACK))"
+assert_gt "and it did fill its share" "${umem:-0}" "$((CAP / 2 - (256 << 10)))"
+f=$DP_TMP/p3.json
+ok "the host's namespace still creates flows beside it" dp_probe "$NS" "$f" 127.0.0.1 5 0.02
+assert_eq "all 5 answered" 5 "$(dp_get "$f" received)"
+
+# ------------------------------------------------ many flows, torn down
+sf_load || bail "reload without a cap"
+N_PORTS=200 N_SSID=250	# 50 000 probes: 100 000 flows
+slow_kernel && N_SSID=50
+ok "max-flows 200000" sf -n "$NS" config max-flows 200000 idle-timeout 604800
+ok "flood $((N_PORTS * N_SSID)) probes" ip netns exec "$NS" "$BIN/flood" -n "$N_PORTS" -s "$N_SSID"
+nf=$(sf_counter -n "$NS" flows)
+diag "$nf flows"
+assert_ge "flows made" "$nf" "$((N_PORTS * N_SSID))"
+t0=$SECONDS
+ok "flow del all" sf -n "$NS" delete
+diag "delete-all: $((SECONDS - t0)) s"
+assert_eq "no flow left" 0 "$(sf_counter -n "$NS" flows)"
+ok "flood again" ip netns exec "$NS" "$BIN/flood" -n "$N_PORTS" -s "$N_SSID"
+t0=$SECONDS
+ok "ip netns del with $(sf_counter -n "$NS" flows) flows" ip netns del "$NS"
+wait_for 60 bash -c "[ \"\$($SF_REPO/tests/lib/sf_counter global_mem_bytes)\" = 0 ]"
+diag "namespace exit: memory back to 0 after $((SECONDS - t0)) s"
+assert_eq "namespace exit gave every byte back" 0 "$(sf_counter global_mem_bytes)"
+
+# -------------------------- rmmod under a flood of events with a listener
+NS2=sf-ev
+topo_host "$NS2" || bail "namespace $NS2"
+ok "max-flows 64 (every new flow evicts one: two events each)" sf -n "$NS2" config max-flows 64 event-rate 100000
+for round in 1 2 3; do
+	"$SF_CLI" -n "$NS2" monitor >"$DP_TMP/mon$round.out" 2>&1 &
+	mon=$!
+	ip netns exec "$NS2" "$BIN/flood" -b $((20000 + round * 1000)) -n 100 -s 500 >/dev/null 2>&1 &
+	fl=$!
+	events_seen() { [[ -s $DP_TMP/mon$round.out ]]; }
+	wait_for 20 events_seen || diag "round $round: no event before rmmod"
+	ok "round $round: rmmod while a flood makes events and a monitor listens" rmmod "$SF_MODNAME"
+	kill "$fl" "$mon" 2>/dev/null
+	wait "$fl" "$mon" 2>/dev/null
+	ok "round $round: insmod again" sf_load
+	ok "round $round: max-flows 64 again" sf -n "$NS2" config max-flows 64 event-rate 100000
+done
+
+faults=$(dmesg | tail -n +$((dmesg_before + 1)) |
+	grep -E -i "soft lockup|rcu.*stall|hung task|$(grep -v -e '^#' -e '^$' "$SF_REPO/scripts/fault-patterns" | paste -sd'|')")
+assert_eq "no soft lockup, RCU stall or kernel warning during the test" "" "$faults"
+done_testing
