@@ -67,6 +67,8 @@ static bool sf_mem_allowed(struct sf_net *sn, size_t size)
 {
 	u64 cap = (u64)READ_ONCE(sf_max_mem_mb) << 20;
 
+	if (!size)
+		return true;	/* nothing new: past the cap or not */
 	if (atomic64_read(&sf_global_mem) + size > cap)
 		return false;
 	return !sn->untrusted ||

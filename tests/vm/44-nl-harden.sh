@@ -4,7 +4,7 @@
 #   - the memory cap (insmod max_mem_mb=4): a flood of new flows stops at
 #     the cap (global memory <= cap + a few allocations), the refusals are
 #     counted in mem_refused, and a probe flow made before the flood keeps
-#     its histograms and keeps recording;
+#     its histograms and keeps recording into them;
 #   - a namespace owned by another user namespace (unshare -U -r -n) gets
 #     at most half of the cap, and the host's namespaces can still create
 #     flows once it is full;
@@ -48,13 +48,15 @@ assert_ge "global memory reached the cap's neighbourhood (the flood was big enou
 assert_gt "refusals counted in mem_refused" "$(($(sf_counter -n "$NS" mem_refused) - mr0))" 0
 f=$DP_TMP/p2.json
 ok "the probe flow records at the cap (20 more probes, same flow)" \
-	"$SF_CLI" -n "$NS" -j probe 127.0.0.1 -c 20 -i 0.02 --sport "$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last local_port)" \
-	--ssid "$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last ssid)" >"$f"
+	dp_probe "$NS" "$f" 127.0.0.1 20 0.02 \
+	--sport "$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last local_port)" \
+	--ssid "$(dp_get "$DP_TMP/fl1.json" --flow role=sender --last ssid)"
 dp_flows "$NS" "$DP_TMP/fl2.json"
 assert_eq "the probe flow survived the flood (same id)" "$id" \
 	"$(dp_get "$DP_TMP/fl2.json" --flow id="$id" --last id)"
-assert_ge "and kept its histograms: 40 rtt samples" \
-	"$(dp_get "$DP_TMP/fl2.json" --flow id="$id" --last rtt.count)" 40
+n2=$(dp_get "$DP_TMP/fl2.json" --flow id="$id" --last rtt.count)
+diag "rtt samples after the second probe: $n2 (a sample that needs a new bucket group is refused at the cap)"
+assert_gt "and kept its histograms, recording on at the cap (> 20 rtt samples)" "$n2" 20
 
 # ---------------------------------- a user namespace's share: half the cap
 ok "delete every flow of $NS" sf -n "$NS" delete
