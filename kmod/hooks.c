@@ -39,12 +39,19 @@
 
 enum sf_dir { SF_INGRESS, SF_EGRESS };
 
+enum sf_udp {
+	SF_UDP_NONE,		/* not unfragmented UDP: not ours */
+	SF_UDP_BAD_LEN,		/* UDP, ports parsed, but its length is wrong */
+	SF_UDP_OK,
+};
+
 /*
  * Peek at the network and UDP headers at @nhoff (from skb->data). Only
- * unfragmented UDP qualifies; the UDP length must fit in the packet.
+ * unfragmented UDP qualifies; the UDP length must fit in the packet, or
+ * the result is SF_UDP_BAD_LEN with only the addresses and ports filled.
  */
-static bool sf_parse_udp(const struct sk_buff *skb, u8 family,
-			 unsigned int nhoff, struct sf_pkt *pkt)
+static enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
+				unsigned int nhoff, struct sf_pkt *pkt)
 {
 	struct udphdr _uh;
 	const struct udphdr *uh;
@@ -58,7 +65,7 @@ static bool sf_parse_udp(const struct sk_buff *skb, u8 family,
 		if (!iph || iph->version != 4 || iph->ihl < 5 ||
 		    iph->protocol != IPPROTO_UDP ||
 		    (iph->frag_off & htons(IP_MF | IP_OFFSET)))
-			return false;
+			return SF_UDP_NONE;
 		ipv6_addr_set_v4mapped(iph->saddr, &pkt->saddr);
 		ipv6_addr_set_v4mapped(iph->daddr, &pkt->daddr);
 		pkt->ttl = iph->ttl;
@@ -67,19 +74,22 @@ static bool sf_parse_udp(const struct sk_buff *skb, u8 family,
 	} else {
 		struct ipv6hdr _ip6h;
 		const struct ipv6hdr *ip6h;
-		__be16 frag_off = 0;
-		u8 nexthdr;
-		int off;
+		unsigned int off = nhoff;
+		int flags = 0;
 
 		ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
 		if (!ip6h || ip6h->version != 6)
-			return false;
-		nexthdr = ip6h->nexthdr;
-		off = nhoff + sizeof(*ip6h);
-		if (nexthdr != IPPROTO_UDP) {
-			off = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
-			if (off < 0 || nexthdr != IPPROTO_UDP || frag_off)
-				return false;
+			return SF_UDP_NONE;
+		if (ip6h->nexthdr == IPPROTO_UDP) {
+			off = nhoff + sizeof(*ip6h);
+		} else if (ipv6_find_hdr(skb, &off, IPPROTO_UDP, NULL,
+					 &flags) != IPPROTO_UDP ||
+			   (flags & IP6_FH_F_FRAG)) {
+			/*
+			 * Fragments, the first one included (it looks like
+			 * UDP): IPv6 reassembles them after LOCAL_IN.
+			 */
+			return SF_UDP_NONE;
 		}
 		pkt->saddr = ip6h->saddr;
 		pkt->daddr = ip6h->daddr;
@@ -91,14 +101,14 @@ static bool sf_parse_udp(const struct sk_buff *skb, u8 family,
 
 	uh = skb_header_pointer(skb, pkt->udpoff, sizeof(_uh), &_uh);
 	if (!uh)
-		return false;
-	ulen = ntohs(uh->len);
-	if (ulen < sizeof(*uh) || ulen > skb->len - pkt->udpoff)
-		return false;
+		return SF_UDP_NONE;
 	pkt->sport = uh->source;
 	pkt->dport = uh->dest;
+	ulen = ntohs(uh->len);
+	if (ulen < sizeof(*uh) || ulen > skb->len - pkt->udpoff)
+		return SF_UDP_BAD_LEN;
 	pkt->plen = ulen - sizeof(*uh);
-	return true;
+	return SF_UDP_OK;
 }
 
 /*
@@ -402,10 +412,11 @@ static void sf_reflector_out(struct sf_net *sn, const struct sf_pkt *pkt,
 /*
  * LOCAL_IN: is the UDP checksum of @pkt right? Checked before a probe is
  * parsed, recorded or answered, so that a corrupt probe is neither measured
- * nor laundered into a reply with a fresh, valid checksum. The UDP length
- * must cover the whole IP payload (the pseudo-header's length is the IP
- * payload's in nf_checksum()). A zero checksum means none over IPv4 and is
- * invalid over IPv6 (RFC 8200 section 8.1).
+ * nor laundered into a reply with a fresh, valid checksum. The caller has
+ * checked that the UDP length covers the whole IP payload (the
+ * pseudo-header's length is the IP payload's in nf_checksum()). A zero
+ * checksum means none over IPv4 and is invalid over IPv6 (RFC 8200
+ * section 8.1).
  */
 static bool sf_udp_csum_ok(struct sk_buff *skb, const struct nf_hook_state *state,
 			   const struct sf_pkt *pkt)
@@ -413,8 +424,6 @@ static bool sf_udp_csum_ok(struct sk_buff *skb, const struct nf_hook_state *stat
 	struct udphdr _uh;
 	const struct udphdr *uh;
 
-	if (pkt->plen + sizeof(struct udphdr) != skb->len - pkt->udpoff)
-		return false;
 	uh = skb_header_pointer(skb, pkt->udpoff, sizeof(_uh), &_uh);
 	if (!uh)
 		return false;
@@ -431,6 +440,7 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 	const struct sf_config *cfg;
 	unsigned int hook = state->hook;
 	bool to_port, reflector;
+	enum sf_udp udp;
 	struct sf_stamp st;
 	struct sf_pkt pkt;
 	u64 now;
@@ -438,7 +448,8 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 	cfg = rcu_dereference(sn->config);
 	if (unlikely(!cfg || !cfg->enabled || READ_ONCE(sn->dying)))
 		return NF_ACCEPT;
-	if (!sf_parse_udp(skb, state->pf, skb_network_offset(skb), &pkt))
+	udp = sf_parse_udp(skb, state->pf, skb_network_offset(skb), &pkt);
+	if (udp == SF_UDP_NONE)
 		return NF_ACCEPT;
 	to_port = sf_config_port(cfg, pkt.dport);
 	if (!to_port && !sf_config_port(cfg, pkt.sport))
@@ -450,12 +461,20 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	case NF_INET_LOCAL_IN:
 		sf_count(sn, SF_C_LOCAL_IN);
+		/* a UDP length that is not the IP payload's: malformed */
+		if (udp != SF_UDP_OK ||
+		    pkt.plen + sizeof(struct udphdr) != skb->len - pkt.udpoff) {
+			sf_count(sn, SF_C_MALFORMED);
+			return NF_ACCEPT;
+		}
 		if (!sf_udp_csum_ok(skb, state, &pkt)) {
 			sf_count(sn, SF_C_BAD_CHECKSUM);
 			return NF_ACCEPT;
 		}
 		break;
 	case NF_INET_LOCAL_OUT:
+		if (udp != SF_UDP_OK)
+			return NF_ACCEPT;
 		sf_count(sn, SF_C_LOCAL_OUT);
 		break;
 	case NF_INET_POST_ROUTING:
@@ -467,7 +486,7 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 		 * bridged skb came in on a device (skb_iif set), which locally
 		 * made ones (sockets, our replies) did not.
 		 */
-		if (skb->skb_iif)
+		if (skb->skb_iif || udp != SF_UDP_OK)
 			return NF_ACCEPT;
 		sf_count(sn, SF_C_POST_ROUTING);
 		break;
@@ -491,9 +510,8 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 	 * at POST_ROUTING; it is never recorded.
 	 */
 	if (unlikely(st.auth)) {
-		if (hook == NF_INET_POST_ROUTING && cfg->stamp_tx)
-			sf_count(sn, SF_C_NOT_REWRITTEN);
-		else if (hook == NF_INET_LOCAL_IN && !reflector)
+		if (hook == NF_INET_LOCAL_IN ||
+		    (hook == NF_INET_POST_ROUTING && cfg->stamp_tx))
 			sf_count(sn, SF_C_NOT_REWRITTEN);
 		return NF_ACCEPT;
 	}
@@ -607,7 +625,7 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 	cfg = rcu_dereference(sn->config);
 	if (!cfg || !cfg->enabled || READ_ONCE(sn->dying))
 		goto out;
-	if (!sf_parse_udp(skb, family, skb_network_offset(skb), &pkt))
+	if (sf_parse_udp(skb, family, skb_network_offset(skb), &pkt) != SF_UDP_OK)
 		goto out;
 	to_port = sf_config_port(cfg, pkt.dport);
 	if (!to_port && !sf_config_port(cfg, pkt.sport))

@@ -138,8 +138,6 @@ enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg
 {
 	u16 sport = ntohs(pkt->sport);
 
-	if (st->auth)
-		return SF_C_NOT_REWRITTEN;
 	if (!sport || sport < cfg->min_sport || sf_config_port(cfg, pkt->sport))
 		return SF_C_REFUSED_PORT;
 	if (st->looped)
