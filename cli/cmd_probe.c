@@ -258,7 +258,11 @@ static void receive_one(struct probe *p)
 	}
 	if (!t4)
 		t4 = (int64_t)now_ns(CLOCK_REALTIME);
-	if (len < STAMP_BASE_LEN || ntohs(r->ssid) != p->ssid)
+	/*
+	 * The socket is connected: the 4-tuple is ours. An RFC 8762-only
+	 * reflector returns the SSID (MBZ to it) as 0: that is ours too.
+	 */
+	if (len < STAMP_BASE_LEN || (r->ssid && ntohs(r->ssid) != p->ssid))
 		return;
 	seq = ntohl(r->sender_seq);
 	if (seq >= p->sent)

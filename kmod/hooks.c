@@ -27,6 +27,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tracepoint.h>
+#include <linux/jhash.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include <net/ip.h>
@@ -135,6 +136,16 @@ static void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
 	key->role = role;
 }
 
+/* The ssid_hint slot of @key's UDP 4-tuple (SSID and role left out). */
+static u16 *sf_ssid_hint(struct sf_net *sn, const struct sf_flow_key *key)
+{
+	u32 h = jhash(key, offsetof(struct sf_flow_key, ssid), 0);
+
+	BUILD_BUG_ON(offsetof(struct sf_flow_key, ssid) !=
+		     offsetof(struct sf_flow_key, rport) + sizeof(key->rport));
+	return &sn->ssid_hint[h % SF_SSID_HINTS];
+}
+
 static inline u64 sf_now(void)
 {
 	return ktime_get_real_ns();
@@ -229,6 +240,7 @@ static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
 	f = sf_flow_get_or_create(sn, cfg, &key, now);
 	if (!f)
 		return;
+	WRITE_ONCE(*sf_ssid_hint(sn, &key), key.ssid);
 	spin_lock_bh(&f->lock);
 	f->tx++;
 	f->last_seen = now;
@@ -280,6 +292,12 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 
 	sf_key(&key, pkt, SF_INGRESS, SNAPFIRE_ROLE_SENDER, st->ssid);
 	f = sf_flow_lookup(sn, &key);
+	if (!f && !st->ssid) {
+		/* an RFC 8762-only reflector: match by the 4-tuple */
+		key.ssid = READ_ONCE(*sf_ssid_hint(sn, &key));
+		if (key.ssid)
+			f = sf_flow_lookup(sn, &key);
+	}
 	if (!f) {
 		/* we never saw it leave: not ours to account */
 		sf_count(sn, SF_C_UNMATCHED);

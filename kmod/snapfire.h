@@ -50,6 +50,7 @@
 #define SF_PENDING		64	/* sender probes in flight remembered */
 #define SF_RL_BUCKETS		256	/* per-source rate limit buckets */
 #define SF_EVENT_RING		64
+#define SF_SSID_HINTS		256	/* 4-tuple -> SSID of the last sender flow */
 
 /* Counters: index i is netlink attribute SNAPFIRE_A_COUNTERS_* = i + 1. */
 enum sf_counter {
@@ -216,6 +217,13 @@ struct sf_net {
 	spinlock_t rl_lock;		/* protects rl[] and rl_global */
 	struct sf_ratelimit rl[SF_RL_BUCKETS];
 	struct sf_ratelimit rl_global;
+
+	/*
+	 * A reply with SSID 0 (from an RFC 8762-only reflector, to which the
+	 * field is MBZ) matches its sender flow by the UDP 4-tuple: the SSID
+	 * the last probe on that 4-tuple carried, hashed, unlocked.
+	 */
+	u16 ssid_hint[SF_SSID_HINTS];
 
 	struct delayed_work gc_work;
 	bool dying;

@@ -4,11 +4,15 @@ packet layout) in plain Python sockets, for testing `snapfire probe`
 without the kernel module.
 
     stamp_reflector.py [-p PORT] [-b ADDR] [-6] [--drop-every N] [--delay MS]
-                       [--count N]
+                       [--count N] [--rfc8762]
 
 Prints "ready" on stdout once bound. Replies to every valid test packet with
 a reflector packet: sequence, T1, error estimate and SSID copied, T2/T3 from
 time.time_ns() in NTP format, sender TTL from IP_RECVTTL, TLVs echoed.
+
+--rfc8762: a reflector of RFC 8762 alone, without the RFC 8972 extensions:
+bytes 14-15 (the SSID) are MBZ to it and go back as zero, and nothing after
+the 44-byte base packet is echoed (it knows no TLVs).
 """
 import argparse
 import socket
@@ -39,6 +43,8 @@ def main():
     ap.add_argument("--delay", type=float, default=0.0, help="turnaround delay, ms")
     ap.add_argument("--count", type=int, default=0, help="exit after N probes")
     ap.add_argument("--synced", action="store_true", help="set the S bit")
+    ap.add_argument("--rfc8762", action="store_true",
+                    help="RFC 8762 only: SSID is MBZ (sent as 0), no TLVs")
     args = ap.parse_args()
 
     fam = socket.AF_INET6 if args.v6 else socket.AF_INET
@@ -65,13 +71,16 @@ def main():
         if args.drop_every and n % args.drop_every == 0:
             continue
         seq, t1, ee, ssid = struct.unpack("!I8sHH", data[:16])
+        if args.rfc8762:
+            ssid = 0
         if args.delay:
             time.sleep(args.delay / 1000.0)
         my_ee = 0x8001 if args.synced else 0x0001
         t3 = time.time_ns()
         reply = struct.pack("!I8sHH8sI8sHHB3s", seq, ntp(t3), my_ee, ssid, ntp(t2),
                             seq, t1, ee, 0, ttl & 0xFF, b"\0\0\0")
-        reply += data[BASE:]
+        if not args.rfc8762:
+            reply += data[BASE:]
         s.sendto(reply, peer)
         if args.count and n >= args.count:
             break
