@@ -118,7 +118,16 @@ static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
 		    ipv4_is_zeronet(s) || ipv4_is_multicast(d) ||
 		    ipv4_is_lbcast(d))
 			return true;
-		return rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+		if (rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
+			return true;
+		/*
+		 * A subnet-directed broadcast source (198.51.100.255 on a /24
+		 * of ours): the reply would go to the whole subnet. One FIB
+		 * look-up, for STAMP probes only.
+		 */
+		return skb->dev &&
+		       inet_addr_type_dev_table(dev_net(skb->dev), skb->dev, s) ==
+		       RTN_BROADCAST;
 	}
 	return (ipv6_addr_type(&pkt->saddr) &
 		(IPV6_ADDR_ANY | IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
