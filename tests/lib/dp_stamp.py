@@ -5,13 +5,14 @@ Builds unauthenticated STAMP Session-Sender test packets byte by byte
 (RFC 8762 section 4.2.1, SSID of RFC 8972 section 3), sends them from a
 plain UDP socket, collects what comes back on that socket and prints JSON:
 
-  {"sent": [{"seq", "len", "ts_hex", "ee", "hex"}...],
+  {"sent": [{"seq", "len", "ts_hex", "ee", "hex", "payload"}...],
    "replies": [{"len", "ttl", "from", "sport", "t_recv_ns", "seq", "ts_ns",
                 "ts_hex", "ee", "ssid", "rx_ts_ns", "sender_seq",
                 "sender_ts_hex", "sender_ee", "mbz1", "sender_ttl", "mbz2",
                 "tlvs": [{"flags", "type", "len", "value"}], "hex"}...],
    "wire": {"probes": [hex...], "replies": [{"ttl", "len", "csum",
-                                              "csum_scapy", "csum_ok"}...]},
+                                              "csum_scapy", "csum_ok",
+                                              "ipid"}...]},
    "now_ns": time when done}
 
 options:
@@ -20,6 +21,14 @@ options:
   --ssid N (0x1234)  --ee N (0x0001: S=0 Z=0 scale 0 multiplier 1)
   --tlv TYPE:LEN[:FLAGS]   append an RFC 8972 TLV (value bytes 0xa0, 0xa1, ..)
   --extra HEX      append raw bytes after the base packet and TLVs
+  --mbz HEX        write these bytes over the MBZ from offset 16 on (where a
+                   reflector puts its Receive Timestamp)
+  --auth           the authenticated layout instead (RFC 8762 4.2.2, SSID of
+                   RFC 8972 3; 112 bytes): seq, 12 MBZ, timestamp at 16,
+                   error estimate at 24, SSID at 26, MBZ, and a made-up HMAC
+                   at 96: 0000000c a5a5... (to a parser that takes it for the
+                   unauthenticated layout, the packet is a valid probe: empty
+                   TLVs, then one of 12 bytes)
   --payload-len N  send the first N bytes (zero padded) instead
   --wait S (0.5)   how long to wait for replies after the last send
   --broadcast      SO_BROADCAST
@@ -52,7 +61,16 @@ def ts_ns(b, ee):
     return (sec - NTP_OFF) * 1_000_000_000 + ((frac * 1_000_000_000 + (1 << 31)) >> 32)
 
 
-def build(seq, ssid, ee, tlvs, extra, plen):
+def build(seq, ssid, ee, tlvs, extra, plen, mbz=b"", auth=False):
+    if auth:
+        # RFC 8762 4.2.2 / RFC 8972 3: offsets 0 seq, 4..15 MBZ, 16
+        # timestamp, 24 error estimate, 26 SSID, 28..95 MBZ, 96 HMAC
+        p = bytearray(112)
+        struct.pack_into("!I", p, 0, seq)
+        p[16:24] = ntp_now()
+        struct.pack_into("!HH", p, 24, ee, ssid)
+        p[96:112] = bytes.fromhex("0000000c") + b"\xa5" * 12
+        return bytes(p)
     # RFC 8762 4.2.1 / RFC 8972 3: offsets 0 seq, 4 timestamp, 12 error
     # estimate, 14 SSID, 16..43 MBZ
     p = bytearray(44)
@@ -60,7 +78,8 @@ def build(seq, ssid, ee, tlvs, extra, plen):
     p[4:12] = ntp_now()
     struct.pack_into("!H", p, 12, ee)
     struct.pack_into("!H", p, 14, ssid)
-    # p[16:44] stays zero (MBZ)
+    # p[16:44] stays zero (MBZ) unless told otherwise
+    p[16:16 + len(mbz[:28])] = mbz[:28]
     for typ, ln, flags in tlvs:
         p += struct.pack("!BBH", flags, typ, ln) + bytes((0xA0 + i) & 0xFF for i in range(ln))
     p += extra
@@ -96,7 +115,7 @@ def parse_reply(d):
 
 
 def udp_payload(frame):
-    """(is_v6, ttl, ip_start, udp_off, sport, dport, csum, payload) of an Ethernet frame."""
+    """(is_v6, ttl, sport, dport, csum, payload, ipid) of an Ethernet frame (ipid: IPv4 only)."""
     et = struct.unpack("!H", frame[12:14])[0]
     ip = frame[14:]
     if et == 0x0800 and len(ip) >= 20 and ip[9] == 17:
@@ -104,16 +123,16 @@ def udp_payload(frame):
         if struct.unpack("!H", ip[6:8])[0] & 0x3FFF:
             return None
         ttl, u = ip[8], ip[ihl:]
-        v6 = False
+        v6, ipid = False, struct.unpack("!H", ip[4:6])[0]
     elif et == 0x86DD and len(ip) >= 40 and ip[6] == 17:
         ttl, u = ip[7], ip[40:]
-        v6 = True
+        v6, ipid = True, None
     else:
         return None
     if len(u) < 8:
         return None
     sp, dp, ln, cs = struct.unpack("!HHHH", u[:8])
-    return v6, ttl, sp, dp, cs, u[8:ln]
+    return v6, ttl, sp, dp, cs, u[8:ln], ipid
 
 
 def scapy_csum(frame):
@@ -139,6 +158,8 @@ def main():
     ap.add_argument("--ee", type=lambda s: int(s, 0), default=0x0001)
     ap.add_argument("--tlv", action="append", default=[])
     ap.add_argument("--extra", default="")
+    ap.add_argument("--mbz", default="")
+    ap.add_argument("--auth", action="store_true")
     ap.add_argument("--payload-len", type=int)
     ap.add_argument("--wait", type=float, default=0.5)
     ap.add_argument("--broadcast", action="store_true")
@@ -206,10 +227,10 @@ def main():
                     frames.append((addr[2], fr))
 
     for i, seq in enumerate(seqs):
-        pkt = build(seq, a.ssid, a.ee, tlvs, extra, a.payload_len)
+        pkt = build(seq, a.ssid, a.ee, tlvs, extra, a.payload_len, bytes.fromhex(a.mbz), a.auth)
         s.sendto(pkt, (a.dst, a.dport))
         sent.append({"seq": seq, "len": len(pkt), "ts_hex": pkt[4:12].hex() if len(pkt) >= 12 else "",
-                     "ee": a.ee, "hex": pkt[:64].hex()})
+                     "ee": a.ee, "hex": pkt[:64].hex(), "payload": pkt.hex()})
         drain(a.interval if i + 1 < len(seqs) else 0)
     drain(a.wait)
 
@@ -218,14 +239,14 @@ def main():
         u = udp_payload(fr)
         if not u:
             continue
-        is6, ttl, sp, dp, cs, pl = u
+        is6, ttl, sp, dp, cs, pl, ipid = u
         if pkttype == 4 and sp == a.sport and dp == a.dport:
             wire["probes"].append(pl.hex())
         elif pkttype != 4 and sp == a.dport and dp == a.sport:
             orig, recomputed = scapy_csum(fr)
             wire["replies"].append({"ttl": ttl, "len": len(pl), "csum": cs,
                                     "csum_scapy": recomputed, "csum_ok": int(orig == recomputed),
-                                    "payload": pl[:64].hex()})
+                                    "payload": pl[:64].hex(), "ipid": ipid})
     print(json.dumps({"sent": sent, "replies": replies, "wire": wire, "now_ns": time.time_ns()}))
 
 
