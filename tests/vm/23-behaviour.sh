@@ -1,0 +1,135 @@
+#!/bin/bash
+# Behaviour that had no test:
+#   - idle expiry end to end: idle-timeout 1, a flow goes within a few
+#     seconds of its last packet, with a flow-expired event on the monitor;
+#   - events stay in their namespace: a monitor in another namespace sees
+#     none of them;
+#   - uns-admin-perm, the allowed case: root of a user namespace configures
+#     the network namespace it owns, and not the initial one;
+#   - the reflector's allow-list: an IPv6 prefix, several prefixes, allow
+#     none (any source again); enabled off (nothing recorded or answered);
+#   - a flood past the default max-flows (65 536): evictions counted, the
+#     count stays at the limit;
+#   - a maximum-size (9216-byte) probe reflected, as long as it came.
+# timeout: 600
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+BIN=$SF_REPO/tests/bin
+out=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools (make -C tests/tools)" "$out"
+dp_setup_line3
+
+# mon_start NS FILE / mon_stop : snapfire -j monitor in the background
+mon_start() {
+	"$SF_CLI" -n "$1" -j monitor >"$2" 2>"$2.err" &
+	MONS+=($!)
+	wait_for 10 grep -q listening "$2.err"
+}
+MONS=()
+mon_stop() {
+	sleep 0.5
+	kill -TERM "${MONS[@]}" 2>/dev/null
+	wait "${MONS[@]}" 2>/dev/null
+	MONS=()
+}
+on_exit '((${#MONS[@]})) && kill "${MONS[@]}" 2>/dev/null'
+# nevents FILE TYPE : how many events of TYPE the monitor printed
+nevents() {
+	/usr/bin/python3 - "$@" <<'PY'
+import json, sys
+text, typ = open(sys.argv[1]).read(), sys.argv[2]
+dec, i, n = json.JSONDecoder(), 0, 0
+while True:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        break
+    obj, i = dec.raw_decode(text, i)
+    n += obj.get("event") == typ
+print(n)
+PY
+}
+
+# ------------------------------------------- idle expiry, events' netns
+ok "reflector on" dp_reflect "$REFLECTOR" on
+ok "sender: idle-timeout 1" dp_cfg "$SENDER" idle-timeout 1
+mon_start "$SENDER" "$DP_TMP/mon-sender.json"
+mon_start "$ROUTER" "$DP_TMP/mon-router.json"
+ok "5 probes" dp_probe "$SENDER" "$DP_TMP/p.json" "$REFL_IP4" 5 0.05
+assert_eq "one sender flow after the probes" 1 "$(sf_counter -n "$SENDER" flows)"
+no_flows() { [[ $(sf_counter -n "$SENDER" flows) == 0 ]]; }
+ok "the idle flow expires (idle-timeout 1, GC every second)" wait_for 15 no_flows
+mon_stop
+assert_ge "flows_expired counted" "$(sf_counter -n "$SENDER" flows_expired)" 1
+assert_eq "monitor: flow-new" 1 "$(nevents "$DP_TMP/mon-sender.json" flow-new)"
+assert_eq "monitor: flow-expired" 1 "$(nevents "$DP_TMP/mon-sender.json" flow-expired)"
+assert_eq "a monitor in another namespace (the router's) saw no event" 0 \
+	"$(grep -c . "$DP_TMP/mon-router.json")"
+
+# ------------------------------------- uns-admin-perm: the allowed case
+out=$(unshare -U -r -n bash -c "'$SF_CLI' config window 7 && '$SF_CLI' -j config" 2>&1)
+ok "root of a user namespace configures its own network namespace" test $? = 0
+assert_contains "... and the change holds there" '"window":7' "${out// /}"
+out=$(unshare -U -r "$SF_CLI" config window 9 2>&1)
+assert_eq "... but not the initial one (exit 4)" 4 "$?"
+assert_ne "the initial namespace's window unchanged" 9 "$(sf -j config | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["window"])')"
+
+# ----------------------------------------------------------- allow-list
+na() { sf_counter -n "$REFLECTOR" not_allowed; }
+answered() { # DST : replies to 3 probes from the sender
+	local f=$DP_TMP/a.$RANDOM.json
+	dp_stamp "$SENDER" "$f" --dst "$1" --count 3 --interval 0.02 --sport $((41000 + RANDOM % 1000)) &&
+		dp_get "$f" replies.#
+}
+ok "allow 2001:db8:0:1::/64" dp_cfg "$REFLECTOR" allow 2001:db8:0:1::/64
+assert_eq "IPv6 prefix: the sender's IPv6 answered" 3 "$(answered "$REFL_IP6")"
+n0=$(na)
+assert_eq "IPv6 prefix: its IPv4 not" 0 "$(answered "$REFL_IP4")"
+assert_eq "IPv6 prefix: counted not-allowed" 3 "$(($(na) - n0))"
+ok "allow 2001:db8:0:9::/64 (not the sender's)" dp_cfg "$REFLECTOR" allow 2001:db8:0:9::/64
+assert_eq "another IPv6 prefix: not answered" 0 "$(answered "$REFL_IP6")"
+ok "allow 203.0.113.0/24,192.0.2.0/28,2001:db8::/32" dp_cfg "$REFLECTOR" allow 203.0.113.0/24,192.0.2.0/28,2001:db8::/32
+assert_eq "several prefixes: IPv4 through the second" 3 "$(answered "$REFL_IP4")"
+assert_eq "several prefixes: IPv6 through the third" 3 "$(answered "$REFL_IP6")"
+ok "allow none" dp_cfg "$REFLECTOR" allow none
+assert_eq "allow none: any source again" 3 "$(answered "$REFL_IP4")"
+
+# ----------------------------------------------------------- enabled off
+ok "reflector: enabled off" dp_cfg "$REFLECTOR" enabled off
+rx0=$(sf_counter -n "$REFLECTOR" probes_rx)
+pr0=$(sf_counter -n "$REFLECTOR" pre_routing)
+assert_eq "enabled off: not answered" 0 "$(answered "$REFL_IP4")"
+assert_eq "enabled off: nothing counted" "0 0" \
+	"$(($(sf_counter -n "$REFLECTOR" probes_rx) - rx0)) $(($(sf_counter -n "$REFLECTOR" pre_routing) - pr0))"
+ok "reflector: enabled on" dp_cfg "$REFLECTOR" enabled on
+
+# --------------------------------------------- a 9216-byte probe reflected
+for ns_if in "$SENDER eth0" "$ROUTER eth0" "$ROUTER eth1" "$REFLECTOR eth0"; do
+	read -r ns dev <<<"$ns_if"
+	ip -n "$ns" link set "$dev" mtu 9300
+done
+f=$DP_TMP/max.json
+ok "a 9216-byte probe (padding TLV)" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --tlv 1:9168 --sport 42001
+assert_eq "answered, as long as it came" 9216 "$(dp_get "$f" replies.0.len)"
+
+# ------------------------------------------- past the default max-flows
+NS=sf-many
+topo_host "$NS" || bail "namespace $NS"
+assert_eq "default max-flows" 65536 "$(sf -n "$NS" -j config | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["max_flows"])')"
+ok "idle-timeout 604800 (nothing expires on a slow kernel)" sf -n "$NS" config idle-timeout 604800
+# 34 000 probes, 68 000 flows, past the default; on the debug kernel a
+# tenth of it past a limit lowered to 6 000 (the same code path)
+ports=170 limit=65536
+if slow_kernel; then
+	ports=17 limit=6000
+	ok "debug kernel: max-flows $limit" sf -n "$NS" config max-flows "$limit"
+fi
+ok "flood: $((ports * 200)) probes over loopback, $((ports * 400)) flows" \
+	ip netns exec "$NS" "$BIN/flood" -n "$ports" -s 200
+n=$(sf_counter -n "$NS" flows)
+ev=$(sf_counter -n "$NS" flows_evicted)
+diag "$n flows, $ev evicted, $(sf_counter -n "$NS" flows_created) created"
+assert_eq "at the limit: $limit flows" "$limit" "$n"
+assert_eq "evictions counted: one per flow past the limit" "$((ports * 400 - limit))" "$ev"
+done_testing
