@@ -57,7 +57,7 @@ ok "sender: idle-timeout 1" dp_cfg "$SENDER" idle-timeout 1
 mon_start "$SENDER" "$DP_TMP/mon-sender.json"
 mon_start "$ROUTER" "$DP_TMP/mon-router.json"
 ok "5 probes" dp_probe "$SENDER" "$DP_TMP/p.json" "$REFL_IP4" 5 0.05
-assert_eq "one sender flow after the probes" 1 "$(sf_counter -n "$SENDER" flows)"
+assert_eq "one sender flow made (it may already have expired)" 1 "$(sf_counter -n "$SENDER" flows_created)"
 no_flows() { [[ $(sf_counter -n "$SENDER" flows) == 0 ]]; }
 ok "the idle flow expires (idle-timeout 1, GC every second)" wait_for 15 no_flows
 mon_stop
