@@ -311,7 +311,7 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	struct sf_flow_test *t = test->priv;
 	unsigned int saved = sf_max_mem_mb, i;
 	struct sf_flow *live, *f = NULL;
-	s64 cap = 1 << 20, start;
+	s64 cap = 1 << 20, start, headroom;
 
 	start = atomic64_read(&sf_global_mem);
 	sf_max_mem_mb = 1 + (start >> 20);	/* 1 MiB or less above today */
@@ -332,12 +332,26 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	KUNIT_EXPECT_LE(test, atomic64_read(&sf_global_mem),
 			((s64)sf_max_mem_mb << 20));
 	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem), cap - 4096);
-	/* at the cap: an existing group still counts, a new one is refused */
+	/*
+	 * At the cap: an existing group still counts; a new one (128 bytes)
+	 * only if the headroom the last refused flow (512 bytes) left is
+	 * enough for it.
+	 */
+	headroom = ((s64)sf_max_mem_mb << 20) - atomic64_read(&sf_global_mem);
 	spin_lock_bh(&live->lock);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000001);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 5);
 	spin_unlock_bh(&live->lock);
-	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count, 2ULL);
+	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count,
+			headroom >= 128 ? 3ULL : 2ULL);
+	/* and with no headroom at all, the new group is refused */
+	sf_max_mem_mb = atomic64_read(&sf_global_mem) >> 20;
+	spin_lock_bh(&live->lock);
+	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000002);
+	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 100000000000LL);
+	spin_unlock_bh(&live->lock);
+	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count,
+			headroom >= 128 ? 4ULL : 3ULL);
 
 	/* untrusted: half the cap over all such namespaces */
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
