@@ -1,0 +1,173 @@
+#!/bin/bash
+# Soak: hostile input at volume, seeded and reproducible. `make check` runs
+# the short version on both kernels (seconds to a few minutes); `make soak`
+# runs the full one on the debug kernel (KASAN, UBSAN, lockdep, kmemleak):
+# SF_SOAK=full. Sizes (short / full):
+#   1. packet fuzz (tests/tools/stampfuzz): 3 000 / 100 000 mutated STAMP
+#      datagrams, IPv4 and IPv6, to the reflector role and to the sender
+#      role, every mutation class of its header comment. Every datagram
+#      shows up in a counter, exactly: PRE_ROUTING and LOCAL_IN see what
+#      the fuzzer says they must, LOCAL_IN = probes_rx + malformed +
+#      bad_checksum + not_rewritten, probes_rx = the reflector's outcomes +
+#      unmatched, IPv6 fragments in the kernel's Ip6ReasmOKs;
+#   2. netlink fuzz (tests/tools/nlfuzz): 5 000 / 100 000 random and
+#      mutated requests over every op, as root and unprivileged; a refused
+#      request leaves the state unchanged;
+#   3. load/unload: 3 / 100 cycles, each with a probe session, a spoofed
+#      source flood, a flow dump and a monitor in flight;
+#   4. distinct spoofed sources: 20 000 / 1 000 000 with max_mem_mb=16 and
+#      max-flows 8192: memory stays under the cap, evictions are counted,
+#      and a live probe flow survives with its histograms.
+# The runner checks the kernel log of the whole test (KASAN & co.); on the
+# debug kernel check-debug scans kmemleak after the suite.
+# Prints its figures as diagnostics.
+# timeout: 1500
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+BIN=$SF_REPO/tests/bin
+out=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools (make -C tests/tools)" "$out"
+if [[ ${SF_SOAK:-short} == full ]]; then
+	N_PKT=100000 N_NL=100000 CYCLES=100 N_SPOOF=1000000 DUMP_FLOWS=100000
+else
+	N_PKT=3000 N_NL=5000 CYCLES=3 N_SPOOF=20000 DUMP_FLOWS=5000
+fi
+SEED=${SF_SOAK_SEED:-$((20261130))}
+diag "soak: ${SF_SOAK:-short} (packets $N_PKT, netlink $N_NL, cycles $CYCLES, spoofed sources $N_SPOOF), seed $SEED"
+sysctl -qw net.core.netdev_max_backlog=100000
+
+# counters NS : "name value" lines of every counter of NS
+counters() {
+	"$SF_CLI" -n "$1" -j status | /usr/bin/python3 -c '
+import json, sys
+for k, v in json.load(sys.stdin)["counters"].items():
+    print(k, v)'
+}
+# delta BEFORE AFTER NAME
+delta() {
+	local a b
+	a=$(awk -v k="$3" '$1 == k { print $2 }' <<<"$1")
+	b=$(awk -v k="$3" '$1 == k { print $2 }' <<<"$2")
+	echo $((b - a))
+}
+snmp6() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/snmp6; }
+
+# ------------------------------------------------------- 1. packet fuzz
+sf_load || bail "insmod snapfire.ko"
+topo_pair || bail "hosts"
+S=$TOPO_A T=$TOPO_B
+for h in "$S" "$T"; do ip -n "$h" link set eth0 mtu 9300; done
+topo_ping "$S" "$TOPO_B_IP4" 2 && topo_ping "$S" "$TOPO_B_IP6" 2 || bail "S reaches T"
+ok "T: reflector on, no rate limit, stamp-tx off (T writes no T3: not-rewritten counts only what arrives)" \
+	sf -n "$T" config reflect on rate 0 stamp-tx off
+mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
+c0=$(counters "$T")
+r0=$(snmp6 "$T" Ip6ReasmOKs)
+t0=$SECONDS
+fz=$(ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" -4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" \
+	-6 "$TOPO_A_IP6,$TOPO_B_IP6" -s "$SEED" -n "$N_PKT")
+ok "stampfuzz: $N_PKT datagrams sent (seed $SEED)" test $? = 0
+diag "stampfuzz: $fz ($((SECONDS - t0)) s)"
+# settle: the last replies and the counters
+sleep 2
+c1=$(counters "$T")
+r1=$(snmp6 "$T" Ip6ReasmOKs)
+fj() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$fz" "$1"; }
+d() { delta "$c0" "$c1" "$1"; }
+diag "T's counter deltas: $(for k in $(awk '{ print $1 }' <<<"$c1"); do printf '%s=%s ' "$k" "$(d "$k")"; done)"
+assert_eq "fuzz: PRE_ROUTING saw every unfragmented datagram" "$(fj prerouting)" "$(d pre_routing)"
+assert_eq "fuzz: LOCAL_IN saw every datagram delivered (IPv4 fragments reassembled)" "$(fj localin)" "$(d local_in)"
+assert_eq "fuzz: IPv6 fragments reassembled by the kernel (Ip6ReasmOKs)" "$(fj v6frag)" "$((r1 - r0))"
+assert_eq "fuzz: local_in = probes_rx + malformed + bad_checksum + not_rewritten" "$(d local_in)" \
+	"$(($(d probes_rx) + $(d malformed) + $(d bad_checksum) + $(d not_rewritten)))"
+assert_eq "fuzz: probes_rx = reflected + refusals + reflect errors + unmatched" "$(d probes_rx)" \
+	"$(($(d reflected) + $(d refused_port) + $(d refused_looped) + $(d bad_source) + $(d not_allowed) + $(d rate_limited) + $(d reflect_errors) + $(d unmatched)))"
+for k in malformed bad_checksum not_rewritten refused_port refused_looped bad_source reflected unmatched; do
+	assert_gt "fuzz: some $k" "$(d "$k")" 0
+done
+mem=$(sf_counter -n "$T" mem_bytes)
+diag "T: $(sf_counter -n "$T" flows) flows, $mem bytes"
+ok "T still answers a probe" dp_probe "$S" "$DP_TMP/after-fuzz.json" "$TOPO_B_IP4" 3 0.05
+assert_eq "T: all 3 answered" 3 "$(dp_get "$DP_TMP/after-fuzz.json" received)"
+
+# ------------------------------------------------------ 2. netlink fuzz
+if [[ -x $BIN/nlfuzz ]]; then
+	t0=$SECONDS
+	res=$(ip netns exec "$T" "$BIN/nlfuzz" -s "$SEED" -n "$N_NL" 2>&1)
+	ok "nlfuzz as root: $N_NL requests, state unchanged by every refused one" test $? = 0 ||
+		diag "$(tail -n 30 <<<"$res")"
+	diag "nlfuzz: $(grep -E '^#' <<<"$res" | tail -n 8 | tr '\n' ' ') ($((SECONDS - t0)) s)"
+	t0=$SECONDS
+	res=$(ip netns exec "$T" "$BIN/nlfuzz" -u -s "$((SEED + 1))" -n "$((N_NL / 2))" 2>&1)
+	ok "nlfuzz unprivileged: $((N_NL / 2)) requests" test $? = 0 || diag "$(tail -n 30 <<<"$res")"
+	diag "nlfuzz -u: $(grep -E '^#' <<<"$res" | tail -n 8 | tr '\n' ' ') ($((SECONDS - t0)) s)"
+	ok "module still answers after the netlink fuzz" sf -n "$T" status
+else
+	not_ok "nlfuzz built" "tests/bin/nlfuzz missing"
+fi
+
+# -------------------------------------------- 3. load/unload under load
+topo_cleanup
+t0=$SECONDS
+for ((c = 1; c <= CYCLES; c++)); do
+	sf_load >/dev/null || { not_ok "cycle $c: insmod"; break; }
+	topo_pair >/dev/null || { not_ok "cycle $c: hosts"; break; }
+	sf -n "$T" config reflect on rate 0 max-flows 200000 >/dev/null
+	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
+	"$SF_CLI" -n "$S" probe "$TOPO_B_IP4" -i 0.01 -c 100000 >/dev/null 2>&1 &
+	pr=$!
+	"$SF_CLI" -n "$T" monitor >/dev/null 2>&1 &
+	mo=$!
+	ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" -4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" \
+		-6 "$TOPO_A_IP6,$TOPO_B_IP6" -F "$DUMP_FLOWS" >/dev/null 2>&1 &
+	fl=$!
+	sleep 1
+	ip netns exec "$T" "$BIN/nldump" -t 1 -q >/dev/null 2>&1 &
+	du=$!
+	sleep 0.5
+	if ! out=$(rmmod "$SF_MODNAME" 2>&1); then
+		not_ok "cycle $c: rmmod under load" "$out"
+		kill "$pr" "$mo" "$fl" "$du" 2>/dev/null
+		wait 2>/dev/null
+		break
+	fi
+	kill "$pr" "$mo" "$fl" "$du" 2>/dev/null
+	wait "$pr" "$mo" "$fl" "$du" 2>/dev/null
+	topo_cleanup
+done
+ok "$CYCLES load/unload cycles, each with a probe, a spoofed flood, a dump and a monitor in flight ($((SECONDS - t0)) s)" \
+	test "$c" -gt "$CYCLES"
+
+# ------------------------------------------- 4. distinct spoofed sources
+sf_load max_mem_mb=16 || bail "insmod max_mem_mb=16"
+topo_pair || bail "hosts"
+sf -n "$T" config reflect on rate 0 max-flows 8192 >/dev/null
+mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
+"$SF_CLI" -n "$S" -j probe "$TOPO_B_IP4" -i 0.05 -w 1000000 >"$DP_TMP/live.json" 2>/dev/null &
+pr=$!
+live_replies() { (($(sf_counter -n "$S" probes_rx) >= 5)); }
+wait_for 20 live_replies || diag "the live probe got fewer than 5 replies before the flood"
+c0=$(counters "$T")
+t0=$SECONDS
+ok "$N_SPOOF probes from distinct spoofed sources" ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" \
+	-4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" -6 "$TOPO_A_IP6,$TOPO_B_IP6" -F "$N_SPOOF"
+diag "spoofed flood: $((SECONDS - t0)) s"
+sleep 1
+c1=$(counters "$T")
+kill -INT "$pr" 2>/dev/null
+wait "$pr" 2>/dev/null
+mem=$(sf_counter global_mem_bytes)
+diag "after the flood: global memory $mem bytes (cap $((16 << 20))), T: $(sf_counter -n "$T" flows) flows, created +$(d flows_created), evicted +$(d flows_evicted), mem_refused +$(d mem_refused)"
+assert_le "spoof: memory under the cap" "$mem" "$(((16 << 20) + (64 << 10)))"
+assert_gt "spoof: evictions counted" "$(d flows_evicted)" 0
+dp_flows "$T" "$DP_TMP/t-flows.json"
+dp_flows "$S" "$DP_TMP/s-flows.json"
+n=$(dp_get "$DP_TMP/s-flows.json" --flow role=sender --last rtt.count)
+rx=$(dp_get "$DP_TMP/s-flows.json" --flow role=sender --last rx)
+diag "the live probe flow: rx $rx, rtt samples $n"
+assert_gt "spoof: the live probe kept probing through the flood" "$rx" 10
+assert_eq "spoof: its sender flow has a sample per reply" "$rx" "$n"
+assert_eq "spoof: its reflector flow on T survived the flood" 1 \
+	"$(dp_get "$DP_TMP/t-flows.json" --count --flow role=reflector remote_addr="$TOPO_A_IP4")"
+done_testing
