@@ -17,7 +17,10 @@
 #      source flood, a flow dump and a monitor in flight;
 #   4. distinct spoofed sources: 20 000 / 1 000 000 with max_mem_mb=16 and
 #      max-flows 8192: memory stays under the cap, evictions are counted,
-#      and a live probe flow survives with its histograms.
+#      and a live probe flow survives with its histograms;
+#   5. (full only) a namespace holding 1 000 000 flows (max_mem_mb=3072,
+#      max-flows 1048576; the VM needs --mem 6G, which make soak passes)
+#      is deleted: no soft lockup or RCU stall, every byte given back.
 # The runner checks the kernel log of the whole test (KASAN & co.); on the
 # debug kernel check-debug scans kmemleak after the suite.
 # Prints its figures as diagnostics.
@@ -170,4 +173,29 @@ assert_gt "spoof: the live probe kept probing through the flood" "$rx" 10
 assert_eq "spoof: its sender flow has a sample per reply" "$rx" "$n"
 assert_eq "spoof: its reflector flow on T survived the flood" 1 \
 	"$(dp_get "$DP_TMP/t-flows.json" --count --flow role=reflector remote_addr="$TOPO_A_IP4")"
+
+# ------------------------- 5. (full) a million flows, then the netns goes
+if [[ ${SF_SOAK:-short} == full ]]; then
+	topo_cleanup
+	sf_load max_mem_mb=3072 || bail "insmod max_mem_mb=3072"
+	topo_pair || bail "hosts"
+	sf -n "$T" config max-flows 1048576 idle-timeout 604800 >/dev/null
+	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
+	t0=$SECONDS
+	ok "1 000 000 probes from distinct sources" ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" \
+		-4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" -6 "$TOPO_A_IP6,$TOPO_B_IP6" -F 1000000
+	settle() { local a b; a=$(sf_counter -n "$T" flows); sleep 2; b=$(sf_counter -n "$T" flows); [[ $a == "$b" ]]; }
+	wait_for 300 settle
+	nf=$(sf_counter -n "$T" flows)
+	diag "$nf flows in $((SECONDS - t0)) s, $(sf_counter global_mem_bytes) bytes"
+	assert_ge "a million flows" "$nf" 1000000
+	t0=$SECONDS
+	ok "ip netns del with $nf flows" ip netns del "$T"
+	gone() { [[ $(sf_counter global_mem_bytes) == 0 ]]; }
+	wait_for 600 gone
+	diag "teardown: memory back to 0 after $((SECONDS - t0)) s"
+	assert_eq "teardown gave every byte back" 0 "$(sf_counter global_mem_bytes)"
+	faults=$(dmesg | grep -E -i "soft lockup|rcu.*stall|hung task")
+	assert_eq "no soft lockup or RCU stall" "" "$faults"
+fi
 done_testing
