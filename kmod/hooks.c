@@ -524,8 +524,9 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 	}
 	/*
 	 * Authenticated mode: not the layout we parse, and its HMAC covers the
-	 * timestamps. The reflector's refusal counts it at LOCAL_IN, stamp-tx's
-	 * at POST_ROUTING; it is never recorded.
+	 * timestamps. Counted once on the way in (LOCAL_IN, either role: not
+	 * recorded, not answered) and once on the way out where stamp-tx
+	 * would have rewritten it (POST_ROUTING); never recorded.
 	 */
 	if (unlikely(st.auth)) {
 		if (hook == NF_INET_LOCAL_IN ||
