@@ -77,23 +77,29 @@ assert_ne "the initial namespace's window unchanged" 9 "$(sf -j config | /usr/bi
 
 # ----------------------------------------------------------- allow-list
 na() { sf_counter -n "$REFLECTOR" not_allowed; }
+# (the debug kernel runs the allow-list through 56-dp-reflector-guard; here
+# each check starts two python processes, minutes there)
 answered() { # DST : replies to 3 probes from the sender
 	local f=$DP_TMP/a.$RANDOM.json
 	dp_stamp "$SENDER" "$f" --dst "$1" --count 3 --interval 0.02 --sport $((41000 + RANDOM % 1000)) &&
 		dp_get "$f" replies.#
 }
-ok "allow 2001:db8:0:1::/64" dp_cfg "$REFLECTOR" allow 2001:db8:0:1::/64
-assert_eq "IPv6 prefix: the sender's IPv6 answered" 3 "$(answered "$REFL_IP6")"
-n0=$(na)
-assert_eq "IPv6 prefix: its IPv4 not" 0 "$(answered "$REFL_IP4")"
-assert_eq "IPv6 prefix: counted not-allowed" 3 "$(($(na) - n0))"
-ok "allow 2001:db8:0:9::/64 (not the sender's)" dp_cfg "$REFLECTOR" allow 2001:db8:0:9::/64
-assert_eq "another IPv6 prefix: not answered" 0 "$(answered "$REFL_IP6")"
-ok "allow 203.0.113.0/24,192.0.2.0/28,2001:db8::/32" dp_cfg "$REFLECTOR" allow 203.0.113.0/24,192.0.2.0/28,2001:db8::/32
-assert_eq "several prefixes: IPv4 through the second" 3 "$(answered "$REFL_IP4")"
-assert_eq "several prefixes: IPv6 through the third" 3 "$(answered "$REFL_IP6")"
-ok "allow none" dp_cfg "$REFLECTOR" allow none
-assert_eq "allow none: any source again" 3 "$(answered "$REFL_IP4")"
+if slow_kernel; then
+	skip "allow-list: IPv6, several prefixes, none" "on the debug kernel: 56-dp-reflector-guard"
+else
+	ok "allow 2001:db8:0:1::/64" dp_cfg "$REFLECTOR" allow 2001:db8:0:1::/64
+	assert_eq "IPv6 prefix: the sender's IPv6 answered" 3 "$(answered "$REFL_IP6")"
+	n0=$(na)
+	assert_eq "IPv6 prefix: its IPv4 not" 0 "$(answered "$REFL_IP4")"
+	assert_eq "IPv6 prefix: counted not-allowed" 3 "$(($(na) - n0))"
+	ok "allow 2001:db8:0:9::/64 (not the sender's)" dp_cfg "$REFLECTOR" allow 2001:db8:0:9::/64
+	assert_eq "another IPv6 prefix: not answered" 0 "$(answered "$REFL_IP6")"
+	ok "allow 203.0.113.0/24,192.0.2.0/28,2001:db8::/32" dp_cfg "$REFLECTOR" allow 203.0.113.0/24,192.0.2.0/28,2001:db8::/32
+	assert_eq "several prefixes: IPv4 through the second" 3 "$(answered "$REFL_IP4")"
+	assert_eq "several prefixes: IPv6 through the third" 3 "$(answered "$REFL_IP6")"
+	ok "allow none" dp_cfg "$REFLECTOR" allow none
+	assert_eq "allow none: any source again" 3 "$(answered "$REFL_IP4")"
+fi
 
 # ----------------------------------------------------------- enabled off
 ok "reflector: enabled off" dp_cfg "$REFLECTOR" enabled off
