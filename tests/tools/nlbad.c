@@ -33,33 +33,7 @@
 #include "nlt.h"
 
 static struct nlt T;
-static int ntests, nfailed;
 
-static void report(int passed, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntests++;
-	if (!passed)
-		nfailed++;
-	printf("%sok %d - ", passed ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static struct nlattr *tail(struct nlmsghdr *nlh)
 {
@@ -113,7 +87,7 @@ static void expect(const char *name, struct nlmsghdr *nlh, int experr,
 	int passed;
 
 	if (nlt_talk(&T, nlh, NULL, NULL, &r) < 0) {
-		report(0, "%s: %s (I/O error)", name, errname(experr));
+		nlt_report(0, "%s: %s (I/O error)", name, errname(experr));
 		return;
 	}
 	passed = r.err == experr;
@@ -124,17 +98,17 @@ static void expect(const char *name, struct nlmsghdr *nlh, int experr,
 	if (offs == OFFS_IF_ANY && r.has_offs && r.offs != want)
 		passed = 0;
 	if (!alive()) {
-		diag("the module no longer answers status-get");
+		nlt_diag("the module no longer answers status-get");
 		passed = 0;
 	}
-	report(passed, "%s: %s%s", name, errname(experr),
+	nlt_report(passed, "%s: %s%s", name, errname(experr),
 	       r.msg[0] ? " with extack" : "");
 	if (!passed || getenv("NLBAD_VERBOSE")) {
-		diag("  got %s, msg \"%s\", offset %s%u (want %u)",
+		nlt_diag("  got %s, msg \"%s\", offset %s%u (want %u)",
 		     errname(r.err), r.msg, r.has_offs ? "" : "none/",
 		     r.offs, want);
 	} else if (r.msg[0]) {
-		diag("  \"%s\"", r.msg);
+		nlt_diag("  \"%s\"", r.msg);
 	}
 }
 
@@ -522,11 +496,11 @@ static void bad_others(void)
 
 		nlt_talk(&T, nlh, NULL, NULL, &r);
 		if (r.has_miss)
-			report(r.miss_type == SNAPFIRE_A_FLOW_ID,
+			nlt_report(r.miss_type == SNAPFIRE_A_FLOW_ID,
 			       "flow-get: no id: missing attribute reported (type %u)",
 			       r.miss_type);
 		else
-			report(1, "flow-get: no id: missing attribute # SKIP kernel has no NLMSGERR_ATTR_MISS_TYPE");
+			nlt_report(1, "flow-get: no id: missing attribute # SKIP kernel has no NLMSGERR_ATTR_MISS_TYPE");
 	}
 
 	nlh = nlt_req(&T, SNAPFIRE_CMD_FLOW_GET, 0);
@@ -594,7 +568,7 @@ static void bad_others(void)
 		nlh = nlt_req(&T, SNAPFIRE_CMD_FLOW_GET, NLM_F_DUMP);
 		mnl_attr_put_u32(nlh, SNAPFIRE_A_FLOW_ROLE, SNAPFIRE_ROLE_SENDER);
 		mnl_attr_put_u32(nlh, SNAPFIRE_A_FLOW_HIST_MASK, 0x7f);
-		report(nlt_talk(&T, nlh, NULL, NULL, &r) == 0 && !r.err && r.done,
+		nlt_report(nlt_talk(&T, nlh, NULL, NULL, &r) == 0 && !r.err && r.done,
 		       "flow-get dump: valid filters accepted");
 	}
 
@@ -713,14 +687,14 @@ static void unprivileged(const char *who, int (*drop)(void))
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) == 255) {
-		report(0, "%s: child ran", who);
+		nlt_report(0, "%s: child ran", who);
 		return;
 	}
 	bits = WEXITSTATUS(status);
 	for (i = 0; i < U_NCHECKS; i++) {
 		if (i == U_OPEN && !(bits & (1 << U_OPEN)))
 			continue;
-		report(!(bits & (1 << i)), "%s: %s", who, u_names[i]);
+		nlt_report(!(bits & (1 << i)), "%s: %s", who, u_names[i]);
 	}
 }
 
@@ -747,7 +721,7 @@ static int config_replay(const struct snap *s)
 	if (nlt_talk(&T, nlh, NULL, NULL, &r) < 0)
 		return -1;
 	if (r.err)
-		diag("config-set (replay) failed: %s \"%s\"", errname(r.err), r.msg);
+		nlt_diag("config-set (replay) failed: %s \"%s\"", errname(r.err), r.msg);
 	return r.err;
 }
 
@@ -763,17 +737,17 @@ static void valid_config(const struct snap *orig)
 	prefix(nlh, AF_INET, "192.0.2.0", 4, 24);
 	prefix(nlh, AF_INET6, "2001:db8::", 16, 32);
 	prefix(nlh, AF_INET, "0.0.0.0", 4, 0);
-	report(nlt_talk(&T, nlh, NULL, NULL, &r) == 0 && r.err == 0,
+	nlt_report(nlt_talk(&T, nlh, NULL, NULL, &r) == 0 && r.err == 0,
 	       "config-set: valid max-flows, ports and prefixes accepted");
-	report(config_get(&s) == 0 && snap_u32(&s, SNAPFIRE_A_CONFIG_MAX_FLOWS) == 1000,
+	nlt_report(config_get(&s) == 0 && snap_u32(&s, SNAPFIRE_A_CONFIG_MAX_FLOWS) == 1000,
 	       "config-get: reads back max-flows 1000");
 
 	nlh = cset();
-	report(nlt_talk(&T, nlh, NULL, NULL, &r) == 0 && r.err == 0,
+	nlt_report(nlt_talk(&T, nlh, NULL, NULL, &r) == 0 && r.err == 0,
 	       "config-set: empty request accepted");
 
-	report(config_replay(orig) == 0, "config-set: replaying the original config-get reply accepted");
-	report(config_get(&s) == 0 && s.len == orig->len &&
+	nlt_report(config_replay(orig) == 0, "config-set: replaying the original config-get reply accepted");
+	nlt_report(config_get(&s) == 0 && s.len == orig->len &&
 	       !memcmp(s.data, orig->data, s.len),
 	       "config-get: the original configuration is back");
 }
@@ -791,25 +765,25 @@ int main(void)
 		printf("not ok 1 - config-get works\n1..1\n");
 		return 2;
 	}
-	report(alive(), "status-get answers");
+	nlt_report(alive(), "status-get answers");
 
 	bad_config();
 	bad_others();
 
-	report(config_get(&now) == 0 && now.len == orig.len &&
+	nlt_report(config_get(&now) == 0 && now.len == orig.len &&
 	       !memcmp(now.data, orig.data, now.len),
 	       "the refused requests changed no configuration");
 
 	unprivileged("uid 65534", drop_to_nobody);
 	unprivileged("uid 0 without CAP_NET_ADMIN", drop_net_admin);
-	report(config_get(&now) == 0 && now.len == orig.len &&
+	nlt_report(config_get(&now) == 0 && now.len == orig.len &&
 	       !memcmp(now.data, orig.data, now.len),
 	       "the unprivileged requests changed no configuration");
 
 	valid_config(&orig);
-	report(alive(), "status-get still answers at the end");
+	nlt_report(alive(), "status-get still answers at the end");
 
-	printf("1..%d\n", ntests);
+	printf("1..%d\n", nlt_ntests);
 	nlt_close(&T);
-	return nfailed ? 1 : 0;
+	return nlt_nfailed ? 1 : 0;
 }

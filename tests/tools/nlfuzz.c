@@ -83,7 +83,6 @@
 #define NOBODY		65534
 
 static struct nlt T;
-static int ntests, nfailed;
 
 static struct {
 	uint64_t seed;
@@ -95,32 +94,6 @@ static struct {
 	bool all;
 } opt = { .seed = 1, .count = 100000, .period = 1000, .replay = -1 };
 
-static void report(int passed, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntests++;
-	if (!passed)
-		nfailed++;
-	printf("%sok %d - ", passed ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 static const char *errname(int err)
 {
@@ -1439,7 +1412,7 @@ static int fuzz_talk(const struct req *m, struct outcome *o)
 
 	memset(o, 0, sizeof(*o));
 	if (mnl_socket_sendto(T.nl, m->nlh, m->send_len) < 0) {
-		diag("sendto: %s", strerror(errno));
+		nlt_diag("sendto: %s", strerror(errno));
 		return -1;
 	}
 	while (!o->terminal) {
@@ -1456,7 +1429,7 @@ static int fuzz_talk(const struct req *m, struct outcome *o)
 				enobufs++;
 				continue;
 			}
-			diag("recv: %s", strerror(errno));
+			nlt_diag("recv: %s", strerror(errno));
 			return -1;
 		}
 		len = (int)n;
@@ -1562,7 +1535,7 @@ static int get_state(struct state *s)
 	}
 	if (r.err || r.nmsgs != 1 || s->flows == ~0u) {
 		s->err = r.err ? r.err : -EBADMSG;
-		diag("status-get: %s \"%s\" (%u messages)", errname(r.err), r.msg, r.nmsgs);
+		nlt_diag("status-get: %s \"%s\" (%u messages)", errname(r.err), r.msg, r.nmsgs);
 		return -1;
 	}
 	nlh = nlt_req(&T, SNAPFIRE_CMD_CONFIG_GET, 0);
@@ -1572,7 +1545,7 @@ static int get_state(struct state *s)
 	}
 	if (r.err || r.nmsgs != 1 || !s->len) {
 		s->err = r.err ? r.err : -EBADMSG;
-		diag("config-get: %s \"%s\" (%u messages)", errname(r.err), r.msg, r.nmsgs);
+		nlt_diag("config-get: %s \"%s\" (%u messages)", errname(r.err), r.msg, r.nmsgs);
 		return -1;
 	}
 	return 0;
@@ -1604,7 +1577,7 @@ static int config_replay(const struct state *s)
 	if (nlt_talk(&T, nlh, NULL, NULL, &r) < 0)
 		return -EIO;
 	if (r.err)
-		diag("config-set (baseline replay): %s \"%s\"", errname(r.err), r.msg);
+		nlt_diag("config-set (baseline replay): %s \"%s\"", errname(r.err), r.msg);
 	return r.err;
 }
 
@@ -1649,16 +1622,16 @@ static void detail(unsigned long i, const struct req *m, const struct outcome *o
 
 	if (st.details++ >= (opt.quiet ? 5u : 20u)) {
 		if (st.details == (opt.quiet ? 6u : 21u))
-			diag("(more failures, not shown)");
+			nlt_diag("(more failures, not shown)");
 		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	diag("FAIL request %lu (replay: nlfuzz -s %llu -r %lu): %s", i,
+	nlt_diag("FAIL request %lu (replay: nlfuzz -s %llu -r %lu): %s", i,
 	     (unsigned long long)opt.seed, i, why);
 	if (m) {
-		diag("  %s -> %s%s%s%s", m->desc, o->res == R_IGNORED ? "ignored" :
+		nlt_diag("  %s -> %s%s%s%s", m->desc, o->res == R_IGNORED ? "ignored" :
 		     o->err ? errname(o->err) : "accepted",
 		     o->msg[0] ? " \"" : "", o->msg, o->msg[0] ? "\"" : "");
 		hex("  request", m->nlh, m->send_len, HEX_MAX);
@@ -1669,7 +1642,7 @@ static void state_diff(const struct state *a, const struct state *b)
 {
 	if (st.details > (opt.quiet ? 5u : 20u))
 		return;
-	diag("  flows %u -> %u", a->flows, b->flows);
+	nlt_diag("  flows %u -> %u", a->flows, b->flows);
 	if (!same_cfg(a, b)) {
 		hex("  config before", a->cfg, a->len, 256);
 		hex("  config after", b->cfg, b->len, 256);
@@ -1722,7 +1695,7 @@ static bool checkpoint(unsigned long i)
 	if (get_state(&now)) {
 		st.dead = true;
 		st.dead_at = i;
-		diag("checkpoint before request %lu: the module no longer answers (%s)",
+		nlt_diag("checkpoint before request %lu: the module no longer answers (%s)",
 		     i, errname(now.err));
 		return false;
 	}
@@ -1742,12 +1715,12 @@ static bool checkpoint(unsigned long i)
 	if (config_replay(&base) == -EIO || get_state(&cur)) {
 		st.dead = true;
 		st.dead_at = i;
-		diag("checkpoint before request %lu: restoring the baseline failed", i);
+		nlt_diag("checkpoint before request %lu: restoring the baseline failed", i);
 		return false;
 	}
 	if (!same_cfg(&cur, &base)) {
 		st.restore_fail++;
-		diag("checkpoint before request %lu: the baseline replay did not restore the configuration", i);
+		nlt_diag("checkpoint before request %lu: the baseline replay did not restore the configuration", i);
 		state_diff(&base, &cur);
 	}
 	return true;
@@ -1767,7 +1740,7 @@ static bool one(unsigned long i)
 		if (get_state(&cur)) {
 			st.dead = true;
 			st.dead_at = i;
-			diag("before request %lu: the module no longer answers", i);
+			nlt_diag("before request %lu: the module no longer answers", i);
 			return false;
 		}
 		cur_valid = true;
@@ -1802,7 +1775,7 @@ static bool one(unsigned long i)
 		if (!o.msg[0] && m->full_hdr && m->op != OP_OTHER &&
 		    o.err != -EOPNOTSUPP && o.err != -EPERM &&
 		    st.op_nomsg++ < (opt.quiet ? 3u : 10u)) {
-			diag("note: request %lu (replay: nlfuzz -s %llu -r %lu) refused %s without an extack message: %s",
+			nlt_diag("note: request %lu (replay: nlfuzz -s %llu -r %lu) refused %s without an extack message: %s",
 			     i, (unsigned long long)opt.seed, i, errname(o.err), m->desc);
 			hex("  request", m->nlh, m->send_len, HEX_MAX);
 		}
@@ -1840,7 +1813,7 @@ static bool one(unsigned long i)
 	if (get_state(&after)) {
 		st.dead = true;
 		st.dead_at = i;
-		diag("after request %lu: the module no longer answers", i);
+		nlt_diag("after request %lu: the module no longer answers", i);
 		detail(i, m, &o, "the module stopped answering after this request");
 		return false;
 	}
@@ -1918,10 +1891,10 @@ static void summary(double secs)
 	bool covered = true, sane;
 	int i, e;
 
-	report(st.sent == opt.count, "requests sent: %lu of %lu", st.sent, opt.count);
+	nlt_report(st.sent == opt.count, "requests sent: %lu of %lu", st.sent, opt.count);
 
 	for (i = 0; i < OP_N; i++) {
-		diag("op %-13s sent %6lu  accepted %6lu  refused %6lu  not processed %5lu",
+		nlt_diag("op %-13s sent %6lu  accepted %6lu  refused %6lu  not processed %5lu",
 		     ops[i].name, st.op_sent[i], st.op_res[i][R_ACCEPTED],
 		     st.op_res[i][R_REFUSED], st.op_res[i][R_IGNORED]);
 		if (i != OP_OTHER)
@@ -1929,13 +1902,13 @@ static void summary(double secs)
 		if (ops[i].mutating)
 			mut_ok += st.op_res[i][R_ACCEPTED];
 	}
-	diag("NLM_F_DUMP on a do-only op: %lu; flow-get dumps without it: %lu",
+	nlt_diag("NLM_F_DUMP on a do-only op: %lu; flow-get dumps without it: %lu",
 	     st.dump_on_do, st.do_on_dump);
-	report(covered, "every op covered (config-get, config-set, status-get, flow-get do and dump, flow-del, flow-reset)");
+	nlt_report(covered, "every op covered (config-get, config-set, status-get, flow-get do and dump, flow-del, flow-reset)");
 
-	diag("accepted %lu, refused %lu, not processed by the kernel (no NLM_F_REQUEST, bad nlmsg_len) %lu",
+	nlt_diag("accepted %lu, refused %lu, not processed by the kernel (no NLM_F_REQUEST, bad nlmsg_len) %lu",
 	     st.res[R_ACCEPTED], st.res[R_REFUSED], st.res[R_IGNORED]);
-	diag("control requests (state snapshots, baseline replays): %lu; stale replies %lu, ENOBUFS %lu",
+	nlt_diag("control requests (state snapshots, baseline replays): %lu; stale replies %lu, ENOBUFS %lu",
 	     ctl_requests, stale_msgs, enobufs);
 
 	/* the kernel's validation was exercised, both ways */
@@ -1944,60 +1917,60 @@ static void summary(double secs)
 			if (i == OP_CONFIG_GET || i == OP_STATUS_GET || i == OP_FLOW_DUMP)
 				reads_ok &= st.op_res[i][R_ACCEPTED] > 0;
 		sane = st.cset_err[EPERM] > 0 && mut_ok == 0 && reads_ok;
-		report(sane || opt.count < 1000,
+		nlt_report(sane || opt.count < 1000,
 		       "validation exercised: config-set refused with EPERM %lu times, mutations accepted %lu, reads accepted%s%s",
 		       st.cset_err[EPERM], mut_ok, reads_ok ? "" : " NOT",
 		       opt.count < 1000 && !sane ? " # SKIP fewer than 1000 requests" : "");
-		report(st.unpriv_bad == 0,
+		nlt_report(st.unpriv_bad == 0,
 		       "unprivileged: every mutating request refused with EPERM (%lu of %lu)",
 		       st.unpriv_mut - st.unpriv_bad, st.unpriv_mut);
-		report(st.valid_refused == 0, "valid read requests accepted (%lu of %lu)",
+		nlt_report(st.valid_refused == 0, "valid read requests accepted (%lu of %lu)",
 		       st.valid - st.valid_refused, st.valid);
 	} else {
 		sane = st.op_res[OP_CONFIG_SET][R_ACCEPTED] > 0;
 		for (i = 0; i < (int)NSPECS(sanity_errs); i++)
 			sane &= st.cset_err[sanity_errs[i]] > 0;
-		report(sane || opt.count < 1000,
+		nlt_report(sane || opt.count < 1000,
 		       "validation exercised: config-set accepted %lu, refused EINVAL %lu, ERANGE %lu, E2BIG %lu%s",
 		       st.op_res[OP_CONFIG_SET][R_ACCEPTED], st.cset_err[EINVAL],
 		       st.cset_err[ERANGE], st.cset_err[E2BIG],
 		       opt.count < 1000 && !sane ? " # SKIP fewer than 1000 requests" : "");
-		report(st.valid_refused == 0, "valid requests accepted (%lu of %lu)",
+		nlt_report(st.valid_refused == 0, "valid requests accepted (%lu of %lu)",
 		       st.valid - st.valid_refused, st.valid);
 	}
 
-	report(st.violations == 0 && st.drift == 0,
+	nlt_report(st.violations == 0 && st.drift == 0,
 	       "no state change on a refused request (%lu checked, %lu changed, %lu drifts at checkpoints)",
 	       st.checked, st.violations, st.drift);
-	report(!st.dead, "module still answering (%lu checkpoints%s)", st.checkpoints,
+	nlt_report(!st.dead, "module still answering (%lu checkpoints%s)", st.checkpoints,
 	       st.dead ? ", stopped" : "");
 	if (st.dead)
-		diag("stopped at request %lu", st.dead_at);
+		nlt_diag("stopped at request %lu", st.dead_at);
 
 	l = (size_t)snprintf(line, sizeof(line), "errnos:");
 	for (e = 1; e < 4096; e++)
 		if (st.errs[e] && l < sizeof(line) - 40)
 			l += (size_t)snprintf(line + l, sizeof(line) - l, " %s %lu",
 					      e == 4095 ? "other" : errname(-e), st.errs[e]);
-	diag("%s", line);
+	nlt_diag("%s", line);
 	l = (size_t)snprintf(line, sizeof(line), "of which without an extack message:");
 	for (e = 1; e < 4096; e++)
 		if (st.nomsg[e] && l < sizeof(line) - 40)
 			l += (size_t)snprintf(line + l, sizeof(line) - l, " %s %lu",
 					      e == 4095 ? "other" : errname(-e), st.nomsg[e]);
-	diag("%s", line);
-	diag("refusals by an op's own checks without an extack message: %lu", st.op_nomsg);
+	nlt_diag("%s", line);
+	nlt_diag("refusals by an op's own checks without an extack message: %lu", st.op_nomsg);
 	l = (size_t)snprintf(line, sizeof(line), "config-set errnos:");
 	for (e = 1; e < 4096; e++)
 		if (st.cset_err[e] && l < sizeof(line) - 40)
 			l += (size_t)snprintf(line + l, sizeof(line) - l, " %s %lu",
 					      e == 4095 ? "other" : errname(-e), st.cset_err[e]);
-	diag("%s", line);
-	report(st.unexpected == 0,
+	nlt_diag("%s", line);
+	nlt_report(st.unexpected == 0,
 	       "only expected errnos (EINVAL ERANGE E2BIG EPERM ENOENT EOPNOTSUPP): %lu others",
 	       st.unexpected);
 	if (secs > 0)
-		diag("%lu requests in %.1f s: %.0f requests/s (%.0f/s with the control requests)",
+		nlt_diag("%lu requests in %.1f s: %.0f requests/s (%.0f/s with the control requests)",
 		     st.sent, secs, st.sent / secs, (st.sent + ctl_requests) / secs);
 }
 
@@ -2043,11 +2016,11 @@ int main(int argc, char **argv)
 	if (opt.replay >= 0)
 		return replay((unsigned long)opt.replay);
 
-	diag("nlfuzz: seed %llu, %lu requests, %s (uid %u), checkpoint every %lu, state checked %s",
+	nlt_diag("nlfuzz: seed %llu, %lu requests, %s (uid %u), checkpoint every %lu, state checked %s",
 	     (unsigned long long)opt.seed, opt.count,
 	     opt.unpriv ? "unprivileged" : "privileged", (unsigned int)geteuid(),
 	     opt.period, opt.all ? "after every request" : "around the mutating requests");
-	diag("start: flows %u, configuration %zu bytes", base.flows, base.len);
+	nlt_diag("start: flows %u, configuration %zu bytes", base.flows, base.len);
 	cur = base;
 	cur_valid = true;
 
@@ -2059,7 +2032,7 @@ int main(int argc, char **argv)
 		if (!one(i))
 			break;
 		if (!opt.quiet && (i + 1) % step == 0)
-			diag("%lu/%lu requests, %.0f/s", i + 1, opt.count,
+			nlt_diag("%lu/%lu requests, %.0f/s", i + 1, opt.count,
 			     (i + 1) / (now_s() - t0));
 	}
 	secs = now_s() - t0;
@@ -2070,15 +2043,15 @@ int main(int argc, char **argv)
 	if (!st.dead) {
 		bool same = get_state(&end) == 0 && same_cfg(&end, &base);
 
-		report(same, opt.unpriv ? "configuration unchanged at the end" :
+		nlt_report(same, opt.unpriv ? "configuration unchanged at the end" :
 		       "the configuration found at the start is back at the end");
 		if (!same)
 			state_diff(&base, &end);
 		if (st.restore_fail)
-			diag("baseline replays that did not restore it: %lu of %lu",
+			nlt_diag("baseline replays that did not restore it: %lu of %lu",
 			     st.restore_fail, st.restores);
 	}
-	printf("1..%d\n", ntests);
+	printf("1..%d\n", nlt_ntests);
 	nlt_close(&T);
-	return nfailed ? 1 : 0;
+	return nlt_nfailed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nlt — libmnl helpers for the snapfire control-plane test tools. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,4 +236,33 @@ int nlt_subscribe(struct nlt *t)
 		return -1;
 	}
 	return 0;
+}
+
+int nlt_ntests, nlt_nfailed;
+
+void nlt_report(int passed, const char *fmt, ...)
+{
+	va_list ap;
+
+	nlt_ntests++;
+	if (!passed)
+		nlt_nfailed++;
+	printf("%sok %d - ", passed ? "" : "not ", nlt_ntests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void nlt_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
 }

@@ -55,6 +55,14 @@ struct nlmsghdr *nlt_req(struct nlt *t, uint8_t cmd, uint16_t flags);
 int nlt_talk(struct nlt *t, struct nlmsghdr *nlh, nlt_cb cb, void *arg,
 	     struct nlt_result *r);
 
+/*
+ * TAP-ish output shared by the tools: `ok N - ...` / `not ok N - ...` and
+ * `# ...` lines, flushed at once; the counts for the plan and exit status.
+ */
+extern int nlt_ntests, nlt_nfailed;
+void nlt_report(int passed, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nlt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Join the events group. */
 int nlt_subscribe(struct nlt *t);
 
