@@ -18,6 +18,11 @@
 #define SF_KERNEL_BEFORE(major, minor) \
 	(LINUX_VERSION_CODE < KERNEL_VERSION(major, minor, 0))
 
+/* 6.1 LTS is the floor: nothing below it is built or tested */
+#if SF_KERNEL_BEFORE(6, 1)
+#error "snapfire needs Linux 6.1 or later"
+#endif
+
 /*
  * 6.12 moved <asm/unaligned.h> to <linux/unaligned.h> (the asm-generic
  * wrappers went away). Tested by presence rather than version, so that a

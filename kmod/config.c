@@ -27,6 +27,7 @@ struct sf_config *sf_config_default(gfp_t gfp)
 	cfg->ports[0] = htons(STAMP_PORT);
 	cfg->min_sport = SF_DEFAULT_MIN_SPORT;
 	cfg->rate_prefix6 = SF_DEFAULT_RATE_PREFIX6;
+	cfg->rate_prefix4 = SF_DEFAULT_RATE_PREFIX4;
 	cfg->rate_limit = SF_DEFAULT_RATE;
 	cfg->rate_burst = SF_DEFAULT_BURST;
 	cfg->max_flows = SF_DEFAULT_MAX_FLOWS;

@@ -21,17 +21,10 @@ static bool sf_events_stopped;
 
 static bool sf_event_allowed(struct sf_net *sn, u32 rate)
 {
-	u64 now = ktime_get_mono_fast_ns();
-	u64 cap = (u64)rate * NSEC_PER_SEC;	/* a burst of one second */
-	u64 elapsed = min_t(u64, now - sn->ev_last, NSEC_PER_SEC);
-
 	lockdep_assert_held(&sn->ev_lock);
-	sn->ev_tokens = min(cap, sn->ev_tokens + elapsed * rate);
-	sn->ev_last = now;
-	if (sn->ev_tokens < NSEC_PER_SEC)
-		return false;
-	sn->ev_tokens -= NSEC_PER_SEC;
-	return true;
+	/* a burst of one second */
+	return sf_bucket_take(&sn->ev_bucket, ktime_get_mono_fast_ns(), rate,
+			      rate);
 }
 
 /* Any context; takes sf_net.ev_lock, the innermost lock. */

@@ -88,6 +88,8 @@ static void sf_flow_free_rcu(struct rcu_head *head)
 	sf_mem_add(f->sn, -(s64)f->mem);
 	for (m = 0; m < SF_METRIC_CNT; m++)
 		sf_hist_free(f->hist[m]);
+	if (f->key.role == SNAPFIRE_ROLE_SENDER)
+		kfree(f->replied);
 	kfree(f);
 }
 
@@ -310,8 +312,13 @@ static void sf_flow_zero(struct sf_flow *f)
 	f->win_lost = 0;
 	f->rtt_alarm = false;
 	f->loss_alarm = false;
-	if (f->pending)
+	if (f->key.role == SNAPFIRE_ROLE_SENDER) {
 		memset(f->pending, 0, SF_PENDING * sizeof(*f->pending));
+		if (f->replied)
+			memset(f->replied, 0, SF_PENDING * sizeof(*f->replied));
+	} else {
+		f->fu = (struct sf_followup){};
+	}
 	WRITE_ONCE(f->mem, f->mem - (before - after));
 	sf_mem_add(f->sn, -(s64)(before - after));
 }
@@ -351,6 +358,34 @@ int sf_flow_reset(struct sf_net *sn, u64 id)
 		cond_resched();
 	} while (f);
 	return 0;
+}
+
+/*
+ * The sender's record of replies received, for Follow-Up Telemetry:
+ * allocated when the first reply carrying the TLV arrives, so that only
+ * sessions using it pay for it (1 KiB). The caller holds f->lock. NULL at
+ * the memory cap (counted) or when the allocation fails.
+ */
+struct sf_replied *sf_flow_replied(struct sf_flow *f)
+{
+	size_t size = SF_PENDING * sizeof(*f->replied);
+	struct sf_net *sn = f->sn;
+
+	lockdep_assert_held(&f->lock);
+	if (f->replied)
+		return f->replied;
+	if (!sf_mem_allowed(sn, size)) {
+		sf_count(sn, SF_C_MEM_REFUSED);
+		return NULL;
+	}
+	f->replied = kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
+	if (!f->replied) {
+		sf_count(sn, SF_C_ALLOC_FAILURES);
+		return NULL;
+	}
+	WRITE_ONCE(f->mem, f->mem + size);
+	sf_mem_add(sn, size);
+	return f->replied;
 }
 
 /*

@@ -99,12 +99,15 @@ static void sf_flow_test_insert_lookup(struct kunit *test)
 	a = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_NOT_NULL(test, a->pending);
+	KUNIT_EXPECT_NULL(test, a->replied);	/* on first Follow-Up only */
 	b = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
 	KUNIT_EXPECT_PTR_EQ(test, a, b);	/* same key, same flow */
 	c = sf_test_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_PTR_NE(test, a, c);	/* the role is in the key */
-	KUNIT_EXPECT_NULL(test, c->pending);
+	/* a reflector's record of its last reply starts empty */
+	KUNIT_EXPECT_EQ(test, c->fu.ts, 0ULL);
+	KUNIT_EXPECT_EQ(test, c->fu.seq, 0U);
 	KUNIT_EXPECT_EQ(test, t->sn->nflows, 2U);
 	KUNIT_EXPECT_NE(test, a->id, c->id);
 	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_CREATED), 2ULL);

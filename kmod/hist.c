@@ -261,37 +261,3 @@ bool sf_hist_next(const struct sf_hist *h, unsigned int *pos, u64 *low,
 	*pos = end;
 	return false;
 }
-
-/* ceil(count * num / den) without overflowing 64 bits; num <= den. */
-static u64 sf_hist_rank(u64 count, u32 num, u32 den)
-{
-	u32 rem;
-	u64 q = div_u64_rem(count, den, &rem);
-
-	return q * num + div_u64((u64)rem * num + den - 1, den);
-}
-
-u64 sf_hist_quantile(const struct sf_hist *h, u32 num, u32 den)
-{
-	unsigned int pos = 0;
-	u64 rank, seen = 0;
-	u64 low, high, mid;
-	u32 n;
-
-	if (!h || !h->count)
-		return 0;
-	if (!den || num >= den)
-		rank = h->count;
-	else
-		rank = max_t(u64, sf_hist_rank(h->count, num, den), 1);
-
-	while (sf_hist_next(h, &pos, &low, &high, &n)) {
-		seen += n;
-		if (seen < rank)
-			continue;
-		mid = low + (high - low) / 2;
-		return clamp(mid, h->min, h->max);
-	}
-	/* Only when saturated bucket counts add up to less than count. */
-	return h->max;
-}

@@ -90,11 +90,4 @@ void sf_hist_range(u8 p, unsigned int group, unsigned int sub, u64 *low, u64 *hi
 bool sf_hist_next(const struct sf_hist *h, unsigned int *pos, u64 *low,
 		  u64 *high, u32 *count);
 
-/*
- * Value at quantile num/den (e.g. 99/100): the midpoint of the bucket that
- * holds the sample of rank max(1, ceil(count * num / den)), clamped to
- * [min, max]. 0 for an empty histogram; num >= den (or den 0): the top.
- */
-u64 sf_hist_quantile(const struct sf_hist *h, u32 num, u32 den);
-
 #endif

@@ -7,7 +7,12 @@
  *   POST_ROUTING  T1 written into the probe  LOCAL_IN      T2 = NAPI rx time,
  *   start_xmit    t_xmit (qdisc passed)                    stats, reflect
  *   PRE_ROUTING   counted                    POST_ROUTING  T3 written
- *   LOCAL_IN      T4 = NAPI rx time, stats   start_xmit    reflector tx stage
+ *   LOCAL_IN      T4 = NAPI rx time, stats   start_xmit    reflector tx stage,
+ *                                                          Follow-Up time
+ *
+ * The reflector's qdisc holds its reply after T3 was written: the next
+ * reply's Follow-Up Telemetry TLV (RFC 8972 section 4.7) carries the real
+ * hand-off time, and the sender samples far-tx-stage from it.
  *
  * The receive time is the skb timestamp the stack takes on the NAPI /
  * netif_receive path (net_enable_timestamp() keeps it on while we are
@@ -26,7 +31,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
-#include <linux/tracepoint.h>
 #include <linux/jhash.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
@@ -34,107 +38,10 @@
 #include <net/ipv6.h>
 
 #include "snapfire.h"
+#include "pkt.h"
 #include "stamp.h"
 #include "csum.h"
 #include "compat.h"
-
-enum sf_dir { SF_INGRESS, SF_EGRESS };
-
-enum sf_udp {
-	SF_UDP_NONE,		/* not unfragmented UDP: not ours */
-	SF_UDP_BAD_LEN,		/* UDP, ports parsed, but its length is wrong */
-	SF_UDP_OK,
-};
-
-/*
- * Peek at the network and UDP headers at @nhoff (from skb->data). Only
- * unfragmented UDP qualifies; the UDP length must fit in the packet, or
- * the result is SF_UDP_BAD_LEN with only the addresses and ports filled.
- */
-static enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
-				unsigned int nhoff, struct sf_pkt *pkt)
-{
-	struct udphdr _uh;
-	const struct udphdr *uh;
-	unsigned int ulen;
-
-	if (family == AF_INET) {
-		struct iphdr _iph;
-		const struct iphdr *iph;
-
-		iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
-		if (!iph || iph->version != 4 || iph->ihl < 5 ||
-		    iph->protocol != IPPROTO_UDP ||
-		    (iph->frag_off & htons(IP_MF | IP_OFFSET)))
-			return SF_UDP_NONE;
-		ipv6_addr_set_v4mapped(iph->saddr, &pkt->saddr);
-		ipv6_addr_set_v4mapped(iph->daddr, &pkt->daddr);
-		pkt->ttl = iph->ttl;
-		pkt->tos = iph->tos;
-		pkt->udpoff = nhoff + iph->ihl * 4;
-	} else {
-		struct ipv6hdr _ip6h;
-		const struct ipv6hdr *ip6h;
-		unsigned int off = nhoff;
-		int flags = 0;
-
-		ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
-		if (!ip6h || ip6h->version != 6)
-			return SF_UDP_NONE;
-		if (ip6h->nexthdr == IPPROTO_UDP) {
-			off = nhoff + sizeof(*ip6h);
-		} else if (ipv6_find_hdr(skb, &off, IPPROTO_UDP, NULL,
-					 &flags) != IPPROTO_UDP ||
-			   (flags & IP6_FH_F_FRAG)) {
-			/*
-			 * Fragments, the first one included (it looks like
-			 * UDP): IPv6 reassembles them after LOCAL_IN.
-			 */
-			return SF_UDP_NONE;
-		}
-		pkt->saddr = ip6h->saddr;
-		pkt->daddr = ip6h->daddr;
-		pkt->ttl = ip6h->hop_limit;
-		pkt->tos = ipv6_get_dsfield(ip6h);
-		pkt->udpoff = off;
-	}
-	pkt->family = family;
-
-	uh = skb_header_pointer(skb, pkt->udpoff, sizeof(_uh), &_uh);
-	if (!uh)
-		return SF_UDP_NONE;
-	pkt->sport = uh->source;
-	pkt->dport = uh->dest;
-	ulen = ntohs(uh->len);
-	if (ulen < sizeof(*uh) || ulen > skb->len - pkt->udpoff)
-		return SF_UDP_BAD_LEN;
-	pkt->plen = ulen - sizeof(*uh);
-	return SF_UDP_OK;
-}
-
-/*
- * The flow key of @pkt: on a sender the probe goes to a STAMP port, on a
- * reflector it arrives at one. local/remote depend on the direction.
- */
-static void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
-		   enum sf_dir dir, u8 role, u16 ssid)
-{
-	memset(key, 0, sizeof(*key));
-	if (dir == SF_EGRESS) {
-		key->laddr = pkt->saddr;
-		key->raddr = pkt->daddr;
-		key->lport = pkt->sport;
-		key->rport = pkt->dport;
-	} else {
-		key->laddr = pkt->daddr;
-		key->raddr = pkt->saddr;
-		key->lport = pkt->dport;
-		key->rport = pkt->sport;
-	}
-	key->ssid = ssid;
-	key->family = pkt->family;
-	key->role = role;
-}
 
 /* The ssid_hint slot of @key's UDP 4-tuple (SSID and role left out). */
 static u16 *sf_ssid_hint(struct sf_net *sn, const struct sf_flow_key *key)
@@ -144,11 +51,6 @@ static u16 *sf_ssid_hint(struct sf_net *sn, const struct sf_flow_key *key)
 	BUILD_BUG_ON(offsetof(struct sf_flow_key, ssid) !=
 		     offsetof(struct sf_flow_key, rport) + sizeof(key->rport));
 	return &sn->ssid_hint[h % SF_SSID_HINTS];
-}
-
-static inline u64 sf_now(void)
-{
-	return ktime_get_real_ns();
 }
 
 static inline u64 sf_abs_diff(s64 a, s64 b)
@@ -278,6 +180,35 @@ static void sf_stamp_tx(struct sk_buff *skb, const struct sf_config *cfg,
 		       pkt->family == AF_INET6);
 }
 
+/*
+ * Sender, LOCAL_IN, f->lock held: a reply's Follow-Up Telemetry tells when
+ * the reflector's previous reply really left it; that reply's T3 was
+ * written before the reflector's qdisc. Then remember this reply's T3.
+ */
+static void sf_followup_in(struct sf_flow *f, const struct sf_stamp *st)
+{
+	struct sf_replied *replied, *r;
+
+	lockdep_assert_held(&f->lock);
+	if (!st->fu_off)
+		return;		/* the session does not use it */
+	replied = sf_flow_replied(f);
+	if (!replied)
+		return;
+	if (st->fu_ts) {
+		r = &replied[st->fu_seq % SF_PENDING];
+		if (r->valid && r->seq == st->fu_seq && r->t3) {
+			sf_flow_add_sample(f, SNAPFIRE_METRIC_FAR_TX_STAGE,
+					   (s64)(st->fu_ts - r->t3));
+			r->valid = false;
+		}
+	}
+	r = &replied[st->seq % SF_PENDING];
+	r->seq = st->seq;
+	r->t3 = st->ts;
+	r->valid = true;
+}
+
 /* Sender, LOCAL_IN: a reflected packet is back. */
 static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 			 const struct sk_buff *skb, const struct sf_pkt *pkt,
@@ -317,6 +248,13 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 		f->stateful_peer = true;
 	sf_seq_update(&f->rseq, st->seq);
 
+	sf_followup_in(f, st);
+
+	/*
+	 * The probe's own record, unless the probe SF_PENDING later took its
+	 * slot (more in flight than we remember): then the T1 it carries.
+	 * Only its own record is used up; another probe's is left alone.
+	 */
 	p = &f->pending[st->sender_seq % SF_PENDING];
 	if (p->valid && p->seq == st->sender_seq && p->t_xmit) {
 		t1 = p->t_xmit;
@@ -324,7 +262,8 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 		t1 = st->sender_ts;
 		sf_count(sn, SF_C_UNMATCHED);
 	}
-	p->valid = false;
+	if (p->seq == st->sender_seq)
+		p->valid = false;
 
 	turnaround = (s64)(st->ts - st->rx_ts);
 	rtt = (s64)(t4 - t1) - turnaround;
@@ -362,6 +301,7 @@ static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
 	struct sf_flow_key key;
 	enum sf_counter why;
 	struct sf_flow *f;
+	struct sf_followup fu = {};
 	u32 reply_seq = st->seq;
 	bool synced, have_t2 = t2;
 
@@ -396,11 +336,12 @@ static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
 		}
 		if (cfg->reflect_mode == SNAPFIRE_REFLECT_MODE_STATEFUL)
 			reply_seq = f->refl_seq++;
+		fu = f->fu;
 		spin_unlock_bh(&f->lock);
 	}
 	if (!cfg->reflect)
 		return false;
-	sf_reflect(sn, cfg, skb, pkt, st, t2, reply_seq);
+	sf_reflect(sn, cfg, skb, pkt, st, t2, reply_seq, &fu);
 	return true;
 }
 
@@ -593,112 +534,4 @@ int sf_hooks_register(struct net *net)
 void sf_hooks_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
-}
-
-/*
- * A device that hands its packets to another one of this host (a VLAN, a
- * bridge, a bond or team master, a macvlan, a VRF, Open vSwitch): its
- * start_xmit is not where the packet leaves, the lower device's is, and
- * the lower device's queue is the one that may hold it. IFF_BONDING is
- * also set on a bond's slaves, the real NICs: only the master (IFF_MASTER)
- * is stacked.
- */
-static bool sf_dev_stacked(const struct net_device *dev)
-{
-	if (dev->priv_flags & (IFF_802_1Q_VLAN | IFF_EBRIDGE | IFF_MACVLAN |
-			       IFF_TEAM | IFF_L3MDEV_MASTER | IFF_OPENVSWITCH))
-		return true;
-	return (dev->priv_flags & IFF_BONDING) && (dev->flags & IFF_MASTER);
-}
-
-/*
- * net_dev_start_xmit: the driver hand-off, after the qdisc. The skb is
- * shared with the driver now: read only. Fired once per device the packet
- * passes; only the lowest (not stacked) device's counts, so each probe
- * gets one tx-stage sample, ending where its last queue let it go.
- */
-static void sf_xmit_probe(void *data, const struct sk_buff *skb,
-			  const struct net_device *dev)
-{
-	const struct sf_config *cfg;
-	struct sf_flow_key key;
-	struct sf_stamp st;
-	struct sf_flow *f;
-	struct sf_pkt pkt;
-	struct sf_net *sn;
-	bool to_port;
-	u8 family;
-	u64 now;
-
-	if (skb->protocol == htons(ETH_P_IP))
-		family = AF_INET;
-	else if (skb->protocol == htons(ETH_P_IPV6))
-		family = AF_INET6;
-	else
-		return;
-	if (skb_is_gso(skb) || sf_dev_stacked(dev))
-		return;
-
-	rcu_read_lock();
-	sn = sf_net(dev_net(dev));
-	cfg = rcu_dereference(sn->config);
-	if (!cfg || !cfg->enabled || READ_ONCE(sn->dying))
-		goto out;
-	if (sf_parse_udp(skb, family, skb_network_offset(skb), &pkt) != SF_UDP_OK)
-		goto out;
-	to_port = sf_config_port(cfg, pkt.dport);
-	if (!to_port && !sf_config_port(cfg, pkt.sport))
-		goto out;
-	now = sf_now();
-	if (sf_stamp_parse(skb, pkt.udpoff + sizeof(struct udphdr), pkt.plen,
-			   !to_port, now, &st) != SF_PARSE_OK || st.auth)
-		goto out;
-
-	sf_key(&key, &pkt, SF_EGRESS,
-	       to_port ? SNAPFIRE_ROLE_SENDER : SNAPFIRE_ROLE_REFLECTOR, st.ssid);
-	f = sf_flow_lookup(sn, &key);
-	if (!f)
-		goto out;	/* forwarded, or not from here */
-
-	/* BH (or, under netpoll, IRQs) are off on every xmit path */
-	spin_lock(&f->lock);
-	if (to_port) {
-		struct sf_pending *p = &f->pending[st.seq % SF_PENDING];
-
-		if (p->valid && p->seq == st.seq && !p->t_xmit) {
-			p->t_xmit = now;
-			sf_flow_add_sample(f, SNAPFIRE_METRIC_TX_STAGE,
-					   now - p->t_out);
-			sf_count(sn, SF_C_XMIT);
-		}
-	} else if (st.ts) {
-		sf_flow_add_sample(f, SNAPFIRE_METRIC_TX_STAGE,
-				   (s64)(now - st.ts));
-		sf_count(sn, SF_C_XMIT);
-	}
-	spin_unlock(&f->lock);
-out:
-	rcu_read_unlock();
-}
-
-static struct tracepoint *sf_tp_xmit;
-
-static void sf_find_tp(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "net_dev_start_xmit"))
-		sf_tp_xmit = tp;
-}
-
-int sf_xmit_probe_register(void)
-{
-	for_each_kernel_tracepoint(sf_find_tp, NULL);
-	if (!sf_tp_xmit)
-		return -ENOENT;
-	return tracepoint_probe_register(sf_tp_xmit, sf_xmit_probe, NULL);
-}
-
-void sf_xmit_probe_unregister(void)
-{
-	tracepoint_probe_unregister(sf_tp_xmit, sf_xmit_probe, NULL);
-	tracepoint_synchronize_unregister();
 }

@@ -3,10 +3,13 @@
  * snapfire: in-kernel timestamping of STAMP (RFC 8762/8972) probes and
  * per-flow latency attribution. Module and per-namespace life cycle.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/stringify.h>
+#include <net/genetlink.h>
 #include <net/netns/generic.h>
 
 #include "snapfire.h"
@@ -108,7 +111,7 @@ static int __init sf_init(void)
 		goto err_hist_exit;
 	err = sf_xmit_probe_register();
 	if (err) {
-		pr_err("snapfire: cannot attach to net_dev_start_xmit: %d\n", err);
+		pr_err("cannot attach to net_dev_start_xmit: %d\n", err);
 		goto err_unregister_pernet;
 	}
 	err = sf_genl_register();
@@ -116,7 +119,7 @@ static int __init sf_init(void)
 		goto err_unregister_probe;
 	/* receive timestamps on the NAPI path, for T2 and T4 */
 	net_enable_timestamp();
-	pr_info("snapfire %s loaded\n", SNAPFIRE_VERSION);
+	pr_info("%s loaded\n", SNAPFIRE_VERSION);
 	return 0;
 
 err_unregister_probe:
@@ -148,3 +151,5 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("snapfire developers");
 MODULE_DESCRIPTION("In-kernel STAMP timestamping and latency attribution");
 MODULE_VERSION(SNAPFIRE_VERSION);
+/* the CLI's first request loads the module where DKMS installed it */
+MODULE_ALIAS_GENL_FAMILY(SNAPFIRE_FAMILY_NAME);

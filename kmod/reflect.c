@@ -4,7 +4,9 @@
  *
  * A reply is built in a new skb from the probe: reflector layout, the
  * probe's TLVs copied behind it (unknown ones flagged U, RFC 8972 section
- * 4), so the reply is exactly as long as the request and never longer. It
+ * 4; Follow-Up Telemetry answered with the driver hand-off of the
+ * session's previous reply), so the reply is exactly as long as the
+ * request and never longer. It
  * goes out through ip_local_out()/ip6_local_out(), so the netfilter hooks of
  * this namespace see it and POST_ROUTING writes T3 as late as it can.
  *
@@ -24,6 +26,7 @@
  *    spoofed flood can make us send without letting one flooding source
  *    starve the others.
  */
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
@@ -50,47 +53,36 @@ void sf_reflect_init(struct sf_net *sn)
 		sf_rl_seed = get_random_u32() | 1;
 }
 
-/* Refill @b at @rate per second up to @burst; take one token if there is one. */
-static bool sf_bucket_take(struct sf_ratelimit *b, u64 now, u64 rate, u64 burst)
-{
-	u64 cap = burst * NSEC_PER_SEC;
-	u64 elapsed = min_t(u64, now - b->last, div64_u64(cap, rate) + 1);
-
-	b->tokens = min(cap, b->tokens + elapsed * rate);
-	b->last = now;
-	if (b->tokens < NSEC_PER_SEC)
-		return false;
-	b->tokens -= NSEC_PER_SEC;
-	return true;
-}
-
 /*
- * The rate-limit key of @src: the address, or for IPv6 its /@plen prefix
- * (one host owns a whole /64 and picks any address of it at will).
+ * The rate-limit key of @src: its prefix, /@plen6 for IPv6 (one host owns
+ * a whole /64 and picks any address of it at will), /@plen4 for IPv4
+ * (default /32, the address; shorter puts a NAT pool or a tenant's range
+ * in one bucket).
  */
-static u32 sf_rl_hash(u8 family, const struct in6_addr *src, u8 plen)
+static u32 sf_rl_hash(u8 family, const struct in6_addr *src, u8 plen6,
+		      u8 plen4)
 {
-	struct in6_addr key;
+	struct in6_addr key = *src;
 
-	if (family == AF_INET6 && plen < 128) {
-		ipv6_addr_prefix(&key, src, plen);
-		return jhash(&key, sizeof(key), sf_rl_seed);
-	}
-	return jhash(src, sizeof(*src), sf_rl_seed);
+	if (family == AF_INET6 && plen6 < 128)
+		ipv6_addr_prefix(&key, src, plen6);
+	else if (family == AF_INET && plen4 < 32)
+		key.s6_addr32[3] &= inet_make_mask(plen4);
+	return jhash(&key, sizeof(key), sf_rl_seed);
 }
 
 static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 			 const struct sf_pkt *pkt)
 {
 	u64 now = ktime_get_mono_fast_ns();
-	struct sf_ratelimit *b;
+	struct sf_bucket *b;
 	u64 grate, gburst;
 	bool ok;
 
 	if (!cfg->rate_limit)
 		return true;
-	b = &sn->rl[sf_rl_hash(pkt->family, &pkt->saddr, cfg->rate_prefix6) %
-		    SF_RL_BUCKETS];
+	b = &sn->rl[sf_rl_hash(pkt->family, &pkt->saddr, cfg->rate_prefix6,
+			       cfg->rate_prefix4) % SF_RL_BUCKETS];
 	grate = (u64)cfg->rate_limit * 100;
 	gburst = min_t(u64, (u64)cfg->rate_burst * 100, 1000000);
 
@@ -162,19 +154,47 @@ enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg
 	return SF_C_CNT;
 }
 
-/* Flag the TLVs we do not act on as unrecognized (RFC 8972 section 4). */
-static void sf_mark_tlvs(u8 *tlv, unsigned int len)
+/*
+ * Answer the Follow-Up Telemetry TLV whose value is at @v (RFC 8972 section
+ * 4.7) with @fu, in the reply's timestamp format.
+ */
+static void sf_fill_followup(u8 *v, const struct sf_followup *fu, bool ptp)
 {
-	while (len >= STAMP_TLV_HDR_LEN) {
-		struct stamp_tlv *t = (struct stamp_tlv *)tlv;
+	struct stamp_tlv_followup *t = (struct stamp_tlv_followup *)v;
+
+	memset(t, 0, sizeof(*t));
+	if (!fu->ts)
+		return;		/* no reply of this session went out yet */
+	t->seq = htonl(fu->seq);
+	sf_ns_to_ts(fu->ts, ptp, &t->ts);
+	t->mode = STAMP_TS_SW_LOCAL;
+}
+
+/*
+ * The TLVs of the reply @payload (@len bytes): the Follow-Up Telemetry TLV
+ * at @st->fu_off answered, the others we do not act on flagged as
+ * unrecognized, and a Follow-Up Telemetry TLV of the wrong length as
+ * malformed (RFC 8972 section 4).
+ */
+static void sf_reply_tlvs(u8 *payload, unsigned int len,
+			  const struct sf_stamp *st, const struct sf_followup *fu)
+{
+	unsigned int pos = STAMP_BASE_LEN;
+
+	while (len - pos >= STAMP_TLV_HDR_LEN) {
+		struct stamp_tlv *t = (struct stamp_tlv *)(payload + pos);
 		unsigned int vlen = ntohs(t->len);
 
-		if (t->type != STAMP_TLV_EXTRA_PADDING)
-			t->flags |= STAMP_TLV_FLAG_U;
-		if (vlen > len - STAMP_TLV_HDR_LEN)
+		pos += STAMP_TLV_HDR_LEN;
+		if (vlen > len - pos)
 			break;	/* cannot happen: the probe was validated */
-		tlv += STAMP_TLV_HDR_LEN + vlen;
-		len -= STAMP_TLV_HDR_LEN + vlen;
+		if (t->type == STAMP_TLV_FOLLOWUP_TELEMETRY && pos == st->fu_off)
+			sf_fill_followup(payload + pos, fu, sf_ee_ptp(st->ee));
+		else if (t->type == STAMP_TLV_FOLLOWUP_TELEMETRY)
+			t->flags |= STAMP_TLV_FLAG_M;
+		else if (t->type != STAMP_TLV_EXTRA_PADDING)
+			t->flags |= STAMP_TLV_FLAG_U;
+		pos += vlen;
 	}
 }
 
@@ -315,7 +335,8 @@ static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
  */
 void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 		struct sk_buff *skb, const struct sf_pkt *pkt,
-		const struct sf_stamp *st, u64 t2, u32 reply_seq)
+		const struct sf_stamp *st, u64 t2, u32 reply_seq,
+		const struct sf_followup *fu)
 {
 	unsigned int hlen = pkt->family == AF_INET ? sizeof(struct iphdr) :
 						     sizeof(struct ipv6hdr);
@@ -335,7 +356,7 @@ void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 		goto err_free;
 	sf_fill_reply((struct stamp_reflector_pkt *)payload, pkt, st, cfg, t2,
 		      reply_seq);
-	sf_mark_tlvs(payload + STAMP_BASE_LEN, pkt->plen - STAMP_BASE_LEN);
+	sf_reply_tlvs(payload, pkt->plen, st, fu);
 
 	uh = skb_push(nskb, sizeof(*uh));
 	skb_reset_transport_header(nskb);

@@ -32,12 +32,13 @@
 #include <uapi/linux/snapfire.h>
 #include <uapi/linux/snapfire_stamp.h>
 
+#include "bucket.h"
 #include "hist.h"
 #include "seq.h"
 
 #define SNAPFIRE_VERSION	"0.1.0"
 
-#define SF_METRIC_CNT		(SNAPFIRE_METRIC_IPDV + 1)
+#define SF_METRIC_CNT		(SNAPFIRE_METRIC_MAX + 1)
 #define SF_DEFAULT_MAX_FLOWS	65536
 #define SF_DEFAULT_IDLE		300	/* s */
 #define SF_DEFAULT_RATE		1000	/* replies/s per source */
@@ -47,6 +48,7 @@
 #define SF_DEFAULT_MAX_MEM_MB	256	/* all namespaces together */
 #define SF_DEFAULT_MIN_SPORT	1024	/* lower source ports are not answered */
 #define SF_DEFAULT_RATE_PREFIX6	64	/* IPv6 sources rate-limited per /64 */
+#define SF_DEFAULT_RATE_PREFIX4	32	/* IPv4 sources: per address */
 #define SF_PENDING		64	/* sender probes in flight remembered */
 #define SF_RL_BUCKETS		256	/* per-source rate limit buckets */
 #define SF_EVENT_RING		64
@@ -104,6 +106,7 @@ struct sf_config {
 	u8 nallow;
 	__be16 ports[SNAPFIRE_MAX_PORTS];
 	u8 rate_prefix6;
+	u8 rate_prefix4;
 	u16 min_sport;
 	u32 rate_limit;
 	u32 rate_burst;
@@ -133,6 +136,22 @@ struct sf_pending {
 	bool valid;
 	u64 t_out;		/* LOCAL_OUT */
 	u64 t_xmit;		/* driver hand-off, 0 if not seen */
+};
+
+/*
+ * What a sender remembers of a reply received, slot reflector seq %
+ * SF_PENDING: its T3, for the Follow-Up Telemetry the next reply brings.
+ */
+struct sf_replied {
+	u32 seq;			/* the reflector's sequence number */
+	bool valid;
+	u64 t3;				/* the reflector's clock */
+};
+
+/* What a reply's Follow-Up Telemetry TLV reports: the previous reply. */
+struct sf_followup {
+	u32 seq;
+	u64 ts;			/* its driver hand-off, 0 if none went out */
 };
 
 struct sf_net;
@@ -173,7 +192,15 @@ struct sf_flow {
 	u64 win_lost;			/* seq lost at window start */
 	bool rtt_alarm;
 	bool loss_alarm;
-	struct sf_pending *pending;	/* sender only, SF_PENDING slots */
+	/* by role (key.role); the flow stays within 512 bytes */
+	union {
+		struct {			/* sender */
+			struct sf_pending *pending;	/* SF_PENDING slots */
+			struct sf_replied *replied;	/* sf_flow_replied() */
+		};
+		/* reflector: its last reply, for Follow-Up Telemetry */
+		struct sf_followup fu;
+	};
 };
 
 struct sf_event {
@@ -184,11 +211,6 @@ struct sf_event {
 	u64 lost;
 	u64 value;
 	u64 threshold;
-};
-
-struct sf_ratelimit {
-	u64 tokens;			/* scaled by NSEC_PER_SEC */
-	u64 last;			/* ns, monotonic */
 };
 
 struct sf_net {
@@ -210,13 +232,12 @@ struct sf_net {
 	struct sf_event events[SF_EVENT_RING];
 	u32 ev_head;
 	u32 ev_len;
-	u64 ev_tokens;			/* event rate limit, scaled by NSEC_PER_SEC */
-	u64 ev_last;
+	struct sf_bucket ev_bucket;	/* event-rate per second, 1 s burst */
 	struct work_struct event_work;
 
 	spinlock_t rl_lock;		/* protects rl[] and rl_global */
-	struct sf_ratelimit rl[SF_RL_BUCKETS];
-	struct sf_ratelimit rl_global;
+	struct sf_bucket rl[SF_RL_BUCKETS];
+	struct sf_bucket rl_global;
 
 	/*
 	 * A reply with SSID 0 (from an RFC 8762-only reflector, to which the
@@ -271,6 +292,7 @@ struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id);
 int sf_flow_del(struct sf_net *sn, u64 id);	/* id 0: all */
 int sf_flow_reset(struct sf_net *sn, u64 id);	/* id 0: all */
 void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v);
+struct sf_replied *sf_flow_replied(struct sf_flow *f);
 void sf_gc_work(struct work_struct *work);
 
 /* event.c */
@@ -308,9 +330,10 @@ enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg
 				  const struct sf_stamp *st);
 void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
 		struct sk_buff *skb, const struct sf_pkt *pkt,
-		const struct sf_stamp *st, u64 t2, u32 reply_seq);
+		const struct sf_stamp *st, u64 t2, u32 reply_seq,
+		const struct sf_followup *fu);
 
-/* netlink.c */
+/* netlink.c, nl_*.c */
 int sf_genl_register(void);
 void sf_genl_unregister(void);
 int sf_genl_event(struct sf_net *sn, const struct sf_event *ev);

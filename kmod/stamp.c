@@ -11,68 +11,52 @@
 
 #include "compat.h"	/* get/put_unaligned_be*() */
 #include "stamp.h"
-
-/*
- * The 64-bit seconds of @sec32 (a 32-bit seconds field of any era) nearest
- * to @now: within 2^31 s (68 years) either way.
- */
-static s64 sf_era_resolve(u32 sec32, s64 now)
-{
-	return now + (s32)(sec32 - (u32)now);
-}
+#include "stamp_time.h"	/* the arithmetic, shared with the CLI */
 
 u64 sf_ts_to_ns(const struct stamp_ts *ts, bool ptp, u64 now_ns)
 {
-	u32 sec32 = get_unaligned_be32(&ts->sec);
-	u32 frac = get_unaligned_be32(&ts->frac);
-	s64 now = div_u64(now_ns, NSEC_PER_SEC);
-	s64 sec;
-	u64 ns;
-
-	if (!sec32 && !frac)
-		return 0;
-
-	if (ptp) {
-		sec = sf_era_resolve(sec32, now);
-		ns = min_t(u32, frac, NSEC_PER_SEC - 1);
-	} else {
-		sec = sf_era_resolve(sec32, now + STAMP_NTP_UNIX_OFFSET) -
-		      STAMP_NTP_UNIX_OFFSET;
-		/* Round to the nearest ns; 0xffffffff rounds up to 1 s. */
-		ns = ((u64)frac * NSEC_PER_SEC + BIT_ULL(31)) >> 32;
-	}
-	if (sec < 0)
-		return 0;	/* before 1970: not representable */
-	return (u64)sec * NSEC_PER_SEC + ns;
+	BUILD_BUG_ON(STAMP_TIME_NTP_OFFSET != STAMP_NTP_UNIX_OFFSET);
+	BUILD_BUG_ON(STAMP_TIME_NSEC != NSEC_PER_SEC);
+	return stamp_ts_to_ns(get_unaligned_be32(&ts->sec),
+			      get_unaligned_be32(&ts->frac), ptp, now_ns);
 }
 
 void sf_ns_to_ts(u64 ns, bool ptp, struct stamp_ts *ts)
 {
-	u32 rem, frac;
-	u64 sec;
+	u32 sec, frac;
 
-	if (!ns) {
-		put_unaligned_be32(0, &ts->sec);
-		put_unaligned_be32(0, &ts->frac);
-		return;
-	}
-	sec = div_u64_rem(ns, NSEC_PER_SEC, &rem);
-	if (ptp) {
-		frac = rem;
-	} else {
-		sec += STAMP_NTP_UNIX_OFFSET;
-		/* Nearest 2^-32 s: below 2^32 as rem < 10^9. */
-		frac = div_u64(((u64)rem << 32) + NSEC_PER_SEC / 2,
-			       NSEC_PER_SEC);
-	}
-	/* Only the low 32 bits of the seconds go on the wire (the era). */
-	put_unaligned_be32(lower_32_bits(sec), &ts->sec);
+	stamp_ns_to_ts(ns, ptp, &sec, &frac);
+	put_unaligned_be32(sec, &ts->sec);
 	put_unaligned_be32(frac, &ts->frac);
+}
+
+/*
+ * A Follow-Up Telemetry TLV (header @tlv, value at payload offset @pos):
+ * remember the first one of the right length; read what a reflector put in.
+ */
+static void sf_stamp_followup(const struct sk_buff *skb, unsigned int off,
+			      unsigned int pos, const struct stamp_tlv *tlv,
+			      bool reflector, u64 now_ns, struct sf_stamp *st)
+{
+	struct stamp_tlv_followup buf;
+	const struct stamp_tlv_followup *fu;
+
+	if (st->fu_off || get_unaligned_be16(&tlv->len) != STAMP_FOLLOWUP_LEN)
+		return;
+	st->fu_off = pos;
+	if (!reflector || (tlv->flags & (STAMP_TLV_FLAG_U | STAMP_TLV_FLAG_M)))
+		return;
+	fu = skb_header_pointer(skb, off + pos, sizeof(buf), &buf);
+	if (!fu)
+		return;
+	st->fu_seq = get_unaligned_be32(&fu->seq);
+	st->fu_ts = sf_ts_to_ns(&fu->ts, sf_ee_ptp(st->ee), now_ns);
 }
 
 /* Walk the TLVs after the base packet: they must end where the payload does. */
 static enum sf_parse_result sf_stamp_tlvs(const struct sk_buff *skb,
 					  unsigned int off, unsigned int len,
+					  bool reflector, u64 now_ns,
 					  struct sf_stamp *st)
 {
 	unsigned int pos = STAMP_BASE_LEN;
@@ -93,6 +77,9 @@ static enum sf_parse_result sf_stamp_tlvs(const struct sk_buff *skb,
 		pos += STAMP_TLV_HDR_LEN;
 		if (vlen > len - pos)
 			return SF_PARSE_TLV_LEN;
+		if (tlv->type == STAMP_TLV_FOLLOWUP_TELEMETRY)
+			sf_stamp_followup(skb, off, pos, tlv, reflector, now_ns,
+					  st);
 		pos += vlen;
 	}
 	return SF_PARSE_OK;
@@ -113,6 +100,7 @@ enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 	BUILD_BUG_ON(sizeof(struct stamp_sender_pkt) != STAMP_BASE_LEN);
 	BUILD_BUG_ON(sizeof(struct stamp_reflector_pkt) != STAMP_BASE_LEN);
 	BUILD_BUG_ON(sizeof(struct stamp_tlv) != STAMP_TLV_HDR_LEN);
+	BUILD_BUG_ON(sizeof(struct stamp_tlv_followup) != STAMP_FOLLOWUP_LEN);
 	BUILD_BUG_ON(offsetof(struct stamp_sender_pkt, mbz) != 16);
 	BUILD_BUG_ON(offsetof(struct stamp_reflector_pkt, rx_ts) != 16);
 	BUILD_BUG_ON(offsetof(struct stamp_reflector_pkt, sender_seq) != 24);
@@ -158,5 +146,5 @@ enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 	st->len = len;
 	st->tlv_len = len - STAMP_BASE_LEN;
 
-	return sf_stamp_tlvs(skb, off, len, st);
+	return sf_stamp_tlvs(skb, off, len, reflector, now_ns, st);
 }

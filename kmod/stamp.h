@@ -28,6 +28,16 @@ struct sf_stamp {
 	bool auth;		/* authenticated-mode layout (STAMP_AUTH_LEN) */
 	bool hmac;		/* carries an HMAC TLV (RFC 8972 section 4.8) */
 	bool looped;		/* sender layout, T2 in its MBZ: a reply */
+	/*
+	 * The first Follow-Up Telemetry TLV of the right length (RFC 8972
+	 * section 4.7): where its value starts in the payload, 0 if there is
+	 * none. In a reflector packet, fu_ts != 0 when the reflector filled
+	 * it (flags U and M clear): its previous reply, number fu_seq, left
+	 * at fu_ts (its clock, ns).
+	 */
+	u16 fu_off;
+	u32 fu_seq;
+	u64 fu_ts;
 };
 
 enum sf_parse_result {
@@ -49,7 +59,8 @@ enum sf_parse_result {
  * bytes 16..23 are looked at (@st->looped): there a reflector writes T2, and
  * a "probe" holding one is a reflected packet bounced back at a reflector.
  * @st->auth flags the authenticated layout (STAMP_AUTH_LEN), @st->hmac an
- * HMAC TLV: rewriting either would break its HMAC.
+ * HMAC TLV: rewriting either would break its HMAC. The Follow-Up Telemetry
+ * TLV is located (@st->fu_off) and, in the reflector layout, read.
  */
 enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 				    unsigned int len, bool reflector, u64 now_ns,

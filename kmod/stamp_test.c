@@ -648,6 +648,89 @@ static void stamp_ptp_era(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, be32_to_cpu(ts.frac), 7U);
 }
 
+/*
+ * Follow-Up Telemetry (RFC 8972 section 4.7): type 7, length 16: sequence
+ * number (4), timestamp (8, the packet's format), mode (1), reserved (3).
+ * Put behind a padding TLV, so it is found by walking, not by position.
+ */
+static void stamp_followup(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN + 8 + 20 + 20];
+	unsigned int fu = STAMP_BASE_LEN + 8;	/* its TLV header */
+	struct sf_stamp st;
+
+	stamp_build_reflector(b);
+	put8(b, 44, 0);					/* padding, 4 bytes */
+	put8(b, 45, STAMP_TLV_EXTRA_PADDING);
+	put16(b, 46, 4);
+	memset(b + 48, 0xaa, 4);
+	put8(b, fu, 0);
+	put8(b, fu + 1, STAMP_TLV_FOLLOWUP_TELEMETRY);
+	put16(b, fu + 2, 16);
+	put32(b, fu + 4, 6);				/* previous reply's seq */
+	put32(b, fu + 8, 1700000001);			/* PTP, as T3 */
+	put32(b, fu + 12, 4000500);			/* 4 ms after T3 */
+	put8(b, fu + 16, STAMP_TS_SW_LOCAL);
+	memset(b + fu + 17, 0, 3);
+	/* a second one, ignored: only the first counts */
+	put8(b, fu + 20, 0);
+	put8(b, fu + 21, STAMP_TLV_FOLLOWUP_TELEMETRY);
+	put16(b, fu + 22, 16);
+	memset(b + fu + 24, 0x55, 16);
+
+	KUNIT_ASSERT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.fu_off, fu + 4);
+	KUNIT_EXPECT_EQ(test, st.fu_seq, 6);
+	KUNIT_EXPECT_EQ(test, st.fu_ts, NS(1700000001) + 4000500);
+	KUNIT_EXPECT_EQ(test, st.fu_ts - st.ts, 4000000);
+	KUNIT_ASSERT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, true, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.fu_ts - st.ts, 4000000);
+
+	/* flagged U or M by the reflector: located, not read */
+	put8(b, fu, STAMP_TLV_FLAG_U);
+	KUNIT_ASSERT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.fu_off, fu + 4);
+	KUNIT_EXPECT_EQ(test, st.fu_ts, 0);
+	put8(b, fu, STAMP_TLV_FLAG_M);
+	KUNIT_ASSERT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.fu_ts, 0);
+
+	/* a zero timestamp: the reflector had sent no reply yet */
+	put8(b, fu, 0);
+	memset(b + fu + 4, 0, 16);
+	KUNIT_ASSERT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.fu_ts, 0);
+
+	/* in a sender packet (a request): located, never read */
+	stamp_build_sender(b);
+	put32(b, fu + 8, 0x12345678);
+	KUNIT_ASSERT_EQ(test, stamp_parse_buf(test, b, sizeof(b), false, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.fu_off, fu + 4);
+	KUNIT_EXPECT_EQ(test, st.fu_ts, 0);
+
+	/* the wrong length: not the TLV (the second one is) */
+	stamp_build_reflector(b);
+	put16(b, fu + 2, 12);
+	put8(b, fu + 16, 0);				/* 4 bytes of padding... */
+	put8(b, fu + 17, STAMP_TLV_EXTRA_PADDING);	/* ...then a TLV of 0 */
+	put16(b, fu + 18, 0);
+	put8(b, fu + 20, 0);
+	put32(b, fu + 24, 9);
+	put32(b, fu + 28, 1700000002);
+	put32(b, fu + 32, 0);
+	KUNIT_ASSERT_EQ(test, stamp_parse_buf(test, b, sizeof(b), true, false, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.fu_off, fu + 24);
+	KUNIT_EXPECT_EQ(test, st.fu_seq, 9);
+	KUNIT_EXPECT_EQ(test, st.fu_ts, NS(1700000002));
+}
+
 static struct kunit_case stamp_test_cases[] = {
 	KUNIT_CASE(stamp_sender_packet),
 	KUNIT_CASE(stamp_reflector_packet),
@@ -664,6 +747,7 @@ static struct kunit_case stamp_test_cases[] = {
 	KUNIT_CASE(stamp_ntp_era),
 	KUNIT_CASE(stamp_ptp_era),
 	KUNIT_CASE(stamp_guard_flags),
+	KUNIT_CASE(stamp_followup),
 	{}
 };
 

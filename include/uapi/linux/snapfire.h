@@ -46,7 +46,8 @@ enum snapfire_reflect_mode {
  *   T2), with T1 the driver hand-off of the probe and T4 its driver receive
  *   time. It excludes both hosts' stacks, so the end-to-end time of a probe is
  *   tx-stage + rtt + turnaround + rx-stage (and rtt = fwd + rev when the
- *   clocks are synchronised).
+ *   clocks are synchronised). The reflector's own egress queue, after its T3,
+ *   is inside it: far-tx-stage measures it.
  * @SNAPFIRE_METRIC_FWD: One-way forward delay T2 - T1; only when both clocks
  *   are synchronised.
  * @SNAPFIRE_METRIC_REV: One-way reverse delay T4 - T3; only when both clocks
@@ -60,6 +61,13 @@ enum snapfire_reflect_mode {
  * @SNAPFIRE_METRIC_IPDV: Absolute IP packet delay variation (RFC 5481) between
  *   consecutive packets: of the RTT on a sender, of the forward transit on a
  *   reflector.
+ * @SNAPFIRE_METRIC_FAR_TX_STAGE: Sender: the reflector's egress stage as its
+ *   Follow-Up Telemetry TLV (RFC 8972 section 4.7) reports it: when a reply
+ *   really left the reflector minus the T3 written into it, both read on the
+ *   reflector's clock (valid without synchronised clocks). T3 is taken before
+ *   the reflector's qdisc, so this part of the far host's time is inside rtt;
+ *   the breakdown moves it to the far host. Only from a reflector that fills
+ *   the TLV (snapfire's does: the driver hand-off of its previous reply).
  */
 enum snapfire_metric {
 	SNAPFIRE_METRIC_RTT,
@@ -69,6 +77,11 @@ enum snapfire_metric {
 	SNAPFIRE_METRIC_TX_STAGE,
 	SNAPFIRE_METRIC_RX_STAGE,
 	SNAPFIRE_METRIC_IPDV,
+	SNAPFIRE_METRIC_FAR_TX_STAGE,
+
+	/* private: */
+	__SNAPFIRE_METRIC_MAX,
+	SNAPFIRE_METRIC_MAX = (__SNAPFIRE_METRIC_MAX - 1)
 };
 
 /**
@@ -90,6 +103,10 @@ enum snapfire_event_type {
 	SNAPFIRE_EVENT_TYPE_FLOW_EXPIRED,
 	SNAPFIRE_EVENT_TYPE_RTT_HIGH,
 	SNAPFIRE_EVENT_TYPE_LOSS_HIGH,
+
+	/* private: */
+	__SNAPFIRE_EVENT_TYPE_MAX,
+	SNAPFIRE_EVENT_TYPE_MAX = (__SNAPFIRE_EVENT_TYPE_MAX - 1)
 };
 
 enum {
@@ -121,6 +138,7 @@ enum {
 	SNAPFIRE_A_CONFIG_EVENT_RATE,
 	SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT,
 	SNAPFIRE_A_CONFIG_RATE_PREFIX6,
+	SNAPFIRE_A_CONFIG_RATE_PREFIX4,
 	SNAPFIRE_A_CONFIG_PAD,
 
 	__SNAPFIRE_A_CONFIG_MAX,
@@ -222,6 +240,7 @@ enum {
 	SNAPFIRE_A_FLOW_HIST,
 	SNAPFIRE_A_FLOW_HIST_MASK,
 	SNAPFIRE_A_FLOW_PAD,
+	SNAPFIRE_A_FLOW_PEER_STATEFUL,
 
 	__SNAPFIRE_A_FLOW_MAX,
 	SNAPFIRE_A_FLOW_MAX = (__SNAPFIRE_A_FLOW_MAX - 1)

@@ -95,6 +95,32 @@ struct stamp_tlv {
 #define STAMP_TLV_FLAG_M	0x40	/* malformed (set by the reflector) */
 #define STAMP_TLV_FLAG_I	0x20	/* integrity check failed */
 
+/*
+ * RFC 8972 section 4.7: Follow-Up Telemetry. A sender that wants it puts the
+ * TLV (value zeroed) in its probe; the reflector answers in it with the
+ * sequence number of the previous reply it sent in this session and the
+ * time that reply really left it (a later, truer T3 than the one written
+ * into the reply before the reflector's own qdisc held it). snapfire's
+ * reflector reports the driver hand-off (net_dev_start_xmit) of its
+ * previous reply, mode SW local; seq and timestamp zero when no reply has
+ * gone out yet. The timestamp's format is the reply's (its EE Z bit).
+ */
+struct stamp_tlv_followup {
+	__be32 seq;
+	struct stamp_ts ts;
+	__u8 mode;			/* enum stamp_ts_method */
+	__u8 reserved[3];
+};
+
+#define STAMP_FOLLOWUP_LEN	16	/* value length of the TLV */
+
+/* RFC 8972 section 4.3 / IANA "STAMP Timestamping Methods" */
+enum stamp_ts_method {
+	STAMP_TS_HW_ASSIST = 1,
+	STAMP_TS_SW_LOCAL = 2,
+	STAMP_TS_CONTROL_PLANE = 3,
+};
+
 /* RFC 8972 section 4 TLV types (IANA "STAMP TLV Types") */
 enum stamp_tlv_type {
 	STAMP_TLV_EXTRA_PADDING = 1,

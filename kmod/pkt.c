@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A packet's network and UDP headers, peeked at without touching the skb,
+ * and the flow key they give: shared by the netfilter points (hooks.c) and
+ * the driver hand-off (xmit.c).
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/dsfield.h>
+#include <net/ipv6.h>
+
+#include "snapfire.h"
+#include "pkt.h"
+
+/*
+ * Peek at the network and UDP headers at @nhoff (from skb->data). Only
+ * unfragmented UDP qualifies; the UDP length must fit in the packet, or
+ * the result is SF_UDP_BAD_LEN with only the addresses and ports filled.
+ */
+enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
+			 unsigned int nhoff, struct sf_pkt *pkt)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	unsigned int ulen;
+
+	if (family == AF_INET) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
+		if (!iph || iph->version != 4 || iph->ihl < 5 ||
+		    iph->protocol != IPPROTO_UDP ||
+		    (iph->frag_off & htons(IP_MF | IP_OFFSET)))
+			return SF_UDP_NONE;
+		ipv6_addr_set_v4mapped(iph->saddr, &pkt->saddr);
+		ipv6_addr_set_v4mapped(iph->daddr, &pkt->daddr);
+		pkt->ttl = iph->ttl;
+		pkt->tos = iph->tos;
+		pkt->udpoff = nhoff + iph->ihl * 4;
+	} else {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h;
+		unsigned int off = nhoff;
+		int flags = 0;
+
+		ip6h = skb_header_pointer(skb, nhoff, sizeof(_ip6h), &_ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return SF_UDP_NONE;
+		if (ip6h->nexthdr == IPPROTO_UDP) {
+			off = nhoff + sizeof(*ip6h);
+		} else if (ipv6_find_hdr(skb, &off, IPPROTO_UDP, NULL,
+					 &flags) != IPPROTO_UDP ||
+			   (flags & IP6_FH_F_FRAG)) {
+			/*
+			 * Fragments, the first one included (it looks like
+			 * UDP): IPv6 reassembles them after LOCAL_IN.
+			 */
+			return SF_UDP_NONE;
+		}
+		pkt->saddr = ip6h->saddr;
+		pkt->daddr = ip6h->daddr;
+		pkt->ttl = ip6h->hop_limit;
+		pkt->tos = ipv6_get_dsfield(ip6h);
+		pkt->udpoff = off;
+	}
+	pkt->family = family;
+
+	uh = skb_header_pointer(skb, pkt->udpoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return SF_UDP_NONE;
+	pkt->sport = uh->source;
+	pkt->dport = uh->dest;
+	ulen = ntohs(uh->len);
+	if (ulen < sizeof(*uh) || ulen > skb->len - pkt->udpoff)
+		return SF_UDP_BAD_LEN;
+	pkt->plen = ulen - sizeof(*uh);
+	return SF_UDP_OK;
+}
+
+/*
+ * The flow key of @pkt: on a sender the probe goes to a STAMP port, on a
+ * reflector it arrives at one. local/remote depend on the direction.
+ */
+void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
+	    enum sf_dir dir, u8 role, u16 ssid)
+{
+	memset(key, 0, sizeof(*key));
+	if (dir == SF_EGRESS) {
+		key->laddr = pkt->saddr;
+		key->raddr = pkt->daddr;
+		key->lport = pkt->sport;
+		key->rport = pkt->dport;
+	} else {
+		key->laddr = pkt->daddr;
+		key->raddr = pkt->saddr;
+		key->lport = pkt->dport;
+		key->rport = pkt->sport;
+	}
+	key->ssid = ssid;
+	key->family = pkt->family;
+	key->role = role;
+}

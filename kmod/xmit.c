@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The driver hand-off: a probe on the net_dev_start_xmit tracepoint, after
+ * the qdisc. It ends the tx stage of the sender's probes and of the
+ * reflector's replies, and records the hand-off of the reflector's last
+ * reply for its next Follow-Up Telemetry TLV. Per packet, under RCU and the
+ * flow's lock, like the netfilter points (hooks.c).
+ */
+#include <linux/netdevice.h>
+#include <linux/tracepoint.h>
+#include <linux/udp.h>
+
+#include "snapfire.h"
+#include "pkt.h"
+#include "stamp.h"
+
+/*
+ * A device that hands its packets to another one of this host (a VLAN, a
+ * bridge, a bond or team master, a macvlan, a VRF, Open vSwitch): its
+ * start_xmit is not where the packet leaves, the lower device's is, and
+ * the lower device's queue is the one that may hold it. IFF_BONDING is
+ * also set on a bond's slaves, the real NICs: only the master (IFF_MASTER)
+ * is stacked.
+ */
+static bool sf_dev_stacked(const struct net_device *dev)
+{
+	if (dev->priv_flags & (IFF_802_1Q_VLAN | IFF_EBRIDGE | IFF_MACVLAN |
+			       IFF_TEAM | IFF_L3MDEV_MASTER | IFF_OPENVSWITCH))
+		return true;
+	return (dev->priv_flags & IFF_BONDING) && (dev->flags & IFF_MASTER);
+}
+
+/*
+ * net_dev_start_xmit: the driver hand-off, after the qdisc. The skb is
+ * shared with the driver now: read only. Fired once per device the packet
+ * passes; only the lowest (not stacked) device's counts, so each probe
+ * gets one tx-stage sample, ending where its last queue let it go; and
+ * only for a packet made on this host, not a mirrored copy of it.
+ */
+static void sf_xmit_probe(void *data, const struct sk_buff *skb,
+			  const struct net_device *dev)
+{
+	const struct sf_config *cfg;
+	struct sf_flow_key key;
+	struct sf_stamp st;
+	struct sf_flow *f;
+	struct sf_pkt pkt;
+	struct sf_net *sn;
+	bool to_port;
+	u8 family;
+	u64 now;
+
+	if (skb->protocol == htons(ETH_P_IP))
+		family = AF_INET;
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		family = AF_INET6;
+	else
+		return;
+	/*
+	 * skb_iif set: the skb came in on a device. Forwarded packets are not
+	 * ours, and a copy a tc mirred mirror sends elsewhere (to a monitoring
+	 * port, before the real device's qdisc) is not the probe leaving:
+	 * its hand-off would come first and win. (An egress redirect through
+	 * an ifb device is skipped alike: its delay then counts as network.)
+	 */
+	if (skb_is_gso(skb) || sf_dev_stacked(dev) || skb->skb_iif)
+		return;
+
+	rcu_read_lock();
+	sn = sf_net(dev_net(dev));
+	cfg = rcu_dereference(sn->config);
+	if (!cfg || !cfg->enabled || READ_ONCE(sn->dying))
+		goto out;
+	if (sf_parse_udp(skb, family, skb_network_offset(skb), &pkt) != SF_UDP_OK)
+		goto out;
+	to_port = sf_config_port(cfg, pkt.dport);
+	if (!to_port && !sf_config_port(cfg, pkt.sport))
+		goto out;
+	now = sf_now();
+	if (sf_stamp_parse(skb, pkt.udpoff + sizeof(struct udphdr), pkt.plen,
+			   !to_port, now, &st) != SF_PARSE_OK || st.auth)
+		goto out;
+
+	sf_key(&key, &pkt, SF_EGRESS,
+	       to_port ? SNAPFIRE_ROLE_SENDER : SNAPFIRE_ROLE_REFLECTOR, st.ssid);
+	f = sf_flow_lookup(sn, &key);
+	if (!f)
+		goto out;	/* forwarded, or not from here */
+
+	/* BH (or, under netpoll, IRQs) are off on every xmit path */
+	spin_lock(&f->lock);
+	if (to_port) {
+		struct sf_pending *p = &f->pending[st.seq % SF_PENDING];
+
+		if (p->valid && p->seq == st.seq && !p->t_xmit) {
+			p->t_xmit = now;
+			sf_flow_add_sample(f, SNAPFIRE_METRIC_TX_STAGE,
+					   now - p->t_out);
+			sf_count(sn, SF_C_XMIT);
+		}
+	} else if (st.ts) {
+		sf_flow_add_sample(f, SNAPFIRE_METRIC_TX_STAGE,
+				   (s64)(now - st.ts));
+		sf_count(sn, SF_C_XMIT);
+		/* for the next reply's Follow-Up Telemetry */
+		f->fu.seq = st.seq;
+		f->fu.ts = now;
+	}
+	spin_unlock(&f->lock);
+out:
+	rcu_read_unlock();
+}
+
+static struct tracepoint *sf_tp_xmit;
+
+static void sf_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "net_dev_start_xmit"))
+		sf_tp_xmit = tp;
+}
+
+int sf_xmit_probe_register(void)
+{
+	for_each_kernel_tracepoint(sf_find_tp, NULL);
+	if (!sf_tp_xmit)
+		return -ENOENT;
+	return tracepoint_probe_register(sf_tp_xmit, sf_xmit_probe, NULL);
+}
+
+void sf_xmit_probe_unregister(void)
+{
+	tracepoint_probe_unregister(sf_tp_xmit, sf_xmit_probe, NULL);
+	tracepoint_synchronize_unregister();
+}
