@@ -7,7 +7,7 @@
 #include "cmds.h"
 #include "common.h"
 
-static const char *const metric_help[METRIC_COUNT] = {
+static const char *const metric_help[] = {
 	"STAMP network round trip (T4 - T1) - (T3 - T2), driver to driver.",
 	"STAMP one-way forward delay T2 - T1 (synchronised clocks only).",
 	"STAMP one-way reverse delay T4 - T3 (synchronised clocks only).",
@@ -15,7 +15,10 @@ static const char *const metric_help[METRIC_COUNT] = {
 	"This host's egress stage, netfilter LOCAL_OUT to driver hand-off.",
 	"This host's ingress stage, driver receive to netfilter LOCAL_IN.",
 	"Absolute IP packet delay variation between consecutive packets.",
+	"The reflector's egress stage after T3, from its Follow-Up Telemetry.",
 };
+_Static_assert(sizeof(metric_help) / sizeof(metric_help[0]) == METRIC_COUNT,
+	       "a metric added to the spec needs its help text here");
 
 /* Append @s to @out (room for @n bytes), escaped as a label value. */
 static size_t prom_escape(char *out, size_t n, size_t len, const char *s)
@@ -74,7 +77,8 @@ static const struct flow_field flow_fields[] = {
 	FF("snapfire_flow_lost_total", "counter", "Sequence numbers never received.", lost, false),
 	FF("snapfire_flow_reordered_total", "counter", "Packets that arrived after a higher sequence number.", reordered, false),
 	FF("snapfire_flow_duplicates_total", "counter", "Packets whose sequence number was already received.", duplicates, false),
-	FF("snapfire_flow_rev_lost_total", "counter", "Losses on the reverse path alone (stateful sessions).", rev_lost, false),
+	FF("snapfire_flow_rev_lost_total", "counter", "Sender: gaps in the reflector's own numbering: the reverse path's losses alone when the reflector is stateful, all losses when it is not.", rev_lost, false),
+	FF("snapfire_flow_peer_stateful", "gauge", "Sender: the reflector numbers its replies itself (known stateful): rev_lost is the reverse path's alone.", peer_stateful, false),
 	FF("snapfire_flow_restarts_total", "counter", "Sequence restarts detected.", restarts, false),
 	FF("snapfire_flow_jitter_seconds", "gauge", "RFC 3550 smoothed interarrival jitter.", jitter, true),
 	FF("snapfire_flow_synced", "gauge", "Both clocks said they were synchronised in the last packet.", synced, false),
@@ -95,7 +99,7 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
 	}
 }
 
-int prom_write(FILE *f, const struct sf_status *st, const struct flowset *s)
+int prom_write(FILE *f, const struct status_view *st, const struct flowset *s)
 {
 	char name[96], buf[48], **lab;
 	unsigned int m;
@@ -184,7 +188,7 @@ err_free_labels:
 int cmd_export(int argc, char **argv)
 {
 	struct flowset s = { 0 };
-	struct sf_status st;
+	struct status_view st;
 	struct sfnl n;
 	bool prom = false;
 	int i, rc;

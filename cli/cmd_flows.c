@@ -10,29 +10,17 @@
 
 #include "cmds.h"
 #include "common.h"
+#include "verdict.h"
 
+/*
+ * Dumps are filtered by the module: role, peer, SSID, and the port as a
+ * local or a remote port. The CLI filters nothing again.
+ */
 struct dump_ctx {
 	const struct flow_filter *flt;
+	int port_attr;		/* SNAPFIRE_A_FLOW_LOCAL/REMOTE_PORT, 0: none */
 	struct flowset *s;
 };
-
-static bool flow_match(const struct flow_filter *flt, const struct flow *f)
-{
-	if (!flt)
-		return true;
-	if (flt->role && (uint32_t)flt->role != f->role)
-		return false;
-	if (flt->family && (flt->family != f->family ||
-			    memcmp(flt->peer, f->remote_addr,
-				   flt->family == AF_INET6 ? 16 : 4)))
-		return false;
-	if (flt->port >= 0 && flt->port != f->local_port &&
-	    flt->port != f->remote_port)
-		return false;
-	if (flt->ssid >= 0 && flt->ssid != f->ssid)
-		return false;
-	return true;
-}
 
 static int flow_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *arg)
 {
@@ -47,16 +35,13 @@ static int flow_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *ar
 		errmsg("out of memory");
 		return -1;
 	}
-	if (!flow_match(c->flt, f)) {
-		flow_free(f);
-		c->s->n--;
-	}
 	return 0;
 }
 
 static int dump_build(struct nl_msg *msg, void *arg)
 {
-	const struct flow_filter *flt = ((struct dump_ctx *)arg)->flt;
+	const struct dump_ctx *c = arg;
+	const struct flow_filter *flt = c->flt;
 
 	if (!flt)
 		return nla_put_u32(msg, SNAPFIRE_A_FLOW_HIST_MASK, ALL_METRICS);
@@ -66,6 +51,8 @@ static int dump_build(struct nl_msg *msg, void *arg)
 				   flt->family == AF_INET6 ? 16 : 4, flt->peer) < 0)
 		return -1;
 	if (flt->ssid >= 0 && nla_put_u16(msg, SNAPFIRE_A_FLOW_SSID, (uint16_t)flt->ssid) < 0)
+		return -1;
+	if (c->port_attr && nla_put_u16(msg, c->port_attr, (uint16_t)flt->port) < 0)
 		return -1;
 	return nla_put_u32(msg, SNAPFIRE_A_FLOW_HIST_MASK, flt->hist_mask);
 }
@@ -80,12 +67,45 @@ static void dump_restart(void *arg)
 	s->n = 0;
 }
 
-int flows_get(struct sfnl *n, const struct flow_filter *flt, struct flowset *s)
+static int dump_one(struct sfnl *n, const struct flow_filter *flt, int port_attr,
+		    struct flowset *s)
 {
-	struct dump_ctx c = { flt, s };
+	struct dump_ctx c = { flt, port_attr, s };
 
 	return sfnl_dump(n, SNAPFIRE_CMD_FLOW_GET, dump_build, flow_cb,
 			 dump_restart, &c);
+}
+
+/*
+ * --port N is the local or the remote port: two dumps, one per attribute.
+ * A flow whose ports are both N is in both: the second one's copy goes.
+ */
+int flows_get(struct sfnl *n, const struct flow_filter *flt, struct flowset *s)
+{
+	struct flowset remote = { 0 };
+	size_t i;
+	int rc;
+
+	if (!flt || flt->port < 0)
+		return dump_one(n, flt, 0, s);
+	rc = dump_one(n, flt, SNAPFIRE_A_FLOW_LOCAL_PORT, s) ?:
+	     dump_one(n, flt, SNAPFIRE_A_FLOW_REMOTE_PORT, &remote);
+	for (i = 0; !rc && i < remote.n; i++) {
+		struct flow *f;
+
+		if (remote.v[i].local_port == flt->port)
+			continue;	/* in the first dump too */
+		f = flowset_add(s);
+		if (!f) {
+			errmsg("out of memory");
+			rc = EXIT_FAIL;
+			break;
+		}
+		*f = remote.v[i];	/* moved: its histograms now s's */
+		memset(&remote.v[i], 0, sizeof(remote.v[i]));
+	}
+	flowset_free(&remote);
+	return rc;
 }
 
 int parse_flow_id(const char *cmd, const char *s, uint64_t *id)
@@ -203,85 +223,14 @@ static int one_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *arg
 	return 0;
 }
 
-enum where { LOCAL, NETWORK, FAR };
-static const char *const where_name[] = { "this host", "the network", "the far host" };
-static const char *const where_key[] = { "local", "network", "far" };
-
-struct comp {
-	const char *key, *label;
-	enum where where;
-	const struct hist *h;
-	uint64_t p50, p99;
-};
-
-/* Fills comps in path order; returns the count. */
-static int breakdown(const struct flow *f, struct comp *c)
-{
-	const struct hist *fwd = flow_hist(f, SNAPFIRE_METRIC_FWD);
-	const struct hist *rev = flow_hist(f, SNAPFIRE_METRIC_REV);
-	const struct hist *h;
-	int n = 0, i;
-
-#define ADD(m, k, l, w) do { h = flow_hist(f, m); if (h) c[n++] = (struct comp){ k, l, w, h, 0, 0 }; } while (0)
-	if (f->role == SNAPFIRE_ROLE_SENDER) {
-		ADD(SNAPFIRE_METRIC_TX_STAGE, "tx_stage", "sender egress stage (this host)", LOCAL);
-		if (f->synced && fwd && rev) {
-			ADD(SNAPFIRE_METRIC_FWD, "fwd", "network forward", NETWORK);
-			ADD(SNAPFIRE_METRIC_TURNAROUND, "turnaround", "reflector turnaround (far host)", FAR);
-			ADD(SNAPFIRE_METRIC_REV, "rev", "network reverse", NETWORK);
-		} else {
-			ADD(SNAPFIRE_METRIC_RTT, "rtt", "network round trip (clocks not synchronised)", NETWORK);
-			ADD(SNAPFIRE_METRIC_TURNAROUND, "turnaround", "reflector turnaround (far host)", FAR);
-		}
-		ADD(SNAPFIRE_METRIC_RX_STAGE, "rx_stage", "sender ingress stage (this host)", LOCAL);
-	} else {
-		if (fwd)
-			ADD(SNAPFIRE_METRIC_FWD, "fwd", "network forward (from the sender)", NETWORK);
-		ADD(SNAPFIRE_METRIC_RX_STAGE, "rx_stage", "reflector ingress stage (this host)", LOCAL);
-		ADD(SNAPFIRE_METRIC_TURNAROUND, "turnaround", "reflector turnaround (this host)", LOCAL);
-		ADD(SNAPFIRE_METRIC_TX_STAGE, "tx_stage", "reflector egress stage (this host)", LOCAL);
-	}
-#undef ADD
-	for (i = 0; i < n; i++) {
-		c[i].p50 = hist_percentile(c[i].h, 0.5);
-		c[i].p99 = hist_percentile(c[i].h, 0.99);
-	}
-	return n;
-}
-
-/* Verdict: the class with the largest share; returns the total. */
-static uint64_t verdict(const struct comp *c, int n, int *dom_where, int *dom_comp)
-{
-	uint64_t total = 0, w[3] = { 0 };
-	int i;
-
-	*dom_where = -1;
-	*dom_comp = -1;
-	for (i = 0; i < n; i++) {
-		total += c[i].p50;
-		w[c[i].where] += c[i].p50;
-		if (*dom_comp < 0 || c[i].p50 > c[*dom_comp].p50)
-			*dom_comp = i;
-	}
-	for (i = 0; i < 3; i++)
-		if (w[i] && (*dom_where < 0 || w[i] > w[*dom_where]))
-			*dom_where = i;
-	return total;
-}
-
-static double share(uint64_t v, uint64_t total)
-{
-	return total ? 100.0 * (double)v / (double)total : 0;
-}
-
 static void show_text(const struct flow *f)
 {
 	char l[64], r[64], b1[16], b2[16], b3[16], b4[16], b5[16], b6[16], b7[16];
-	struct comp c[8];
+	struct breakdown bd;
 	struct timespec now;
-	uint64_t now_ns, total;
+	uint64_t now_ns;
 	unsigned int m;
-	int n, i, dw, dc;
+	int i;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
@@ -294,10 +243,18 @@ static void show_text(const struct flow *f)
 	       fmt_dur(b2, sizeof(b2), now_ns > f->last_seen && f->last_seen ? now_ns - f->last_seen : 0),
 	       f->mem);
 	printf("  tx %" PRIu64 ", rx %" PRIu64 ", lost %" PRIu64 " (%.2f%%%s), reordered %" PRIu64
-	       ", duplicates %" PRIu64 ", reverse lost %" PRIu64 ", restarts %" PRIu64 "\n",
+	       ", duplicates %" PRIu64 ", restarts %" PRIu64 "\n",
 	       f->tx, f->rx, f->lost, flow_loss_pct(f),
 	       f->role == SNAPFIRE_ROLE_REFLECTOR ? " forward" : "",
-	       f->reordered, f->duplicates, f->rev_lost, f->restarts);
+	       f->reordered, f->duplicates, f->restarts);
+	if (f->role == SNAPFIRE_ROLE_SENDER && f->peer_stateful)
+		printf("  reverse lost %" PRIu64 ", forward lost %" PRIu64
+		       " (the reflector numbers its replies itself)\n", f->rev_lost,
+		       f->lost > f->rev_lost ? f->lost - f->rev_lost : 0);
+	else if (f->role == SNAPFIRE_ROLE_SENDER && f->lost)
+		printf("  forward/reverse split unknown: the reflector's numbers follow ours (a stateless\n"
+		       "  reflector; or a stateful one and no forward loss yet: then all %" PRIu64 " were reverse)\n",
+		       f->rev_lost);
 	printf("  jitter %s (RFC 3550), peer ttl %u, clocks %s\n",
 	       fmt_dur(b1, sizeof(b1), f->jitter), f->peer_ttl,
 	       f->synced ? "synchronised (one-way delays valid)" :
@@ -319,63 +276,59 @@ static void show_text(const struct flow *f)
 		       fmt_dur(b7, sizeof(b7), hist_mean(h)));
 		hist_render(stdout, h, 24, 50, "  ");
 	}
-	n = breakdown(f, c);
+	breakdown_build(f, &bd);
 	printf("\nbreakdown (median end-to-end time):\n");
-	if (!n) {
+	if (!bd.n) {
 		printf("  no samples yet\n");
 		return;
 	}
-	total = verdict(c, n, &dw, &dc);
-	for (i = 0; i < n; i++)
-		printf("  %-46s p50 %8s  p99 %8s  %5.1f%%\n", c[i].label,
-		       fmt_dur(b1, sizeof(b1), c[i].p50),
-		       fmt_dur(b2, sizeof(b2), c[i].p99), share(c[i].p50, total));
-	printf("  %-46s p50 %8s\n", "total", fmt_dur(b1, sizeof(b1), total));
-	if (dw >= 0) {
-		uint64_t sum = 0;
-
-		for (i = 0; i < n; i++)
-			if ((int)c[i].where == dw)
-				sum += c[i].p50;
+	for (i = 0; i < bd.n; i++)
+		printf("  %-46s p50 %8s  p99 %8s  %5.1f%%\n", bd.c[i].label,
+		       fmt_dur(b1, sizeof(b1), bd.c[i].p50),
+		       fmt_dur(b2, sizeof(b2), bd.c[i].p99),
+		       breakdown_share(bd.c[i].p50, bd.total));
+	printf("  %-46s p50 %8s\n", "total", fmt_dur(b1, sizeof(b1), bd.total));
+	if (f->role == SNAPFIRE_ROLE_SENDER && !bd.far_egress_reported)
+		printf("  (the reflector reported no Follow-Up Telemetry: its egress queue, after T3,\n"
+		       "   is counted in the network)\n");
+	if (bd.dom_where >= 0)
 		printf("verdict: %s dominates (%.0f%% of the median end-to-end time; largest part: %s, %.0f%%)\n",
-		       where_name[dw], share(sum, total), c[dc].label,
-		       share(c[dc].p50, total));
-	}
+		       where_name(bd.dom_where), breakdown_share(bd.dom_sum, bd.total),
+		       bd.c[bd.dom_comp].label,
+		       breakdown_share(bd.c[bd.dom_comp].p50, bd.total));
 	else
 		printf("verdict: all components are at zero\n");
 }
 
 static void show_json(const struct flow *f)
 {
-	struct comp c[8];
+	struct breakdown bd;
 	struct json j;
-	uint64_t total, s = 0;
-	int n, i, dw, dc;
+	int i;
 
 	json_init(&j, stdout);
 	json_flow(&j, f, true, true);
-	n = breakdown(f, c);
-	total = verdict(c, n, &dw, &dc);
+	breakdown_build(f, &bd);
 	json_obj(&j, "breakdown");
-	json_u64(&j, "total_p50_ns", total);
+	json_u64(&j, "total_p50_ns", bd.total);
+	if (f->role == SNAPFIRE_ROLE_SENDER)
+		json_bool(&j, "far_egress_reported", bd.far_egress_reported);
 	json_arr(&j, "components");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < bd.n; i++) {
 		json_obj(&j, NULL);
-		json_str(&j, "metric", c[i].key);
-		json_str(&j, "label", c[i].label);
-		json_str(&j, "where", where_key[c[i].where]);
-		json_u64(&j, "p50_ns", c[i].p50);
-		json_u64(&j, "p99_ns", c[i].p99);
-		json_double(&j, "share_pct", share(c[i].p50, total));
+		json_str(&j, "metric", bd.c[i].key);
+		json_str(&j, "label", bd.c[i].label);
+		json_str(&j, "where", where_key(bd.c[i].where));
+		json_u64(&j, "p50_ns", bd.c[i].p50);
+		json_u64(&j, "p99_ns", bd.c[i].p99);
+		json_double(&j, "share_pct", breakdown_share(bd.c[i].p50, bd.total));
 		json_obj_end(&j);
-		if ((int)c[i].where == dw)
-			s += c[i].p50;
 	}
 	json_arr_end(&j);
-	if (dw >= 0) {
-		json_str(&j, "dominant", where_key[dw]);
-		json_double(&j, "dominant_share_pct", share(s, total));
-		json_str(&j, "dominant_metric", c[dc].key);
+	if (bd.dom_where >= 0) {
+		json_str(&j, "dominant", where_key(bd.dom_where));
+		json_double(&j, "dominant_share_pct", breakdown_share(bd.dom_sum, bd.total));
+		json_str(&j, "dominant_metric", bd.c[bd.dom_comp].key);
 	} else {
 		json_null(&j, "dominant");
 	}

@@ -19,8 +19,12 @@
 #include <linux/net_tstamp.h>
 #include <linux/snapfire_stamp.h>
 
+#include "stamp_time.h"
+
 #include "common.h"
 #include "fmt.h"
+#include "probe.h"
+#include "samples.h"
 
 #ifndef SO_TIMESTAMPING
 #define SO_TIMESTAMPING 37
@@ -31,31 +35,6 @@
 
 struct scm_ts3 {
 	struct timespec ts[3];
-};
-
-struct samples {
-	int64_t *v;
-	size_t n, cap;
-};
-
-struct probe {
-	const char *dest;
-	char addr[INET6_ADDRSTRLEN];
-	uint16_t port, ssid;
-	int fd;
-	size_t size;
-	uint32_t sent;
-	uint64_t received, dups, reordered;
-	uint32_t max_seq;		/* highest received + 1 */
-	uint8_t *seen;			/* bitmap over sequence numbers */
-	size_t seen_bytes;
-	struct samples rtt, fwd, rev;
-	int64_t last_rtt;
-	int have_last;
-	double jit_sum, jit3550;
-	uint64_t jit_n;
-	int64_t max_rtt;
-	bool quiet, synced_clock;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -79,23 +58,24 @@ static uint64_t now_ns(clockid_t c)
 	return ts_ns(&t);
 }
 
-/* STAMP timestamp (NTP or PTP per the Z bit) -> Unix ns. */
+/*
+ * STAMP timestamp (NTP or PTP per the Z bit) -> Unix ns, the 32-bit seconds
+ * taken in the era nearest to now (include/stamp_time.h, as the module).
+ */
 static int64_t stamp_to_ns(const struct stamp_ts *t, uint16_t ee)
 {
-	uint64_t sec = ntohl(t->sec), frac = ntohl(t->frac);
-
-	if (ee & STAMP_EE_Z)
-		return (int64_t)(sec * 1000000000ULL + frac);
-	return (int64_t)((sec - STAMP_NTP_UNIX_OFFSET) * 1000000000ULL +
-			 ((frac * 1000000000ULL) >> 32));
+	return (int64_t)stamp_ts_to_ns(ntohl(t->sec), ntohl(t->frac),
+				       !!(ee & STAMP_EE_Z),
+				       (uint64_t)now_ns(CLOCK_REALTIME));
 }
 
 static void ns_to_ntp(uint64_t ns, struct stamp_ts *t)
 {
-	uint64_t sec = ns / 1000000000ULL, rem = ns % 1000000000ULL;
+	uint32_t sec, frac;
 
-	t->sec = htonl((uint32_t)(sec + STAMP_NTP_UNIX_OFFSET));
-	t->frac = htonl((uint32_t)((rem << 32) / 1000000000ULL));
+	stamp_ns_to_ts(ns, 0, &sec, &frac);
+	t->sec = htonl(sec);
+	t->frac = htonl(frac);
 }
 
 /* Error Estimate: S if the kernel says the clock is synchronised; the
@@ -111,81 +91,6 @@ static uint16_t error_estimate(void)
 	if (st >= 0 && st != TIME_ERROR && !(tx.status & STA_UNSYNC))
 		ee |= STAMP_EE_S;
 	return ee;
-}
-
-static int samples_add(struct samples *s, int64_t v)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		int64_t *p = realloc(s->v, cap * sizeof(*p));
-
-		if (!p)
-			return -1;
-		s->v = p;
-		s->cap = cap;
-	}
-	s->v[s->n++] = v;
-	return 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted samples. */
-static int64_t pct(const struct samples *s, double p)
-{
-	size_t r;
-
-	if (!s->n)
-		return 0;
-	r = (size_t)ceil(p * (double)s->n);
-	if (r < 1)
-		r = 1;
-	if (r > s->n)
-		r = s->n;
-	return s->v[r - 1];
-}
-
-static int64_t mean(const struct samples *s)
-{
-	double sum = 0;
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		sum += (double)s->v[i];
-	return s->n ? (int64_t)llround(sum / (double)s->n) : 0;
-}
-
-static void json_samples(struct json *j, const char *key, struct samples *s)
-{
-	qsort(s->v, s->n, sizeof(*s->v), cmp_i64);
-	json_obj(j, key);
-	json_u64(j, "count", s->n);
-	json_i64(j, "min_ns", s->n ? s->v[0] : 0);
-	json_i64(j, "mean_ns", mean(s));
-	json_i64(j, "p50_ns", pct(s, 0.5));
-	json_i64(j, "p90_ns", pct(s, 0.9));
-	json_i64(j, "p99_ns", pct(s, 0.99));
-	json_i64(j, "p999_ns", pct(s, 0.999));
-	json_i64(j, "max_ns", s->n ? s->v[s->n - 1] : 0);
-	json_obj_end(j);
-}
-
-static char *ms(char *buf, size_t n, int64_t ns)
-{
-	double v = (double)ns / 1e6;
-
-	if (v < 1)
-		snprintf(buf, n, "%.3f", v);
-	else if (v < 100)
-		snprintf(buf, n, "%.2f", v);
-	else
-		snprintf(buf, n, "%.1f", v);
-	return buf;
 }
 
 /* Marks seq as seen; returns 1 if it was already. */
@@ -224,6 +129,38 @@ static void send_probe(struct probe *p, uint8_t *buf, uint16_t ee)
 	    !p->quiet && !g_json)
 		errmsg("send seq=%u: %s", p->sent, strerror(errno));
 	p->sent++;
+}
+
+/*
+ * A reply's Follow-Up Telemetry TLV (RFC 8972 section 4.7, right behind the
+ * base packet where we put it): when the reflector's previous reply really
+ * left it, against the T3 that reply carried (both the reflector's clock).
+ */
+static void followup_in(struct probe *p, const uint8_t *buf, size_t len, int64_t t3)
+{
+	const struct stamp_reflector_pkt *r = (const void *)buf;
+	const struct stamp_tlv *tlv = (const void *)(buf + STAMP_BASE_LEN);
+	const struct stamp_tlv_followup *fu = (const void *)(tlv + 1);
+	struct replied *rp;
+
+	if (!p->followup || len < STAMP_BASE_LEN + STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN ||
+	    tlv->type != STAMP_TLV_FOLLOWUP_TELEMETRY ||
+	    ntohs(tlv->len) != STAMP_FOLLOWUP_LEN ||
+	    (tlv->flags & (STAMP_TLV_FLAG_U | STAMP_TLV_FLAG_M)))
+		return;
+	if (fu->ts.sec || fu->ts.frac) {
+		uint32_t fseq = ntohl(fu->seq);
+
+		rp = &p->replied[fseq % FU_SLOTS];
+		if (rp->valid && rp->seq == fseq) {
+			samples_add(&p->far, stamp_to_ns(&fu->ts, ntohs(r->ee)) - rp->t3);
+			rp->valid = 0;
+		}
+	}
+	rp = &p->replied[ntohl(r->seq) % FU_SLOTS];
+	rp->seq = ntohl(r->seq);
+	rp->t3 = t3;
+	rp->valid = 1;
 }
 
 static void receive_one(struct probe *p)
@@ -309,14 +246,15 @@ static void receive_one(struct probe *p)
 	}
 	p->last_rtt = rtt;
 	p->have_last = 1;
+	followup_in(p, buf, (size_t)len, t3);
 	if (p->quiet || g_json)
 		return;
 	printf("%zd bytes from %s: seq=%u", len, p->addr, seq);
 	if (ttl >= 0)
 		printf(" ttl=%d", ttl);
-	printf(" rtt=%s ms", ms(b1, sizeof(b1), rtt));
+	printf(" rtt=%s ms", probe_ms(b1, sizeof(b1), rtt));
 	if (both_s)
-		printf(" fwd=%s ms rev=%s ms", ms(b2, sizeof(b2), fwd), ms(b3, sizeof(b3), rev));
+		printf(" fwd=%s ms rev=%s ms", probe_ms(b2, sizeof(b2), fwd), probe_ms(b3, sizeof(b3), rev));
 	printf("\n");
 	fflush(stdout);
 }
@@ -344,64 +282,6 @@ static void wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
 					(long)(deadline % 1000000000ULL) };
 
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL);
-	}
-}
-
-static void summary(struct probe *p)
-{
-	uint64_t lost = p->sent > p->received ? p->sent - p->received : 0;
-	double loss = p->sent ? 100.0 * (double)lost / (double)p->sent : 0;
-	double jit_mean = p->jit_n ? p->jit_sum / (double)p->jit_n : 0;
-	char b[6][32];
-
-	if (g_json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_obj(&j, NULL);
-		json_str(&j, "dest", p->dest);
-		json_str(&j, "addr", p->addr);
-		json_u64(&j, "port", p->port);
-		json_u64(&j, "ssid", p->ssid);
-		json_u64(&j, "sent", p->sent);
-		json_u64(&j, "received", p->received);
-		json_u64(&j, "lost", lost);
-		json_double(&j, "loss_pct", loss);
-		json_u64(&j, "reordered", p->reordered);
-		json_u64(&j, "duplicates", p->dups);
-		json_samples(&j, "rtt", &p->rtt);
-		json_u64(&j, "jitter_ns", (uint64_t)llround(jit_mean));
-		json_u64(&j, "jitter_rfc3550_ns", (uint64_t)llround(p->jit3550));
-		json_bool(&j, "synced", p->fwd.n > 0);
-		if (p->fwd.n) {
-			json_samples(&j, "fwd", &p->fwd);
-			json_samples(&j, "rev", &p->rev);
-		}
-		json_obj_end(&j);
-		json_end(&j);
-		return;
-	}
-	qsort(p->rtt.v, p->rtt.n, sizeof(int64_t), cmp_i64);
-	printf("\n--- %s snapfire probe statistics (port %u, ssid %u) ---\n",
-	       p->dest, p->port, p->ssid);
-	printf("%u sent, %" PRIu64 " received, %.1f%% loss, %" PRIu64 " reordered, %"
-	       PRIu64 " duplicates\n", p->sent, p->received, loss, p->reordered, p->dups);
-	if (p->rtt.n) {
-		printf("rtt min/avg/p50/p90/p99/max = %s/%s/%s/%s/%s/%s ms\n",
-		       ms(b[0], 32, p->rtt.v[0]), ms(b[1], 32, mean(&p->rtt)),
-		       ms(b[2], 32, pct(&p->rtt, 0.5)), ms(b[3], 32, pct(&p->rtt, 0.9)),
-		       ms(b[4], 32, pct(&p->rtt, 0.99)),
-		       ms(b[5], 32, p->rtt.v[p->rtt.n - 1]));
-		printf("jitter %s (mean |delta rtt|), %s (RFC 3550)\n",
-		       fmt_dur(b[0], 32, (uint64_t)llround(jit_mean)),
-		       fmt_dur(b[1], 32, (uint64_t)llround(p->jit3550)));
-	}
-	if (p->fwd.n) {
-		qsort(p->fwd.v, p->fwd.n, sizeof(int64_t), cmp_i64);
-		qsort(p->rev.v, p->rev.n, sizeof(int64_t), cmp_i64);
-		printf("fwd p50/p99 = %s/%s ms, rev p50/p99 = %s/%s ms (clocks synchronised)\n",
-		       ms(b[0], 32, pct(&p->fwd, 0.5)), ms(b[1], 32, pct(&p->fwd, 0.99)),
-		       ms(b[2], 32, pct(&p->rev, 0.5)), ms(b[3], 32, pct(&p->rev, 0.99)));
 	}
 }
 
@@ -484,9 +364,35 @@ static int open_socket(struct probe *p, int family, uint64_t sport, int dscp)
 	return 0;
 }
 
+/* Probe size with the Follow-Up Telemetry TLV and nothing else */
+#define FU_SIZE (STAMP_BASE_LEN + STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN)
+
+/*
+ * The TLVs behind the base packet, the same in every probe: Follow-Up
+ * Telemetry (value zero: the reflector fills it) first, then padding to
+ * the size.
+ */
+static void build_tlvs(const struct probe *p, uint8_t *buf)
+{
+	size_t off = STAMP_BASE_LEN;
+	struct stamp_tlv *tlv;
+
+	if (p->followup) {
+		tlv = (struct stamp_tlv *)(buf + off);
+		tlv->type = STAMP_TLV_FOLLOWUP_TELEMETRY;
+		tlv->len = htons(STAMP_FOLLOWUP_LEN);
+		off += STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN;
+	}
+	if (p->size > off) {
+		tlv = (struct stamp_tlv *)(buf + off);
+		tlv->type = STAMP_TLV_EXTRA_PADDING;
+		tlv->len = htons((uint16_t)(p->size - off - STAMP_TLV_HDR_LEN));
+	}
+}
+
 int cmd_probe(int argc, char **argv)
 {
-	struct probe p = { .port = STAMP_PORT, .fd = -1, .size = STAMP_BASE_LEN };
+	struct probe p = { .port = STAMP_PORT, .fd = -1, .size = 0, .followup = true };
 	double interval = 1, duration = 0;
 	uint64_t count = 0, v, sport = 0;
 	int family = AF_UNSPEC, dscp = -1, i, rc, have_ssid = 0;
@@ -513,6 +419,9 @@ int cmd_probe(int argc, char **argv)
 		} else if (!strcmp(a, "-6")) {
 			family = AF_INET6;
 			continue;
+		} else if (!strcmp(a, "--no-follow-up")) {
+			p.followup = false;
+			continue;
 		} else if (a[0] != '-' || !a[1]) {
 			if (p.dest)
 				return usage_err("probe", "unexpected argument '%s'", a);
@@ -536,7 +445,7 @@ int cmd_probe(int argc, char **argv)
 			rc = arg_u64("probe", a, val, STAMP_MAX_LEN, &v);
 			if (!rc && (v < STAMP_BASE_LEN ||
 				    (v > STAMP_BASE_LEN && v < STAMP_BASE_LEN + STAMP_TLV_HDR_LEN)))
-				rc = usage_err("probe", "-s: the size must be 44, or 48 to %d (44 + a padding TLV)",
+				rc = usage_err("probe", "-s: the size must be 44, or 48 to %d (44 + TLVs)",
 					       STAMP_MAX_LEN);
 			p.size = (size_t)v;
 		} else if (!strcmp(a, "--ssid")) {
@@ -557,6 +466,17 @@ int cmd_probe(int argc, char **argv)
 	}
 	if (!p.dest)
 		return usage_err("probe", "where to? give a destination address or name");
+	/*
+	 * 44 bytes is the bare base packet: no room for the Follow-Up
+	 * Telemetry TLV (20 bytes); behind it, a padding TLV needs 4 more.
+	 */
+	if (p.size == STAMP_BASE_LEN)
+		p.followup = false;
+	if (!p.size)
+		p.size = p.followup ? FU_SIZE : STAMP_BASE_LEN;
+	if (p.followup && p.size != FU_SIZE && p.size < FU_SIZE + STAMP_TLV_HDR_LEN)
+		return usage_err("probe", "-s: with Follow-Up Telemetry the size must be 44 (none), %d, or %d to %d; or add --no-follow-up",
+				 FU_SIZE, FU_SIZE + STAMP_TLV_HDR_LEN, STAMP_MAX_LEN);
 	if (!have_ssid) {
 		p.ssid = (uint16_t)(getpid() & 0xffff);
 		if (!p.ssid)
@@ -571,12 +491,7 @@ int cmd_probe(int argc, char **argv)
 		errmsg("out of memory");
 		return EXIT_FAIL;
 	}
-	if (p.size > STAMP_BASE_LEN) {
-		struct stamp_tlv *tlv = (struct stamp_tlv *)(buf + STAMP_BASE_LEN);
-
-		tlv->type = STAMP_TLV_EXTRA_PADDING;
-		tlv->len = htons((uint16_t)(p.size - STAMP_BASE_LEN - STAMP_TLV_HDR_LEN));
-	}
+	build_tlvs(&p, buf);
 	ee = error_estimate();
 
 	sigemptyset(&block);
@@ -618,12 +533,13 @@ int cmd_probe(int argc, char **argv)
 		wait_until(&p, now_ns(CLOCK_MONOTONIC) + grace, &orig, 1);
 	}
 	sigprocmask(SIG_SETMASK, &orig, NULL);
-	summary(&p);
+	probe_summary(&p);
 	close(p.fd);
 	free(buf);
 	free(p.seen);
-	free(p.rtt.v);
-	free(p.fwd.v);
-	free(p.rev.v);
+	samples_free(&p.rtt);
+	samples_free(&p.fwd);
+	samples_free(&p.rev);
+	samples_free(&p.far);
 	return p.received || !p.sent ? EXIT_OK : EXIT_FAIL;
 }

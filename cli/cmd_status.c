@@ -12,7 +12,7 @@ static int status_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh,
 	return status_parse(arg, attrs, len);
 }
 
-int status_get(struct sfnl *n, struct sf_status *st)
+int status_get(struct sfnl *n, struct status_view *st)
 {
 	struct nl_msg *msg = sfnl_msg(n, SNAPFIRE_CMD_STATUS_GET, 0);
 
@@ -41,7 +41,7 @@ static void json_counters(struct json *j, const char *key, const uint64_t *v)
 	json_obj_end(j);
 }
 
-static void print_counters(const struct sf_status *st)
+static void print_counters(const struct status_view *st)
 {
 	int i;
 
@@ -60,8 +60,8 @@ static void print_counters(const struct sf_status *st)
 
 int cmd_status(int argc, char **argv)
 {
-	struct sf_status st;
-	struct sf_config cfg;
+	struct status_view st;
+	struct cfg_view cfg;
 	struct sfnl n;
 	int i, rc;
 

@@ -124,14 +124,7 @@ struct mon {
 
 static const char *event_name(uint32_t t)
 {
-	switch (t) {
-	case SNAPFIRE_EVENT_TYPE_FLOW_NEW: return "flow-new";
-	case SNAPFIRE_EVENT_TYPE_FLOW_EVICTED: return "flow-evicted";
-	case SNAPFIRE_EVENT_TYPE_FLOW_EXPIRED: return "flow-expired";
-	case SNAPFIRE_EVENT_TYPE_RTT_HIGH: return "rtt-high";
-	case SNAPFIRE_EVENT_TYPE_LOSS_HIGH: return "loss-high";
-	default: return "unknown";
-	}
+	return t < EVENT_NAMES && event_names[t] ? event_names[t] : "unknown";
 }
 
 static int event_cb(struct nl_msg *msg, void *arg)

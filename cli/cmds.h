@@ -10,31 +10,44 @@
 #include "flow.h"
 #include "nl.h"
 
-struct sf_prefix {
+struct cfg_prefix {
 	uint8_t family, plen;
 	uint8_t addr[16];
 };
 
-struct sf_config {
-	int enabled, reflect, clock_synced, stamp_tx;	/* -1: not sent */
+/* A namespace's configuration as config-get returns it: each scalar
+ * attribute's value by attribute type, the ports and the allow-list. */
+struct cfg_view {
+	uint64_t v[SNAPFIRE_A_CONFIG_MAX + 1];
+	bool has[SNAPFIRE_A_CONFIG_MAX + 1];	/* sent by the module */
 	uint16_t ports[SNAPFIRE_MAX_PORTS];
 	int nports;
-	uint32_t mode, rate, burst, max_flows, idle_timeout, loss_threshold,
-		 window, event_rate;
-	uint8_t precision, rate_prefix6;
-	uint16_t min_sport;
-	uint64_t rtt_threshold;
-	struct sf_prefix allow[SNAPFIRE_MAX_ALLOW];
+	struct cfg_prefix allow[SNAPFIRE_MAX_ALLOW];
 	int nallow;
 };
 
-int config_get(struct sfnl *n, struct sf_config *c);
-void config_print(FILE *f, const struct sf_config *c);
-void json_config(struct json *j, const char *key, const struct sf_config *c);
+int config_get(struct sfnl *n, struct cfg_view *c);
+void config_print(FILE *f, const struct cfg_view *c);
+/* The value of attribute SNAPFIRE_A_CONFIG_@attr (0 if not sent). */
+uint64_t config_value(const struct cfg_view *c, int attr);
+/* The key of attribute SNAPFIRE_A_CONFIG_@attr, NULL if it has none. */
+const char *config_key_name(int attr);
+/* The key table of `config --help`. */
+void config_keys_help(FILE *f);
+/* config-set attributes from the command line (config.c); exit codes */
+bool config_key_known(const char *name);
+int config_unknown_key(const char *cmd, const char *key);
+int config_put_key(const char *cmd, struct nl_msg *msg, const char *key,
+		   const char *v);
+int config_put_mode(const char *cmd, struct nl_msg *msg, const char *v);
+int config_put_u32(const char *cmd, struct nl_msg *msg, int attr,
+		   const char *key, const char *v);
+int config_put_allow(const char *cmd, struct nl_msg *msg, char **vals, int nvals);
+void json_config(struct json *j, const char *key, const struct cfg_view *c);
 /* "10.0.0.0/8", "2001:db8::/32", "10.1.2.3" -> prefix; 0 or -1 */
-int parse_prefix(const char *s, struct sf_prefix *p);
+int parse_prefix(const char *s, struct cfg_prefix *p);
 
-int status_get(struct sfnl *n, struct sf_status *st);
+int status_get(struct sfnl *n, struct status_view *st);
 
 /* Dump flows; hist_mask of (1 << metric); filters optional (NULL / -1). */
 struct flow_filter {

@@ -39,6 +39,7 @@ struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *usage;
 	const char *help;
+	void (*more_help)(FILE *f);	/* printed after help, if set */
 };
 
 int cmd_status(int argc, char **argv);

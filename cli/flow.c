@@ -11,43 +11,6 @@
 
 #include "flow.h"
 
-const char *const counter_names[NCOUNTERS] = {
-	"pre-routing", "local-in", "local-out", "post-routing", "xmit",
-	"probes-rx", "probes-tx", "malformed", "reflected", "rate-limited",
-	"not-allowed", "bad-source", "reflect-errors", "flows-created",
-	"flows-evicted", "flows-expired", "alloc-failures", "clamped",
-	"unmatched", "events-dropped", "refused-port", "refused-looped",
-	"bad-checksum", "not-rewritten", "mem-refused",
-};
-
-const char *const counter_help[NCOUNTERS] = {
-	"STAMP-port packets seen at netfilter PRE_ROUTING.",
-	"STAMP-port packets seen at netfilter LOCAL_IN.",
-	"STAMP-port packets seen at netfilter LOCAL_OUT.",
-	"STAMP-port packets seen at netfilter POST_ROUTING.",
-	"Probes of a known sender flow seen at the driver hand-off.",
-	"Valid STAMP test packets received, both roles.",
-	"Valid STAMP test packets sent from this host, both roles.",
-	"STAMP-port packets that did not parse.",
-	"Replies sent by the in-kernel reflector.",
-	"Probes not reflected because of the rate limit.",
-	"Probes not reflected because the source is not in the allow-list.",
-	"Probes not reflected because of a bad source address.",
-	"Probes not reflected because of a routing or memory failure.",
-	"Flows created.",
-	"Flows evicted to make room at the flow limit.",
-	"Flows expired after the idle timeout.",
-	"Allocations of flows or histogram buckets that failed.",
-	"Samples outside a histogram's range, counted in its end buckets.",
-	"Reflected packets whose send times were no longer known.",
-	"Events not sent because of the event rate limit.",
-	"Probes not answered nor recorded: source port is a STAMP port, 0 or below min-source-port.",
-	"Probes not answered nor recorded: a reflected packet sent back at us.",
-	"STAMP-port datagrams received with a wrong UDP checksum.",
-	"Authenticated or HMAC-protected packets left untouched by stamp-tx.",
-	"Flows and histogram groups refused at the memory cap.",
-};
-
 uint64_t attr_uint(const struct nlattr *a)
 {
 	switch (nla_len(a)) {
@@ -152,6 +115,7 @@ int flow_parse(struct flow *f, struct nlattr *head, int len)
 		case SNAPFIRE_A_FLOW_DUPLICATES: f->duplicates = attr_uint(a); break;
 		case SNAPFIRE_A_FLOW_REV_LOST: f->rev_lost = attr_uint(a); break;
 		case SNAPFIRE_A_FLOW_RESTARTS: f->restarts = attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_PEER_STATEFUL: f->peer_stateful = (uint8_t)attr_uint(a); break;
 		case SNAPFIRE_A_FLOW_JITTER: f->jitter = attr_uint(a); break;
 		case SNAPFIRE_A_FLOW_SYNCED: f->synced = (uint8_t)attr_uint(a); break;
 		case SNAPFIRE_A_FLOW_PEER_TTL: f->peer_ttl = (uint8_t)attr_uint(a); break;
@@ -290,6 +254,8 @@ void json_flow(struct json *j, const struct flow *f, bool buckets, bool open_end
 	json_u64(j, "duplicates", f->duplicates);
 	json_u64(j, "rev_lost", f->rev_lost);
 	json_u64(j, "restarts", f->restarts);
+	if (f->role == SNAPFIRE_ROLE_SENDER)
+		json_bool(j, "peer_stateful", f->peer_stateful);
 	json_double(j, "loss_pct", flow_loss_pct(f));
 	json_u64(j, "jitter_ns", f->jitter);
 	json_bool(j, "synced", f->synced);
@@ -460,7 +426,7 @@ void flows_table(FILE *out, const struct flowset *s)
 	}
 }
 
-int status_parse(struct sf_status *st, struct nlattr *head, int len)
+int status_parse(struct status_view *st, struct nlattr *head, int len)
 {
 	struct nlattr *a, *c;
 	int rem, rem2;

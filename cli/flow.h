@@ -9,6 +9,7 @@
 
 #include "fmt.h"
 #include "hist.h"
+#include "names.h"
 
 struct nlattr;
 
@@ -21,7 +22,7 @@ struct flow {
 	uint64_t created, last_seen;
 	uint64_t tx, rx, lost, reordered, duplicates, rev_lost, restarts;
 	uint64_t jitter;
-	uint8_t synced, peer_ttl;
+	uint8_t synced, peer_ttl, peer_stateful;
 	uint32_t mem;
 	struct hist hist[METRIC_COUNT];
 };
@@ -66,10 +67,7 @@ void flows_sort(struct flowset *s, int col, bool reverse);
 void flows_table(FILE *f, const struct flowset *s);
 
 /* status-get */
-#define NCOUNTERS 25
-extern const char *const counter_names[NCOUNTERS];	/* "pre-routing" ... */
-extern const char *const counter_help[NCOUNTERS];
-struct sf_status {
+struct status_view {
 	char version[64];
 	uint64_t counters[NCOUNTERS];
 	uint64_t global_counters[NCOUNTERS];
@@ -77,10 +75,10 @@ struct sf_status {
 	uint32_t flows;
 	uint64_t mem, global_mem;
 };
-int status_parse(struct sf_status *st, struct nlattr *head, int len);
+int status_parse(struct status_view *st, struct nlattr *head, int len);
 
 /* Prometheus text exposition (cmd_export.c); -ENOMEM, else 0. */
-int prom_write(FILE *f, const struct sf_status *st, const struct flowset *s);
+int prom_write(FILE *f, const struct status_view *st, const struct flowset *s);
 
 /* Attribute helpers tolerant of the integer width. */
 uint64_t attr_uint(const struct nlattr *a);

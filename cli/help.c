@@ -2,78 +2,65 @@
 /* The command table and help texts. */
 #include <string.h>
 
+#include "cmds.h"
 #include "common.h"
 
 static const struct cmd cmds[] = {
 	{ "status", cmd_status, "status",
 	  "Show the module version, this namespace's configuration, counters\n"
-	  "(namespace and global), flow count and memory in use." },
+	  "(namespace and global), flow count and memory in use.", NULL },
 	{ "config", cmd_config, "config [KEY VALUE]...",
-	  "Without arguments, show the configuration. With KEY VALUE pairs, change it.\n"
-	  "Keys:\n"
-	  "  enabled on|off            process STAMP probes in this namespace\n"
-	  "  ports 862[,863...]        UDP ports treated as STAMP (1 to 8)\n"
-	  "  reflect on|off            answer probes in the kernel\n"
-	  "  mode stateless|stateful   reflector mode\n"
-	  "  rate N                    replies/s per source address (0: no limit)\n"
-	  "  burst N                   burst above the rate (packets)\n"
-	  "  allow PREFIX[,PREFIX...]  sources the reflector answers; 'none' clears\n"
-	  "  max-flows N               most flows kept (16..4194304)\n"
-	  "  idle-timeout SECONDS      flow expiry after idleness\n"
-	  "  precision BITS            histogram sub-bucket bits (4..8)\n"
-	  "  clock-synced on|off       assert this host's clock is synchronised\n"
-	  "  stamp-tx on|off           write kernel egress times into probes\n"
-	  "  rtt-threshold DURATION    rtt-high event threshold (500us, 2ms; 0: off)\n"
-	  "  loss-threshold PERCENT    loss-high event threshold (0: off)\n"
-	  "  window SECONDS            threshold evaluation window\n"
-	  "  event-rate N              most events per second\n"
-	  "  min-source-port PORT      lower source ports are not answered (1024)\n"
-	  "  rate-prefix6 LEN          IPv6 sources rate-limited per /LEN (64)" },
+	  "Without arguments, show the configuration. With KEY VALUE pairs, change it.",
+	  config_keys_help },
 	{ "reflect", cmd_reflect, "reflect on|off [stateless|stateful] [rate N] [allow PREFIX...]",
 	  "Turn the in-kernel STAMP reflector on or off, optionally setting its mode,\n"
-	  "rate limit and allow-list ('allow none' clears it)." },
+	  "rate limit and allow-list ('allow none' clears it).", NULL },
 	{ "flows", cmd_flows,
 	  "flows [--role sender|reflector] [--peer ADDR] [--port N] [--ssid N] [--sort COLUMN] [-r]",
 	  "List the flows of this namespace, one line each: id, role, endpoints, ssid,\n"
 	  "received count, loss, RTT min/p50/p90/p99/p99.9/max and jitter.\n"
 	  "Reflector flows have no RTT (shown '-'); their loss is forward loss.\n"
 	  "--port matches the local or the remote port. --sort COLUMN: id, peer, role,\n"
-	  "ssid, count, loss, min, p50, p90, p99, p999, max, jitter; -r reverses." },
+	  "ssid, count, loss, min, p50, p90, p99, p999, max, jitter; -r reverses.", NULL },
 	{ "show", cmd_show, "show FLOW",
 	  "Show one flow (FLOW is the id printed by 'flows'): counters, percentiles\n"
 	  "and a histogram of every metric, and the latency breakdown telling this\n"
-	  "host, the network and the far host apart." },
+	  "host, the network and the far host apart.", NULL },
 	{ "reset", cmd_reset, "reset [FLOW]",
-	  "Zero the statistics and histograms of one flow, or of all flows." },
+	  "Zero the statistics and histograms of one flow, or of all flows.", NULL },
 	{ "delete", cmd_delete, "delete [FLOW]",
-	  "Delete one flow, or all flows of the namespace." },
+	  "Delete one flow, or all flows of the namespace.", NULL },
 	{ "probe", cmd_probe,
 	  "probe DEST [-p PORT] [-i INTERVAL] [-c COUNT] [-w SECONDS] [-s SIZE] [--ssid N]\n"
-	  "             [--dscp N] [-4|-6] [--sport N] [-q]",
+	  "             [--dscp N] [-4|-6] [--sport N] [--no-follow-up] [-q]",
 	  "Send STAMP probes to DEST (a Session-Sender in userspace) and report the\n"
 	  "round trip, one-way delays (when both clocks are synchronised), loss,\n"
-	  "reordering, duplicates and jitter.\n"
+	  "reordering, duplicates and jitter. Probes ask for RFC 8972 Follow-Up\n"
+	  "Telemetry: a reflector that answers it (snapfire's does) reports when its\n"
+	  "replies really left it, after its own queue (far host egress).\n"
 	  "  -p PORT      reflector port (default 862)\n"
 	  "  -i SECONDS   interval between probes (default 1, may be fractional)\n"
 	  "  -c COUNT     stop after COUNT probes\n"
 	  "  -w SECONDS   stop sending after SECONDS\n"
-	  "  -s SIZE      UDP payload size: 44, or >= 48 (RFC 8972 padding TLV)\n"
+	  "  -s SIZE      UDP payload size: 64 (default), >= 68 (a padding TLV added),\n"
+	  "               or 44 (the bare base packet, no Follow-Up Telemetry)\n"
+	  "  --no-follow-up  no Follow-Up Telemetry TLV (then -s 44, or >= 48)\n"
 	  "  --ssid N     Session-Sender Identifier (default: pid & 0xffff)\n"
 	  "  --dscp N     DSCP of the probes (0..63)\n"
 	  "  -4, -6       use IPv4 / IPv6 only\n"
 	  "  --sport N    local UDP port\n"
-	  "  -q           only print the summary" },
+	  "  -q           only print the summary", NULL },
 	{ "watch", cmd_watch, "watch [-i SECONDS] [--count N]",
 	  "Live view of the flows table, sorted by p99, refreshed every SECONDS\n"
 	  "(default 1). --count N stops after N refreshes; with -j, one JSON flows\n"
-	  "document per line per refresh." },
+	  "document per line per refresh.", NULL },
 	{ "monitor", cmd_monitor, "monitor [--count N]",
 	  "Print the module's events (flow-new, flow-evicted, flow-expired, rtt-high,\n"
 	  "loss-high) as they arrive; --count N exits after N events. 'listening' is\n"
-	  "printed to stderr once subscribed." },
+	  "printed to stderr once subscribed.", NULL },
 	{ "export", cmd_export, "export --prometheus",
 	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
-	  "exposition format 0.0.4 (for node_exporter's textfile collector)." },
+	  "exposition format 0.0.4 (for node_exporter's textfile collector).", NULL },
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -89,6 +76,8 @@ const struct cmd *cmd_find(const char *name)
 void cmd_help(FILE *f, const struct cmd *c)
 {
 	fprintf(f, "Usage: snapfire [-j] [-n NETNS] %s\n\n%s\n", c->usage, c->help);
+	if (c->more_help)
+		c->more_help(f);
 }
 
 void usage(FILE *f)

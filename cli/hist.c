@@ -7,20 +7,20 @@
 #include "fmt.h"
 #include "hist.h"
 
-static const char *const names[METRIC_COUNT] = {
-	"rtt", "fwd", "rev", "turnaround", "tx_stage", "rx_stage", "ipdv",
-};
-
-static const char *const labels[METRIC_COUNT] = {
+static const char *const labels[] = {
 	"network round trip", "network forward (one-way)",
 	"network reverse (one-way)", "reflector turnaround",
 	"egress stage (stack + qdisc)", "ingress stage (driver to socket)",
 	"delay variation (ipdv)",
+	"far host egress stage (Follow-Up Telemetry)",
 };
+
+/* a metric added to the spec needs its label here (its name is generated) */
+_Static_assert(sizeof(labels) / sizeof(labels[0]) == METRIC_COUNT, "metric labels");
 
 const char *metric_name(unsigned int m)
 {
-	return m < METRIC_COUNT ? names[m] : "unknown";
+	return m < METRIC_COUNT ? metric_keys[m] : "unknown";
 }
 
 const char *metric_label(unsigned int m)

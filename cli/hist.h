@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define METRIC_COUNT 7
+#include <linux/snapfire.h>
+
+#include "names.h"	/* METRIC_COUNT, metric_keys */
 
 struct bucket {
 	uint64_t low, high, count;

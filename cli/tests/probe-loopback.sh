@@ -44,9 +44,29 @@ check "min <= p50 <= p99 <= max" test "$(jget "$tmp/p4.json" 'd["rtt"]["min_ns"]
 check "dest/port echoed" test "$(jget "$tmp/p4.json" 'd["dest"], d["port"]')" = "('127.0.0.1', $port)"
 
 "$sf" probe 127.0.0.1 -p "$port" -c 3 -i 0.02 --ssid 4242 >"$tmp/p4.txt" 2>&1
-check "text mode: ping-like lines" grep -q "^44 bytes from 127.0.0.1: seq=2 ttl=64 rtt=" "$tmp/p4.txt"
+check "text mode: ping-like lines (64 bytes: base + Follow-Up Telemetry TLV)" grep -q "^64 bytes from 127.0.0.1: seq=2 ttl=64 rtt=" "$tmp/p4.txt"
 check "text mode: summary" grep -q "3 sent, 3 received, 0.0% loss" "$tmp/p4.txt"
 check "text mode: ssid 4242" grep -q "ssid 4242" "$tmp/p4.txt"
+check "text mode: a reflector that flags the TLV U: far host queue counted as network" \
+	grep -q "reported no Follow-Up Telemetry: its egress queue counts as network" "$tmp/p4.txt"
+check "JSON: far_egress_reported false, no far_tx_stage" \
+	test "$(jget "$tmp/p4.json" 'd["far_egress_reported"], "far_tx_stage" in d')" = "(False, False)"
+"$sf" probe 127.0.0.1 -p "$port" -c 2 -i 0.02 --no-follow-up >"$tmp/p4n.txt" 2>&1
+check "--no-follow-up: 44-byte probes, nothing said of Follow-Up" \
+	sh -c "grep -q '^44 bytes from 127.0.0.1: seq=1' '$tmp/p4n.txt' && ! grep -q Follow-Up '$tmp/p4n.txt'"
+
+# A reflector that answers Follow-Up Telemetry with a planted egress delay
+# of 3 ms after each reply's T3: the CLI must find exactly that (to the
+# NTP format's rounding), for every reply but the first.
+check "reflector on 127.0.0.1:$((port + 2)), Follow-Up lag 3 ms" start_reflector "$tmp/rf" -p $((port + 2)) -b 127.0.0.1 --followup-lag 3
+"${VG[@]}" "$sf" -j probe 127.0.0.1 -p $((port + 2)) -c 10 -i 0.02 >"$tmp/pf.json" 2>"$tmp/pf.err"
+check "Follow-Up: probe -j exits 0 (valgrind-clean)" test $? = 0
+check "Follow-Up: reported, 9 samples (every reply but the first)" \
+	test "$(jget "$tmp/pf.json" 'd["far_egress_reported"], d["far_tx_stage"]["count"]')" = "(True, 9)"
+check "Follow-Up: min and max are the planted 3 ms (+-2 ns)" \
+	test "$(jget "$tmp/pf.json" 'all(abs(d["far_tx_stage"][k] - 3000000) <= 2 for k in ("min_ns", "max_ns"))')" = True
+"$sf" probe 127.0.0.1 -p $((port + 2)) -c 3 -i 0.02 >"$tmp/pf.txt" 2>&1
+check "Follow-Up: text summary" grep -q "^far host egress p50/p99 = 3.00/3.00 ms" "$tmp/pf.txt"
 
 check "reflector on [::1]:$((port + 1)) dropping every 5th" start_reflector "$tmp/r6" -6 -p $((port + 1)) -b ::1 --drop-every 5
 "$sf" -j probe ::1 -6 -p $((port + 1)) -c 10 -i 0.01 >"$tmp/p6.json" 2>&1
@@ -62,6 +82,9 @@ check "-w 1 ends within 2.5 s (${el} ms)" test "$el" -lt 2500
 check "no reflector: exit 1" test $? = 1
 "$sf" probe 127.0.0.1 -s 46 >/dev/null 2>&1
 check "-s 46 is a usage error (exit 2)" test $? = 2
+"$sf" probe 127.0.0.1 -s 50 >"$tmp/s50" 2>&1
+check "-s 50 (no room for Follow-Up + padding) is a usage error naming --no-follow-up" \
+	sh -c "test $? = 2 && grep -q -- --no-follow-up '$tmp/s50'"
 "$sf" probe >/dev/null 2>&1
 check "no destination: exit 2" test $? = 2
 

@@ -2,6 +2,7 @@
 /* Unit tests of the CLI's pure parts: histogram math, formatting, JSON and
  * the Prometheus exporter. Prints ok/not ok lines and "N passed, N failed, N skipped". */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,9 +10,13 @@
 
 #include <linux/snapfire.h>
 
+#include "cmds.h"
 #include "flow.h"
 #include "fmt.h"
 #include "hist.h"
+#include "samples.h"
+#include "stamp_time.h"
+#include "verdict.h"
 
 static int passed, failed, skipped;
 
@@ -199,7 +204,7 @@ static void make_flow(struct flow *f, uint64_t id, uint32_t role, const char *l,
 static void test_prometheus(void)
 {
 	struct flowset s = { 0 };
-	struct sf_status st;
+	struct status_view st;
 	char path[] = "/tmp/snapfire-unit-XXXXXX", cmd[256];
 	FILE *f;
 	int fd, rc, i;
@@ -261,6 +266,213 @@ static void test_flow_helpers(void)
 	flowset_free(&s);
 }
 
+/* A histogram of @n samples all at @v ns, as flow_parse would leave it. */
+static void set_hist(struct flow *f, unsigned int m, uint64_t v, uint64_t n)
+{
+	struct hist *h = &f->hist[m];
+
+	h->present = 1;
+	h->metric = m;
+	hist_add_bucket(h, v, v, n);
+	h->count = n;
+	h->min = v;
+	h->max = v;
+	hist_finish(h);
+}
+
+static void flow_reset(struct flow *f, uint32_t role, uint8_t synced)
+{
+	flow_free(f);
+	memset(f, 0, sizeof(*f));
+	f->role = role;
+	f->synced = synced;
+}
+
+static const struct comp *comp_of(const struct breakdown *b, const char *key)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		if (!strcmp(b->c[i].key, key))
+			return &b->c[i];
+	return NULL;
+}
+
+static void test_verdict(void)
+{
+	const uint64_t ms = 1000000;
+	struct breakdown b;
+	struct flow f = { 0 };
+	const struct comp *c;
+
+	/* netem on the path: the network */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 1);
+	set_hist(&f, SNAPFIRE_METRIC_TX_STAGE, ms / 20, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 10 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 10 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_TURNAROUND, ms / 10, 100);
+	set_hist(&f, SNAPFIRE_METRIC_RX_STAGE, ms / 20, 100);
+	set_hist(&f, SNAPFIRE_METRIC_RTT, 20 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(b.n == 5 && !strcmp(b.c[0].key, "tx_stage") && !strcmp(b.c[1].key, "fwd") &&
+	      !strcmp(b.c[2].key, "turnaround") && !strcmp(b.c[3].key, "rev") &&
+	      !strcmp(b.c[4].key, "rx_stage"), "verdict: synced sender parts in path order, no rtt");
+	CHECK(b.total == 20 * ms + ms / 5, "verdict: total is the sum of the p50s (%" PRIu64 ")", b.total);
+	CHECK(b.dom_where == WHERE_NETWORK && b.dom_sum == 20 * ms,
+	      "verdict: delay on the path blames the network");
+	CHECK(!b.far_egress_reported, "verdict: no Follow-Up, far egress not reported");
+
+	/* a queue on this host's egress: this host */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 1);
+	set_hist(&f, SNAPFIRE_METRIC_TX_STAGE, 30 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 5 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 5 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(b.dom_where == WHERE_LOCAL && !strcmp(b.c[b.dom_comp].key, "tx_stage") &&
+	      breakdown_share(b.dom_sum, b.total) == 75.0,
+	      "verdict: a planted qdisc delay on this host blames this host (75 %%)");
+
+	/* unsynchronised, the far host's egress reported by Follow-Up */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 0);
+	set_hist(&f, SNAPFIRE_METRIC_RTT, 20 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_TURNAROUND, ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FAR_TX_STAGE, 15 * ms, 99);
+	breakdown_build(&f, &b);
+	c = comp_of(&b, "rtt");
+	CHECK(c && c->p50 == 5 * ms && c->where == WHERE_NETWORK,
+	      "verdict: rtt less the far host's egress stage, percentile by percentile");
+	CHECK(b.far_egress_reported && b.dom_where == WHERE_FAR && b.dom_sum == 16 * ms &&
+	      !strcmp(b.c[b.dom_comp].key, "far_tx_stage"),
+	      "verdict: a planted far-host egress delay blames the far host");
+	/* the same flow with synced clocks: taken out of rev, not fwd */
+	f.synced = 1;
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 2 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 18 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(comp_of(&b, "rev") && comp_of(&b, "rev")->p50 == 3 * ms &&
+	      comp_of(&b, "fwd")->p50 == 2 * ms && !comp_of(&b, "rtt"),
+	      "verdict: synced, far egress taken out of rev only");
+	/* more far egress than rev (skewed percentiles): never below zero */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 1);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 2 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 3 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FAR_TX_STAGE, 4 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(comp_of(&b, "rev")->p50 == 0, "verdict: rev less far egress clamps at 0");
+
+	/* a reflector flow: everything but the forward path is this host */
+	flow_reset(&f, SNAPFIRE_ROLE_REFLECTOR, 1);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 3 * ms, 10);
+	set_hist(&f, SNAPFIRE_METRIC_RX_STAGE, ms, 10);
+	set_hist(&f, SNAPFIRE_METRIC_TURNAROUND, ms, 10);
+	set_hist(&f, SNAPFIRE_METRIC_TX_STAGE, 2 * ms, 10);
+	breakdown_build(&f, &b);
+	CHECK(b.n == 4 && b.c[1].where == WHERE_LOCAL && b.c[2].where == WHERE_LOCAL &&
+	      b.c[3].where == WHERE_LOCAL && b.dom_where == WHERE_LOCAL && b.dom_sum == 4 * ms &&
+	      !strcmp(b.c[b.dom_comp].key, "fwd"),
+	      "verdict: reflector flow, its own stages are this host");
+
+	/* nothing measured */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 0);
+	breakdown_build(&f, &b);
+	CHECK(b.n == 0 && b.dom_where == -1 && b.dom_comp == -1 && b.total == 0,
+	      "verdict: no samples, no verdict");
+	CHECK(!strcmp(where_name(WHERE_FAR), "the far host") && !strcmp(where_key(WHERE_LOCAL), "local"),
+	      "verdict: names and JSON keys");
+	flow_free(&f);
+}
+
+/* The probe's exact sample sets: nearest-rank percentiles. */
+static void test_samples(void)
+{
+	struct samples s = { 0 };
+	int i;
+
+	CHECK(samples_pct(&s, 0.5) == 0 && samples_min(&s) == 0 && samples_max(&s) == 0,
+	      "samples: empty set reads 0");
+	for (i = 100; i >= 1; i--)	/* added out of order */
+		samples_add(&s, i * 1000);
+	CHECK(samples_pct(&s, 0.5) == 50000 && samples_pct(&s, 0.99) == 99000 &&
+	      samples_pct(&s, 0.999) == 100000 && samples_pct(&s, 0) == 1000,
+	      "samples: nearest rank (p50 %lld)", (long long)samples_pct(&s, 0.5));
+	CHECK(samples_min(&s) == 1000 && samples_max(&s) == 100000 && samples_mean(&s) == 50500,
+	      "samples: min, max, mean");
+	samples_add(&s, -5);	/* a negative sample sorts first */
+	CHECK(samples_min(&s) == -5 && s.n == 101, "samples: adding unsorts, the next read sorts");
+	samples_free(&s);
+	CHECK(!s.v && !s.n, "samples: freed");
+}
+
+/* The config key table: every attribute of the spec has its key; the view
+ * prints as `snapfire config` always has. */
+static void test_config_keys(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct cfg_view c = { 0 };
+	FILE *f;
+	int a, missing = 0;
+
+	for (a = 1; a <= SNAPFIRE_A_CONFIG_MAX; a++)
+		if (a != SNAPFIRE_A_CONFIG_ALLOW_CLEAR && a != SNAPFIRE_A_CONFIG_PAD &&
+		    !config_key_name(a)) {
+			printf("# attribute %d has no config key\n", a);
+			missing++;
+		}
+	CHECK(!missing, "config: a key for every attribute of the spec's config set");
+	c.has[SNAPFIRE_A_CONFIG_ENABLED] = true;
+	c.v[SNAPFIRE_A_CONFIG_ENABLED] = 1;
+	c.v[SNAPFIRE_A_CONFIG_RATE_LIMIT] = 0;
+	c.v[SNAPFIRE_A_CONFIG_IDLE_TIMEOUT] = 77;
+	c.v[SNAPFIRE_A_CONFIG_RTT_THRESHOLD] = 2000000;
+	c.v[SNAPFIRE_A_CONFIG_LOSS_THRESHOLD] = 5000;
+	c.v[SNAPFIRE_A_CONFIG_RATE_PREFIX6] = 48;
+	c.v[SNAPFIRE_A_CONFIG_REFLECT_MODE] = SNAPFIRE_REFLECT_MODE_STATEFUL;
+	c.ports[0] = 862;
+	c.ports[1] = 863;
+	c.nports = 2;
+	f = open_memstream(&buf, &len);
+	config_print(f, &c);
+	fclose(f);
+	CHECK(strstr(buf, "  enabled          on\n") && strstr(buf, "  reflect          ?\n") &&
+	      strstr(buf, "  ports            862,863\n") && strstr(buf, "  mode             stateful\n") &&
+	      strstr(buf, "  rate             0 (no limit)\n") && strstr(buf, "  allow            any\n") &&
+	      strstr(buf, "  idle-timeout     77s\n") && strstr(buf, "  rtt-threshold    2.00ms\n") &&
+	      strstr(buf, "  loss-threshold   0.5%\n") && strstr(buf, "  rate-prefix6     /48\n"),
+	      "config: text of each kind (on, not sent, list, mode, zero text, suffix, duration, percent, prefix)");
+	free(buf);
+}
+
+/* include/stamp_time.h as the CLI builds it (the module's build is KUnit's) */
+static void test_stamp_time(void)
+{
+	/* NTP era 1 begins at Unix 2085978496 (2036-02-07 06:28:16 UTC) */
+	const uint64_t era1 = 2085978496ULL, ns = 1000000000ULL;
+	const uint64_t vals[] = { 1, 999999999, 1700000000ULL * ns + 123456789,
+				  era1 * ns - 1, era1 * ns + 1, 4000000000ULL * ns + 7 };
+	uint32_t sec, frac;
+	unsigned int i;
+	int ok = 1;
+
+	CHECK(stamp_ts_to_ns(4, 0, 0, (era1 + 4) * ns) == (era1 + 4) * ns,
+	      "NTP seconds 4 read in 2036 are 2036, not 1900");
+	CHECK(stamp_ts_to_ns(0xffffffffU, 0, 0, (era1 + 10) * ns) == (era1 - 1) * ns,
+	      "NTP seconds 2^32 - 1 read just after the rollover are just before it");
+	CHECK(stamp_ts_to_ns(1700000000U + 2208988800U, 0, 0,
+			     1700000000ULL * ns) == 1700000000ULL * ns,
+	      "NTP era 0 read in era 0");
+	CHECK(stamp_ts_to_ns(5, 2000000000U, 1, 6 * ns) == 5 * ns + 999999999,
+	      "PTP fraction above 10^9 - 1 ns is clamped");
+	CHECK(stamp_ts_to_ns(0, 0, 0, 1700000000ULL * ns) == 0, "zero timestamp reads as 0");
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		stamp_ns_to_ts(vals[i], 0, &sec, &frac);
+		ok &= stamp_ts_to_ns(sec, frac, 0, vals[i]) == vals[i];
+		stamp_ns_to_ts(vals[i], 1, &sec, &frac);
+		ok &= stamp_ts_to_ns(sec, frac, 1, vals[i]) == vals[i];
+	}
+	CHECK(ok, "ns -> timestamp -> ns is exact, NTP and PTP, across the 2036 rollover");
+}
+
 int main(void)
 {
 	test_percentiles();
@@ -269,6 +481,10 @@ int main(void)
 	test_json();
 	test_flow_helpers();
 	test_prometheus();
+	test_stamp_time();
+	test_verdict();
+	test_samples();
+	test_config_keys();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Exact sample sets of `snapfire probe`; see samples.h. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "samples.h"
+
+int samples_add(struct samples *s, int64_t v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		int64_t *p = realloc(s->v, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+	s->sorted = 0;
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void samples_sort(struct samples *s)
+{
+	if (!s->sorted && s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_i64);
+	s->sorted = 1;
+}
+
+int64_t samples_pct(struct samples *s, double p)
+{
+	size_t r;
+
+	if (!s->n)
+		return 0;
+	samples_sort(s);
+	r = (size_t)ceil(p * (double)s->n);
+	if (r < 1)
+		r = 1;
+	if (r > s->n)
+		r = s->n;
+	return s->v[r - 1];
+}
+
+int64_t samples_mean(const struct samples *s)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		sum += (double)s->v[i];
+	return s->n ? (int64_t)llround(sum / (double)s->n) : 0;
+}
+
+int64_t samples_min(struct samples *s)
+{
+	samples_sort(s);
+	return s->n ? s->v[0] : 0;
+}
+
+int64_t samples_max(struct samples *s)
+{
+	samples_sort(s);
+	return s->n ? s->v[s->n - 1] : 0;
+}
+
+void json_samples(struct json *j, const char *key, struct samples *s)
+{
+	samples_sort(s);
+	json_obj(j, key);
+	json_u64(j, "count", s->n);
+	json_i64(j, "min_ns", s->n ? s->v[0] : 0);
+	json_i64(j, "mean_ns", samples_mean(s));
+	json_i64(j, "p50_ns", samples_pct(s, 0.5));
+	json_i64(j, "p90_ns", samples_pct(s, 0.9));
+	json_i64(j, "p99_ns", samples_pct(s, 0.99));
+	json_i64(j, "p999_ns", samples_pct(s, 0.999));
+	json_i64(j, "max_ns", s->n ? s->v[s->n - 1] : 0);
+	json_obj_end(j);
+}
+
+void samples_free(struct samples *s)
+{
+	free(s->v);
+	*s = (struct samples){ 0 };
+}
