@@ -40,7 +40,7 @@ us = lambda k: r.get(k, 0) / 1000.0
 print("probe-rtt: %d probes in %s s, %d received, loss %.1f %%; RTT min %.0f, mean %.0f, p50 %.0f, p99 %.0f, max %.0f us"
       % (f["tx"], sys.argv[3], f["rx"], f["loss_pct"], us("min_ns"), us("mean_ns"),
          us("p50_ns"), us("p99_ns"), us("max_ns")))
-metrics = ("rtt", "fwd", "rev", "turnaround", "tx_stage", "rx_stage", "ipdv")
+metrics = ("rtt", "fwd", "rev", "turnaround", "tx_stage", "rx_stage", "ipdv", "far_tx_stage")
 for role, fl in (("sender", f), ("reflector", rfl[0] if rfl else None)):
     if fl is None:
         continue

@@ -21,6 +21,16 @@ mkdir -p "$tmp/src" "$tmp/tree"
 
 ok "stage the DKMS source tree" "$SF_REPO/scripts/dkms" stage "$tmp/src/$name-$ver" "$name" "$ver"
 ok "dkms.conf names package $name/$ver" grep -q "^PACKAGE_VERSION=\"$ver\"" "$tmp/src/$name-$ver/dkms.conf"
+# BUILD_EXCLUSIVE_KERNEL, matched as dkms matches it (bash =~): 6.1 and
+# later only, this host's kernel included
+excl=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$tmp/src/$name-$ver/dkms.conf")
+assert_ne "dkms.conf has BUILD_EXCLUSIVE_KERNEL" "" "$excl"
+for k in "$kver" 6.1.0-57-amd64 6.1.192-snapfire-debug 6.12.57+deb13-amd64 6.19.1 7.2.0-1-amd64 10.0.1; do
+	ok "BUILD_EXCLUSIVE_KERNEL admits $k" eval '[[ $k =~ $excl ]]'
+done
+for k in 6.0.19 5.10.0-35-amd64 5.15.0-1-generic 4.19.0-27-amd64 3.16.0; do
+	must_fail "BUILD_EXCLUSIVE_KERNEL refuses $k" eval '[[ $k =~ $excl ]]'
+done
 ok "dkms add" dkms add "${D[@]}" -m "$name" -v "$ver"
 if ! ok "dkms build for $kver" dkms build "${D[@]}" -m "$name" -v "$ver" -k "$kver"; then
 	diag "$(tail -n 40 "$tmp/tree/$name/$ver/build/make.log" 2>/dev/null)"
@@ -30,9 +40,14 @@ if [[ -n $ko ]]; then
 	ok "dkms produced snapfire.ko"
 	assert_eq "vermagic is $kver" "$kver" "$(modinfo -F vermagic "$ko" | awk '{print $1}')"
 	if [[ -e /boot/vmlinuz-$kver ]]; then
-		ok "the DKMS-built module loads and unloads in a VM ($kver)" \
+		# installed where DKMS puts it, the first request for the family
+		# loads it (MODULE_ALIAS_GENL_FAMILY): no insmod, no modprobe
+		ok "the DKMS-built module autoloads on the first genl request and unloads in a VM ($kver)" \
 			"$SF_REPO/scripts/vm-run" --kver "$kver" --timeout 300 -- \
-			"insmod '$ko' && genl ctrl get name $SF_GENL_FAMILY >/dev/null && rmmod snapfire"
+			"mkdir -p /lib/modules/$kver/updates/dkms && cp '$ko' /lib/modules/$kver/updates/dkms/ &&
+			 depmod -a $kver && ! grep -q '^snapfire ' /proc/modules &&
+			 genl ctrl get name $SF_GENL_FAMILY >/dev/null &&
+			 grep -q '^snapfire ' /proc/modules && rmmod snapfire"
 	else
 		skip "the DKMS-built module loads in a VM" "no /boot/vmlinuz-$kver"
 	fi

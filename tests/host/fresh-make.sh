@@ -24,6 +24,9 @@ mkdir -p "$copy"
 	bail "copy the tracked tree" "git ls-files in $SF_REPO"
 gate=$tmp/kernel-installed
 export SF_TEST_KVER_GATE=$gate
+# a first run has none of the knobs an outer `make check` may carry (with
+# SF_CHECK_NO_DEPS the inner check would skip the very deps step tested)
+unset SF_CHECK_NO_DEPS SF_CHECK_SUITES CHECK_EXTRA
 
 out=$(make -C "$copy" --no-print-directory kmod 2>&1)
 rc=$?

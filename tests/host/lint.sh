@@ -57,6 +57,21 @@ printf '// SPDX-License-Identifier: GPL-2.0\nint x(void)\n{\n        return 0;\n
 out=$("$cp_dir/scripts/checkpatch.pl" --strict --no-tree --terse -f "$tmp/bad.c" 2>&1)
 assert_contains "checkpatch flags a planted style error" "ERROR" "$out"
 
+# ------------------------------------------------- generated from the spec
+# include/uapi/linux/snapfire.h (ynl-gen-c) and cli/names.c
+# (scripts/gen-cli-names) must be what include/snapfire.yaml makes now.
+out=$("$SF_REPO/scripts/gen-uapi" --check 2>&1)
+rc=$?
+if ((rc == 0)); then ok "scripts/gen-uapi --check: UAPI header and cli/names.c match the spec" true
+else not_ok "scripts/gen-uapi --check: UAPI header and cli/names.c match the spec" "$(tail -n 20 <<<"$out")"; fi
+# ... and a stale copy is caught: the check can fail
+mkdir -p "$tmp/gen/scripts" "$tmp/gen/include/uapi/linux" "$tmp/gen/cli"
+cp "$SF_REPO/scripts/gen-uapi" "$SF_REPO/scripts/gen-cli-names" "$SF_REPO/scripts/ynl-path" "$tmp/gen/scripts/"
+cp "$SF_REPO/include/snapfire.yaml" "$tmp/gen/include/"
+cp "$SF_REPO/include/uapi/linux/snapfire.h" "$tmp/gen/include/uapi/linux/"
+sed 's/"pre-routing"/"pre_routing"/' "$SF_REPO/cli/names.c" >"$tmp/gen/cli/names.c"
+must_fail "scripts/gen-uapi --check flags a stale cli/names.c" "$tmp/gen/scripts/gen-uapi" --check
+
 # ------------------------------------------------------------ sparse, W=1
 mkdir -p "$tmp/src"
 cp -a "$SF_REPO/kmod" "$SF_REPO/include" "$tmp/src/"

@@ -176,12 +176,24 @@ dp_shaped() {
 #   dp_near NAME <KEY of WIRE.json> ACTUAL 1 DP_WIRE_ABS_NS, the tight agreement
 #   with the wire; skipped when the captures missed packets (tcpdump under
 #   TCG load): fewer than N probes seen leaving or arriving.
+#   On the debug kernel the absolute part also takes this run's own timing
+#   noise: the p90 distance between two stamps of one event at adjacent
+#   code points (the reflector's driver hand-off in its Follow-Up TLV and
+#   the capture of that reply, fu_wire_p90abs_ns; absent without the TLV).
+#   There, with three VMs on two cores, that distance was seen at 2.9 ms
+#   p90 in one run and 0.23 ms in the next; a 1 ms bound would then fail
+#   on the VM's scheduling, not on the module.
 dp_near_wire() {
-	local name=$1 w=$2 key=$3 act=$4 n=$5 v
+	local name=$1 w=$2 key=$3 act=$4 n=$5 v noise abs=$DP_WIRE_ABS_NS
 	mapfile -t v < <(dp_get "$w" probes refl_in "$key")
 	if ((${v[0]:-0} < n || ${v[1]:-$n} < n)); then
 		skip "$name" "capture incomplete: ${v[0]:-?} probes out, ${v[1]:-?} in of $n"
 		return
 	fi
-	dp_near "$name" "${v[2]}" "$act" 1 "$DP_WIRE_ABS_NS"
+	noise=$(dp_get "$w" fu_wire_p90abs_ns 2>/dev/null)
+	if slow_kernel && _sf_num "$noise" && ((noise > 0)); then
+		diag "$name: + this run's timing noise $noise ns (fu_wire_p90abs_ns)"
+		abs=$((abs + noise))
+	fi
+	dp_near "$name" "${v[2]}" "$act" 1 "$abs"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""dp_pcap.py SENDER.pcap [--refl REFL.pcap] [--port 862] [--sport N]
+"""dp_pcap.py SENDER.pcap [--refl REFL.pcap] [--pre PRE.pcap] [--port 862] [--sport N]
 
 The independent truth of the datapath tests: what was on the wire.
 Reads pcap files written by `tcpdump --time-stamp-precision nano -w` on the
@@ -17,8 +17,15 @@ packets (UDP from --port) and prints a JSON summary:
   lost          in [lowest, highest] replied seq: how many never came back
   rtt_raw_p50_ns   median of (t_in - t_out) on the sender's wire
   rtt_wire_p50_ns  median of (t_in - t_out) - (T3 - T2), T2/T3 from the reply
+  overtaken     replies k that reached the sender after probe k + 64 had
+                left it (a sender flow remembers 64 probes in flight);
+                overtaken_near: of the others, those within 5 ms of it
   qdisc_p50_ns  median of t_out - T1 (T1 as written at POST_ROUTING, before
                 the sender's qdisc): the sender's own egress queueing
+  with --pre (a capture of the sender's probes before its qdisc: a tc
+  clsact egress mirror to a dummy device):
+  qdisc_cap_p50_ns  median of t_out - t_pre: the sender's egress queueing
+                from the two captures alone
   with --refl:
   refl_in, refl_out  probe frames in / reply frames out at the reflector
   fwd_p50_ns    median of reflector-wire-in - sender-wire-out (same clock)
@@ -27,7 +34,33 @@ packets (UDP from --port) and prints a JSON summary:
   fwd_lost      probes that left the sender and never reached the reflector
   transit_modified  probes/replies whose STAMP payload differs between the
                 two ends (transit_compared: how many were compared)
-No module timestamps are used except T2/T3 for rtt_wire_p50_ns.
+  refl_hold_p50_ns  median of reflector-wire-out - reflector-wire-in: all
+                the time the far host held a probe, its queues included
+  refl_qdisc_p50_ns median of reflector-wire-out - T3 of that reply: the
+                reflector's egress queue after T3 (T3 from the packet)
+  Follow-Up Telemetry (RFC 8972 section 4.7) in the replies, filled:
+  fu_replies    replies at the sender carrying a filled one
+  fu_distinct   distinct replies they report on that reached the sender
+                (two replies report the same one when the second probe
+                came before a newer reply had left): one sample each
+  fu_wire_p50_ns / fu_wire_p90abs_ns / fu_wire_absmax_ns  (with --refl)
+                the reported time of reply k minus reply k's departure on
+                the reflector's wire: median, 90th percentile of its
+                absolute value, largest absolute value
+  fu_far_tx_p50_ns  median of the reported time of reply k minus the T3
+                that reply k carried: what a sender should find
+  with --refl, from the two captures alone (rtt2 of a probe = (sender in -
+  sender out) - (reflector out - reflector in)), in the order the replies
+  reached the sender, as kmod/hooks.c defines them:
+  ipdv_p50_ns   median |rtt2(n) - rtt2(n-1)| over replies whose sender seq
+                is the previous reply's + 1; ipdv_samples how many
+  jitter_ns     RFC 3550 J over the same pairs: J += (|D| - J) / 16
+  rev_lost_wire reflector sequence numbers in [lowest, highest] of those
+                that reached the sender, sent by the reflector (its
+                capture) and never received: the reverse loss of a
+                stateful reflector
+No module timestamps are used except T2/T3 for rtt_wire_p50_ns and the
+reflector's own reports (T3, Follow-Up) where named.
 """
 import json
 import struct
@@ -111,8 +144,20 @@ def median(v):
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) // 2
 
 
+def followup(pl):
+    """(seq, time) of a filled Follow-Up Telemetry TLV behind the base
+    packet of the reply @pl, else None."""
+    if len(pl) < 64 or pl[45] != 7 or struct.unpack("!H", pl[46:48])[0] != 16:
+        return None
+    if pl[44] & 0xC0:   # U or M: not filled
+        return None
+    ee = struct.unpack("!H", pl[12:14])[0]
+    t = ts_ns(pl[52:60], ee)
+    return (struct.unpack("!I", pl[48:52])[0], t) if t else None
+
+
 def collect(fname, port, sport):
-    probes, replies = [], []  # (t, seq) / (t, sender_seq, T2, T3)
+    probes, replies = [], []  # (t, seq) / (t, sender_seq, T2, T3, refl seq)
     payloads = {}  # ("p", seq) / ("r", sender_seq) -> first payload seen
     for t, lt, pkt in frames(fname):
         u = udp_of(lt, pkt)
@@ -127,7 +172,8 @@ def collect(fname, port, sport):
         elif sp == port and (sport is None or dp == sport):
             ee = struct.unpack("!H", pl[12:14])[0]
             sseq = struct.unpack("!I", pl[24:28])[0]
-            replies.append((t, sseq, ts_ns(pl[16:24], ee), ts_ns(pl[4:12], ee)))
+            replies.append((t, sseq, ts_ns(pl[16:24], ee), ts_ns(pl[4:12], ee),
+                            struct.unpack("!I", pl[:4])[0]))
             payloads.setdefault(("r", sseq), pl)
     return probes, replies, payloads
 
@@ -137,11 +183,13 @@ def main():
     if not a or a[0] in ("-h", "--help"):
         sys.stderr.write(__doc__)
         sys.exit(2)
-    spcap, rpcap, port, sport = a[0], None, 862, None
+    spcap, rpcap, ppcap, port, sport = a[0], None, None, 862, None
     i = 1
     while i < len(a):
         if a[i] == "--refl":
             rpcap = a[i + 1]
+        elif a[i] == "--pre":
+            ppcap = a[i + 1]
         elif a[i] == "--port":
             port = int(a[i + 1])
         elif a[i] == "--sport":
@@ -163,7 +211,7 @@ def main():
             qd.append(out_t[s] - t1)
     seen, highest, dups, reord = set(), None, 0, 0
     rtt_raw, rtt_wire, in_t = [], [], {}
-    for t, s, t2, t3 in replies:
+    for t, s, t2, t3, _rs in replies:
         if s in seen:
             dups += 1
             continue
@@ -176,20 +224,66 @@ def main():
             rtt_raw.append(t - out_t[s])
             if t2 and t3:
                 rtt_wire.append(t - out_t[s] - (t3 - t2))
+    over = [s for s in in_t if s + 64 in out_t and out_t[s + 64] < in_t[s][0]]
+    near = [s for s in in_t if s + 64 in out_t and
+            0 <= out_t[s + 64] - in_t[s][0] < 5_000_000]
     res = {
+        "overtaken": len(over), "overtaken_near": len(near),
         "probes": len(out_t), "probe_frames": len(probes), "replies": len(replies),
         "unique": len(seen), "duplicates": dups, "reordered": reord,
         "lost": (max(seen) - min(seen) + 1 - len(seen)) if seen else 0,
         "rtt_raw_p50_ns": median(rtt_raw), "rtt_wire_p50_ns": median(rtt_wire),
         "rtt_samples": len(rtt_wire), "qdisc_p50_ns": median(qd),
     }
+    if ppcap:
+        pre = {}
+        for t, s in collect(ppcap, port, sport)[0]:
+            pre.setdefault(s, t)
+        res["qdisc_cap_p50_ns"] = median([out_t[s] - pre[s] for s in pre if s in out_t])
+        res["pre_probes"] = len(pre)
+    # reflector seq -> T3 of that reply; (fu seq, fu time) of each reply
+    t3_of, fus = {}, []
+    for (kind, s), pl in spl.items():
+        if kind != "r":
+            continue
+        ee = struct.unpack("!H", pl[12:14])[0]
+        t3_of[struct.unpack("!I", pl[:4])[0]] = ts_ns(pl[4:12], ee)
+        fu = followup(pl)
+        if fu:
+            fus.append(fu)
+    res["fu_replies"] = len(fus)
+    res["fu_distinct"] = len({q for q, _t in fus if q in t3_of})
+    res["fu_far_tx_p50_ns"] = median([t - t3_of[q] for q, t in fus if q in t3_of])
     if rpcap:
         rprobes, rreplies, rpl = collect(rpcap, port, sport)
-        rin, rout = {}, {}
+        rin, rout, rdep, rq = {}, {}, {}, []
         for t, s in rprobes:
             rin.setdefault(s, t)
-        for t, s, _t2, _t3 in rreplies:
+        for t, s, _t2, t3, rs in rreplies:
             rout.setdefault(s, t)
+            rdep.setdefault(rs, t)
+            if t3:
+                rq.append(t - t3)
+        fu_wire = [t - rdep[q] for q, t in fus if q in rdep]
+        # IPDV and RFC 3550 jitter over the two-capture rtt, arrival order
+        ipdv, jit, prev, done = [], 0.0, None, set()
+        for t, s, _t2, _t3, _rs in replies:
+            if s in done:
+                continue    # a duplicate: not a sample (kmod/seq.c)
+            done.add(s)
+            if s not in out_t or s not in rin or s not in rout:
+                prev = None
+                continue
+            r2 = (t - out_t[s]) - (rout[s] - rin[s])
+            if prev is not None and s == prev[0] + 1:
+                d = abs(r2 - prev[1])
+                ipdv.append(d)
+                jit += (d - jit) / 16
+            prev = (s, r2)
+        got = {rs for _t, _s, _t2, _t3, rs in replies}
+        sent_r = {rs for _t, _s, _t2, _t3, rs in rreplies}
+        rev_lost = (len([r for r in sent_r if min(got) <= r <= max(got) and r not in got])
+                    if got else 0)
         fwd = [rin[s] - out_t[s] for s in rin if s in out_t]
         rev = [in_t[s][0] - rout[s] for s in rout if s in in_t]
         rtt2 = [(in_t[s][0] - out_t[s]) - (rout[s] - rin[s])
@@ -202,6 +296,14 @@ def main():
             # STAMP payloads changed between the two ends (a router must not)
             "transit_modified": len([k for k in rpl if k in spl and rpl[k] != spl[k]]),
             "transit_compared": len([k for k in rpl if k in spl]),
+            "refl_hold_p50_ns": median([rout[s] - rin[s] for s in rout if s in rin]),
+            "refl_qdisc_p50_ns": median(rq),
+            "fu_wire_p50_ns": median(fu_wire),
+            "fu_wire_absmax_ns": max((abs(v) for v in fu_wire), default=None),
+            "fu_wire_p90abs_ns": (sorted(abs(v) for v in fu_wire)[(len(fu_wire) * 9) // 10]
+                                  if fu_wire else None),
+            "ipdv_p50_ns": median(ipdv), "ipdv_samples": len(ipdv),
+            "jitter_ns": round(jit), "rev_lost_wire": rev_lost,
         })
     print(json.dumps(res))
 

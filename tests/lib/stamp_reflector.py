@@ -4,7 +4,7 @@ packet layout) in plain Python sockets, for testing `snapfire probe`
 without the kernel module.
 
     stamp_reflector.py [-p PORT] [-b ADDR] [-6] [--drop-every N] [--delay MS]
-                       [--count N] [--rfc8762]
+                       [--count N] [--rfc8762] [--followup-lag MS]
 
 Prints "ready" on stdout once bound. Replies to every valid test packet with
 a reflector packet: sequence, T1, error estimate and SSID copied, T2/T3 from
@@ -13,6 +13,13 @@ time.time_ns() in NTP format, sender TTL from IP_RECVTTL, TLVs echoed.
 --rfc8762: a reflector of RFC 8762 alone, without the RFC 8972 extensions:
 bytes 14-15 (the SSID) are MBZ to it and go back as zero, and nothing after
 the 44-byte base packet is echoed (it knows no TLVs).
+
+TLVs (RFC 8972 section 4) are echoed with the U flag set on every type but
+Extra Padding: this reflector acts on none of them, unless --followup-lag
+MS is given: then a Follow-Up Telemetry TLV (section 4.7, type 7, length
+16) is answered with the previous reply to this peer (its sequence number)
+and a "real" transmit time planted MS after the T3 that reply carried,
+mode 2 (SW local): a known far-host egress delay for the sender to find.
 """
 import argparse
 import socket
@@ -33,6 +40,28 @@ def ntp(ns):
     return struct.pack("!II", (sec + NTP_OFFSET) & 0xFFFFFFFF, (rem << 32) // 1_000_000_000)
 
 
+def tlvs(data, prev, lag):
+    """The probe's TLVs as the reply carries them (see the docstring)."""
+    out = bytearray(data)
+    pos = 0
+    while pos + 4 <= len(out):
+        typ = out[pos + 1]
+        vlen = struct.unpack("!H", out[pos + 2:pos + 4])[0]
+        if pos + 4 + vlen > len(out):
+            break
+        if typ == 7 and vlen == 16 and lag is not None:
+            if prev:
+                pseq, pt3 = prev
+                out[pos + 4:pos + 20] = struct.pack(
+                    "!I8sB3s", pseq, ntp(pt3 + int(lag * 1e6)), 2, b"\0\0\0")
+            else:
+                out[pos + 4:pos + 20] = bytes(16)
+        elif typ != 1:
+            out[pos] |= 0x80
+        pos += 4 + vlen
+    return bytes(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-p", "--port", type=int, default=862)
@@ -45,7 +74,10 @@ def main():
     ap.add_argument("--synced", action="store_true", help="set the S bit")
     ap.add_argument("--rfc8762", action="store_true",
                     help="RFC 8762 only: SSID is MBZ (sent as 0), no TLVs")
+    ap.add_argument("--followup-lag", type=float, default=None,
+                    help="answer Follow-Up Telemetry: previous T3 + MS")
     args = ap.parse_args()
+    last = {}   # peer -> (seq, t3 ns) of the last reply sent to it
 
     fam = socket.AF_INET6 if args.v6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
@@ -80,8 +112,9 @@ def main():
         reply = struct.pack("!I8sHH8sI8sHHB3s", seq, ntp(t3), my_ee, ssid, ntp(t2),
                             seq, t1, ee, 0, ttl & 0xFF, b"\0\0\0")
         if not args.rfc8762:
-            reply += data[BASE:]
+            reply += tlvs(data[BASE:], last.get(peer), args.followup_lag)
         s.sendto(reply, peer)
+        last[peer] = (seq, t3)
         if args.count and n >= args.count:
             break
 

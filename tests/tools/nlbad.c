@@ -522,7 +522,7 @@ static void bad_others(void)
 	nlh = nlt_req(&T, SNAPFIRE_CMD_FLOW_GET, 0);
 	mnl_attr_put_u64(nlh, SNAPFIRE_A_FLOW_ID, 1);
 	bad = tail(nlh);
-	mnl_attr_put_u32(nlh, SNAPFIRE_A_FLOW_HIST_MASK, 0x80);
+	mnl_attr_put_u32(nlh, SNAPFIRE_A_FLOW_HIST_MASK, 1u << (SNAPFIRE_METRIC_MAX + 1));
 	EXPECT("flow-get: hist-mask with an unknown metric bit", nlh, -EINVAL, bad);
 
 	nlh = nlt_req(&T, SNAPFIRE_CMD_FLOW_GET, 0);

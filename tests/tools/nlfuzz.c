@@ -203,6 +203,7 @@ static const struct spec config_specs[] = {
 	INT(SNAPFIRE_A_CONFIG_EVENT_RATE, K_U32, 1, U32MAX),
 	INT(SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT, K_U16, 0, U16MAX),
 	INT(SNAPFIRE_A_CONFIG_RATE_PREFIX6, K_U8, 1, 128),
+	INT(SNAPFIRE_A_CONFIG_RATE_PREFIX4, K_U8, 1, 32),
 	INT(SNAPFIRE_A_CONFIG_PAD, K_PAD, 0, 0),
 };
 
@@ -236,7 +237,7 @@ static const struct spec flow_specs[] = {
 	INT(SNAPFIRE_A_FLOW_PEER_TTL, K_U8, 0, U8MAX),
 	INT(SNAPFIRE_A_FLOW_MEM, K_U32, 0, U32MAX),
 	INT(SNAPFIRE_A_FLOW_HIST, K_NEST, 0, 0),
-	INT(SNAPFIRE_A_FLOW_HIST_MASK, K_U32, 0, 0x7f),
+	INT(SNAPFIRE_A_FLOW_HIST_MASK, K_U32, 0, (1u << (SNAPFIRE_METRIC_MAX + 1)) - 1),
 	INT(SNAPFIRE_A_FLOW_PAD, K_PAD, 0, 0),
 };
 
@@ -287,7 +288,7 @@ static const struct opdesc {
 	[OP_CONFIG_GET] = { "config-get", SNAPFIRE_CMD_CONFIG_GET, false, false, 1,
 			    config_specs, NSPECS(config_specs), 8 },
 	[OP_CONFIG_SET] = { "config-set", SNAPFIRE_CMD_CONFIG_SET, false, true,
-			    SNAPFIRE_A_CONFIG_RATE_PREFIX6,
+			    SNAPFIRE_A_CONFIG_PAD - 1,
 			    config_specs, NSPECS(config_specs), 30 },
 	[OP_STATUS_GET] = { "status-get", SNAPFIRE_CMD_STATUS_GET, false, false, 1,
 			    status_specs, NSPECS(status_specs), 8 },

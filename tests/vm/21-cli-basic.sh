@@ -56,6 +56,20 @@ id=$(J 'd["flows"][0]["id"]' <<<"$out")
 assert_eq "flow rx 10" 10 "$(J 'd["flows"][0]["rx"]' <<<"$out")"
 assert_eq "flow has rtt" True "$(J '"rtt" in d["flows"][0] and d["flows"][0]["rtt"]["count"] > 0' <<<"$out")"
 ok "flows table" sf -n "$A" flows --sort p99 -r
+# the dump filters, applied by the module (two dumps for --port: local or remote)
+assert_eq "flows --port 862: the sender flow (remote port 862)" "$id" \
+	"$(sf -n "$A" -j flows --port 862 | J '",".join(str(f["id"]) for f in d["flows"])')"
+sport=$(J 'd["flows"][0]["local_port"]' <<<"$out")
+assert_eq "flows --port <its local port>: the same flow" "$id" \
+	"$(sf -n "$A" -j flows --port "$sport" | J '",".join(str(f["id"]) for f in d["flows"])')"
+assert_eq "flows --port 9 (no flow has it): none" 0 "$(sf -n "$A" -j flows --port 9 | J 'len(d["flows"])')"
+assert_eq "flows --peer $TOPO_B_IP4: the sender flow" "$id" \
+	"$(sf -n "$A" -j flows --peer "$TOPO_B_IP4" | J '",".join(str(f["id"]) for f in d["flows"])')"
+assert_eq "flows --peer 203.0.113.9: none" 0 "$(sf -n "$A" -j flows --peer 203.0.113.9 | J 'len(d["flows"])')"
+assert_eq "flows --role reflector on the sender side: none" 0 \
+	"$(sf -n "$A" -j flows --role reflector | J 'len(d["flows"])')"
+assert_eq "reflector side: flows --port 862 --role reflector: one" 1 \
+	"$(sf -n "$B" -j flows --port 862 --role reflector | J 'len(d["flows"])')"
 assert_contains "flows table has the flow" "$TOPO_B_IP4:862" "$(sf -n "$A" flows)"
 assert_contains "reflector side sees a reflector flow" reflector "$(sf -n "$B" flows)"
 

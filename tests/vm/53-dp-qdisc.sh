@@ -4,13 +4,21 @@
 # hand-off), not the network: rtt p50 stays at the router-shaped 10 ms
 # (2 % + 200 us) and agrees with the wire (captured after the qdisc).
 # The same 15 ms on the router instead shows up in rtt, and tx_stage is
-# small.
+# small. The tx stage's truth comes from two captures alone: the probes as
+# they enter the sender's qdisc (a tc clsact egress mirror of eth0 to a
+# dummy device, captured there) and as they leave it (eth0).
 # timeout: 600
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
 dp_need_cli
 dp_setup_line3
+# the probes as they enter the sender's qdisc: mirrored before it to pre0
+ok "sender: dummy pre0 for a capture before eth0's qdisc" \
+	sh -c "ip -n '$SENDER' link add pre0 type dummy && ip -n '$SENDER' link set pre0 up"
+ok "sender: clsact egress mirror of eth0 to pre0" \
+	sh -c "tc -n '$SENDER' qdisc add dev eth0 clsact &&
+	       tc -n '$SENDER' filter add dev eth0 egress matchall action mirred egress mirror dev pre0"
 ok "reflector on" dp_reflect "$REFLECTOR" on
 ok "router: 10 ms forward" topo_shape "$ROUTER" eth1 delay 10ms
 N=150
@@ -22,22 +30,24 @@ for fam in inet inet6; do
 	mkdir -p "$d"
 	ok "$fam: sender: 15 ms netem on its own eth0" topo_shape "$SENDER" eth0 delay 15ms
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
+	dp_cap_start "$SENDER" pre0 "$d/pre.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
 	ok "$fam own qdisc: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$dst" $N 0.02
 	dp_cap_stop
 	topo_unshape "$SENDER" eth0
 	dp_flows "$SENDER" "$d/f.json"
-	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --pre "$d/pre.pcap"
 	tx=$(dp_get "$d/f.json" "${sel[@]}" tx_stage.p50_ns)
 	rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
 	diag "$fam own qdisc: tx_stage p50 $tx, rtt p50 $rtt; wire $(cat "$d/wire.json")"
 	assert_ge "$fam own qdisc: tx_stage count" "$(dp_get "$d/f.json" "${sel[@]}" tx_stage.count)" $((N - 1))
-	dp_shaped "$fam own qdisc: tx_stage p50 within 2 % + 200 us (+ slack) of 15 ms" 15000000 "$tx" 1 "$(dp_get "$d/wire.json" qdisc_p50_ns)"
+	dp_shaped "$fam own qdisc: tx_stage p50 within 2 % + 200 us (+ slack) of 15 ms" 15000000 "$tx" 1 "$(dp_get "$d/wire.json" qdisc_cap_p50_ns)"
 	dp_shaped "$fam own qdisc: rtt p50 within 2 % + 200 us (+ slack) of the router's 10 ms" 10000000 "$rtt" 1 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
 	dp_near_wire "$fam own qdisc: rtt p50 agrees with the wire rtt (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
-	dp_near_wire "$fam own qdisc: tx_stage p50 agrees with the wire (departure - T1, 1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
-		"$d/wire.json" qdisc_p50_ns "$tx" $N
+	assert_eq "$fam own qdisc: every probe captured before the qdisc" $N "$(dp_get "$d/wire.json" pre_probes)"
+	dp_near_wire "$fam own qdisc: tx_stage p50 agrees with the captures (eth0 departure - qdisc entry, 1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
+		"$d/wire.json" qdisc_cap_p50_ns "$tx" $N
 	assert_ge "$fam own qdisc: xmit counter counts the probes" "$(sf_counter -n "$SENDER" xmit)" $N
 done
 

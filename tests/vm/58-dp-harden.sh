@@ -21,7 +21,8 @@
 #   fairness: rate 1 burst 5: a source flooding (4000 probes flat out)
 #     does not starve a second one (5 probes between its last 2000 all
 #     answered); rate 10 burst 5: IPv6 sources share a bucket per /64
-#     (rate-prefix6 64), not with rate-prefix6 128;
+#     (rate-prefix6 64), not with rate-prefix6 128; IPv4 sources of one
+#     /24 likewise with rate-prefix4 24, not with the default 32;
 #   unicast: no reply leaves the reflector for a probe from its subnet's
 #     broadcast address (198.51.100.255) or to ff02::1 (in a multicast frame
 #     or a unicast one), bad_source +3, no flow;
@@ -282,6 +283,32 @@ n=$(dp_get "$f" replies.#)
 diag "fairness: rate-prefix6 128: $n of 40 answered"
 # 4 buckets (5 each): >= 10 unless two pairs of them collide in the hash
 assert_ge "fairness: rate-prefix6 128: a bucket per address (>= 10 of 40 answered)" "$n" 10
+
+# IPv4: 3 sources of one /24, 10 probes each, interleaved: a bucket each by
+# default (rate-prefix4 32), one for the /24 with rate-prefix4 24
+v4src=("$SENDER_IP4" 192.0.2.3 192.0.2.4)
+v4burst() { # OUT BASEPORT
+	local i pk=()
+	for i in 0 1 2; do pk+=("src=${v4src[i]},dst=$REFL_IP4,sport=$(($2 + i)),n=10"); done
+	craft "$SENDER" "$1" --recv --wait 1 "${pk[@]}"
+}
+sleep 1
+f=$DP_TMP/p4-32.json
+ok "fairness: 3 sources in one /24 send 10 probes each (rate-prefix4 32)" v4burst "$f" 42030
+n=$(dp_get "$f" replies.#)
+diag "fairness: rate-prefix4 32: $n of 30 answered"
+# 3 buckets (5 each): >= 10 unless all three collide in the hash
+assert_ge "fairness: rate-prefix4 32: a bucket per address (>= 10 of 30 answered)" "$n" 10
+ok "fairness: config rate-prefix4 24" dp_cfg "$REFLECTOR" rate-prefix4 24
+assert_eq "fairness: config shows rate-prefix4 /24" /24 \
+	"$(sf -n "$REFLECTOR" config | awk '$1 == "rate-prefix4" { print $2 }')"
+sleep 1
+f=$DP_TMP/p4-24.json
+ok "fairness: the same 3 sources again (rate-prefix4 24)" v4burst "$f" 42040
+mapfile -t v < <(dp_get "$f" replies.# send_s)
+max=$(awk -v s="${v[1]}" 'BEGIN { printf "%d", 5 + 10 * s + 1 }')
+diag "fairness: rate-prefix4 24: ${v[0]} of 30 answered (sent in ${v[1]} s)"
+assert_le "fairness: rate-prefix4 24: one bucket for the /24 (<= $max of 30 answered)" "${v[0]}" "$max"
 
 # --------------------------------------------------------------- unicast
 fresh unicast
