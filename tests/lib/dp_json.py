@@ -11,6 +11,11 @@ Query a JSON document written by the snapfire CLI (`-j flows`, `-j probe`,
            then relative to that flow.  More than one match is an error
            unless --last (the one with the highest id) is given.
   --count  with --flow: print how many flows match (0 is fine).
+  --flat   print every node as PATH<TAB>VALUE, one per line (lists and
+           objects also as PATH.#<TAB>length and PATH<TAB>JSON; newlines
+           and backslashes in strings escaped as \\n and \\\\): what
+           tests/lib/dp.sh's dp_get reads with awk, one python start per
+           file instead of one per value.
 
 Prints the value (integers without a fraction, booleans as 0/1) and exits
 0; exits 1 with a message on stderr if the value is missing.
@@ -30,7 +35,7 @@ def main():
         sys.stderr.write(__doc__)
         sys.exit(2)
     fname, args = args[0], args[1:]
-    sel, last, count, paths = [], False, False, []
+    sel, last, count, flat, paths = [], False, False, False, []
     while args:
         a = args.pop(0)
         if a == "--flow":
@@ -40,6 +45,8 @@ def main():
             last = True
         elif a == "--count":
             count = True
+        elif a == "--flat":
+            flat = True
         else:
             paths.append(a)
     try:
@@ -49,6 +56,9 @@ def main():
     except (OSError, ValueError) as e:
         die(f"cannot read JSON from {fname}: {e}")
 
+    if flat:
+        _flat(doc, "")
+        return
     node = doc
     if sel or count:
         flows = doc.get("flows") if isinstance(doc, dict) else None
@@ -101,6 +111,19 @@ def get(node, path):
     if isinstance(node, (dict, list)):
         return json.dumps(node)
     return _fmt(node)
+
+
+def _flat(node, path):
+    if isinstance(node, (dict, list)):
+        if path:
+            print(f"{path}\t{json.dumps(node)}")
+        print(f"{path + '.' if path else ''}#\t{len(node)}")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, v in items:
+            _flat(v, f"{path}.{k}" if path else str(k))
+        return
+    v = str(_fmt(node)).replace("\\", "\\\\").replace("\n", "\\n")
+    print(f"{path}\t{v}")
 
 
 def _fmt(v):
