@@ -3,6 +3,7 @@
 # and IPv6, and netem shaping on the router changes the measured RTT by
 # the configured delay (one direction at a time).  Needs no snapfire bits.
 # timeout: 120
+# debug-kernel: skip: a self-test of the harness (no snapfire code runs)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 
@@ -33,12 +34,6 @@ grows() {
 	fi
 }
 
-if slow_kernel; then
-	# no module code runs here: the stock kernel's run is the harness's
-	# check; on the debug kernel it only spent four minutes of the suite
-	skip "harness self-test" "stock kernel only (no snapfire code on this path)"
-	done_testing
-fi
 topo_line3 || bail "topo_line3 builds"
 ok "topo_line3 builds"
 ok "router forwards IPv4 (sender -> reflector)" topo_ping "$SENDER" "$REFL_IP4" 2

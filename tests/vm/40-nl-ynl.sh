@@ -12,6 +12,7 @@
 # process (a python start costs seconds under TCG).  Runs in a namespace of
 # its own; init_net must see none of it.
 # timeout: 1800
+# debug-kernel: skip: every operation through the kernel's YNL client (python, minutes a request here); the same requests run here from the CLI and 60's fuzzer
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 
