@@ -1,0 +1,54 @@
+#!/bin/bash
+# cli/tests/docs.sh — the configuration keys have one source, the CLI's
+# table (config.c, printed by `snapfire config --help`): the man page
+# documents exactly those keys, and bash completion offers exactly those
+# keys and their choices (read from the binary when completing).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.." || exit 2
+n=0 f=0
+check() { # NAME WANT GOT
+	n=$((n + 1))
+	if [[ $2 == "$3" ]]; then
+		echo "ok $n - $1"
+	else
+		f=$((f + 1))
+		echo "not ok $n - $1"
+		diff <(tr ' ' '\n' <<<"$2") <(tr ' ' '\n' <<<"$3") | sed 's/^/# /'
+	fi
+}
+
+table=$(./snapfire config --help | awk '/^Keys:/ { k = 1; next } k && /^  / { print $1 }' | xargs)
+[[ $(wc -w <<<"$table") -ge 10 ]] || { echo "not ok 1 - config --help lists the keys"; echo "0 passed, 1 failed"; exit 1; }
+
+# the man page: each key a .TP/.BR entry under ".SS config"
+man=$(awk '/^\.SS config/ { c = 1; next } /^\.SS/ { c = 0 } c && tp && /^\.BR / { print $2 } { tp = /^\.TP/ }' snapfire.8 |
+	sed 's/\\-/-/g' | xargs)
+check "snapfire.8 documents every key of config --help, in its order, and no other" "$table" "$man"
+
+# bash completion, with bash-completion's _init_completion stubbed
+complete_words() { # WORDS... (the last one is being completed)
+	(
+		_init_completion() {
+			words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+			cur=${words[cword]} prev=${words[cword - 1]}
+		}
+		complete() { :; }
+		# shellcheck source=/dev/null
+		. ./snapfire.bash-completion
+		COMP_WORDS=("$@") COMP_CWORD=$(($# - 1))
+		COMP_WORDS[0]=$PWD/snapfire
+		_snapfire
+		echo "${COMPREPLY[*]}"
+	)
+}
+check "completion: config KEY offers every key" "$table" "$(complete_words snapfire config '')"
+check "completion: after one pair, keys again" "$table" "$(complete_words snapfire config window 10 '')"
+check "completion: -n NS config KEY" "$table" "$(complete_words snapfire -n ns1 config '')"
+check "completion: a prefix" "rate rate-prefix6 rate-prefix4" "$(complete_words snapfire config ra)"
+check "completion: stamp-tx on|off" "on off" "$(complete_words snapfire config stamp-tx '')"
+check "completion: mode's choices" "stateless stateful" "$(complete_words snapfire config mode '')"
+check "completion: allow none" "none" "$(complete_words snapfire config allow '')"
+check "completion: a number: nothing offered" "" "$(complete_words snapfire config window '')"
+echo "$((n - f)) passed, $f failed"
+((f == 0))
