@@ -71,7 +71,7 @@ assert_eq "far queue: the second component is the network round trip" rtt \
 # a difference of two histogram quantiles: each is within 2^-(p+1) of its
 # value (0.78 % at the default precision 6, docs/DESIGN.md), and these two
 # are 8 ms each where the network part is 0.3 ms
-quant=$((($(dp_get "$d/show.json" histograms.rtt.p50_ns) + fx) / 128))
+quant=$((($(dp_get "$d/show.json" rtt.p50_ns) + fx) / 128))
 dp_near_wire "far queue: network part (rtt - far_tx_stage) agrees with the two-capture network rtt (+ $((quant / 1000)) us for two quantiles' bucket error)" \
 	"$d/wire.json" rtt_2cap_p50_ns "$net" $N "$quant"
 assert_eq "far queue: far_egress_reported" 1 "$(dp_get "$d/show.json" breakdown.far_egress_reported)"
