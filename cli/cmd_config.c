@@ -6,6 +6,7 @@
 #include <netlink/genl/genl.h>
 
 #include "cmds.h"
+#include "out.h"
 #include "common.h"
 
 static int config_send(struct nl_msg *msg)
@@ -51,15 +52,9 @@ static int config_show(void)
 	sfnl_close(&n);
 	if (rc)
 		return rc;
-	if (g_json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_config(&j, NULL, &c);
-		json_end(&j);
-	} else {
-		config_print(stdout, &c);
-	}
+	out_begin(stdout, g_json);
+	config_out(NULL, &c);
+	out_end();
 	return EXIT_OK;
 }
 

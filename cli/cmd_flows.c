@@ -10,6 +10,7 @@
 
 #include "cmds.h"
 #include "common.h"
+#include "out.h"
 #include "verdict.h"
 
 /*
@@ -120,19 +121,22 @@ int parse_flow_id(const char *cmd, const char *s, uint64_t *id)
 	return 0;
 }
 
+/* JSON only: {"flows": [...]}, as flow_out() writes each */
 static void flows_json(FILE *out, const struct flowset *s)
 {
-	struct json j;
 	size_t i;
 
-	json_init(&j, out);
-	json_obj(&j, NULL);
-	json_arr(&j, "flows");
-	for (i = 0; i < s->n; i++)
-		json_flow(&j, &s->v[i], false, false);
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_end(&j);
+	out_begin(out, true);
+	out_obj(NULL);
+	out_arr("flows");
+	for (i = 0; i < s->n; i++) {
+		out_obj(NULL);
+		flow_out(&s->v[i], false);
+		out_obj_end();
+	}
+	out_arr_end();
+	out_obj_end();
+	out_end();
 }
 
 int cmd_flows(int argc, char **argv)
@@ -223,118 +227,69 @@ static int one_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *arg
 	return 0;
 }
 
-static void show_text(const struct flow *f)
+/*
+ * The breakdown of a flow's median end-to-end time by where it is spent,
+ * and the verdict (verdict.c): text the table of `show`, JSON "breakdown".
+ */
+static void breakdown_out(const struct flow *f)
 {
-	char l[64], r[64], b1[16], b2[16], b3[16], b4[16], b5[16], b6[16], b7[16];
+	char total_fmt[64];
 	struct breakdown bd;
-	struct timespec now;
-	uint64_t now_ns;
-	unsigned int m;
 	int i;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-	printf("flow %" PRIu64 ": %s %s -> %s ssid %u (%s)\n", f->id, role_name(f->role),
-	       endpoint_str(l, sizeof(l), f->family, f->local_addr, f->local_port),
-	       endpoint_str(r, sizeof(r), f->family, f->remote_addr, f->remote_port),
-	       f->ssid, family_name(f->family));
-	printf("  age %s, last packet %s ago, memory %u bytes\n",
-	       fmt_dur(b1, sizeof(b1), now_ns > f->created && f->created ? now_ns - f->created : 0),
-	       fmt_dur(b2, sizeof(b2), now_ns > f->last_seen && f->last_seen ? now_ns - f->last_seen : 0),
-	       f->mem);
-	printf("  tx %" PRIu64 ", rx %" PRIu64 ", lost %" PRIu64 " (%.2f%%%s), reordered %" PRIu64
-	       ", duplicates %" PRIu64 ", restarts %" PRIu64 "\n",
-	       f->tx, f->rx, f->lost, flow_loss_pct(f),
-	       f->role == SNAPFIRE_ROLE_REFLECTOR ? " forward" : "",
-	       f->reordered, f->duplicates, f->restarts);
-	if (f->role == SNAPFIRE_ROLE_SENDER && f->peer_stateful)
-		printf("  reverse lost %" PRIu64 ", forward lost %" PRIu64
-		       " (the reflector numbers its replies itself)\n", f->rev_lost,
-		       f->lost > f->rev_lost ? f->lost - f->rev_lost : 0);
-	else if (f->role == SNAPFIRE_ROLE_SENDER && f->lost)
-		printf("  forward/reverse split unknown: the reflector's numbers follow ours (a stateless\n"
-		       "  reflector; or a stateful one and no forward loss yet: then all %" PRIu64 " were reverse)\n",
-		       f->rev_lost);
-	printf("  jitter %s (RFC 3550), peer ttl %u, clocks %s\n",
-	       fmt_dur(b1, sizeof(b1), f->jitter), f->peer_ttl,
-	       f->synced ? "synchronised (one-way delays valid)" :
-	       "not synchronised (one-way delays unavailable)");
-	for (m = 0; m < METRIC_COUNT; m++) {
-		const struct hist *h = flow_hist(f, m);
-
-		if (!h)
-			continue;
-		printf("\n%s: %s, %" PRIu64 " samples%s\n", metric_name(m), metric_label(m),
-		       h->count, h->clamped ? " (some clamped at the range ends)" : "");
-		printf("  min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s\n",
-		       fmt_dur(b1, sizeof(b1), h->min),
-		       fmt_dur(b2, sizeof(b2), hist_percentile(h, 0.5)),
-		       fmt_dur(b3, sizeof(b3), hist_percentile(h, 0.9)),
-		       fmt_dur(b4, sizeof(b4), hist_percentile(h, 0.99)),
-		       fmt_dur(b5, sizeof(b5), hist_percentile(h, 0.999)),
-		       fmt_dur(b6, sizeof(b6), h->max),
-		       fmt_dur(b7, sizeof(b7), hist_mean(h)));
-		hist_render(stdout, h, 24, 50, "  ");
-	}
 	breakdown_build(f, &bd);
-	printf("\nbreakdown (median end-to-end time):\n");
-	if (!bd.n) {
-		printf("  no samples yet\n");
-		return;
+	out_text("\nbreakdown (median end-to-end time):\n");
+	out_obj("breakdown");
+	if (f->role == SNAPFIRE_ROLE_SENDER)
+		out_bool(OUT_JSON, "far_egress_reported", NULL, bd.far_egress_reported);
+	out_arr("components");
+	for (i = 0; i < bd.n; i++) {
+		out_obj(NULL);
+		out_str(OUT_JSON, "metric", NULL, bd.c[i].key);
+		out_str(OUT_ANY, "label", "  %-46s", bd.c[i].label);
+		out_str(OUT_JSON, "where", NULL, where_key(bd.c[i].where));
+		out_dur(OUT_ANY, "p50_ns", " p50 %8s", bd.c[i].p50);
+		out_dur(OUT_ANY, "p99_ns", "  p99 %8s", bd.c[i].p99);
+		out_double(OUT_ANY, "share_pct", "  %5.1f%%\n", breakdown_share(bd.c[i].p50, bd.total));
+		out_obj_end();
 	}
-	for (i = 0; i < bd.n; i++)
-		printf("  %-46s p50 %8s  p99 %8s  %5.1f%%\n", bd.c[i].label,
-		       fmt_dur(b1, sizeof(b1), bd.c[i].p50),
-		       fmt_dur(b2, sizeof(b2), bd.c[i].p99),
-		       breakdown_share(bd.c[i].p50, bd.total));
-	printf("  %-46s p50 %8s\n", "total", fmt_dur(b1, sizeof(b1), bd.total));
-	if (f->role == SNAPFIRE_ROLE_SENDER && !bd.far_egress_reported)
-		printf("  (the reflector reported no Follow-Up Telemetry: its egress queue, after T3,\n"
-		       "   is counted in the network)\n");
-	if (bd.dom_where >= 0)
-		printf("verdict: %s dominates (%.0f%% of the median end-to-end time; largest part: %s, %.0f%%)\n",
-		       where_name(bd.dom_where), breakdown_share(bd.dom_sum, bd.total),
-		       bd.c[bd.dom_comp].label,
-		       breakdown_share(bd.c[bd.dom_comp].p50, bd.total));
-	else
-		printf("verdict: all components are at zero\n");
+	out_arr_end();
+	if (!bd.n) {
+		out_u64(OUT_JSON, "total_p50_ns", NULL, bd.total);
+		out_text("  no samples yet\n");
+	} else {
+		snprintf(total_fmt, sizeof(total_fmt), "  %-46s p50 %%8s\n", "total");
+		out_dur(OUT_ANY, "total_p50_ns", total_fmt, bd.total);
+	}
+	if (bd.n && f->role == SNAPFIRE_ROLE_SENDER && !bd.far_egress_reported)
+		out_text("  (the reflector reported no Follow-Up Telemetry: its egress queue, after T3,\n"
+			 "   is counted in the network)\n");
+	if (bd.dom_where >= 0) {
+		out_str(OUT_JSON, "dominant", NULL, where_key(bd.dom_where));
+		out_str(OUT_TEXT, NULL, "verdict: %s dominates", where_name(bd.dom_where));
+		out_double(OUT_ANY, "dominant_share_pct", " (%.0f%% of the median end-to-end time",
+			   breakdown_share(bd.dom_sum, bd.total));
+		out_str(OUT_JSON, "dominant_metric", NULL, bd.c[bd.dom_comp].key);
+		out_str(OUT_TEXT, NULL, "; largest part: %s", bd.c[bd.dom_comp].label);
+		out_double(OUT_TEXT, NULL, ", %.0f%%)\n",
+			   breakdown_share(bd.c[bd.dom_comp].p50, bd.total));
+	} else {
+		out_null("dominant");
+		if (bd.n)
+			out_text("verdict: all components are at zero\n");
+	}
+	out_obj_end();
 }
 
-static void show_json(const struct flow *f)
+/* `show`: the flow, its histograms and its breakdown, text or JSON. */
+static void show_out(const struct flow *f)
 {
-	struct breakdown bd;
-	struct json j;
-	int i;
-
-	json_init(&j, stdout);
-	json_flow(&j, f, true, true);
-	breakdown_build(f, &bd);
-	json_obj(&j, "breakdown");
-	json_u64(&j, "total_p50_ns", bd.total);
-	if (f->role == SNAPFIRE_ROLE_SENDER)
-		json_bool(&j, "far_egress_reported", bd.far_egress_reported);
-	json_arr(&j, "components");
-	for (i = 0; i < bd.n; i++) {
-		json_obj(&j, NULL);
-		json_str(&j, "metric", bd.c[i].key);
-		json_str(&j, "label", bd.c[i].label);
-		json_str(&j, "where", where_key(bd.c[i].where));
-		json_u64(&j, "p50_ns", bd.c[i].p50);
-		json_u64(&j, "p99_ns", bd.c[i].p99);
-		json_double(&j, "share_pct", breakdown_share(bd.c[i].p50, bd.total));
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	if (bd.dom_where >= 0) {
-		json_str(&j, "dominant", where_key(bd.dom_where));
-		json_double(&j, "dominant_share_pct", breakdown_share(bd.dom_sum, bd.total));
-		json_str(&j, "dominant_metric", bd.c[bd.dom_comp].key);
-	} else {
-		json_null(&j, "dominant");
-	}
-	json_obj_end(&j);
-	json_obj_end(&j);
-	json_end(&j);
+	out_begin(stdout, g_json);
+	out_obj(NULL);
+	flow_out(f, true);
+	breakdown_out(f);
+	out_obj_end();
+	out_end();
 }
 
 int cmd_show(int argc, char **argv)
@@ -381,12 +336,8 @@ int cmd_show(int argc, char **argv)
 		errmsg("no such flow %" PRIu64 " (see 'snapfire flows')", id);
 		rc = EXIT_NOTFOUND;
 	}
-	if (!rc) {
-		if (g_json)
-			show_json(&f);
-		else
-			show_text(&f);
-	}
+	if (!rc)
+		show_out(&f);
 	flow_free(&f);
 	return rc;
 }

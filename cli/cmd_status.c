@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "out.h"
 #include "common.h"
 
 static int status_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh,
@@ -24,38 +25,44 @@ int status_get(struct sfnl *n, struct status_view *st)
 	return sfnl_do(n, msg, status_cb, st, NULL);
 }
 
-static void json_counters(struct json *j, const char *key, const uint64_t *v)
+/*
+ * The counters: a text table (the namespace's column, and the totals over
+ * every namespace for the host's administrator), in JSON the objects
+ * "counters" and "global_counters" (names with _ for -).
+ */
+static void counters_out(const struct status_view *st)
 {
-	char name[32];
+	char name[32], *p;
 	int i;
-	char *p;
 
-	json_obj(j, key);
+	out_text("counters:                %16s", "namespace");
+	if (st->has_global)
+		out_text(" %16s", "global");
+	out_text("\n");
+	out_obj("counters");
 	for (i = 0; i < NCOUNTERS; i++) {
 		snprintf(name, sizeof(name), "%s", counter_names[i]);
 		for (p = name; *p; p++)
 			if (*p == '-')
 				*p = '_';
-		json_u64(j, name, v[i]);
+		out_text("  %-22s", counter_names[i]);
+		out_u64(OUT_ANY, name, " %16" PRIu64, st->counters[i]);
+		if (st->has_global)
+			out_u64(OUT_TEXT, NULL, " %16" PRIu64, st->global_counters[i]);
+		out_text("\n");
 	}
-	json_obj_end(j);
-}
-
-static void print_counters(const struct status_view *st)
-{
-	int i;
-
-	if (!st->has_global) {
-		printf("counters:                %16s\n", "namespace");
-		for (i = 0; i < NCOUNTERS; i++)
-			printf("  %-22s %16" PRIu64 "\n", counter_names[i],
-			       st->counters[i]);
+	out_obj_end();
+	if (!st->has_global)
 		return;
+	out_obj("global_counters");
+	for (i = 0; i < NCOUNTERS; i++) {
+		snprintf(name, sizeof(name), "%s", counter_names[i]);
+		for (p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		out_u64(OUT_JSON, name, NULL, st->global_counters[i]);
 	}
-	printf("counters:                %16s %16s\n", "namespace", "global");
-	for (i = 0; i < NCOUNTERS; i++)
-		printf("  %-22s %16" PRIu64 " %16" PRIu64 "\n", counter_names[i],
-		       st->counters[i], st->global_counters[i]);
+	out_obj_end();
 }
 
 int cmd_status(int argc, char **argv)
@@ -82,35 +89,22 @@ int cmd_status(int argc, char **argv)
 	sfnl_close(&n);
 	if (rc)
 		return rc;
-	if (g_json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_obj(&j, NULL);
-		json_str(&j, "version", st.version);
-		json_config(&j, "config", &cfg);
-		json_counters(&j, "counters", st.counters);
-		/* totals over every namespace: the host administrator's only */
-		if (st.has_global)
-			json_counters(&j, "global_counters", st.global_counters);
-		json_u64(&j, "flows", st.flows);
-		json_u64(&j, "mem_bytes", st.mem);
-		if (st.has_global)
-			json_u64(&j, "global_mem_bytes", st.global_mem);
-		json_obj_end(&j);
-		json_end(&j);
-		return EXIT_OK;
-	}
-	printf("snapfire module %s (cli %s)\n", st.version[0] ? st.version : "?",
-	       SNAPFIRE_VERSION);
+	out_begin(stdout, g_json);
+	out_obj(NULL);
+	out_str(OUT_JSON, "version", NULL, st.version);
+	out_str(OUT_TEXT, NULL, "snapfire module %s", st.version[0] ? st.version : "?");
+	out_text(" (cli %s)\n", SNAPFIRE_VERSION);
+	out_u64(OUT_ANY, "flows", "flows: %" PRIu64, st.flows);
+	out_u64(OUT_ANY, "mem_bytes", ", memory: %" PRIu64 " bytes", st.mem);
+	/* totals over every namespace: the host administrator's only */
 	if (st.has_global)
-		printf("flows: %u, memory: %" PRIu64 " bytes (all namespaces: %" PRIu64 ")\n\n",
-		       st.flows, st.mem, st.global_mem);
-	else
-		printf("flows: %u, memory: %" PRIu64 " bytes\n\n", st.flows, st.mem);
-	printf("config:\n");
-	config_print(stdout, &cfg);
-	printf("\n");
-	print_counters(&st);
+		out_u64(OUT_ANY, "global_mem_bytes", " (all namespaces: %" PRIu64 ")",
+			st.global_mem);
+	out_text("\n\nconfig:\n");
+	config_out("config", &cfg);
+	out_text("\n");
+	counters_out(&st);
+	out_obj_end();
+	out_end();
 	return EXIT_OK;
 }

@@ -10,6 +10,7 @@
 
 #include "cmds.h"
 #include "common.h"
+#include "out.h"
 
 static volatile sig_atomic_t stop;
 
@@ -79,17 +80,18 @@ int cmd_watch(int argc, char **argv)
 		}
 		flows_sort(&s, COL_P99, true);
 		if (g_json) {
-			struct json j;
-
-			json_init(&j, stdout);
-			json_obj(&j, NULL);
-			json_u64(&j, "time", (uint64_t)now);
-			json_arr(&j, "flows");
-			for (size_t k = 0; k < s.n; k++)
-				json_flow(&j, &s.v[k], false, false);
-			json_arr_end(&j);
-			json_obj_end(&j);
-			json_end(&j);
+			out_begin(stdout, true);
+			out_obj(NULL);
+			out_u64(OUT_JSON, "time", NULL, (uint64_t)now);
+			out_arr("flows");
+			for (size_t k = 0; k < s.n; k++) {
+				out_obj(NULL);
+				flow_out(&s.v[k], false);
+				out_obj_end();
+			}
+			out_arr_end();
+			out_obj_end();
+			out_end();
 		} else {
 			localtime_r(&now, &tm);
 			strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
@@ -127,6 +129,63 @@ static const char *event_name(uint32_t t)
 	return t < EVENT_NAMES && event_names[t] ? event_names[t] : "unknown";
 }
 
+/*
+ * One event, one line: text "NAME id=ID ..." (the value and threshold of a
+ * threshold event, else the flow's endpoints), JSON an object with the
+ * flow's identity and the value and threshold in their unit (ns or ppm).
+ */
+static void event_out(uint32_t type, const struct flow *f, bool has_value,
+		      uint64_t value, uint64_t threshold)
+{
+	bool loss = type == SNAPFIRE_EVENT_TYPE_LOSS_HIGH;
+	char a[INET6_ADDRSTRLEN + 8];
+
+	out_begin(stdout, g_json);
+	out_obj(NULL);
+	out_str(OUT_ANY, "event", "%s", event_name(type));
+	out_u64(OUT_TEXT, NULL, " id=%" PRIu64, f ? f->id : 0);
+	if (f) {
+		out_obj("flow");
+		out_u64(OUT_JSON, "id", NULL, f->id);
+		out_str(OUT_JSON, "role", NULL, role_name(f->role));
+		out_str(OUT_JSON, "family", NULL, family_name(f->family));
+		out_str(OUT_JSON, "local_addr", NULL, addr_str(a, sizeof(a), f->family, f->local_addr));
+		out_u64(OUT_JSON, "local_port", NULL, f->local_port);
+		out_str(OUT_JSON, "remote_addr", NULL, addr_str(a, sizeof(a), f->family, f->remote_addr));
+		out_u64(OUT_JSON, "remote_port", NULL, f->remote_port);
+		out_u64(OUT_JSON, "ssid", NULL, f->ssid);
+		out_u64(OUT_JSON, "rx", NULL, f->rx);
+		out_u64(OUT_JSON, "lost", NULL, f->lost);
+		out_obj_end();
+	}
+	if (has_value) {
+		if (loss) {
+			out_u64(OUT_JSON, "value_ppm", NULL, value);
+			out_u64(OUT_JSON, "threshold_ppm", NULL, threshold);
+		} else {
+			out_u64(OUT_JSON, "value_ns", NULL, value);
+			out_u64(OUT_JSON, "threshold_ns", NULL, threshold);
+		}
+	}
+	if (type == SNAPFIRE_EVENT_TYPE_RTT_HIGH) {
+		out_dur(OUT_TEXT, NULL, " value=%s", value);
+		out_dur(OUT_TEXT, NULL, " threshold=%s", threshold);
+	} else if (loss) {
+		out_double(OUT_TEXT, NULL, " value=%.2f%%", value / 10000.0);
+		out_double(OUT_TEXT, NULL, " threshold=%.2f%%", threshold / 10000.0);
+	} else if (f) {
+		out_str(OUT_TEXT, NULL, " %s", role_name(f->role));
+		out_str(OUT_TEXT, NULL, " %s", endpoint_str(a, sizeof(a), f->family, f->local_addr,
+							     f->local_port));
+		out_str(OUT_TEXT, NULL, " -> %s", endpoint_str(a, sizeof(a), f->family, f->remote_addr,
+								f->remote_port));
+		out_u64(OUT_TEXT, NULL, " ssid=%" PRIu64, f->ssid);
+	}
+	out_text("\n");
+	out_obj_end();
+	out_end();
+}
+
 static int event_cb(struct nl_msg *msg, void *arg)
 {
 	struct mon *mon = arg;
@@ -137,7 +196,6 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	uint32_t type = 0;
 	uint64_t value = 0, threshold = 0;
 	int rem, has_flow = 0, has_value = 0;
-	char l[64], r[64], v1[24], v2[24];
 
 	memset(&f, 0, sizeof(f));
 	if (gh->cmd != SNAPFIRE_CMD_EVENT)
@@ -154,52 +212,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 		case SNAPFIRE_A_EVENT_THRESHOLD: threshold = attr_uint(a); break;
 		}
 	}
-	if (g_json) {
-		struct json j;
-		const char *unit = type == SNAPFIRE_EVENT_TYPE_LOSS_HIGH ? "ppm" : "ns";
-		char k1[32], k2[32];
-
-		json_init(&j, stdout);
-		json_obj(&j, NULL);
-		json_str(&j, "event", event_name(type));
-		if (has_flow) {
-			json_obj(&j, "flow");
-			json_u64(&j, "id", f.id);
-			json_str(&j, "role", role_name(f.role));
-			json_str(&j, "family", family_name(f.family));
-			json_str(&j, "local_addr", addr_str(l, sizeof(l), f.family, f.local_addr));
-			json_u64(&j, "local_port", f.local_port);
-			json_str(&j, "remote_addr", addr_str(r, sizeof(r), f.family, f.remote_addr));
-			json_u64(&j, "remote_port", f.remote_port);
-			json_u64(&j, "ssid", f.ssid);
-			json_u64(&j, "rx", f.rx);
-			json_u64(&j, "lost", f.lost);
-			json_obj_end(&j);
-		}
-		if (has_value) {
-			snprintf(k1, sizeof(k1), "value_%s", unit);
-			snprintf(k2, sizeof(k2), "threshold_%s", unit);
-			json_u64(&j, k1, value);
-			json_u64(&j, k2, threshold);
-		}
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("%s id=%" PRIu64, event_name(type), f.id);
-		if (type == SNAPFIRE_EVENT_TYPE_RTT_HIGH)
-			printf(" value=%s threshold=%s", fmt_dur(v1, sizeof(v1), value),
-			       fmt_dur(v2, sizeof(v2), threshold));
-		else if (type == SNAPFIRE_EVENT_TYPE_LOSS_HIGH)
-			printf(" value=%.2f%% threshold=%.2f%%", value / 10000.0,
-			       threshold / 10000.0);
-		else if (has_flow)
-			printf(" %s %s -> %s ssid=%u", role_name(f.role),
-			       endpoint_str(l, sizeof(l), f.family, f.local_addr, f.local_port),
-			       endpoint_str(r, sizeof(r), f.family, f.remote_addr, f.remote_port),
-			       f.ssid);
-		printf("\n");
-		fflush(stdout);
-	}
+	event_out(type, has_flow ? &f : NULL, has_value, value, threshold);
 	flow_free(&f);
 	mon->seen++;
 	if (mon->count && mon->seen >= mon->count)

@@ -27,7 +27,8 @@ struct cfg_view {
 };
 
 int config_get(struct sfnl *n, struct cfg_view *c);
-void config_print(FILE *f, const struct cfg_view *c);
+/* The configuration through out.h (text lines or a JSON object @key). */
+void config_out(const char *key, const struct cfg_view *c);
 /* The value of attribute SNAPFIRE_A_CONFIG_@attr (0 if not sent). */
 uint64_t config_value(const struct cfg_view *c, int attr);
 /* The key of attribute SNAPFIRE_A_CONFIG_@attr, NULL if it has none. */
@@ -43,7 +44,6 @@ int config_put_mode(const char *cmd, struct nl_msg *msg, const char *v);
 int config_put_u32(const char *cmd, struct nl_msg *msg, int attr,
 		   const char *key, const char *v);
 int config_put_allow(const char *cmd, struct nl_msg *msg, char **vals, int nvals);
-void json_config(struct json *j, const char *key, const struct cfg_view *c);
 /* "10.0.0.0/8", "2001:db8::/32", "10.1.2.3" -> prefix; 0 or -1 */
 int parse_prefix(const char *s, struct cfg_prefix *p);
 

@@ -13,6 +13,7 @@
 #include <netlink/attr.h>
 
 #include "cmds.h"
+#include "out.h"
 #include "common.h"
 
 /*
@@ -294,57 +295,53 @@ static void key_text(const struct cfg_view *c, const struct cfg_key *k,
 	}
 }
 
-void config_print(FILE *f, const struct cfg_view *c)
+/*
+ * The configuration, one row of the key table per field: text "  KEY VALUE"
+ * lines (the value as key_text() words it), JSON the typed value under the
+ * key's JSON name, in an object named @key.
+ */
+void config_out(const char *key, const struct cfg_view *c)
 {
 	char buf[SNAPFIRE_MAX_ALLOW * 48];
 	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
-		key_text(c, &cfg_keys[i], buf, sizeof(buf));
-		fprintf(f, "  %-16s %s\n", cfg_keys[i].name, buf);
-	}
-}
-
-void json_config(struct json *j, const char *key, const struct cfg_view *c)
-{
-	char buf[64];
-	size_t i;
 	int n;
 
-	json_obj(j, key);
+	out_obj(key);
 	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 		uint64_t v = c->v[k->attr];
 
+		key_text(c, k, buf, sizeof(buf));
+		out_text("  %-16s %s\n", k->name, buf);
 		switch (k->kind) {
 		case CK_BOOL:
-			json_bool(j, k->json, c->has[k->attr] && v);
+			out_bool(OUT_JSON, k->json, NULL, c->has[k->attr] && v);
 			break;
 		case CK_UINT:
 		case CK_DURATION:
 		case CK_PERCENT:
-			json_u64(j, k->json, v);
+			out_u64(OUT_JSON, k->json, NULL, v);
 			break;
 		case CK_MODE:
-			json_str(j, k->json, mode_name(v));
+			out_str(OUT_JSON, k->json, NULL, mode_name(v));
 			break;
 		case CK_PORTS:
-			json_arr(j, k->json);
+			out_arr(k->json);
 			for (n = 0; n < c->nports; n++)
-				json_u64(j, NULL, c->ports[n]);
-			json_arr_end(j);
+				out_u64(OUT_JSON, NULL, NULL, c->ports[n]);
+			out_arr_end();
 			break;
 		case CK_ALLOW:
-			json_arr(j, k->json);
+			out_arr(k->json);
 			for (n = 0; n < c->nallow; n++) {
 				prefix_str(buf, sizeof(buf), &c->allow[n]);
-				json_str(j, NULL, buf);
+				out_str(OUT_JSON, NULL, NULL, buf);
 			}
-			json_arr_end(j);
+			out_arr_end();
 			break;
 		}
 	}
-	json_obj_end(j);
+	out_obj_end();
 }
 
 static int put_prefix(struct nl_msg *msg, const struct cfg_prefix *p)

@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <netlink/attr.h>
 #include <linux/snapfire.h>
 
 #include "flow.h"
+#include "hist.h"
+#include "out.h"
 
 uint64_t attr_uint(const struct nlattr *a)
 {
@@ -218,86 +221,129 @@ const struct hist *flow_hist(const struct flow *f, unsigned int metric)
 	return h->present && h->count ? h : NULL;
 }
 
-void json_metric(struct json *j, const char *key, const struct hist *h)
+/* A metric's summary: JSON {count, min_ns, p50_ns...}; text its section of
+ * `show`, with the histogram drawn when detail. */
+static void metric_out(unsigned int m, const struct hist *h, bool detail)
 {
-	json_obj(j, key);
-	json_u64(j, "count", h->count);
-	json_u64(j, "min_ns", h->min);
-	json_u64(j, "mean_ns", hist_mean(h));
-	json_u64(j, "p50_ns", hist_percentile(h, 0.50));
-	json_u64(j, "p90_ns", hist_percentile(h, 0.90));
-	json_u64(j, "p99_ns", hist_percentile(h, 0.99));
-	json_u64(j, "p999_ns", hist_percentile(h, 0.999));
-	json_u64(j, "max_ns", h->max);
-	json_obj_end(j);
+	out_obj(metric_name(m));
+	out_text("\n%s: %s, ", metric_name(m), metric_label(m));
+	out_u64(OUT_ANY, "count", "%" PRIu64 " samples", h->count);
+	out_text("%s\n", h->clamped ? " (some clamped at the range ends)" : "");
+	out_dur(OUT_ANY, "min_ns", "  min %s", h->min);
+	out_dur(OUT_ANY, "p50_ns", "  p50 %s", hist_percentile(h, 0.50));
+	out_dur(OUT_ANY, "p90_ns", "  p90 %s", hist_percentile(h, 0.90));
+	out_dur(OUT_ANY, "p99_ns", "  p99 %s", hist_percentile(h, 0.99));
+	out_dur(OUT_ANY, "p999_ns", "  p99.9 %s", hist_percentile(h, 0.999));
+	out_dur(OUT_ANY, "max_ns", "  max %s", h->max);
+	out_dur(OUT_ANY, "mean_ns", "  mean %s\n", hist_mean(h));
+	out_obj_end();
+	if (detail && !out_is_json())
+		hist_render(out_file(), h, 24, 50, "  ");
 }
 
-void json_flow(struct json *j, const struct flow *f, bool buckets, bool open_end)
+/* JSON only: the buckets of every metric, "histograms": {rtt: {...}}. */
+static void buckets_out(const struct flow *f)
 {
-	char a[INET6_ADDRSTRLEN];
 	unsigned int m;
 	size_t i;
 
-	json_obj(j, NULL);
-	json_u64(j, "id", f->id);
-	json_str(j, "role", role_name(f->role));
-	json_str(j, "family", family_name(f->family));
-	json_str(j, "local_addr", addr_str(a, sizeof(a), f->family, f->local_addr));
-	json_u64(j, "local_port", f->local_port);
-	json_str(j, "remote_addr", addr_str(a, sizeof(a), f->family, f->remote_addr));
-	json_u64(j, "remote_port", f->remote_port);
-	json_u64(j, "ssid", f->ssid);
-	json_u64(j, "tx", f->tx);
-	json_u64(j, "rx", f->rx);
-	json_u64(j, "lost", f->lost);
-	json_u64(j, "reordered", f->reordered);
-	json_u64(j, "duplicates", f->duplicates);
-	json_u64(j, "rev_lost", f->rev_lost);
-	json_u64(j, "restarts", f->restarts);
-	if (f->role == SNAPFIRE_ROLE_SENDER)
-		json_bool(j, "peer_stateful", f->peer_stateful);
-	json_double(j, "loss_pct", flow_loss_pct(f));
-	json_u64(j, "jitter_ns", f->jitter);
-	json_bool(j, "synced", f->synced);
-	json_u64(j, "peer_ttl", f->peer_ttl);
-	json_u64(j, "created_ns", f->created);
-	json_u64(j, "last_seen_ns", f->last_seen);
-	json_u64(j, "mem_bytes", f->mem);
+	out_obj("histograms");
+	for (m = 0; m < METRIC_COUNT; m++) {
+		const struct hist *h = flow_hist(f, m);
+
+		if (!h)
+			continue;
+		out_obj(metric_name(m));
+		out_u64(OUT_JSON, "count", NULL, h->count);
+		out_u64(OUT_JSON, "sum_ns", NULL, h->sum);
+		out_u64(OUT_JSON, "min_ns", NULL, h->min);
+		out_u64(OUT_JSON, "max_ns", NULL, h->max);
+		out_u64(OUT_JSON, "clamped", NULL, h->clamped);
+		out_u64(OUT_JSON, "precision", NULL, h->precision);
+		out_arr("buckets");
+		for (i = 0; i < h->nb; i++) {
+			out_obj(NULL);
+			out_u64(OUT_JSON, "low_ns", NULL, h->b[i].low);
+			out_u64(OUT_JSON, "high_ns", NULL, h->b[i].high);
+			out_u64(OUT_JSON, "count", NULL, h->b[i].count);
+			out_obj_end();
+		}
+		out_arr_end();
+		out_obj_end();
+	}
+	out_obj_end();
+}
+
+/* Time from @then (CLOCK_REALTIME ns) to now, 0 if unknown or ahead. */
+static uint64_t since_ns(uint64_t then)
+{
+	struct timespec t;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	now = (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+	return then && now > then ? now - then : 0;
+}
+
+void flow_out(const struct flow *f, bool detail)
+{
+	bool sender = f->role == SNAPFIRE_ROLE_SENDER;
+	char a[INET6_ADDRSTRLEN + 8];
+	unsigned int m;
+
+	out_u64(OUT_ANY, "id", "flow %" PRIu64 ":", f->id);
+	out_str(OUT_ANY, "role", " %s", role_name(f->role));
+	out_str(OUT_JSON, "family", NULL, family_name(f->family));
+	out_str(OUT_JSON, "local_addr", NULL, addr_str(a, sizeof(a), f->family, f->local_addr));
+	out_u64(OUT_JSON, "local_port", NULL, f->local_port);
+	out_str(OUT_JSON, "remote_addr", NULL, addr_str(a, sizeof(a), f->family, f->remote_addr));
+	out_u64(OUT_JSON, "remote_port", NULL, f->remote_port);
+	out_str(OUT_TEXT, NULL, " %s", endpoint_str(a, sizeof(a), f->family, f->local_addr,
+						      f->local_port));
+	out_str(OUT_TEXT, NULL, " -> %s", endpoint_str(a, sizeof(a), f->family, f->remote_addr,
+							 f->remote_port));
+	out_u64(OUT_ANY, "ssid", " ssid %" PRIu64, f->ssid);
+	out_str(OUT_TEXT, NULL, " (%s)\n", family_name(f->family));
+
+	out_dur(OUT_TEXT, NULL, "  age %s", since_ns(f->created));
+	out_dur(OUT_TEXT, NULL, ", last packet %s ago", since_ns(f->last_seen));
+	out_u64(OUT_JSON, "created_ns", NULL, f->created);
+	out_u64(OUT_JSON, "last_seen_ns", NULL, f->last_seen);
+	out_u64(OUT_ANY, "mem_bytes", ", memory %" PRIu64 " bytes\n", f->mem);
+
+	out_u64(OUT_ANY, "tx", "  tx %" PRIu64, f->tx);
+	out_u64(OUT_ANY, "rx", ", rx %" PRIu64, f->rx);
+	out_u64(OUT_ANY, "lost", ", lost %" PRIu64, f->lost);
+	out_double(OUT_ANY, "loss_pct", " (%.2f%%", flow_loss_pct(f));
+	out_text("%s)", f->role == SNAPFIRE_ROLE_REFLECTOR ? " forward" : "");
+	out_u64(OUT_ANY, "reordered", ", reordered %" PRIu64, f->reordered);
+	out_u64(OUT_ANY, "duplicates", ", duplicates %" PRIu64, f->duplicates);
+	out_u64(OUT_ANY, "restarts", ", restarts %" PRIu64 "\n", f->restarts);
+	out_u64(OUT_JSON, "rev_lost", NULL, f->rev_lost);
+	if (sender)
+		out_bool(OUT_JSON, "peer_stateful", NULL, f->peer_stateful);
+	if (sender && f->peer_stateful)
+		out_text("  reverse lost %" PRIu64 ", forward lost %" PRIu64
+			 " (the reflector numbers its replies itself)\n", f->rev_lost,
+			 f->lost > f->rev_lost ? f->lost - f->rev_lost : 0);
+	else if (sender && f->lost)
+		out_text("  forward/reverse split unknown: the reflector's numbers follow ours (a stateless\n"
+			 "  reflector; or a stateful one and no forward loss yet: then all %" PRIu64
+			 " were reverse)\n", f->rev_lost);
+	out_dur(OUT_ANY, "jitter_ns", "  jitter %s (RFC 3550)", f->jitter);
+	out_u64(OUT_ANY, "peer_ttl", ", peer ttl %" PRIu64, f->peer_ttl);
+	out_bool_words(OUT_ANY, "synced", ", clocks %s\n", f->synced,
+		       "synchronised (one-way delays valid)",
+		       "not synchronised (one-way delays unavailable)");
+
 	for (m = 0; m < METRIC_COUNT; m++) {
 		const struct hist *h = flow_hist(f, m);
 
 		if (h)
-			json_metric(j, metric_name(m), h);
+			metric_out(m, h, detail);
 	}
-	if (buckets) {
-		json_obj(j, "histograms");
-		for (m = 0; m < METRIC_COUNT; m++) {
-			const struct hist *h = flow_hist(f, m);
-
-			if (!h)
-				continue;
-			json_obj(j, metric_name(m));
-			json_u64(j, "count", h->count);
-			json_u64(j, "sum_ns", h->sum);
-			json_u64(j, "min_ns", h->min);
-			json_u64(j, "max_ns", h->max);
-			json_u64(j, "clamped", h->clamped);
-			json_u64(j, "precision", h->precision);
-			json_arr(j, "buckets");
-			for (i = 0; i < h->nb; i++) {
-				json_obj(j, NULL);
-				json_u64(j, "low_ns", h->b[i].low);
-				json_u64(j, "high_ns", h->b[i].high);
-				json_u64(j, "count", h->b[i].count);
-				json_obj_end(j);
-			}
-			json_arr_end(j);
-			json_obj_end(j);
-		}
-		json_obj_end(j);
-	}
-	if (!open_end)
-		json_obj_end(j);
+	if (detail)
+		buckets_out(f);
 }
 
 static const char *const col_names[COL__N] = {

@@ -50,11 +50,13 @@ char *endpoint_str(char *buf, size_t n, uint8_t family, const uint8_t *addr,
 double flow_loss_pct(const struct flow *f);
 const struct hist *flow_hist(const struct flow *f, unsigned int metric);
 
-/* JSON: the flow object of `flows -j` (metrics without samples omitted);
- * with buckets, also "histograms". Leaves the object open when open_end. */
-void json_metric(struct json *j, const char *key, const struct hist *h);
-void json_flow(struct json *j, const struct flow *f, bool buckets,
-	       bool open_end);
+/*
+ * A flow's fields through out.h, inside an object the caller opens: JSON
+ * the flow object of `flows -j` (metrics without samples omitted), text the
+ * head of `show`. With detail (show), the text draws each histogram and
+ * the JSON adds "histograms" with the buckets.
+ */
+void flow_out(const struct flow *f, bool detail);
 
 /* The flows table. */
 enum flow_col {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The report at the end of `snapfire probe`: text or JSON. */
+/* The report at the end of `snapfire probe`: text or JSON, one call per field. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 
 #include "common.h"
 #include "fmt.h"
+#include "out.h"
 #include "probe.h"
 
 char *probe_ms(char *buf, size_t n, int64_t ns)
@@ -21,66 +22,84 @@ char *probe_ms(char *buf, size_t n, int64_t ns)
 	return buf;
 }
 
+/* One statistic: JSON the integer ns under @key, text (when @text) @fmt
+ * around probe_ms()'s milliseconds. */
+static void stat_out(bool text, const char *key, const char *fmt, int64_t ns)
+{
+	char b[32];
+
+	out_i64(OUT_JSON, key, NULL, ns);
+	if (text)
+		out_str(OUT_TEXT, NULL, fmt, probe_ms(b, sizeof(b), ns));
+}
+
+/*
+ * A sample set: JSON {count, min_ns, mean_ns, p50_ns, p90_ns, p99_ns,
+ * p999_ns, max_ns} under @key; text, when @text, "LABEL = a/b/... ms"
+ * with LABEL naming what follows: min/avg/p50/p90/p99/max when @full,
+ * else p50/p99.
+ */
+static void samples_out(const char *key, struct samples *s, bool text, bool full,
+			const char *label)
+{
+	int64_t min, max;
+
+	samples_sort(s);
+	min = s->n ? s->v[0] : 0;
+	max = s->n ? s->v[s->n - 1] : 0;
+	out_obj(key);
+	out_u64(OUT_JSON, "count", NULL, s->n);
+	if (text)
+		out_text("%s = ", label);
+	stat_out(text && full, "min_ns", "%s/", min);
+	stat_out(text && full, "mean_ns", "%s/", samples_mean(s));
+	stat_out(text, "p50_ns", "%s/", samples_pct(s, 0.5));
+	stat_out(text && full, "p90_ns", "%s/", samples_pct(s, 0.9));
+	stat_out(text, "p99_ns", full ? "%s/" : "%s ms", samples_pct(s, 0.99));
+	stat_out(false, "p999_ns", NULL, samples_pct(s, 0.999));
+	stat_out(text && full, "max_ns", "%s ms", max);
+	out_obj_end();
+}
+
+/* The report at the end of `snapfire probe`: text lines or one JSON object. */
 void probe_summary(struct probe *p)
 {
 	uint64_t lost = p->sent > p->received ? p->sent - p->received : 0;
 	double loss = p->sent ? 100.0 * (double)lost / (double)p->sent : 0;
 	double jit_mean = p->jit_n ? p->jit_sum / (double)p->jit_n : 0;
-	char b[6][32];
 
-	if (g_json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_obj(&j, NULL);
-		json_str(&j, "dest", p->dest);
-		json_str(&j, "addr", p->addr);
-		json_u64(&j, "port", p->port);
-		json_u64(&j, "ssid", p->ssid);
-		json_u64(&j, "sent", p->sent);
-		json_u64(&j, "received", p->received);
-		json_u64(&j, "lost", lost);
-		json_double(&j, "loss_pct", loss);
-		json_u64(&j, "reordered", p->reordered);
-		json_u64(&j, "duplicates", p->dups);
-		json_samples(&j, "rtt", &p->rtt);
-		json_u64(&j, "jitter_ns", (uint64_t)llround(jit_mean));
-		json_u64(&j, "jitter_rfc3550_ns", (uint64_t)llround(p->jit3550));
-		json_bool(&j, "synced", p->fwd.n > 0);
-		if (p->fwd.n) {
-			json_samples(&j, "fwd", &p->fwd);
-			json_samples(&j, "rev", &p->rev);
-		}
-		json_bool(&j, "far_egress_reported", p->far.n > 0);
-		if (p->far.n)
-			json_samples(&j, "far_tx_stage", &p->far);
-		json_obj_end(&j);
-		json_end(&j);
-		return;
-	}
-	printf("\n--- %s snapfire probe statistics (port %u, ssid %u) ---\n",
-	       p->dest, p->port, p->ssid);
-	printf("%u sent, %" PRIu64 " received, %.1f%% loss, %" PRIu64 " reordered, %"
-	       PRIu64 " duplicates\n", p->sent, p->received, loss, p->reordered, p->dups);
-	if (p->rtt.n) {
-		printf("rtt min/avg/p50/p90/p99/max = %s/%s/%s/%s/%s/%s ms\n",
-		       probe_ms(b[0], 32, samples_min(&p->rtt)), probe_ms(b[1], 32, samples_mean(&p->rtt)),
-		       probe_ms(b[2], 32, samples_pct(&p->rtt, 0.5)), probe_ms(b[3], 32, samples_pct(&p->rtt, 0.9)),
-		       probe_ms(b[4], 32, samples_pct(&p->rtt, 0.99)),
-		       probe_ms(b[5], 32, samples_max(&p->rtt)));
-		printf("jitter %s (mean |delta rtt|), %s (RFC 3550)\n",
-		       fmt_dur(b[0], 32, (uint64_t)llround(jit_mean)),
-		       fmt_dur(b[1], 32, (uint64_t)llround(p->jit3550)));
-	}
+	out_begin(stdout, g_json);
+	out_obj(NULL);
+	out_str(OUT_ANY, "dest", "\n--- %s snapfire probe statistics", p->dest);
+	out_str(OUT_JSON, "addr", NULL, p->addr);
+	out_u64(OUT_ANY, "port", " (port %" PRIu64, p->port);
+	out_u64(OUT_ANY, "ssid", ", ssid %" PRIu64 ") ---\n", p->ssid);
+	out_u64(OUT_ANY, "sent", "%" PRIu64 " sent", p->sent);
+	out_u64(OUT_ANY, "received", ", %" PRIu64 " received", p->received);
+	out_u64(OUT_JSON, "lost", NULL, lost);
+	out_double(OUT_ANY, "loss_pct", ", %.1f%% loss", loss);
+	out_u64(OUT_ANY, "reordered", ", %" PRIu64 " reordered", p->reordered);
+	out_u64(OUT_ANY, "duplicates", ", %" PRIu64 " duplicates\n", p->dups);
+	samples_out("rtt", &p->rtt, p->rtt.n > 0, true, "rtt min/avg/p50/p90/p99/max");
+	if (p->rtt.n)
+		out_text("\n");
+	out_dur(p->rtt.n ? OUT_ANY : OUT_JSON, "jitter_ns", "jitter %s (mean |delta rtt|)",
+		(uint64_t)llround(jit_mean));
+	out_dur(p->rtt.n ? OUT_ANY : OUT_JSON, "jitter_rfc3550_ns", ", %s (RFC 3550)\n",
+		(uint64_t)llround(p->jit3550));
+	out_bool(OUT_JSON, "synced", NULL, p->fwd.n > 0);
 	if (p->fwd.n) {
-		printf("fwd p50/p99 = %s/%s ms, rev p50/p99 = %s/%s ms (clocks synchronised)\n",
-		       probe_ms(b[0], 32, samples_pct(&p->fwd, 0.5)), probe_ms(b[1], 32, samples_pct(&p->fwd, 0.99)),
-		       probe_ms(b[2], 32, samples_pct(&p->rev, 0.5)), probe_ms(b[3], 32, samples_pct(&p->rev, 0.99)));
+		samples_out("fwd", &p->fwd, true, false, "fwd p50/p99");
+		samples_out("rev", &p->rev, true, false, ", rev p50/p99");
+		out_text(" (clocks synchronised)\n");
 	}
+	out_bool(OUT_JSON, "far_egress_reported", NULL, p->far.n > 0);
 	if (p->far.n) {
-		printf("far host egress p50/p99 = %s/%s ms (Follow-Up Telemetry: inside the rtt above)\n",
-		       probe_ms(b[0], 32, samples_pct(&p->far, 0.5)), probe_ms(b[1], 32, samples_pct(&p->far, 0.99)));
+		samples_out("far_tx_stage", &p->far, true, false, "far host egress p50/p99");
+		out_text(" (Follow-Up Telemetry: inside the rtt above)\n");
 	} else if (p->followup && p->received) {
-		printf("the reflector reported no Follow-Up Telemetry: its egress queue counts as network\n");
+		out_text("the reflector reported no Follow-Up Telemetry: its egress queue counts as network\n");
 	}
+	out_obj_end();
+	out_end();
 }

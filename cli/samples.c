@@ -72,21 +72,6 @@ int64_t samples_max(struct samples *s)
 	return s->n ? s->v[s->n - 1] : 0;
 }
 
-void json_samples(struct json *j, const char *key, struct samples *s)
-{
-	samples_sort(s);
-	json_obj(j, key);
-	json_u64(j, "count", s->n);
-	json_i64(j, "min_ns", s->n ? s->v[0] : 0);
-	json_i64(j, "mean_ns", samples_mean(s));
-	json_i64(j, "p50_ns", samples_pct(s, 0.5));
-	json_i64(j, "p90_ns", samples_pct(s, 0.9));
-	json_i64(j, "p99_ns", samples_pct(s, 0.99));
-	json_i64(j, "p999_ns", samples_pct(s, 0.999));
-	json_i64(j, "max_ns", s->n ? s->v[s->n - 1] : 0);
-	json_obj_end(j);
-}
-
 void samples_free(struct samples *s)
 {
 	free(s->v);

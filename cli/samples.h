@@ -26,8 +26,6 @@ int64_t samples_pct(struct samples *s, double p);
 int64_t samples_mean(const struct samples *s);
 int64_t samples_min(struct samples *s);
 int64_t samples_max(struct samples *s);
-/* {"count", "min_ns", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"} */
-void json_samples(struct json *j, const char *key, struct samples *s);
 void samples_free(struct samples *s);
 
 #endif /* SNAPFIRE_SAMPLES_H */

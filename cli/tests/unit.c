@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "flow.h"
 #include "fmt.h"
+#include "out.h"
 #include "hist.h"
 #include "samples.h"
 #include "stamp_time.h"
@@ -432,7 +433,9 @@ static void test_config_keys(void)
 	c.ports[1] = 863;
 	c.nports = 2;
 	f = open_memstream(&buf, &len);
-	config_print(f, &c);
+	out_begin(f, false);
+	config_out(NULL, &c);
+	out_end();
 	fclose(f);
 	CHECK(strstr(buf, "  enabled          on\n") && strstr(buf, "  reflect          ?\n") &&
 	      strstr(buf, "  ports            862,863\n") && strstr(buf, "  mode             stateful\n") &&
@@ -473,13 +476,113 @@ static void test_stamp_time(void)
 	CHECK(ok, "ns -> timestamp -> ns is exact, NTP and PTP, across the 2036 rollover");
 }
 
+/* out.h: the same calls give the text and the JSON of one listing. */
+static void out_doc(FILE *f, bool json)
+{
+	out_begin(f, json);
+	out_obj(NULL);
+	out_u64(OUT_ANY, "id", "flow %" PRIu64 ":", 7);
+	out_str(OUT_ANY, "role", " %s", "sender");
+	out_str(OUT_JSON, "addr", NULL, "192.0.2.1");
+	out_u64(OUT_JSON, "port", NULL, 862);
+	out_str(OUT_TEXT, NULL, " %s", "192.0.2.1:862");
+	out_text("\n");
+	out_dur(OUT_ANY, "rtt_ns", "  rtt %s", 1500000);
+	out_bool_words(OUT_ANY, "synced", ", clocks %s", false, "synchronised", "not synchronised");
+	out_double(OUT_ANY, "loss_pct", ", loss %.1f%%", 2.5);
+	out_i64(OUT_ANY, "skew_ns", ", skew %" PRId64, -3);
+	out_arr("ports");
+	out_u64(OUT_JSON, NULL, NULL, 862);
+	out_u64(OUT_JSON, NULL, NULL, 863);
+	out_arr_end();
+	out_obj("more");
+	out_null("dominant");
+	out_bool(OUT_ANY, "far", "\nfar %s\n", true);
+	out_obj_end();
+	out_obj_end();
+	out_end();
+}
+
+static void test_out(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	out_doc(f, false);
+	fclose(f);
+	CHECK(!strcmp(buf, "flow 7: sender 192.0.2.1:862\n  rtt 1.50ms, clocks not synchronised, loss 2.5%, skew -3\nfar yes\n"),
+	      "out: text of one document (got '%s')", buf);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	out_doc(f, true);
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"id\": 7,\"role\": \"sender\",\"addr\": \"192.0.2.1\",\"port\": 862,"
+			   "\"rtt_ns\": 1500000,\"synced\": false,\"loss_pct\": 2.5,\"skew_ns\": -3,"
+			   "\"ports\": [862,863],\"more\": {\"dominant\": null,\"far\": true}}\n"),
+	      "out: JSON of the same calls (got '%s')", buf);
+	free(buf);
+}
+
+/* flow_out: the head of `show` in text, the flow object in JSON. */
+static void test_flow_out(void)
+{
+	struct flowset s = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	struct flow *f;
+	FILE *o;
+	static const char head[] = "flow 9: sender 192.0.2.2:40000 -> 198.51.100.2:862 ssid 7 (inet)\n"
+			    "  age 0ns, last packet 0ns ago, memory 7936 bytes\n"
+			    "  tx 100, rx 98, lost 2 (2.00%), reordered 0, duplicates 0, restarts 0\n"
+			    "  forward/reverse split unknown: the reflector's numbers follow ours (a stateless\n"
+			    "  reflector; or a stateful one and no forward loss yet: then all 0 were reverse)\n"
+			    "  jitter 1.23us (RFC 3550), peer ttl 254, clocks not synchronised (one-way delays unavailable)\n"
+			    "\nrtt: ";
+	static const char jhead[] = "{\"id\": 9,\"role\": \"sender\",\"family\": \"inet\",\"local_addr\": \"192.0.2.2\","
+				    "\"local_port\": 40000,\"remote_addr\": \"198.51.100.2\",\"remote_port\": 862,\"ssid\": 7,";
+
+	f = flowset_add(&s);
+	make_flow(f, 9, SNAPFIRE_ROLE_SENDER, "192.0.2.2", "198.51.100.2", AF_INET);
+	f->mem = 7936;
+	f->peer_ttl = 254;
+	o = open_memstream(&buf, &len);
+	out_begin(o, false);
+	flow_out(f, false);
+	out_end();
+	fclose(o);
+	CHECK(!strncmp(buf, head, strlen(head)) && strstr(buf, " samples\n  min ") && strstr(buf, "  p99.9 "),
+	      "flow_out: the text head of show (got '%.600s')", buf);
+	free(buf);
+	buf = NULL;
+	o = open_memstream(&buf, &len);
+	out_begin(o, true);
+	out_obj(NULL);
+	flow_out(f, true);
+	out_obj_end();
+	out_end();
+	fclose(o);
+	CHECK(!strncmp(buf, jhead, strlen(jhead)) &&
+	      strstr(buf, "\"tx\": 100,\"rx\": 98,\"lost\": 2,\"loss_pct\": 2,") &&
+	      strstr(buf, "\"peer_stateful\": false,") && strstr(buf, "\"jitter_ns\": 1234,\"peer_ttl\": 254,\"synced\": false,") &&
+	      strstr(buf, "\"rtt\": {\"count\": ") && strstr(buf, "\"histograms\": {\"rtt\": {\"count\": ") &&
+	      !strstr(buf, "samples") && buf[strlen(buf) - 2] == '}',
+	      "flow_out: the JSON object of the same calls (got '%.400s')", buf);
+	free(buf);
+	flowset_free(&s);
+}
+
 int main(void)
 {
 	test_percentiles();
 	test_render();
 	test_fmt();
 	test_json();
+	test_out();
 	test_flow_helpers();
+	test_flow_out();
 	test_prometheus();
 	test_stamp_time();
 	test_verdict();
