@@ -9,6 +9,7 @@
 #include <netlink/attr.h>
 
 #include "cmds.h"
+#include "parse.h"
 #include "common.h"
 #include "out.h"
 #include "verdict.h"

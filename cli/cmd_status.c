@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "parse.h"
 #include "out.h"
 #include "common.h"
 

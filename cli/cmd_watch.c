@@ -11,6 +11,7 @@
 #include "cmds.h"
 #include "common.h"
 #include "out.h"
+#include "parse.h"
 
 static volatile sig_atomic_t stop;
 
@@ -191,29 +192,14 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	struct mon *mon = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genlmsghdr *gh = nlmsg_data(nlh);
-	struct nlattr *a;
-	struct flow f;
-	uint32_t type = 0;
-	uint64_t value = 0, threshold = 0;
-	int rem, has_flow = 0, has_value = 0;
+	struct event_view e;
 
-	memset(&f, 0, sizeof(f));
 	if (gh->cmd != SNAPFIRE_CMD_EVENT)
 		return NL_OK;
-	nla_for_each_attr(a, genlmsg_attrdata(gh, 0), genlmsg_attrlen(gh, 0), rem) {
-		switch (nla_type(a)) {
-		case SNAPFIRE_A_EVENT_TYPE: type = (uint32_t)attr_uint(a); break;
-		case SNAPFIRE_A_EVENT_FLOW:
-			flow_free(&f);
-			flow_parse(&f, nla_data(a), nla_len(a));
-			has_flow = 1;
-			break;
-		case SNAPFIRE_A_EVENT_VALUE: value = attr_uint(a); has_value = 1; break;
-		case SNAPFIRE_A_EVENT_THRESHOLD: threshold = attr_uint(a); break;
-		}
-	}
-	event_out(type, has_flow ? &f : NULL, has_value, value, threshold);
-	flow_free(&f);
+	if (event_parse(&e, genlmsg_attrdata(gh, 0), genlmsg_attrlen(gh, 0)) == 0)
+		event_out(e.type, e.has_flow ? &e.flow : NULL, e.has_value, e.value,
+			  e.threshold);
+	event_free(&e);
 	mon->seen++;
 	if (mon->count && mon->seen >= mon->count)
 		return NL_STOP;

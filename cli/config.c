@@ -13,6 +13,7 @@
 #include <netlink/attr.h>
 
 #include "cmds.h"
+#include "parse.h"
 #include "out.h"
 #include "common.h"
 
@@ -172,52 +173,11 @@ static void prefix_str(char *buf, size_t n, const struct cfg_prefix *p)
 	snprintf(buf, n, "%s/%u", a, p->plen);
 }
 
-static void parse_allow_nest(struct cfg_view *c, struct nlattr *a)
-{
-	struct cfg_prefix *p;
-	struct nlattr *b;
-	int rem;
-
-	if (c->nallow >= SNAPFIRE_MAX_ALLOW)
-		return;
-	p = &c->allow[c->nallow++];
-	memset(p, 0, sizeof(*p));
-	nla_for_each_nested(b, a, rem) {
-		switch (nla_type(b)) {
-		case SNAPFIRE_A_PREFIX_FAMILY:
-			p->family = (uint8_t)attr_uint(b);
-			break;
-		case SNAPFIRE_A_PREFIX_ADDR:
-			memcpy(p->addr, nla_data(b), nla_len(b) > 16 ? 16 : nla_len(b));
-			break;
-		case SNAPFIRE_A_PREFIX_PLEN:
-			p->plen = (uint8_t)attr_uint(b);
-			break;
-		}
-	}
-}
-
 static int config_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh,
 		     void *arg)
 {
-	struct cfg_view *c = arg;
-	struct nlattr *a;
-	int rem, t;
-
 	(void)nlh;
-	nla_for_each_attr(a, attrs, len, rem) {
-		t = nla_type(a);
-		if (t == SNAPFIRE_A_CONFIG_PORT) {
-			if (c->nports < SNAPFIRE_MAX_PORTS)
-				c->ports[c->nports++] = (uint16_t)attr_uint(a);
-		} else if (t == SNAPFIRE_A_CONFIG_ALLOW) {
-			parse_allow_nest(c, a);
-		} else if (t > 0 && t <= SNAPFIRE_A_CONFIG_MAX) {
-			c->v[t] = attr_uint(a);
-			c->has[t] = true;
-		}
-	}
-	return 0;
+	return config_parse(arg, attrs, len);
 }
 
 int config_get(struct sfnl *n, struct cfg_view *c)

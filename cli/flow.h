@@ -32,8 +32,6 @@ struct flowset {
 	size_t n, cap;
 };
 
-/* Parses the attributes of a flow (SNAPFIRE_A_FLOW_*) into f (zeroed first). */
-int flow_parse(struct flow *f, struct nlattr *head, int len);
 void flow_free(struct flow *f);
 /* Appends a zeroed flow, NULL on allocation failure. */
 struct flow *flowset_add(struct flowset *s);
@@ -77,12 +75,8 @@ struct status_view {
 	uint32_t flows;
 	uint64_t mem, global_mem;
 };
-int status_parse(struct status_view *st, struct nlattr *head, int len);
 
 /* Prometheus text exposition (cmd_export.c); -ENOMEM, else 0. */
 int prom_write(FILE *f, const struct status_view *st, const struct flowset *s);
-
-/* Attribute helpers tolerant of the integer width. */
-uint64_t attr_uint(const struct nlattr *a);
 
 #endif

@@ -8,9 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <linux/snapfire.h>
 
 #include "cmds.h"
+#include "parse.h"
 #include "flow.h"
 #include "fmt.h"
 #include "out.h"
@@ -574,6 +577,86 @@ static void test_flow_out(void)
 	flowset_free(&s);
 }
 
+/* parse.c: attributes built as the module sends them, read back. */
+static void test_parse(void)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	struct nlattr *fl, *h, *b;
+	struct event_view e;
+	struct cfg_view c;
+	struct flow f;
+	uint8_t a4[4] = { 192, 0, 2, 7 };
+	int rc;
+
+	/* an event: type, value, threshold, the flow nest with a histogram */
+	nla_put_u32(m, SNAPFIRE_A_EVENT_TYPE, SNAPFIRE_EVENT_TYPE_RTT_HIGH);
+	nla_put_u64(m, SNAPFIRE_A_EVENT_VALUE, 2500000);
+	nla_put_u64(m, SNAPFIRE_A_EVENT_THRESHOLD, 2000000);
+	fl = nla_nest_start(m, SNAPFIRE_A_EVENT_FLOW);
+	nla_put_u64(m, SNAPFIRE_A_FLOW_ID, 42);
+	nla_put_u32(m, SNAPFIRE_A_FLOW_ROLE, SNAPFIRE_ROLE_SENDER);
+	nla_put_u8(m, SNAPFIRE_A_FLOW_FAMILY, AF_INET);
+	nla_put(m, SNAPFIRE_A_FLOW_REMOTE_ADDR, 4, a4);
+	nla_put_u16(m, SNAPFIRE_A_FLOW_REMOTE_PORT, 862);
+	nla_put_u32(m, SNAPFIRE_A_FLOW_TX, 100);	/* u64 in the spec: any width is read */
+	nla_put_u64(m, SNAPFIRE_A_FLOW_LOST, 3);
+	nla_put_u8(m, SNAPFIRE_A_FLOW_PEER_STATEFUL, 1);
+	nla_put_u32(m, 999, 7);				/* unknown: a newer module */
+	h = nla_nest_start(m, SNAPFIRE_A_FLOW_HIST);
+	nla_put_u32(m, SNAPFIRE_A_HIST_METRIC, SNAPFIRE_METRIC_RTT);
+	nla_put_u64(m, SNAPFIRE_A_HIST_COUNT, 5);
+	nla_put_u64(m, SNAPFIRE_A_HIST_MIN_VALUE, 1000);
+	nla_put_u64(m, SNAPFIRE_A_HIST_MAX_VALUE, 1100);
+	b = nla_nest_start(m, SNAPFIRE_A_HIST_BUCKET);
+	nla_put_u64(m, SNAPFIRE_A_BUCKET_LOW, 1000);
+	nla_put_u64(m, SNAPFIRE_A_BUCKET_HIGH, 1100);
+	nla_put_u64(m, SNAPFIRE_A_BUCKET_COUNT, 5);
+	nla_nest_end(m, b);
+	nla_nest_end(m, h);
+	h = nla_nest_start(m, SNAPFIRE_A_FLOW_HIST);	/* a metric this CLI does not know */
+	nla_put_u32(m, SNAPFIRE_A_HIST_METRIC, 200);
+	nla_put_u64(m, SNAPFIRE_A_HIST_COUNT, 1);
+	nla_nest_end(m, h);
+	nla_nest_end(m, fl);
+	rc = event_parse(&e, nlmsg_attrdata(nlmsg_hdr(m), 0), nlmsg_attrlen(nlmsg_hdr(m), 0));
+	CHECK(rc == 0 && e.type == SNAPFIRE_EVENT_TYPE_RTT_HIGH && e.has_value &&
+	      e.value == 2500000 && e.threshold == 2000000 && e.has_flow,
+	      "parse: an event's type, value, threshold and flow");
+	CHECK(e.flow.id == 42 && e.flow.role == SNAPFIRE_ROLE_SENDER && e.flow.remote_port == 862 &&
+	      !memcmp(e.flow.remote_addr, a4, 4) && e.flow.tx == 100 && e.flow.lost == 3 &&
+	      e.flow.peer_stateful == 1,
+	      "parse: the event's flow, integers of any width, an unknown attribute skipped");
+	CHECK(flow_hist(&e.flow, SNAPFIRE_METRIC_RTT) && e.flow.hist[SNAPFIRE_METRIC_RTT].count == 5 &&
+	      e.flow.hist[SNAPFIRE_METRIC_RTT].nb == 1 &&
+	      hist_percentile(&e.flow.hist[SNAPFIRE_METRIC_RTT], 0.5) >= 1000,
+	      "parse: its rtt histogram and bucket; an unknown metric skipped");
+	event_free(&e);
+	nlmsg_free(m);
+
+	/* config: scalars by type, ports, an allow prefix */
+	m = nlmsg_alloc();
+	nla_put_u8(m, SNAPFIRE_A_CONFIG_REFLECT, 1);
+	nla_put_u16(m, SNAPFIRE_A_CONFIG_PORT, 862);
+	nla_put_u16(m, SNAPFIRE_A_CONFIG_PORT, 863);
+	nla_put_u8(m, SNAPFIRE_A_CONFIG_RATE_PREFIX4, 24);
+	fl = nla_nest_start(m, SNAPFIRE_A_CONFIG_ALLOW);
+	nla_put_u8(m, SNAPFIRE_A_PREFIX_FAMILY, AF_INET);
+	nla_put(m, SNAPFIRE_A_PREFIX_ADDR, 4, a4);
+	nla_put_u8(m, SNAPFIRE_A_PREFIX_PLEN, 24);
+	nla_nest_end(m, fl);
+	memset(&c, 0, sizeof(c));
+	rc = config_parse(&c, nlmsg_attrdata(nlmsg_hdr(m), 0), nlmsg_attrlen(nlmsg_hdr(m), 0));
+	CHECK(rc == 0 && c.has[SNAPFIRE_A_CONFIG_REFLECT] && config_value(&c, SNAPFIRE_A_CONFIG_REFLECT) == 1 &&
+	      !c.has[SNAPFIRE_A_CONFIG_ENABLED] && c.nports == 2 && c.ports[1] == 863 &&
+	      config_value(&c, SNAPFIRE_A_CONFIG_RATE_PREFIX4) == 24 && c.nallow == 1 &&
+	      c.allow[0].plen == 24 && !memcmp(c.allow[0].addr, a4, 4),
+	      "parse: config scalars (sent or not), ports, an allow prefix");
+	nlmsg_free(m);
+	memset(&f, 0, sizeof(f));
+	CHECK(flow_parse(&f, NULL, 0) == 0 && f.family == AF_INET, "parse: an empty flow is IPv4");
+	flow_free(&f);
+}
+
 int main(void)
 {
 	test_percentiles();
@@ -583,6 +666,7 @@ int main(void)
 	test_out();
 	test_flow_helpers();
 	test_flow_out();
+	test_parse();
 	test_prometheus();
 	test_stamp_time();
 	test_verdict();
