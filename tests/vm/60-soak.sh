@@ -22,6 +22,8 @@
 #   5. (full only) a namespace holding 1 000 000 flows (max_mem_mb=3072,
 #      max-flows 1048576; the VM needs --mem 6G, which make soak passes)
 #      is deleted: no soft lockup or RCU stall, every byte given back.
+# SF_SOAK_PARTS="4 5" runs only those parts (default: all), e.g. to repeat
+# one part's figures without the hours of the others.
 # The runner checks the kernel log of the whole test (KASAN & co.); on the
 # debug kernel check-debug scans kmemleak after the suite.
 # Prints its figures as diagnostics.
@@ -37,6 +39,8 @@ else
 	N_PKT=3000 N_NL=5000 CYCLES=3 N_SPOOF=20000 DUMP_FLOWS=5000
 fi
 SEED=${SF_SOAK_SEED:-$((20261130))}
+PARTS=" ${SF_SOAK_PARTS:-1 2 3 4 5} "
+part() { [[ $PARTS == *" $1 "* ]]; }
 diag "soak: ${SF_SOAK:-short} (packets $N_PKT, netlink $N_NL, cycles $CYCLES, spoofed sources $N_SPOOF), seed $SEED"
 sysctl -qw net.core.netdev_max_backlog=100000
 
@@ -54,51 +58,57 @@ delta() {
 	b=$(awk -v k="$3" '$1 == k { print $2 }' <<<"$2")
 	echo $((b - a))
 }
+# d NAME : the change of counter NAME between the snapshots $c0 and $c1
+d() { delta "$c0" "$c1" "$1"; }
 snmp6() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/snmp6; }
 
 # ------------------------------------------------------- 1. packet fuzz
 sf_load || bail "insmod snapfire.ko"
-topo_pair || bail "hosts"
-S=$TOPO_A T=$TOPO_B
-for h in "$S" "$T"; do ip -n "$h" link set eth0 mtu 9300; done
-topo_ping "$S" "$TOPO_B_IP4" 2 && topo_ping "$S" "$TOPO_B_IP6" 2 || bail "S reaches T"
-ok "T: reflector on, no rate limit, stamp-tx off (T writes no T3: not-rewritten counts only what arrives)" \
-	sf -n "$T" config reflect on rate 0 stamp-tx off
-mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
-c0=$(counters "$T")
-r0=$(snmp6 "$T" Ip6ReasmOKs)
-t0=$SECONDS
-fz=$(ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" -4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" \
-	-6 "$TOPO_A_IP6,$TOPO_B_IP6" -s "$SEED" -n "$N_PKT")
-ok "stampfuzz: $N_PKT datagrams sent (seed $SEED)" test $? = 0
-diag "stampfuzz: $fz ($((SECONDS - t0)) s)"
-# settle: the last replies and the counters
-sleep 2
-c1=$(counters "$T")
-r1=$(snmp6 "$T" Ip6ReasmOKs)
-fj() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$fz" "$1"; }
-d() { delta "$c0" "$c1" "$1"; }
-diag "T's counter deltas: $(for k in $(awk '{ print $1 }' <<<"$c1"); do printf '%s=%s ' "$k" "$(d "$k")"; done)"
-assert_eq "fuzz: PRE_ROUTING saw every unfragmented datagram" "$(fj prerouting)" "$(d pre_routing)"
-assert_eq "fuzz: LOCAL_IN saw every datagram delivered (IPv4 fragments reassembled)" "$(fj localin)" "$(d local_in)"
-assert_eq "fuzz: IPv6 fragments reassembled by the kernel (Ip6ReasmOKs)" "$(fj v6frag)" "$((r1 - r0))"
-assert_eq "fuzz: local_in = probes_rx + malformed + bad_checksum + not_rewritten" "$(d local_in)" \
-	"$(($(d probes_rx) + $(d malformed) + $(d bad_checksum) + $(d not_rewritten)))"
-assert_eq "fuzz: probes_rx = reflected + refusals + reflect errors + unmatched" "$(d probes_rx)" \
-	"$(($(d reflected) + $(d refused_port) + $(d refused_looped) + $(d bad_source) + $(d not_allowed) + $(d rate_limited) + $(d reflect_errors) + $(d unmatched)))"
-for k in malformed bad_checksum not_rewritten refused_port refused_looped bad_source reflected unmatched; do
-	assert_gt "fuzz: some $k" "$(d "$k")" 0
-done
-mem=$(sf_counter -n "$T" mem_bytes)
-diag "T: $(sf_counter -n "$T" flows) flows, $mem bytes"
-ok "T still answers a probe" dp_probe "$S" "$DP_TMP/after-fuzz.json" "$TOPO_B_IP4" 3 0.05
-assert_eq "T: all 3 answered" 3 "$(dp_get "$DP_TMP/after-fuzz.json" received)"
+S=${TOPO_A:-hosta} T=${TOPO_B:-hostb}	# topo_pair's two hosts, in every part
+if part 1; then
+	topo_pair || bail "hosts"
+	S=$TOPO_A T=$TOPO_B
+	for h in "$S" "$T"; do ip -n "$h" link set eth0 mtu 9300; done
+	topo_ping "$S" "$TOPO_B_IP4" 2 && topo_ping "$S" "$TOPO_B_IP6" 2 || bail "S reaches T"
+	ok "T: reflector on, no rate limit, stamp-tx off (T writes no T3: not-rewritten counts only what arrives)" \
+		sf -n "$T" config reflect on rate 0 stamp-tx off
+	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
+	c0=$(counters "$T")
+	r0=$(snmp6 "$T" Ip6ReasmOKs)
+	t0=$SECONDS
+	fz=$(ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" -4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" \
+		-6 "$TOPO_A_IP6,$TOPO_B_IP6" -s "$SEED" -n "$N_PKT")
+	ok "stampfuzz: $N_PKT datagrams sent (seed $SEED)" test $? = 0
+	diag "stampfuzz: $fz ($((SECONDS - t0)) s)"
+	# settle: the last replies and the counters
+	sleep 2
+	c1=$(counters "$T")
+	r1=$(snmp6 "$T" Ip6ReasmOKs)
+	fj() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$fz" "$1"; }
+	diag "T's counter deltas: $(for k in $(awk '{ print $1 }' <<<"$c1"); do printf '%s=%s ' "$k" "$(d "$k")"; done)"
+	assert_eq "fuzz: PRE_ROUTING saw every unfragmented datagram" "$(fj prerouting)" "$(d pre_routing)"
+	assert_eq "fuzz: LOCAL_IN saw every datagram delivered (IPv4 fragments reassembled)" "$(fj localin)" "$(d local_in)"
+	assert_eq "fuzz: IPv6 fragments reassembled by the kernel (Ip6ReasmOKs)" "$(fj v6frag)" "$((r1 - r0))"
+	assert_eq "fuzz: local_in = probes_rx + malformed + bad_checksum + not_rewritten" "$(d local_in)" \
+		"$(($(d probes_rx) + $(d malformed) + $(d bad_checksum) + $(d not_rewritten)))"
+	assert_eq "fuzz: probes_rx = reflected + refusals + reflect errors + unmatched" "$(d probes_rx)" \
+		"$(($(d reflected) + $(d refused_port) + $(d refused_looped) + $(d bad_source) + $(d not_allowed) + $(d rate_limited) + $(d reflect_errors) + $(d unmatched)))"
+	for k in malformed bad_checksum not_rewritten refused_port refused_looped bad_source reflected unmatched; do
+		assert_gt "fuzz: some $k" "$(d "$k")" 0
+	done
+	mem=$(sf_counter -n "$T" mem_bytes)
+	diag "T: $(sf_counter -n "$T" flows) flows, $mem bytes"
+	ok "T still answers a probe" dp_probe "$S" "$DP_TMP/after-fuzz.json" "$TOPO_B_IP4" 3 0.05
+	assert_eq "T: all 3 answered" 3 "$(dp_get "$DP_TMP/after-fuzz.json" received)"
+fi
 
 # ------------------------------------------------------ 2. netlink fuzz
 # in a namespace of its own with no traffic: an accepted config-set that
 # lowers idle-timeout lets the GC remove flows later, which nlfuzz would
 # blame on whatever refused request came next
-if [[ -x $BIN/nlfuzz ]] && topo_host sf-nlfuzz; then
+if ! part 2; then
+	:
+elif [[ -x $BIN/nlfuzz ]] && topo_host sf-nlfuzz; then
 	NF=sf-nlfuzz
 	t0=$SECONDS
 	res=$(ip netns exec "$NF" "$BIN/nlfuzz" -s "$SEED" -n "$N_NL" 2>&1)
@@ -118,6 +128,7 @@ fi
 topo_cleanup
 t0=$SECONDS
 busy=0
+part 3 || CYCLES=0
 for ((c = 1; c <= CYCLES; c++)); do
 	sf_load >/dev/null || { not_ok "cycle $c: insmod"; break; }
 	topo_pair >/dev/null || { not_ok "cycle $c: hosts"; break; }
@@ -153,44 +164,47 @@ for ((c = 1; c <= CYCLES; c++)); do
 	wait "$pr" "$mo" "$fl" "$du" 2>/dev/null
 	topo_cleanup
 done
-ok "$CYCLES load/unload cycles, each with a probe, a spoofed flood, a dump and a monitor in flight ($((SECONDS - t0)) s)" \
+part 3 && ok "$CYCLES load/unload cycles, each with a probe, a spoofed flood, a dump and a monitor in flight ($((SECONDS - t0)) s)" \
 	test "$c" -gt "$CYCLES"
-diag "load/unload: rmmod found the module in use by a running dump ${busy:-0} time(s), retried"
+part 3 && diag "load/unload: rmmod found the module in use by a running dump ${busy:-0} time(s), retried"
 
 # ------------------------------------------- 4. distinct spoofed sources
-sf_load max_mem_mb=16 || bail "insmod max_mem_mb=16"
-topo_pair || bail "hosts"
-sf -n "$T" config reflect on rate 0 max-flows 8192 >/dev/null
-mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
-"$SF_CLI" -n "$S" -j probe "$TOPO_B_IP4" -i 0.05 -w 1000000 >"$DP_TMP/live.json" 2>/dev/null &
-pr=$!
-live_replies() { (($(sf_counter -n "$S" probes_rx) >= 5)); }
-wait_for 20 live_replies || diag "the live probe got fewer than 5 replies before the flood"
-c0=$(counters "$T")
-t0=$SECONDS
-ok "$N_SPOOF probes from distinct spoofed sources" ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" \
-	-4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" -6 "$TOPO_A_IP6,$TOPO_B_IP6" -F "$N_SPOOF"
-diag "spoofed flood: $((SECONDS - t0)) s"
-sleep 1
-c1=$(counters "$T")
-kill -INT "$pr" 2>/dev/null
-wait "$pr" 2>/dev/null
-mem=$(sf_counter global_mem_bytes)
-diag "after the flood: global memory $mem bytes (cap $((16 << 20))), T: $(sf_counter -n "$T" flows) flows, created +$(d flows_created), evicted +$(d flows_evicted), mem_refused +$(d mem_refused)"
-assert_le "spoof: memory under the cap" "$mem" "$(((16 << 20) + (64 << 10)))"
-assert_gt "spoof: evictions counted" "$(d flows_evicted)" 0
-dp_flows "$T" "$DP_TMP/t-flows.json"
-dp_flows "$S" "$DP_TMP/s-flows.json"
-n=$(dp_get "$DP_TMP/s-flows.json" --flow role=sender --last rtt.count)
-rx=$(dp_get "$DP_TMP/s-flows.json" --flow role=sender --last rx)
-diag "the live probe flow: rx $rx, rtt samples $n"
-assert_gt "spoof: the live probe kept probing through the flood" "$rx" 10
-assert_eq "spoof: its sender flow has a sample per reply" "$rx" "$n"
-assert_eq "spoof: its reflector flow on T survived the flood" 1 \
-	"$(dp_get "$DP_TMP/t-flows.json" --count --flow role=reflector remote_addr="$TOPO_A_IP4")"
+if part 4; then
+	topo_cleanup
+	sf_load max_mem_mb=16 || bail "insmod max_mem_mb=16"
+	topo_pair || bail "hosts"
+	sf -n "$T" config reflect on rate 0 max-flows 8192 >/dev/null
+	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
+	"$SF_CLI" -n "$S" -j probe "$TOPO_B_IP4" -i 0.05 -w 1000000 >"$DP_TMP/live.json" 2>/dev/null &
+	pr=$!
+	live_replies() { (($(sf_counter -n "$S" probes_rx) >= 5)); }
+	wait_for 20 live_replies || diag "the live probe got fewer than 5 replies before the flood"
+	c0=$(counters "$T")
+	t0=$SECONDS
+	ok "$N_SPOOF probes from distinct spoofed sources" ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" \
+		-4 "$TOPO_A_IP4,$TOPO_B_IP4,192.0.2.255" -6 "$TOPO_A_IP6,$TOPO_B_IP6" -F "$N_SPOOF"
+	diag "spoofed flood: $((SECONDS - t0)) s"
+	sleep 1
+	c1=$(counters "$T")
+	kill -INT "$pr" 2>/dev/null
+	wait "$pr" 2>/dev/null
+	mem=$(sf_counter global_mem_bytes)
+	diag "after the flood: global memory $mem bytes (cap $((16 << 20))), T: $(sf_counter -n "$T" flows) flows, created +$(d flows_created), evicted +$(d flows_evicted), mem_refused +$(d mem_refused)"
+	assert_le "spoof: memory under the cap" "$mem" "$(((16 << 20) + (64 << 10)))"
+	assert_gt "spoof: evictions counted" "$(d flows_evicted)" 0
+	dp_flows "$T" "$DP_TMP/t-flows.json"
+	dp_flows "$S" "$DP_TMP/s-flows.json"
+	n=$(dp_get "$DP_TMP/s-flows.json" --flow role=sender --last rtt.count)
+	rx=$(dp_get "$DP_TMP/s-flows.json" --flow role=sender --last rx)
+	diag "the live probe flow: rx $rx, rtt samples $n"
+	assert_gt "spoof: the live probe kept probing through the flood" "$rx" 10
+	assert_eq "spoof: its sender flow has a sample per reply" "$rx" "$n"
+	assert_eq "spoof: its reflector flow on T survived the flood" 1 \
+		"$(dp_get "$DP_TMP/t-flows.json" --count --flow role=reflector remote_addr="$TOPO_A_IP4")"
+fi
 
 # ------------------------- 5. (full) a million flows, then the netns goes
-if [[ ${SF_SOAK:-short} == full ]]; then
+if [[ ${SF_SOAK:-short} == full ]] && part 5; then
 	topo_cleanup
 	sf_load max_mem_mb=3072 || bail "insmod max_mem_mb=3072"
 	topo_pair || bail "hosts"
