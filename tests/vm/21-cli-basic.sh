@@ -3,7 +3,7 @@
 # the in-kernel reflector, flows, show, export (promtool), reset, delete,
 # monitor, watch, exit codes.
 # timeout: 360
-# debug-kernel: skip: the CLI's own behaviour; the requests it sends run here in 22, 41, 44, 56, 58 and 60's fuzzer
+# debug-kernel: skip: the CLI's own behaviour; the requests it sends run here in 41, 44, 56, 58 and 60's fuzzer
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -9,6 +9,7 @@
 # NLM_F_DUMP_INTR or duplicates.  Timing is for `make bench`
 # (tests/bench/nl-dump.sh), not judged here.
 # timeout: 1200
+# debug-kernel: skip: dumps of 100 000 flows (minutes here); dumps beside evictions and unload run here in 58 and 60, the flow table in KUnit
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

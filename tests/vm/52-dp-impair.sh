@@ -11,7 +11,7 @@
 #   delay 30ms reorder 25% 50% forward at 10 ms: reordered > 0, bounded,
 #     equal to the reordering seen on the wire.
 # timeout: 700
-# debug-kernel: skip: loss, reordering and duplicate counts against netem (seq.c, KUnit-tested here); the paths run here in 50 and 60
+# debug-kernel: skip: loss, reordering and duplicate counts against netem (seq.c, KUnit-tested here); the paths run here in 58 and 60
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -8,7 +8,7 @@
 # they enter the sender's qdisc (a tc clsact egress mirror of eth0 to a
 # dummy device, captured there) and as they leave it (eth0).
 # timeout: 600
-# debug-kernel: skip: timing accuracy (stages against the wire); the qdisc-delayed transmit path is the one 50 runs here
+# debug-kernel: skip: timing accuracy (stages against the wire); the transmit path with a qdisc delay runs here in 59 and 62
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -5,6 +5,7 @@
 # answered and tracked; 862 is then ignored; the namespaces not probed
 # have no flows, no probe counters, and their configuration is unchanged.
 # timeout: 400
+# debug-kernel: skip: namespace separation; per-namespace state and namespace exit run here in 44 and 60
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

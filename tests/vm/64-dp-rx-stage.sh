@@ -15,7 +15,7 @@
 # The debug kernel is built without NFQUEUE (CONFIG_NETFILTER_NETLINK_QUEUE):
 # there it is skipped, as accuracy is the stock kernel's to show.
 # timeout: 300
-# debug-kernel: skip: needs NFQUEUE, which the debug kernel does not build; the receive path runs here in 50
+# debug-kernel: skip: needs NFQUEUE, which the debug kernel does not build; the receive path runs here in 58 and 60
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
