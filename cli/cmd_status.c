@@ -26,6 +26,17 @@ int status_get(struct sfnl *n, struct status_view *st)
 	return sfnl_do(n, msg, status_cb, st, NULL);
 }
 
+/* Counter @i's JSON key: its name with _ for - ("bad-source" -> "bad_source"). */
+static void counter_key(char *buf, size_t n, int i)
+{
+	char *p;
+
+	snprintf(buf, n, "%s", counter_names[i]);
+	for (p = buf; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
 /*
  * The counters: a text table (the namespace's column, and the totals over
  * every namespace for the host's administrator), in JSON the objects
@@ -33,7 +44,7 @@ int status_get(struct sfnl *n, struct status_view *st)
  */
 static void counters_out(const struct status_view *st)
 {
-	char name[32], *p;
+	char name[32];
 	int i;
 
 	out_text("counters:                %16s", "namespace");
@@ -42,10 +53,7 @@ static void counters_out(const struct status_view *st)
 	out_text("\n");
 	out_obj("counters");
 	for (i = 0; i < NCOUNTERS; i++) {
-		snprintf(name, sizeof(name), "%s", counter_names[i]);
-		for (p = name; *p; p++)
-			if (*p == '-')
-				*p = '_';
+		counter_key(name, sizeof(name), i);
 		out_text("  %-22s", counter_names[i]);
 		out_u64(OUT_ANY, name, " %16" PRIu64, st->counters[i]);
 		if (st->has_global)
@@ -57,10 +65,7 @@ static void counters_out(const struct status_view *st)
 		return;
 	out_obj("global_counters");
 	for (i = 0; i < NCOUNTERS; i++) {
-		snprintf(name, sizeof(name), "%s", counter_names[i]);
-		for (p = name; *p; p++)
-			if (*p == '-')
-				*p = '_';
+		counter_key(name, sizeof(name), i);
 		out_u64(OUT_JSON, name, NULL, st->global_counters[i]);
 	}
 	out_obj_end();
