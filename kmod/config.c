@@ -10,30 +10,88 @@
 #include <linux/rcupdate.h>
 #include <linux/lockdep.h>
 #include <net/ipv6.h>
+#include <net/netlink.h>
 
 #include "snapfire.h"
 
+/*
+ * The scalar settings. Adding one: its attribute in include/snapfire.yaml
+ * (then scripts/gen-uapi), its line here, its line in the CLI's table
+ * (cli/config.c) and that table's test; then the code that acts on it,
+ * reading sf_cfg(cfg, NAME). The lint (scripts/check-config-keys) holds
+ * this table to the spec: the same attributes, types and checks.
+ */
+const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
+	[SNAPFIRE_A_CONFIG_ENABLED] = {
+		.type = NLA_U8, .def = 1, .min = 0, .max = 1,
+	},
+	[SNAPFIRE_A_CONFIG_REFLECT] = {
+		.type = NLA_U8, .def = 0, .min = 0, .max = 1,
+	},
+	[SNAPFIRE_A_CONFIG_REFLECT_MODE] = {
+		.type = NLA_U32, .def = SNAPFIRE_REFLECT_MODE_STATELESS,
+		.min = 0, .max = SNAPFIRE_REFLECT_MODE_STATEFUL,
+	},
+	[SNAPFIRE_A_CONFIG_RATE_LIMIT] = {	/* replies/s per source, 0: off */
+		.type = NLA_U32, .def = 1000, .min = 0, .max = U32_MAX,
+	},
+	[SNAPFIRE_A_CONFIG_RATE_BURST] = {
+		.type = NLA_U32, .def = 100, .min = 1, .max = U32_MAX,
+	},
+	[SNAPFIRE_A_CONFIG_MAX_FLOWS] = {
+		.type = NLA_U32, .def = 65536, .min = 16, .max = 4194304,
+		.capped = true,
+	},
+	[SNAPFIRE_A_CONFIG_IDLE_TIMEOUT] = {	/* s */
+		.type = NLA_U32, .def = 300, .min = 1, .max = 604800,
+	},
+	[SNAPFIRE_A_CONFIG_HIST_PRECISION] = {	/* memory grows with 2^p */
+		.type = NLA_U8, .def = SF_HIST_DEFAULT_P,
+		.min = SF_HIST_MIN_P, .max = SF_HIST_MAX_P, .capped = true,
+	},
+	[SNAPFIRE_A_CONFIG_CLOCK_SYNCED] = {
+		.type = NLA_U8, .def = 0, .min = 0, .max = 1,
+	},
+	[SNAPFIRE_A_CONFIG_STAMP_TX] = {
+		.type = NLA_U8, .def = 1, .min = 0, .max = 1,
+	},
+	[SNAPFIRE_A_CONFIG_RTT_THRESHOLD] = {	/* ns, 0: off */
+		.type = NLA_U64, .def = 0, .min = 0, .max = U64_MAX,
+	},
+	[SNAPFIRE_A_CONFIG_LOSS_THRESHOLD] = {	/* ppm, 0: off */
+		.type = NLA_U32, .def = 0, .min = 0, .max = 1000000,
+	},
+	[SNAPFIRE_A_CONFIG_WINDOW] = {		/* s */
+		.type = NLA_U32, .def = 10, .min = 1, .max = 3600,
+	},
+	[SNAPFIRE_A_CONFIG_EVENT_RATE] = {	/* events/s */
+		.type = NLA_U32, .def = 100, .min = 1, .max = U32_MAX,
+	},
+	/* lower source ports are not answered */
+	[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT] = {
+		.type = NLA_U16, .def = 1024, .min = 0, .max = U16_MAX,
+	},
+	/* IPv6 sources share a rate-limit bucket per /64 */
+	[SNAPFIRE_A_CONFIG_RATE_PREFIX6] = {
+		.type = NLA_U8, .def = 64, .min = 1, .max = 128,
+	},
+	[SNAPFIRE_A_CONFIG_RATE_PREFIX4] = {	/* IPv4: per address */
+		.type = NLA_U8, .def = 32, .min = 1, .max = 32,
+	},
+};
+
+/* A new namespace's configuration: every scalar at its default, port 862. */
 struct sf_config *sf_config_default(gfp_t gfp)
 {
 	struct sf_config *cfg = kzalloc(sizeof(*cfg), gfp);
+	unsigned int a;
 
 	if (!cfg)
 		return NULL;
-	cfg->enabled = true;
-	cfg->stamp_tx = true;
-	cfg->reflect_mode = SNAPFIRE_REFLECT_MODE_STATELESS;
-	cfg->precision = SF_HIST_DEFAULT_P;
+	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++)
+		cfg->val[a] = sf_config_keys[a].def;
 	cfg->nports = 1;
 	cfg->ports[0] = htons(STAMP_PORT);
-	cfg->min_sport = SF_DEFAULT_MIN_SPORT;
-	cfg->rate_prefix6 = SF_DEFAULT_RATE_PREFIX6;
-	cfg->rate_prefix4 = SF_DEFAULT_RATE_PREFIX4;
-	cfg->rate_limit = SF_DEFAULT_RATE;
-	cfg->rate_burst = SF_DEFAULT_BURST;
-	cfg->max_flows = SF_DEFAULT_MAX_FLOWS;
-	cfg->idle_timeout = SF_DEFAULT_IDLE;
-	cfg->window = SF_DEFAULT_WINDOW;
-	cfg->event_rate = SF_DEFAULT_EVENT_RATE;
 	return cfg;
 }
 

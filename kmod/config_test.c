@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: per-namespace configuration (kmod/config.c): defaults, STAMP port
+ * KUnit: per-namespace configuration (kmod/config.c): defaults and the
+ * table of scalar settings, STAMP port
  * matching, allow-list prefix matching for IPv4 and IPv6 at every prefix
  * length, and RCU publication.
  */
@@ -16,21 +17,70 @@ static void sf_config_test_defaults(struct kunit *test)
 	struct sf_config *cfg = sf_config_default(GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, cfg);
-	KUNIT_EXPECT_TRUE(test, cfg->enabled);
-	KUNIT_EXPECT_FALSE(test, cfg->reflect);
-	KUNIT_EXPECT_TRUE(test, cfg->stamp_tx);
-	KUNIT_EXPECT_FALSE(test, cfg->clock_synced);
+	KUNIT_EXPECT_TRUE(test, sf_cfg(cfg, ENABLED));
+	KUNIT_EXPECT_FALSE(test, sf_cfg(cfg, REFLECT));
+	KUNIT_EXPECT_TRUE(test, sf_cfg(cfg, STAMP_TX));
+	KUNIT_EXPECT_FALSE(test, sf_cfg(cfg, CLOCK_SYNCED));
 	KUNIT_EXPECT_EQ(test, cfg->nports, 1);
 	KUNIT_EXPECT_EQ(test, ntohs(cfg->ports[0]), STAMP_PORT);
-	KUNIT_EXPECT_GE(test, cfg->max_flows, 65536U);
-	KUNIT_EXPECT_EQ(test, cfg->precision, SF_HIST_DEFAULT_P);
-	KUNIT_EXPECT_EQ(test, cfg->reflect_mode, SNAPFIRE_REFLECT_MODE_STATELESS);
-	KUNIT_EXPECT_GT(test, cfg->rate_limit, 0U);
-	KUNIT_EXPECT_GT(test, cfg->rate_burst, 0U);
-	KUNIT_EXPECT_GT(test, cfg->idle_timeout, 0U);
-	KUNIT_EXPECT_GT(test, cfg->window, 0U);
-	KUNIT_EXPECT_GT(test, cfg->event_rate, 0U);
+	KUNIT_EXPECT_GE(test, sf_cfg(cfg, MAX_FLOWS), 65536U);
+	KUNIT_EXPECT_EQ(test, sf_cfg(cfg, HIST_PRECISION), SF_HIST_DEFAULT_P);
+	KUNIT_EXPECT_EQ(test, sf_cfg(cfg, REFLECT_MODE), SNAPFIRE_REFLECT_MODE_STATELESS);
+	KUNIT_EXPECT_GT(test, sf_cfg(cfg, RATE_LIMIT), 0U);
+	KUNIT_EXPECT_GT(test, sf_cfg(cfg, RATE_BURST), 0U);
+	KUNIT_EXPECT_GT(test, sf_cfg(cfg, IDLE_TIMEOUT), 0U);
+	KUNIT_EXPECT_GT(test, sf_cfg(cfg, WINDOW), 0U);
+	KUNIT_EXPECT_GT(test, sf_cfg(cfg, EVENT_RATE), 0U);
 	KUNIT_EXPECT_EQ(test, cfg->nallow, 0);
+	kfree(cfg);
+}
+
+/*
+ * The table of scalar settings: each default within its range, each range
+ * within its type, the lists (ports, allow) not in it, and a new
+ * namespace's values are the defaults.
+ */
+static void sf_config_test_keys(struct kunit *test)
+{
+	struct sf_config *cfg = sf_config_default(GFP_KERNEL);
+	unsigned int a, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
+		const struct sf_config_key *k = &sf_config_keys[a];
+		u64 tmax;
+
+		switch (k->type) {
+		case 0:
+			KUNIT_EXPECT_EQ_MSG(test, cfg->val[a], 0ULL, "attr %u", a);
+			continue;
+		case NLA_U8:
+			tmax = U8_MAX;
+			break;
+		case NLA_U16:
+			tmax = U16_MAX;
+			break;
+		case NLA_U32:
+			tmax = U32_MAX;
+			break;
+		case NLA_U64:
+			tmax = U64_MAX;
+			break;
+		default:
+			KUNIT_FAIL(test, "attr %u: type %u", a, k->type);
+			continue;
+		}
+		n++;
+		KUNIT_EXPECT_LE_MSG(test, k->min, k->def, "attr %u", a);
+		KUNIT_EXPECT_LE_MSG(test, k->def, k->max, "attr %u", a);
+		KUNIT_EXPECT_LE_MSG(test, k->max, tmax, "attr %u", a);
+		KUNIT_EXPECT_EQ_MSG(test, cfg->val[a], k->def, "attr %u", a);
+	}
+	KUNIT_EXPECT_EQ(test, sf_config_keys[SNAPFIRE_A_CONFIG_PORT].type, 0);
+	KUNIT_EXPECT_EQ(test, sf_config_keys[SNAPFIRE_A_CONFIG_ALLOW].type, 0);
+	KUNIT_EXPECT_EQ(test, sf_config_keys[SNAPFIRE_A_CONFIG_ALLOW_CLEAR].type, 0);
+	/* every attribute but those three, pad and unspec */
+	KUNIT_EXPECT_EQ(test, n, SNAPFIRE_A_CONFIG_PAD - 1 - 3);
 	kfree(cfg);
 }
 
@@ -150,7 +200,7 @@ static void sf_config_test_replace(struct kunit *test)
 	b = sf_config_default(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
-	b->reflect = true;
+	sf_cfg(b, REFLECT) = true;
 
 	mutex_lock(&sn->conf_mutex);
 	sf_config_replace(sn, a);
@@ -160,7 +210,7 @@ static void sf_config_test_replace(struct kunit *test)
 	mutex_unlock(&sn->conf_mutex);
 
 	rcu_read_lock();
-	KUNIT_EXPECT_TRUE(test, rcu_dereference(sn->config)->reflect);
+	KUNIT_EXPECT_TRUE(test, sf_cfg(rcu_dereference(sn->config), REFLECT));
 	rcu_read_unlock();
 	rcu_barrier();
 	kfree(b);
@@ -168,6 +218,7 @@ static void sf_config_test_replace(struct kunit *test)
 
 static struct kunit_case sf_config_cases[] = {
 	KUNIT_CASE(sf_config_test_defaults),
+	KUNIT_CASE(sf_config_test_keys),
 	KUNIT_CASE(sf_config_test_ports),
 	KUNIT_CASE(sf_config_test_allow4),
 	KUNIT_CASE(sf_config_test_allow6),

@@ -38,7 +38,8 @@ void sf_event_push(struct sf_net *sn, u8 type, const struct sf_flow *f,
 
 	rcu_read_lock();
 	cfg = rcu_dereference(sn->config);
-	rate = cfg ? cfg->event_rate : SF_DEFAULT_EVENT_RATE;
+	rate = cfg ? sf_cfg(cfg, EVENT_RATE) :
+		     sf_config_keys[SNAPFIRE_A_CONFIG_EVENT_RATE].def;
 	rcu_read_unlock();
 
 	spin_lock_bh(&sn->ev_lock);

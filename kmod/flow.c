@@ -182,7 +182,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	f->last_seen = now;
 	f->last_jiffies = jiffies;
 	f->win_start = now;
-	f->precision = cfg->precision;
+	f->precision = sf_cfg(cfg, HIST_PRECISION);
 	f->mem = size;
 	sf_seq_init(&f->seq);
 	sf_seq_init(&f->rseq);
@@ -196,9 +196,9 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	 * Make room for one. When the limit was lowered below the count, the
 	 * GC trims the excess; the packet path never evicts more than one.
 	 */
-	if (sn->nflows >= cfg->max_flows)
+	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS))
 		sf_flow_evict_one(sn);
-	if (sn->nflows >= cfg->max_flows)
+	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS))
 		goto err_unlock;
 	/*
 	 * By id first: until the key is in the rhashtable no packet can
@@ -454,8 +454,8 @@ void sf_gc_work(struct work_struct *work)
 
 	rcu_read_lock();
 	cfg = rcu_dereference(sn->config);
-	idle = (unsigned long)cfg->idle_timeout * HZ;
-	max_flows = cfg->max_flows;
+	idle = (unsigned long)sf_cfg(cfg, IDLE_TIMEOUT) * HZ;
+	max_flows = sf_cfg(cfg, MAX_FLOWS);
 	rcu_read_unlock();
 
 	spin_lock_bh(&sn->lock);

@@ -145,7 +145,7 @@ static void sf_flow_test_event_rate(struct kunit *test)
 	struct sf_config *cfg = t->cfg;
 	unsigned int i;
 
-	cfg->event_rate = 5;	/* burst of one second: 5 events */
+	sf_cfg(cfg, EVENT_RATE) = 5;	/* burst of one second: 5 events */
 	for (i = 0; i < 20; i++)
 		KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, i, SNAPFIRE_ROLE_SENDER));
 	flush_work(&t->sn->event_work);
@@ -159,8 +159,8 @@ static void sf_flow_test_evict(struct kunit *test)
 	struct sf_flow *busy[4], *f;
 	unsigned int i;
 
-	t->cfg->max_flows = 16;
-	t->cfg->event_rate = 1000;
+	sf_cfg(t->cfg, MAX_FLOWS) = 16;
+	sf_cfg(t->cfg, EVENT_RATE) = 1000;
 	for (i = 0; i < 16; i++) {
 		f = sf_test_create(t, i, SNAPFIRE_ROLE_SENDER);
 		KUNIT_ASSERT_NOT_NULL(test, f);
@@ -189,7 +189,7 @@ static void sf_flow_test_expire(struct kunit *test)
 	struct sf_flow *f;
 	unsigned int i;
 
-	t->cfg->idle_timeout = 1;
+	sf_cfg(t->cfg, IDLE_TIMEOUT) = 1;
 	for (i = 0; i < 10; i++) {
 		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
 		KUNIT_ASSERT_NOT_NULL(test, f);
@@ -202,7 +202,7 @@ static void sf_flow_test_expire(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EXPIRED), 5ULL);
 
 	/* lowering max-flows: the GC trims the excess */
-	t->cfg->max_flows = 2;
+	sf_cfg(t->cfg, MAX_FLOWS) = 2;
 	sf_gc_work(&t->sn->gc_work.work);
 	KUNIT_EXPECT_EQ(test, t->sn->nflows, 2U);
 }
@@ -319,7 +319,7 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	start = atomic64_read(&sf_global_mem);
 	sf_max_mem_mb = 1 + (start >> 20);	/* 1 MiB or less above today */
 	cap = ((s64)sf_max_mem_mb << 20) - start;
-	t->cfg->max_flows = 1 << 20;
+	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
 	live = sf_test_create(t, 0, SNAPFIRE_ROLE_SENDER);
 	KUNIT_ASSERT_NOT_NULL(test, live);
 	spin_lock_bh(&live->lock);
@@ -382,7 +382,7 @@ static void sf_flow_test_batches(struct kunit *test)
 	struct sf_flow *f;
 	unsigned int i;
 
-	t->cfg->max_flows = 1 << 20;
+	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
 	for (i = 0; i < 3000; i++) {
 		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
 		KUNIT_ASSERT_NOT_NULL(test, f);

@@ -82,27 +82,27 @@ static void sf_window(struct sf_net *sn, const struct sf_config *cfg,
 	u64 got = f->seq.received;
 
 	lockdep_assert_held(&f->lock);
-	if (now - f->win_start < (u64)cfg->window * NSEC_PER_SEC)
+	if (now - f->win_start < (u64)sf_cfg(cfg, WINDOW) * NSEC_PER_SEC)
 		return;
 
-	if (cfg->rtt_threshold && f->win_n) {
+	if (sf_cfg(cfg, RTT_THRESHOLD) && f->win_n) {
 		/* p99 above the threshold: more than 1 % of samples are */
 		bool over = (u64)f->win_over * 100 > f->win_n;
 
 		if (over && !f->rtt_alarm)
 			sf_event_push(sn, SNAPFIRE_EVENT_TYPE_RTT_HIGH, f,
-				      f->win_max, cfg->rtt_threshold);
+				      f->win_max, sf_cfg(cfg, RTT_THRESHOLD));
 		f->rtt_alarm = over;
 	}
-	if (cfg->loss_threshold && expected > f->win_expected) {
+	if (sf_cfg(cfg, LOSS_THRESHOLD) && expected > f->win_expected) {
 		u64 exp = expected - f->win_expected;
 		u64 rcv = got - f->win_lost;
 		u64 ppm = rcv >= exp ? 0 : div64_u64((exp - rcv) * 1000000, exp);
-		bool over = ppm > cfg->loss_threshold;
+		bool over = ppm > sf_cfg(cfg, LOSS_THRESHOLD);
 
 		if (over && !f->loss_alarm)
 			sf_event_push(sn, SNAPFIRE_EVENT_TYPE_LOSS_HIGH, f, ppm,
-				      cfg->loss_threshold);
+				      sf_cfg(cfg, LOSS_THRESHOLD));
 		f->loss_alarm = over;
 	}
 	f->win_start = now;
@@ -171,7 +171,7 @@ static void sf_stamp_tx(struct sk_buff *skb, const struct sf_config *cfg,
 	} __packed w;
 	u16 ee = st->ee;
 
-	if (cfg->clock_synced)
+	if (sf_cfg(cfg, CLOCK_SYNCED))
 		ee |= STAMP_EE_S;
 	sf_ns_to_ts(now, sf_ee_ptp(ee), &w.ts);
 	w.ee = htons(ee);
@@ -270,7 +270,7 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 	sf_flow_add_sample(f, SNAPFIRE_METRIC_RTT, rtt);
 	sf_flow_add_sample(f, SNAPFIRE_METRIC_TURNAROUND, turnaround);
 	sf_flow_add_sample(f, SNAPFIRE_METRIC_RX_STAGE, now - t4);
-	synced = (sf_ee_synced(st->sender_ee) || cfg->clock_synced) &&
+	synced = (sf_ee_synced(st->sender_ee) || sf_cfg(cfg, CLOCK_SYNCED)) &&
 		 sf_ee_synced(st->ee);
 	f->synced = synced;
 	if (synced) {
@@ -280,7 +280,7 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 	sf_delay_variation(f, st->sender_seq, rtt);
 
 	f->win_n++;
-	if (cfg->rtt_threshold && rtt > 0 && rtt > cfg->rtt_threshold)
+	if (sf_cfg(cfg, RTT_THRESHOLD) && rtt > 0 && rtt > sf_cfg(cfg, RTT_THRESHOLD))
 		f->win_over++;
 	if (rtt > 0 && rtt > f->win_max)
 		f->win_max = rtt;
@@ -327,19 +327,19 @@ static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
 			if (have_t2)
 				sf_flow_add_sample(f, SNAPFIRE_METRIC_RX_STAGE,
 						   now - t2);
-			synced = sf_ee_synced(st->ee) && cfg->clock_synced;
+			synced = sf_ee_synced(st->ee) && sf_cfg(cfg, CLOCK_SYNCED);
 			f->synced = synced;
 			if (synced)
 				sf_flow_add_sample(f, SNAPFIRE_METRIC_FWD, transit);
 			sf_delay_variation(f, st->seq, transit);
 			sf_window(sn, cfg, f, now);
 		}
-		if (cfg->reflect_mode == SNAPFIRE_REFLECT_MODE_STATEFUL)
+		if (sf_cfg(cfg, REFLECT_MODE) == SNAPFIRE_REFLECT_MODE_STATEFUL)
 			reply_seq = f->refl_seq++;
 		fu = f->fu;
 		spin_unlock_bh(&f->lock);
 	}
-	if (!cfg->reflect)
+	if (!sf_cfg(cfg, REFLECT))
 		return false;
 	sf_reflect(sn, cfg, skb, pkt, st, t2, reply_seq, &fu);
 	return true;
@@ -405,7 +405,7 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 	u64 now;
 
 	cfg = rcu_dereference(sn->config);
-	if (unlikely(!cfg || !cfg->enabled || READ_ONCE(sn->dying)))
+	if (unlikely(!cfg || !sf_cfg(cfg, ENABLED) || READ_ONCE(sn->dying)))
 		return NF_ACCEPT;
 	udp = sf_parse_udp(skb, state->pf, skb_network_offset(skb), &pkt);
 	if (udp == SF_UDP_NONE)
@@ -471,7 +471,7 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 	 */
 	if (unlikely(st.auth)) {
 		if (hook == NF_INET_LOCAL_IN ||
-		    (hook == NF_INET_POST_ROUTING && cfg->stamp_tx))
+		    (hook == NF_INET_POST_ROUTING && sf_cfg(cfg, STAMP_TX)))
 			sf_count(sn, SF_C_NOT_REWRITTEN);
 		return NF_ACCEPT;
 	}
@@ -491,11 +491,11 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 			sf_sender_out(sn, cfg, &pkt, &st);
 		break;
 	case NF_INET_POST_ROUTING:
-		if (cfg->stamp_tx && st.hmac) {
+		if (sf_cfg(cfg, STAMP_TX) && st.hmac) {
 			/* the HMAC covers the timestamp: leave it as it is */
 			sf_count(sn, SF_C_NOT_REWRITTEN);
 			now = st.ts;
-		} else if (cfg->stamp_tx) {
+		} else if (sf_cfg(cfg, STAMP_TX)) {
 			sf_stamp_tx(skb, cfg, &pkt, &st, now);
 		} else {
 			now = st.ts;

@@ -144,6 +144,7 @@ struct genl_family sf_genl_family __ro_after_init = {
 
 int __init sf_genl_register(void)
 {
+	sf_nl_config_init();
 	return genl_register_family(&sf_genl_family);
 }
 

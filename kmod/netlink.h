@@ -30,7 +30,8 @@ extern const struct nla_policy sf_reject_all_policy[1 + 1];
 
 /* nl_config.c */
 /* every attribute of the config set but the pad, the last one */
-extern const struct nla_policy sf_config_set_policy[SNAPFIRE_A_CONFIG_PAD];
+extern struct nla_policy sf_config_set_policy[SNAPFIRE_A_CONFIG_PAD];
+void sf_nl_config_init(void);
 int sf_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info);
 int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info);
 

@@ -16,61 +16,48 @@
 
 /* ---------------------------------------------------------------- policies */
 
-/* not const: 6.1's nla_policy.range points to non-const */
-static struct netlink_range_validation sf_max_flows_range = {
-	.min = 16,
-	.max = 4194304,
-};
-
-static struct netlink_range_validation sf_idle_timeout_range = {
-	.min = 1,
-	.max = 604800,
-};
-
-static struct netlink_range_validation sf_loss_threshold_range = {
-	.min = 0,
-	.max = 1000000,
-};
-
 static const struct nla_policy sf_prefix_policy[SNAPFIRE_A_PREFIX_MAX + 1] = {
 	[SNAPFIRE_A_PREFIX_FAMILY]	= { .type = NLA_U8 },
 	[SNAPFIRE_A_PREFIX_ADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 	[SNAPFIRE_A_PREFIX_PLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
 };
 
-const struct nla_policy sf_config_set_policy[SNAPFIRE_A_CONFIG_PAD] = {
-	[SNAPFIRE_A_CONFIG_ENABLED]	= NLA_POLICY_MAX(NLA_U8, 1),
+/* config-set's attributes that are not scalars */
+static const struct nla_policy sf_config_list_policy[SNAPFIRE_A_CONFIG_PAD] = {
 	[SNAPFIRE_A_CONFIG_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
-	[SNAPFIRE_A_CONFIG_REFLECT]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[SNAPFIRE_A_CONFIG_REFLECT_MODE] =
-		NLA_POLICY_MAX(NLA_U32, SNAPFIRE_REFLECT_MODE_STATEFUL),
-	[SNAPFIRE_A_CONFIG_RATE_LIMIT]	= { .type = NLA_U32 },
-	[SNAPFIRE_A_CONFIG_RATE_BURST]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[SNAPFIRE_A_CONFIG_ALLOW]	= NLA_POLICY_NESTED(sf_prefix_policy),
 	[SNAPFIRE_A_CONFIG_ALLOW_CLEAR]	= { .type = NLA_FLAG },
-	[SNAPFIRE_A_CONFIG_MAX_FLOWS]	=
-		NLA_POLICY_FULL_RANGE(NLA_U32, &sf_max_flows_range),
-	[SNAPFIRE_A_CONFIG_IDLE_TIMEOUT] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &sf_idle_timeout_range),
-	[SNAPFIRE_A_CONFIG_HIST_PRECISION] =
-		NLA_POLICY_RANGE(NLA_U8, SF_HIST_MIN_P, SF_HIST_MAX_P),
-	[SNAPFIRE_A_CONFIG_CLOCK_SYNCED] = NLA_POLICY_MAX(NLA_U8, 1),
-	[SNAPFIRE_A_CONFIG_STAMP_TX]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[SNAPFIRE_A_CONFIG_RTT_THRESHOLD] = { .type = NLA_U64 },
-	[SNAPFIRE_A_CONFIG_LOSS_THRESHOLD] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &sf_loss_threshold_range),
-	[SNAPFIRE_A_CONFIG_WINDOW]	= NLA_POLICY_RANGE(NLA_U32, 1, 3600),
-	[SNAPFIRE_A_CONFIG_EVENT_RATE]	= NLA_POLICY_MIN(NLA_U32, 1),
-	[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT] = { .type = NLA_U16 },
-	[SNAPFIRE_A_CONFIG_RATE_PREFIX6] = NLA_POLICY_RANGE(NLA_U8, 1, 128),
-	[SNAPFIRE_A_CONFIG_RATE_PREFIX4] = NLA_POLICY_RANGE(NLA_U8, 1, 32),
 };
 
 /*
- * flow-get: id and hist-mask for a single get, the filters and hist-mask for
- * a dump (legacy ops have one policy for both; the handlers refuse what does
- * not belong to the request at hand).
+ * config-set's policy: those, and the scalars' from sf_config_keys[]
+ * (config.c), made once before the family is registered; read-only after
+ * module init.
  */
+struct nla_policy sf_config_set_policy[SNAPFIRE_A_CONFIG_PAD] __ro_after_init;
+/* the scalars' ranges (not const: 6.1's nla_policy.range is non-const) */
+static struct netlink_range_validation sf_config_range[SNAPFIRE_A_CONFIG_PAD]
+	__ro_after_init;
+
+void __init sf_nl_config_init(void)
+{
+	struct nla_policy *pol = sf_config_set_policy;
+	unsigned int a;
+
+	memcpy(pol, sf_config_list_policy, sizeof(sf_config_list_policy));
+	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
+		const struct sf_config_key *k = &sf_config_keys[a];
+
+		if (!k->type)
+			continue;
+		sf_config_range[a].min = k->min;
+		sf_config_range[a].max = k->max;
+		pol[a].type = k->type;
+		pol[a].validation_type = NLA_VALIDATE_RANGE_PTR;
+		pol[a].range = &sf_config_range[a];
+	}
+}
+
 /* -------------------------------------------------------------- config-get */
 
 static size_t sf_config_reply_size(void)
@@ -80,25 +67,53 @@ static size_t sf_config_reply_size(void)
 			nla_total_size(sizeof(struct in6_addr)) + /* PREFIX_ADDR */
 			nla_total_size(sizeof(u8));		/* PREFIX_PLEN */
 
-	return nla_total_size(sizeof(u8)) +			/* ENABLED */
-	       SNAPFIRE_MAX_PORTS * nla_total_size(sizeof(u16)) + /* PORT */
-	       nla_total_size(sizeof(u8)) +			/* REFLECT */
-	       nla_total_size(sizeof(u32)) +			/* REFLECT_MODE */
-	       nla_total_size(sizeof(u32)) +			/* RATE_LIMIT */
-	       nla_total_size(sizeof(u32)) +			/* RATE_BURST */
-	       SNAPFIRE_MAX_ALLOW * prefix +			/* ALLOW */
-	       nla_total_size(sizeof(u32)) +			/* MAX_FLOWS */
-	       nla_total_size(sizeof(u32)) +			/* IDLE_TIMEOUT */
-	       nla_total_size(sizeof(u8)) +			/* HIST_PRECISION */
-	       nla_total_size(sizeof(u8)) +			/* CLOCK_SYNCED */
-	       nla_total_size(sizeof(u8)) +			/* STAMP_TX */
-	       nla_total_size_64bit(sizeof(u64)) +		/* RTT_THRESHOLD */
-	       nla_total_size(sizeof(u32)) +			/* LOSS_THRESHOLD */
-	       nla_total_size(sizeof(u32)) +			/* WINDOW */
-	       nla_total_size(sizeof(u32)) +			/* EVENT_RATE */
-	       nla_total_size(sizeof(u16)) +			/* MIN_SOURCE_PORT */
-	       nla_total_size(sizeof(u8)) +			/* RATE_PREFIX6 */
-	       nla_total_size(sizeof(u8));			/* RATE_PREFIX4 */
+	size_t size = SNAPFIRE_MAX_PORTS * nla_total_size(sizeof(u16)) + /* PORT */
+		      SNAPFIRE_MAX_ALLOW * prefix;		/* ALLOW */
+	unsigned int a;
+
+	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
+		switch (sf_config_keys[a].type) {
+		case NLA_U8:
+			size += nla_total_size(sizeof(u8));
+			break;
+		case NLA_U16:
+			size += nla_total_size(sizeof(u16));
+			break;
+		case NLA_U32:
+			size += nla_total_size(sizeof(u32));
+			break;
+		case NLA_U64:
+			size += nla_total_size_64bit(sizeof(u64));
+			break;
+		}
+	}
+	return size;
+}
+
+/* the scalars, by sf_config_keys[] */
+static int sf_fill_config_keys(struct sk_buff *skb, const struct sf_config *cfg)
+{
+	unsigned int a;
+	int err = 0;
+
+	for (a = 0; a < ARRAY_SIZE(sf_config_keys) && !err; a++) {
+		switch (sf_config_keys[a].type) {
+		case NLA_U8:
+			err = nla_put_u8(skb, a, cfg->val[a]);
+			break;
+		case NLA_U16:
+			err = nla_put_u16(skb, a, cfg->val[a]);
+			break;
+		case NLA_U32:
+			err = nla_put_u32(skb, a, cfg->val[a]);
+			break;
+		case NLA_U64:
+			err = nla_put_u64_64bit(skb, a, cfg->val[a],
+						SNAPFIRE_A_CONFIG_PAD);
+			break;
+		}
+	}
+	return err;
 }
 
 static int sf_fill_config(struct sk_buff *skb, const struct sf_config *cfg)
@@ -106,17 +121,12 @@ static int sf_fill_config(struct sk_buff *skb, const struct sf_config *cfg)
 	struct nlattr *nest;
 	unsigned int i;
 
-	if (nla_put_u8(skb, SNAPFIRE_A_CONFIG_ENABLED, cfg->enabled))
+	if (sf_fill_config_keys(skb, cfg))
 		return -EMSGSIZE;
 	for (i = 0; i < cfg->nports; i++)
 		if (nla_put_u16(skb, SNAPFIRE_A_CONFIG_PORT,
 				ntohs(cfg->ports[i])))
 			return -EMSGSIZE;
-	if (nla_put_u8(skb, SNAPFIRE_A_CONFIG_REFLECT, cfg->reflect) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_REFLECT_MODE, cfg->reflect_mode) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_RATE_LIMIT, cfg->rate_limit) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_RATE_BURST, cfg->rate_burst))
-		return -EMSGSIZE;
 	for (i = 0; i < cfg->nallow; i++) {
 		const struct sf_prefix *p = &cfg->allow[i];
 
@@ -132,21 +142,6 @@ static int sf_fill_config(struct sk_buff *skb, const struct sf_config *cfg)
 		}
 		nla_nest_end(skb, nest);
 	}
-	if (nla_put_u32(skb, SNAPFIRE_A_CONFIG_MAX_FLOWS, cfg->max_flows) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_IDLE_TIMEOUT, cfg->idle_timeout) ||
-	    nla_put_u8(skb, SNAPFIRE_A_CONFIG_HIST_PRECISION, cfg->precision) ||
-	    nla_put_u8(skb, SNAPFIRE_A_CONFIG_CLOCK_SYNCED, cfg->clock_synced) ||
-	    nla_put_u8(skb, SNAPFIRE_A_CONFIG_STAMP_TX, cfg->stamp_tx) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_CONFIG_RTT_THRESHOLD,
-			      cfg->rtt_threshold, SNAPFIRE_A_CONFIG_PAD) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_LOSS_THRESHOLD,
-			cfg->loss_threshold) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_WINDOW, cfg->window) ||
-	    nla_put_u32(skb, SNAPFIRE_A_CONFIG_EVENT_RATE, cfg->event_rate) ||
-	    nla_put_u16(skb, SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT, cfg->min_sport) ||
-	    nla_put_u8(skb, SNAPFIRE_A_CONFIG_RATE_PREFIX6, cfg->rate_prefix6) ||
-	    nla_put_u8(skb, SNAPFIRE_A_CONFIG_RATE_PREFIX4, cfg->rate_prefix4))
-		return -EMSGSIZE;
 	return 0;
 }
 
@@ -328,6 +323,7 @@ static int sf_parse_allow(struct sf_config *cfg, const struct genl_info *info)
 static int sf_parse_config(struct sf_config *cfg, const struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
+	unsigned int a;
 	int err;
 
 	if (tb[SNAPFIRE_A_CONFIG_PORT]) {
@@ -350,76 +346,56 @@ static int sf_parse_config(struct sf_config *cfg, const struct genl_info *info)
 		memset(cfg->allow, 0, sizeof(cfg->allow));
 	}
 
-	if (tb[SNAPFIRE_A_CONFIG_ENABLED])
-		cfg->enabled = nla_get_u8(tb[SNAPFIRE_A_CONFIG_ENABLED]);
-	if (tb[SNAPFIRE_A_CONFIG_REFLECT])
-		cfg->reflect = nla_get_u8(tb[SNAPFIRE_A_CONFIG_REFLECT]);
-	if (tb[SNAPFIRE_A_CONFIG_REFLECT_MODE])
-		cfg->reflect_mode = nla_get_u32(tb[SNAPFIRE_A_CONFIG_REFLECT_MODE]);
-	if (tb[SNAPFIRE_A_CONFIG_RATE_LIMIT])
-		cfg->rate_limit = nla_get_u32(tb[SNAPFIRE_A_CONFIG_RATE_LIMIT]);
-	if (tb[SNAPFIRE_A_CONFIG_RATE_BURST])
-		cfg->rate_burst = nla_get_u32(tb[SNAPFIRE_A_CONFIG_RATE_BURST]);
 	/*
-	 * A limit below the current number of flows is accepted: the GC
-	 * evicts the excess over its next runs.
+	 * The scalars, in range by the policy. A max-flows below the current
+	 * number of flows is accepted: the GC evicts the excess over its next
+	 * runs. A new hist-precision applies to histograms created from now on.
 	 */
-	if (tb[SNAPFIRE_A_CONFIG_MAX_FLOWS])
-		cfg->max_flows = nla_get_u32(tb[SNAPFIRE_A_CONFIG_MAX_FLOWS]);
-	if (tb[SNAPFIRE_A_CONFIG_IDLE_TIMEOUT])
-		cfg->idle_timeout = nla_get_u32(tb[SNAPFIRE_A_CONFIG_IDLE_TIMEOUT]);
-	/* flows created from now on get histograms of the new precision */
-	if (tb[SNAPFIRE_A_CONFIG_HIST_PRECISION])
-		cfg->precision = nla_get_u8(tb[SNAPFIRE_A_CONFIG_HIST_PRECISION]);
-	if (tb[SNAPFIRE_A_CONFIG_CLOCK_SYNCED])
-		cfg->clock_synced = nla_get_u8(tb[SNAPFIRE_A_CONFIG_CLOCK_SYNCED]);
-	if (tb[SNAPFIRE_A_CONFIG_STAMP_TX])
-		cfg->stamp_tx = nla_get_u8(tb[SNAPFIRE_A_CONFIG_STAMP_TX]);
-	if (tb[SNAPFIRE_A_CONFIG_RTT_THRESHOLD])
-		cfg->rtt_threshold = nla_get_u64(tb[SNAPFIRE_A_CONFIG_RTT_THRESHOLD]);
-	if (tb[SNAPFIRE_A_CONFIG_LOSS_THRESHOLD])
-		cfg->loss_threshold = nla_get_u32(tb[SNAPFIRE_A_CONFIG_LOSS_THRESHOLD]);
-	if (tb[SNAPFIRE_A_CONFIG_WINDOW])
-		cfg->window = nla_get_u32(tb[SNAPFIRE_A_CONFIG_WINDOW]);
-	if (tb[SNAPFIRE_A_CONFIG_EVENT_RATE])
-		cfg->event_rate = nla_get_u32(tb[SNAPFIRE_A_CONFIG_EVENT_RATE]);
-	if (tb[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT])
-		cfg->min_sport = nla_get_u16(tb[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT]);
-	if (tb[SNAPFIRE_A_CONFIG_RATE_PREFIX6])
-		cfg->rate_prefix6 = nla_get_u8(tb[SNAPFIRE_A_CONFIG_RATE_PREFIX6]);
-	if (tb[SNAPFIRE_A_CONFIG_RATE_PREFIX4])
-		cfg->rate_prefix4 = nla_get_u8(tb[SNAPFIRE_A_CONFIG_RATE_PREFIX4]);
+	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
+		if (!tb[a])
+			continue;
+		switch (sf_config_keys[a].type) {
+		case NLA_U8:
+			cfg->val[a] = nla_get_u8(tb[a]);
+			break;
+		case NLA_U16:
+			cfg->val[a] = nla_get_u16(tb[a]);
+			break;
+		case NLA_U32:
+			cfg->val[a] = nla_get_u32(tb[a]);
+			break;
+		case NLA_U64:
+			cfg->val[a] = nla_get_u64(tb[a]);
+			break;
+		}
+	}
 	return 0;
 }
 
 /*
  * A namespace owned by a user namespace other than the initial one belongs
  * to whoever created that user namespace, unprivileged or not: it may
- * lower the memory-relevant limits but not raise them above the defaults,
- * unless the request comes from the host's administrator (@host_admin:
- * CAP_NET_ADMIN in the initial user namespace).
+ * lower the memory-relevant limits (sf_config_key.capped) but not raise
+ * them above the defaults, unless the request comes from the host's
+ * administrator (@host_admin: CAP_NET_ADMIN in the initial user
+ * namespace). Only what this request sets is checked: a limit the host's
+ * administrator raised stays, and other settings can still be changed.
  */
 static int sf_check_untrusted(const struct sf_config *cfg,
 			      struct genl_info *info, bool host_admin)
 {
 	struct nlattr **tb = info->attrs;
+	unsigned int a;
 
 	if (host_admin || genl_info_net(info)->user_ns == &init_user_ns)
 		return 0;
-	if (cfg->max_flows > SF_DEFAULT_MAX_FLOWS) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[SNAPFIRE_A_CONFIG_MAX_FLOWS],
-				    "max-flows above the default ("
-				    __stringify(SF_DEFAULT_MAX_FLOWS)
-				    ") needs a namespace of the initial user namespace");
-		return -EPERM;
-	}
-	if (cfg->precision > SF_HIST_DEFAULT_P) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    tb[SNAPFIRE_A_CONFIG_HIST_PRECISION],
-				    "hist-precision above the default ("
-				    __stringify(SF_HIST_DEFAULT_P)
-				    ") needs a namespace of the initial user namespace");
-		return -EPERM;
+	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
+		if (sf_config_keys[a].capped && tb[a] &&
+		    cfg->val[a] > sf_config_keys[a].def) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[a],
+					    "above its default only in a namespace of the initial user namespace");
+			return -EPERM;
+		}
 	}
 	return 0;
 }

@@ -79,19 +79,19 @@ static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 	u64 grate, gburst;
 	bool ok;
 
-	if (!cfg->rate_limit)
+	if (!sf_cfg(cfg, RATE_LIMIT))
 		return true;
-	b = &sn->rl[sf_rl_hash(pkt->family, &pkt->saddr, cfg->rate_prefix6,
-			       cfg->rate_prefix4) % SF_RL_BUCKETS];
-	grate = (u64)cfg->rate_limit * 100;
-	gburst = min_t(u64, (u64)cfg->rate_burst * 100, 1000000);
+	b = &sn->rl[sf_rl_hash(pkt->family, &pkt->saddr, sf_cfg(cfg, RATE_PREFIX6),
+			       sf_cfg(cfg, RATE_PREFIX4)) % SF_RL_BUCKETS];
+	grate = (u64)sf_cfg(cfg, RATE_LIMIT) * 100;
+	gburst = min_t(u64, (u64)sf_cfg(cfg, RATE_BURST) * 100, 1000000);
 
 	/*
 	 * The source's own bucket first: a source over its limit must not
 	 * drain the shared bucket that every other source depends on.
 	 */
 	spin_lock_bh(&sn->rl_lock);
-	ok = sf_bucket_take(b, now, cfg->rate_limit, cfg->rate_burst) &&
+	ok = sf_bucket_take(b, now, sf_cfg(cfg, RATE_LIMIT), sf_cfg(cfg, RATE_BURST)) &&
 	     sf_bucket_take(&sn->rl_global, now, grate, gburst);
 	spin_unlock_bh(&sn->rl_lock);
 	return ok;
@@ -129,7 +129,7 @@ static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
 /*
  * Why the probe @st in @skb must be neither answered nor recorded, as the
  * counter to bump; SF_C_CNT when it may be. The allow-list and the rate
- * limit guard the in-kernel reflector only (cfg->reflect); without it a
+ * limit guard the in-kernel reflector only (sf_cfg(cfg, REFLECT)); without it a
  * userspace reflector answers, and its flows are recorded as they come.
  */
 enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg,
@@ -139,13 +139,13 @@ enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg
 {
 	u16 sport = ntohs(pkt->sport);
 
-	if (!sport || sport < cfg->min_sport || sf_config_port(cfg, pkt->sport))
+	if (!sport || sport < sf_cfg(cfg, MIN_SOURCE_PORT) || sf_config_port(cfg, pkt->sport))
 		return SF_C_REFUSED_PORT;
 	if (st->looped)
 		return SF_C_REFUSED_LOOPED;
 	if (sf_bad_source(skb, pkt))
 		return SF_C_BAD_SOURCE;
-	if (!cfg->reflect)
+	if (!sf_cfg(cfg, REFLECT))
 		return SF_C_CNT;
 	if (!sf_config_allowed(cfg, pkt->family, &pkt->saddr))
 		return SF_C_NOT_ALLOWED;
@@ -211,7 +211,7 @@ static void sf_fill_reply(struct stamp_reflector_pkt *r, const struct sf_pkt *pk
 
 	if (ptp)
 		ee |= STAMP_EE_Z;
-	if (cfg->clock_synced)
+	if (sf_cfg(cfg, CLOCK_SYNCED))
 		ee |= STAMP_EE_S;
 	memset(r, 0, sizeof(*r));
 	r->seq = htonl(reply_seq);

@@ -39,16 +39,7 @@
 #define SNAPFIRE_VERSION	"0.1.0"
 
 #define SF_METRIC_CNT		(SNAPFIRE_METRIC_MAX + 1)
-#define SF_DEFAULT_MAX_FLOWS	65536
-#define SF_DEFAULT_IDLE		300	/* s */
-#define SF_DEFAULT_RATE		1000	/* replies/s per source */
-#define SF_DEFAULT_BURST	100
-#define SF_DEFAULT_WINDOW	10	/* s */
-#define SF_DEFAULT_EVENT_RATE	100	/* events/s */
 #define SF_DEFAULT_MAX_MEM_MB	256	/* all namespaces together */
-#define SF_DEFAULT_MIN_SPORT	1024	/* lower source ports are not answered */
-#define SF_DEFAULT_RATE_PREFIX6	64	/* IPv6 sources rate-limited per /64 */
-#define SF_DEFAULT_RATE_PREFIX4	32	/* IPv4 sources: per address */
 #define SF_PENDING		64	/* sender probes in flight remembered */
 #define SF_RL_BUCKETS		256	/* per-source rate limit buckets */
 #define SF_EVENT_RING		64
@@ -94,28 +85,36 @@ struct sf_prefix {
 	struct in6_addr addr;	/* AF_INET: the first 4 bytes */
 };
 
+/*
+ * One scalar setting of the configuration, by its attribute: its type, a
+ * new namespace's value and what config-set accepts (config.c's
+ * sf_config_keys[] holds them all; netlink's policy, reply size, fill and
+ * parse are made from it).
+ */
+struct sf_config_key {
+	u8 type;		/* NLA_U8, NLA_U16, NLA_U32, NLA_U64; 0: none */
+	/*
+	 * A namespace owned by a user namespace other than the initial one
+	 * may lower it but not raise it above @def (it sizes kernel memory).
+	 */
+	bool capped;
+	u64 def;
+	u64 min;
+	u64 max;
+};
+
+extern const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD];
+
+/* A scalar setting by its attribute's name: sf_cfg(cfg, RATE_LIMIT). */
+#define sf_cfg(cfg, name)	((cfg)->val[SNAPFIRE_A_CONFIG_##name])
+
 /* One namespace's configuration; immutable once published. */
 struct sf_config {
-	bool enabled;
-	bool reflect;
-	bool clock_synced;
-	bool stamp_tx;
-	u8 reflect_mode;	/* enum snapfire_reflect_mode */
-	u8 precision;
+	/* the scalar settings, by attribute (sf_cfg(), sf_config_keys[]) */
+	u64 val[SNAPFIRE_A_CONFIG_PAD];
 	u8 nports;
 	u8 nallow;
 	__be16 ports[SNAPFIRE_MAX_PORTS];
-	u8 rate_prefix6;
-	u8 rate_prefix4;
-	u16 min_sport;
-	u32 rate_limit;
-	u32 rate_burst;
-	u32 max_flows;
-	u32 idle_timeout;	/* s */
-	u64 rtt_threshold;	/* ns, 0 = off */
-	u32 loss_threshold;	/* ppm, 0 = off */
-	u32 window;		/* s */
-	u32 event_rate;		/* per s */
 	struct sf_prefix allow[SNAPFIRE_MAX_ALLOW];
 	struct rcu_head rcu;
 };

@@ -69,7 +69,7 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 	rcu_read_lock();
 	sn = sf_net(dev_net(dev));
 	cfg = rcu_dereference(sn->config);
-	if (!cfg || !cfg->enabled || READ_ONCE(sn->dying))
+	if (!cfg || !sf_cfg(cfg, ENABLED) || READ_ONCE(sn->dying))
 		goto out;
 	if (sf_parse_udp(skb, family, skb_network_offset(skb), &pkt) != SF_UDP_OK)
 		goto out;

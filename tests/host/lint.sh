@@ -72,6 +72,19 @@ cp "$SF_REPO/include/uapi/linux/snapfire.h" "$tmp/gen/include/uapi/linux/"
 sed 's/"pre-routing"/"pre_routing"/' "$SF_REPO/cli/names.c" >"$tmp/gen/cli/names.c"
 must_fail "scripts/gen-uapi --check flags a stale cli/names.c" "$tmp/gen/scripts/gen-uapi" --check
 
+# the module's table of scalar settings (kmod/config.c) against the spec
+out=$("$SF_REPO/scripts/check-config-keys" 2>&1)
+rc=$?
+if ((rc == 0)); then ok "scripts/check-config-keys: sf_config_keys[] matches the spec's config set" true
+else not_ok "scripts/check-config-keys: sf_config_keys[] matches the spec's config set" "$out"; fi
+# ... and can fail: a range that is not the spec's, a setting left out
+sed 's/\.max = 4194304/.max = 4194305/' "$SF_REPO/kmod/config.c" >"$tmp/config-range.c"
+must_fail "scripts/check-config-keys flags a range that differs from the spec" \
+	"$SF_REPO/scripts/check-config-keys" "$SF_REPO/include/snapfire.yaml" "$tmp/config-range.c" "$SF_REPO/kmod/hist.h"
+sed '/\[SNAPFIRE_A_CONFIG_WINDOW\]/,/},/d' "$SF_REPO/kmod/config.c" >"$tmp/config-missing.c"
+must_fail "scripts/check-config-keys flags a setting missing from the table" \
+	"$SF_REPO/scripts/check-config-keys" "$SF_REPO/include/snapfire.yaml" "$tmp/config-missing.c" "$SF_REPO/kmod/hist.h"
+
 # ------------------------------------------------------------ sparse, W=1
 mkdir -p "$tmp/src"
 cp -a "$SF_REPO/kmod" "$SF_REPO/include" "$tmp/src/"
