@@ -85,6 +85,9 @@ static const struct cfg_key cfg_keys[] = {
 	  .pre = "/", .arg = "LEN", .help = "IPv6 sources rate-limited per /LEN (64)" },
 	{ "rate-prefix4", "rate_prefix4", SNAPFIRE_A_CONFIG_RATE_PREFIX4, U(1, 32),
 	  .pre = "/", .arg = "LEN", .help = "IPv4 sources rate-limited per /LEN (32)" },
+	{ "rate-total", "rate_total", SNAPFIRE_A_CONFIG_RATE_TOTAL, U(4, UINT32_MAX),
+	  .post = "/s", .zero = " (100 x rate)",
+	  .arg = "N", .help = "replies/s over all sources (0: 100 x rate)" },
 };
 #undef U
 

@@ -78,6 +78,10 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	[SNAPFIRE_A_CONFIG_RATE_PREFIX4] = {	/* IPv4: per address */
 		.type = NLA_U8, .def = 32, .min = 1, .max = 32,
 	},
+	/* replies/s over all sources; 0: 100 x RATE_LIMIT */
+	[SNAPFIRE_A_CONFIG_RATE_TOTAL] = {
+		.type = NLA_U32, .def = 0, .min = 0, .max = U32_MAX,
+	},
 };
 
 /* A new namespace's configuration: every scalar at its default, port 862. */

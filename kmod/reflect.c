@@ -22,9 +22,9 @@
  *  - sources outside the allow-list;
  *  - sources over the rate limit: hashed per-source token buckets (IPv6
  *    sources keyed by their /rate-prefix6 prefix), checked before a
- *    namespace-wide bucket at 100 times the rate, which bounds what a
- *    spoofed flood can make us send without letting one flooding source
- *    starve the others.
+ *    namespace-wide bucket at rate-total (default 100 times the rate),
+ *    which bounds what a spoofed flood can make us send without letting
+ *    one flooding source starve the others.
  */
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
@@ -75,24 +75,30 @@ static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 			 const struct sf_pkt *pkt)
 {
 	u64 now = ktime_get_mono_fast_ns();
-	struct sf_bucket *b;
-	u64 grate, gburst;
-	bool ok;
+	u64 rate = sf_cfg(cfg, RATE_LIMIT), burst = sf_cfg(cfg, RATE_BURST);
+	u64 grate = sf_cfg(cfg, RATE_TOTAL) ?: rate * 100;
+	u64 gburst = min_t(u64, burst * 100, 1000000);
+	struct sf_bucket *b = NULL;
+	bool ok = true;
 
-	if (!sf_cfg(cfg, RATE_LIMIT))
-		return true;
-	b = &sn->rl[sf_rl_hash(pkt->family, &pkt->saddr, sf_cfg(cfg, RATE_PREFIX6),
-			       sf_cfg(cfg, RATE_PREFIX4)) % SF_RL_BUCKETS];
-	grate = (u64)sf_cfg(cfg, RATE_LIMIT) * 100;
-	gburst = min_t(u64, (u64)sf_cfg(cfg, RATE_BURST) * 100, 1000000);
+	if (!rate && !grate)
+		return true;		/* no limit at all */
+	if (sf_cfg(cfg, RATE_TOTAL))	/* at most one second of it */
+		gburst = clamp_t(u64, gburst, 1, grate);
+	if (rate)
+		b = &sn->rl[sf_rl_hash(pkt->family, &pkt->saddr,
+				       sf_cfg(cfg, RATE_PREFIX6),
+				       sf_cfg(cfg, RATE_PREFIX4)) % SF_RL_BUCKETS];
 
 	/*
 	 * The source's own bucket first: a source over its limit must not
 	 * drain the shared bucket that every other source depends on.
 	 */
 	spin_lock_bh(&sn->rl_lock);
-	ok = sf_bucket_take(b, now, sf_cfg(cfg, RATE_LIMIT), sf_cfg(cfg, RATE_BURST)) &&
-	     sf_bucket_take(&sn->rl_global, now, grate, gburst);
+	if (b)
+		ok = sf_bucket_take(b, now, rate, burst);
+	if (ok)
+		ok = sf_bucket_take(&sn->rl_global, now, grate, gburst);
 	spin_unlock_bh(&sn->rl_lock);
 	return ok;
 }

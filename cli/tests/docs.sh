@@ -45,7 +45,7 @@ complete_words() { # WORDS... (the last one is being completed)
 check "completion: config KEY offers every key" "$table" "$(complete_words snapfire config '')"
 check "completion: after one pair, keys again" "$table" "$(complete_words snapfire config window 10 '')"
 check "completion: -n NS config KEY" "$table" "$(complete_words snapfire -n ns1 config '')"
-check "completion: a prefix" "rate rate-prefix6 rate-prefix4" "$(complete_words snapfire config ra)"
+check "completion: a prefix" "rate rate-prefix6 rate-prefix4 rate-total" "$(complete_words snapfire config ra)"
 check "completion: stamp-tx on|off" "on off" "$(complete_words snapfire config stamp-tx '')"
 check "completion: mode's choices" "stateless stateful" "$(complete_words snapfire config mode '')"
 check "completion: allow none" "none" "$(complete_words snapfire config allow '')"

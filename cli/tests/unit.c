@@ -431,6 +431,7 @@ static void test_config_keys(void)
 	c.v[SNAPFIRE_A_CONFIG_RTT_THRESHOLD] = 2000000;
 	c.v[SNAPFIRE_A_CONFIG_LOSS_THRESHOLD] = 5000;
 	c.v[SNAPFIRE_A_CONFIG_RATE_PREFIX6] = 48;
+	c.v[SNAPFIRE_A_CONFIG_RATE_TOTAL] = 0;
 	c.v[SNAPFIRE_A_CONFIG_REFLECT_MODE] = SNAPFIRE_REFLECT_MODE_STATEFUL;
 	c.ports[0] = 862;
 	c.ports[1] = 863;
@@ -444,7 +445,8 @@ static void test_config_keys(void)
 	      strstr(buf, "  ports            862,863\n") && strstr(buf, "  mode             stateful\n") &&
 	      strstr(buf, "  rate             0 (no limit)\n") && strstr(buf, "  allow            any\n") &&
 	      strstr(buf, "  idle-timeout     77s\n") && strstr(buf, "  rtt-threshold    2.00ms\n") &&
-	      strstr(buf, "  loss-threshold   0.5%\n") && strstr(buf, "  rate-prefix6     /48\n"),
+	      strstr(buf, "  loss-threshold   0.5%\n") && strstr(buf, "  rate-prefix6     /48\n") &&
+	      strstr(buf, "  rate-total       0 (100 x rate)\n"),
 	      "config: text of each kind (on, not sent, list, mode, zero text, suffix, duration, percent, prefix)");
 	free(buf);
 }

@@ -3,6 +3,8 @@
 # back on the crafted sender's socket.
 #   rate 10/s burst 5: a burst of 50 probes gets 5..15 replies, the rest are
 #     counted rate-limited, replies counted reflected;
+#   rate 0 rate-total 10: the namespace's bucket alone: 10..15 of 50; with
+#     rate-total 0 as well nothing is limited: 50 of 50;
 #   allow 203.0.113.0/24: the sender (192.0.2.2) is not answered and is
 #     counted not-allowed; allow 192.0.2.0/24: answered (IPv4 only: an IPv6
 #     probe from the same host is still refused);
@@ -38,6 +40,25 @@ sleep 1.1
 f=$DP_TMP/rate2.json
 ok "after 1.1 s: 5 probes at 50 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 5 --interval 0.05 --sport 40001
 assert_eq "rate: refilled, all 5 answered" 5 "$(dp_get "$f" replies.#)"
+
+# --- rate-total: the namespace's replies, all sources together; with no
+# per-source limit (rate 0) it is the only bucket
+ok "rate 0 rate-total 10" dp_cfg "$REFLECTOR" rate 0 rate-total 10
+rl0=$(sf_counter -n "$REFLECTOR" rate_limited)
+f=$DP_TMP/total.json
+ok "rate-total: burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" \
+	--count 50 --interval 0.001 --wait 0.5 --sport 40002
+n=$(dp_get "$f" replies.#)
+rl=$(delta rate_limited "$rl0")
+diag "rate-total 10: $n replies, rate_limited +$rl"
+assert_ge "rate-total: its burst (one second of it: 10) answered" "$n" 10
+assert_le "rate-total: at most ~15 answered" "$n" 15
+assert_eq "rate-total: rate_limited counts the rest" "$((50 - n))" "$rl"
+ok "rate-total 0 (rate 0: no limit at all)" dp_cfg "$REFLECTOR" rate-total 0
+f=$DP_TMP/total2.json
+ok "rate-total 0: burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" \
+	--count 50 --interval 0.001 --wait 0.5 --sport 40003
+assert_eq "rate-total 0: all 50 answered" 50 "$(dp_get "$f" replies.#)"
 
 # --- allow-list
 sf_load || bail "reload failed"
