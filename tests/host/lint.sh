@@ -72,6 +72,14 @@ cp "$SF_REPO/include/uapi/linux/snapfire.h" "$tmp/gen/include/uapi/linux/"
 sed 's/"pre-routing"/"pre_routing"/' "$SF_REPO/cli/names.c" >"$tmp/gen/cli/names.c"
 must_fail "scripts/gen-uapi --check flags a stale cli/names.c" "$tmp/gen/scripts/gen-uapi" --check
 
+# ynl-gen-c.py --mode kernel renders the spec's policies (what
+# tests/vm/40-nl-ynl.sh compares the running module's with)
+out=$(/usr/bin/python3 "$SF_REPO/tests/lib/policy_check.py" --ynl "$("$SF_REPO/scripts/ynl-path")" \
+	--spec "$SF_REPO/include/snapfire.yaml" --expected 2>&1)
+rc=$?
+if ((rc == 0)) && [[ $out == *'"config-set"'* ]]; then ok "ynl-gen-c.py --mode kernel: the spec's request policies" true
+else not_ok "ynl-gen-c.py --mode kernel: the spec's request policies" "$(tail -n 20 <<<"$out")"; fi
+
 # the module's table of scalar settings (kmod/config.c) against the spec
 out=$("$SF_REPO/scripts/check-config-keys" 2>&1)
 rc=$?

@@ -113,6 +113,41 @@ coproc YNLP { ip netns exec "$NS" "$PY" "$SF_REPO/tests/tools/ynl_batch.py" \
 	--ynl "$YNL" --spec "$SPEC" --no-schema 2>&1; }
 on_exit "kill $YNLP_PID 2>/dev/null"
 
+# -------------------------------------------------------------- policies
+# The module's request policies, as the kernel dumps them (nlctrl
+# getpolicy, through YNL), against what ynl-gen-c.py --mode kernel makes of
+# the spec (tests/lib/policy_check.py says where the two differ by
+# construction: legacy ops, binary lengths).
+PT=$(mktemp -d)
+on_exit "rm -rf '$PT'"
+"$PY" "$SF_REPO/tests/lib/policy_check.py" --nlctrl "$Y/Documentation/netlink/specs/nlctrl.yaml" "$PT/nlctrl.yaml"
+"$PY" "$YNL/cli.py" --no-schema --spec "$PT/nlctrl.yaml" --output-json \
+	--dump getpolicy --json '{"family-name":"snapfire"}' >"$PT/policy.json" 2>"$PT/policy.err"
+ok "nlctrl getpolicy of the family (YNL)" jq -e 'length > 10' "$PT/policy.json"
+"$PY" "$SF_REPO/tests/lib/policy_check.py" --ynl "$Y" --spec "$SPEC" --live "$PT/policy.json" \
+	>"$PT/check.out" 2>&1
+# its "ok - OP ..." / "not ok - OP ..." lines, each failure followed by "#" lines
+nops=0 name="" why=""
+pol_flush() {
+	[[ -n $name ]] && not_ok "policy: $name" "$why"
+	name="" why=""
+}
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) pol_flush; ok "policy: ${line#ok - }"; nops=$((nops + 1)) ;;
+	"not ok - "*) pol_flush; name=${line#not ok - } nops=$((nops + 1)) ;;
+	"#"*) why+="$line"$'\n' ;;
+	esac
+done <"$PT/check.out"
+pol_flush
+((nops == 6)) || diag "policy_check.py: $(tail -c 600 "$PT/check.out") $(tail -c 300 "$PT/policy.err")"
+assert_eq "policy: every op with a request checked" 6 "$nops"
+# ... and the comparison can fail: the prefix's plen max changed in the dump
+jq -c 'map(if .policy and .policy["attr-id"] == 3 and .policy.type == "u8" and .policy["max-value-u"] == 128
+	then .policy["max-value-u"] = 127 else . end)' "$PT/policy.json" >"$PT/policy-bad.json"
+must_fail "policy: a range changed in the dump is caught" \
+	"$PY" "$SF_REPO/tests/lib/policy_check.py" --ynl "$Y" --spec "$SPEC" --live "$PT/policy-bad.json"
+
 # ------------------------------------------------------------ config-get
 ydo config-get
 ok "config-get (YNL library)" test $? = 0
