@@ -11,6 +11,7 @@
 #   a probe to the subnet broadcast address (SO_BROADCAST, from the router,
 #     on the reflector's link) is counted bad-source and not answered.
 # timeout: 400
+# debug-kernel: seconds: 330 (its time on the debug kernel in a fresh-machine make check)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
