@@ -58,19 +58,26 @@ out=$("$cp_dir/scripts/checkpatch.pl" --strict --no-tree --terse -f "$tmp/bad.c"
 assert_contains "checkpatch flags a planted style error" "ERROR" "$out"
 
 # ------------------------------------------------- generated from the spec
-# include/uapi/linux/snapfire.h (ynl-gen-c) and cli/names.c
-# (scripts/gen-cli-names) must be what include/snapfire.yaml makes now.
+# include/uapi/linux/snapfire.h (ynl-gen-c), cli/names.c
+# (scripts/gen-cli-names) and tests/tools/nlfuzz_specs.h
+# (scripts/gen-nlfuzz-specs) must be what include/snapfire.yaml makes now.
 out=$("$SF_REPO/scripts/gen-uapi" --check 2>&1)
 rc=$?
-if ((rc == 0)); then ok "scripts/gen-uapi --check: UAPI header and cli/names.c match the spec" true
-else not_ok "scripts/gen-uapi --check: UAPI header and cli/names.c match the spec" "$(tail -n 20 <<<"$out")"; fi
+if ((rc == 0)); then ok "scripts/gen-uapi --check: UAPI header, cli/names.c and nlfuzz_specs.h match the spec" true
+else not_ok "scripts/gen-uapi --check: UAPI header, cli/names.c and nlfuzz_specs.h match the spec" "$(tail -n 20 <<<"$out")"; fi
 # ... and a stale copy is caught: the check can fail
-mkdir -p "$tmp/gen/scripts" "$tmp/gen/include/uapi/linux" "$tmp/gen/cli"
-cp "$SF_REPO/scripts/gen-uapi" "$SF_REPO/scripts/gen-cli-names" "$SF_REPO/scripts/ynl-path" "$tmp/gen/scripts/"
+mkdir -p "$tmp/gen/scripts" "$tmp/gen/include/uapi/linux" "$tmp/gen/cli" "$tmp/gen/tests/tools"
+cp "$SF_REPO/scripts/gen-uapi" "$SF_REPO/scripts/gen-cli-names" "$SF_REPO/scripts/gen-nlfuzz-specs" \
+	"$SF_REPO/scripts/ynl-path" "$tmp/gen/scripts/"
 cp "$SF_REPO/include/snapfire.yaml" "$tmp/gen/include/"
 cp "$SF_REPO/include/uapi/linux/snapfire.h" "$tmp/gen/include/uapi/linux/"
+cp "$SF_REPO/tests/tools/nlfuzz_specs.h" "$tmp/gen/tests/tools/"
 sed 's/"pre-routing"/"pre_routing"/' "$SF_REPO/cli/names.c" >"$tmp/gen/cli/names.c"
 must_fail "scripts/gen-uapi --check flags a stale cli/names.c" "$tmp/gen/scripts/gen-uapi" --check
+cp "$SF_REPO/cli/names.c" "$tmp/gen/cli/"
+sed 's/\(HIST_PRECISION, K_U8, 4, \)8 /\19 /' "$SF_REPO/tests/tools/nlfuzz_specs.h" \
+	>"$tmp/gen/tests/tools/nlfuzz_specs.h"
+must_fail "scripts/gen-uapi --check flags a stale tests/tools/nlfuzz_specs.h" "$tmp/gen/scripts/gen-uapi" --check
 
 # ynl-gen-c.py --mode kernel renders the spec's policies (what
 # tests/vm/40-nl-ynl.sh compares the running module's with)
