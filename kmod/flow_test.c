@@ -29,7 +29,7 @@ static int sf_flow_test_init(struct kunit *test)
 	sn = kzalloc(sizeof(*sn), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sn);
 	sn->counters = alloc_percpu(struct sf_counters);
-	KUNIT_ASSERT_NOT_NULL(test, sn->counters);
+	KUNIT_ASSERT_NOT_NULL(test, (void __force *)sn->counters);
 	mutex_init(&sn->conf_mutex);
 	spin_lock_init(&sn->ev_lock);
 	INIT_WORK(&sn->event_work, sf_event_work);
