@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The CLI's unit tests (tests/unit.c and the tests/unit_*.c it calls): the
+ * check macro, its counts, and each file's tests. */
+#ifndef SF_CLI_UNIT_H
+#define SF_CLI_UNIT_H
+
+#include <stdio.h>
+
+extern int passed, failed, skipped;
+
+#define CHECK(cond, ...) do { \
+	if (cond) { passed++; printf("ok %d - ", passed + failed + skipped); } \
+	else { failed++; printf("not ok %d - ", passed + failed + skipped); } \
+	printf(__VA_ARGS__); printf("\n"); } while (0)
+
+/* unit_flow.c */
+void test_prometheus(void);
+void test_flow_helpers(void);
+void test_verdict(void);
+void test_flow_out(void);
+
+/* unit_parse.c */
+void test_config_keys(void);
+void test_out(void);
+void test_parse(void);
+
+#endif

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/* CLI unit tests: flows, the Prometheus exporter, the verdict, flow_out. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <linux/snapfire.h>
+
+#include "cmds.h"
+#include "parse.h"
+#include "flow.h"
+#include "fmt.h"
+#include "out.h"
+#include "hist.h"
+#include "samples.h"
+#include "stamp_time.h"
+#include "verdict.h"
+#include "unit.h"
+
+static void make_flow(struct flow *f, uint64_t id, uint32_t role, const char *l,
+		      const char *r, int fam)
+{
+	uint64_t v;
+	int m, i;
+
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	f->role = role;
+	f->family = (uint8_t)fam;
+	inet_pton(fam, l, f->local_addr);
+	inet_pton(fam, r, f->remote_addr);
+	f->local_port = 40000;
+	f->remote_port = 862;
+	f->ssid = 7;
+	f->rx = 98;
+	f->lost = 2;
+	f->tx = 100;
+	f->jitter = 1234;
+	for (m = 0; m < METRIC_COUNT; m++) {
+		struct hist *h = &f->hist[m];
+
+		if (role == SNAPFIRE_ROLE_REFLECTOR && m == SNAPFIRE_METRIC_RTT)
+			continue;
+		h->present = 1;
+		h->metric = (uint32_t)m;
+		for (i = 0, v = 1000 * (m + 1); i < 20; i++, v += v / 8 + 1) {
+			hist_add_bucket(h, v, v + v / 8, (uint64_t)i + 1);
+			h->sum += (v + v / 16) * ((uint64_t)i + 1);
+		}
+		h->min = h->b[0].low;
+		h->max = h->b[h->nb - 1].high;
+		h->count = hist_bucket_total(h);
+	}
+}
+
+void test_prometheus(void)
+{
+	struct flowset s = { 0 };
+	struct status_view st;
+	char path[] = "/tmp/snapfire-unit-XXXXXX", cmd[256];
+	FILE *f;
+	int fd, rc, i;
+
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < NCOUNTERS; i++)
+		st.counters[i] = (uint64_t)i * 3;
+	st.flows = 2;
+	st.mem = 4096;
+	make_flow(flowset_add(&s), 3, SNAPFIRE_ROLE_SENDER, "10.0.1.1", "10.0.2.2", AF_INET);
+	make_flow(flowset_add(&s), 4, SNAPFIRE_ROLE_REFLECTOR, "2001:db8::1", "2001:db8::2", AF_INET6);
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		CHECK(0, "temp file for the exporter");
+		flowset_free(&s);
+		return;
+	}
+	CHECK(prom_write(f, &st, &s) == 0, "the exporter writes two flows");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q '^snapfire_rtt_seconds_bucket{flow_id=\"3\",role=\"sender\",local=\"10.0.1.1:40000\",remote=\"10.0.2.2:862\",ssid=\"7\",le=\"+Inf\"} 210$' %s", path);
+	CHECK(system(cmd) == 0, "rtt +Inf bucket equals the count (210)");
+	snprintf(cmd, sizeof(cmd), "test $(grep -c '^# TYPE snapfire_rtt_seconds histogram$' %s) = 1", path);
+	CHECK(system(cmd) == 0, "one TYPE line per family");
+	snprintf(cmd, sizeof(cmd), "grep -q 'remote=\"\\[2001:db8::2\\]:862\"' %s", path);
+	CHECK(system(cmd) == 0, "IPv6 endpoint label");
+	snprintf(cmd, sizeof(cmd), "grep -q '^snapfire_rtt_seconds_bucket{flow_id=\"4\"' %s", path);
+	CHECK(system(cmd) != 0, "no rtt series for a reflector flow");
+	if (access("/usr/bin/promtool", X_OK) == 0 || system("command -v promtool >/dev/null 2>&1") == 0) {
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
+		rc = system(cmd);
+		CHECK(rc == 0, "promtool check metrics accepts the export");
+	} else {
+		skipped++;
+		printf("ok %d - promtool check metrics # SKIP promtool not installed\n",
+		       passed + failed + skipped);
+	}
+	unlink(path);
+	flowset_free(&s);
+}
+
+void test_flow_helpers(void)
+{
+	struct flowset s = { 0 };
+	char buf[64];
+	struct flow *f;
+
+	make_flow(flowset_add(&s), 9, SNAPFIRE_ROLE_SENDER, "10.0.0.9", "10.0.0.1", AF_INET);
+	make_flow(flowset_add(&s), 2, SNAPFIRE_ROLE_REFLECTOR, "10.0.0.2", "10.0.0.3", AF_INET);
+	f = &s.v[0];
+	CHECK(flow_loss_pct(f) == 2.0, "loss 2 of 100 is 2%%");
+	endpoint_str(buf, sizeof(buf), AF_INET6, s.v[0].local_addr, 1);
+	flows_sort(&s, COL_ID, false);
+	CHECK(s.v[0].id == 2, "sort by id");
+	flows_sort(&s, COL_P99, true);
+	CHECK(s.v[0].id == 9, "sort by p99 desc puts reflector (no rtt) last");
+	CHECK(flow_col_parse("p99.9") == COL_P999 && flow_col_parse("nope") < 0, "column names");
+	flowset_free(&s);
+}
+
+/* A histogram of @n samples all at @v ns, as flow_parse would leave it. */
+static void set_hist(struct flow *f, unsigned int m, uint64_t v, uint64_t n)
+{
+	struct hist *h = &f->hist[m];
+
+	h->present = 1;
+	h->metric = m;
+	hist_add_bucket(h, v, v, n);
+	h->count = n;
+	h->min = v;
+	h->max = v;
+	hist_finish(h);
+}
+
+static void flow_reset(struct flow *f, uint32_t role, uint8_t synced)
+{
+	flow_free(f);
+	memset(f, 0, sizeof(*f));
+	f->role = role;
+	f->synced = synced;
+}
+
+static const struct comp *comp_of(const struct breakdown *b, const char *key)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		if (!strcmp(b->c[i].key, key))
+			return &b->c[i];
+	return NULL;
+}
+
+void test_verdict(void)
+{
+	const uint64_t ms = 1000000;
+	struct breakdown b;
+	struct flow f = { 0 };
+	const struct comp *c;
+
+	/* netem on the path: the network */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 1);
+	set_hist(&f, SNAPFIRE_METRIC_TX_STAGE, ms / 20, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 10 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 10 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_TURNAROUND, ms / 10, 100);
+	set_hist(&f, SNAPFIRE_METRIC_RX_STAGE, ms / 20, 100);
+	set_hist(&f, SNAPFIRE_METRIC_RTT, 20 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(b.n == 5 && !strcmp(b.c[0].key, "tx_stage") && !strcmp(b.c[1].key, "fwd") &&
+	      !strcmp(b.c[2].key, "turnaround") && !strcmp(b.c[3].key, "rev") &&
+	      !strcmp(b.c[4].key, "rx_stage"), "verdict: synced sender parts in path order, no rtt");
+	CHECK(b.total == 20 * ms + ms / 5, "verdict: total is the sum of the p50s (%" PRIu64 ")", b.total);
+	CHECK(b.dom_where == WHERE_NETWORK && b.dom_sum == 20 * ms,
+	      "verdict: delay on the path blames the network");
+	CHECK(!b.far_egress_reported, "verdict: no Follow-Up, far egress not reported");
+
+	/* a queue on this host's egress: this host */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 1);
+	set_hist(&f, SNAPFIRE_METRIC_TX_STAGE, 30 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 5 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 5 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(b.dom_where == WHERE_LOCAL && !strcmp(b.c[b.dom_comp].key, "tx_stage") &&
+	      breakdown_share(b.dom_sum, b.total) == 75.0,
+	      "verdict: a planted qdisc delay on this host blames this host (75 %%)");
+
+	/* unsynchronised, the far host's egress reported by Follow-Up */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 0);
+	set_hist(&f, SNAPFIRE_METRIC_RTT, 20 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_TURNAROUND, ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FAR_TX_STAGE, 15 * ms, 99);
+	breakdown_build(&f, &b);
+	c = comp_of(&b, "rtt");
+	CHECK(c && c->p50 == 5 * ms && c->where == WHERE_NETWORK,
+	      "verdict: rtt less the far host's egress stage, percentile by percentile");
+	CHECK(b.far_egress_reported && b.dom_where == WHERE_FAR && b.dom_sum == 16 * ms &&
+	      !strcmp(b.c[b.dom_comp].key, "far_tx_stage"),
+	      "verdict: a planted far-host egress delay blames the far host");
+	/* the same flow with synced clocks: taken out of rev, not fwd */
+	f.synced = 1;
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 2 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 18 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(comp_of(&b, "rev") && comp_of(&b, "rev")->p50 == 3 * ms &&
+	      comp_of(&b, "fwd")->p50 == 2 * ms && !comp_of(&b, "rtt"),
+	      "verdict: synced, far egress taken out of rev only");
+	/* more far egress than rev (skewed percentiles): never below zero */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 1);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 2 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_REV, 3 * ms, 100);
+	set_hist(&f, SNAPFIRE_METRIC_FAR_TX_STAGE, 4 * ms, 100);
+	breakdown_build(&f, &b);
+	CHECK(comp_of(&b, "rev")->p50 == 0, "verdict: rev less far egress clamps at 0");
+
+	/* a reflector flow: everything but the forward path is this host */
+	flow_reset(&f, SNAPFIRE_ROLE_REFLECTOR, 1);
+	set_hist(&f, SNAPFIRE_METRIC_FWD, 3 * ms, 10);
+	set_hist(&f, SNAPFIRE_METRIC_RX_STAGE, ms, 10);
+	set_hist(&f, SNAPFIRE_METRIC_TURNAROUND, ms, 10);
+	set_hist(&f, SNAPFIRE_METRIC_TX_STAGE, 2 * ms, 10);
+	breakdown_build(&f, &b);
+	CHECK(b.n == 4 && b.c[1].where == WHERE_LOCAL && b.c[2].where == WHERE_LOCAL &&
+	      b.c[3].where == WHERE_LOCAL && b.dom_where == WHERE_LOCAL && b.dom_sum == 4 * ms &&
+	      !strcmp(b.c[b.dom_comp].key, "fwd"),
+	      "verdict: reflector flow, its own stages are this host");
+
+	/* nothing measured */
+	flow_reset(&f, SNAPFIRE_ROLE_SENDER, 0);
+	breakdown_build(&f, &b);
+	CHECK(b.n == 0 && b.dom_where == -1 && b.dom_comp == -1 && b.total == 0,
+	      "verdict: no samples, no verdict");
+	CHECK(!strcmp(where_name(WHERE_FAR), "the far host") && !strcmp(where_key(WHERE_LOCAL), "local"),
+	      "verdict: names and JSON keys");
+	flow_free(&f);
+}
+
+/* flow_out: the head of `show` in text, the flow object in JSON. */
+void test_flow_out(void)
+{
+	struct flowset s = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	struct flow *f;
+	FILE *o;
+	static const char head[] = "flow 9: sender 192.0.2.2:40000 -> 198.51.100.2:862 ssid 7 (inet)\n"
+			    "  age 0ns, last packet 0ns ago, memory 7936 bytes\n"
+			    "  tx 100, rx 98, lost 2 (2.00%), reordered 0, duplicates 0, restarts 0\n"
+			    "  forward/reverse split unknown: the reflector's numbers follow ours (a stateless\n"
+			    "  reflector; or a stateful one and no forward loss yet: then all 0 were reverse)\n"
+			    "  jitter 1.23us (RFC 3550), peer ttl 254, clocks not synchronised (one-way delays unavailable)\n"
+			    "\nrtt: ";
+	static const char jhead[] = "{\"id\": 9,\"role\": \"sender\",\"family\": \"inet\",\"local_addr\": \"192.0.2.2\","
+				    "\"local_port\": 40000,\"remote_addr\": \"198.51.100.2\",\"remote_port\": 862,\"ssid\": 7,";
+
+	f = flowset_add(&s);
+	make_flow(f, 9, SNAPFIRE_ROLE_SENDER, "192.0.2.2", "198.51.100.2", AF_INET);
+	f->mem = 7936;
+	f->peer_ttl = 254;
+	o = open_memstream(&buf, &len);
+	out_begin(o, false);
+	flow_out(f, false);
+	out_end();
+	fclose(o);
+	CHECK(!strncmp(buf, head, strlen(head)) && strstr(buf, " samples\n  min ") && strstr(buf, "  p99.9 "),
+	      "flow_out: the text head of show (got '%.600s')", buf);
+	free(buf);
+	buf = NULL;
+	o = open_memstream(&buf, &len);
+	out_begin(o, true);
+	out_obj(NULL);
+	flow_out(f, true);
+	out_obj_end();
+	out_end();
+	fclose(o);
+	CHECK(!strncmp(buf, jhead, strlen(jhead)) &&
+	      strstr(buf, "\"tx\": 100,\"rx\": 98,\"lost\": 2,\"loss_pct\": 2,") &&
+	      strstr(buf, "\"peer_stateful\": false,") && strstr(buf, "\"jitter_ns\": 1234,\"peer_ttl\": 254,\"synced\": false,") &&
+	      strstr(buf, "\"rtt\": {\"count\": ") && strstr(buf, "\"histograms\": {\"rtt\": {\"count\": ") &&
+	      !strstr(buf, "samples") && buf[strlen(buf) - 2] == '}',
+	      "flow_out: the JSON object of the same calls (got '%.400s')", buf);
+	free(buf);
+	flowset_free(&s);
+}
+
