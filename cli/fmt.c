@@ -227,3 +227,20 @@ void json_end(struct json *j)
 	j->first[0] = true;
 	fflush(j->f);
 }
+
+char *fmt_rate(char *buf, size_t n, uint64_t bps)
+{
+	static const char *const unit[] = { "", "k", "M", "G", "T" };
+	double v = (double)bps;
+	unsigned int u = 0;
+
+	while (v >= 999.5 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1000;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, n, "%" PRIu64 "bit/s", bps);
+	else
+		snprintf(buf, n, "%.*f%sbit/s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, unit[u]);
+	return buf;
+}

@@ -12,6 +12,8 @@
 char *fmt_dur(char *buf, size_t n, uint64_t ns);
 /* Exact decimal seconds of ns, trailing zeros trimmed: 512000 -> "0.000512". */
 char *fmt_seconds(char *buf, size_t n, uint64_t ns);
+/* bits/s with a unit, 3 significant digits: "31.4Gbit/s", "512kbit/s", "0bit/s" */
+char *fmt_rate(char *buf, size_t n, uint64_t bps);
 /* "500us", "2ms", "1.5s", "300ns", "1000" (plain ns) -> ns; 0 or -1. */
 int parse_duration(const char *s, uint64_t *ns);
 /* "1.5", "1.5%" -> parts per million; 0 or -1. */

@@ -54,6 +54,14 @@ static const struct cmd cmds[] = {
 	  "Live view of the flows table, sorted by p99, refreshed every SECONDS\n"
 	  "(default 1). --count N stops after N refreshes; with -j, one JSON flows\n"
 	  "document per line per refresh.", NULL },
+	{ "tcp", cmd_tcp, "tcp [--port N] [--peer PREFIX]",
+	  "The host's TCP connections as the kernel measures them (sock_diag, read-only):\n"
+	  "state, endpoints, srtt, rttvar, min_rtt, rcv_rtt, retransmits (now/total),\n"
+	  "delivery rate (app-limited or not), this host's delayed-ACK timeout (ato)\n"
+	  "and cwnd; a histogram of srtt across them; and for each peer that the\n"
+	  "module has a STAMP sender flow to, TCP's RTT beside STAMP's network part of\n"
+	  "the round trip. --port matches the local or the remote port; --peer the\n"
+	  "remote address.", NULL },
 	{ "monitor", cmd_monitor, "monitor [--count N]",
 	  "Print the module's events (flow-new, flow-evicted, flow-expired, rtt-high,\n"
 	  "loss-high) as they arrive; --count N exits after N events. 'listening' is\n"

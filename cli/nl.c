@@ -30,7 +30,7 @@ static void recv_failed(int err)
 		errmsg("netlink receive failed: %s", nl_geterror(err));
 }
 
-int sfnl_open(struct sfnl *n)
+static int sfnl_open_(struct sfnl *n, bool quiet_nomod)
 {
 	int one = 1, rcvbuf = 8 << 20, err;
 
@@ -65,7 +65,8 @@ int sfnl_open(struct sfnl *n)
 	n->family = genl_ctrl_resolve(n->sk, SNAPFIRE_FAMILY_NAME);
 	if (n->family < 0) {
 		if (n->family == -NLE_OBJ_NOTFOUND) {
-			errmsg("%s", nomod_msg);
+			if (!quiet_nomod)
+				errmsg("%s", nomod_msg);
 			sfnl_close(n);
 			return EXIT_NOMOD;
 		}
@@ -75,6 +76,16 @@ int sfnl_open(struct sfnl *n)
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+int sfnl_open(struct sfnl *n)
+{
+	return sfnl_open_(n, false);
+}
+
+int sfnl_open_quiet(struct sfnl *n)
+{
+	return sfnl_open_(n, true);
 }
 
 void sfnl_close(struct sfnl *n)

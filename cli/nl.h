@@ -13,6 +13,9 @@ struct sfnl {
 
 /* Connects and resolves the family; returns an exit code (0, 1, 3). */
 int sfnl_open(struct sfnl *n);
+/* The same, but silent when the module is not loaded (EXIT_NOMOD): for
+ * commands whose module data is optional. */
+int sfnl_open_quiet(struct sfnl *n);
 void sfnl_close(struct sfnl *n);
 /* A new request for cmd (flags: 0 for a do, NLM_F_DUMP for a dump). */
 struct nl_msg *sfnl_msg(struct sfnl *n, uint8_t cmd, int flags);

@@ -22,6 +22,7 @@
 #include "out.h"
 #include "hist.h"
 #include "samples.h"
+#include "sockdiag.h"
 #include "stamp_time.h"
 #include "verdict.h"
 #include "unit.h"
@@ -219,6 +220,39 @@ static void test_stamp_time(void)
 	CHECK(ok, "ns -> timestamp -> ns is exact, NTP and PTP, across the 2036 rollover");
 }
 
+/* snapfire tcp: its rate text and the srtt histogram's buckets */
+static void test_tcp(void)
+{
+	struct tcp_conn v[5] = {
+		{ .has_info = true, .srtt_ns = 0 },		/* [0, 2us) */
+		{ .has_info = true, .srtt_ns = 1999 },		/* [0, 2us) */
+		{ .has_info = true, .srtt_ns = 2000 },		/* [2us, 4us) */
+		{ .has_info = true, .srtt_ns = 5000000 },	/* [4.096ms, 8.192ms) */
+		{ .has_info = false, .srtt_ns = 5000000 },	/* no tcp_info: none */
+	};
+	struct tcp_conns s = { v, 5, 5 };
+	bool keep[5] = { true, true, true, true, true };
+	uint64_t c[TCP_HIST_BUCKETS];
+	char b[32];
+
+	tcp_srtt_hist(&s, keep, c);
+	CHECK(c[0] == 2 && c[1] == 1 && c[12] == 1 && tcp_hist_low_ns(12) == 4096000 &&
+	      tcp_hist_high_ns(12) == 8192000 && tcp_hist_low_ns(0) == 0,
+	      "tcp: srtt histogram buckets [2^k, 2^(k+1)) us, the first from 0, no tcp_info left out");
+	keep[3] = false;
+	tcp_srtt_hist(&s, keep, c);
+	CHECK(c[12] == 0 && c[0] == 2, "tcp: the filter's choice is what is counted");
+	v[0].srtt_ns = 3600ULL * 1000000000;
+	tcp_srtt_hist(&s, keep, c);
+	CHECK(c[TCP_HIST_BUCKETS - 1] == 1, "tcp: an srtt beyond the last bucket counts in it");
+	CHECK(!strcmp(fmt_rate(b, sizeof(b), 0), "0bit/s") &&
+	      !strcmp(fmt_rate(b, sizeof(b), 999), "999bit/s") &&
+	      !strcmp(fmt_rate(b, sizeof(b), 31402666664ULL), "31.4Gbit/s") &&
+	      !strcmp(fmt_rate(b, sizeof(b), 1000000), "1.00Mbit/s") &&
+	      !strcmp(fmt_rate(b, sizeof(b), 512000), "512kbit/s"),
+	      "tcp: rates in bit/s with a unit");
+}
+
 int main(void)
 {
 	test_percentiles();
@@ -234,6 +268,7 @@ int main(void)
 	test_verdict();
 	test_samples();
 	test_config_keys();
+	test_tcp();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
