@@ -40,6 +40,10 @@ enum {
 void expect(const char *name, struct nlmsghdr *nlh, int experr,
 	    const struct nlattr *bad, int offs, int need_msg);
 
+/* a limit of the UAPI header in a check's name, so the name follows it */
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
 #define EXPECT(name, nlh, err, bad)	expect(name, nlh, err, bad, OFFS_MUST, 1)
 
 /* ------------------------------------------------------- nlbad_config.c */

@@ -203,7 +203,7 @@ void bad_config(void)
 		mnl_attr_put_u16(nlh, SNAPFIRE_A_CONFIG_PORT, (uint16_t)(4000 + i));
 	bad = tail(nlh);
 	mnl_attr_put_u16(nlh, SNAPFIRE_A_CONFIG_PORT, 5000);
-	EXPECT("config-set: 9 ports", nlh, -E2BIG, bad);
+	EXPECT("config-set: max-ports (" STR(SNAPFIRE_MAX_PORTS) ") + 1 ports", nlh, -E2BIG, bad);
 
 	nlh = cset();
 	mnl_attr_put_u16(nlh, SNAPFIRE_A_CONFIG_PORT, 862);
@@ -228,7 +228,7 @@ void bad_config(void)
 	}
 	bad = tail(nlh);
 	prefix(nlh, AF_INET, "10.200.0.0", 4, 16);
-	EXPECT("config-set: 17 allow prefixes", nlh, -E2BIG, bad);
+	EXPECT("config-set: max-allow (" STR(SNAPFIRE_MAX_ALLOW) ") + 1 allow prefixes", nlh, -E2BIG, bad);
 
 	nlh = cset();
 	nest = mnl_attr_nest_start(nlh, SNAPFIRE_A_CONFIG_ALLOW);
