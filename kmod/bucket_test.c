@@ -48,6 +48,29 @@ static void bucket_capped_at_burst(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, take_all(&b, T0 + 3600 * NSEC_PER_SEC, 1000, 20), 20U);
 }
 
+/*
+ * Two CPUs: one reads the clock, the other takes the bucket with a later
+ * reading first. The older reading must refill nothing (a wrap-around of
+ * now - last once counted as "long ago" and filled the bucket).
+ */
+static void bucket_clock_behind(struct kunit *test)
+{
+	struct sf_bucket b = {};
+	unsigned int i, ok = 0;
+	u64 t = T0 + NSEC_PER_SEC;
+
+	take_all(&b, T0, 10, 10);
+	KUNIT_EXPECT_EQ(test, take_all(&b, t, 10, 10), 10U);	/* 1 s: 10 back */
+	for (i = 1; i <= 20; i++) {	/* 40 takes in 20 us: none is due */
+		ok += sf_bucket_take(&b, t + i * 1000, 10, 10);
+		ok += sf_bucket_take(&b, t + i * 1000 - 100, 10, 10);
+	}
+	KUNIT_EXPECT_EQ(test, ok, 0U);
+	/* and the time is counted once: 100 ms after the latest, one token */
+	KUNIT_EXPECT_TRUE(test, sf_bucket_take(&b, t + 20000 + 100 * NSEC_PER_MSEC, 10, 10));
+	KUNIT_EXPECT_FALSE(test, sf_bucket_take(&b, t + 20000 + 100 * NSEC_PER_MSEC, 10, 10));
+}
+
 /* Taking at the rate, forever, is never refused; above it, the excess is. */
 static void bucket_sustained_rate(struct kunit *test)
 {
@@ -94,6 +117,7 @@ static struct kunit_case bucket_test_cases[] = {
 	KUNIT_CASE(bucket_starts_full),
 	KUNIT_CASE(bucket_refills_at_rate),
 	KUNIT_CASE(bucket_capped_at_burst),
+	KUNIT_CASE(bucket_clock_behind),
 	KUNIT_CASE(bucket_sustained_rate),
 	KUNIT_CASE(bucket_large_values),
 	KUNIT_CASE(bucket_event_rate),

@@ -74,12 +74,12 @@ static u32 sf_rl_hash(u8 family, const struct in6_addr *src, u8 plen6,
 static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 			 const struct sf_pkt *pkt)
 {
-	u64 now = ktime_get_mono_fast_ns();
 	u64 rate = sf_cfg(cfg, RATE_LIMIT), burst = sf_cfg(cfg, RATE_BURST);
 	u64 grate = sf_cfg(cfg, RATE_TOTAL) ?: rate * 100;
 	u64 gburst = min_t(u64, burst * 100, 1000000);
 	struct sf_bucket *b = NULL;
 	bool ok = true;
+	u64 now;
 
 	if (!rate && !grate)
 		return true;		/* no limit at all */
@@ -95,6 +95,8 @@ static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 	 * drain the shared bucket that every other source depends on.
 	 */
 	spin_lock_bh(&sn->rl_lock);
+	/* read under the lock: the buckets see the clock in order */
+	now = ktime_get_mono_fast_ns();
 	if (b)
 		ok = sf_bucket_take(b, now, rate, burst);
 	if (ok)
