@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "common.h"
@@ -77,12 +78,17 @@ static void hist_out(const uint64_t counts[TCP_HIST_BUCKETS])
 	for (k = first; first >= 0 && k <= last; k++) {
 		int bar = (int)(counts[k] * 40 / most);
 
+		bool top = k == TCP_HIST_BUCKETS - 1;	/* no upper bound */
+
 		fmt_dur(lo, sizeof(lo), tcp_hist_low_ns(k));
 		fmt_dur(hi, sizeof(hi), tcp_hist_high_ns(k));
 		out_obj(NULL);
-		out_text("  [%8s, %8s) ", lo, hi);
+		out_text("  [%8s, %8s) ", lo, top ? "..." : hi);
 		out_u64(OUT_JSON, "low_ns", NULL, tcp_hist_low_ns(k));
-		out_u64(OUT_JSON, "high_ns", NULL, tcp_hist_high_ns(k));
+		if (top)
+			out_null("high_ns");
+		else
+			out_u64(OUT_JSON, "high_ns", NULL, tcp_hist_high_ns(k));
 		out_text("%.*s", bar, "########################################");
 		out_u64(OUT_ANY, "count", " %" PRIu64 "\n", counts[k]);
 		out_obj_end();
@@ -92,7 +98,8 @@ static void hist_out(const uint64_t counts[TCP_HIST_BUCKETS])
 		out_text("  (none)\n");
 }
 
-/* STAMP's sender flow to @addr with the most RTT samples, NULL if none. */
+/* STAMP's sender flow to @addr with RTT samples that was seen last (the
+ * session running now), NULL if none. */
 static const struct flow *stamp_flow(const struct flowset *fs, uint8_t family,
 				     const uint8_t *addr)
 {
@@ -106,7 +113,7 @@ static const struct flow *stamp_flow(const struct flowset *fs, uint8_t family,
 		if (f->role != SNAPFIRE_ROLE_SENDER || f->family != family ||
 		    memcmp(f->remote_addr, addr, family == AF_INET ? 4 : 16) || !h)
 			continue;
-		if (!best || h->count > flow_hist(best, SNAPFIRE_METRIC_RTT)->count)
+		if (h->count && (!best || f->last_seen > best->last_seen))
 			best = f;
 	}
 	return best;
@@ -146,10 +153,11 @@ static void stamp_out(const struct tcp_conns *s, const bool *keep,
 			done[j] = true;
 			if (d->min_rtt_ns && (!min_rtt || d->min_rtt_ns < min_rtt))
 				min_rtt = d->min_rtt_ns;
-			if (!srtt || d->srtt_ns < srtt)
+			/* 0: no sample yet (a connect in progress) */
+			if (d->srtt_ns && (!srtt || d->srtt_ns < srtt))
 				srtt = d->srtt_ns;
 		}
-		if (!f)
+		if (!f || !srtt)
 			continue;
 		breakdown_build(f, &bd);
 		for (k = 0; k < bd.n; k++)
@@ -186,7 +194,7 @@ int cmd_tcp(int argc, char **argv)
 	struct flowset fs = { 0 };
 	struct cfg_prefix peer;
 	struct tcp_conns s;
-	bool have_peer = false, stamp = false, *keep;
+	bool have_peer = false, stamp = false, loaded, *keep;
 	long port = -1;
 	size_t i, n = 0;
 	struct sfnl nl;
@@ -231,16 +239,29 @@ int cmd_tcp(int argc, char **argv)
 			  (!have_peer || prefix_has(&peer, c->family, c->remote_addr));
 		n += keep[i];
 	}
-	/* STAMP's flows, if the module is there: optional here */
-	if (!sfnl_open_quiet(&nl)) {
-		stamp = !flows_get(&nl, &flt, &fs);
-		sfnl_close(&nl);
+	/*
+	 * STAMP's flows, if the module is loaded: optional here, and looked
+	 * for in /sys first, as resolving the family would load it (its
+	 * alias) on a DKMS host, for any user: this command only reads.
+	 */
+	loaded = !access("/sys/module/snapfire", F_OK);
+	if (loaded) {
+		rc = sfnl_open_quiet(&nl);
+		if (!rc) {
+			rc = flows_get(&nl, &flt, &fs);
+			sfnl_close(&nl);
+		}
+		stamp = !rc;
+		if (rc == EXIT_NOMOD)
+			loaded = false;
+		rc = stamp || !loaded ? EXIT_OK : rc;
 	}
 
 	out_begin(stdout, g_json);
 	out_obj(NULL);
 	out_u64(OUT_ANY, "count", "%" PRIu64 " TCP connection(s)", n);
-	out_bool_words(OUT_TEXT, NULL, "%s\n", stamp, "", "; no STAMP data (the module is not loaded)");
+	out_text("%s\n", stamp ? "" : loaded ? "; no STAMP data (reading the module's flows failed)" :
+		 "; no STAMP data (the module is not loaded)");
 	out_arr("connections");
 	for (i = 0; i < s.n; i++)
 		if (keep[i])
@@ -255,5 +276,5 @@ int cmd_tcp(int argc, char **argv)
 	flowset_free(&fs);
 	free(keep);
 	tcp_conns_free(&s);
-	return EXIT_OK;
+	return rc;
 }

@@ -80,6 +80,13 @@ static void conn_info(struct tcp_conn *c, const struct nlattr *a)
 	c->snd_cwnd = ti.tcpi_snd_cwnd;
 }
 
+static bool v4mapped(const uint8_t *a)
+{
+	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, pre, sizeof(pre));
+}
+
 static int diag_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
@@ -98,6 +105,18 @@ static int diag_cb(const struct nlmsghdr *nlh, void *arg)
 	c->remote_port = ntohs(m->id.idiag_dport);
 	memcpy(c->local_addr, m->id.idiag_src, c->family == AF_INET ? 4 : 16);
 	memcpy(c->remote_addr, m->id.idiag_dst, c->family == AF_INET ? 4 : 16);
+	/*
+	 * A dual-stack socket talking to an IPv4 peer (::ffff:a.b.c.d, a
+	 * server on [::], Java) is an IPv4 connection: --peer and the STAMP
+	 * flows know its peer as such.
+	 */
+	if (c->family == AF_INET6 && v4mapped(c->remote_addr) && v4mapped(c->local_addr)) {
+		c->family = AF_INET;
+		memmove(c->local_addr, c->local_addr + 12, 4);
+		memmove(c->remote_addr, c->remote_addr + 12, 4);
+		memset(c->local_addr + 4, 0, 12);
+		memset(c->remote_addr + 4, 0, 12);
+	}
 	mnl_attr_for_each(a, nlh, sizeof(*m))
 		if (mnl_attr_get_type(a) == INET_DIAG_INFO)
 			conn_info(c, a);
@@ -121,9 +140,11 @@ static int dump_family(struct mnl_socket *nl, uint8_t family, struct tcp_conns *
 	r->sdiag_family = family;
 	r->sdiag_protocol = IPPROTO_TCP;
 	r->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	/* as ss: no listeners, TIME-WAIT, request or closed sockets */
 	r->idiag_states = ((1U << SF_TCP_MAX_STATES) - 1) &
 		~((1U << SF_TCP_LISTEN) | (1U << SF_TCP_TIME_WAIT) |
-		  (1U << SF_TCP_SYN_RECV) | (1U << SF_TCP_NEW_SYN_RECV));
+		  (1U << SF_TCP_SYN_RECV) | (1U << SF_TCP_NEW_SYN_RECV) |
+		  (1U << SF_TCP_CLOSE));
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	portid = mnl_socket_get_portid(nl);
@@ -186,7 +207,8 @@ void tcp_srtt_hist(const struct tcp_conns *s, const bool *keep,
 	for (i = 0; i < s->n; i++) {
 		uint64_t us;
 
-		if ((keep && !keep[i]) || !s->v[i].has_info)
+		/* no RTT sample yet (SYN-SENT): not a round trip of 0 */
+		if ((keep && !keep[i]) || !s->v[i].has_info || !s->v[i].srtt_ns)
 			continue;
 		us = s->v[i].srtt_ns / 1000;
 		for (k = 0; k < TCP_HIST_BUCKETS - 1 && us >= (2ULL << k); k++)

@@ -35,8 +35,9 @@ struct tcp_conns {
 
 /*
  * Every TCP socket of both families that has a tcp_info: not listeners,
- * TIME-WAIT or SYN-RECV (request) sockets. Returns an exit code, printing
- * what failed.
+ * TIME-WAIT, SYN-RECV (request) or closed sockets. A dual-stack socket
+ * with an IPv4 peer (::ffff:a.b.c.d) is given as AF_INET. Returns an exit
+ * code, printing what failed.
  */
 int tcp_conns_get(struct tcp_conns *s);
 void tcp_conns_free(struct tcp_conns *s);
@@ -45,7 +46,8 @@ const char *tcp_state_name(uint8_t state);
 
 /*
  * Connections by smoothed RTT: buckets [2^k, 2^(k+1)) us (the first one
- * from 0), count per bucket. @nb buckets; a larger srtt goes in the last.
+ * from 0), count per bucket; a larger srtt goes in the last, which has no
+ * upper bound. Connections without an RTT sample yet are not counted.
  */
 #define TCP_HIST_BUCKETS 24		/* up to 2^24 us = 16.8 s */
 void tcp_srtt_hist(const struct tcp_conns *s, const bool *keep,

@@ -66,10 +66,38 @@ check "each srtt in its bucket" test "$(jget "$tmp/t.json" \
 
 "$sf" tcp --port "$port" >"$tmp/t.txt" 2>&1
 check "text: two ESTAB lines with srtt and min_rtt" test "$(grep -c "^ESTAB .* srtt .* min_rtt " "$tmp/t.txt")" = 2
-check "text: says there is no STAMP data here" grep -q "no STAMP data" "$tmp/t.txt"
+if [[ ! -e /sys/module/snapfire ]]; then
+	check "text: says there is no STAMP data (no module loaded here)" grep -q "no STAMP data (the module is not loaded)" "$tmp/t.txt"
+else
+	check "text: no 'module not loaded' note (it is loaded here)" bash -c "! grep -q 'module is not loaded' '$tmp/t.txt'"
+fi
 check "--peer 127.0.0.0/8 keeps it" test "$("$sf" -j tcp --port "$port" --peer 127.0.0.0/8 | jget /dev/stdin 'd["count"]')" = 2
+check "--peer 127.0.0.0/9 (a prefix not on a byte) keeps it" test "$("$sf" -j tcp --port "$port" --peer 127.0.0.0/9 | jget /dev/stdin 'd["count"]')" = 2
+check "--peer 127.128.0.0/9 drops it" test "$("$sf" -j tcp --port "$port" --peer 127.128.0.0/9 | jget /dev/stdin 'd["count"]')" = 0
 check "--peer 10.0.0.0/8 drops it" test "$("$sf" -j tcp --port "$port" --peer 10.0.0.0/8 | jget /dev/stdin 'd["count"]')" = 0
 check "--peer ::1 (another family) drops it" test "$("$sf" -j tcp --port "$port" --peer ::1 | jget /dev/stdin 'd["count"]')" = 0
+# a dual-stack socket to an IPv4 peer (::ffff:127.0.0.1): an IPv4 connection
+"$py" - >"$tmp/conn6" 2>&1 <<'PY' &
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 0))
+s.listen()
+c = socket.socket(socket.AF_INET6)
+c.connect(("::ffff:127.0.0.1", s.getsockname()[1]))
+a, _ = s.accept()
+c.sendall(b"q"); a.recv(10); a.sendall(b"r"); c.recv(10)
+print(s.getsockname()[1], flush=True)
+time.sleep(120)
+PY
+pid6=$!
+for _ in $(seq 100); do [[ -s $tmp/conn6 ]] && break; sleep 0.1; done
+read -r port6 <"$tmp/conn6"
+"$sf" -j tcp --port "${port6:-1}" --peer 127.0.0.1 >"$tmp/t6.json" 2>&1
+check "a v4-mapped (dual-stack) connection is IPv4: --peer 127.0.0.1 finds both ends" \
+	test "$(jget "$tmp/t6.json" 'd["count"], sorted(set(x["remote"].split(":")[0] for x in d["connections"]))')" = "(2, ['127.0.0.1'])"
+kill "$pid6" 2>/dev/null
+
 "$sf" tcp --peer nonsense >/dev/null 2>&1
 check "--peer nonsense: usage error (exit 2)" test $? = 2
 "$sf" tcp --port 70000 >/dev/null 2>&1

@@ -223,22 +223,23 @@ static void test_stamp_time(void)
 /* snapfire tcp: its rate text and the srtt histogram's buckets */
 static void test_tcp(void)
 {
-	struct tcp_conn v[5] = {
-		{ .has_info = true, .srtt_ns = 0 },		/* [0, 2us) */
+	struct tcp_conn v[6] = {
+		{ .has_info = true, .srtt_ns = 1000 },		/* [0, 2us) */
 		{ .has_info = true, .srtt_ns = 1999 },		/* [0, 2us) */
 		{ .has_info = true, .srtt_ns = 2000 },		/* [2us, 4us) */
 		{ .has_info = true, .srtt_ns = 5000000 },	/* [4.096ms, 8.192ms) */
 		{ .has_info = false, .srtt_ns = 5000000 },	/* no tcp_info: none */
+		{ .has_info = true, .srtt_ns = 0 },		/* no sample yet: none */
 	};
-	struct tcp_conns s = { v, 5, 5 };
-	bool keep[5] = { true, true, true, true, true };
+	struct tcp_conns s = { v, 6, 6 };
+	bool keep[6] = { true, true, true, true, true, true };
 	uint64_t c[TCP_HIST_BUCKETS];
 	char b[32];
 
 	tcp_srtt_hist(&s, keep, c);
 	CHECK(c[0] == 2 && c[1] == 1 && c[12] == 1 && tcp_hist_low_ns(12) == 4096000 &&
 	      tcp_hist_high_ns(12) == 8192000 && tcp_hist_low_ns(0) == 0,
-	      "tcp: srtt histogram buckets [2^k, 2^(k+1)) us, the first from 0, no tcp_info left out");
+	      "tcp: srtt histogram buckets [2^k, 2^(k+1)) us, the first from 0; no tcp_info or no sample yet left out");
 	keep[3] = false;
 	tcp_srtt_hist(&s, keep, c);
 	CHECK(c[12] == 0 && c[0] == 2, "tcp: the filter's choice is what is counted");
