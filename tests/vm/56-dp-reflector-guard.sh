@@ -3,8 +3,10 @@
 # back on the crafted sender's socket.
 #   rate 10/s burst 5: a burst of 50 probes gets 5..15 replies, the rest are
 #     counted rate-limited, replies counted reflected;
-#   rate 0 rate-total 10: the namespace's bucket alone: 10..15 of 50; with
-#     rate-total 0 as well nothing is limited: 50 of 50;
+#   rate 0 rate-total 10: the namespace's bucket alone: 10..20 of 50 (10
+#     more per second of sending); rate 1000 burst 100 rate-total 10: the
+#     same, the per-source bucket letting all through; with rate 0 and
+#     rate-total 0 nothing is limited: 50 of 50;
 #   allow 203.0.113.0/24: the sender (192.0.2.2) is not answered and is
 #     counted not-allowed; allow 192.0.2.0/24: answered (IPv4 only: an IPv6
 #     probe from the same host is still refused);
@@ -53,8 +55,22 @@ n=$(dp_get "$f" replies.#)
 rl=$(delta rate_limited "$rl0")
 diag "rate-total 10: $n replies, rate_limited +$rl"
 assert_ge "rate-total: its burst (one second of it: 10) answered" "$n" 10
-assert_le "rate-total: at most ~15 answered" "$n" 15
+assert_le "rate-total: at most ~20 answered (10 more in a second of sending)" "$n" 20
 assert_eq "rate-total: rate_limited counts the rest" "$((50 - n))" "$rl"
+# with a per-source limit that lets all 50 through (rate 1000 burst 100),
+# the namespace's bucket still holds them to rate-total
+ok "rate 1000 burst 100 rate-total 10" dp_cfg "$REFLECTOR" rate 1000 burst 100 rate-total 10
+rl0=$(sf_counter -n "$REFLECTOR" rate_limited)
+f=$DP_TMP/total1.json
+ok "rate-total under a per-source limit: burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" \
+	--dst "$REFL_IP4" --count 50 --interval 0.001 --wait 0.5 --sport 40005
+n=$(dp_get "$f" replies.#)
+rl=$(delta rate_limited "$rl0")
+diag "rate 1000 rate-total 10: $n replies, rate_limited +$rl"
+assert_ge "rate-total under a per-source limit: its burst (10) answered" "$n" 10
+assert_le "rate-total under a per-source limit: at most ~20 answered" "$n" 20
+assert_eq "rate-total under a per-source limit: rate_limited counts the rest" "$((50 - n))" "$rl"
+ok "rate 0" dp_cfg "$REFLECTOR" rate 0
 ok "rate-total 0 (rate 0: no limit at all)" dp_cfg "$REFLECTOR" rate-total 0
 f=$DP_TMP/total2.json
 ok "rate-total 0: burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" \
