@@ -58,7 +58,7 @@ void test_config_keys(void)
 	fclose(f);
 	CHECK(strstr(buf, "  enabled          on\n") && strstr(buf, "  reflect          ?\n") &&
 	      strstr(buf, "  ports            862,863\n") && strstr(buf, "  mode             stateful\n") &&
-	      strstr(buf, "  rate             0 (no limit)\n") && strstr(buf, "  allow            any\n") &&
+	      strstr(buf, "  rate             0 (no per-source limit)\n") && strstr(buf, "  allow            any\n") &&
 	      strstr(buf, "  idle-timeout     77s\n") && strstr(buf, "  rtt-threshold    2.00ms\n") &&
 	      strstr(buf, "  loss-threshold   0.5%\n") && strstr(buf, "  rate-prefix6     /48\n") &&
 	      strstr(buf, "  rate-total       0 (100 x rate)\n"),
