@@ -41,6 +41,8 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	[SNAPFIRE_A_CONFIG_MAX_FLOWS] = {
 		.type = NLA_U32, .def = 65536, .min = 16, .max = 4194304,
 		.capped = true,
+		.capped_msg =
+			"max-flows above the default (65536) needs a namespace of the initial user namespace",
 	},
 	[SNAPFIRE_A_CONFIG_IDLE_TIMEOUT] = {	/* s */
 		.type = NLA_U32, .def = 300, .min = 1, .max = 604800,
@@ -48,6 +50,9 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	[SNAPFIRE_A_CONFIG_HIST_PRECISION] = {	/* memory grows with 2^p */
 		.type = NLA_U8, .def = SF_HIST_DEFAULT_P,
 		.min = SF_HIST_MIN_P, .max = SF_HIST_MAX_P, .capped = true,
+		/* the text says the default: SF_HIST_DEFAULT_P */
+		.capped_msg =
+			"hist-precision above the default (6) needs a namespace of the initial user namespace",
 	},
 	[SNAPFIRE_A_CONFIG_CLOCK_SYNCED] = {
 		.type = NLA_U8, .def = 0, .min = 0, .max = 1,

@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/socket.h>
 #include <net/ipv6.h>
 
@@ -43,13 +44,14 @@ static void sf_config_test_defaults(struct kunit *test)
 static void sf_config_test_keys(struct kunit *test)
 {
 	struct sf_config *cfg = sf_config_default(GFP_KERNEL);
+	const struct sf_config_key *k;
 	unsigned int a, n = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, cfg);
 	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
-		const struct sf_config_key *k = &sf_config_keys[a];
 		u64 tmax;
 
+		k = &sf_config_keys[a];
 		switch (k->type) {
 		case 0:
 			KUNIT_EXPECT_EQ_MSG(test, cfg->val[a], 0ULL, "attr %u", a);
@@ -75,7 +77,16 @@ static void sf_config_test_keys(struct kunit *test)
 		KUNIT_EXPECT_LE_MSG(test, k->def, k->max, "attr %u", a);
 		KUNIT_EXPECT_LE_MSG(test, k->max, tmax, "attr %u", a);
 		KUNIT_EXPECT_EQ_MSG(test, cfg->val[a], k->def, "attr %u", a);
+		/* a capped setting's refusal has its own message */
+		KUNIT_EXPECT_EQ_MSG(test, k->capped, !!k->capped_msg, "attr %u", a);
 	}
+	/* the messages state the defaults they refuse to exceed */
+	k = &sf_config_keys[SNAPFIRE_A_CONFIG_MAX_FLOWS];
+	KUNIT_EXPECT_NOT_NULL(test, strstr(k->capped_msg, "(65536)"));
+	k = &sf_config_keys[SNAPFIRE_A_CONFIG_HIST_PRECISION];
+	KUNIT_EXPECT_NOT_NULL(test, strstr(k->capped_msg,
+					   "(" __stringify(SF_HIST_DEFAULT_P) ")"));
+	KUNIT_EXPECT_EQ(test, sf_config_keys[SNAPFIRE_A_CONFIG_MAX_FLOWS].def, 65536ULL);
 	KUNIT_EXPECT_EQ(test, sf_config_keys[SNAPFIRE_A_CONFIG_PORT].type, 0);
 	KUNIT_EXPECT_EQ(test, sf_config_keys[SNAPFIRE_A_CONFIG_ALLOW].type, 0);
 	KUNIT_EXPECT_EQ(test, sf_config_keys[SNAPFIRE_A_CONFIG_ALLOW_CLEAR].type, 0);

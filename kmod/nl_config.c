@@ -390,10 +390,15 @@ static int sf_check_untrusted(const struct sf_config *cfg,
 	if (host_admin || genl_info_net(info)->user_ns == &init_user_ns)
 		return 0;
 	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
-		if (sf_config_keys[a].capped && tb[a] &&
-		    cfg->val[a] > sf_config_keys[a].def) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[a],
-					    "above its default only in a namespace of the initial user namespace");
+		const struct sf_config_key *k = &sf_config_keys[a];
+
+		if (k->capped && tb[a] && cfg->val[a] > k->def) {
+			/* NL_SET_ERR_MSG_ATTR's work, the text from the table */
+			do_trace_netlink_extack(k->capped_msg);
+			if (info->extack) {
+				info->extack->_msg = k->capped_msg;
+				info->extack->bad_attr = tb[a];
+			}
 			return -EPERM;
 		}
 	}

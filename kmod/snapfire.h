@@ -98,6 +98,8 @@ struct sf_config_key {
 	 * may lower it but not raise it above @def (it sizes kernel memory).
 	 */
 	bool capped;
+	/* capped: the extack of a refusal, naming the setting and its default */
+	const char *capped_msg;
 	u64 def;
 	u64 min;
 	u64 max;
