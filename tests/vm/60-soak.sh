@@ -164,6 +164,10 @@ for ((c = 1; c <= CYCLES; c++)); do
 	kill "$pr" "$mo" "$fl" "$du" 2>/dev/null
 	wait "$pr" "$mo" "$fl" "$du" 2>/dev/null
 	topo_cleanup
+	# progress, so that a run cut short says how far it got
+	if ((c % 10 == 0)); then
+		diag "load/unload: $c of $CYCLES cycles in $((SECONDS - t0)) s"
+	fi
 done
 part 3 && ok "$CYCLES load/unload cycles, each with a probe, a spoofed flood, a dump and a monitor in flight ($((SECONDS - t0)) s)" \
 	test "$c" -gt "$CYCLES"
