@@ -143,7 +143,14 @@ static void stamp_out(const struct tcp_conns *s, const bool *keep,
 
 		if (done[i] || !keep[i] || !c->has_info)
 			continue;
+		/*
+		 * Only a peer with a STAMP flow is gathered: the scan over the
+		 * connections runs once per such peer (at most the module's
+		 * flows), not once per connection of a busy server.
+		 */
 		f = stamp_flow(fs, c->family, c->remote_addr);
+		if (!f)
+			continue;
 		for (j = i; j < s->n; j++) {
 			const struct tcp_conn *d = &s->v[j];
 
@@ -157,7 +164,7 @@ static void stamp_out(const struct tcp_conns *s, const bool *keep,
 			if (d->srtt_ns && (!srtt || d->srtt_ns < srtt))
 				srtt = d->srtt_ns;
 		}
-		if (!f || !srtt)
+		if (!srtt)
 			continue;
 		breakdown_build(f, &bd);
 		for (k = 0; k < bd.n; k++)
