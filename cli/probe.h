@@ -5,10 +5,13 @@
 #define SNAPFIRE_PROBE_H
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <linux/snapfire_stamp.h>
 
 #include "samples.h"
 
@@ -47,5 +50,28 @@ struct probe {
 char *probe_ms(char *buf, size_t n, int64_t ns);
 /* The final report: text, or JSON with -j. */
 void probe_summary(struct probe *p);
+
+/* Probe size with the Follow-Up Telemetry TLV and nothing else */
+#define FU_SIZE (STAMP_BASE_LEN + STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN)
+
+/* The session (probe_session.c). Set probe_stop to end probe_run early. */
+extern volatile sig_atomic_t probe_stop;
+/* Resolves p->dest, connects a UDP socket to it (@family AF_UNSPEC, AF_INET
+ * or AF_INET6; @sport 0: any; @dscp -1: default) with receive timestamps;
+ * sets p->fd and p->addr. 0 or an exit code (the error printed). */
+int probe_open(struct probe *p, int family, uint64_t sport, int dscp);
+/* The Error Estimate field, S set when the kernel's clock is synchronised */
+uint16_t probe_error_estimate(void);
+/* Writes the TLVs (Follow-Up Telemetry, padding) into a p->size buffer */
+void probe_build_tlvs(const struct probe *p, uint8_t *buf);
+/* Sends probe number p->sent from @buf; receives one reply (non-blocking) */
+void probe_send(struct probe *p, uint8_t *buf, uint16_t ee);
+void probe_receive(struct probe *p);
+/* Receives until the CLOCK_MONOTONIC @deadline (ns), or until every probe
+ * sent is answered if @stop_when_all. */
+void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
+		      uint64_t stop_when_all);
+void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
+	       uint64_t count, double duration, const sigset_t *mask);
 
 #endif /* SNAPFIRE_PROBE_H */

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A STAMP Session-Sender (RFC 8762/8972) in userspace: the socket, the
+ * probes and the replies. `snapfire probe` (cmd_probe.c) and `snapfire
+ * diagnose` (cmd_diagnose.c) drive it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/net_tstamp.h>
+#include <linux/snapfire_stamp.h>
+
+#include "stamp_time.h"
+
+#include "common.h"
+#include "fmt.h"
+#include "probe.h"
+#include "samples.h"
+
+#ifndef SO_TIMESTAMPING
+#define SO_TIMESTAMPING 37
+#endif
+#ifndef SCM_TIMESTAMPING
+#define SCM_TIMESTAMPING SO_TIMESTAMPING
+#endif
+
+struct scm_ts3 {
+	struct timespec ts[3];
+};
+
+volatile sig_atomic_t probe_stop;
+
+static uint64_t ts_ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000ULL + (uint64_t)t->tv_nsec;
+}
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec t;
+
+	clock_gettime(c, &t);
+	return ts_ns(&t);
+}
+
+/*
+ * STAMP timestamp (NTP or PTP per the Z bit) -> Unix ns, the 32-bit seconds
+ * taken in the era nearest to now (include/stamp_time.h, as the module).
+ */
+static int64_t stamp_to_ns(const struct stamp_ts *t, uint16_t ee)
+{
+	return (int64_t)stamp_ts_to_ns(ntohl(t->sec), ntohl(t->frac),
+				       !!(ee & STAMP_EE_Z),
+				       (uint64_t)now_ns(CLOCK_REALTIME));
+}
+
+static void ns_to_ntp(uint64_t ns, struct stamp_ts *t)
+{
+	uint32_t sec, frac;
+
+	stamp_ns_to_ts(ns, 0, &sec, &frac);
+	t->sec = htonl(sec);
+	t->frac = htonl(frac);
+}
+
+/* Error Estimate: S if the kernel says the clock is synchronised; the
+ * error is multiplier * 2^(scale - 32) s: scale 12, multiplier 1 ~ 1 us. */
+uint16_t probe_error_estimate(void)
+{
+	struct timex tx;
+	uint16_t ee = (12 << STAMP_EE_SCALE_SHIFT) | 1;
+	int st;
+
+	memset(&tx, 0, sizeof(tx));
+	st = adjtimex(&tx);
+	if (st >= 0 && st != TIME_ERROR && !(tx.status & STA_UNSYNC))
+		ee |= STAMP_EE_S;
+	return ee;
+}
+
+/* Marks seq as seen; returns 1 if it was already. */
+static int mark_seen(struct probe *p, uint32_t seq)
+{
+	size_t byte = seq / 8;
+	int was;
+
+	if (byte >= p->seen_bytes) {
+		size_t nb = p->seen_bytes ? p->seen_bytes : 128;
+		uint8_t *b;
+
+		while (nb <= byte)
+			nb *= 2;
+		b = realloc(p->seen, nb);
+		if (!b)
+			return 0;
+		memset(b + p->seen_bytes, 0, nb - p->seen_bytes);
+		p->seen = b;
+		p->seen_bytes = nb;
+	}
+	was = !!(p->seen[byte] & (1u << (seq % 8)));
+	p->seen[byte] |= (uint8_t)(1u << (seq % 8));
+	return was;
+}
+
+void probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
+{
+	struct stamp_sender_pkt *pkt = (struct stamp_sender_pkt *)buf;
+
+	pkt->seq = htonl(p->sent);
+	pkt->ee = htons(ee);
+	pkt->ssid = htons(p->ssid);
+	ns_to_ntp(now_ns(CLOCK_REALTIME), &pkt->ts);
+	if (send(p->fd, buf, p->size, 0) < 0 && errno != ECONNREFUSED &&
+	    !p->quiet && !g_json)
+		errmsg("send seq=%u: %s", p->sent, strerror(errno));
+	p->sent++;
+}
+
+/*
+ * A reply's Follow-Up Telemetry TLV (RFC 8972 section 4.7, right behind the
+ * base packet where we put it): when the reflector's previous reply really
+ * left it, against the T3 that reply carried (both the reflector's clock).
+ */
+static void followup_in(struct probe *p, const uint8_t *buf, size_t len, int64_t t3)
+{
+	const struct stamp_reflector_pkt *r = (const void *)buf;
+	const struct stamp_tlv *tlv = (const void *)(buf + STAMP_BASE_LEN);
+	const struct stamp_tlv_followup *fu = (const void *)(tlv + 1);
+	struct replied *rp;
+
+	if (!p->followup || len < STAMP_BASE_LEN + STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN ||
+	    tlv->type != STAMP_TLV_FOLLOWUP_TELEMETRY ||
+	    ntohs(tlv->len) != STAMP_FOLLOWUP_LEN ||
+	    (tlv->flags & (STAMP_TLV_FLAG_U | STAMP_TLV_FLAG_M)))
+		return;
+	if (fu->ts.sec || fu->ts.frac) {
+		uint32_t fseq = ntohl(fu->seq);
+
+		rp = &p->replied[fseq % FU_SLOTS];
+		if (rp->valid && rp->seq == fseq) {
+			samples_add(&p->far, stamp_to_ns(&fu->ts, ntohs(r->ee)) - rp->t3);
+			rp->valid = 0;
+		}
+	}
+	rp = &p->replied[ntohl(r->seq) % FU_SLOTS];
+	rp->seq = ntohl(r->seq);
+	rp->t3 = t3;
+	rp->valid = 1;
+}
+
+void probe_receive(struct probe *p)
+{
+	uint8_t buf[STAMP_MAX_LEN + 64];
+	char cbuf[512], b1[32], b2[32], b3[32];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	const struct stamp_reflector_pkt *r = (const void *)buf;
+	struct cmsghdr *cm;
+	int64_t t1, t2, t3, t4 = 0, rtt, fwd = 0, rev = 0;
+	uint16_t ee, see;
+	uint32_t seq;
+	int ttl = -1, both_s;
+	ssize_t len;
+
+	len = recvmsg(p->fd, &mh, MSG_DONTWAIT);
+	if (len < 0)
+		return;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING) {
+			struct scm_ts3 ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			if (ts.ts[0].tv_sec || ts.ts[0].tv_nsec)
+				t4 = (int64_t)ts_ns(&ts.ts[0]);
+		} else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+			   (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(&ttl, CMSG_DATA(cm), sizeof(ttl));
+		}
+	}
+	if (!t4)
+		t4 = (int64_t)now_ns(CLOCK_REALTIME);
+	/*
+	 * The socket is connected: the 4-tuple is ours. An RFC 8762-only
+	 * reflector returns the SSID (MBZ to it) as 0: that is ours too.
+	 */
+	if (len < STAMP_BASE_LEN || (r->ssid && ntohs(r->ssid) != p->ssid))
+		return;
+	seq = ntohl(r->sender_seq);
+	if (seq >= p->sent)
+		return;		/* not one of ours */
+	if (mark_seen(p, seq)) {
+		p->dups++;
+		if (!p->quiet && !g_json)
+			printf("%zd bytes from %s: seq=%u (DUP!)\n", len, p->addr, seq);
+		return;
+	}
+	p->received++;
+	if (seq + 1 < p->max_seq)
+		p->reordered++;
+	else
+		p->max_seq = seq + 1;
+	ee = ntohs(r->ee);
+	see = ntohs(r->sender_ee);
+	t1 = stamp_to_ns(&r->sender_ts, see);
+	t2 = stamp_to_ns(&r->rx_ts, ee);
+	t3 = stamp_to_ns(&r->ts, ee);
+	rtt = (t4 - t1) - (t3 - t2);
+	if (rtt < 0)
+		rtt = 0;
+	both_s = (ee & STAMP_EE_S) && (see & STAMP_EE_S);
+	samples_add(&p->rtt, rtt);
+	if (rtt > p->max_rtt)
+		p->max_rtt = rtt;
+	if (both_s) {
+		fwd = t2 - t1;
+		rev = t4 - t3;
+		if (fwd < 0)
+			fwd = 0;
+		if (rev < 0)
+			rev = 0;
+		samples_add(&p->fwd, fwd);
+		samples_add(&p->rev, rev);
+	}
+	if (p->have_last) {
+		double d = fabs((double)(rtt - p->last_rtt));
+
+		p->jit_sum += d;
+		p->jit_n++;
+		p->jit3550 += (d - p->jit3550) / 16.0;
+	}
+	p->last_rtt = rtt;
+	p->have_last = 1;
+	followup_in(p, buf, (size_t)len, t3);
+	if (p->quiet || g_json)
+		return;
+	printf("%zd bytes from %s: seq=%u", len, p->addr, seq);
+	if (ttl >= 0)
+		printf(" ttl=%d", ttl);
+	printf(" rtt=%s ms", probe_ms(b1, sizeof(b1), rtt));
+	if (both_s)
+		printf(" fwd=%s ms rev=%s ms", probe_ms(b2, sizeof(b2), fwd), probe_ms(b3, sizeof(b3), rev));
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Polls for replies until the absolute CLOCK_MONOTONIC deadline. */
+void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
+		       uint64_t stop_when_all)
+{
+	for (;;) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		struct timespec to;
+
+		if (probe_stop || now >= deadline)
+			break;
+		if (stop_when_all && p->received >= p->sent)
+			break;
+		to.tv_sec = (time_t)((deadline - now) / 1000000000ULL);
+		to.tv_nsec = (long)((deadline - now) % 1000000000ULL);
+		if (ppoll(&pfd, 1, &to, mask) > 0)
+			probe_receive(p);
+	}
+	if (!probe_stop && !stop_when_all) {
+		struct timespec abs = { (time_t)(deadline / 1000000000ULL),
+					(long)(deadline % 1000000000ULL) };
+
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL);
+	}
+}
+
+int probe_open(struct probe *p, int family, uint64_t sport, int dscp)
+{
+	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM,
+				  .ai_protocol = IPPROTO_UDP }, *res, *ai;
+	char port[8];
+	int one = 1, err, fd = -1;
+	int tsflags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+
+	snprintf(port, sizeof(port), "%u", p->port);
+	err = getaddrinfo(p->dest, port, &hints, &res);
+	if (err) {
+		errmsg("probe: cannot resolve '%s': %s", p->dest, gai_strerror(err));
+		return EXIT_FAIL;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+		if (fd < 0)
+			continue;
+		if (sport) {
+			struct sockaddr_storage ss = { 0 };
+			socklen_t sl;
+
+			if (ai->ai_family == AF_INET6) {
+				struct sockaddr_in6 *s6 = (void *)&ss;
+
+				s6->sin6_family = AF_INET6;
+				s6->sin6_port = htons((uint16_t)sport);
+				sl = sizeof(*s6);
+			} else {
+				struct sockaddr_in *s4 = (void *)&ss;
+
+				s4->sin_family = AF_INET;
+				s4->sin_port = htons((uint16_t)sport);
+				sl = sizeof(*s4);
+			}
+			if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+				errmsg("probe: cannot bind local port %" PRIu64 ": %s",
+				       sport, strerror(errno));
+				close(fd);
+				freeaddrinfo(res);
+				return EXIT_FAIL;
+			}
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		errmsg("probe: cannot reach %s port %u: %s", p->dest, p->port,
+		       strerror(errno));
+		freeaddrinfo(res);
+		return EXIT_FAIL;
+	}
+	if (ai->ai_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
+			  p->addr, sizeof(p->addr));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+		if (dscp >= 0) {
+			int tc = dscp << 2;
+
+			setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tc, sizeof(tc));
+		}
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr,
+			  p->addr, sizeof(p->addr));
+		setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+		if (dscp >= 0) {
+			int tos = dscp << 2;
+
+			setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+		}
+	}
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &tsflags, sizeof(tsflags));
+	freeaddrinfo(res);
+	p->fd = fd;
+	return 0;
+}
+
+/*
+ * The TLVs behind the base packet, the same in every probe: Follow-Up
+ * Telemetry (value zero: the reflector fills it) first, then padding to
+ * the size.
+ */
+void probe_build_tlvs(const struct probe *p, uint8_t *buf)
+{
+	size_t off = STAMP_BASE_LEN;
+	struct stamp_tlv *tlv;
+
+	if (p->followup) {
+		tlv = (struct stamp_tlv *)(buf + off);
+		tlv->type = STAMP_TLV_FOLLOWUP_TELEMETRY;
+		tlv->len = htons(STAMP_FOLLOWUP_LEN);
+		off += STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN;
+	}
+	if (p->size > off) {
+		tlv = (struct stamp_tlv *)(buf + off);
+		tlv->type = STAMP_TLV_EXTRA_PADDING;
+		tlv->len = htons((uint16_t)(p->size - off - STAMP_TLV_HDR_LEN));
+	}
+}
+
+
+/*
+ * Sends a probe every @interval s until @count are sent or @duration s
+ * have passed (0: no limit) or probe_stop is set, then waits for the
+ * stragglers: max(2 x the largest RTT, 1 s), or until all are back.
+ * @mask: the signal mask while waiting (NULL: the thread's own).
+ */
+void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
+	       uint64_t count, double duration, const sigset_t *mask)
+{
+	uint64_t start, deadline_w = 0, grace;
+
+	start = now_ns(CLOCK_MONOTONIC);
+	if (duration > 0)
+		deadline_w = start + (uint64_t)(duration * 1e9);
+	for (uint64_t k = 0; !probe_stop; k++) {
+		uint64_t next = start + (uint64_t)llround((double)k * interval * 1e9);
+
+		if (deadline_w && next >= deadline_w) {
+			probe_wait_until(p, deadline_w, mask, 0);
+			break;
+		}
+		probe_wait_until(p, next, mask, 0);
+		if (probe_stop)
+			break;
+		if (p->sent == UINT32_MAX)
+			break;
+		probe_send(p, buf, ee);
+		if (count && p->sent >= count)
+			break;
+	}
+	if (!probe_stop) {
+		/* Stragglers: max(2 * max rtt, 1 s), or until all are back. */
+		grace = (uint64_t)(2 * p->max_rtt);
+		if (grace < 1000000000ULL)
+			grace = 1000000000ULL;
+		probe_wait_until(p, now_ns(CLOCK_MONOTONIC) + grace, mask, 1);
+	}
+}
