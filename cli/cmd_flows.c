@@ -231,15 +231,16 @@ static int one_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *arg
 /*
  * The breakdown of a flow's median end-to-end time by where it is spent,
  * and the verdict (verdict.c): text the table of `show`, JSON "breakdown".
+ * @title: the text heading (`show`'s when NULL; diagnose names the flow).
  */
-static void breakdown_out(const struct flow *f)
+void breakdown_out(const struct flow *f, const char *title)
 {
 	char total_fmt[64];
 	struct breakdown bd;
 	int i;
 
 	breakdown_build(f, &bd);
-	out_text("\nbreakdown (median end-to-end time):\n");
+	out_text("\n%s (median end-to-end time):\n", title ? title : "breakdown");
 	out_obj("breakdown");
 	if (f->role == SNAPFIRE_ROLE_SENDER)
 		out_bool(OUT_JSON, "far_egress_reported", NULL, bd.far_egress_reported);
@@ -267,7 +268,8 @@ static void breakdown_out(const struct flow *f)
 			 "   is counted in the network)\n");
 	if (bd.dom_where >= 0) {
 		out_str(OUT_JSON, "dominant", NULL, where_key(bd.dom_where));
-		out_str(OUT_TEXT, NULL, "verdict: %s dominates", where_name(bd.dom_where));
+		out_str(OUT_TEXT, NULL, title ? "  %s dominates" : "verdict: %s dominates",
+			where_name(bd.dom_where));
 		out_double(OUT_ANY, "dominant_share_pct", " (%.0f%% of the median end-to-end time",
 			   breakdown_share(bd.dom_sum, bd.total));
 		out_str(OUT_JSON, "dominant_metric", NULL, bd.c[bd.dom_comp].key);
@@ -288,7 +290,7 @@ static void show_out(const struct flow *f)
 	out_begin(stdout, g_json);
 	out_obj(NULL);
 	flow_out(f, true);
-	breakdown_out(f);
+	breakdown_out(f, NULL);
 	out_obj_end();
 	out_end();
 }

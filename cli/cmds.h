@@ -59,6 +59,9 @@ struct flow_filter {
 	uint32_t hist_mask;
 };
 int flows_get(struct sfnl *n, const struct flow_filter *flt, struct flowset *s);
+/* A flow's breakdown and its dominant part through out.h (cmd_flows.c);
+ * @title: the text heading, NULL for `show`'s. */
+void breakdown_out(const struct flow *f, const char *title);
 /* Parses a FLOW id argument; usage error exit code or 0. */
 int parse_flow_id(const char *cmd, const char *s, uint64_t *id);
 

@@ -54,6 +54,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_tcp(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 
 /* True when the argument is -h/--help (prints the command help). */
 int want_help(const char *cmd, const char *arg);

@@ -62,6 +62,27 @@ static const struct cmd cmds[] = {
 	  "module has a STAMP sender flow to, TCP's RTT beside STAMP's network part of\n"
 	  "the round trip. --port matches the local or the remote port; --peer the\n"
 	  "remote address.", NULL },
+	{ "diagnose", cmd_diagnose,
+	  "diagnose TARGET [-w SECONDS] [-i SECONDS] [--tcp PORT] [--http URL] [-p PORT]\n"
+	  "             [-4|-6] [--no-stamp] [--no-icmp]",
+	  "Measure TARGET over several protocols at once, for the same time, and say\n"
+	  "which layer adds the latency: STAMP probes (with the module's breakdown of\n"
+	  "their round trip), ICMP echo over a ping socket (kernel send and receive\n"
+	  "times), TCP connects to PORT (the handshake RTT from TCP_INFO) and HTTP\n"
+	  "GETs to URL (libcurl: connect, TLS, first byte). Prints per protocol the\n"
+	  "samples, loss, p50, p95, p99 and max; the STAMP breakdown; and a verdict\n"
+	  "(this host, the network forward or reverse, the far host's kernel, its TCP\n"
+	  "listen queue, its application), how sure it is and what to run next. The\n"
+	  "decision table is docs/DIAGNOSE.md. A protocol that cannot run is reported\n"
+	  "as such and the verdict uses the rest.\n"
+	  "  -w SECONDS   how long (default 10)\n"
+	  "  -i SECONDS   interval between probes of each protocol (default 0.2)\n"
+	  "  --tcp PORT   TCP connects to PORT\n"
+	  "  --http URL   HTTP(S) GETs to URL, each on a new connection\n"
+	  "  -p PORT      STAMP reflector port (default 862)\n"
+	  "  -4, -6       use IPv4 / IPv6 only\n"
+	  "  --no-stamp, --no-icmp  leave that protocol out\n"
+	  "Exit status 1 when no protocol got an answer.", NULL },
 	{ "monitor", cmd_monitor, "monitor [--count N]",
 	  "Print the module's events (flow-new, flow-evicted, flow-expired, rtt-high,\n"
 	  "loss-high) as they arrive; --count N exits after N events. 'listening' is\n"

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diagnose's ICMP row: echo requests over a ping socket (no privilege
+ * needed where net.ipv4.ping_group_range allows the user's group), each
+ * round trip from the kernel's own times: sent when the packet entered
+ * the qdisc (SCM_TSTAMP_SCHED, else when the driver took it), received
+ * when the stack got the reply (SO_TIMESTAMPING's software receive time).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+
+#include "diag.h"
+#include "probe.h"
+
+#define ICMP_PAYLOAD	56	/* as ping's default: 64 bytes of ICMP */
+#define ICMP_MAX_SEQ	(1u << 20)
+
+struct echo {
+	int64_t tx_sched, tx_snd, tx_user, rx;
+};
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ts_ns(&t);
+}
+
+static int64_t real_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return ts_ns(&t);
+}
+
+/* the software timestamp of a message's SCM_TIMESTAMPING, 0 if none */
+static int64_t cmsg_ts(struct msghdr *mh, struct sock_extended_err **ee)
+{
+	struct cmsghdr *cm;
+	int64_t t = 0;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
+			struct timespec ts[3];
+
+			memcpy(ts, CMSG_DATA(cm), sizeof(ts));
+			t = ts_ns(&ts[0]);
+		} else if (ee && ((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
+				  (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR))) {
+			*ee = (struct sock_extended_err *)CMSG_DATA(cm);
+		}
+	}
+	return t;
+}
+
+/* Transmit times from the error queue: tskey (OPT_ID) k is the k-th
+ * echo that send() took, echo key2seq[k]. */
+static void drain_errqueue(int fd, struct echo *e, const uint32_t *key2seq,
+			   uint32_t nkeys)
+{
+	for (;;) {
+		char cbuf[512], dbuf[64];
+		struct iovec iov = { dbuf, sizeof(dbuf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct sock_extended_err *ee = NULL;
+		int64_t t;
+
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		t = cmsg_ts(&mh, &ee);
+		if (!t || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+		    ee->ee_data >= nkeys)
+			continue;
+		if (ee->ee_info == SCM_TSTAMP_SCHED)
+			e[key2seq[ee->ee_data]].tx_sched = t;
+		else if (ee->ee_info == SCM_TSTAMP_SND)
+			e[key2seq[ee->ee_data]].tx_snd = t;
+	}
+}
+
+static void receive(int fd, bool v6, struct echo *e, uint32_t n, uint64_t *dups)
+{
+	for (;;) {
+		uint8_t buf[256];
+		char cbuf[512];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		ssize_t len = recvmsg(fd, &mh, MSG_DONTWAIT);
+		uint16_t seq;
+		int64_t t;
+
+		if (len < 0)
+			return;
+		t = cmsg_ts(&mh, NULL);
+		if (!t)
+			t = real_ns();
+		if (len < 8)
+			continue;
+		if (v6) {
+			const struct icmp6_hdr *h = (const void *)buf;
+
+			if (h->icmp6_type != ICMP6_ECHO_REPLY)
+				continue;
+			seq = ntohs(h->icmp6_seq);
+		} else {
+			const struct icmphdr *h = (const void *)buf;
+
+			if (h->type != ICMP_ECHOREPLY)
+				continue;
+			seq = ntohs(h->un.echo.sequence);
+		}
+		/* 16-bit sequence: the latest echo with those low bits */
+		for (uint32_t k = seq; k < n; k += 65536) {
+			if (k + 65536 < n)
+				continue;
+			if (e[k].rx)
+				(*dups)++;
+			else
+				e[k].rx = t;
+			break;
+		}
+	}
+}
+
+void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
+{
+	bool v6 = t->addr.ss_family == AF_INET6;
+	int tsflags = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE |
+		      SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		      SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	uint32_t n = (uint32_t)(t->duration / t->interval) + 2, sent = 0, nkeys = 0, k;
+	uint32_t *key2seq = NULL;
+	int64_t start, end, grace_end = 0;
+	uint64_t dups = 0;
+	struct echo *e;
+	int fd;
+
+	r->state = DS_OK;
+	if (n > ICMP_MAX_SEQ)
+		n = ICMP_MAX_SEQ;
+	fd = socket(t->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC,
+		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0) {
+		r->state = DS_FAILED;
+		if (errno == EACCES || errno == EPERM)
+			snprintf(r->reason, sizeof(r->reason),
+				 "ping sockets are not allowed for this user's group (sysctl net.ipv4.ping_group_range, e.g. \"0 2147483647\")");
+		else
+			snprintf(r->reason, sizeof(r->reason), "ping socket: %s", strerror(errno));
+		return;
+	}
+	e = calloc(n, sizeof(*e));
+	key2seq = calloc(n, sizeof(*key2seq));
+	if (!e || !key2seq || connect(fd, (const struct sockaddr *)&t->addr, t->addrlen) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &tsflags, sizeof(tsflags)) < 0) {
+		r->state = DS_FAILED;
+		snprintf(r->reason, sizeof(r->reason), "ping socket: %s",
+			 e && key2seq ? strerror(errno) : "out of memory");
+		free(e);
+		free(key2seq);
+		close(fd);
+		return;
+	}
+	start = mono_ns();
+	end = start + (int64_t)(t->duration * 1e9);
+	for (;;) {
+		int64_t now = mono_ns(), next;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (probe_stop)
+			break;
+		if (!grace_end && (now >= end || sent >= n)) {
+			/* stragglers: a second, or until all are back */
+			grace_end = now + 1000000000LL;
+		}
+		if (grace_end) {
+			bool all = true;
+
+			for (k = 0; k < sent && all; k++)
+				all = e[k].rx != 0;
+			if (now >= grace_end || all)
+				break;
+			next = grace_end;
+		} else {
+			next = start + (int64_t)((double)sent * t->interval * 1e9);
+		}
+		if (!grace_end && now >= next) {
+			uint8_t pkt[8 + ICMP_PAYLOAD] = { 0 };
+
+			if (v6) {
+				struct icmp6_hdr *h = (void *)pkt;
+
+				h->icmp6_type = ICMP6_ECHO_REQUEST;
+				h->icmp6_seq = htons((uint16_t)sent);
+			} else {
+				struct icmphdr *h = (void *)pkt;
+
+				h->type = ICMP_ECHO;
+				h->un.echo.sequence = htons((uint16_t)sent);
+			}
+			memcpy(pkt + 8, "snapfire diagnose", 17);
+			e[sent].tx_user = real_ns();
+			if (send(fd, pkt, sizeof(pkt), 0) < 0) {
+				if (!r->reason[0])
+					snprintf(r->reason, sizeof(r->reason), "send: %s",
+						 strerror(errno));
+				e[sent].tx_user = 0;
+			} else {
+				key2seq[nkeys++] = sent;
+			}
+			sent++;
+			r->attempts++;
+			continue;
+		}
+		if (poll(&pfd, 1, (int)((next - now) / 1000000 + 1)) > 0) {
+			if (pfd.revents & POLLERR)
+				drain_errqueue(fd, e, key2seq, nkeys);
+			if (pfd.revents & POLLIN)
+				receive(fd, v6, e, sent, &dups);
+		}
+	}
+	drain_errqueue(fd, e, key2seq, nkeys);
+	close(fd);
+	free(key2seq);
+	for (k = 0; k < sent; k++) {
+		int64_t tx = e[k].tx_sched ? e[k].tx_sched :
+			     e[k].tx_snd ? e[k].tx_snd : e[k].tx_user;
+
+		if (!e[k].rx || !tx) {
+			r->lost++;
+			continue;
+		}
+		samples_add(&r->s, e[k].rx > tx ? e[k].rx - tx : 0);
+	}
+	free(e);
+	if (!r->s.n && !r->reason[0])
+		snprintf(r->reason, sizeof(r->reason),
+			 "no echo reply in %u requests (ICMP filtered, or the host is down)", sent);
+}
