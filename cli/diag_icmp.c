@@ -5,6 +5,8 @@
  * round trip from the kernel's own times: sent when the packet entered
  * the qdisc (SCM_TSTAMP_SCHED, else when the driver took it), received
  * when the stack got the reply (SO_TIMESTAMPING's software receive time).
+ * Where ping sockets are not allowed, a raw socket (CAP_NET_RAW) does the
+ * same, with our own identifier and a filter for echo replies.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,14 @@
 
 #include "diag.h"
 #include "probe.h"
+
+/* <linux/icmp.h>'s raw-socket filter (that header clashes with glibc's) */
+#ifndef ICMP_FILTER
+#define ICMP_FILTER 1
+#endif
+struct raw_icmp_filter {
+	uint32_t data;		/* bit n set: type n is dropped */
+};
 
 #define ICMP_PAYLOAD	56	/* as ping's default: 64 bytes of ICMP */
 #define ICMP_MAX_SEQ	(1u << 20)
@@ -98,7 +109,55 @@ static void drain_errqueue(int fd, struct echo *e, const uint32_t *key2seq,
 	}
 }
 
-static void receive(int fd, bool v6, struct echo *e, uint32_t n, uint64_t *dups)
+/* RFC 1071: the IPv4 ICMP checksum (a raw socket's is ours to compute) */
+static uint16_t csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* A ping socket; else a raw one (then *ident is ours to set and check). */
+static int icmp_socket(bool v6, int *ident, char *why, size_t n)
+{
+	int proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, fd, err;
+
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, proto);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, proto);
+	if (fd < 0) {
+		if (err == EACCES || err == EPERM)
+			snprintf(why, n, "ping sockets are not allowed for this user's group (sysctl net.ipv4.ping_group_range, e.g. \"0 2147483647\") and a raw socket needs CAP_NET_RAW");
+		else
+			snprintf(why, n, "ping socket: %s", strerror(err));
+		return -1;
+	}
+	*ident = (getpid() ^ (int)pthread_self()) & 0xffff;
+	if (v6) {
+		struct icmp6_filter f;
+
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	} else {
+		struct raw_icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY) };
+
+		setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
+	}
+	return fd;
+}
+
+static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n,
+		    uint64_t *dups)
 {
 	for (;;) {
 		uint8_t buf[256];
@@ -110,23 +169,36 @@ static void receive(int fd, bool v6, struct echo *e, uint32_t n, uint64_t *dups)
 		uint16_t seq;
 		int64_t t;
 
+		const uint8_t *icmp = buf;
+
 		if (len < 0)
 			return;
 		t = cmsg_ts(&mh, NULL);
 		if (!t)
 			t = real_ns();
+		if (ident >= 0 && !v6) {
+			/* a raw IPv4 socket: the IP header comes first */
+			size_t ihl = len > 0 ? (size_t)(buf[0] & 0xf) * 4 : 0;
+
+			if (ihl < 20 || (size_t)len < ihl + 8)
+				continue;
+			icmp = buf + ihl;
+			len -= (ssize_t)ihl;
+		}
 		if (len < 8)
 			continue;
 		if (v6) {
-			const struct icmp6_hdr *h = (const void *)buf;
+			const struct icmp6_hdr *h = (const void *)icmp;
 
-			if (h->icmp6_type != ICMP6_ECHO_REPLY)
+			if (h->icmp6_type != ICMP6_ECHO_REPLY ||
+			    (ident >= 0 && ntohs(h->icmp6_id) != ident))
 				continue;
 			seq = ntohs(h->icmp6_seq);
 		} else {
-			const struct icmphdr *h = (const void *)buf;
+			const struct icmphdr *h = (const void *)icmp;
 
-			if (h->type != ICMP_ECHOREPLY)
+			if (h->type != ICMP_ECHOREPLY ||
+			    (ident >= 0 && ntohs(h->un.echo.id) != ident))
 				continue;
 			seq = ntohs(h->un.echo.sequence);
 		}
@@ -154,20 +226,14 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 	int64_t start, end, grace_end = 0;
 	uint64_t dups = 0;
 	struct echo *e;
-	int fd;
+	int fd, ident = -1;
 
 	r->state = DS_OK;
 	if (n > ICMP_MAX_SEQ)
 		n = ICMP_MAX_SEQ;
-	fd = socket(t->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC,
-		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	fd = icmp_socket(v6, &ident, r->reason, sizeof(r->reason));
 	if (fd < 0) {
 		r->state = DS_FAILED;
-		if (errno == EACCES || errno == EPERM)
-			snprintf(r->reason, sizeof(r->reason),
-				 "ping sockets are not allowed for this user's group (sysctl net.ipv4.ping_group_range, e.g. \"0 2147483647\")");
-		else
-			snprintf(r->reason, sizeof(r->reason), "ping socket: %s", strerror(errno));
 		return;
 	}
 	e = calloc(n, sizeof(*e));
@@ -213,6 +279,8 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 
 				h->icmp6_type = ICMP6_ECHO_REQUEST;
 				h->icmp6_seq = htons((uint16_t)sent);
+				if (ident >= 0)
+					h->icmp6_id = htons((uint16_t)ident);
 			} else {
 				struct icmphdr *h = (void *)pkt;
 
@@ -220,6 +288,12 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 				h->un.echo.sequence = htons((uint16_t)sent);
 			}
 			memcpy(pkt + 8, "snapfire diagnose", 17);
+			if (ident >= 0 && !v6) {
+				struct icmphdr *h = (void *)pkt;
+
+				h->un.echo.id = htons((uint16_t)ident);
+				h->checksum = csum(pkt, sizeof(pkt));
+			}
 			e[sent].tx_user = real_ns();
 			if (send(fd, pkt, sizeof(pkt), 0) < 0) {
 				if (!r->reason[0])
@@ -237,7 +311,7 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 			if (pfd.revents & POLLERR)
 				drain_errqueue(fd, e, key2seq, nkeys);
 			if (pfd.revents & POLLIN)
-				receive(fd, v6, e, sent, &dups);
+				receive(fd, v6, ident, e, sent, &dups);
 		}
 	}
 	drain_errqueue(fd, e, key2seq, nkeys);
