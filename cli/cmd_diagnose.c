@@ -137,7 +137,8 @@ static void stamp_flow(struct diag *d)
 		memcpy(flt.peer, &((struct sockaddr_in6 *)&d->t.addr)->sin6_addr, 16);
 	else
 		memcpy(flt.peer, &((struct sockaddr_in *)&d->t.addr)->sin_addr, 4);
-	if (sfnl_open_quiet(&n)) {
+	/* as `snapfire tcp`: resolving the family would load the module */
+	if (access("/sys/module/snapfire", F_OK) || sfnl_open_quiet(&n)) {
 		d->bd_why = "the snapfire module is not loaded here (modprobe snapfire): no kernel breakdown";
 		return;
 	}

@@ -54,6 +54,8 @@ static void conn_out(const struct tcp_conn *c)
 	out_bool_words(OUT_ANY, "app_limited", "%s", c->app_limited, " app-limited", "");
 	out_dur(OUT_ANY, "ato_ns", " ato %s", c->ato_ns);
 	out_u64(OUT_ANY, "cwnd", " cwnd %" PRIu64, c->snd_cwnd);
+	out_bool_words(OUT_ANY, "delayed_ack_bound", "%s", tcp_delack_bound(c),
+		       " DELAYED-ACK-BOUND", "");
 	out_text("\n");
 	out_obj_end();
 }
@@ -274,6 +276,15 @@ int cmd_tcp(int argc, char **argv)
 		if (keep[i])
 			conn_out(&s.v[i]);
 	out_arr_end();
+	for (i = 0; i < s.n; i++) {
+		if (keep[i] && tcp_delack_bound(&s.v[i])) {
+			out_text("DELAYED-ACK-BOUND: srtt is a delayed-ACK timer (40-200 ms) above min_rtt on a\n"
+				 "request/response connection: likely a request written in pieces without\n"
+				 "TCP_NODELAY, Nagle waiting for the peer's delayed ACK (or a peer answering\n"
+				 "that late). One write per request, or TCP_NODELAY, removes the former.\n");
+			break;
+		}
+	}
 	tcp_srtt_hist(&s, keep, counts);
 	hist_out(counts);
 	if (stamp)

@@ -216,3 +216,14 @@ void tcp_srtt_hist(const struct tcp_conns *s, const bool *keep,
 		counts[k]++;
 	}
 }
+
+bool tcp_delack_bound(const struct tcp_conn *c)
+{
+	uint64_t excess;
+
+	if (!c->has_info || !c->srtt_ns || !c->min_rtt_ns || c->srtt_ns <= c->min_rtt_ns ||
+	    !c->app_limited)
+		return false;
+	excess = c->srtt_ns - c->min_rtt_ns;
+	return excess >= TCP_DELACK_LOW_NS && excess <= TCP_DELACK_HIGH_NS;
+}

@@ -41,6 +41,19 @@ struct tcp_conns {
  */
 int tcp_conns_get(struct tcp_conns *s);
 void tcp_conns_free(struct tcp_conns *s);
+/*
+ * Likely bound by a delayed ACK: the smoothed RTT sits a delayed-ACK
+ * timer's worth (36..220 ms: Linux's 40 ms minimum to 200 ms maximum,
+ * Windows' 200 ms) above the path's min_rtt, on a connection whose sending
+ * is app-limited (request/response, not bulk: a bulk transfer's queueing
+ * is not flagged). The classic case: a request written in two pieces
+ * without TCP_NODELAY, Nagle holding the second until the peer's delayed
+ * ACK of the first. A heuristic: a far application answering 40 ms late
+ * looks the same from here.
+ */
+#define TCP_DELACK_LOW_NS	36000000ULL
+#define TCP_DELACK_HIGH_NS	220000000ULL
+bool tcp_delack_bound(const struct tcp_conn *c);
 /* "ESTAB", "SYN-SENT", ... as ss prints them */
 const char *tcp_state_name(uint8_t state);
 
