@@ -109,7 +109,9 @@ static void estimate(const struct diag_in *in, struct diag_verdict *v)
 		if (in->have[DR_TCP] && base && v->assessed[DL_NETWORK] &&
 		    (in->have_bd || in->have[DR_ICMP] || in->have[DR_STAMP]))
 			e += sub0(in->p50[DR_TCP], base);
-		if (in->have[DR_TCP] && in->have[DR_TCP_CONNECT])
+		/* the connect beyond the handshake: SYNs sent again (without
+		 * any, it is this host's own scheduling, not the far host) */
+		if (in->have[DR_TCP] && in->have[DR_TCP_CONNECT] && in->syn_retrans)
 			e += sub0(in->p50[DR_TCP_CONNECT], in->p50[DR_TCP]);
 		set(v, DL_FAR_TCP, e);
 	}
