@@ -341,6 +341,9 @@ static int parse_args(struct diag *d, int argc, char **argv, int *family)
 		} else if (!strcmp(a, "-4") || !strcmp(a, "-6")) {
 			*family = a[1] == '4' ? AF_INET : AF_INET6;
 			continue;
+		} else if (!strcmp(a, "-k") || !strcmp(a, "--insecure")) {
+			d->t.insecure = true;
+			continue;
 		} else if (!strcmp(a, "--no-stamp") || !strcmp(a, "--no-icmp")) {
 			*(a[5] == 's' ? &d->no_stamp : &d->no_icmp) = true;
 			continue;

@@ -48,6 +48,7 @@ struct diag_target {
 	double duration, interval;		/* s */
 	uint16_t tcp_port;			/* 0: no TCP */
 	const char *url;			/* NULL: no HTTP */
+	bool insecure;				/* -k: no TLS certificate check */
 	uint64_t syn_retrans;			/* TCP: SYNs sent again, summed */
 	uint64_t tcp_timeouts;			/* TCP: connects timed out */
 	uint64_t tcp_timeout_ns;		/* TCP: a connect's time limit */

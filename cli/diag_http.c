@@ -82,6 +82,10 @@ void diag_http_run(const struct diag_target *t, struct diag_row_res *conn,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "snapfire-diagnose/" SNAPFIRE_VERSION);
+	if (t->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	for (uint64_t k = 0; !probe_stop; k++) {
 		int64_t now = mono_ns(), next = start + (int64_t)((double)k * t->interval * 1e9);
 		curl_off_t t_dns = 0, t_conn = 0, t_app = 0, t_pre = 0, t_start = 0;

@@ -64,7 +64,7 @@ static const struct cmd cmds[] = {
 	  "remote address.", NULL },
 	{ "diagnose", cmd_diagnose,
 	  "diagnose TARGET [-w SECONDS] [-i SECONDS] [--tcp PORT] [--http URL] [-p PORT]\n"
-	  "             [-4|-6] [--no-stamp] [--no-icmp]",
+	  "             [-k] [-4|-6] [--no-stamp] [--no-icmp]",
 	  "Measure TARGET over several protocols at once, for the same time, and say\n"
 	  "which layer adds the latency: STAMP probes (with the module's breakdown of\n"
 	  "their round trip), ICMP echo over a ping socket (kernel send and receive\n"
@@ -79,6 +79,7 @@ static const struct cmd cmds[] = {
 	  "  -i SECONDS   interval between probes of each protocol (default 0.2)\n"
 	  "  --tcp PORT   TCP connects to PORT\n"
 	  "  --http URL   HTTP(S) GETs to URL, each on a new connection\n"
+	  "  -k           do not verify the server's TLS certificate (as curl -k)\n"
 	  "  -p PORT      STAMP reflector port (default 862)\n"
 	  "  -4, -6       use IPv4 / IPv6 only\n"
 	  "  --no-stamp, --no-icmp  leave that protocol out\n"

@@ -1,0 +1,128 @@
+#!/bin/bash
+# snapfire diagnose over loopback, on the host (no module: no breakdown),
+# against peers that are not snapfire's: the userspace STAMP reflector of
+# tests/lib (an RFC 8762-only one), an HTTP server answering 30 ms late, an
+# HTTPS one with a self-signed certificate (-k), and a closed port. The
+# truth planted: the application's 30 ms, which loopback's microseconds
+# cannot hide. Checks the table's JSON (one object per protocol, _ns
+# integers), a protocol that cannot run reported with its reason while the
+# verdict uses the rest, the TLS phase, and the verdict naming the
+# application. Under valgrind when installed (threads, libcurl).
+# Prints ok/not ok lines and "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+sf=${SNAPFIRE:-$top/cli/snapfire}
+py=/usr/bin/python3
+pass=0 fail=0 n=0
+VG=()
+command -v valgrind >/dev/null && VG=(valgrind -q --error-exitcode=99 --leak-check=full)
+
+check() { # desc cmd...
+	local d=$1; shift
+	n=$((n + 1))
+	if "$@"; then pass=$((pass + 1)); echo "ok $n - $d"
+	else fail=$((fail + 1)); echo "not ok $n - $d"; fi
+}
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+# free ports: the kernel's choice, released before the servers bind them
+read -r sport hport tport cport < <("$py" -c '
+import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+
+"$py" "$top/tests/lib/stamp_reflector.py" -p "$sport" -b 127.0.0.1 --rfc8762 >"$tmp/refl.log" 2>&1 &
+pids+=($!)
+# HTTP and HTTPS servers: each GET answered after 30 ms
+"$py" - "$hport" "$tport" "$tmp" >"$tmp/http.log" 2>&1 <<'PY' &
+import http.server, ssl, subprocess, sys, threading, time
+hport, tport, tmp = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(0.03)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=localhost", "-keyout", tmp + "/key.pem", "-out", tmp + "/cert.pem"],
+               check=True, capture_output=True)
+plain = http.server.ThreadingHTTPServer(("127.0.0.1", hport), H)
+tls = http.server.ThreadingHTTPServer(("127.0.0.1", tport), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(tmp + "/cert.pem", tmp + "/key.pem")
+tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+threading.Thread(target=tls.serve_forever, daemon=True).start()
+print("ready", flush=True)
+plain.serve_forever()
+PY
+pids+=($!)
+for _ in $(seq 100); do grep -q ready "$tmp/http.log" && break; sleep 0.1; done
+check "servers up (reflector :$sport, http :$hport, https :$tport)" grep -q ready "$tmp/http.log"
+
+# get FILE EXPR : a value from the JSON (python expression over d)
+get() { "$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
+proto() { echo "[p for p in d['protocols'] if p['protocol'] == '$1'][0]"; }
+
+# 1. STAMP + ICMP + a closed TCP port + slow HTTP
+"${VG[@]}" "$sf" -j diagnose 127.0.0.1 -p "$sport" -w 2 -i 0.1 --tcp "$cport" \
+	--http "http://127.0.0.1:$hport/" >"$tmp/a.json" 2>"$tmp/a.err"
+rc=$?
+check "diagnose ran (exit 0), valgrind-clean" test "$rc" = 0
+parses() { get "$1" "d['verdict']['layer']" >/dev/null; }
+check "its JSON parses" parses "$tmp/a.json"
+check "one object per protocol: stamp icmp tcp tcp_connect http_connect http_ttfb" \
+	test "$(get "$tmp/a.json" "' '.join(p['protocol'] for p in d['protocols'])")" = \
+	"stamp icmp tcp tcp_connect http_connect http_ttfb"
+check "every protocol that ran has integer _ns percentiles, p50 <= p95 <= p99 <= max" \
+	test "$(get "$tmp/a.json" "all(isinstance(p[k], int) for p in d['protocols'] if p['status'] == 'ok' for k in ('p50_ns', 'p95_ns', 'p99_ns', 'max_ns')) and all(p['p50_ns'] <= p['p95_ns'] <= p['p99_ns'] <= p['max_ns'] for p in d['protocols'] if p['status'] == 'ok')")" = True
+check "stamp against an RFC 8762-only reflector: 20 samples, no loss" \
+	test "$(get "$tmp/a.json" "($(proto stamp))['samples'], ($(proto stamp))['lost']")" = "(20, 0)"
+check "icmp: samples (ping socket, or raw as root)" \
+	test "$(get "$tmp/a.json" "($(proto icmp))['samples'] >= 15")" = True
+check "tcp to a closed port: failed, the reason says so" \
+	test "$(get "$tmp/a.json" "($(proto tcp))['status'], 'closed' in ($(proto tcp))['reason']")" = "('failed', True)"
+check "http first byte: at least the server's 30 ms" \
+	test "$(get "$tmp/a.json" "($(proto http_ttfb))['p50_ns'] >= 30000000")" = True
+check "http connect: well under it (loopback)" \
+	test "$(get "$tmp/a.json" "($(proto http_connect))['p50_ns'] < 10000000")" = True
+check "verdict: the far application (R8), from the rows that ran" \
+	test "$(get "$tmp/a.json" "d['verdict']['layer'], d['verdict']['rule']")" = "('far_application', 'R8')"
+check "its estimate is the server's 30 ms (30..60 ms)" \
+	test "$(get "$tmp/a.json" "30000000 <= d['verdict']['estimates_ns']['far_application'] <= 60000000")" = True
+check "no module here: no breakdown, and note N2 says why" \
+	test "$(get "$tmp/a.json" "d['breakdown'] is None and any(n.startswith('N2') for n in d['verdict']['notes'])")" = True
+
+# 2. HTTPS with a self-signed certificate: refused without -k, timed with it
+"$sf" -j diagnose 127.0.0.1 --no-stamp --no-icmp -w 1 -i 0.2 --http "https://127.0.0.1:$tport/" >"$tmp/b.json" 2>/dev/null
+check "https, certificate not trusted: failed with curl's reason" \
+	test "$(get "$tmp/b.json" "($(proto http_ttfb))['status'], 'certificate' in ($(proto http_ttfb))['reason'].lower()")" = "('failed', True)"
+"$sf" -j diagnose 127.0.0.1 --no-stamp --no-icmp -k -w 1 -i 0.2 --http "https://127.0.0.1:$tport/" >"$tmp/c.json" 2>/dev/null
+check "https -k: a TLS row with samples" \
+	test "$(get "$tmp/c.json" "($(proto http_tls))['status'], ($(proto http_tls))['samples'] > 0")" = "('ok', True)"
+
+# 3. nothing answers: exit 1, R0
+"$sf" -j diagnose 127.0.0.1 -p "$cport" --no-icmp -w 1 -i 0.5 >"$tmp/d.json" 2>/dev/null
+rc=$?
+check "nothing answers: exit 1, rule R0" \
+	test "$rc,$(get "$tmp/d.json" "d['verdict']['rule']")" = "1,R0"
+
+# 4. usage errors
+"$sf" diagnose >/dev/null 2>&1
+check "no target: usage error (exit 2)" test $? = 2
+"$sf" diagnose 127.0.0.1 --http ftp://x >/dev/null 2>&1
+check "--http ftp://: usage error (exit 2)" test $? = 2
+"$sf" diagnose 127.0.0.1 -w 0.5 >/dev/null 2>&1
+check "-w 0.5: usage error (exit 2)" test $? = 2
+
+echo "$pass passed, $fail failed"
+((fail == 0))
