@@ -106,6 +106,8 @@ struct diag_verdict {
 	bool assessed[DL_COUNT];	/* the layer could be estimated */
 	uint64_t est[DL_COUNT];		/* its estimated added time, ns */
 	int runner_up;			/* DL_NONE if none */
+	int net_row;			/* the row the network estimate came
+					 * from; DR_COUNT: the breakdown */
 	const char *rule;		/* the decision table's row, "N1".. */
 	const char *why;		/* one sentence */
 	const char *next;		/* what to run next */

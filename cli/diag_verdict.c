@@ -73,50 +73,86 @@ static void set(struct diag_verdict *v, enum diag_layer l, uint64_t est)
 	v->est[l] = est;
 }
 
-/* The end-to-end time a TCP handshake should take if TCP is treated as
- * UDP is: STAMP's whole breakdown, or else ICMP's round trip; 0: none. */
+/* Below this, a connect's time beyond its handshake is this host's own
+ * scheduling: a SYN sent again costs the initial RTO, 1 s. */
+#define DIAG_SYN_RTO_NS	900000000ULL
+
+/* The smallest median of the rows in @rows that ran; *@from gets the row
+ * (DR_COUNT: none ran, and 0 is returned). */
+static uint64_t min_of(const struct diag_in *in, const enum diag_row *rows, int n,
+		       int *from)
+{
+	uint64_t m = 0;
+	int i;
+
+	*from = DR_COUNT;
+	for (i = 0; i < n; i++) {
+		if (!in->have[rows[i]] || (*from != DR_COUNT && in->p50[rows[i]] >= m))
+			continue;
+		m = in->p50[rows[i]];
+		*from = rows[i];
+	}
+	return m;
+}
+
+/*
+ * The end-to-end time a TCP handshake should take if TCP is treated as
+ * UDP is: STAMP's whole breakdown, or else the smaller of userspace
+ * STAMP's and ICMP's round trips (a path that slows ICMP down must not
+ * hide a slow TCP); 0: none.
+ */
 static uint64_t udp_equivalent(const struct diag_in *in)
 {
+	static const enum diag_row rows[] = { DR_STAMP, DR_ICMP };
+	int from;
+
 	if (in->have_bd)
 		return in->bd_local + in->bd_net + in->bd_far;
-	if (in->have[DR_ICMP])
-		return in->p50[DR_ICMP];
-	if (in->have[DR_STAMP])
-		return in->p50[DR_STAMP];
-	return 0;
+	return min_of(in, rows, 2, &from);
+}
+
+/* Did anything but TCP get an answer? */
+static bool others_answered(const struct diag_in *in)
+{
+	return in->have[DR_STAMP] || in->have[DR_ICMP] || in->have[DR_HTTP_CONNECT];
 }
 
 /* Estimates: what each layer adds, as far as the rows that ran tell. */
 static void estimate(const struct diag_in *in, struct diag_verdict *v)
 {
-	uint64_t base = udp_equivalent(in);
+	/* each of these holds the whole network round trip: the smallest is
+	 * the closest to it (without the module's breakdown) */
+	static const enum diag_row rtt_rows[] = {
+		DR_STAMP, DR_ICMP, DR_TCP, DR_HTTP_CONNECT,
+	};
+	uint64_t base = udp_equivalent(in), m;
 
+	v->net_row = DR_COUNT;
 	if (in->have_bd) {
 		set(v, DL_LOCAL, in->bd_local);
 		set(v, DL_FAR_KERNEL, in->bd_far);
 		set(v, DL_NETWORK, in->bd_net);
-	} else if (in->have[DR_STAMP]) {
-		/* userspace STAMP: the round trip less the turnaround */
-		set(v, DL_NETWORK, in->p50[DR_STAMP]);
-	} else if (in->have[DR_ICMP]) {
-		set(v, DL_NETWORK, in->p50[DR_ICMP]);
-	} else if (in->have[DR_TCP]) {
-		set(v, DL_NETWORK, in->p50[DR_TCP]);
+	} else {
+		m = min_of(in, rtt_rows, 4, &v->net_row);
+		if (v->net_row != DR_COUNT)
+			set(v, DL_NETWORK, m);
 	}
-	if (in->have[DR_TCP] || in->have[DR_TCP_CONNECT]) {
-		uint64_t e = 0;
+	if (in->have[DR_TCP]) {
+		uint64_t e = base ? sub0(in->p50[DR_TCP], base) : 0;
+		uint64_t beyond = in->have[DR_TCP_CONNECT] ?
+				  sub0(in->p50[DR_TCP_CONNECT], in->p50[DR_TCP]) : 0;
 
-		if (in->have[DR_TCP] && base && v->assessed[DL_NETWORK] &&
-		    (in->have_bd || in->have[DR_ICMP] || in->have[DR_STAMP]))
-			e += sub0(in->p50[DR_TCP], base);
-		/* the connect beyond the handshake: SYNs sent again (without
-		 * any, it is this host's own scheduling, not the far host) */
-		if (in->have[DR_TCP] && in->have[DR_TCP_CONNECT] && in->syn_retrans)
-			e += sub0(in->p50[DR_TCP_CONNECT], in->p50[DR_TCP]);
+		/* the connect beyond the handshake: SYNs sent again, when the
+		 * median connect carries one (else it is this host's own
+		 * scheduling, not the far host) */
+		if (in->syn_retrans && beyond >= DIAG_SYN_RTO_NS)
+			e += beyond;
 		set(v, DL_FAR_TCP, e);
 	}
-	/* most connects timed out (no RST: not a closed port) */
+	/* half the connects or more timed out (no RST: not a closed port)
+	 * while something else was answered (else the host is just down) */
 	if (in->tcp_attempts && in->tcp_timeouts * 2 >= in->tcp_attempts &&
+	    others_answered(in) &&
 	    (!v->assessed[DL_FAR_TCP] || v->est[DL_FAR_TCP] < in->tcp_timeout_ns))
 		set(v, DL_FAR_TCP, in->tcp_timeout_ns);
 	if (in->have[DR_HTTP_TTFB]) {
@@ -152,15 +188,24 @@ static bool corroborated(const struct diag_in *in, const struct diag_verdict *v,
 	case DL_NET_FWD:
 	case DL_NET_REV:
 		e = v->est[DL_NETWORK];
-		return (in->have[DR_ICMP] && in->p50[DR_ICMP] >= e * 7 / 10) ||
-		       (in->have[DR_TCP] && in->p50[DR_TCP] >= e * 7 / 10);
+		if (in->have_bd)
+			return (in->have[DR_ICMP] && in->p50[DR_ICMP] >= e * 7 / 10) ||
+			       (in->have[DR_TCP] && in->p50[DR_TCP] >= e * 7 / 10);
+		/* the estimate is the smallest row: another one must agree */
+		for (int r = 0; r < DR_COUNT; r++) {
+			if (r == v->net_row || !in->have[r] ||
+			    (r != DR_STAMP && r != DR_ICMP && r != DR_TCP &&
+			     r != DR_HTTP_CONNECT))
+				continue;
+			if (in->p50[r] <= e + e / 2 + 1000000)
+				return true;
+		}
+		return false;
 	case DL_FAR_KERNEL:
 		return in->have_bd && in->far_reported &&
 		       ((in->have[DR_ICMP] && in->p50[DR_ICMP] >= e * 7 / 10) ||
 			(in->have[DR_TCP] && in->p50[DR_TCP] >= e * 7 / 10));
 	case DL_FAR_TCP:
-		if (in->tcp_timeouts && !rows_ran(in))
-			return false;
 		return in->syn_retrans > 0 ||
 		       (in->have[DR_TCP] && (in->have_bd || in->have[DR_ICMP]));
 	case DL_FAR_APP:
@@ -187,7 +232,7 @@ static const char *const whys[DL_COUNT] = {
 	[DL_NET_FWD] = "R2: the time is on the wire, on the way to the target (synchronised clocks split it)",
 	[DL_NET_REV] = "R3: the time is on the wire, on the way back from the target (synchronised clocks split it)",
 	[DL_FAR_KERNEL] = "R5: the far host holds the probe between its ingress and egress stamps, or in its egress queue (Follow-Up Telemetry)",
-	[DL_FAR_TCP] = "R6/R7: TCP handshakes take longer than the UDP round trip through the same hosts: the far host's TCP delays or drops SYNs",
+	[DL_FAR_TCP] = "R7: TCP handshakes take longer than the UDP round trip through the same hosts: the far host's TCP is slow to answer SYNs",
 	[DL_FAR_APP] = "R8: HTTP's first byte comes long after its connect: the far application takes the time to answer",
 };
 
@@ -209,7 +254,9 @@ void diag_verdict(const struct diag_in *in, struct diag_verdict *v)
 			second = l;
 		}
 	}
-	if (win == DL_NONE) {
+	if (win == DL_NONE || !rows_ran(in)) {
+		v->layer = DL_NONE;
+		v->runner_up = DL_NONE;
 		v->rule = "R0";
 		v->why = "R0: no protocol got an answer: nothing to compare";
 		v->next = "check that the target is up and reachable (`ip route get TARGET`, a firewall), then run diagnose again";
@@ -249,6 +296,11 @@ void diag_verdict(const struct diag_in *in, struct diag_verdict *v)
 			v->conf = DC_LOW;
 		if (v->conf == DC_HIGH && rows_ran(in) < 2)
 			v->conf = DC_MEDIUM;
+		/* the far host's egress queue, unreported, is inside the network
+		 * round trip and its reverse half */
+		if (v->conf == DC_HIGH && in->have_bd && !in->far_reported &&
+		    (win == DL_NETWORK || win == DL_NET_REV))
+			v->conf = DC_MEDIUM;
 		if (w < DIAG_FLOOR_NS)
 			note(v, "N0: every layer is under 0.2 ms: nothing stands out; the latency is what this path costs");
 	}
@@ -260,12 +312,15 @@ void diag_verdict(const struct diag_in *in, struct diag_verdict *v)
 	if (in->have_bd && !in->synced &&
 	    (win == DL_NETWORK || win == DL_NET_FWD || win == DL_NET_REV))
 		note(v, "N4: forward and reverse cannot be told apart without synchronised clocks: with PTP or NTP on both hosts, `snapfire config clock-synced on` on both");
-	if (in->have[DR_ICMP] && (in->have_bd || in->have[DR_STAMP])) {
-		uint64_t u = in->have_bd ? udp_equivalent(in) : in->p50[DR_STAMP];
+	if (in->have[DR_ICMP]) {
+		/* the smallest other round trip through the same hosts */
+		static const enum diag_row rows[] = { DR_STAMP, DR_TCP };
+		int from;
+		uint64_t u = in->have_bd ? udp_equivalent(in) : min_of(in, rows, 2, &from);
 
-		if (in->p50[DR_ICMP] > u + u / 2 + 1000000)
-			note(v, "N1: ICMP is much slower than STAMP: the path or the far host deprioritises or rate-limits ICMP; trust STAMP and TCP here");
+		if ((in->have_bd || from != DR_COUNT) && in->p50[DR_ICMP] > u + u / 2 + 1000000)
+			note(v, "N1: ICMP is much slower than STAMP or TCP: the path or the far host deprioritises or rate-limits ICMP; trust STAMP and TCP here");
 	}
-	if (in->syn_retrans && win != DL_FAR_TCP)
-		note(v, "N5: some SYNs were sent again: the far host's listen queue overflowed at times, or the path lost them");
+	if ((in->syn_retrans || in->tcp_timeouts) && win != DL_FAR_TCP)
+		note(v, "N5: some SYNs were sent again or some connects timed out: the far host's listen queue overflowed at times, or the path lost them");
 }

@@ -3,7 +3,8 @@
  * the Prometheus exporter. Prints ok/not ok lines and "N passed, N failed, N skipped".
  * This file: histograms, formatting, JSON, samples, stamp_time.h, and main;
  * unit_flow.c: flows, the exporter, the verdict; unit_parse.c: parsing,
- * the config table, the output layer. */
+ * the config table, the output layer; unit_diag.c: the verdict of
+ * `snapfire diagnose` (diag_verdict.c) against docs/DIAGNOSE.md. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -270,6 +271,7 @@ int main(void)
 	test_samples();
 	test_config_keys();
 	test_tcp();
+	test_diag();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

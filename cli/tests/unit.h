@@ -24,4 +24,7 @@ void test_config_keys(void);
 void test_out(void);
 void test_parse(void);
 
+/* unit_diag.c */
+void test_diag(void);
+
 #endif
