@@ -58,6 +58,13 @@ struct diag_target {
  * sample becomes DS_FAILED (with @why if it has no reason yet). */
 void diag_finish(struct diag_row_res *r, const char *why);
 
+/* CLOCK_MONOTONIC in ns (diag_sched.c) */
+int64_t diag_mono_ns(void);
+/* Sleeps until slot *@k of start + k x @interval (ns, s), the current one
+ * if a slow request overran it, and counts it; false when that slot is at
+ * or after @end, or probe_stop is set. */
+bool diag_next_slot(int64_t start, int64_t end, double interval, uint64_t *k);
+
 /* The runners (diag_icmp.c, diag_tcp.c, diag_http.c): each probes for
  * t->duration seconds at t->interval, stopping early on probe_stop. */
 void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r);

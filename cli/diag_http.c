@@ -30,14 +30,6 @@ void diag_http_global_cleanup(void)
 	curl_global_cleanup();
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 /* the body is not kept: only its timing matters */
 static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
@@ -46,23 +38,10 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static void sleep_until(int64_t t)
-{
-	while (!probe_stop) {
-		int64_t d = t - mono_ns();
-		struct timespec ts = { 0 };
-
-		if (d <= 0)
-			return;
-		ts.tv_nsec = d > 100000000 ? 100000000 : d;
-		nanosleep(&ts, NULL);
-	}
-}
-
 void diag_http_run(const struct diag_target *t, struct diag_row_res *conn,
 		   struct diag_row_res *tls, struct diag_row_res *ttfb)
 {
-	int64_t start = mono_ns(), end = start + (int64_t)(t->duration * 1e9);
+	int64_t start = diag_mono_ns(), end = start + (int64_t)(t->duration * 1e9);
 	uint64_t bad_status = 0;
 	long last_status = 0;
 	char err[CURL_ERROR_SIZE];
@@ -86,20 +65,10 @@ void diag_http_run(const struct diag_target *t, struct diag_row_res *conn,
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	for (uint64_t k = 0; !probe_stop; k++) {
-		int64_t now = mono_ns(), next = start + (int64_t)((double)k * t->interval * 1e9);
+	for (uint64_t k = 0; diag_next_slot(start, end, t->interval, &k);) {
 		curl_off_t t_dns = 0, t_conn = 0, t_app = 0, t_pre = 0, t_start = 0;
 		CURLcode rc;
 
-		if (next < now) {
-			k = (uint64_t)((double)(now - start) / (t->interval * 1e9));
-			next = start + (int64_t)((double)k * t->interval * 1e9);
-		}
-		if (next >= end)
-			break;
-		sleep_until(next);
-		if (probe_stop)
-			break;
 		conn->attempts++;
 		ttfb->attempts++;
 		err[0] = 0;

@@ -47,14 +47,6 @@ static int64_t ts_ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return ts_ns(&t);
-}
-
 static int64_t real_ns(void)
 {
 	struct timespec t;
@@ -248,10 +240,10 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 		close(fd);
 		return;
 	}
-	start = mono_ns();
+	start = diag_mono_ns();
 	end = start + (int64_t)(t->duration * 1e9);
 	for (;;) {
-		int64_t now = mono_ns(), next;
+		int64_t now = diag_mono_ns(), next;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 		if (probe_stop)

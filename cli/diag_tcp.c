@@ -22,30 +22,6 @@
 /* A connect is given 3 s: the first SYN and one retransmit (at 1 s). */
 #define TCP_CONNECT_TIMEOUT_NS	3000000000LL
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void sleep_until(int64_t t)
-{
-	while (!probe_stop) {
-		int64_t now = mono_ns(), d = t - now;
-		struct timespec ts;
-
-		if (d <= 0)
-			return;
-		if (d > 100000000)
-			d = 100000000;	/* look at probe_stop every 0.1 s */
-		ts.tv_sec = 0;
-		ts.tv_nsec = d;
-		nanosleep(&ts, NULL);
-	}
-}
-
 static uint32_t retransmits(int fd)
 {
 	struct tcp_info ti;
@@ -73,7 +49,7 @@ static int connect_once(struct diag_target *t, const struct sockaddr *sa,
 		snprintf(conn->reason, sizeof(conn->reason), "socket: %s", strerror(errno));
 		return 0;
 	}
-	t0 = mono_ns();
+	t0 = diag_mono_ns();
 	deadline = t0 + timeout;
 	if (connect(fd, sa, t->addrlen) < 0 && errno != EINPROGRESS) {
 		err = errno;
@@ -81,7 +57,7 @@ static int connect_once(struct diag_target *t, const struct sockaddr *sa,
 	}
 	pfd.fd = fd;
 	for (;;) {
-		int64_t left = deadline - mono_ns();
+		int64_t left = deadline - diag_mono_ns();
 
 		if (left <= 0 || probe_stop) {
 			t->syn_retrans += retransmits(fd);
@@ -100,7 +76,7 @@ static int connect_once(struct diag_target *t, const struct sockaddr *sa,
 			goto failed;
 		}
 	}
-	t1 = mono_ns();
+	t1 = diag_mono_ns();
 	l = sizeof(err);
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
 		err = errno;
@@ -129,7 +105,7 @@ void diag_tcp_run(struct diag_target *t, struct diag_row_res *rtt,
 {
 	struct sockaddr_storage ss = t->addr;
 	uint64_t refused = 0;
-	int64_t start = mono_ns(), end, next, timeout = TCP_CONNECT_TIMEOUT_NS;
+	int64_t start = diag_mono_ns(), end, timeout = TCP_CONNECT_TIMEOUT_NS;
 
 	rtt->state = conn->state = DS_OK;
 	if (ss.ss_family == AF_INET6)
@@ -142,21 +118,9 @@ void diag_tcp_run(struct diag_target *t, struct diag_row_res *rtt,
 	if (timeout < 1000000000LL)
 		timeout = 1000000000LL;
 	t->tcp_timeout_ns = (uint64_t)timeout;
-	for (uint64_t k = 0; !probe_stop; k++) {
-		int64_t now = mono_ns();
+	for (uint64_t k = 0; diag_next_slot(start, end, t->interval, &k);) {
 		bool rst = false;
 
-		next = start + (int64_t)((double)k * t->interval * 1e9);
-		if (next < now) {
-			/* a slow connect took the slots it overran: the next one */
-			k = (uint64_t)((double)(now - start) / (t->interval * 1e9));
-			next = start + (int64_t)((double)k * t->interval * 1e9);
-		}
-		if (next >= end)
-			break;
-		sleep_until(next);
-		if (probe_stop)
-			break;
 		conn->attempts++;
 		rtt->attempts++;
 		if (!connect_once(t, (struct sockaddr *)&ss, rtt, conn, timeout, &rst)) {

@@ -2,21 +2,9 @@
 # snapfire probe against tests/lib/stamp_reflector.py over loopback, on the
 # host (no module needed). Prints ok/not ok lines and "N passed, N failed".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-sf=${SNAPFIRE:-$top/cli/snapfire}
-py=/usr/bin/python3
+# shellcheck source=cli/tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 port=${PORT:-18620}
-pass=0 fail=0 n=0
-VG=()
-command -v valgrind >/dev/null && VG=(valgrind -q --error-exitcode=99 --leak-check=full)
-
-check() { # desc cmd...
-	local d=$1; shift
-	n=$((n + 1))
-	if "$@"; then pass=$((pass + 1)); echo "ok $n - $d"
-	else fail=$((fail + 1)); echo "not ok $n - $d"; fi
-}
 
 tmp=$(mktemp -d)
 pids=()

@@ -1,0 +1,19 @@
+#!/bin/bash
+# cli/tests/lib.sh — what the loopback scripts share: where things are,
+# valgrind when installed, and check(). Sourced; each script prints its
+# own "N passed, N failed" from $pass and $fail.
+# shellcheck disable=SC2034	# the variables are the sourcing script's
+here=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+sf=${SNAPFIRE:-$top/cli/snapfire}
+py=/usr/bin/python3
+pass=0 fail=0 n=0
+VG=()
+command -v valgrind >/dev/null && VG=(valgrind -q --error-exitcode=99 --leak-check=full)
+
+check() { # desc cmd...
+	local d=$1; shift
+	n=$((n + 1))
+	if "$@"; then pass=$((pass + 1)); echo "ok $n - $d"
+	else fail=$((fail + 1)); echo "not ok $n - $d"; fi
+}
