@@ -278,10 +278,11 @@ int cmd_tcp(int argc, char **argv)
 	out_arr_end();
 	for (i = 0; i < s.n; i++) {
 		if (keep[i] && tcp_delack_bound(&s.v[i])) {
-			out_text("DELAYED-ACK-BOUND: srtt is a delayed-ACK timer (40-200 ms) above min_rtt on a\n"
-				 "request/response connection: likely a request written in pieces without\n"
-				 "TCP_NODELAY, Nagle waiting for the peer's delayed ACK (or a peer answering\n"
-				 "that late). One write per request, or TCP_NODELAY, removes the former.\n");
+			out_text("DELAYED-ACK-BOUND: on a request/response connection, srtt sits half a\n"
+				 "delayed-ACK timer or more (40-200 ms) above min_rtt, with a wide rttvar: every\n"
+				 "other RTT sample waits for the peer's delayed ACK. Likely a request written in\n"
+				 "pieces without TCP_NODELAY, Nagle holding the rest until that ACK. One write\n"
+				 "per request, or TCP_NODELAY, removes it.\n");
 			break;
 		}
 	}

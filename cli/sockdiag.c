@@ -78,6 +78,7 @@ static void conn_info(struct tcp_conn *c, const struct nlattr *a)
 	c->delivery_rate = ti.tcpi_delivery_rate;
 	c->app_limited = ti.tcpi_delivery_rate_app_limited;
 	c->snd_cwnd = ti.tcpi_snd_cwnd;
+	c->snd_mss = ti.tcpi_snd_mss;
 }
 
 static bool v4mapped(const uint8_t *a)
@@ -221,9 +222,16 @@ bool tcp_delack_bound(const struct tcp_conn *c)
 {
 	uint64_t excess;
 
-	if (!c->has_info || !c->srtt_ns || !c->min_rtt_ns || c->srtt_ns <= c->min_rtt_ns ||
-	    !c->app_limited)
+	if (!c->has_info || !c->srtt_ns || !c->min_rtt_ns || c->srtt_ns <= c->min_rtt_ns)
 		return false;
 	excess = c->srtt_ns - c->min_rtt_ns;
-	return excess >= TCP_DELACK_LOW_NS && excess <= TCP_DELACK_HIGH_NS;
+	if (excess < TCP_DELACK_LOW_NS || excess > TCP_DELACK_HIGH_NS)
+		return false;
+	/* two kinds of samples, one a timer longer: a wide rttvar */
+	if (c->rttvar_ns * 3 < excess)
+		return false;
+	/* request/response: under TCP_DELACK_MAX_PKTS packets a round trip */
+	return c->snd_mss &&
+	       (double)c->delivery_rate * (double)c->min_rtt_ns / 1e9 <
+	       (double)TCP_DELACK_MAX_PKTS * c->snd_mss;
 }

@@ -26,6 +26,7 @@ struct tcp_conn {
 	uint64_t delivery_rate;		/* bytes/s */
 	bool app_limited;		/* that rate was limited by the app */
 	uint32_t snd_cwnd;
+	uint32_t snd_mss;		/* bytes */
 };
 
 struct tcp_conns {
@@ -42,17 +43,25 @@ struct tcp_conns {
 int tcp_conns_get(struct tcp_conns *s);
 void tcp_conns_free(struct tcp_conns *s);
 /*
- * Likely bound by a delayed ACK: the smoothed RTT sits a delayed-ACK
- * timer's worth (36..220 ms: Linux's 40 ms minimum to 200 ms maximum,
- * Windows' 200 ms) above the path's min_rtt, on a connection whose sending
- * is app-limited (request/response, not bulk: a bulk transfer's queueing
- * is not flagged). The classic case: a request written in two pieces
- * without TCP_NODELAY, Nagle holding the second until the peer's delayed
- * ACK of the first. A heuristic: a far application answering 40 ms late
- * looks the same from here.
+ * Likely bound by a delayed ACK. The classic case: a request written in
+ * two pieces without TCP_NODELAY; Nagle holds the second until the peer's
+ * delayed ACK (40 ms minimum on Linux, up to 200 ms; Windows 200 ms) of
+ * the first. Each exchange then gives TCP two RTT samples, the path + the
+ * timer and the path (the reply ACKs the second piece at once), so srtt
+ * sits about half a timer above min_rtt and rttvar is wide. Flagged when:
+ *   - srtt - min_rtt is 16..220 ms (half Linux's 40 ms minimum, less the
+ *     EWMA's ripple, to a whole 200 ms maximum and some);
+ *   - rttvar is at least a third of that excess (two kinds of samples: a
+ *     peer answering a constant time late gives a narrow rttvar);
+ *   - fewer than 4 packets are delivered a round trip (delivery rate x
+ *     min_rtt / mss): request/response, not bulk, whose queueing is not
+ *     flagged (app_limited is no test: it flickers on request/response
+ *     connections and is set on bulk ones that the socket buffer paces).
+ * A heuristic: it says "likely".
  */
-#define TCP_DELACK_LOW_NS	36000000ULL
+#define TCP_DELACK_LOW_NS	16000000ULL
 #define TCP_DELACK_HIGH_NS	220000000ULL
+#define TCP_DELACK_MAX_PKTS	4
 bool tcp_delack_bound(const struct tcp_conn *c);
 /* "ESTAB", "SYN-SENT", ... as ss prints them */
 const char *tcp_state_name(uint8_t state);

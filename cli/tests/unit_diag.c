@@ -704,25 +704,38 @@ static void test_diag_findings(void)
 	      (unsigned long long)v.est[DL_FAR_APP]);
 }
 
-/* snapfire tcp's delayed-ACK flag (sockdiag.c): its window and its
- * app-limited condition, each edge */
+/* snapfire tcp's delayed-ACK flag (sockdiag.c): its window, the rttvar
+ * and the packets-a-round-trip conditions, each edge */
 static void test_delack(void)
 {
+	/* request/response over 20 ms: 10 kB/s is 0.14 packets a round trip */
 	struct tcp_conn c = { .has_info = true, .min_rtt_ns = 20 * MS,
-			      .app_limited = true };
+			      .rttvar_ns = 20 * MS, .snd_mss = 1448,
+			      .delivery_rate = 10000 };
 
 	c.srtt_ns = 20 * MS + TCP_DELACK_LOW_NS;
-	CHECK(tcp_delack_bound(&c), "delack: srtt = min_rtt + 36 ms, app-limited: flagged");
+	CHECK(tcp_delack_bound(&c), "delack: srtt = min_rtt + 16 ms, wide rttvar, request/response: flagged");
 	c.srtt_ns--;
-	CHECK(!tcp_delack_bound(&c), "delack: 1 ns under 36 ms above: not flagged");
+	CHECK(!tcp_delack_bound(&c), "delack: 1 ns under 16 ms above: not flagged");
 	c.srtt_ns = 20 * MS + TCP_DELACK_HIGH_NS;
-	CHECK(tcp_delack_bound(&c), "delack: min_rtt + 220 ms: flagged");
+	c.rttvar_ns = (TCP_DELACK_HIGH_NS + 2) / 3;	/* 3 x rttvar >= excess */
+	CHECK(tcp_delack_bound(&c), "delack: min_rtt + 220 ms, rttvar a third of it: flagged");
+	c.rttvar_ns--;
+	CHECK(!tcp_delack_bound(&c), "delack: rttvar under a third of the excess (a constant late answer): not flagged");
+	c.rttvar_ns = TCP_DELACK_HIGH_NS;
 	c.srtt_ns++;
 	CHECK(!tcp_delack_bound(&c), "delack: 1 ns over 220 ms above: not flagged");
-	c.srtt_ns = 20 * MS + 41 * MS;
-	c.app_limited = false;
-	CHECK(!tcp_delack_bound(&c), "delack: 41 ms above but not app-limited (bulk): not flagged");
-	c.app_limited = true;
+	c.srtt_ns = 20 * MS + 20 * MS;
+	c.rttvar_ns = 17 * MS;
+	/* 4 packets of 1448 B per 20 ms = 289600 B/s */
+	c.delivery_rate = 289600 - 1;
+	CHECK(tcp_delack_bound(&c), "delack: just under 4 packets a round trip: flagged");
+	c.delivery_rate = 289600;
+	CHECK(!tcp_delack_bound(&c), "delack: 4 packets a round trip (bulk): not flagged");
+	c.delivery_rate = 10000;
+	c.snd_mss = 0;
+	CHECK(!tcp_delack_bound(&c), "delack: no mss: not flagged");
+	c.snd_mss = 1448;
 	c.min_rtt_ns = 0;
 	CHECK(!tcp_delack_bound(&c), "delack: no min_rtt yet: not flagged");
 	c.min_rtt_ns = 20 * MS;
