@@ -248,7 +248,9 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 
 		if (probe_stop)
 			break;
-		if (!grace_end && (now >= end || sent >= n)) {
+		/* every slot before the end is sent, late or not, as STAMP's */
+		if (!grace_end && (start + (int64_t)((double)sent * t->interval * 1e9) >= end ||
+				   sent >= n)) {
 			/* stragglers: a second, or until all are back */
 			grace_end = now + 1000000000LL;
 		}
