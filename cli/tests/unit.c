@@ -4,7 +4,8 @@
  * This file: histograms, formatting, JSON, samples, stamp_time.h, and main;
  * unit_flow.c: flows, the exporter, the verdict; unit_parse.c: parsing,
  * the config table, the output layer; unit_diag.c: the verdict of
- * `snapfire diagnose` (diag_verdict.c) against docs/DIAGNOSE.md. */
+ * `snapfire diagnose` (diag_verdict.c) against docs/DIAGNOSE.md;
+ * unit_hstore.c: the history store. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -272,6 +273,7 @@ int main(void)
 	test_config_keys();
 	test_tcp();
 	test_diag();
+	test_hstore();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

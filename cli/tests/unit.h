@@ -26,5 +26,7 @@ void test_parse(void);
 
 /* unit_diag.c */
 void test_diag(void);
+/* unit_hstore.c */
+void test_hstore(void);
 
 #endif

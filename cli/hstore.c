@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The history store: minute histograms in day files; see hstore.h. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "hstore.h"
+
+/* a day file holds at most 1440 records of HS_MAX_PAYLOAD: larger is not ours */
+#define HS_MAX_FILE	((off_t)1440 * (HS_MAX_PAYLOAD + 8) + HS_HDR_LEN)
+
+bool hs_key_ok(const char *key)
+{
+	size_t i, n = strlen(key);
+
+	if (!n || n > HS_KEY_MAX || !strcmp(key, ".") || !strcmp(key, ".."))
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ records */
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	do {
+		p[n] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			p[n] |= 0x80;
+		n++;
+	} while (v);
+	return n;
+}
+
+/* 0 and *v, or -1: runs past @end, or more than 64 bits */
+static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	unsigned int shift = 0;
+
+	*v = 0;
+	while (*p < end && shift < 64) {
+		uint8_t b = *(*p)++;
+
+		if (shift == 63 && (b & 0x7e))
+			return -1;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	put_le16(p, (uint16_t)v);
+	put_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+
+int hs_encode(uint64_t minute, const struct hist *h, uint8_t *buf)
+{
+	uint8_t *p = buf + 4;
+	size_t i, len;
+
+	if (h->nb > HS_MAX_BUCKETS)
+		return -1;
+	p += put_varint(p, minute);
+	p += put_varint(p, h->count);
+	p += put_varint(p, h->sum);
+	p += put_varint(p, h->min);
+	p += put_varint(p, h->max);
+	p += put_varint(p, h->nb);
+	for (i = 0; i < h->nb; i++) {
+		p += put_varint(p, h->b[i].low);
+		p += put_varint(p, h->b[i].high - h->b[i].low);
+		p += put_varint(p, h->b[i].count);
+	}
+	len = (size_t)(p - buf - 4);
+	put_le16(buf, HS_REC_MARKER);
+	put_le16(buf + 2, (uint16_t)len);
+	put_le32(p, (uint32_t)crc32(0, buf, (uInt)(len + 4)));
+	return (int)(len + 8);
+}
+
+long hs_decode(const uint8_t *buf, size_t len, uint64_t *minute, struct hist *h)
+{
+	const uint8_t *p, *end;
+	uint64_t v[6], low, span, count, prev_high = 0;
+	size_t plen, i;
+
+	if (len < 4)
+		return 0;
+	plen = le16(buf + 2);
+	if (le16(buf) != HS_REC_MARKER || plen > HS_MAX_PAYLOAD)
+		return -1;
+	if (len < plen + 8)
+		return 0;
+	if (le32(buf + 4 + plen) != (uint32_t)crc32(0, buf, (uInt)(plen + 4)))
+		return -1;
+	p = buf + 4;
+	end = p + plen;
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < 6; i++)
+		if (get_varint(&p, end, &v[i]))
+			return -1;
+	if (v[5] > HS_MAX_BUCKETS)
+		return -1;
+	*minute = v[0];
+	h->present = 1;
+	h->count = v[1];
+	h->sum = v[2];
+	h->min = v[3];
+	h->max = v[4];
+	for (i = 0; i < v[5]; i++) {
+		if (get_varint(&p, end, &low) || get_varint(&p, end, &span) ||
+		    get_varint(&p, end, &count) || low + span < low ||
+		    (i && low <= prev_high) || hist_add_bucket(h, low, low + span, count))
+			goto bad;
+		prev_high = low + span;
+	}
+	if (p != end)
+		goto bad;
+	return (long)(plen + 8);
+bad:
+	hist_free(h);
+	return -1;
+}
+
+/* -------------------------------------------------------------- files */
+
+static int day_path(char *buf, size_t n, const char *dir, const char *key,
+		    unsigned int metric, uint64_t day)
+{
+	time_t t = (time_t)(day * 86400);
+	struct tm tm;
+	int r;
+
+	gmtime_r(&t, &tm);
+	r = snprintf(buf, n, "%s/%s/%s/%04d%02d%02d.sfh", dir, key, metric_name(metric),
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
+}
+
+static int mkdirs(const char *dir, const char *key, unsigned int metric)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", dir);
+	if (mkdir(p, 0750) && errno != EEXIST)
+		return -errno;
+	snprintf(p, sizeof(p), "%s/%s", dir, key);
+	if (mkdir(p, 0750) && errno != EEXIST)
+		return -errno;
+	snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_name(metric));
+	if (mkdir(p, 0750) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool header_ok(const uint8_t *b, size_t len, unsigned int metric, uint64_t day)
+{
+	return len >= HS_HDR_LEN && !memcmp(b, HS_MAGIC, 4) && le16(b + 4) == HS_VERSION &&
+	       le16(b + 6) == metric && le32(b + 8) == day;
+}
+
+/* The whole file into *buf (NULL, 0 when it does not exist). -errno. */
+static int slurp(const char *path, uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > HS_MAX_FILE) {
+		close(fd);
+		return -EFBIG;
+	}
+	*buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!*buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	r = pread(fd, *buf, (size_t)st.st_size, 0);
+	close(fd);
+	if (r < 0) {
+		free(*buf);
+		*buf = NULL;
+		return -EIO;
+	}
+	*len = (size_t)r;
+	return 0;
+}
+
+/*
+ * Walks a day file's records: @fn for each good one in [from, to); the
+ * rest reported. Returns the end of the last good record (the offset a
+ * writer may append at), or -1 when the header is not ours.
+ */
+static long walk(const char *path, const uint8_t *b, size_t len, unsigned int metric,
+		 uint64_t day, uint64_t from, uint64_t to, hs_record_fn fn, void *arg,
+		 hs_report_fn report, void *rarg, int *stop)
+{
+	size_t o = HS_HDR_LEN, good_end = HS_HDR_LEN;
+	char what[128];
+
+	if (!header_ok(b, len, metric, day)) {
+		if (report)
+			report(path, "not a history file of this metric and day (bad header): skipped", rarg);
+		return -1;
+	}
+	while (o < len && !*stop) {
+		struct hist h;
+		uint64_t minute;
+		long r = hs_decode(b + o, len - o, &minute, &h);
+		size_t skip;
+
+		if (r > 0) {
+			h.metric = metric;
+			if (minute >= from && minute < to && fn)
+				*stop = fn(minute, &h, arg);
+			hist_free(&h);
+			o += (size_t)r;
+			good_end = o;
+			continue;
+		}
+		if (r == 0) {
+			snprintf(what, sizeof(what), "%zu bytes at %zu: a truncated record: skipped",
+				 len - o, o);
+			if (report)
+				report(path, what, rarg);
+			break;
+		}
+		/* not a record: on to the next good one */
+		for (skip = 1; o + skip < len; skip++)
+			if (hs_decode(b + o + skip, len - o - skip, &minute, &h) > 0) {
+				hist_free(&h);
+				break;
+			}
+		snprintf(what, sizeof(what), "%zu bytes at %zu: not a good record (length or CRC): skipped",
+			 skip, o);
+		if (report)
+			report(path, what, rarg);
+		o += skip;
+	}
+	return (long)good_end;
+}
+
+int hs_append(const char *dir, const char *key, unsigned int metric,
+	      uint64_t minute, const struct hist *h, hs_report_fn report,
+	      void *arg)
+{
+	uint64_t day = minute / 1440;
+	uint8_t hdr[HS_HDR_LEN] = HS_MAGIC, *rec = NULL, *b = NULL;
+	char path[PATH_MAX], aside[PATH_MAX + 32];
+	size_t len;
+	long end = HS_HDR_LEN;
+	int stop = 0, fd = -1, r, n;
+
+	if (!hs_key_ok(key) || metric >= METRIC_COUNT)
+		return -EINVAL;
+	r = day_path(path, sizeof(path), dir, key, metric, day) ?: mkdirs(dir, key, metric) ?:
+	    slurp(path, &b, &len);
+	if (r && r != -EFBIG)
+		return r;
+	if (r == -EFBIG || (b && len)) {
+		/* too big to be ours, or a file to check and append to */
+		end = r ? -1 : walk(path, b, len, metric, day, 0, 0, NULL, NULL, report, arg, &stop);
+		if (end < 0) {
+			snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
+			if (rename(path, aside)) {
+				r = -errno;
+				goto out;
+			}
+			if (report)
+				report(path, "set aside as .corrupt-TIME; a new file started", arg);
+			end = HS_HDR_LEN;
+			len = 0;
+		} else if ((size_t)end < len && report) {
+			report(path, "the torn or corrupt tail is cut off before appending", arg);
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!len) {
+		put_le16(hdr + 4, HS_VERSION);
+		put_le16(hdr + 6, (uint16_t)metric);
+		put_le32(hdr + 8, (uint32_t)day);
+		if (pwrite(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
+			r = -EIO;
+			goto out;
+		}
+	}
+	if (ftruncate(fd, end)) {
+		r = -errno;
+		goto out;
+	}
+	rec = malloc(HS_MAX_PAYLOAD + 8);
+	n = rec ? hs_encode(minute, h, rec) : -1;
+	if (n < 0) {
+		r = rec ? -E2BIG : -ENOMEM;
+		goto out;
+	}
+	/* one write: a kill -9 leaves the record whole or not at all */
+	if (pwrite(fd, rec, (size_t)n, end) != n || fdatasync(fd)) {
+		r = -EIO;
+		if (ftruncate(fd, end))
+			r = -EIO;
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(rec);
+	free(b);
+	return r;
+}
+
+int hs_read(const char *dir, const char *key, unsigned int metric,
+	    uint64_t from, uint64_t to, hs_record_fn fn, hs_report_fn report,
+	    void *arg)
+{
+	char path[PATH_MAX];
+	uint64_t day;
+	int stop = 0, r;
+
+	if (!hs_key_ok(key) || metric >= METRIC_COUNT)
+		return -EINVAL;
+	for (day = from / 1440; from < to && day <= (to - 1) / 1440 && !stop; day++) {
+		uint8_t *b;
+		size_t len;
+
+		r = day_path(path, sizeof(path), dir, key, metric, day);
+		if (r)
+			return r;
+		r = slurp(path, &b, &len);
+		if (r) {
+			if (report)
+				report(path, r == -EFBIG ? "too large to be a history file: skipped" :
+				       strerror(-r), arg);
+			continue;
+		}
+		if (b)
+			walk(path, b, len, metric, day, from, to, fn, arg, report, arg, &stop);
+		free(b);
+	}
+	return stop;
+}
+
+int hs_prune(const char *dir, const char *key, unsigned int keep_days,
+	     uint64_t now_minute)
+{
+	uint64_t today = now_minute / 1440;
+	char p[PATH_MAX];
+	unsigned int m;
+	int deleted = 0;
+
+	if (!hs_key_ok(key))
+		return -EINVAL;
+	for (m = 0; m < METRIC_COUNT; m++) {
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_name(m));
+		d = opendir(p);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			struct tm tm = { 0 };
+			char *rest;
+			uint64_t day;
+
+			rest = strptime(de->d_name, "%Y%m%d", &tm);
+			if (!rest || (strcmp(rest, ".sfh") && strncmp(rest, ".sfh.corrupt-", 13)))
+				continue;
+			day = (uint64_t)timegm(&tm) / 86400;
+			if (day + keep_days >= today)
+				continue;
+			if (!unlinkat(dirfd(d), de->d_name, 0))
+				deleted++;
+		}
+		closedir(d);
+	}
+	return deleted;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The history store: per target and metric, one histogram a minute (the
+ * delta since the minute before), in one file per UTC day:
+ *
+ *	DIR/TARGET/METRIC/YYYYMMDD.sfh
+ *
+ * A file is a 16-byte header, then records appended one write() each:
+ *
+ *	header	"SFHS", u16 version (1), u16 metric, u32 day (since the
+ *		epoch), u32 0; little-endian
+ *	record	u16 marker 0x5366 ("fS"), u16 payload length, payload,
+ *		u32 CRC-32 (zlib's) of marker, length and payload
+ *	payload	varints (LEB128): minute (since the epoch), count, sum, min,
+ *		max, number of buckets, then per bucket low, high - low, count
+ *		(buckets in rising order)
+ *
+ * A kill -9 loses at most the minute being written: each minute is one
+ * write() of one record, fdatasync'ed. What a crash or a disk leaves
+ * behind is found, reported and skipped, never trusted: a header that is
+ * not ours skips the file; a record whose length or CRC is wrong is
+ * skipped and the reader looks for the next good marker; the writer cuts
+ * a torn tail off before it appends. Readers never crash on any content
+ * (cli/tests/unit_hstore.c truncates and flips bytes everywhere).
+ */
+#ifndef SNAPFIRE_HSTORE_H
+#define SNAPFIRE_HSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+#define HS_MAGIC		"SFHS"
+#define HS_VERSION		1
+#define HS_HDR_LEN		16
+#define HS_REC_MARKER		0x5366
+#define HS_MAX_BUCKETS		1024
+/* the largest payload: 6 + 3 x HS_MAX_BUCKETS varints of <= 10 bytes */
+#define HS_MAX_PAYLOAD		((6 + 3 * HS_MAX_BUCKETS) * 10)
+#define HS_KEY_MAX		64
+
+/* A problem found while reading or appending: the file and what was
+ * wrong ("bad header: skipped", "record at 1234: CRC mismatch: skipped"). */
+typedef void (*hs_report_fn)(const char *path, const char *what, void *arg);
+
+/* TARGET keys: 1..64 of [A-Za-z0-9._:-], not "." or ".." */
+bool hs_key_ok(const char *key);
+
+/*
+ * Appends @h (its buckets, count, sum, min, max) as minute @minute (since
+ * the epoch) of @key's @metric under @dir (created as needed, 0750).
+ * A torn or corrupt tail of the day's file is cut off first (reported);
+ * a day file whose header is not ours is renamed to NAME.corrupt-TIME
+ * (reported) and a new one started. 0, or -errno.
+ */
+int hs_append(const char *dir, const char *key, unsigned int metric,
+	      uint64_t minute, const struct hist *h, hs_report_fn report,
+	      void *arg);
+
+/*
+ * Calls @fn for each good record of @key's @metric with @from <= minute <
+ * @to, in order of days and, within a day, of writing; @h is valid for the
+ * call only. @fn returning non-zero stops the walk (returned). Problems go
+ * to @report. 0 when all was read (problems skipped), else -errno or
+ * @fn's value.
+ */
+typedef int (*hs_record_fn)(uint64_t minute, const struct hist *h, void *arg);
+int hs_read(const char *dir, const char *key, unsigned int metric,
+	    uint64_t from, uint64_t to, hs_record_fn fn, hs_report_fn report,
+	    void *arg);
+
+/* Deletes @key's day files (every metric) older than @keep_days before
+ * @now_minute's day. The number deleted, or -errno. */
+int hs_prune(const char *dir, const char *key, unsigned int keep_days,
+	     uint64_t now_minute);
+
+/* The pure parts, for the tests: one record's encoding and decoding.
+ * encode: bytes written to @buf (>= HS_MAX_PAYLOAD + 8), or -1 when @h
+ * has more than HS_MAX_BUCKETS buckets. decode: the record's length when
+ * @buf starts with a good one (@h filled, free it with hist_free), 0 when
+ * @len is too short to tell, -1 when it is not a good record. */
+int hs_encode(uint64_t minute, const struct hist *h, uint8_t *buf);
+long hs_decode(const uint8_t *buf, size_t len, uint64_t *minute, struct hist *h);
+
+#endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the history store (hstore.c): records round trip, every
+ * truncation and every flipped byte is refused or skipped (never trusted,
+ * never a crash), torn tails are cut before appending, a bad header is set
+ * aside, days split files, pruning keeps the last days. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hstore.h"
+#include "unit.h"
+
+static void mkhist(struct hist *h, uint64_t base, int nb)
+{
+	int i;
+
+	memset(h, 0, sizeof(*h));
+	h->present = 1;
+	for (i = 0; i < nb; i++)
+		hist_add_bucket(h, base + (uint64_t)i * 1000, base + (uint64_t)i * 1000 + 999,
+				(uint64_t)i + 1);
+	h->count = (uint64_t)nb * (nb + 1) / 2;
+	h->sum = h->count * base;
+	h->min = base;
+	h->max = base + (uint64_t)nb * 1000 - 1;
+}
+
+static bool same(const struct hist *a, const struct hist *b)
+{
+	size_t i;
+
+	if (a->count != b->count || a->sum != b->sum || a->min != b->min ||
+	    a->max != b->max || a->nb != b->nb)
+		return false;
+	for (i = 0; i < a->nb; i++)
+		if (a->b[i].low != b->b[i].low || a->b[i].high != b->b[i].high ||
+		    a->b[i].count != b->b[i].count)
+			return false;
+	return true;
+}
+
+static void test_records(void)
+{
+	uint8_t buf[HS_MAX_PAYLOAD + 8], copy[HS_MAX_PAYLOAD + 8];
+	struct hist h, d;
+	uint64_t minute;
+	int n, i, bad = 0, trusted = 0;
+
+	mkhist(&h, 20000000, 12);
+	n = hs_encode(29000000, &h, buf);
+	CHECK(n > 8 && hs_decode(buf, (size_t)n, &minute, &d) == n && minute == 29000000 &&
+	      same(&h, &d), "hstore: a record round trips (%d bytes for 12 buckets)", n);
+	hist_free(&d);
+	CHECK(n < 12 * 12, "hstore: compact: under 12 bytes a bucket (%d)", n);
+
+	/* every truncation: "too short to tell", never a record */
+	for (i = 0; i < n; i++)
+		if (hs_decode(buf, (size_t)i, &minute, &d) > 0) {
+			hist_free(&d);
+			bad++;
+		}
+	CHECK(!bad, "hstore: no truncation of a record decodes (%d did)", bad);
+	/* every byte flipped: refused, or (a length grown) too short */
+	for (i = 0; i < n; i++) {
+		memcpy(copy, buf, (size_t)n);
+		copy[i] ^= 0x5a;
+		if (hs_decode(copy, (size_t)n, &minute, &d) > 0) {
+			hist_free(&d);
+			trusted++;
+		}
+	}
+	CHECK(!trusted, "hstore: no record with a flipped byte decodes (%d did)", trusted);
+	hist_free(&h);
+
+	/* extremes and the empty histogram */
+	memset(&h, 0, sizeof(h));
+	hist_add_bucket(&h, UINT64_MAX - 1, UINT64_MAX, UINT64_MAX);
+	h.count = h.sum = h.min = h.max = UINT64_MAX;
+	n = hs_encode(UINT64_MAX, &h, buf);
+	CHECK(hs_decode(buf, (size_t)n, &minute, &d) == n && minute == UINT64_MAX && same(&h, &d),
+	      "hstore: 64-bit extremes round trip");
+	hist_free(&d);
+	hist_free(&h);
+	memset(&h, 0, sizeof(h));
+	n = hs_encode(5, &h, buf);
+	CHECK(hs_decode(buf, (size_t)n, &minute, &d) == n && d.nb == 0 && minute == 5,
+	      "hstore: an empty minute round trips");
+	hist_free(&d);
+	mkhist(&h, 0, HS_MAX_BUCKETS + 1);
+	CHECK(hs_encode(1, &h, buf) == -1, "hstore: more than %d buckets refused", HS_MAX_BUCKETS);
+	hist_free(&h);
+}
+
+struct got {
+	uint64_t minutes[64];
+	int n, reports;
+	char last[256];
+};
+
+static int on_rec(uint64_t minute, const struct hist *h, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n < 64 && h->present)
+		g->minutes[g->n++] = minute;
+	return 0;
+}
+
+static void on_report(const char *path, const char *what, void *arg)
+{
+	struct got *g = arg;
+
+	(void)path;
+	g->reports++;
+	snprintf(g->last, sizeof(g->last), "%s", what);
+}
+
+static void read_all(const char *dir, uint64_t from, uint64_t to, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	hs_read(dir, "t1", SNAPFIRE_METRIC_RTT, from, to, on_rec, on_report, g);
+}
+
+static long fsize(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) ? -1 : (long)st.st_size;
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/hstore-test.XXXXXX", path[128], cmd[300];
+	uint8_t keep[8192];
+	ssize_t klen = -1;
+	const uint64_t day = 20424, m0 = day * 1440 + 600;	/* 2025-12-02 10:00 */
+	struct hist h;
+	struct got g;
+	long size, cut;
+	int fd, i, bad;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "hstore: mkdtemp");
+		return;
+	}
+	mkhist(&h, 1000000, 5);
+	CHECK(!hs_key_ok("") && !hs_key_ok("..") && !hs_key_ok("a/b") && hs_key_ok("198.51.100.2:862"),
+	      "hstore: target keys: no empty, no path, an address and port allowed");
+	CHECK(hs_append(dir, "../x", SNAPFIRE_METRIC_RTT, m0, &h, NULL, NULL) == -EINVAL,
+	      "hstore: a key with a path is refused");
+	for (i = 0; i < 3; i++)
+		hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + (uint64_t)i, &h, on_report, &g);
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(g.n == 3 && g.minutes[0] == m0 && g.minutes[2] == m0 + 2 && !g.reports,
+	      "hstore: 3 minutes appended, 3 read back, nothing reported");
+	read_all(dir, m0 + 1, m0 + 2, &g);
+	CHECK(g.n == 1 && g.minutes[0] == m0 + 1, "hstore: a window reads exactly its minutes");
+	snprintf(path, sizeof(path), "%s/t1/rtt/20251202.sfh", dir);
+	CHECK(fsize(path) > HS_HDR_LEN, "hstore: the day file is DIR/TARGET/METRIC/YYYYMMDD.sfh");
+
+	/* a torn write (kill -9 or power loss mid-record) */
+	size = fsize(path);
+	fd = open(path, O_WRONLY | O_APPEND);
+	if (fd >= 0) {
+		ssize_t w = write(fd, "\x66\x53\x40\x00garbage", 11);
+
+		(void)w;
+		close(fd);
+	}
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(g.n == 3 && g.reports == 1 && strstr(g.last, "truncated"),
+	      "hstore: a torn tail: the 3 good minutes read, the tail reported (%s)", g.last);
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 3, &h, on_report, &g);
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(g.n == 4 && !g.reports && fsize(path) > size,
+	      "hstore: the next append cuts the torn tail: 4 minutes, nothing to report");
+
+	/* a flipped byte inside the second record: it is skipped, the reader
+	 * finds the third */
+	size = fsize(path);
+	fd = open(path, O_RDWR);
+	if (fd >= 0) {
+		uint8_t b;
+		off_t at = HS_HDR_LEN + (size - HS_HDR_LEN) / 4 + 6;
+
+		if (pread(fd, &b, 1, at) == 1) {
+			b ^= 0xff;
+			if (pwrite(fd, &b, 1, at) != 1)
+				b = 0;
+		}
+		close(fd);
+	}
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(g.n == 3 && g.minutes[0] == m0 && g.minutes[1] == m0 + 2 && g.reports == 1 &&
+	      strstr(g.last, "not a good record"),
+	      "hstore: a corrupt record in the middle: skipped and reported, the rest read (%d)", g.n);
+
+	/* every truncation of the file: no crash, only whole minutes read */
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		klen = read(fd, keep, sizeof(keep));
+		close(fd);
+	}
+	size = klen;
+	bad = size <= 0;
+	for (cut = 0; cut < size; cut++) {
+		fd = open(path, O_WRONLY | O_TRUNC);
+		if (fd < 0 || write(fd, keep, (size_t)cut) != cut)
+			bad++;
+		if (fd >= 0)
+			close(fd);
+		read_all(dir, m0, m0 + 10, &g);
+		if (g.n > 3 || (cut < HS_HDR_LEN && cut > 0 && g.n))
+			bad++;
+	}
+	CHECK(!bad, "hstore: the file cut at each of its %ld bytes: never more than the good minutes", size);
+
+	/* a header that is not ours: skipped by readers, set aside by the writer */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd >= 0) {
+		ssize_t w = write(fd, "NOT A HISTORY FILE AT ALL", 25);
+
+		(void)w;
+		close(fd);
+	}
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(g.n == 0 && g.reports == 1 && strstr(g.last, "bad header"),
+	      "hstore: a bad header: the file skipped and reported");
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 5, &h, on_report, &g);
+	read_all(dir, m0, m0 + 10, &g);
+	snprintf(cmd, sizeof(cmd), "ls %s/t1/rtt | grep -q 'sfh.corrupt-'", dir);
+	CHECK(g.n == 1 && g.minutes[0] == m0 + 5 && !g.reports && !system(cmd),
+	      "hstore: the writer sets a bad file aside (.corrupt-TIME) and starts anew");
+
+	/* days: a record after midnight goes to the next day's file; prune */
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, (day + 1) * 1440 + 1, &h, on_report, &g);
+	read_all(dir, m0, (day + 2) * 1440, &g);
+	CHECK(g.n == 2 && g.minutes[1] == (day + 1) * 1440 + 1, "hstore: a window across midnight reads both days");
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, (day + 9) * 1440, &h, on_report, &g);
+	CHECK(hs_prune(dir, "t1", 7, (day + 9) * 1440) == 3,
+	      "hstore: prune at 7 days deletes the 2 oldest days' files and the corrupt one");
+	read_all(dir, 0, (day + 10) * 1440, &g);
+	CHECK(g.n == 1 && g.minutes[0] == (day + 9) * 1440, "hstore: what is within 7 days stays");
+
+	hist_free(&h);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		CHECK(0, "hstore: clean up %s", dir);
+}
+
+void test_hstore(void)
+{
+	test_records();
+	test_files();
+}
