@@ -14,7 +14,7 @@
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "$0")/../lib/testlib.sh"
 
-cache=${SNAPFIRE_CACHE:-/var/cache/snapfire}
+cache=${SF_CACHE_DIR:-${SNAPFIRE_CACHE:-/var/cache/snapfire}}
 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 kver=$("$SF_REPO/scripts/kver" 2>/dev/null)
 kdir=${KDIR:-/usr/src/linux-headers-$kver}
