@@ -79,6 +79,8 @@ static void conn_info(struct tcp_conn *c, const struct nlattr *a)
 	c->app_limited = ti.tcpi_delivery_rate_app_limited;
 	c->snd_cwnd = ti.tcpi_snd_cwnd;
 	c->snd_mss = ti.tcpi_snd_mss;
+	c->bytes_sent = ti.tcpi_bytes_sent;
+	c->data_segs_out = ti.tcpi_data_segs_out;
 }
 
 static bool v4mapped(const uint8_t *a)
@@ -230,8 +232,9 @@ bool tcp_delack_bound(const struct tcp_conn *c)
 	/* two kinds of samples, one a timer longer: a wide rttvar */
 	if (c->rttvar_ns * 3 < excess)
 		return false;
-	/* request/response: under TCP_DELACK_MAX_PKTS packets a round trip */
-	return c->snd_mss &&
-	       (double)c->delivery_rate * (double)c->min_rtt_ns / 1e9 <
-	       (double)TCP_DELACK_MAX_PKTS * c->snd_mss;
+	/* small writes: data segments under half the MSS on average, over
+	 * the connection's life (one rate sample after a stall can look like
+	 * request/response on a bulk transfer) */
+	return c->snd_mss && c->data_segs_out &&
+	       c->bytes_sent < (uint64_t)c->data_segs_out * c->snd_mss / 2;
 }

@@ -27,6 +27,8 @@ struct tcp_conn {
 	bool app_limited;		/* that rate was limited by the app */
 	uint32_t snd_cwnd;
 	uint32_t snd_mss;		/* bytes */
+	uint64_t bytes_sent;		/* data bytes sent, retransmits too */
+	uint32_t data_segs_out;		/* data segments sent */
 };
 
 struct tcp_conns {
@@ -53,15 +55,16 @@ void tcp_conns_free(struct tcp_conns *s);
  *     EWMA's ripple, to a whole 200 ms maximum and some);
  *   - rttvar is at least a third of that excess (two kinds of samples: a
  *     peer answering a constant time late gives a narrow rttvar);
- *   - fewer than 4 packets are delivered a round trip (delivery rate x
- *     min_rtt / mss): request/response, not bulk, whose queueing is not
- *     flagged (app_limited is no test: it flickers on request/response
- *     connections and is set on bulk ones that the socket buffer paces).
+ *   - the data segments sent average under half the MSS over the
+ *     connection's life: small writes (request/response), not bulk, whose
+ *     queueing is not flagged. (app_limited is no test: it flickers on
+ *     request/response connections and is set on bulk ones that the
+ *     socket buffer paces; one delivery-rate sample after a stall can make
+ *     a bulk transfer look slow.)
  * A heuristic: it says "likely".
  */
 #define TCP_DELACK_LOW_NS	16000000ULL
 #define TCP_DELACK_HIGH_NS	220000000ULL
-#define TCP_DELACK_MAX_PKTS	4
 bool tcp_delack_bound(const struct tcp_conn *c);
 /* "ESTAB", "SYN-SENT", ... as ss prints them */
 const char *tcp_state_name(uint8_t state);

@@ -708,10 +708,10 @@ static void test_diag_findings(void)
  * and the packets-a-round-trip conditions, each edge */
 static void test_delack(void)
 {
-	/* request/response over 20 ms: 10 kB/s is 0.14 packets a round trip */
+	/* request/response: 100 requests of 2 x 50 bytes */
 	struct tcp_conn c = { .has_info = true, .min_rtt_ns = 20 * MS,
 			      .rttvar_ns = 20 * MS, .snd_mss = 1448,
-			      .delivery_rate = 10000 };
+			      .bytes_sent = 10000, .data_segs_out = 200 };
 
 	c.srtt_ns = 20 * MS + TCP_DELACK_LOW_NS;
 	CHECK(tcp_delack_bound(&c), "delack: srtt = min_rtt + 16 ms, wide rttvar, request/response: flagged");
@@ -727,12 +727,15 @@ static void test_delack(void)
 	CHECK(!tcp_delack_bound(&c), "delack: 1 ns over 220 ms above: not flagged");
 	c.srtt_ns = 20 * MS + 20 * MS;
 	c.rttvar_ns = 17 * MS;
-	/* 4 packets of 1448 B per 20 ms = 289600 B/s */
-	c.delivery_rate = 289600 - 1;
-	CHECK(tcp_delack_bound(&c), "delack: just under 4 packets a round trip: flagged");
-	c.delivery_rate = 289600;
-	CHECK(!tcp_delack_bound(&c), "delack: 4 packets a round trip (bulk): not flagged");
-	c.delivery_rate = 10000;
+	/* 200 segments averaging half the MSS: 200 x 724 bytes */
+	c.bytes_sent = 200 * 724 - 1;
+	CHECK(tcp_delack_bound(&c), "delack: segments just under half the MSS on average: flagged");
+	c.bytes_sent = 200 * 724;
+	CHECK(!tcp_delack_bound(&c), "delack: segments of half the MSS on average (bulk-ish): not flagged");
+	c.bytes_sent = 10000;
+	c.data_segs_out = 0;
+	CHECK(!tcp_delack_bound(&c), "delack: no data sent: not flagged");
+	c.data_segs_out = 200;
 	c.snd_mss = 0;
 	CHECK(!tcp_delack_bound(&c), "delack: no mss: not flagged");
 	c.snd_mss = 1448;
