@@ -277,6 +277,8 @@ void diag_verdict(const struct diag_in *in, struct diag_verdict *v)
 		  win == DL_LOCAL ? "R1" : win == DL_NET_FWD ? "R2" :
 		  win == DL_NET_REV ? "R3" : win == DL_NETWORK ? "R4" :
 		  win == DL_FAR_KERNEL ? "R5" : "R8";
+	if (win == DL_NETWORK && !in->have_bd)
+		v->why = "R4: the round trip itself, the smallest over the protocols (without the module's breakdown both hosts' stacks are in it): no host adds more";
 	if (win == DL_FAR_TCP && (in->syn_retrans || in->tcp_timeouts))
 		v->why = "R6: connects needed SYNs sent again, or timed out, while the other protocols were answered: the far host drops SYNs (its listen queue is full) or a firewall drops them";
 
