@@ -221,6 +221,8 @@ struct stats {
 	unsigned long drift;			/* state changed, found at a checkpoint */
 	unsigned long valid, valid_refused;	/* valid requests (must be accepted) */
 	unsigned long unpriv_mut, unpriv_bad;	/* -u: mutating requests, not EPERM */
+	unsigned long unpriv_dump_opnotsupp;	/* -u: of them, a do-only op asked
+						 * for a dump: EOPNOTSUPP (>= 6.2) */
 	unsigned long unexpected;		/* unexpected errnos */
 	unsigned long checkpoints, restores, restore_fail;
 	unsigned long details;			/* failures printed in detail */

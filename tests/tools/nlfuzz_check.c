@@ -287,8 +287,17 @@ bool one(unsigned long i)
 		}
 	}
 	if (opt.unpriv && mut && m->processed && m->full_hdr) {
+		bool dump = (m->nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+
 		st.unpriv_mut++;
-		if (o.err != -EPERM) {
+		/*
+		 * Since 6.2 the genl core looks an op up as do or dump before
+		 * it checks the permission: a do-only op asked for a dump is
+		 * refused with EOPNOTSUPP first (6.1: EPERM). Refused either way.
+		 */
+		if (o.err == -EOPNOTSUPP && dump)
+			st.unpriv_dump_opnotsupp++;
+		else if (o.err != -EPERM) {
 			st.unpriv_bad++;
 			detail(i, m, &o, "unprivileged mutating request answered %s, not EPERM",
 			       o.err ? errname(o.err) : "success");
