@@ -58,17 +58,22 @@ static void sf_mem_add(struct sf_net *sn, s64 delta)
  * May @sn allocate @size more bytes of flows and histograms? Not past the
  * cap over all namespaces, and the namespaces owned by other user
  * namespaces (anyone can make one) not past half of it together, so that
- * they can never starve the host's own. Checked before the allocation and
- * accounted after it, without a lock: concurrent CPUs may overshoot the cap
- * by one allocation each (a flow of at most 2 KiB, a group of at most
- * 1 KiB), which docs/DESIGN.md counts in the bound.
+ * they can never starve the host's own. A new flow (@new_flow) stops a
+ * sixteenth short of either: that last sixteenth is kept for the flows
+ * that exist, so that a flood of new sources (spoofed ones, say) cannot
+ * take the next histogram groups of a live flow away. Checked before the
+ * allocation and accounted after it, without a lock: concurrent CPUs may
+ * overshoot the cap by one allocation each (a flow of at most 2 KiB, a
+ * group of at most 1 KiB), which docs/DESIGN.md counts in the bound.
  */
-static bool sf_mem_allowed(struct sf_net *sn, size_t size)
+static bool sf_mem_allowed(struct sf_net *sn, size_t size, bool new_flow)
 {
 	u64 cap = (u64)READ_ONCE(sf_max_mem_mb) << 20;
 
 	if (!size)
 		return true;	/* nothing new: past the cap or not */
+	if (new_flow)
+		cap -= cap >> SF_MEM_RESERVE_SHIFT;
 	if (atomic64_read(&sf_global_mem) + size > cap)
 		return false;
 	return !sn->untrusted ||
@@ -166,7 +171,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 
 	/* the accounting counts what the slab really gives */
 	size = kmalloc_size_roundup(sf_flow_size(key->role));
-	if (!sf_mem_allowed(sn, size)) {
+	if (!sf_mem_allowed(sn, size, true)) {
 		sf_count(sn, SF_C_MEM_REFUSED);
 		return NULL;
 	}
@@ -374,7 +379,7 @@ struct sf_replied *sf_flow_replied(struct sf_flow *f)
 	lockdep_assert_held(&f->lock);
 	if (f->replied)
 		return f->replied;
-	if (!sf_mem_allowed(sn, size)) {
+	if (!sf_mem_allowed(sn, size, false)) {
 		sf_count(sn, SF_C_MEM_REFUSED);
 		return NULL;
 	}
@@ -402,7 +407,7 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 
 	lockdep_assert_held(&f->lock);
 	if (!h) {
-		if (!sf_mem_allowed(sn, sf_hist_head_mem())) {
+		if (!sf_mem_allowed(sn, sf_hist_head_mem(), false)) {
 			sf_count(sn, SF_C_MEM_REFUSED);
 			return;
 		}
@@ -416,7 +421,7 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 		sf_mem_add(sn, sf_hist_mem(h));
 	}
 	before = sf_hist_mem(h);
-	if (!sf_mem_allowed(sn, sf_hist_growth(h, v))) {
+	if (!sf_mem_allowed(sn, sf_hist_growth(h, v), false)) {
 		/* at the cap: the sample is lost, not the flow's memory bound */
 		sf_count(sn, SF_C_MEM_REFUSED);
 		return;

@@ -305,20 +305,23 @@ static void sf_flow_test_concurrent(struct kunit *test)
 }
 
 /*
- * The memory cap: at max_mem_mb new flows are refused and counted, a flow
- * that exists keeps recording into the groups it has but gets no new one;
- * a namespace of another user namespace stops at half the cap.
+ * The memory cap: new flows are refused and counted a sixteenth short of
+ * max_mem_mb; a flow that exists keeps recording into the groups it has,
+ * and gets new ones from that last sixteenth, up to the cap itself; a
+ * namespace of another user namespace stops at half of it.
  */
 static void sf_flow_test_mem_cap(struct kunit *test)
 {
 	struct sf_flow_test *t = test->priv;
 	unsigned int saved = sf_max_mem_mb, i;
 	struct sf_flow *live, *f = NULL;
-	s64 cap = 1 << 20, start, headroom;
+	s64 cap = 1 << 20, start, full, flows_cap;
 
 	start = atomic64_read(&sf_global_mem);
 	sf_max_mem_mb = 1 + (start >> 20);	/* 1 MiB or less above today */
-	cap = ((s64)sf_max_mem_mb << 20) - start;
+	full = (s64)sf_max_mem_mb << 20;
+	flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
+	cap = flows_cap - start;
 	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
 	live = sf_test_create(t, 0, SNAPFIRE_ROLE_SENDER);
 	KUNIT_ASSERT_NOT_NULL(test, live);
@@ -332,29 +335,26 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	}
 	KUNIT_EXPECT_NULL(test, f);
 	KUNIT_EXPECT_GT(test, sf_test_counter(t->sn, SF_C_MEM_REFUSED), 0ULL);
-	KUNIT_EXPECT_LE(test, atomic64_read(&sf_global_mem),
-			((s64)sf_max_mem_mb << 20));
+	/* the flows stopped a sixteenth short of the cap */
+	KUNIT_EXPECT_LE(test, atomic64_read(&sf_global_mem), flows_cap);
 	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem), cap - 4096);
 	/*
-	 * At the cap: an existing group still counts; a new one (128 bytes)
-	 * only if the headroom the last refused flow (512 bytes) left is
-	 * enough for it.
+	 * The live flow's new group (128 bytes) comes from the sixteenth kept
+	 * for existing flows (64 KiB and more here); an existing group still
+	 * counts.
 	 */
-	headroom = ((s64)sf_max_mem_mb << 20) - atomic64_read(&sf_global_mem);
 	spin_lock_bh(&live->lock);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000001);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 5);
 	spin_unlock_bh(&live->lock);
-	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count,
-			headroom >= 128 ? 3ULL : 2ULL);
-	/* and with no headroom at all, the new group is refused */
+	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count, 3ULL);
+	/* and with no headroom at all, a new group is refused */
 	sf_max_mem_mb = atomic64_read(&sf_global_mem) >> 20;
 	spin_lock_bh(&live->lock);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000002);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 100000000000LL);
 	spin_unlock_bh(&live->lock);
-	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count,
-			headroom >= 128 ? 4ULL : 3ULL);
+	KUNIT_EXPECT_EQ(test, live->hist[SNAPFIRE_METRIC_RTT]->count, 4ULL);
 
 	/* untrusted: half the cap over all such namespaces */
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
@@ -364,10 +364,11 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	for (i = 1; i < 1 << 16; i++)
 		if (!sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR))
 			break;
-	KUNIT_EXPECT_LE(test, atomic64_read(&t->sn->mem),
-			((s64)sf_max_mem_mb << 20) / 2);
+	full = (s64)sf_max_mem_mb << 20;
+	flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
+	KUNIT_EXPECT_LE(test, atomic64_read(&t->sn->mem), flows_cap / 2);
 	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
-			((s64)sf_max_mem_mb << 20) / 2 - 4096 -
+			flows_cap / 2 - 4096 -
 			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 	rcu_barrier();

@@ -40,6 +40,8 @@
 
 #define SF_METRIC_CNT		(SNAPFIRE_METRIC_MAX + 1)
 #define SF_DEFAULT_MAX_MEM_MB	256	/* all namespaces together */
+/* new flows stop 1/2^SHIFT short of the cap: the rest is the live flows' */
+#define SF_MEM_RESERVE_SHIFT	4
 #define SF_PENDING		64	/* sender probes in flight remembered */
 #define SF_RL_BUCKETS		256	/* per-source rate limit buckets */
 #define SF_EVENT_RING		64
