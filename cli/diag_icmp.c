@@ -148,8 +148,7 @@ static int icmp_socket(bool v6, int *ident, char *why, size_t n)
 	return fd;
 }
 
-static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n,
-		    uint64_t *dups)
+static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n)
 {
 	for (;;) {
 		uint8_t buf[256];
@@ -198,10 +197,8 @@ static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n,
 		for (uint32_t k = seq; k < n; k += 65536) {
 			if (k + 65536 < n)
 				continue;
-			if (e[k].rx)
-				(*dups)++;
-			else
-				e[k].rx = t;
+			if (!e[k].rx)
+				e[k].rx = t;	/* a duplicate keeps the first */
 			break;
 		}
 	}
@@ -216,7 +213,6 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 	uint32_t n = (uint32_t)(t->duration / t->interval) + 2, sent = 0, nkeys = 0, k;
 	uint32_t *key2seq = NULL;
 	int64_t start, end, grace_end = 0;
-	uint64_t dups = 0;
 	struct echo *e;
 	int fd, ident = -1;
 
@@ -305,7 +301,7 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 			if (pfd.revents & POLLERR)
 				drain_errqueue(fd, e, key2seq, nkeys);
 			if (pfd.revents & POLLIN)
-				receive(fd, v6, ident, e, sent, &dups);
+				receive(fd, v6, ident, e, sent);
 		}
 	}
 	drain_errqueue(fd, e, key2seq, nkeys);
