@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `snapfire agent`: STAMP sessions to many targets, indefinitely, with a
+ * minute-by-minute history (hstore.h) and an HTTP endpoint (Prometheus
+ * /metrics, /api/v1/summary, /healthz).
+ *
+ *	agent_conf.c	the YAML configuration (libyaml): parse, validate, diff
+ *	agent.c		the daemon: sessions, the minute tick, the store, SIGHUP
+ *	agent_http.c	the HTTP server (libmicrohttpd) and its three pages
+ *	agent_prom.c	the Prometheus text exposition of struct agent
+ *
+ * Threads: the session thread (agent.c) owns the sockets and the sessions;
+ * the HTTP server's thread only reads, under agent->lock. Every field
+ * below marked [lock] is written and read under agent->lock.
+ */
+#ifndef SNAPFIRE_AGENT_H
+#define SNAPFIRE_AGENT_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hist.h"
+
+#define AGENT_CONF_DEFAULT	"/etc/snapfire/agent.conf"
+#define AGENT_LISTEN_DEFAULT	"127.0.0.1:9862"
+#define AGENT_STATE_DEFAULT	"/var/lib/snapfire"
+#define AGENT_MAX_TARGETS	256
+#define AGENT_MAX_LABELS	8
+#define AGENT_LABEL_NAME_MAX	64
+#define AGENT_LABEL_VALUE_MAX	128
+#define AGENT_NAME_MAX		64	/* hs_key_ok() */
+
+/* Counters stored beside the histograms, as metric ids from 64 on
+ * (hstore.h: a record with count = the minute's delta, no buckets). */
+enum agent_counter {
+	AC_SENT, AC_RECEIVED, AC_LOST, AC_REORDERED, AC_DUPLICATES,
+	AC_COUNT
+};
+#define AGENT_COUNTER_METRIC(c)	(64u + (c))
+
+/* Events: counted, logged once per transition (never per packet). */
+enum agent_event {
+	AE_TARGET_UNREACHABLE, AE_TARGET_RECOVERED,
+	AE_MODULE_MISSING, AE_MODULE_BACK,
+	AE_SEND_ERROR, AE_CONFIG_RELOAD, AE_CONFIG_RELOAD_FAILED,
+	AE_STORE_ERROR,
+	AE_COUNT
+};
+extern const char *const agent_event_names[AE_COUNT];	/* "target_unreachable", ... */
+extern const char *const agent_counter_names[AC_COUNT];	/* "sent", "received", ... */
+
+struct agent_label {
+	char name[AGENT_LABEL_NAME_MAX + 1];
+	char value[AGENT_LABEL_VALUE_MAX + 1];
+};
+
+/* One target as configured (agent_conf.c). */
+struct agent_target_conf {
+	char name[AGENT_NAME_MAX + 1];
+	char address[256];		/* as written: a literal or a host name */
+	uint16_t port, ssid, size;
+	uint8_t dscp;
+	double interval;		/* seconds */
+	struct agent_label labels[AGENT_MAX_LABELS];
+	int nlabels;
+	int line;			/* where it starts in the file */
+};
+
+struct agent_conf {
+	char path[4096];
+	char listen[256];		/* "HOST:PORT", "[V6]:PORT" */
+	char state_dir[4096];
+	char jsonl[4096];		/* "" when off */
+	unsigned int retention_days;
+	struct agent_target_conf *targets;
+	int ntargets;
+};
+
+/*
+ * Parses @path into @c (agent_conf_free it). 0, or -1 with a message
+ * "PATH:LINE: reason" in @err (the file is refused as a whole).
+ */
+int agent_conf_load(const char *path, struct agent_conf *c, char *err, size_t errlen);
+/* Same, from a string (the tests); @name stands for the path in messages. */
+int agent_conf_parse(const char *name, const char *text, size_t len,
+		     struct agent_conf *c, char *err, size_t errlen);
+void agent_conf_free(struct agent_conf *c);
+/* Two targets measure the same thing (labels may differ): the session,
+ * its counters and its ring survive a reload. */
+bool agent_target_same(const struct agent_target_conf *a,
+		       const struct agent_target_conf *b);
+
+/* A target's live state (agent.c); [lock] unless said otherwise. */
+struct agent_target {
+	struct agent_target_conf conf;
+	bool up;			/* a reply within max(3 intervals, 3 s) */
+	bool kernel;			/* the module's flow was found last minute */
+	uint64_t counters[AC_COUNT];	/* since the agent started */
+	struct hist cum[METRIC_COUNT];	/* since the agent started, for /metrics */
+	struct hist cur[METRIC_COUNT];	/* the current minute, not yet stored */
+	uint64_t cur_counters[AC_COUNT];
+	uint64_t last_reply_ns;		/* CLOCK_REALTIME */
+	void *session;			/* agent.c's, not for readers */
+};
+
+struct agent {
+	pthread_mutex_t lock;		/* protects everything marked [lock] */
+	struct agent_conf conf;		/* [lock] the running configuration */
+	struct agent_target *targets;	/* [lock] conf.ntargets of them */
+	int ntargets;
+	uint64_t events[AE_COUNT];	/* [lock] */
+	bool module_loaded;		/* [lock] */
+	uint64_t last_store_write_ns;	/* [lock] CLOCK_REALTIME, 0: never */
+	bool store_ok;			/* [lock] the last append succeeded */
+	uint64_t started_ns;
+};
+
+/* agent_prom.c: the /metrics page of @a (caller holds a->lock). */
+int agent_prom_write(FILE *f, const struct agent *a);
+/* The fixed le boundaries of every exported histogram, in ns, rising. */
+extern const uint64_t agent_prom_le_ns[];
+extern const int agent_prom_nle;
+
+/* agent_http.c: starts the server on a->conf.listen; NULL with @err set
+ * when it cannot listen. */
+struct agent_http;
+struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen);
+void agent_http_stop(struct agent_http *h);
+
+int cmd_agent(int argc, char **argv);
+
+#endif
