@@ -274,6 +274,7 @@ int main(void)
 	test_tcp();
 	test_diag();
 	test_hstore();
+	test_hquery();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -28,5 +28,7 @@ void test_parse(void);
 void test_diag(void);
 /* unit_hstore.c */
 void test_hstore(void);
+/* unit_hquery.c */
+void test_hquery(void);
 
 #endif
