@@ -275,6 +275,7 @@ int main(void)
 	test_diag();
 	test_hstore();
 	test_hquery();
+	test_agent_conf();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

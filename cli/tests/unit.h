@@ -30,5 +30,7 @@ void test_diag(void);
 void test_hstore(void);
 /* unit_hquery.c */
 void test_hquery(void);
+/* unit_agent_conf.c */
+void test_agent_conf(void);
 
 #endif
