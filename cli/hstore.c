@@ -14,6 +14,7 @@
 
 #include <zlib.h>
 
+#include "agent.h"
 #include "hstore.h"
 
 /* a day file holds at most 1440 records of HS_MAX_PAYLOAD: larger is not ours */
@@ -163,6 +164,19 @@ bad:
 
 /* -------------------------------------------------------------- files */
 
+/* A metric's directory: the metric's name, or the agent's counter's. */
+static bool metric_ok(unsigned int metric)
+{
+	return metric < METRIC_COUNT ||
+	       (metric >= AGENT_COUNTER_METRIC(0) && metric < AGENT_COUNTER_METRIC(AC_COUNT));
+}
+
+static const char *metric_dir(unsigned int metric)
+{
+	return metric < METRIC_COUNT ? metric_name(metric) :
+	       agent_counter_names[metric - AGENT_COUNTER_METRIC(0)];
+}
+
 static int day_path(char *buf, size_t n, const char *dir, const char *key,
 		    unsigned int metric, uint64_t day)
 {
@@ -171,7 +185,7 @@ static int day_path(char *buf, size_t n, const char *dir, const char *key,
 	int r;
 
 	gmtime_r(&t, &tm);
-	r = snprintf(buf, n, "%s/%s/%s/%04d%02d%02d.sfh", dir, key, metric_name(metric),
+	r = snprintf(buf, n, "%s/%s/%s/%04d%02d%02d.sfh", dir, key, metric_dir(metric),
 		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
@@ -186,7 +200,7 @@ static int mkdirs(const char *dir, const char *key, unsigned int metric)
 	snprintf(p, sizeof(p), "%s/%s", dir, key);
 	if (mkdir(p, 0750) && errno != EEXIST)
 		return -errno;
-	snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_name(metric));
+	snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_dir(metric));
 	if (mkdir(p, 0750) && errno != EEXIST)
 		return -errno;
 	return 0;
@@ -295,7 +309,7 @@ int hs_append(const char *dir, const char *key, unsigned int metric,
 	long end = HS_HDR_LEN;
 	int stop = 0, fd = -1, r, n;
 
-	if (!hs_key_ok(key) || metric >= METRIC_COUNT)
+	if (!hs_key_ok(key) || !metric_ok(metric))
 		return -EINVAL;
 	r = day_path(path, sizeof(path), dir, key, metric, day) ?: mkdirs(dir, key, metric) ?:
 	    slurp(path, &b, &len);
@@ -366,7 +380,7 @@ int hs_read(const char *dir, const char *key, unsigned int metric,
 	uint64_t day;
 	int stop = 0, r;
 
-	if (!hs_key_ok(key) || metric >= METRIC_COUNT)
+	if (!hs_key_ok(key) || !metric_ok(metric))
 		return -EINVAL;
 	for (day = from / 1440; from < to && day <= (to - 1) / 1440 && !stop; day++) {
 		uint8_t *b;
@@ -399,11 +413,13 @@ int hs_prune(const char *dir, const char *key, unsigned int keep_days,
 
 	if (!hs_key_ok(key))
 		return -EINVAL;
-	for (m = 0; m < METRIC_COUNT; m++) {
+	for (m = 0; m < AGENT_COUNTER_METRIC(AC_COUNT); m++) {
 		struct dirent *de;
 		DIR *d;
 
-		snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_name(m));
+		if (!metric_ok(m))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_dir(m));
 		d = opendir(p);
 		if (!d)
 			continue;

@@ -5,6 +5,11 @@
  *
  *	DIR/TARGET/METRIC/YYYYMMDD.sfh
  *
+ * METRIC is a metric_name() (ids below METRIC_COUNT), or one of the agent's
+ * counters (agent.h: ids AGENT_COUNTER_METRIC(c), from 64 on, directory
+ * agent_counter_names[c]: "sent", "received", ...), stored as a record
+ * with count = the minute's value and no buckets.
+ *
  * A file is a 16-byte header, then records appended one write() each:
  *
  *	header	"SFHS", u16 version (1), u16 metric, u32 day (since the
