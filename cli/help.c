@@ -2,6 +2,7 @@
 /* The command table and help texts. */
 #include <string.h>
 
+#include "agent.h"
 #include "cmds.h"
 #include "common.h"
 
@@ -91,6 +92,19 @@ static const struct cmd cmds[] = {
 	{ "export", cmd_export, "export --prometheus",
 	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
 	  "exposition format 0.0.4 (for node_exporter's textfile collector).", NULL },
+	{ "agent", cmd_agent, "agent [-c FILE] [--check] [-n NETNS]",
+	  "Probe the targets of FILE (default /etc/snapfire/agent.conf, YAML) with one\n"
+	  "STAMP session each, indefinitely, in the foreground (logs to stderr). Every\n"
+	  "minute each target's histograms (the module's, or round trips from userspace\n"
+	  "timestamps without it) and counters go to the history store (state-dir; read\n"
+	  "it with 'snapfire history'); HTTP serves /metrics, /api/v1/summary and\n"
+	  "/healthz. SIGHUP reloads FILE (unchanged targets keep their session; a bad\n"
+	  "file is refused and the running configuration kept); SIGTERM stores the\n"
+	  "current minute and stops. The format is in snapfire(8), AGENT.\n"
+	  "  -c FILE      the configuration\n"
+	  "  --check      only check FILE: 'FILE: ok, N targets', or FILE:LINE: reason\n"
+	  "               and exit status 2\n"
+	  "  -n NETNS     probe from network namespace NETNS", NULL },
 };
 
 const struct cmd *cmd_find(const char *name)
