@@ -9,6 +9,8 @@
 #   make bench           run tests/bench/*.sh inside a VM
 #   make vm-shell        interactive root shell in a test VM (or CMD='...')
 #   make dkms-install    install the module with DKMS (dkms-uninstall removes it)
+#   make install         install cli/snapfire and, from dist/, the agent's systemd unit,
+#                        sysusers.d file and example config (DESTDIR, PREFIX)
 #   make clean
 #
 # Variables:
@@ -49,7 +51,7 @@ export KVER KDIR
 endif
 
 .PHONY: all kmod cli deps check test host-test demo bench vm-shell \
-	dkms-install dkms-uninstall clean kver help
+	dkms-install dkms-uninstall install clean kver help
 
 all: kmod cli
 
@@ -94,6 +96,10 @@ dkms-install:
 
 dkms-uninstall:
 	$(CURDIR)/scripts/dkms uninstall
+
+install:
+	$(MAKE) -C cli install
+	$(MAKE) -C dist install
 
 clean:
 	@if [ -d "$(KDIR)" ] && [ -f kmod/Kbuild -o -f kmod/Makefile ]; then \
