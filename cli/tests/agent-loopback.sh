@@ -1,0 +1,178 @@
+#!/bin/bash
+# cli/tests/agent-loopback.sh — snapfire agent on the host (no module:
+# userspace round trips) against tests/lib/stamp_reflector.py over
+# loopback, plus a dead target (a UDP port nobody listens on), 1 s
+# intervals, about 20 s, under valgrind when installed. Checks: --check on
+# a good and a bad file (FILE:LINE), SIGHUP with a bad file (refused, the
+# agent keeps running), SIGHUP adding a target, the JSON Lines (success for
+# the live targets, timeout for the dead one), the store files and their
+# counters against the JSON Lines, /metrics when the HTTP server is built
+# in, and a clean exit on SIGTERM. Prints ok/not ok and "N passed, N failed".
+set -u
+# shellcheck source=cli/tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+tmp=$(mktemp -d)
+pids=()
+apid=
+cleanup() {
+	[[ -n $apid ]] && kill -TERM "$apid" 2>/dev/null && wait "$apid" 2>/dev/null
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() { # tcp|udp
+	"$py" -c 'import socket,sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
+}
+rport=$(free_port udp)
+dport=$(free_port udp)
+while [[ $dport == "$rport" ]]; do dport=$(free_port udp); done
+hport=$(free_port tcp)
+
+"$py" "$top/tests/lib/stamp_reflector.py" -p "$rport" -b 127.0.0.1 >"$tmp/refl" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$tmp/refl" 2>/dev/null && break; sleep 0.1; done
+check "reflector on 127.0.0.1:$rport" grep -q ready "$tmp/refl"
+
+conf() { # FILE [extra target name]
+	cat >"$1" <<EOF
+# the agent's loopback test
+listen: 127.0.0.1:$hport
+state-dir: $tmp/state
+retention-days: 2
+jsonl: $tmp/probes.jsonl
+defaults: { interval: 1 }
+targets:
+  - name: live
+    address: 127.0.0.1
+    port: $rport
+    labels: { where: loopback }
+  - name: dead
+    address: 127.0.0.1
+    port: $dport
+EOF
+	[[ -n ${2:-} ]] && printf '  - name: %s\n    address: 127.0.0.1\n    port: %s\n    interval: 0.5\n' \
+		"$2" "$rport" >>"$1"
+	return 0
+}
+conf "$tmp/good.conf"
+cp "$tmp/good.conf" "$tmp/agent.conf"
+sed 's/^    port: '"$dport"'$/    prot: 1/' "$tmp/good.conf" >"$tmp/bad.conf"
+badline=$(grep -n '^    prot: 1$' "$tmp/bad.conf" | cut -d: -f1)
+
+out=$("$sf" agent -c "$tmp/good.conf" --check 2>&1)
+rc=$?
+check "--check good: exit 0, 'FILE: ok, 2 targets'" test "$rc:$out" = "0:$tmp/good.conf: ok, 2 targets"
+out=$("$sf" agent -c "$tmp/bad.conf" --check 2>&1)
+rc=$?
+check "--check bad: exit 2, FILE:$badline: unknown key 'prot'" \
+	test "$rc:${out%% (*}" = "2:$tmp/bad.conf:$badline: target: unknown key 'prot'"
+out=$("$sf" agent -c "$tmp/bad.conf" 2>&1)
+check "a bad file is refused at start too (exit 2)" test "$?:${out%% (*}" = "2:$tmp/bad.conf:$badline: target: unknown key 'prot'"
+
+"${VG[@]}" "$sf" agent -c "$tmp/agent.conf" >"$tmp/agent.out" 2>"$tmp/agent.log" &
+apid=$!
+for _ in $(seq 100); do grep -q 'started:' "$tmp/agent.log" 2>/dev/null && break; sleep 0.1; done
+check "the agent starts" grep -q "started: $tmp/agent.conf, 2 targets" "$tmp/agent.log"
+check "module_missing logged once (no module on the host)" test "$(grep -c 'module_missing:' "$tmp/agent.log")" = 1
+sleep 6
+check "the dead target is reported unreachable once" \
+	test "$(grep -c 'target_unreachable: target dead (127.0.0.1): no reply' "$tmp/agent.log")" = 1
+
+# SIGHUP with a bad file: refused with FILE:LINE, the agent keeps running
+cp "$tmp/bad.conf" "$tmp/agent.conf"
+kill -HUP "$apid"
+sleep 1.5
+check "SIGHUP, bad file: config_reload_failed with FILE:LINE, the running configuration kept" \
+	grep -q "config_reload_failed: $tmp/agent.conf:$badline: target: unknown key 'prot'.*; the running configuration is kept" "$tmp/agent.log"
+check "SIGHUP, bad file: still running" kill -0 "$apid"
+
+# SIGHUP adding a target: the two others keep their sessions
+conf "$tmp/agent.conf" live2
+kill -HUP "$apid"
+sleep 1.5
+check "SIGHUP adding a target: 3 targets, 2 kept, 1 new" \
+	grep -q "config_reload: $tmp/agent.conf: 3 targets (2 kept with their sessions and history, 1 new, 0 removed)" "$tmp/agent.log"
+sleep 6
+
+metrics=
+if curl -sf "http://127.0.0.1:$hport/metrics" -o "$tmp/metrics" 2>/dev/null; then
+	metrics=1
+	check "/metrics: live up, dead down" \
+		sh -c "grep -q '^snapfire_target_up{target=\"live\",where=\"loopback\"} 1' '$tmp/metrics' && grep -q '^snapfire_target_up{target=\"dead\"} 0' '$tmp/metrics'"
+	check "/metrics: one reload, one refused" \
+		sh -c "grep -q '^snapfire_agent_events_total{event=\"config_reload\"} 1' '$tmp/metrics' && grep -q '^snapfire_agent_events_total{event=\"config_reload_failed\"} 1' '$tmp/metrics'"
+	check "/metrics: the live target's probes received" \
+		"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=int(re.search(r"^snapfire_target_received_total\{target=\"live\"[^}]*\} (\d+)", t, re.M).group(1)); sys.exit(not v >= 10)' "$tmp/metrics"
+	check "/metrics: the dead target's probes lost, none received" \
+		"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); g=lambda n: int(re.search(r"^snapfire_target_%s_total\{target=\"dead\"\} (\d+)" % n, t, re.M).group(1)); sys.exit(not (g("lost") >= 5 and g("received") == 0))' "$tmp/metrics"
+else
+	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - # SKIP /metrics: this snapfire has no HTTP server"
+fi
+
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+apid=
+check "SIGTERM: exit 0 (valgrind-clean when installed)" test "$rc" = 0
+check "SIGTERM: 'stopped' logged" grep -q 'snapfire agent: stopped' "$tmp/agent.log"
+check "every log line has a UTC timestamp" \
+	sh -c "! grep -v '^20[0-9-]*T[0-9:.]*Z snapfire agent: ' '$tmp/agent.log' | grep -v 'MHD'"
+
+# JSON Lines: every line valid; success for live and live2, timeout for dead
+check "JSON Lines: every record valid with the fields of the format" "$py" -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+	r = json.loads(line); n += 1
+	assert set(r) == {"ts", "protocol", "target", "duration_ms", "status", "reason"}, r
+	assert r["protocol"] == "stamp" and r["ts"].endswith("Z") and len(r["ts"]) == 24, r
+	assert r["status"] in ("success", "timeout", "error"), r
+sys.exit(n < 20)' "$tmp/probes.jsonl"
+jl() { "$py" -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (lambda r: r["target"] == sys.argv[2] and r["status"] == sys.argv[3])(json.loads(l))))' "$tmp/probes.jsonl" "$@"; }
+check "JSON Lines: live answered (>= 10 successes, no timeout)" \
+	test "$(jl live success)" -ge 10 -a "$(jl live timeout)" = 0
+check "JSON Lines: live2 (added by SIGHUP) answered" test "$(jl live2 success)" -ge 5
+check "JSON Lines: dead timed out (>= 5), never answered" \
+	test "$(jl dead timeout)" -ge 5 -a "$(jl dead success)" = 0
+check "JSON Lines: a timeout lasts the timeout (3 s: max(3 intervals, 3 s)), reason 'no reply'" \
+	"$py" -c 'import json,sys; sys.exit(not all(r["duration_ms"] == 3000 and r["reason"] == "no reply" for r in map(json.loads, open(sys.argv[1])) if r["status"] == "timeout"))' "$tmp/probes.jsonl"
+
+# The store: the minute(s) written, counters as the JSON Lines say
+check "store: live's rtt day file" test -s "$tmp/state/live/rtt/$(date -u +%Y%m%d).sfh" -o -n "$(ls "$tmp"/state/live/rtt/*.sfh 2>/dev/null)"
+check "store: no rtt for dead" test ! -e "$tmp/state/dead/rtt"
+check "store: counters of each target (sent, received, lost, reordered, duplicates)" \
+	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
+# the sum of a counter's records (hstore.h: a record's payload starts with
+# the minute and the count, LEB128)
+ssum() { # TARGET METRIC
+	"$py" -c '
+import glob, struct, sys
+def varint(b, i):
+	v = s = 0
+	while True:
+		c = b[i]; i += 1; v |= (c & 0x7f) << s; s += 7
+		if c < 0x80: return v, i
+tot = 0
+for f in glob.glob(sys.argv[1] + "/*.sfh"):
+	b = open(f, "rb").read(); i = 16
+	while i + 4 <= len(b):
+		mk, ln = struct.unpack_from("<HH", b, i)
+		assert mk == 0x5366
+		_, j = varint(b, i + 4); c, _ = varint(b, j)
+		tot += c; i += 4 + ln + 4
+print(tot)' "$tmp/state/$1/$2"
+}
+check "store: live's received = its JSON Lines successes" test "$(ssum live received)" = "$(jl live success)"
+check "store: dead's lost = its JSON Lines timeouts" test "$(ssum dead lost)" = "$(jl dead timeout)"
+s=$(ssum live sent) r=$(ssum live received)
+check "store: live's sent - received is at most the one in flight ($s, $r)" test $((s - r)) -le 1 -a $((s - r)) -ge 0
+check "store: live's rtt records count its successes" test "$(ssum live rtt)" = "$(jl live success)"
+[[ -n $metrics ]] && check "store: live's sent agrees with /metrics at that time (<=)" \
+	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=int(re.search(r"^snapfire_target_sent_total\{target=\"live\"[^}]*\} (\d+)", t, re.M).group(1)); sys.exit(not v <= int(sys.argv[2]))' "$tmp/metrics" "$s"
+
+echo "$pass passed, $fail failed"
+((fail == 0))
