@@ -995,6 +995,19 @@ static void http_stop(struct agentd *d)
 	d->http = NULL;
 }
 
+static void set_listen(struct agent *a, const char *listen)
+{
+	pthread_mutex_lock(&a->lock);
+	snprintf(a->conf.listen, sizeof(a->conf.listen), "%s", listen);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/*
+ * SIGHUP: the file again. A new listen address is tried first (the old
+ * one back if it fails, and the reload refused); then, under the lock
+ * (the store thread merges into the old targets' histograms), the new
+ * targets take over the unchanged ones' sessions and histograms.
+ */
 static void reload(struct agentd *d)
 {
 	struct agent *a = &d->a;
@@ -1010,8 +1023,31 @@ static void reload(struct agentd *d)
 		pthread_mutex_unlock(&a->lock);
 		return;
 	}
+	snprintf(old_listen, sizeof(old_listen), "%s", a->conf.listen);
+	if (strcmp(old_listen, nc.listen)) {
+		http_stop(d);
+		set_listen(a, nc.listen);
+		if (http_start(d)) {
+			set_listen(a, old_listen);
+			http_start(d);
+			pthread_mutex_lock(&a->lock);
+			event(a, AE_CONFIG_RELOAD_FAILED, "%s: listen %s: cannot listen there; the running configuration is kept",
+			      d->path, nc.listen);
+			pthread_mutex_unlock(&a->lock);
+			agent_conf_free(&nc);
+			return;
+		}
+	}
 	taken = calloc((size_t)nold + 1, sizeof(*taken));
+	pthread_mutex_lock(&a->lock);
 	v = taken ? targets_build(d, &nc, old, nold, taken) : NULL;
+	if (v) {
+		agent_conf_free(&a->conf);
+		a->conf = nc;
+		a->targets = v;
+		a->ntargets = nc.ntargets;
+	}
+	pthread_mutex_unlock(&a->lock);
 	if (!v) {
 		free(taken);
 		agent_conf_free(&nc);
@@ -1021,39 +1057,6 @@ static void reload(struct agentd *d)
 		pthread_mutex_unlock(&a->lock);
 		return;
 	}
-	snprintf(old_listen, sizeof(old_listen), "%s", a->conf.listen);
-	if (strcmp(old_listen, nc.listen)) {
-		http_stop(d);
-		snprintf(a->conf.listen, sizeof(a->conf.listen), "%s", nc.listen);
-		if (http_start(d)) {
-			snprintf(a->conf.listen, sizeof(a->conf.listen), "%s", old_listen);
-			http_start(d);
-			/* the new targets go: the old ones stay */
-			for (k = 0; k < nc.ntargets; k++) {
-				int o;
-
-				for (o = 0; o < nold; o++)
-					if (old[o].session == v[k].session)
-						break;
-				if (o == nold)
-					target_free(&v[k]);
-			}
-			free(v);
-			free(taken);
-			agent_conf_free(&nc);
-			pthread_mutex_lock(&a->lock);
-			event(a, AE_CONFIG_RELOAD_FAILED, "%s: listen %s: cannot listen there; the running configuration is kept",
-			      d->path, nc.listen);
-			pthread_mutex_unlock(&a->lock);
-			return;
-		}
-	}
-	pthread_mutex_lock(&a->lock);
-	agent_conf_free(&a->conf);
-	a->conf = nc;
-	a->targets = v;
-	a->ntargets = nc.ntargets;
-	pthread_mutex_unlock(&a->lock);
 	for (k = 0; k < nold; k++) {
 		if (taken[k])
 			kept++;
