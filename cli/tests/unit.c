@@ -274,6 +274,7 @@ int main(void)
 	test_tcp();
 	test_diag();
 	test_hstore();
+	test_agent_prom();
 	test_hquery();
 	test_agent_conf();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);

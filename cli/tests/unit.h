@@ -33,4 +33,7 @@ void test_hquery(void);
 /* unit_agent_conf.c */
 void test_agent_conf(void);
 
+/* unit_agent_prom.c */
+void test_agent_prom(void);
+
 #endif

@@ -1,0 +1,305 @@
+#!/bin/bash
+# cli/tests/agent-http.sh — the agent's HTTP server (agent_http.c,
+# agent_prom.c) through tests/agent_http_drv, a hand-built struct agent
+# over a history store it writes (see the data in agent_http_drv.c), under
+# valgrind when installed, with curl: /metrics through promtool, /healthz,
+# /api/v1/summary's numbers for 5m/1h/1d against the stored data, the 400,
+# 404 and 405 answers, IPv6, and the connection limit and timeout.
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+drv=${AGENT_HTTP_DRV:-$top/cli/tests/agent_http_drv}
+tmp=$(mktemp -d)
+pid=
+skipped=0
+skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - # SKIP $1"; }
+cleanup() {
+	[[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [[ ! -x $drv ]]; then
+	echo "not ok 1 - $drv is not built (make -C cli tests/agent_http_drv)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+free_port() {
+	$py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start LISTEN [unhealthy]: the driver in the background, until it says ready
+start() {
+	local i
+	rm -rf "$tmp/state"
+	"${VG[@]}" "$drv" "$tmp/state" "$@" >"$tmp/drv.out" 2>"$tmp/drv.err" &
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^ready' "$tmp/drv.out" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$tmp/drv.err" >&2
+	return 1
+}
+
+# stop: SIGTERM, then its exit status (valgrind's 99 on an error or a leak)
+stop() {
+	local rc
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	if ((rc)); then cat "$tmp/drv.err" >&2; fi
+	return "$rc"
+}
+
+# get URL [curl options]: body to $tmp/body; prints "CODE CONTENT-TYPE"
+get() {
+	local url=$1
+	shift
+	curl -sS -g -o "$tmp/body" -w '%{http_code} %{content_type}' --max-time 20 "$@" "$url"
+}
+
+expect_code() { # desc code url [curl options]
+	local d=$1 want=$2 got
+	shift 2
+	got=$(get "$@")
+	check "$d ($want, got ${got%% *})" test "${got%% *}" = "$want"
+}
+
+json_error() { # the body is {"error": "non-empty"}
+	$py -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if list(d) == ["error"] and d["error"] else 1)' "$tmp/body"
+}
+
+port=$(free_port)
+base=http://127.0.0.1:$port
+started=0
+for _ in 1 2 3; do
+	if start "127.0.0.1:$port"; then started=1; break; fi
+	port=$(free_port) base=http://127.0.0.1:$port
+done
+check "driver listens on 127.0.0.1:$port" test "$started" = 1
+if ((!started)); then echo "$pass passed, $fail failed"; exit 1; fi
+M=$(awk '/^ready/ { print $2 }' "$tmp/drv.out")
+
+# /metrics
+r=$(get "$base/metrics")
+check "/metrics: 200 text/plain; version=0.0.4 ($r)" \
+	test "$r" = "200 text/plain; version=0.0.4; charset=utf-8"
+cp "$tmp/body" "$tmp/metrics"
+if command -v promtool >/dev/null; then
+	check "/metrics passes promtool check metrics" \
+		bash -c "promtool check metrics <'$tmp/metrics' >'$tmp/promtool' 2>&1 || { cat '$tmp/promtool' >&2; false; }"
+else
+	skip "promtool not installed (apt-get install prometheus)"
+fi
+check "/metrics: escaped labels after target=, buckets on both sides of le" \
+	grep -qxF 'snapfire_target_rtt_seconds_bucket{target="tokyo-1",region="j\"p\\x\ny",dc="tyo",le="0.00025"} 30' "$tmp/metrics"
+check "/metrics: +Inf == _count" \
+	bash -c "grep -qxF 'snapfire_target_rtt_seconds_bucket{target=\"b\",le=\"+Inf\"} 0' '$tmp/metrics' &&
+		 grep -qxF 'snapfire_target_rtt_seconds_count{target=\"b\"} 0' '$tmp/metrics'"
+check "/metrics: events, config_reload 2" \
+	grep -qxF 'snapfire_agent_events_total{event="config_reload"} 2' "$tmp/metrics"
+r=$(get "$base/metrics" -I)
+check "HEAD /metrics: 200 and no body ($r)" \
+	bash -c "test '${r%% *}' = 200 && ! grep -q snapfire '$tmp/body'"
+
+# /healthz
+r=$(get "$base/healthz")
+check "/healthz: 200 application/json ($r)" test "$r" = "200 application/json"
+check "/healthz: status ok, 2 targets, module loaded, last store write" \
+	$py -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "ok" and d["targets"] == 2 and d["module_loaded"] is True, d
+assert d["store_ok"] is True and d["last_store_write"].endswith("Z"), d
+' "$tmp/body"
+
+# /api/v1/summary: what the stored data must give (agent_http_drv.c)
+for w in 5m 1h 1d; do
+	r=$(get "$base/api/v1/summary?target=tokyo-1&window=$w")
+	cp "$tmp/body" "$tmp/sum-$w"
+	check "/api/v1/summary tokyo-1 $w: 200 ($r)" test "$r" = "200 application/json"
+	check "/api/v1/summary tokyo-1 $w: count, counters, percentiles, breakdown, verdict" \
+		$py - "$tmp/sum-$w" "$w" "$M" <<-'EOF'
+	import json, sys, datetime
+	d = json.load(open(sys.argv[1]))
+	w, M = sys.argv[2], int(sys.argv[3])
+	# (value ns, count): memory, M-2, M-30, M-600; M-2000 is never in
+	data = [(100000, 10), (200000, 20), (300000, 10)]
+	sent, received, stored = 60, 50, 1
+	if w in ("1h", "1d"):
+	    data += [(1000000, 30)]; sent += 30; received += 30; stored += 1
+	if w == "1d":
+	    data += [(5000000, 40)]; sent += 40; received += 20; stored += 1
+	data.sort()
+	total = sum(c for _, c in data)
+	def pct(p):  # hist_percentile over single-value buckets
+	    cum, target = 0, p * total
+	    for v, c in data:
+	        if cum + c >= target:
+	            return v
+	        cum += c
+	    return data[-1][0]
+	def sec(ns):
+	    return ns / 1e9
+	mins = {"5m": 5, "1h": 60, "1d": 1440}[w]
+	err = []
+	def eq(k, got, want):
+	    if got != want:
+	        err.append("%s: %r, expected %r" % (k, got, want))
+	eq("target", d["target"], "tokyo-1"); eq("metric", d["metric"], "rtt"); eq("window", d["window"], w)
+	eq("count", d["count"], total); eq("sent", d["sent"], sent); eq("received", d["received"], received)
+	if abs(d["success_rate"] - received / sent) > 1e-6:
+	    err.append("success_rate %r" % d["success_rate"])
+	eq("minutes", d["minutes"], mins); eq("minutes_stored", d["minutes_stored"], stored)
+	eq("store_problems", d["store_problems"], 0)
+	eq("min", d["min"], sec(data[0][0])); eq("max", d["max"], sec(data[-1][0]))
+	eq("mean", d["mean"], sec(sum(v * c for v, c in data) // total))
+	eq("median", d["median"], sec(pct(0.5)))
+	names = ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "p99.9"]
+	ps = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999]
+	eq("percentile names", list(d["percentiles"]), names)
+	for k, p in zip(names, ps):
+	    eq(k, d["percentiles"][k], sec(pct(p)))
+	eq("breakdown", d["breakdown"], {"rtt": sec(pct(0.5)), "turnaround": 0.00001,
+	                                 "tx_stage": 0.00002, "rx_stage": 0.00003})
+	v = d["verdict"]
+	eq("verdict available", v["available"], True)
+	eq("verdict components", [c["metric"] for c in v["components"]],
+	   ["tx_stage", "rtt", "turnaround", "rx_stage"])
+	eq("verdict dominant", (v["dominant"], v["dominant_metric"]), ("network", "rtt"))
+	eq("verdict total", v["total_p50_ns"], 20000 + pct(0.5) + 10000 + 30000)
+	# the window: the current minute and the minutes before it, to now
+	f = datetime.datetime.strptime(d["from"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+	t = datetime.datetime.strptime(d["to"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+	span = (t - f).total_seconds()
+	if not ((mins - 1) * 60 <= span < mins * 60) or f.second:
+	    err.append("from %s to %s: not %s" % (d["from"], d["to"], w))
+	for e in err:
+	    print(e, file=sys.stderr)
+	sys.exit(1 if err else 0)
+	EOF
+done
+r=$(get "$base/api/v1/summary?target=b&window=1h&metric=rtt")
+check "/api/v1/summary b: no stage metrics: no verdict, says why; no counters: success_rate null" \
+	$py -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["count"] == 5 and d["median"] == 0.002 and d["breakdown"] == {"rtt": 0.002}, d
+assert d["verdict"]["available"] is False and "stage" in d["verdict"]["reason"], d
+assert d["sent"] == 0 and d["success_rate"] is None, d
+' "$tmp/body"
+r=$(get "$base/api/v1/summary?target=tokyo-1&window=5m&metric=fwd")
+check "/api/v1/summary metric=fwd without samples: count 0, percentiles null" \
+	$py -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["metric"] == "fwd" and d["count"] == 0 and d["min"] is None, d
+assert all(v is None for v in d["percentiles"].values()), d
+' "$tmp/body"
+
+# a corrupt history file: reported, skipped, the rest still served
+day=$($py -c 'import sys, datetime; print(datetime.datetime.fromtimestamp((int(sys.argv[1]) - 2) * 60, datetime.timezone.utc).strftime("%Y%m%d"))' "$M")
+printf 'fS\x10\x00not a record at all, not a record' >>"$tmp/state/tokyo-1/rtt/$day.sfh"
+r=$(get "$base/api/v1/summary?target=tokyo-1&window=5m")
+check "a corrupt tail in the store: 200, counted in store_problems, the good records kept ($r)" \
+	$py -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["store_problems"] >= 1 and d["count"] == 40, d
+' "$tmp/body"
+
+# errors
+u="$base/api/v1/summary"
+for q in "target=tokyo-1&window=2h" "target=tokyo-1" "target=tokyo-1&window=5m&metric=nope" \
+	"window=5m" "target=tokyo-1&window=5m&bogus=1" "target=tokyo-1&window=5m&window=1h"; do
+	expect_code "summary ?$q" 400 "$u?$q"
+	check "summary ?$q: JSON error" json_error
+done
+expect_code "summary of an unknown target" 404 "$u?target=nowhere&window=5m"
+check "unknown target: JSON error" json_error
+expect_code "summary of a target name that cannot be one" 404 "$u?target=%22%0a&window=5m"
+check "bad target name: JSON error" json_error
+expect_code "unknown path" 404 "$base/nope"
+check "unknown path: JSON error" json_error
+expect_code "POST /metrics" 405 "$base/metrics" -X POST -d x=1
+check "405: JSON error" json_error
+check "405 says Allow: GET, HEAD" \
+	bash -c "curl -sS -D - -o /dev/null -X DELETE '$base/healthz' | tr -d '\r' | grep -qix 'Allow: GET, HEAD'"
+
+# bounded: from one address at most 32 connections; an idle one is dropped
+# after 10 s, and then the server answers again
+check "33 idle connections: the 33rd is refused, and after the timeout a request is served" \
+	$py - "$port" <<-'EOF'
+	import socket, sys, time, urllib.request
+	port = int(sys.argv[1])
+	conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(33)]
+	last = conns[-1]
+	last.settimeout(5)
+	try:
+	    refused = last.recv(1) == b""
+	except (ConnectionResetError, socket.timeout):
+	    refused = True   # reset or closed: not served
+	except Exception:
+	    refused = False
+	first = conns[0]
+	first.settimeout(20)
+	t0 = time.time()
+	try:
+	    dropped = first.recv(1) == b""
+	except ConnectionResetError:
+	    dropped = True
+	waited = time.time() - t0
+	for c in conns:
+	    c.close()
+	ok = False
+	for _ in range(30):   # the server reaps the dropped ones on its next turn
+	    try:
+	        ok = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=20).status == 200
+	        break
+	    except OSError:
+	        time.sleep(0.1)
+	print("refused %s, idle dropped %s after %.1fs, served %s" % (refused, dropped, waited, ok), file=sys.stderr)
+	sys.exit(0 if refused and dropped and waited < 15 and ok else 1)
+	EOF
+
+check "driver exits cleanly (valgrind: no error, no leak)" stop
+
+# unhealthy store: 503
+port=$(free_port)
+if start "127.0.0.1:$port" unhealthy; then
+	r=$(get "http://127.0.0.1:$port/healthz")
+	check "/healthz with the store failing: 503 ($r)" test "${r%% *}" = 503
+	check "/healthz 503: status unhealthy with a reason" \
+		$py -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["status"] == "unhealthy" and d["reason"] else 1)' "$tmp/body"
+	check "driver exits cleanly (unhealthy)" stop
+else
+	check "driver listens (unhealthy)" false
+fi
+
+# IPv6
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+	port=$(free_port)
+	if start "[::1]:$port"; then
+		r=$(get "http://[::1]:$port/healthz")
+		check "[::1]:$port: /healthz 200 over IPv6 ($r)" test "${r%% *}" = 200
+		check "[::1]: not listening on IPv4" \
+			bash -c "! curl -sS -o /dev/null --max-time 5 http://127.0.0.1:$port/healthz 2>/dev/null"
+		check "driver exits cleanly (IPv6)" stop
+	else
+		check "driver listens on [::1]:$port" false
+	fi
+else
+	skip "no IPv6 loopback"
+fi
+
+# bad listen addresses are refused with what to do
+for l in "127.0.0.1" "[::1]9862" "127.0.0.1:99999" "no.such.host.invalid:9862" "1:2:3"; do
+	check "listen \"$l\" refused with a message" \
+		bash -c "! '$drv' '$tmp/state2' '$l' >/dev/null 2>'$tmp/err' && grep -q 'listen address' '$tmp/err'"
+done
+
+echo "$pass passed, $fail failed, $skipped skipped"
+((fail == 0))
