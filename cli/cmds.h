@@ -66,6 +66,9 @@ void breakdown_out(const struct flow *f, const char *title);
 int parse_flow_id(const char *cmd, const char *s, uint64_t *id);
 
 
+/* cmd_history.c */
+int cmd_history(int argc, char **argv);
+
 #define ALL_METRICS ((1u << METRIC_COUNT) - 1)
 
 #endif

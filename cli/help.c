@@ -93,6 +93,25 @@ static const struct cmd cmds[] = {
 	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
 	  "exposition format 0.0.4 (for node_exporter's textfile collector).", NULL },
 	{ "agent", cmd_agent, "agent [-c FILE] [--check] [-n NETNS]",
+	{ "history", cmd_history,
+	  "history TARGET [-m METRIC] [--since T] [--until T] [--by hour|day] [--tz ZONE]\n"
+	  "             [-d STATE_DIR]",
+	  "What 'snapfire agent' stored of TARGET (a name of its configuration): per\n"
+	  "hour of day (--by hour, the default: all days of the window together) or\n"
+	  "per day, in time zone ZONE, the samples, min, p50, p90, p99, max and the\n"
+	  "success rate (answered probes of those sent); the window's percentiles;\n"
+	  "and a heatmap of latency (down) by hour of day (across).\n"
+	  "  -m METRIC     rtt (default), fwd, rev, turnaround, tx_stage, rx_stage, ...\n"
+	  "  --since T     start of the window (default 7d: seven days ago)\n"
+	  "  --until T     its end (default now)\n"
+	  "                T: 2026-12-01, 2026-12-01T19:00[:SS] with an optional Z or\n"
+	  "                +09:00 (else in ZONE), now, or 90m, 24h, 7d, 2w ago\n"
+	  "  --by hour|day slots: hour of day 00..23, or calendar days\n"
+	  "  --tz ZONE     time zone of the slots and times (Asia/Tokyo, UTC, JST-9;\n"
+	  "                default: TZ, else the system's)\n"
+	  "  -d DIR        the agent's state-dir (default /var/lib/snapfire)\n"
+	  "Problems of the store (corrupt records) are reported on stderr and skipped.\n"
+	  "Exit status 1 when there is no data for TARGET in the window.", NULL },
 	  "Probe the targets of FILE (default /etc/snapfire/agent.conf, YAML) with one\n"
 	  "STAMP session each, indefinitely, in the foreground (logs to stderr). Every\n"
 	  "minute each target's histograms (the module's, or round trips from userspace\n"

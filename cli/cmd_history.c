@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapfire history: what the agent stored (hstore.h), per hour of day or
+ * per day in a time zone: count, min, p50, p90, p99, max and the success
+ * rate of each slot, and a heatmap of hour of day against latency.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "common.h"
+#include "fmt.h"
+#include "hquery.h"
+#include "out.h"
+
+#define HM_ROWS		12	/* heatmap rows (latency bands) */
+#define MAX_REPORTS	200	/* distinct store problems remembered (and printed) */
+
+struct hargs {
+	const char *target, *dir, *tz, *since, *until;
+	unsigned int metric;
+	bool by_day;
+};
+
+/* store problems, each printed once */
+struct reports {
+	char *seen[MAX_REPORTS];
+	int n, dropped;
+};
+
+static void on_report(const char *path, const char *what, void *arg)
+{
+	struct reports *r = arg;
+	char *s;
+	int i;
+
+	if (asprintf(&s, "%s: %s", path, what) < 0)
+		return;
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->seen[i], s)) {
+			free(s);
+			return;
+		}
+	if (r->n == MAX_REPORTS) {
+		r->dropped++;
+		free(s);
+		return;
+	}
+	errmsg("%s", s);
+	r->seen[r->n++] = s;
+}
+
+static void reports_free(struct reports *r)
+{
+	if (r->dropped)
+		errmsg("%d more problems of the store not shown", r->dropped);
+	while (r->n)
+		free(r->seen[--r->n]);
+}
+
+/* ------------------------------------------------------------- times */
+
+/*
+ * @s as seconds since the epoch: "now"; a relative "7d", "24h", "90m",
+ * "2w" (that long before @now); or an ISO-8601 date or time, with a zone
+ * offset (Z, +09:00, +0900) or else in the local time zone (TZ set).
+ */
+static int parse_when(const char *s, time_t now, time_t *t)
+{
+	static const char *const fmts[] = {
+		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+		"%Y-%m-%d %H:%M", "%Y-%m-%d",
+	};
+	char fz[40], *end;
+	unsigned long long n;
+	size_t i;
+
+	if (!strcmp(s, "now")) {
+		*t = now;
+		return 0;
+	}
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		n = strtoull(s, &end, 10);
+		if (!errno && end != s && end[0] && !end[1] && strchr("mhdw", end[0]) &&
+		    n <= 3660ULL * 24 * 60) {
+			unsigned long long mult = end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 :
+						  end[0] == 'd' ? 86400 : 7 * 86400;
+
+			if (n * mult <= (unsigned long long)now) {
+				*t = now - (time_t)(n * mult);
+				return 0;
+			}
+			return -1;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(fmts); i++) {
+		struct tm tm;
+		char *r;
+
+		snprintf(fz, sizeof(fz), "%s%%z", fmts[i]);
+		memset(&tm, 0, sizeof(tm));
+		r = strptime(s, fz, &tm);
+		if (r && !*r) {
+			long off = tm.tm_gmtoff;
+
+			*t = timegm(&tm) - off;
+			return 0;
+		}
+		memset(&tm, 0, sizeof(tm));
+		r = strptime(s, fmts[i], &tm);
+		if (r && !*r) {
+			tm.tm_isdst = -1;
+			*t = mktime(&tm);
+			return *t == (time_t)-1 ? -1 : 0;
+		}
+	}
+	return -1;
+}
+
+static char *fmt_local(char *buf, size_t n, uint64_t minute)
+{
+	time_t t = (time_t)(minute * 60);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M %Z", &tm))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+static char *fmt_utc(char *buf, size_t n, uint64_t minute)
+{
+	time_t t = (time_t)(minute * 60);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+/*
+ * A time zone the C library will use: a tz database name (a file under
+ * TZDIR or /usr/share/zoneinfo), ":NAME", or a POSIX TZ rule (it has an
+ * offset: "JST-9", "UTC0"). glibc takes anything else silently as UTC.
+ */
+static bool tz_ok(const char *z)
+{
+	const char *dirs[] = { getenv("TZDIR"), "/usr/share/zoneinfo" };
+	char p[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	if (*z == ':')
+		z++;
+	if (!*z || strstr(z, ".."))
+		return false;
+	if (*z == '/')
+		return !stat(z, &st) && S_ISREG(st.st_mode);
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dirs[i], z);
+		if (!stat(p, &st) && S_ISREG(st.st_mode))
+			return true;
+	}
+	return strpbrk(z, "0123456789") != NULL && z[0] != '/';
+}
+
+/* ------------------------------------------------------------- slots */
+
+struct slot_arg {
+	bool by_day;
+	int64_t day0;		/* the first day slot's date number */
+	size_t nslots;
+	uint64_t *minutes;	/* records per slot, when counting */
+};
+
+static int slot_of(uint64_t minute, void *arg)
+{
+	struct slot_arg *a = arg;
+	int64_t s = a->by_day ? hq_local_day(minute) - a->day0 : hq_local_hour(minute);
+
+	if (s < 0 || (uint64_t)s >= a->nslots || s > INT_MAX)
+		return -1;
+	if (a->minutes)
+		a->minutes[s]++;
+	return (int)s;
+}
+
+struct slots {
+	size_t n;
+	struct hist *lat, *sent, *recv;
+	uint64_t *minutes;
+};
+
+static int slots_alloc(struct slots *s, size_t n)
+{
+	s->n = n;
+	s->lat = calloc(n, sizeof(*s->lat));
+	s->sent = calloc(n, sizeof(*s->sent));
+	s->recv = calloc(n, sizeof(*s->recv));
+	s->minutes = calloc(n, sizeof(*s->minutes));
+	return s->lat && s->sent && s->recv && s->minutes ? 0 : -ENOMEM;
+}
+
+static void slots_free(struct slots *s)
+{
+	size_t i;
+
+	for (i = 0; s->lat && i < s->n; i++) {
+		hist_free(&s->lat[i]);
+		hist_free(&s->sent[i]);
+		hist_free(&s->recv[i]);
+	}
+	free(s->lat);
+	free(s->sent);
+	free(s->recv);
+	free(s->minutes);
+}
+
+/*
+ * Reads the metric and the sent/received counters into @s (@s->n slots
+ * allocated here). *counters: whether the store holds counters at all
+ * (an older store refuses their ids: -EINVAL, taken as none). 0 or -errno.
+ */
+static int slots_read(const struct hargs *a, uint64_t from, uint64_t to, struct slot_arg *sa,
+		      size_t n, struct slots *s, bool *counters, struct reports *rep)
+{
+	unsigned int csent = AGENT_COUNTER_METRIC(AC_SENT), crecv = AGENT_COUNTER_METRIC(AC_RECEIVED);
+	int r;
+
+	r = slots_alloc(s, n);
+	if (r)
+		return r;
+	sa->minutes = s->minutes;
+	sa->nslots = n;
+	r = hq_slots(a->dir, a->target, a->metric, from, to, slot_of, sa, s->lat, n, on_report, rep);
+	sa->minutes = NULL;
+	if (r)
+		return r;
+	r = hq_slots(a->dir, a->target, csent, from, to, slot_of, sa, s->sent, n, on_report, rep);
+	if (!r)
+		r = hq_slots(a->dir, a->target, crecv, from, to, slot_of, sa, s->recv, n,
+			     on_report, rep);
+	if (r == -EINVAL) {
+		*counters = false;
+		return 0;
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------ output */
+
+static uint64_t total_of(const struct hist *h, size_t n)
+{
+	uint64_t t = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		t += h[i].count;
+	return t;
+}
+
+static void rate_out(bool counters, uint64_t sent, uint64_t recv)
+{
+	double rate;
+
+	out_u64(OUT_JSON, "sent", NULL, sent);
+	out_u64(OUT_JSON, "received", NULL, recv);
+	if (!counters || !sent) {
+		out_null("success_rate");
+		out_text(" %8s", "-");
+		return;
+	}
+	rate = recv > sent ? 1.0 : (double)recv / (double)sent;
+	out_double(OUT_JSON, "success_rate", NULL, rate);
+	out_text(" %7.2f%%", rate * 100);
+}
+
+static void pcts_out(const struct hist *h)
+{
+	static const struct { const char *key; double p; } cols[] = {
+		{ "p50_ns", 0.50 }, { "p90_ns", 0.90 }, { "p99_ns", 0.99 },
+	};
+	size_t i;
+
+	if (!h->count || !h->nb) {
+		out_text(" %8s %8s %8s %8s %8s", "-", "-", "-", "-", "-");
+		out_null("min_ns");
+		for (i = 0; i < ARRAY_SIZE(cols); i++)
+			out_null(cols[i].key);
+		out_null("max_ns");
+		return;
+	}
+	out_dur(OUT_ANY, "min_ns", " %8s", h->min);
+	for (i = 0; i < ARRAY_SIZE(cols); i++)
+		out_dur(OUT_ANY, cols[i].key, " %8s", hist_percentile(h, cols[i].p));
+	out_dur(OUT_ANY, "max_ns", " %8s", h->max);
+}
+
+/* the slot of the highest p99, -1 when none has data */
+static long slowest(const struct slots *s)
+{
+	uint64_t best = 0, v;
+	long k = -1;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (!s->lat[i].count || !s->lat[i].nb)
+			continue;
+		v = hist_percentile(&s->lat[i], 0.99);
+		if (k < 0 || v > best) {
+			best = v;
+			k = (long)i;
+		}
+	}
+	return k;
+}
+
+static void slots_out(const struct hargs *a, const struct slots *s, int64_t day0, bool counters)
+{
+	long slow = slowest(s);
+	size_t i;
+
+	out_text("\n%-14s %9s %8s %8s %8s %8s %8s %8s\n", a->by_day ? "day" : "hour",
+		 "count", "min", "p50", "p90", "p99", "max", "success");
+	out_arr("slots");
+	for (i = 0; i < s->n; i++) {
+		if (a->by_day && !s->minutes[i] && !s->sent[i].count)
+			continue;
+		out_obj(NULL);
+		if (a->by_day) {
+			time_t t = (time_t)((day0 + (int64_t)i) * 86400);
+			char date[16], wd[8];
+			struct tm tm;
+
+			gmtime_r(&t, &tm);	/* a date number: read as UTC */
+			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+			strftime(wd, sizeof(wd), "%a", &tm);
+			out_str(OUT_JSON, "date", NULL, date);
+			out_text("%s %-3s ", date, wd);
+		} else {
+			out_u64(OUT_ANY, "hour", "%02" PRIu64 "            ", i);
+		}
+		out_u64(OUT_JSON, "minutes", NULL, s->minutes[i]);
+		out_u64(OUT_ANY, "count", " %9" PRIu64, s->lat[i].count);
+		pcts_out(&s->lat[i]);
+		rate_out(counters, s->sent[i].count, s->recv[i].count);
+		if ((long)i == slow && s->n > 1)
+			out_text("  <- highest p99");
+		out_text("\n");
+		out_obj_end();
+	}
+	out_arr_end();
+	if (slow >= 0) {
+		out_obj("slowest");
+		if (a->by_day) {
+			time_t t = (time_t)((day0 + slow) * 86400);
+			char date[16];
+			struct tm tm;
+
+			gmtime_r(&t, &tm);
+			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+			out_str(OUT_JSON, "date", NULL, date);
+		} else {
+			out_u64(OUT_JSON, "hour", NULL, (uint64_t)slow);
+		}
+		out_dur(OUT_JSON, "p99_ns", NULL, hist_percentile(&s->lat[slow], 0.99));
+		out_obj_end();
+	}
+}
+
+static bool utf8_locale(void)
+{
+	const char *cs;
+
+	if (!setlocale(LC_CTYPE, ""))
+		return false;
+	cs = nl_langinfo(CODESET);
+	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+}
+
+/*
+ * Hour of day across, latency down: HM_ROWS log-spaced bands from the
+ * window's min to its max; a bucket counts in the band of its midpoint.
+ * Shades: the cell's count on a log scale up to the fullest cell.
+ */
+static void heatmap_out(const struct hist *hours, const struct hist *total, const char *metric,
+			const char *zone)
+{
+	static const char *const ascii[] = { " ", ".", ":", "-", "=", "+", "*", "#", "%", "@" };
+	static const char *const shades[] = { " ", "\u2591", "\u2592", "\u2593", "\u2588" };
+	uint64_t cnt[HM_ROWS][24] = { { 0 } }, lo, hi, rlo[HM_ROWS], rhi[HM_ROWS], maxc = 0;
+	const char *const *ramp = ascii;
+	int nramp = ARRAY_SIZE(ascii), nrows = HM_ROWS, r, h, first = -1, last = -1;
+	double llo, step;
+	char b1[16], b2[16];
+	size_t k;
+
+	if (!total->count || !total->nb)
+		return;
+	if (!out_is_json() && utf8_locale()) {
+		ramp = shades;
+		nramp = ARRAY_SIZE(shades);
+	}
+	lo = total->min ? total->min : 1;
+	hi = total->max > lo ? total->max : lo;
+	llo = log((double)lo);
+	step = (log((double)hi + 1) - llo) / nrows;
+	for (r = 0; r < nrows; r++) {
+		rlo[r] = (uint64_t)llround(exp(llo + step * r));
+		rhi[r] = (uint64_t)llround(exp(llo + step * (r + 1)));
+	}
+	rlo[0] = lo;
+	rhi[nrows - 1] = hi;
+	for (r = 1; r < nrows; r++)
+		if (rlo[r] <= rhi[r - 1])
+			rlo[r] = rhi[r - 1] + 1;
+	for (h = 0; h < 24; h++) {
+		for (k = 0; k < hours[h].nb; k++) {
+			const struct bucket *b = &hours[h].b[k];
+			double mid = ((double)b->low + (double)b->high) / 2;
+
+			if (mid < (double)lo)
+				mid = (double)lo;
+			if (mid > (double)hi)
+				mid = (double)hi;
+			r = step > 0 ? (int)((log(mid) - llo) / step) : 0;
+			r = r < 0 ? 0 : r >= nrows ? nrows - 1 : r;
+			cnt[r][h] += b->count;
+		}
+	}
+	for (r = 0; r < nrows; r++)
+		for (h = 0; h < 24; h++) {
+			if (cnt[r][h] > maxc)
+				maxc = cnt[r][h];
+			if (cnt[r][h]) {
+				if (first < 0)
+					first = r;
+				last = r;
+			}
+		}
+	out_obj("heatmap");
+	out_str(OUT_JSON, "columns", NULL, "hour");
+	out_text("\nheatmap: %s latency (down, log-spaced rows) by hour of day (across, %s);\n"
+		 "each cell is shaded by its count of samples, log scale: '%s' none, '%s' fewest ... "
+		 "'%s' most (%" PRIu64 ")\n", metric, zone, ramp[0], ramp[1], ramp[nramp - 1], maxc);
+	out_text("%20s  ", "hour:");
+	for (h = 0; h < 24; h += 3)
+		out_text("%02d    ", h);
+	out_text("\n");
+	out_arr("rows");
+	for (r = first; r >= 0 && r <= last; r++) {
+		out_obj(NULL);
+		out_text("%8s .. %-8s |", fmt_dur(b1, sizeof(b1), rlo[r]), fmt_dur(b2, sizeof(b2), rhi[r]));
+		out_dur(OUT_JSON, "low_ns", NULL, rlo[r]);
+		out_dur(OUT_JSON, "high_ns", NULL, rhi[r]);
+		out_arr("counts");
+		for (h = 0; h < 24; h++) {
+			uint64_t c = cnt[r][h];
+			int i = 0;
+
+			if (c) {
+				double f = maxc > 1 ? log((double)c) / log((double)maxc) : 1;
+
+				i = 1 + (int)lround(f * (nramp - 2));
+			}
+			out_u64(OUT_JSON, NULL, NULL, c);
+			out_text("%s%s", ramp[i], ramp[i]);
+		}
+		out_arr_end();
+		out_text("|\n");
+		out_obj_end();
+	}
+	out_arr_end();
+	out_obj_end();
+}
+
+/* ------------------------------------------------------------ checks */
+
+/* the targets under @dir, for the message that @target is not one */
+static void list_targets(const char *dir, char *buf, size_t n)
+{
+	struct dirent *de;
+	size_t used = 0;
+	int k = 0;
+	DIR *d;
+
+	buf[0] = 0;
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && used < n) {
+		if (!hs_key_ok(de->d_name) || de->d_name[0] == '.')
+			continue;
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", k++ ? ", " : "", de->d_name);
+	}
+	closedir(d);
+	if (used >= n && n > 4)
+		strcpy(buf + n - 4, "...");
+}
+
+/* The store's directory and the target's: readable, there. exit code or 0. */
+static int check_dirs(const struct hargs *a)
+{
+	char p[PATH_MAX], list[512];
+	struct stat st;
+
+	if (stat(a->dir, &st)) {
+		errmsg("no history store in %s: %s (the agent's state-dir: is snapfire agent "
+		       "running? -d DIR reads another)", a->dir, strerror(errno));
+		return errno == EACCES ? EXIT_PERM : EXIT_FAIL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errmsg("%s is not a directory (give the agent's state-dir with -d)", a->dir);
+		return EXIT_FAIL;
+	}
+	snprintf(p, sizeof(p), "%s/%s", a->dir, a->target);
+	if (stat(p, &st)) {
+		if (errno == EACCES) {
+			errmsg("cannot read %s: %s (run as root or as the agent's user)", p,
+			       strerror(errno));
+			return EXIT_PERM;
+		}
+		list_targets(a->dir, list, sizeof(list));
+		if (list[0])
+			errmsg("no history of target '%s' in %s (targets there: %s)", a->target,
+			       a->dir, list);
+		else
+			errmsg("no history of target '%s' in %s: the store holds no target yet "
+			       "(the agent writes a record a minute per target)", a->target, a->dir);
+		return EXIT_FAIL;
+	}
+	if (access(p, R_OK | X_OK)) {
+		errmsg("cannot read %s: %s (run as root or as the agent's user)", p, strerror(errno));
+		return errno == EACCES ? EXIT_PERM : EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int parse_args(struct hargs *a, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char **dst = NULL;
+
+		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
+			g_json = true;
+			continue;
+		}
+		if (o[0] != '-' || !o[1]) {
+			if (a->target)
+				return usage_err("history", "unexpected argument '%s'", o);
+			if (!hs_key_ok(o))
+				return usage_err("history", "'%s' is not a target name (1 to 64 of "
+						 "A-Z a-z 0-9 . _ : -, as in the agent's configuration)", o);
+			a->target = o;
+			continue;
+		}
+		if (!val)
+			return usage_err("history", "%s needs a value", o);
+		if (!strcmp(o, "-m") || !strcmp(o, "--metric")) {
+			unsigned int m;
+
+			for (m = 0; m < METRIC_COUNT; m++)
+				if (!strcmp(val, metric_name(m)))
+					break;
+			if (m == METRIC_COUNT) {
+				char names[256];
+				size_t used = 0;
+
+				for (m = 0; m < METRIC_COUNT && used < sizeof(names); m++)
+					used += (size_t)snprintf(names + used, sizeof(names) - used,
+								 "%s%s", m ? ", " : "", metric_name(m));
+				return usage_err("history", "-m: unknown metric '%s' (one of %s)", val,
+						 names);
+			}
+			a->metric = m;
+		} else if (!strcmp(o, "--since")) {
+			dst = &a->since;
+		} else if (!strcmp(o, "--until")) {
+			dst = &a->until;
+		} else if (!strcmp(o, "--by")) {
+			if (strcmp(val, "hour") && strcmp(val, "day"))
+				return usage_err("history", "--by: hour or day, not '%s'", val);
+			a->by_day = !strcmp(val, "day");
+		} else if (!strcmp(o, "--tz")) {
+			if (!tz_ok(val))
+				return usage_err("history", "--tz: unknown time zone '%s' (a tz database "
+						 "name as Asia/Tokyo or UTC, see timedatectl "
+						 "list-timezones; or a POSIX TZ rule as JST-9)", val);
+			a->tz = val;
+		} else if (!strcmp(o, "-d") || !strcmp(o, "--state-dir")) {
+			a->dir = val;
+		} else {
+			return usage_err("history", "unknown option '%s'", o);
+		}
+		if (dst)
+			*dst = val;
+		i++;
+	}
+	if (!a->target)
+		return usage_err("history", "which target? give its name as in the agent's configuration");
+	return 0;
+}
+
+int cmd_history(int argc, char **argv)
+{
+	struct hargs a = { .dir = AGENT_STATE_DEFAULT, .metric = SNAPFIRE_METRIC_RTT };
+	struct slots hours = { 0 }, days = { 0 };
+	struct slot_arg sa = { 0 };
+	struct reports rep = { .n = 0 };
+	struct hist total = { 0 };
+	uint64_t from, to, minutes = 0, sent, recv;
+	time_t now = time(NULL), since, until;
+	bool counters = true;
+	char b1[64], b2[64], zone[80];
+	int rc, r;
+	size_t i;
+
+	for (i = 1; i < (size_t)argc; i++)
+		if (want_help("history", argv[i]))
+			return EXIT_OK;
+	rc = parse_args(&a, argc, argv);
+	if (rc)
+		return rc;
+	if (a.tz && setenv("TZ", a.tz, 1)) {
+		errmsg("cannot set the time zone: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	tzset();
+	snprintf(zone, sizeof(zone), "%s", a.tz ? a.tz : getenv("TZ") ? getenv("TZ") : "local time");
+	since = now - 7 * 86400;
+	until = now;
+	if (a.since && parse_when(a.since, now, &since))
+		return usage_err("history", "--since: '%s' is not a time (2026-12-01, "
+				 "2026-12-01T19:00, 2026-12-01T19:00:00+09:00, or 7d, 24h, 90m ago)", a.since);
+	if (a.until && parse_when(a.until, now, &until))
+		return usage_err("history", "--until: '%s' is not a time (2026-12-01, "
+				 "2026-12-01T19:00, 2026-12-01T19:00:00+09:00, now, or 7d, 24h, 90m ago)", a.until);
+	if (since < 0 || until <= since)
+		return usage_err("history", "--since must be before --until");
+	from = (uint64_t)since / 60;
+	to = ((uint64_t)until + 59) / 60;
+
+	rc = check_dirs(&a);
+	if (rc)
+		return rc;
+	r = slots_read(&a, from, to, &sa, 24, &hours, &counters, &rep);
+	if (!r && a.by_day) {
+		sa.by_day = true;
+		sa.day0 = hq_local_day(from);
+		r = slots_read(&a, from, to, &sa, (size_t)(hq_local_day(to - 1) - sa.day0 + 1),
+			       &days, &counters, &rep);
+	}
+	for (i = 0; !r && i < 24; i++) {
+		r = hq_merge(&total, &hours.lat[i]);
+		minutes += hours.minutes[i];
+	}
+	if (r) {
+		errmsg("reading the history of '%s' in %s: %s", a.target, a.dir, strerror(-r));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	sent = total_of(hours.sent, 24);
+	recv = total_of(hours.recv, 24);
+	if (!minutes && !sent) {
+		errmsg("no %s history of '%s' from %s to %s (in %s; the agent writes a record a "
+		       "minute: try an earlier --since)", metric_name(a.metric), a.target,
+		       fmt_local(b1, sizeof(b1), from), fmt_local(b2, sizeof(b2), to), a.dir);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+
+	out_begin(stdout, g_json);
+	out_obj(NULL);
+	out_str(OUT_ANY, "target", "%s", a.target);
+	out_str(OUT_ANY, "metric", " %s", metric_name(a.metric));
+	out_text(" (%s)", metric_label(a.metric));
+	out_str(OUT_JSON, "from", NULL, fmt_utc(b1, sizeof(b1), from));
+	out_str(OUT_JSON, "to", NULL, fmt_utc(b1, sizeof(b1), to));
+	out_text(" from %s to %s", fmt_local(b1, sizeof(b1), from), fmt_local(b2, sizeof(b2), to));
+	out_str(OUT_ANY, "tz", " (%s)", zone);
+	out_str(OUT_JSON, "by", NULL, a.by_day ? "day" : "hour");
+	out_u64(OUT_ANY, "minutes", "\n%" PRIu64 " minutes stored", minutes);
+	out_u64(OUT_ANY, "count", ", %" PRIu64 " samples", total.count);
+	if (total.count && total.nb) {
+		out_dur(OUT_ANY, "min_ns", ": min %s", total.min);
+		out_dur(OUT_ANY, "mean_ns", " mean %s", hist_mean(&total));
+		out_dur(OUT_ANY, "max_ns", " max %s\n", total.max);
+		out_obj("percentiles_ns");
+		for (i = 0; i < HQ_NPCTS; i++) {
+			out_text("%s%s ", i ? "  " : "", hq_pct_names[i]);
+			out_dur(OUT_ANY, hq_pct_names[i], "%s", hist_percentile(&total, hq_pcts[i]));
+		}
+		out_obj_end();
+	} else {
+		out_null("min_ns");
+		out_null("mean_ns");
+		out_null("max_ns");
+		out_null("percentiles_ns");
+		out_text(": no %s samples in this window%s", metric_name(a.metric),
+			 a.metric == SNAPFIRE_METRIC_RTT ? "" :
+			 " (the one-way and stage metrics are stored only while the module is loaded)");
+	}
+	out_text("\n");
+	out_u64(OUT_JSON, "sent", NULL, sent);
+	out_u64(OUT_JSON, "received", NULL, recv);
+	if (counters && sent) {
+		double rate = recv > sent ? 1.0 : (double)recv / (double)sent;
+
+		out_double(OUT_JSON, "success_rate", NULL, rate);
+		out_text("success rate %.2f%% (%" PRIu64 " of %" PRIu64 " probes answered)\n",
+			 rate * 100, recv, sent);
+	} else {
+		out_null("success_rate");
+		out_text("success rate: not stored\n");
+	}
+	if (a.by_day)
+		slots_out(&a, &days, sa.day0, counters);
+	else
+		slots_out(&a, &hours, 0, counters);
+	heatmap_out(hours.lat, &total, metric_name(a.metric), zone);
+	out_obj_end();
+	out_end();
+	rc = EXIT_OK;
+out:
+	hist_free(&total);
+	slots_free(&hours);
+	slots_free(&days);
+	reports_free(&rep);
+	return rc;
+}
