@@ -51,6 +51,7 @@ plant() { # NAME SED-EXPR : the rule tests must fail on the mutated rules
 	must_fail "rule tests catch $1" bash -c "cd '$tmp/r' && promtool test rules snapfire-rules.test.yml"
 }
 plant "a loss threshold of 10% instead of 1%" 's/snapfire:target_loss:ratio_5m > 0.01/snapfire:target_loss:ratio_5m > 0.1/'
+plant "a loss alert for a target that is down" '/unless on (job, instance, target) snapfire_target_up == 0/d'
 plant "the agent-down alert on every scrape job" 's/up{job="snapfire"} == 0/up == 0/'
 plant "a share that leaves the far host's turnaround out" \
 	's/ + snapfire:target_turnaround_seconds:mean_5m)/)/'
