@@ -85,14 +85,6 @@ static const struct cmd cmds[] = {
 	  "  -4, -6       use IPv4 / IPv6 only\n"
 	  "  --no-stamp, --no-icmp  leave that protocol out\n"
 	  "Exit status 1 when no protocol got an answer.", NULL },
-	{ "monitor", cmd_monitor, "monitor [--count N]",
-	  "Print the module's events (flow-new, flow-evicted, flow-expired, rtt-high,\n"
-	  "loss-high) as they arrive; --count N exits after N events. 'listening' is\n"
-	  "printed to stderr once subscribed.", NULL },
-	{ "export", cmd_export, "export --prometheus",
-	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
-	  "exposition format 0.0.4 (for node_exporter's textfile collector).", NULL },
-	{ "agent", cmd_agent, "agent [-c FILE] [--check] [-n NETNS]",
 	{ "history", cmd_history,
 	  "history TARGET [-m METRIC] [--since T] [--until T] [--by hour|day] [--tz ZONE]\n"
 	  "             [-d STATE_DIR]",
@@ -112,6 +104,14 @@ static const struct cmd cmds[] = {
 	  "  -d DIR        the agent's state-dir (default /var/lib/snapfire)\n"
 	  "Problems of the store (corrupt records) are reported on stderr and skipped.\n"
 	  "Exit status 1 when there is no data for TARGET in the window.", NULL },
+	{ "monitor", cmd_monitor, "monitor [--count N]",
+	  "Print the module's events (flow-new, flow-evicted, flow-expired, rtt-high,\n"
+	  "loss-high) as they arrive; --count N exits after N events. 'listening' is\n"
+	  "printed to stderr once subscribed.", NULL },
+	{ "export", cmd_export, "export --prometheus",
+	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
+	  "exposition format 0.0.4 (for node_exporter's textfile collector).", NULL },
+	{ "agent", cmd_agent, "agent [-c FILE] [--check] [-n NETNS]",
 	  "Probe the targets of FILE (default /etc/snapfire/agent.conf, YAML) with one\n"
 	  "STAMP session each, indefinitely, in the foreground (logs to stderr). Every\n"
 	  "minute each target's histograms (the module's, or round trips from userspace\n"
