@@ -212,7 +212,8 @@ static uint64_t timeout_ns(const struct agent_target_conf *c)
  * [0, 64) one nanosecond wide, then each power of two in 64 buckets; so
  * userspace and kernel minutes merge bucket for bucket.
  */
-static int uhist_add(struct hist *h, uint64_t v)
+/* not static: tests/unit_agent_conf.c tests it */
+int agent_uhist_add(struct hist *h, uint64_t v)
 {
 	uint64_t low, high, w;
 	size_t lo = 0, hi = h->nb;
@@ -255,7 +256,8 @@ static int uhist_add(struct hist *h, uint64_t v)
 
 /* @out = @cur - @prev, the module's cumulative histograms a minute apart;
  * false when @cur went backwards (the flow was recreated). */
-static bool hist_delta(const struct hist *cur, const struct hist *prev, struct hist *out)
+/* not static: tests/unit_agent_conf.c tests it */
+bool agent_hist_delta(const struct hist *cur, const struct hist *prev, struct hist *out)
 {
 	size_t i, j = 0;
 
@@ -577,7 +579,7 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 			}
 			t->counters[AC_RECEIVED]++;
 			t->cur_counters[AC_RECEIVED]++;
-			uhist_add(&t->cur[SNAPFIRE_METRIC_RTT], (uint64_t)(rtt > 0 ? rtt : 0));
+			agent_uhist_add(&t->cur[SNAPFIRE_METRIC_RTT], (uint64_t)(rtt > 0 ? rtt : 0));
 			t->last_reply_ns = now_ns(CLOCK_REALTIME);
 			s->last_reply = s->since = now;
 			reach_up(a, t, s);
@@ -740,7 +742,7 @@ static void store_job(struct agentd *d, struct job *j)
 
 				if (!f->hist[m].count)
 					continue;
-				if (!hist_delta(&f->hist[m], pv, &rec[m])) {
+				if (!agent_hist_delta(&f->hist[m], pv, &rec[m])) {
 					reset = true;
 					hist_clone(&rec[m], &f->hist[m]);
 				}

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the agent's configuration (agent_conf.c): the example of
- * docs (agent-design), the defaults, every refusal with its line, and
- * which changes keep a target's session across a reload. */
+ * the design, the defaults, every refusal with its line, and which changes
+ * keep a target's session across a reload; and agent.c's two histogram
+ * helpers: userspace round trips in the module's buckets, and the delta of
+ * the module's cumulative histograms a minute apart. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,10 @@
 
 #include "agent.h"
 #include "unit.h"
+
+/* agent.c's, not in agent.h (nobody else needs them) */
+int agent_uhist_add(struct hist *h, uint64_t v);
+bool agent_hist_delta(const struct hist *cur, const struct hist *prev, struct hist *out);
 
 static const char example[] =
 	"listen: 127.0.0.1:9862          # HTTP\n"
@@ -241,8 +247,64 @@ static void test_same(void)
 	      "agent: event and counter names");
 }
 
+static bool has(const struct hist *h, size_t i, uint64_t low, uint64_t high, uint64_t count)
+{
+	return i < h->nb && h->b[i].low == low && h->b[i].high == high && h->b[i].count == count;
+}
+
+static void test_agent_hist(void)
+{
+	struct hist u = { 0 }, prev = { 0 }, cur = { 0 }, d;
+	static const uint64_t v[] = { 1000000, 5, 128, 129, 64, 127, 5, 1007615 };
+	size_t i;
+	bool sorted = true;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		agent_uhist_add(&u, v[i]);
+	for (i = 1; i < u.nb; i++)
+		sorted &= u.b[i - 1].low < u.b[i].low;
+	CHECK(sorted && u.nb == 5 && has(&u, 0, 5, 5, 2) && has(&u, 1, 64, 64, 1) &&
+	      has(&u, 2, 127, 127, 1) && has(&u, 3, 128, 129, 2) &&
+	      has(&u, 4, 999424, 1007615, 2),
+	      "agent: userspace round trips in the module's buckets (precision 6), sorted");
+	CHECK(u.count == 8 && u.min == 5 && u.max == 1007615 && u.present &&
+	      u.sum == 1000000 + 5 + 128 + 129 + 64 + 127 + 5 + 1007615 && hist_bucket_total(&u) == 8,
+	      "agent: userspace histogram count, sum, min, max");
+	hist_free(&u);
+
+	hist_add_bucket(&prev, 100, 101, 2);
+	hist_add_bucket(&prev, 200, 203, 3);
+	prev.count = 5, prev.sum = 2 * 100 + 3 * 200, prev.min = 100, prev.max = 202;
+	hist_add_bucket(&cur, 100, 101, 5);
+	hist_add_bucket(&cur, 200, 203, 3);
+	hist_add_bucket(&cur, 400, 407, 1);
+	cur.count = 9, cur.sum = prev.sum + 3 * 100 + 405, cur.min = 100, cur.max = 405;
+	CHECK(agent_hist_delta(&cur, &prev, &d) && d.nb == 2 && has(&d, 0, 100, 101, 3) &&
+	      has(&d, 1, 400, 407, 1) && d.count == 4 && d.sum == 705 && d.min == 100 &&
+	      d.max == 405, "agent: a minute's delta of the module's histogram");
+	hist_free(&d);
+	CHECK(agent_hist_delta(&cur, NULL, &d) && d.nb == 3 && d.count == 9 && d.sum == cur.sum,
+	      "agent: the first minute of a flow: all of it");
+	hist_free(&d);
+	CHECK(agent_hist_delta(&prev, &prev, &d) && d.nb == 0 && d.count == 0,
+	      "agent: nothing new: an empty delta");
+	hist_free(&d);
+	cur.b[0].count = 1;	/* fewer than before in a bucket: recreated */
+	CHECK(!agent_hist_delta(&cur, &prev, &d) && !d.b,
+	      "agent: a bucket going backwards is a flow recreated");
+	cur.b[0].count = 5;
+	cur.b[1].low = 204, cur.b[1].high = 207;	/* prev's 200 bucket vanished */
+	CHECK(!agent_hist_delta(&cur, &prev, &d) && !d.b, "agent: a vanished bucket too");
+	cur.b[1].low = 200, cur.b[1].high = 203;
+	cur.count = 4;
+	CHECK(!agent_hist_delta(&cur, &prev, &d) && !d.b, "agent: and a smaller count");
+	hist_free(&prev);
+	hist_free(&cur);
+}
+
 void test_agent_conf(void)
 {
+	test_agent_hist();
 	test_example();
 	test_defaults();
 	test_refusals();
