@@ -7,7 +7,8 @@
 # agent keeps running), SIGHUP adding a target, the JSON Lines (success for
 # the live targets, timeout for the dead one), the store files and their
 # counters against the JSON Lines, /metrics when the HTTP server is built
-# in, and a clean exit on SIGTERM. Prints ok/not ok and "N passed, N failed".
+# in, a clean exit on SIGTERM, and an interface going down and up (a veth
+# in a namespace of its own). Prints ok/not ok and "N passed, N failed".
 set -u
 # shellcheck source=cli/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +16,7 @@ set -u
 tmp=$(mktemp -d)
 pids=()
 apid=
+skipped=0
 cleanup() {
 	[[ -n $apid ]] && kill -TERM "$apid" 2>/dev/null && wait "$apid" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -110,7 +112,7 @@ if curl -sf "http://127.0.0.1:$hport/metrics" -o "$tmp/metrics" 2>/dev/null; the
 	check "/metrics: the dead target's probes lost, none received" \
 		"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); g=lambda n: int(re.search(r"^snapfire_target_%s_total\{target=\"dead\"\} (\d+)" % n, t, re.M).group(1)); sys.exit(not (g("lost") >= 5 and g("received") == 0))' "$tmp/metrics"
 else
-	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - # SKIP /metrics: this snapfire has no HTTP server"
+	n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - # SKIP /metrics: this snapfire has no HTTP server"
 fi
 
 kill -TERM "$apid"
@@ -174,5 +176,34 @@ check "store: live's rtt records count its successes" test "$(ssum live rtt)" = 
 [[ -n $metrics ]] && check "store: live's sent agrees with /metrics at that time (<=)" \
 	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=int(re.search(r"^snapfire_target_sent_total\{target=\"live\"[^}]*\} (\d+)", t, re.M).group(1)); sys.exit(not v <= int(sys.argv[2]))' "$tmp/metrics" "$s"
 
-echo "$pass passed, $fail failed"
+# An interface going down and up (a veth pair in a network namespace of
+# its own): one send_error, logged once, "error" records while it is
+# down, and sending again after. Needs root (unshare -n) and veth.
+if unshare -n true 2>/dev/null && unshare -n ip link add v0 type veth peer name v1 2>/dev/null; then
+	cat >"$tmp/down.conf" <<EOF
+listen: 127.0.0.1:$hport
+state-dir: $tmp/state-down
+jsonl: $tmp/down.jsonl
+targets:
+  - { name: far, address: 10.9.9.2, interval: 0.2 }
+EOF
+	VGS="${VG[*]}" SF=$sf T=$tmp unshare -n bash -c '
+		ip link set lo up
+		ip link add v0 type veth peer name v1 && ip addr add 10.9.9.1/24 dev v0 &&
+			ip link set v0 up && ip link set v1 up || exit 1
+		$VGS "$SF" agent -c "$T/down.conf" 2>"$T/down.log" & a=$!
+		sleep 2; ip link set v0 down; sleep 2; ip link set v0 up; sleep 2
+		kill -TERM $a; wait $a; echo "rc=$?" >>"$T/down.log"'
+	check "interface down: one send_error event, logged once" \
+		test "$(grep -c 'send_error: target far: cannot send: Network is unreachable' "$tmp/down.log")" = 1
+	check "interface up again: 'sending again' logged once" \
+		test "$(grep -c 'target far: sending again' "$tmp/down.log")" = 1
+	check "interface down: 'error' records with the reason" \
+		test "$(grep -c '"status":"error","reason":"Network is unreachable"' "$tmp/down.jsonl")" -ge 5
+	check "interface down and up: the agent kept running, clean exit" grep -q '^rc=0$' "$tmp/down.log"
+else
+	n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - # SKIP interface down: no unshare -n or veth here"
+fi
+
+echo "$pass passed, $fail failed, $skipped skipped"
 ((fail == 0))
