@@ -55,6 +55,10 @@ int cmd_monitor(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_tcp(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
+/* ext.c: runs snapfire-ext with main's arguments (sf_argv): the commands
+ * with heavy libraries live there */
+extern char **sf_argv;
+int cmd_ext(int argc, char **argv);
 
 /* True when the argument is -h/--help (prints the command help). */
 int want_help(const char *cmd, const char *arg);

@@ -6,6 +6,14 @@
 #include "cmds.h"
 #include "common.h"
 
+/* In `snapfire` these commands exec snapfire-ext (ext.c), which is built
+ * from the same sources with SF_EXT and runs them itself. */
+#ifdef SF_EXT
+#define EXT(fn) fn
+#else
+#define EXT(fn) cmd_ext
+#endif
+
 static const struct cmd cmds[] = {
 	{ "status", cmd_status, "status",
 	  "Show the module version, this namespace's configuration, counters\n"
@@ -63,7 +71,7 @@ static const struct cmd cmds[] = {
 	  "module has a STAMP sender flow to, TCP's RTT beside STAMP's network part of\n"
 	  "the round trip. --port matches the local or the remote port; --peer the\n"
 	  "remote address.", NULL },
-	{ "diagnose", cmd_diagnose,
+	{ "diagnose", EXT(cmd_diagnose),
 	  "diagnose TARGET [-w SECONDS] [-i SECONDS] [--tcp PORT] [--http URL] [-p PORT]\n"
 	  "             [-k] [-4|-6] [--no-stamp] [--no-icmp]",
 	  "Measure TARGET over several protocols at once, for the same time, and say\n"
@@ -111,7 +119,7 @@ static const struct cmd cmds[] = {
 	{ "export", cmd_export, "export --prometheus",
 	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
 	  "exposition format 0.0.4 (for node_exporter's textfile collector).", NULL },
-	{ "agent", cmd_agent, "agent [-c FILE] [--check] [-n NETNS]",
+	{ "agent", EXT(cmd_agent), "agent [-c FILE] [--check] [-n NETNS]",
 	  "Probe the targets of FILE (default /etc/snapfire/agent.conf, YAML) with one\n"
 	  "STAMP session each, indefinitely, in the foreground (logs to stderr). Every\n"
 	  "minute each target's histograms (the module's, or round trips from userspace\n"

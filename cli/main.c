@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 	int i, rc;
 
+	sf_argv = argv;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

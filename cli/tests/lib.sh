@@ -9,7 +9,8 @@ sf=${SNAPFIRE:-$top/cli/snapfire}
 py=/usr/bin/python3
 pass=0 fail=0 n=0
 VG=()
-command -v valgrind >/dev/null && VG=(valgrind -q --error-exitcode=99 --leak-check=full)
+# --trace-children: `snapfire diagnose` and `agent` exec snapfire-ext (cli/ext.c)
+command -v valgrind >/dev/null && VG=(valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full)
 
 check() { # desc cmd...
 	local d=$1; shift
