@@ -95,6 +95,7 @@ struct sess {
 	int reach;			/* 0 unknown, 1 up, -1 unreachable */
 	bool send_failing;
 	char why[400];			/* why it is not open */
+	char logged[400];		/* the last reason logged: once each */
 	/* the module's flow of this session */
 	uint8_t family, peer[16];
 	uint16_t lport;
@@ -449,6 +450,9 @@ static void sess_open(struct agent_target *t)
 			 ((struct sockaddr_in *)&ss)->sin_port);
 	s->open = true;
 	s->why[0] = 0;
+	if (s->logged[0])
+		alog("target %s: probing %s port %u", c->name, s->p.addr, c->port);
+	s->logged[0] = 0;
 	s->backoff = 0;
 	s->start = s->next = now;
 	s->k = 0;
@@ -462,7 +466,10 @@ retry:
 	s->retry_at = now + s->backoff;
 	if (!s->since)
 		s->since = now;
-	alog("target %s: %s; retrying in %" PRIu64 " s", c->name, s->why, (uint64_t)(s->backoff / NSEC));
+	if (strcmp(s->why, s->logged)) {
+		alog("target %s: %s; retrying, backing off from 1 s to a minute", c->name, s->why);
+		snprintf(s->logged, sizeof(s->logged), "%s", s->why);
+	}
 }
 
 static struct sess *sess_new(struct agentd *d)
