@@ -65,12 +65,6 @@
 #define SEQ_RECYCLE	(1u << 22)
 #define OPEN_RETRY_MAX	(60 * NSEC)
 
-/* The HTTP server (agent_http.c); weak so that an agent built without it
- * still measures and stores (it says so at start). */
-extern struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
-	__attribute__((weak));
-extern void agent_http_stop(struct agent_http *h) __attribute__((weak));
-
 static volatile sig_atomic_t got_hup, got_term;
 
 struct pend {
@@ -985,10 +979,6 @@ static int http_start(struct agentd *d)
 {
 	char err[512] = "";
 
-	if (!agent_http_start) {
-		alog("this snapfire was built without the HTTP server: no /metrics, /api/v1/summary, /healthz");
-		return 0;
-	}
 	d->http = agent_http_start(&d->a, err, sizeof(err));
 	if (!d->http) {
 		alog("HTTP: cannot listen on %s: %s", d->a.conf.listen, err);
@@ -999,7 +989,7 @@ static int http_start(struct agentd *d)
 
 static void http_stop(struct agentd *d)
 {
-	if (d->http && agent_http_stop)
+	if (d->http)
 		agent_http_stop(d->http);
 	d->http = NULL;
 }
