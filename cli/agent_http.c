@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -629,6 +630,7 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 	struct sockaddr_storage ss = { 0 };
 	struct agent_http *h;
 	socklen_t sslen;
+	uint16_t port;
 	char listen[sizeof(a->conf.listen)];
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 
@@ -645,16 +647,18 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 		return NULL;
 	}
 	h->a = a;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h,
+	port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		     ((struct sockaddr_in *)&ss)->sin_port);
+	h->d = MHD_start_daemon(flags, port, NULL, NULL, handler, h,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_MAX,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEM,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
-		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this host?): set listen: in the configuration",
+		snprintf(err, errlen, "%s is in use or not an address of this host (the line above says which): change listen: in the configuration",
 			 listen);
 		free(h);
 		return NULL;

@@ -265,6 +265,8 @@ check "33 idle connections: the 33rd is refused, and after the timeout a request
 	sys.exit(0 if refused and dropped and waited < 15 and ok else 1)
 	EOF
 
+check "a second server on the same port is refused, with what to do" \
+	bash -c "! '$drv' '$tmp/state2' '127.0.0.1:$port' >/dev/null 2>'$tmp/err' && grep -q 'in use' '$tmp/err' && grep -q 'change listen:' '$tmp/err'"
 check "driver exits cleanly (valgrind: no error, no leak)" stop
 
 # unhealthy store: 503
