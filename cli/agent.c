@@ -1129,15 +1129,19 @@ static void run(struct agentd *d, const sigset_t *orig)
 			struct sess *s = t->session;
 			uint64_t to = timeout_ns(&t->conf);
 
-			if (!s->open && now >= s->retry_at) {
+			if (!s->open && now >= s->retry_at)
 				sess_open(t);
-				if (!s->open)
-					jsonl_rec(d, t->conf.name, real, "error", 0, s->why);
-			}
 			sess_timeouts(d, t, now);
 			if (!s->open) {
+				/* no socket: an "error" record each interval */
+				if (now >= s->next) {
+					jsonl_rec(d, t->conf.name, real, "error", 0, s->why);
+					s->next = now + (uint64_t)llround(t->conf.interval * 1e9);
+				}
 				if (s->retry_at < wake)
 					wake = s->retry_at;
+				if (s->next < wake)
+					wake = s->next;
 				continue;
 			}
 			if (now >= s->next)
