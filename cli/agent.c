@@ -1064,7 +1064,6 @@ static void reload(struct agentd *d)
 	}
 	free(old);
 	free(taken);
-	jsonl_open(d);
 	pthread_mutex_lock(&a->lock);
 	event(a, AE_CONFIG_RELOAD, "%s: %d targets (%d kept with their sessions and history, %d new, %d removed)",
 	      d->path, a->ntargets, kept, a->ntargets - kept, nold - kept);
@@ -1116,6 +1115,7 @@ static void run(struct agentd *d, const sigset_t *orig)
 		if (got_hup) {
 			got_hup = 0;
 			reload(d);
+			jsonl_open(d);	/* logrotate's SIGHUP: even if the file was refused */
 		}
 		if (real / MINUTE_NS != d->minute) {
 			close_minute(d, d->minute);

@@ -91,8 +91,11 @@ check "the dead target is reported unreachable once" \
 
 # SIGHUP with a bad file: refused with FILE:LINE, the agent keeps running
 cp "$tmp/bad.conf" "$tmp/agent.conf"
+mv "$tmp/probes.jsonl" "$tmp/probes.jsonl.1"	# as logrotate does
 kill -HUP "$apid"
 sleep 1.5
+check "SIGHUP reopens the JSON Lines file (logrotate), the configuration refused or not" \
+	test -s "$tmp/probes.jsonl"
 check "SIGHUP, bad file: config_reload_failed with FILE:LINE, the running configuration kept" \
 	grep -q "config_reload_failed: $tmp/agent.conf:$badline: target: unknown key 'prot'.*; the running configuration is kept" "$tmp/agent.log"
 check "SIGHUP, bad file: still running" kill -0 "$apid"
@@ -135,6 +138,7 @@ check "every log line has a UTC timestamp" \
 	sh -c "! grep -v '^20[0-9-]*T[0-9:.]*Z snapfire agent: ' '$tmp/agent.log' | grep -v 'MHD'"
 
 # JSON Lines: every line valid; success for live and live2, timeout for dead
+cat "$tmp/probes.jsonl.1" "$tmp/probes.jsonl" >"$tmp/all.jsonl"
 check "JSON Lines: every record valid with the fields of the format" "$py" -c '
 import json, sys
 n = 0
@@ -143,15 +147,15 @@ for line in open(sys.argv[1]):
 	assert set(r) == {"ts", "protocol", "target", "duration_ms", "status", "reason"}, r
 	assert r["protocol"] == "stamp" and r["ts"].endswith("Z") and len(r["ts"]) == 24, r
 	assert r["status"] in ("success", "timeout", "error"), r
-sys.exit(n < 20)' "$tmp/probes.jsonl"
-jl() { "$py" -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (lambda r: r["target"] == sys.argv[2] and r["status"] == sys.argv[3])(json.loads(l))))' "$tmp/probes.jsonl" "$@"; }
+sys.exit(n < 20)' "$tmp/all.jsonl"
+jl() { "$py" -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (lambda r: r["target"] == sys.argv[2] and r["status"] == sys.argv[3])(json.loads(l))))' "$tmp/all.jsonl" "$@"; }
 check "JSON Lines: live answered (>= 10 successes, no timeout)" \
 	test "$(jl live success)" -ge 10 -a "$(jl live timeout)" = 0
 check "JSON Lines: live2 (added by SIGHUP) answered" test "$(jl live2 success)" -ge 5
 check "JSON Lines: dead timed out (>= 5), never answered" \
 	test "$(jl dead timeout)" -ge 5 -a "$(jl dead success)" = 0
 check "JSON Lines: a timeout lasts the timeout (3 s: max(3 intervals, 3 s)), reason 'no reply'" \
-	"$py" -c 'import json,sys; sys.exit(not all(r["duration_ms"] == 3000 and r["reason"] == "no reply" for r in map(json.loads, open(sys.argv[1])) if r["status"] == "timeout"))' "$tmp/probes.jsonl"
+	"$py" -c 'import json,sys; sys.exit(not all(r["duration_ms"] == 3000 and r["reason"] == "no reply" for r in map(json.loads, open(sys.argv[1])) if r["status"] == "timeout"))' "$tmp/all.jsonl"
 
 # The store: the minute(s) written, counters as the JSON Lines say
 check "store: live's rtt day file" test -s "$tmp/state/live/rtt/$(date -u +%Y%m%d).sfh" -o -n "$(ls "$tmp"/state/live/rtt/*.sfh 2>/dev/null)"
