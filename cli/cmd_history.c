@@ -28,7 +28,7 @@
 #define MAX_REPORTS	200	/* distinct store problems remembered (and printed) */
 
 struct hargs {
-	const char *target, *dir, *tz, *since, *until;
+	const char *target, *dir, *conf, *tz, *since, *until;
 	unsigned int metric;
 	bool by_day;
 };
@@ -526,7 +526,10 @@ static int check_dirs(const struct hargs *a)
 		errmsg("%s is not a directory (give the agent's state-dir with -d)", a->dir);
 		return EXIT_FAIL;
 	}
-	snprintf(p, sizeof(p), "%s/%s", a->dir, a->target);
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", a->dir, a->target) >= sizeof(p)) {
+		errmsg("%s: the path is too long", a->dir);
+		return EXIT_FAIL;
+	}
 	if (stat(p, &st)) {
 		if (errno == EACCES) {
 			errmsg("cannot read %s: %s (run as root or as the agent's user)", p,
@@ -605,6 +608,8 @@ static int parse_args(struct hargs *a, int argc, char **argv)
 			a->tz = val;
 		} else if (!strcmp(o, "-d") || !strcmp(o, "--state-dir")) {
 			a->dir = val;
+		} else if (!strcmp(o, "-c") || !strcmp(o, "--config")) {
+			a->conf = val;
 		} else {
 			return usage_err("history", "unknown option '%s'", o);
 		}
@@ -614,12 +619,15 @@ static int parse_args(struct hargs *a, int argc, char **argv)
 	}
 	if (!a->target)
 		return usage_err("history", "which target? give its name as in the agent's configuration");
+	if (a->conf && a->dir)
+		return usage_err("history", "-c and -d both say where the store is: give one");
 	return 0;
 }
 
 int cmd_history(int argc, char **argv)
 {
-	struct hargs a = { .dir = AGENT_STATE_DEFAULT, .metric = SNAPFIRE_METRIC_RTT };
+	struct hargs a = { .metric = SNAPFIRE_METRIC_RTT };
+	struct agent_conf conf = { .targets = NULL };
 	struct slots hours = { 0 }, days = { 0 };
 	struct slot_arg sa = { 0 };
 	struct reports rep = { .n = 0 };
@@ -627,7 +635,7 @@ int cmd_history(int argc, char **argv)
 	uint64_t from, to, minutes = 0, sent, recv;
 	time_t now = time(NULL), since, until;
 	bool counters = true;
-	char b1[64], b2[64], zone[80];
+	char b1[64], b2[64], zone[80], err[512];
 	int rc, r;
 	size_t i;
 
@@ -651,14 +659,24 @@ int cmd_history(int argc, char **argv)
 	if (a.until && parse_when(a.until, now, &until))
 		return usage_err("history", "--until: '%s' is not a time (2026-12-01, "
 				 "2026-12-01T19:00, 2026-12-01T19:00:00+09:00, now, or 7d, 24h, 90m ago)", a.until);
-	if (since < 0 || until <= since)
+	if (since < 0)
+		return usage_err("history", "--since: the store begins in 1970");
+	if (until <= since)
 		return usage_err("history", "--since must be before --until");
+	if (a.conf) {
+		/* the agent's configuration, for its state-dir only */
+		if (agent_conf_load(a.conf, &conf, err, sizeof(err)))
+			return usage_err("history", "-c: %s", err);
+		a.dir = conf.state_dir;
+	} else if (!a.dir) {
+		a.dir = AGENT_STATE_DEFAULT;
+	}
 	from = (uint64_t)since / 60;
 	to = ((uint64_t)until + 59) / 60;
 
 	rc = check_dirs(&a);
 	if (rc)
-		return rc;
+		goto out;
 	r = slots_read(&a, from, to, &sa, 24, &hours, &counters, &rep);
 	if (!r && a.by_day) {
 		sa.by_day = true;
@@ -738,6 +756,7 @@ int cmd_history(int argc, char **argv)
 	out_end();
 	rc = EXIT_OK;
 out:
+	agent_conf_free(&conf);
 	hist_free(&total);
 	slots_free(&hours);
 	slots_free(&days);

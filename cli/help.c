@@ -95,7 +95,7 @@ static const struct cmd cmds[] = {
 	  "Exit status 1 when no protocol got an answer.", NULL },
 	{ "history", cmd_history,
 	  "history TARGET [-m METRIC] [--since T] [--until T] [--by hour|day] [--tz ZONE]\n"
-	  "             [-d STATE_DIR]",
+	  "             [-d STATE_DIR | -c FILE]",
 	  "What 'snapfire agent' stored of TARGET (a name of its configuration): per\n"
 	  "hour of day (--by hour, the default: all days of the window together) or\n"
 	  "per day, in time zone ZONE, the samples, min, p50, p90, p99, max and the\n"
@@ -110,6 +110,7 @@ static const struct cmd cmds[] = {
 	  "  --tz ZONE     time zone of the slots and times (Asia/Tokyo, UTC, JST-9;\n"
 	  "                default: TZ, else the system's)\n"
 	  "  -d DIR        the agent's state-dir (default /var/lib/snapfire)\n"
+	  "  -c FILE       read the state-dir from the agent's configuration FILE\n"
 	  "Problems of the store (corrupt records) are reported on stderr and skipped.\n"
 	  "Exit status 1 when there is no data for TARGET in the window.", NULL },
 	{ "monitor", cmd_monitor, "monitor [--count N]",

@@ -134,6 +134,9 @@ check "an empty window: exit 1, a message" test $? -eq 1 -a -n "$(grep 'no rtt h
 check "an unknown target: exit 1, the targets there listed" test $? -eq 1 -a -n "$(grep 'targets there: tokyo-1' "$tmp/unk")"
 "$sf" history tokyo-1 -d "$tmp/none" >/dev/null 2>&1
 check "a missing state directory: exit 1" test $? -eq 1
+printf 'state-dir: %s\ntargets:\n  - name: tokyo-1\n    address: 192.0.2.10\n' "$st" >"$tmp/agent.conf"
+hist "$tmp/conf" "$tmp/conf.err" tokyo-1 -c "$tmp/agent.conf" --tz Asia/Tokyo --since "$since" --until "$until"
+check "-c FILE: the state-dir of the agent's configuration" cmp -s "$tmp/conf" "$tmp/jst"
 "$sf" history tokyo-1 -d "$st" -m fwd --tz Asia/Tokyo --since "$since" --until "$until" >"$tmp/fwd" 2>&1
 rc=$?
 if ((counters)); then
@@ -150,7 +153,7 @@ usage_fails() { # ARGS...: exit 2 and a usage line
 }
 for args in "" "tokyo-1 --by week" "tokyo-1 --tz Foo/Bar" "tokyo-1 --since yesterday" \
 	"tokyo-1 -m nosuch" "tokyo-1 --since 1d --until 2d" "tokyo-1 --bogus" "tokyo-1 extra" \
-	"../etc" "tokyo-1 --since"; do
+	"../etc" "tokyo-1 --since" "tokyo-1 -c $tmp/agent.conf -d $st" "tokyo-1 -c $tmp/none.conf"; do
 	# shellcheck disable=SC2086	# the words are the arguments
 	check "usage error (exit 2): history $args" usage_fails $args
 done
