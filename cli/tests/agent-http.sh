@@ -5,7 +5,7 @@
 # valgrind when installed, with curl: /metrics through promtool, /healthz,
 # /api/v1/summary's numbers for 5m/1h/1d against the stored data, the 400,
 # 404 and 405 answers, IPv6, and the connection limit and timeout.
-# shellcheck source=lib.sh
+# shellcheck source=cli/tests/lib.sh
 source "$(dirname "$0")/lib.sh"
 drv=${AGENT_HTTP_DRV:-$top/cli/tests/agent_http_drv}
 tmp=$(mktemp -d)
@@ -25,7 +25,7 @@ if [[ ! -x $drv ]]; then
 fi
 
 free_port() {
-	$py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # start LISTEN [unhealthy]: the driver in the background, until it says ready
@@ -69,7 +69,7 @@ expect_code() { # desc code url [curl options]
 }
 
 json_error() { # the body is {"error": "non-empty"}
-	$py -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if list(d) == ["error"] and d["error"] else 1)' "$tmp/body"
+	"$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if list(d) == ["error"] and d["error"] else 1)' "$tmp/body"
 }
 
 port=$(free_port)
@@ -109,7 +109,7 @@ check "HEAD /metrics: 200 and no body ($r)" \
 r=$(get "$base/healthz")
 check "/healthz: 200 application/json ($r)" test "$r" = "200 application/json"
 check "/healthz: status ok, 2 targets, module loaded, last store write" \
-	$py -c '
+	"$py" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["status"] == "ok" and d["targets"] == 2 and d["module_loaded"] is True, d
@@ -122,7 +122,7 @@ for w in 5m 1h 1d; do
 	cp "$tmp/body" "$tmp/sum-$w"
 	check "/api/v1/summary tokyo-1 $w: 200 ($r)" test "$r" = "200 application/json"
 	check "/api/v1/summary tokyo-1 $w: count, counters, percentiles, breakdown, verdict" \
-		$py - "$tmp/sum-$w" "$w" "$M" <<-'EOF'
+		"$py" - "$tmp/sum-$w" "$w" "$M" <<-'EOF'
 	import json, sys, datetime
 	d = json.load(open(sys.argv[1]))
 	w, M = sys.argv[2], int(sys.argv[3])
@@ -184,7 +184,7 @@ for w in 5m 1h 1d; do
 done
 r=$(get "$base/api/v1/summary?target=b&window=1h&metric=rtt")
 check "/api/v1/summary b: no stage metrics: no verdict, says why; no counters: success_rate null" \
-	$py -c '
+	"$py" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["count"] == 5 and d["median"] == 0.002 and d["breakdown"] == {"rtt": 0.002}, d
@@ -193,7 +193,7 @@ assert d["sent"] == 0 and d["success_rate"] is None, d
 ' "$tmp/body"
 r=$(get "$base/api/v1/summary?target=tokyo-1&window=5m&metric=fwd")
 check "/api/v1/summary metric=fwd without samples: count 0, percentiles null" \
-	$py -c '
+	"$py" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["metric"] == "fwd" and d["count"] == 0 and d["min"] is None, d
@@ -201,11 +201,11 @@ assert all(v is None for v in d["percentiles"].values()), d
 ' "$tmp/body"
 
 # a corrupt history file: reported, skipped, the rest still served
-day=$($py -c 'import sys, datetime; print(datetime.datetime.fromtimestamp((int(sys.argv[1]) - 2) * 60, datetime.timezone.utc).strftime("%Y%m%d"))' "$M")
+day=$("$py" -c 'import sys, datetime; print(datetime.datetime.fromtimestamp((int(sys.argv[1]) - 2) * 60, datetime.timezone.utc).strftime("%Y%m%d"))' "$M")
 printf 'fS\x10\x00not a record at all, not a record' >>"$tmp/state/tokyo-1/rtt/$day.sfh"
 r=$(get "$base/api/v1/summary?target=tokyo-1&window=5m")
 check "a corrupt tail in the store: 200, counted in store_problems, the good records kept ($r)" \
-	$py -c '
+	"$py" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["store_problems"] >= 1 and d["count"] == 40, d
@@ -232,7 +232,7 @@ check "405 says Allow: GET, HEAD" \
 # bounded: from one address at most 32 connections; an idle one is dropped
 # after 10 s, and then the server answers again
 check "33 idle connections: the 33rd is refused, and after the timeout a request is served" \
-	$py - "$port" <<-'EOF'
+	"$py" - "$port" <<-'EOF'
 	import socket, sys, time, urllib.request
 	port = int(sys.argv[1])
 	conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(33)]
@@ -275,7 +275,7 @@ if start "127.0.0.1:$port" unhealthy; then
 	r=$(get "http://127.0.0.1:$port/healthz")
 	check "/healthz with the store failing: 503 ($r)" test "${r%% *}" = 503
 	check "/healthz 503: status unhealthy with a reason" \
-		$py -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["status"] == "unhealthy" and d["reason"] else 1)' "$tmp/body"
+		"$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["status"] == "unhealthy" and d["reason"] else 1)' "$tmp/body"
 	check "driver exits cleanly (unhealthy)" stop
 else
 	check "driver listens (unhealthy)" false
