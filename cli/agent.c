@@ -90,6 +90,7 @@ struct sess {
 	bool send_failing;
 	char why[400];			/* why it is not open */
 	char logged[400];		/* the last reason logged: once each */
+	struct rslv *rs;		/* a name being looked up */
 	/* the module's flow of this session */
 	uint8_t family, peer[16];
 	uint16_t lport;
@@ -379,13 +380,105 @@ static void sess_close(struct sess *s)
 	s->rx_seen = s->reord_seen = s->dups_seen = 0;
 }
 
+static void rslv_drop(struct rslv *r);
+
 static void sess_free(struct sess *s)
 {
 	if (!s)
 		return;
 	sess_close(s);
+	rslv_drop(s->rs);
 	free(s->pend);
 	free(s);
+}
+
+/*
+ * A host name is looked up off the session thread (getaddrinfo can block
+ * for seconds on a dead resolver, and every target's probes would wait):
+ * one detached thread per lookup. Whoever of the thread and the session
+ * comes second frees it: the thread when the session went away meanwhile
+ * (RS_ORPHAN), the session when the thread is done (RS_DONE).
+ */
+enum { RS_RUNNING, RS_DONE, RS_ORPHAN };
+
+struct rslv {
+	int state;			/* atomic */
+	int err;			/* getaddrinfo's */
+	char name[256];
+	char host[256];			/* an address literal */
+};
+
+static void *rslv_thread(void *arg)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP }, *res;
+	struct rslv *r = arg;
+
+	r->err = getaddrinfo(r->name, NULL, &hints, &res);
+	if (!r->err) {
+		if (res->ai_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr,
+				  r->host, sizeof(r->host));
+		else
+			inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr,
+				  r->host, sizeof(r->host));
+		freeaddrinfo(res);
+	}
+	if (__atomic_exchange_n(&r->state, RS_DONE, __ATOMIC_ACQ_REL) == RS_ORPHAN)
+		free(r);
+	return NULL;
+}
+
+static void rslv_drop(struct rslv *r)
+{
+	if (r && __atomic_exchange_n(&r->state, RS_ORPHAN, __ATOMIC_ACQ_REL) == RS_DONE)
+		free(r);
+}
+
+/* 1: @host holds the address; 0: still looking it up; -1: failed (s->why) */
+static int sess_resolve(struct sess *s, const char *name, char *host, size_t n)
+{
+	struct in6_addr a;
+	pthread_attr_t at;
+	pthread_t th;
+	int r;
+
+	if (inet_pton(AF_INET, name, &a) == 1 || inet_pton(AF_INET6, name, &a) == 1) {
+		snprintf(host, n, "%s", name);
+		return 1;
+	}
+	if (!s->rs) {
+		s->rs = calloc(1, sizeof(*s->rs));
+		if (!s->rs) {
+			snprintf(s->why, sizeof(s->why), "out of memory");
+			return -1;
+		}
+		snprintf(s->rs->name, sizeof(s->rs->name), "%s", name);
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		r = pthread_create(&th, &at, rslv_thread, s->rs);
+		pthread_attr_destroy(&at);
+		if (r) {
+			free(s->rs);
+			s->rs = NULL;
+			snprintf(s->why, sizeof(s->why), "cannot start a thread to look %s up: %s",
+				 name, strerror(r));
+			return -1;
+		}
+	}
+	if (__atomic_load_n(&s->rs->state, __ATOMIC_ACQUIRE) == RS_RUNNING) {
+		if (!s->why[0])
+			snprintf(s->why, sizeof(s->why), "looking %s up", name);
+		return 0;
+	}
+	r = s->rs->err;
+	snprintf(host, n, "%s", s->rs->host);
+	free(s->rs);
+	s->rs = NULL;
+	if (r) {
+		snprintf(s->why, sizeof(s->why), "cannot resolve %s: %s", name, gai_strerror(r));
+		return -1;
+	}
+	return 1;
 }
 
 /* Resolves and connects (probe_open); on failure retries later, backing
@@ -394,27 +487,24 @@ static void sess_open(struct agent_target *t)
 {
 	struct sess *s = t->session;
 	struct agent_target_conf *c = &t->conf;
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP }, *res;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
+	char host[256];			/* an address literal */
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
-	int err;
+	int r;
 
 	s->p = (struct probe){ .fd = -1, .port = c->port, .ssid = c->ssid, .quiet = true,
 			       .followup = c->size != STAMP_BASE_LEN };
 	s->p.size = c->size ? c->size : FU_SIZE;
-	err = getaddrinfo(c->address, NULL, &hints, &res);
-	if (err) {
-		snprintf(s->why, sizeof(s->why), "cannot resolve %s: %s", c->address,
-			 gai_strerror(err));
-		goto retry;
+	r = sess_resolve(s, c->address, host, sizeof(host));
+	if (r == 0) {
+		s->retry_at = now + NSEC / 20;	/* look again in 50 ms */
+		if (!s->since)
+			s->since = now;
+		return;
 	}
-	if (res->ai_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, host, sizeof(host));
-	else
-		inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, host, sizeof(host));
-	freeaddrinfo(res);
+	if (r < 0)
+		goto retry;
 	s->p.dest = host;
 	if (probe_open(&s->p, AF_UNSPEC, 0, c->dscp)) {
 		s->p.dest = NULL;
@@ -1133,9 +1223,11 @@ static void run(struct agentd *d, const sigset_t *orig)
 				sess_open(t);
 			sess_timeouts(d, t, now);
 			if (!s->open) {
-				/* no socket: an "error" record each interval */
+				/* no socket: an "error" record each interval (a
+				 * first lookup gets one interval before it) */
 				if (now >= s->next) {
-					jsonl_rec(d, t->conf.name, real, "error", 0, s->why);
+					if (s->next || !s->rs)
+						jsonl_rec(d, t->conf.name, real, "error", 0, s->why);
 					s->next = now + (uint64_t)llround(t->conf.interval * 1e9);
 				}
 				if (s->retry_at < wake)
