@@ -31,11 +31,11 @@ free_port() {
 # start LISTEN [unhealthy]: the driver in the background, until it says ready
 start() {
 	local i
-	rm -rf "$tmp/state"
+	rm -rf "$tmp/state" "$tmp/drv.out"	# not the last driver's "ready"
 	"${VG[@]}" "$drv" "$tmp/state" "$@" >"$tmp/drv.out" 2>"$tmp/drv.err" &
 	pid=$!
 	for ((i = 0; i < 300; i++)); do
-		grep -q '^ready' "$tmp/drv.out" && return 0
+		grep -qs '^ready' "$tmp/drv.out" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
