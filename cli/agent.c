@@ -17,8 +17,9 @@
  * fdatasync'ed hs_append per target, metric and counter -- so it runs in a
  * second thread, the store thread, which the session thread hands each
  * closed minute to (a job: the identities of the sessions' flows, their
- * counters and their userspace round trips). The HTTP server's threads
- * (agent_http.c) only read, under agent->lock.
+ * counters and their userspace round trips). Host names are looked up in
+ * short-lived threads of their own (sess_resolve). The HTTP server's
+ * threads (agent_http.c) only read, under agent->lock.
  *
  * Counters are the agent's own: a probe is sent when send() took it,
  * received when its reply came within the timeout, lost when none did

@@ -207,14 +207,15 @@ EOF
 		ip link add v0 type veth peer name v1 && ip addr add 10.9.9.1/24 dev v0 &&
 			ip link set v0 up && ip link set v1 up || exit 1
 		$VGS "$SF" agent -c "$T/down.conf" 2>"$T/down.log" & a=$!
-		sleep 2; ip link set v0 down; sleep 2; ip link set v0 up; sleep 2
+		for _ in $(seq 100); do grep -q started: "$T/down.log" && break; sleep 0.1; done
+		sleep 1; ip link set v0 down; sleep 2.5; ip link set v0 up; sleep 2
 		kill -TERM $a; wait $a; echo "rc=$?" >>"$T/down.log"'
 	check "interface down: one send_error event, logged once" \
 		test "$(grep -c 'send_error: target far: cannot send: Network is unreachable' "$tmp/down.log")" = 1
 	check "interface up again: 'sending again' logged once" \
 		test "$(grep -c 'target far: sending again' "$tmp/down.log")" = 1
 	check "interface down: 'error' records with the reason" \
-		test "$(grep -c '"status":"error","reason":"Network is unreachable"' "$tmp/down.jsonl")" -ge 5
+		test "$(grep -c '"status":"error","reason":"Network is unreachable"' "$tmp/down.jsonl")" -ge 3
 	check "interface down and up: the agent kept running, clean exit" grep -q '^rc=0$' "$tmp/down.log"
 else
 	n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - # SKIP interface down: no unshare -n or veth here"
