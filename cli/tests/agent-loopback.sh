@@ -44,6 +44,12 @@ pids+=($!)
 for _ in $(seq 50); do grep -q ready "$tmp/refl" 2>/dev/null && break; sleep 0.1; done
 check "reflector on 127.0.0.1:$rport" grep -q ready "$tmp/refl"
 
+wait_for() { # CMD...: until it succeeds, at most 10 s
+	local i
+	for ((i = 0; i < 100; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
 conf() { # FILE [extra target name]
 	cat >"$1" <<EOF
 # the agent's loopback test
@@ -93,9 +99,9 @@ check "the dead target is reported unreachable once" \
 cp "$tmp/bad.conf" "$tmp/agent.conf"
 mv "$tmp/probes.jsonl" "$tmp/probes.jsonl.1"	# as logrotate does
 kill -HUP "$apid"
-sleep 1.5
+wait_for grep -q "config_reload_failed:" "$tmp/agent.log"
 check "SIGHUP reopens the JSON Lines file (logrotate), the configuration refused or not" \
-	test -s "$tmp/probes.jsonl"
+	wait_for test -s "$tmp/probes.jsonl"
 check "SIGHUP, bad file: config_reload_failed with FILE:LINE, the running configuration kept" \
 	grep -q "config_reload_failed: $tmp/agent.conf:$badline: target: unknown key 'prot'.*; the running configuration is kept" "$tmp/agent.log"
 check "SIGHUP, bad file: still running" kill -0 "$apid"
@@ -103,7 +109,7 @@ check "SIGHUP, bad file: still running" kill -0 "$apid"
 # SIGHUP adding a target: the two others keep their sessions
 conf "$tmp/agent.conf" live2
 kill -HUP "$apid"
-sleep 1.5
+wait_for grep -q "config_reload: " "$tmp/agent.log"
 check "SIGHUP adding a target: 3 targets, 2 kept, 1 new" \
 	grep -q "config_reload: $tmp/agent.conf: 3 targets (2 kept with their sessions and history, 1 new, 0 removed)" "$tmp/agent.log"
 sleep 6
