@@ -72,15 +72,23 @@ json_error() { # the body is {"error": "non-empty"}
 	"$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if list(d) == ["error"] and d["error"] else 1)' "$tmp/body"
 }
 
-port=$(free_port)
-base=http://127.0.0.1:$port
+# launch HOST [unhealthy]: start on HOST:a free port ([HOST] for IPv6), sets
+# $port; three tries, as another program may take the port in between
+launch() {
+	local host=$1 _
+	shift
+	for _ in 1 2 3; do
+		port=$(free_port)
+		start "$host:$port" "$@" && return 0
+	done
+	return 1
+}
+
 started=0
-for _ in 1 2 3; do
-	if start "127.0.0.1:$port"; then started=1; break; fi
-	port=$(free_port) base=http://127.0.0.1:$port
-done
+launch 127.0.0.1 && started=1
+base=http://127.0.0.1:$port
 check "driver listens on 127.0.0.1:$port" test "$started" = 1
-if ((!started)); then echo "$pass passed, $fail failed"; exit 1; fi
+if ((!started)); then echo "$pass passed, $fail failed, 0 skipped"; exit 1; fi
 M=$(awk '/^ready/ { print $2 }' "$tmp/drv.out")
 
 # /metrics
@@ -270,8 +278,7 @@ check "a second server on the same port is refused, with what to do" \
 check "driver exits cleanly (valgrind: no error, no leak)" stop
 
 # unhealthy store: 503
-port=$(free_port)
-if start "127.0.0.1:$port" unhealthy; then
+if launch 127.0.0.1 unhealthy; then
 	r=$(get "http://127.0.0.1:$port/healthz")
 	check "/healthz with the store failing: 503 ($r)" test "${r%% *}" = 503
 	check "/healthz 503: status unhealthy with a reason" \
@@ -283,8 +290,7 @@ fi
 
 # IPv6
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
-	port=$(free_port)
-	if start "[::1]:$port"; then
+	if launch "[::1]"; then
 		r=$(get "http://[::1]:$port/healthz")
 		check "[::1]:$port: /healthz 200 over IPv6 ($r)" test "${r%% *}" = 200
 		check "[::1]: not listening on IPv4" \
