@@ -26,6 +26,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
 
 DP_PY=${DP_PY:-/usr/bin/python3}
+# the helpers use the standard library only: no site-packages scan, no
+# environment (-I -S): a quarter off each start in the debug kernel's VM
+DP_PYF=(-I -S)
 DP_LIB=$SF_REPO/tests/lib
 DP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sf-dp.XXXXXX")
 on_exit 'rm -rf "$DP_TMP"'
@@ -68,6 +71,39 @@ dp_flows() {
 	}
 }
 
+# The flat files are written by one dp_json.py --serve per test, started
+# here, through two FIFOs (a python start costs seconds in the debug
+# kernel's VM; a test flattens tens of files). A request carries an id and
+# its answer is looked for by it: a late or stolen answer (dp_get from two
+# processes at once) costs a timeout and a python start of its own, never
+# a wrong file.
+_DPJ_W="" _DPJ_R="" _DPJ_N=0
+if mkfifo "$DP_TMP/dpj.in" "$DP_TMP/dpj.out" 2>/dev/null; then
+	"$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_json.py" --serve <"$DP_TMP/dpj.in" >"$DP_TMP/dpj.out" 2>/dev/null &
+	_DPJ_PID=$!
+	# read-write opens of a FIFO never block
+	exec {_DPJ_W}<>"$DP_TMP/dpj.in" {_DPJ_R}<>"$DP_TMP/dpj.out"
+	on_exit 'kill "$_DPJ_PID" 2>/dev/null; exec {_DPJ_W}>&- {_DPJ_R}<&-'
+fi
+# _dp_flat_served FILE OUT HEAD : the server writes HEAD and FILE's flat form to OUT
+_dp_flat_served() {
+	local id reply f=$1 waits=0
+	[[ -n $_DPJ_W ]] && kill -0 "$_DPJ_PID" 2>/dev/null || return 1
+	[[ $f == /* ]] || f=$PWD/$f
+	_DPJ_N=$((_DPJ_N + 1))
+	id=$BASHPID.$_DPJ_N.$RANDOM
+	printf '%s\t%s\t%s\t%s\n' "$id" "$f" "$2" "$3" >&"$_DPJ_W" || return 1
+	while ((waits < 24)); do # 2 minutes without an answer, or the server gone
+		if IFS= read -r -t 5 reply <&"$_DPJ_R"; then
+			[[ $reply == "$id "* ]] && { [[ $reply == "$id ok" ]]; return; }
+		else
+			waits=$((waits + 1))
+			kill -0 "$_DPJ_PID" 2>/dev/null || return 1
+		fi
+	done
+	return 1
+}
+
 # dp_get: dp_json.py's query, answered by awk (dp_get.awk) from FILE.flat,
 # which one python start writes per version of FILE (its mtime, size and
 # inode head the flat file): a python start takes seconds in a loaded
@@ -80,11 +116,12 @@ dp_get() {
 		return 1
 	}
 	# (a file where no copy can be written beside it: python answers)
-	[[ -w ${f%/*} || ( $f != */* && -w . ) ]] || { "$DP_PY" "$DP_LIB/dp_json.py" "$f" "$@"; return; }
+	[[ -w ${f%/*} || ( $f != */* && -w . ) ]] || { "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_json.py" "$f" "$@"; return; }
 	line=
 	[[ -r $flat ]] && IFS= read -r line <"$flat"
 	if [[ $line != "#sig $sig" ]]; then
-		{ echo "#sig $sig" && "$DP_PY" "$DP_LIB/dp_json.py" "$f" --flat; } >"$flat.tmp" || {
+		_dp_flat_served "$f" "$flat.tmp" "#sig $sig" ||
+		{ echo "#sig $sig" && "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_json.py" "$f" --flat; } >"$flat.tmp" || {
 			rm -f "$flat.tmp"
 			return 1
 		}
@@ -93,7 +130,7 @@ dp_get() {
 	local IFS=$'\034'
 	DPG_FILE=$f DPG_ARGS="$*" awk -f "$DP_LIB/dp_get.awk" "$flat"
 	rc=$?
-	((rc == 3)) && { "$DP_PY" "$DP_LIB/dp_json.py" "$f" "$@"; return; }
+	((rc == 3)) && { "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_json.py" "$f" "$@"; return; }
 	return "$rc"
 }
 
@@ -133,7 +170,7 @@ on_exit dp_cap_stop
 dp_wire() { # OUT ARGS...
 	local out=$1
 	shift
-	"$DP_PY" "$DP_LIB/dp_pcap.py" "$@" >"$out" 2>"$out.err" || {
+	"$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_pcap.py" "$@" >"$out" 2>"$out.err" || {
 		diag "dp_pcap.py $*: $(cat "$out.err")"
 		return 1
 	}
@@ -142,7 +179,7 @@ dp_wire() { # OUT ARGS...
 dp_stamp() { # NS OUT ARGS...
 	local ns=$1 out=$2
 	shift 2
-	ip netns exec "$ns" "$DP_PY" "$DP_LIB/dp_stamp.py" "$@" >"$out" 2>"$out.err" || {
+	ip netns exec "$ns" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_stamp.py" "$@" >"$out" 2>"$out.err" || {
 		diag "dp_stamp.py $*: $(tail -n 5 "$out.err")"
 		return 1
 	}

@@ -63,7 +63,7 @@ dc() {
 craft() {
 	local ns=$1 out=$2
 	shift 2
-	ip netns exec "$ns" "$DP_PY" "$DP_LIB/dp_craft.py" "$@" >"$out" 2>"$out.err" || {
+	ip netns exec "$ns" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_craft.py" "$@" >"$out" 2>"$out.err" || {
 		diag "dp_craft.py $*: $(tail -n 5 "$out.err")"
 		return 1
 	}
