@@ -90,6 +90,7 @@ check "a bad file is refused at start too (exit 2)" test "$?:${out%% (*}" = "2:$
 apid=$!
 for _ in $(seq 100); do grep -q 'started:' "$tmp/agent.log" 2>/dev/null && break; sleep 0.1; done
 check "the agent starts" grep -q "started: $tmp/agent.conf, 2 targets" "$tmp/agent.log"
+wait_for grep -q 'module_missing:' "$tmp/agent.log"
 check "module_missing logged once (no module on the host)" test "$(grep -c 'module_missing:' "$tmp/agent.log")" = 1
 sleep 6
 check "the dead target is reported unreachable once" \
