@@ -113,6 +113,7 @@ struct job {
 	uint64_t minute;
 	char dir[4096];
 	unsigned int retention;
+	bool partial;			/* some targets only: keep the others' kprev */
 	int n;
 	struct job_ent *e;
 };
@@ -902,10 +903,12 @@ static void store_job(struct agentd *d, struct job *j)
 		a->last_store_write_ns = now_ns(CLOCK_REALTIME);
 	pthread_mutex_unlock(&a->lock);
 	flowset_free(&fs);
-	if (nkp) {
+	if (nkp && !j->partial) {
 		kp_free(d->kp, d->nkp);
 		d->kp = nkp;
 		d->nkp = nn;
+	} else if (nkp) {
+		kp_free(nkp, nn);
 	}
 	prune(d, j);
 }
@@ -946,33 +949,39 @@ static void *store_thread(void *arg)
 }
 
 /*
- * Closes minute @minute: each target's counters and userspace round trips
- * of the minute leave cur for a job of the store thread. A session past
- * SEQ_RECYCLE probes restarts here, after its flow's identity was taken.
+ * Queues minute @minute of @n targets (@skip: those to leave out, or NULL)
+ * for the store thread: their counters and userspace round trips of the
+ * minute leave cur. @partial: only some targets (reload's removed ones):
+ * the store thread keeps the others' module baselines.
  */
-static void close_minute(struct agentd *d, uint64_t minute)
+static void queue_minute(struct agentd *d, uint64_t minute, struct agent_target *v, int n,
+			 const bool *skip, bool partial)
 {
 	struct agent *a = &d->a;
 	struct job *j = calloc(1, sizeof(*j));
 	int i;
 
 	if (j)
-		j->e = calloc((size_t)a->ntargets + 1, sizeof(*j->e));
+		j->e = calloc((size_t)n + 1, sizeof(*j->e));
 	if (!j || !j->e) {
 		free(j);
 		alog("out of memory: minute %" PRIu64 " is not stored", minute);
 		return;
 	}
 	j->minute = minute;
+	j->partial = partial;
 	snprintf(j->dir, sizeof(j->dir), "%s", a->conf.state_dir);
 	j->retention = a->conf.retention_days;
 	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < a->ntargets; i++) {
-		struct agent_target *t = &a->targets[i];
+	for (i = 0; i < n; i++) {
+		struct agent_target *t = &v[i];
 		struct sess *s = t->session;
-		struct job_ent *e = &j->e[j->n++];
+		struct job_ent *e;
 		unsigned int m;
 
+		if (skip && skip[i])
+			continue;
+		e = &j->e[j->n++];
 		e->sess_id = s->id;
 		snprintf(e->name, sizeof(e->name), "%s", t->conf.name);
 		e->have_flow_id = s->open;
@@ -995,6 +1004,16 @@ static void close_minute(struct agentd *d, uint64_t minute)
 	d->qtail = j;
 	pthread_cond_signal(&d->qcond);
 	pthread_mutex_unlock(&d->qlock);
+}
+
+/* Closes minute @minute for every target. A session past SEQ_RECYCLE
+ * probes restarts here, after its flow's identity was taken. */
+static void close_minute(struct agentd *d, uint64_t minute)
+{
+	struct agent *a = &d->a;
+	int i;
+
+	queue_minute(d, minute, a->targets, a->ntargets, NULL, false);
 	for (i = 0; i < a->ntargets; i++) {
 		struct sess *s = a->targets[i].session;
 
@@ -1147,12 +1166,14 @@ static void reload(struct agentd *d)
 		pthread_mutex_unlock(&a->lock);
 		return;
 	}
-	for (k = 0; k < nold; k++) {
-		if (taken[k])
-			kept++;
-		else
+	for (k = 0; k < nold; k++)
+		kept += taken[k];
+	/* the removed targets' minute so far is stored too */
+	if (kept < nold)
+		queue_minute(d, d->minute, old, nold, taken, true);
+	for (k = 0; k < nold; k++)
+		if (!taken[k])
 			target_free(&old[k]);
-	}
 	free(old);
 	free(taken);
 	pthread_mutex_lock(&a->lock);

@@ -135,6 +135,13 @@ check "/api/v1/summary: live answered every probe but the one in flight (the cur
 	summ live '0 <= d["sent"] - d["received"] <= 1 and d["received"] == d["count"] >= 10'
 check "/api/v1/summary: dead sent and never answered" summ dead 'd["sent"] >= 5 and d["received"] == 0'
 
+# SIGHUP removing the dead target: its minute so far is stored (checked
+# with the store's counters below)
+"$py" -c 'import sys; l = open(sys.argv[1]).read().split("\n"); i = l.index("  - name: dead"); del l[i:i + 3]; open(sys.argv[1], "w").write("\n".join(l))' "$tmp/agent.conf"
+kill -HUP "$apid"
+check "SIGHUP removing a target: 2 targets, 2 kept, 1 removed" \
+	wait_for grep -q "config_reload: $tmp/agent.conf: 2 targets (2 kept with their sessions and history, 0 new, 1 removed)" "$tmp/agent.log"
+
 kill -TERM "$apid"
 wait "$apid"
 rc=$?
@@ -190,7 +197,7 @@ for f in glob.glob(sys.argv[1] + "/*.sfh"):
 print(tot)' "$tmp/state/$1/$2"
 }
 check "store: live's received = its JSON Lines successes" test "$(ssum live received)" = "$(jl live success)"
-check "store: dead's lost = its JSON Lines timeouts" test "$(ssum dead lost)" = "$(jl dead timeout)"
+check "store: dead's lost = its JSON Lines timeouts (its last minute stored at its removal)" test "$(ssum dead lost)" = "$(jl dead timeout)"
 s=$(ssum live sent) r=$(ssum live received)
 check "store: live's sent - received is at most the one in flight ($s, $r)" test $((s - r)) -le 1 -a $((s - r)) -ge 0
 check "store: live's rtt records count its successes" test "$(ssum live rtt)" = "$(jl live success)"
