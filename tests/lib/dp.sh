@@ -26,8 +26,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
 
 DP_PY=${DP_PY:-/usr/bin/python3}
-# the helpers use the standard library only: no site-packages scan, no
+# the helpers that use the standard library only: no site-packages scan, no
 # environment (-I -S): a quarter off each start in the debug kernel's VM
+# (dp_stamp.py needs site-packages: scapy checks its checksums)
 DP_PYF=(-I -S)
 DP_LIB=$SF_REPO/tests/lib
 DP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sf-dp.XXXXXX")
@@ -179,7 +180,7 @@ dp_wire() { # OUT ARGS...
 dp_stamp() { # NS OUT ARGS...
 	local ns=$1 out=$2
 	shift 2
-	ip netns exec "$ns" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_stamp.py" "$@" >"$out" 2>"$out.err" || {
+	ip netns exec "$ns" "$DP_PY" -I "$DP_LIB/dp_stamp.py" "$@" >"$out" 2>"$out.err" || {
 		diag "dp_stamp.py $*: $(tail -n 5 "$out.err")"
 		return 1
 	}
