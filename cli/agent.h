@@ -5,12 +5,16 @@
  * /metrics, /api/v1/summary, /healthz).
  *
  *	agent_conf.c	the YAML configuration (libyaml): parse, validate, diff
- *	agent.c		the daemon: sessions, the minute tick, the store, SIGHUP
+ *	agent.c		the daemon: the loop, the minute tick, targets, SIGHUP
+ *	agent_session.c	the STAMP sessions and the JSON Lines
+ *	agent_store.c	the store thread: module flows, minute deltas, hs_append
+ *	agent_int.h	what those three share
  *	agent_http.c	the HTTP server (libmicrohttpd) and its three pages
  *	agent_prom.c	the Prometheus text exposition of struct agent
  *
- * Threads: the session thread (agent.c) owns the sockets and the sessions;
- * the HTTP server's thread only reads, under agent->lock. Every field
+ * Threads: the session thread (agent.c's loop, agent_session.c) owns the
+ * sockets and the sessions; the store thread (agent_store.c) writes the
+ * history; the HTTP server's thread only reads, under agent->lock. Every field
  * below marked [lock] is written and read under agent->lock.
  */
 #ifndef SNAPFIRE_AGENT_H

@@ -11,11 +11,8 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agent_int.h"	/* agent_uhist_add, agent_hist_delta */
 #include "unit.h"
-
-/* agent.c's, not in agent.h (nobody else needs them) */
-int agent_uhist_add(struct hist *h, uint64_t v);
-bool agent_hist_delta(const struct hist *cur, const struct hist *prev, struct hist *out);
 
 static const char example[] =
 	"listen: 127.0.0.1:9862          # HTTP\n"

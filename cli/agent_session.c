@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapfire agent: the sessions, one STAMP session (probe_session.c) per
+ * target, and the JSON Lines, all on the session thread (agent.c's loop):
+ * name lookups off it, opening with backoff, sending on the schedule,
+ * matching replies, timeouts and the up/down transitions.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/snapfire.h>
+#include <linux/snapfire_stamp.h>
+
+#include "agent_int.h"
+
+/* ------------------------------------------------------------ JSON Lines */
+
+void agent_jsonl_open(struct agentd *d)
+{
+	if (d->jsonl) {
+		fclose(d->jsonl);
+		d->jsonl = NULL;
+	}
+	if (!d->a.conf.jsonl[0])
+		return;
+	d->jsonl = fopen(d->a.conf.jsonl, "ae");
+	if (!d->jsonl)
+		agent_log("jsonl: cannot open %s: %s (no JSON Lines until it can be: fix it and send SIGHUP)",
+			  d->a.conf.jsonl, strerror(errno));
+	d->jsonl_failing = false;
+}
+
+static void jl_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* One record: the probe sent at @real, its @status and @reason. */
+void agent_jsonl_rec(struct agentd *d, const char *target, uint64_t real, const char *status,
+		     uint64_t dur_ns, const char *reason)
+{
+	char t[64];
+	FILE *f = d->jsonl;
+
+	if (!f)
+		return;
+	fprintf(f, "{\"ts\":\"%s\",\"protocol\":\"stamp\",\"target\":", agent_iso(t, sizeof(t), real));
+	jl_str(f, target);
+	fprintf(f, ",\"duration_ms\":%.3f,\"status\":\"%s\",\"reason\":", (double)dur_ns / 1e6,
+		status);
+	jl_str(f, reason);
+	fputs("}\n", f);
+	if (fflush(f) == EOF || ferror(f)) {
+		if (!d->jsonl_failing)
+			agent_log("jsonl: cannot write %s: %s (records are dropped until it can be)",
+				  d->a.conf.jsonl, strerror(errno));
+		d->jsonl_failing = true;
+		clearerr(f);
+	} else if (d->jsonl_failing) {
+		agent_log("jsonl: %s written again", d->a.conf.jsonl);
+		d->jsonl_failing = false;
+	}
+}
+
+/* ------------------------------------------------------------ sessions */
+
+void agent_sess_close(struct sess *s)
+{
+	if (s->open)
+		close(s->p.fd);
+	s->open = false;
+	free(s->buf);
+	free(s->p.seen);
+	samples_free(&s->p.rtt);
+	samples_free(&s->p.fwd);
+	samples_free(&s->p.rev);
+	samples_free(&s->p.far);
+	s->buf = NULL;
+	memset(&s->p, 0, sizeof(s->p));
+	s->p.fd = -1;
+	s->npend = 0;
+	s->rx_seen = s->reord_seen = s->dups_seen = 0;
+}
+
+static void rslv_drop(struct rslv *r);
+
+void agent_sess_free(struct sess *s)
+{
+	if (!s)
+		return;
+	agent_sess_close(s);
+	rslv_drop(s->rs);
+	free(s->pend);
+	free(s);
+}
+
+/*
+ * A host name is looked up off the session thread (getaddrinfo can block
+ * for seconds on a dead resolver, and every target's probes would wait):
+ * one detached thread per lookup. Whoever of the thread and the session
+ * comes second frees it: the thread when the session went away meanwhile
+ * (RS_ORPHAN), the session when the thread is done (RS_DONE).
+ */
+enum { RS_RUNNING, RS_DONE, RS_ORPHAN };
+
+struct rslv {
+	int state;			/* atomic */
+	int err;			/* getaddrinfo's */
+	char name[256];
+	char host[256];			/* an address literal */
+};
+
+static void *rslv_thread(void *arg)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP }, *res;
+	struct rslv *r = arg;
+
+	r->err = getaddrinfo(r->name, NULL, &hints, &res);
+	if (!r->err) {
+		if (res->ai_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr,
+				  r->host, sizeof(r->host));
+		else
+			inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr,
+				  r->host, sizeof(r->host));
+		freeaddrinfo(res);
+	}
+	if (__atomic_exchange_n(&r->state, RS_DONE, __ATOMIC_ACQ_REL) == RS_ORPHAN)
+		free(r);
+	return NULL;
+}
+
+static void rslv_drop(struct rslv *r)
+{
+	if (r && __atomic_exchange_n(&r->state, RS_ORPHAN, __ATOMIC_ACQ_REL) == RS_DONE)
+		free(r);
+}
+
+/* 1: @host holds the address; 0: still looking it up; -1: failed (s->why) */
+static int sess_resolve(struct sess *s, const char *name, char *host, size_t n)
+{
+	struct in6_addr a;
+	pthread_attr_t at;
+	pthread_t th;
+	int r;
+
+	if (inet_pton(AF_INET, name, &a) == 1 || inet_pton(AF_INET6, name, &a) == 1) {
+		snprintf(host, n, "%s", name);
+		return 1;
+	}
+	if (!s->rs) {
+		s->rs = calloc(1, sizeof(*s->rs));
+		if (!s->rs) {
+			snprintf(s->why, sizeof(s->why), "out of memory");
+			return -1;
+		}
+		snprintf(s->rs->name, sizeof(s->rs->name), "%s", name);
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		r = pthread_create(&th, &at, rslv_thread, s->rs);
+		pthread_attr_destroy(&at);
+		if (r) {
+			free(s->rs);
+			s->rs = NULL;
+			snprintf(s->why, sizeof(s->why), "cannot start a thread to look %s up: %s",
+				 name, strerror(r));
+			return -1;
+		}
+	}
+	if (__atomic_load_n(&s->rs->state, __ATOMIC_ACQUIRE) == RS_RUNNING) {
+		if (!s->why[0])
+			snprintf(s->why, sizeof(s->why), "looking %s up", name);
+		return 0;
+	}
+	r = s->rs->err;
+	snprintf(host, n, "%s", s->rs->host);
+	free(s->rs);
+	s->rs = NULL;
+	if (r) {
+		snprintf(s->why, sizeof(s->why), "cannot resolve %s: %s", name, gai_strerror(r));
+		return -1;
+	}
+	return 1;
+}
+
+/* Resolves and connects (probe_open); on failure retries later, backing
+ * off from 1 s to a minute. */
+void agent_sess_open(struct agent_target *t)
+{
+	struct sess *s = t->session;
+	struct agent_target_conf *c = &t->conf;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[256];			/* an address literal */
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	int r;
+
+	s->p = (struct probe){ .fd = -1, .port = c->port, .ssid = c->ssid, .quiet = true,
+			       .followup = c->size != STAMP_BASE_LEN };
+	s->p.size = c->size ? c->size : FU_SIZE;
+	r = sess_resolve(s, c->address, host, sizeof(host));
+	if (r == 0) {
+		s->retry_at = now + NSEC / 20;	/* look again in 50 ms */
+		if (!s->since)
+			s->since = now;
+		return;
+	}
+	if (r < 0)
+		goto retry;
+	s->p.dest = host;
+	if (probe_open(&s->p, AF_UNSPEC, 0, c->dscp)) {
+		s->p.dest = NULL;
+		snprintf(s->why, sizeof(s->why), "cannot open a UDP socket to %s port %u", host, c->port);
+		goto retry;
+	}
+	s->p.dest = NULL;		/* host is gone: p.addr holds it */
+	s->buf = calloc(1, s->p.size);
+	if (!s->buf) {
+		close(s->p.fd);
+		snprintf(s->why, sizeof(s->why), "out of memory");
+		goto retry;
+	}
+	probe_build_tlvs(&s->p, s->buf);
+	s->ee = probe_error_estimate();
+	memset(&ss, 0, sizeof(ss));
+	getpeername(s->p.fd, (struct sockaddr *)&ss, &sl);
+	s->family = (uint8_t)ss.ss_family;
+	memset(s->peer, 0, sizeof(s->peer));
+	if (ss.ss_family == AF_INET6)
+		memcpy(s->peer, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	else
+		memcpy(s->peer, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	sl = sizeof(ss);
+	getsockname(s->p.fd, (struct sockaddr *)&ss, &sl);
+	s->lport = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+			 ((struct sockaddr_in *)&ss)->sin_port);
+	s->open = true;
+	s->why[0] = 0;
+	if (s->logged[0])
+		agent_log("target %s: probing %s port %u", c->name, s->p.addr, c->port);
+	s->logged[0] = 0;
+	s->backoff = 0;
+	s->start = s->next = now;
+	s->k = 0;
+	if (!s->since)
+		s->since = now;
+	return;
+retry:
+	s->backoff = s->backoff ? s->backoff * 2 : NSEC;
+	if (s->backoff > OPEN_RETRY_MAX)
+		s->backoff = OPEN_RETRY_MAX;
+	s->retry_at = now + s->backoff;
+	if (!s->since)
+		s->since = now;
+	if (strcmp(s->why, s->logged)) {
+		agent_log("target %s: %s; retrying, backing off from 1 s to a minute", c->name, s->why);
+		snprintf(s->logged, sizeof(s->logged), "%s", s->why);
+	}
+}
+
+struct sess *agent_sess_new(struct agentd *d)
+{
+	struct sess *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		s->id = ++d->next_sess_id;
+		s->p.fd = -1;
+	}
+	return s;
+}
+
+static bool is_send_error(int e)
+{
+	return e == EHOSTUNREACH || e == ENETUNREACH || e == ENETDOWN || e == EADDRNOTAVAIL ||
+	       e == ENODEV;
+}
+
+void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
+{
+	struct sess *s = t->session;
+	struct agent *a = &d->a;
+	uint64_t real = now_ns(CLOCK_REALTIME);
+	uint32_t seq = s->p.sent;
+	int e;
+
+	/* probe_send keeps quiet (p.quiet): its send()'s errno is ours */
+	errno = 0;
+	probe_send(&s->p, s->buf, s->ee);
+	e = errno;
+	s->k++;
+	s->next = s->start + (uint64_t)llround((double)s->k * t->conf.interval * 1e9);
+	if (s->next + NSEC < now) {	/* asleep (suspend, a stall): resync */
+		s->start = s->next = now;
+		s->k = 0;
+	}
+	if (e && e != ECONNREFUSED) {
+		agent_jsonl_rec(d, t->conf.name, real, "error", 0, strerror(e));
+		if (is_send_error(e) && !s->send_failing) {
+			pthread_mutex_lock(&a->lock);
+			agent_event_log(a, AE_SEND_ERROR, "target %s: cannot send: %s (interface down or no route?)",
+					t->conf.name, strerror(e));
+			pthread_mutex_unlock(&a->lock);
+			s->send_failing = true;
+		} else if (!is_send_error(e) && !s->send_failing) {
+			agent_log("target %s: send: %s", t->conf.name, strerror(e));
+			s->send_failing = true;
+		}
+		return;
+	}
+	if (s->send_failing) {
+		agent_log("target %s: sending again", t->conf.name);
+		s->send_failing = false;
+	}
+	if (e == ECONNREFUSED) {
+		/* the error of an earlier probe (ICMP port unreachable): this
+		 * one did not leave; it times out like any unanswered one */
+	}
+	if (s->npend == s->cappend) {
+		size_t cap = s->cappend ? s->cappend * 2 : 8;
+		struct pend *p = realloc(s->pend, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		s->pend = p;
+		s->cappend = cap;
+	}
+	s->pend[s->npend++] = (struct pend){ seq, now, real };
+	pthread_mutex_lock(&a->lock);
+	t->counters[AC_SENT]++;
+	t->cur_counters[AC_SENT]++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static bool seen(const struct probe *p, uint32_t seq)
+{
+	return seq / 8 < p->seen_bytes && (p->seen[seq / 8] & (1u << (seq % 8)));
+}
+
+static void reach_up(struct agent *a, struct agent_target *t, struct sess *s)
+{
+	if (s->reach == -1)
+		agent_event_log(a, AE_TARGET_RECOVERED, "target %s (%s) replies again", t->conf.name,
+				s->p.addr);
+	s->reach = 1;
+	t->up = true;
+}
+
+/* After probe_receive: which probe it answered, the counters, the round trip. */
+static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now)
+{
+	struct sess *s = t->session;
+	struct agent *a = &d->a;
+	struct probe *p = &s->p;
+	int64_t rtt = p->last_rtt;
+	size_t i, j;
+
+	/* the samples are probe.c's for `snapfire probe`'s report: not kept */
+	p->rtt.n = p->fwd.n = p->rev.n = p->far.n = 0;
+	pthread_mutex_lock(&a->lock);
+	t->counters[AC_DUPLICATES] += p->dups - s->dups_seen;
+	t->cur_counters[AC_DUPLICATES] += p->dups - s->dups_seen;
+	t->counters[AC_REORDERED] += p->reordered - s->reord_seen;
+	t->cur_counters[AC_REORDERED] += p->reordered - s->reord_seen;
+	s->dups_seen = p->dups;
+	s->reord_seen = p->reordered;
+	if (p->received > s->rx_seen) {
+		s->rx_seen = p->received;
+		for (i = j = 0; i < s->npend; i++) {
+			if (!seen(p, s->pend[i].seq)) {
+				s->pend[j++] = s->pend[i];
+				continue;
+			}
+			t->counters[AC_RECEIVED]++;
+			t->cur_counters[AC_RECEIVED]++;
+			agent_uhist_add(&t->cur[SNAPFIRE_METRIC_RTT], (uint64_t)(rtt > 0 ? rtt : 0));
+			t->last_reply_ns = now_ns(CLOCK_REALTIME);
+			s->last_reply = s->since = now;
+			reach_up(a, t, s);
+			agent_jsonl_rec(d, t->conf.name, s->pend[i].real, "success", (uint64_t)rtt, "");
+		}
+		s->npend = j;
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Probes unanswered for the timeout are lost; no reply for as long: down. */
+void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
+{
+	struct sess *s = t->session;
+	struct agent *a = &d->a;
+	uint64_t to = timeout_ns(&t->conf);
+	size_t i = 0;
+
+	while (i < s->npend && s->pend[i].mono + to <= now) {
+		agent_jsonl_rec(d, t->conf.name, s->pend[i].real, "timeout", to, "no reply");
+		i++;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (i) {
+		memmove(s->pend, s->pend + i, (s->npend - i) * sizeof(*s->pend));
+		s->npend -= i;
+		t->counters[AC_LOST] += i;
+		t->cur_counters[AC_LOST] += i;
+	}
+	if (s->since && s->since + to <= now && s->reach != -1) {
+		agent_event_log(a, AE_TARGET_UNREACHABLE, "target %s (%s): no reply for %.1f s",
+				t->conf.name, s->open ? s->p.addr : t->conf.address,
+				(double)(now - s->since) / 1e9);
+		s->reach = -1;
+		t->up = false;
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+void agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now)
+{
+	struct sess *s = t->session;
+	char peek;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		if (recv(s->p.fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno != ECONNREFUSED)
+			break;
+		probe_receive(&s->p);
+		sess_received(d, t, now);
+	}
+}
+

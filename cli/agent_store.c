@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapfire agent: the store thread. The session thread queues each closed
+ * minute (agent_queue_minute: the sessions' flow identities, counters and
+ * userspace round trips); this thread reads the module's sender flows,
+ * turns their cumulative histograms into the minute's deltas, appends
+ * them and the counters to the history (hstore.h), merges them into the
+ * totals of /metrics and prunes the store once a day.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/snapfire.h>
+
+#include "agent_int.h"
+#include "cmds.h"
+#include "hquery.h"
+#include "hstore.h"
+
+/* ------------------------------------------------ userspace histograms */
+
+/*
+ * A round trip into @h in the module's buckets (kmod/hist.h, precision 6):
+ * [0, 64) one nanosecond wide, then each power of two in 64 buckets; so
+ * userspace and kernel minutes merge bucket for bucket.
+ */
+int agent_uhist_add(struct hist *h, uint64_t v)
+{
+	uint64_t low, high, w;
+	size_t lo = 0, hi = h->nb;
+	int g;
+
+	if (v < 64) {
+		low = high = v;
+	} else {
+		g = 63 - __builtin_clzll(v) - 6 + 1;	/* group >= 1 */
+		w = 1ULL << (g - 1);
+		low = v & ~(w - 1);
+		high = low + w - 1;
+	}
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (h->b[mid].low < low)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->nb && h->b[lo].low == low) {
+		h->b[lo].count++;
+	} else {
+		if (hist_add_bucket(h, low, high, 1))
+			return -1;
+		memmove(&h->b[lo + 1], &h->b[lo], (h->nb - 1 - lo) * sizeof(*h->b));
+		h->b[lo] = (struct bucket){ low, high, 1 };
+	}
+	if (!h->count || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	h->present = 1;
+	h->metric = SNAPFIRE_METRIC_RTT;
+	return 0;
+}
+
+/* @out = @cur - @prev, the module's cumulative histograms a minute apart;
+ * false when @cur went backwards (the flow was recreated). */
+bool agent_hist_delta(const struct hist *cur, const struct hist *prev, struct hist *out)
+{
+	size_t i, j = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (prev && (cur->count < prev->count || cur->sum < prev->sum))
+		return false;
+	for (i = 0; i < cur->nb; i++) {
+		uint64_t c = cur->b[i].count;
+
+		while (prev && j < prev->nb && prev->b[j].low < cur->b[i].low) {
+			if (prev->b[j].count)
+				goto back;	/* a bucket vanished */
+			j++;
+		}
+		if (prev && j < prev->nb && prev->b[j].low == cur->b[i].low) {
+			if (prev->b[j].count > c)
+				goto back;
+			c -= prev->b[j].count;
+			j++;
+		}
+		if (c && hist_add_bucket(out, cur->b[i].low, cur->b[i].high, c))
+			break;
+	}
+	for (; prev && j < prev->nb; j++)
+		if (prev->b[j].count)
+			goto back;
+	out->present = 1;
+	out->metric = cur->metric;
+	out->count = cur->count - (prev ? prev->count : 0);
+	out->sum = cur->sum - (prev ? prev->sum : 0);
+	if (out->nb) {
+		out->min = out->b[0].low < cur->min ? cur->min : out->b[0].low;
+		out->max = out->b[out->nb - 1].high > cur->max ? cur->max : out->b[out->nb - 1].high;
+	}
+	return true;
+back:
+	hist_free(out);
+	return false;
+}
+
+static int hist_clone(struct hist *dst, const struct hist *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	return hq_merge(dst, src);
+}
+
+/* ------------------------------------------------------------ the store */
+
+static void store_report(const char *path, const char *what, void *arg)
+{
+	(void)arg;
+	agent_log("store: %s: %s", path, what);
+}
+
+static struct kprev *kp_find(struct kprev *v, int n, const struct job_ent *e)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].family == e->family && v[i].lport == e->lport && v[i].ssid == e->ssid &&
+		    !memcmp(v[i].peer, e->peer, 16))
+			return &v[i];
+	return NULL;
+}
+
+void agent_kp_free(struct kprev *v, int n)
+{
+	int i;
+	unsigned int m;
+
+	for (i = 0; i < n; i++)
+		for (m = 0; m < METRIC_COUNT; m++)
+			hist_free(&v[i].h[m]);
+	free(v);
+}
+
+static struct flow *flow_of(struct flowset *fs, const struct job_ent *e)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		struct flow *f = &fs->v[i];
+
+		if (f->family == e->family && f->local_port == e->lport && f->ssid == e->ssid &&
+		    !memcmp(f->remote_addr, e->peer, e->family == AF_INET6 ? 16 : 4))
+			return f;
+	}
+	return NULL;
+}
+
+/* Is the module there? Checked in /sys first: resolving the genl family
+ * would load it (its alias) on a DKMS host. */
+static bool module_read(struct agentd *d, struct flowset *fs)
+{
+	struct flow_filter flt = { .port = -1, .ssid = -1, .role = SNAPFIRE_ROLE_SENDER,
+				   .hist_mask = ALL_METRICS };
+	struct agent *a = &d->a;
+	struct sfnl n;
+	bool loaded = !access("/sys/module/snapfire", F_OK) && !sfnl_open_quiet(&n);
+	int rc = 0;
+
+	if (loaded) {
+		rc = flows_get(&n, &flt, fs);
+		sfnl_close(&n);
+		if (rc && !d->flow_read_failing)
+			agent_log("the module's flows could not be read (exit %d): this minute from userspace timestamps",
+				  rc);
+		d->flow_read_failing = rc != 0;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (!loaded && (a->module_loaded || !d->module_known))
+		agent_event_log(a, AE_MODULE_MISSING, "the snapfire module is not loaded (modprobe snapfire): round trips from userspace timestamps only");
+	else if (loaded && !a->module_loaded && d->module_known)
+		agent_event_log(a, AE_MODULE_BACK, "the snapfire module is back: the kernel's histograms again");
+	a->module_loaded = loaded;
+	d->module_known = true;
+	pthread_mutex_unlock(&a->lock);
+	return loaded && !rc;
+}
+
+static void prune(struct agentd *d, const struct job *j)
+{
+	uint64_t day = j->minute / 1440;
+	struct dirent *de;
+	DIR *dir;
+
+	if (day == d->pruned_day)
+		return;
+	d->pruned_day = day;
+	dir = opendir(j->dir);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		int n;
+
+		if (!hs_key_ok(de->d_name))
+			continue;
+		n = hs_prune(j->dir, de->d_name, j->retention, j->minute);
+		if (n > 0)
+			agent_log("store: %s: %d day files older than %u days deleted", de->d_name, n,
+				  j->retention);
+		else if (n < 0)
+			agent_log("store: %s: pruning: %s", de->d_name, strerror(-n));
+	}
+	closedir(dir);
+}
+
+static void store_job(struct agentd *d, struct job *j)
+{
+	struct agent *a = &d->a;
+	struct flowset fs = { 0 };
+	struct kprev *nkp = calloc((size_t)j->n + 1, sizeof(*nkp));
+	bool kernel = module_read(d, &fs), ok = true, reset = false;
+	int i, nn = 0, err = 0;
+	unsigned int m, c;
+
+	for (i = 0; i < j->n; i++) {
+		struct job_ent *e = &j->e[i];
+		struct hist rec[METRIC_COUNT];
+		struct flow *f = kernel && e->have_flow_id ? flow_of(&fs, e) : NULL;
+		struct kprev *prev = f ? kp_find(d->kp, d->nkp, e) : NULL;
+
+		memset(rec, 0, sizeof(rec));
+		if (f) {
+			for (m = 0; m < METRIC_COUNT; m++) {
+				const struct hist *pv = prev ? &prev->h[m] : NULL;
+
+				if (!f->hist[m].count)
+					continue;
+				if (!agent_hist_delta(&f->hist[m], pv, &rec[m])) {
+					reset = true;
+					hist_clone(&rec[m], &f->hist[m]);
+				}
+			}
+			if (nkp) {	/* the flow's histograms are the next minute's base */
+				struct kprev *k = &nkp[nn++];
+
+				k->family = e->family;
+				k->lport = e->lport;
+				k->ssid = e->ssid;
+				memcpy(k->peer, e->peer, 16);
+				memcpy(k->h, f->hist, sizeof(k->h));
+				memset(f->hist, 0, sizeof(f->hist));
+			}
+		} else {
+			rec[SNAPFIRE_METRIC_RTT] = e->uh;
+			memset(&e->uh, 0, sizeof(e->uh));
+		}
+		for (m = 0; m < METRIC_COUNT; m++) {
+			int r;
+
+			if (!rec[m].count)
+				continue;
+			r = hs_append(j->dir, e->name, m, j->minute, &rec[m], store_report, NULL);
+			if (r && !err)
+				err = r;
+		}
+		for (c = 0; c < AC_COUNT; c++) {
+			struct hist h = { .present = 1, .count = e->counters[c] };
+			int r = hs_append(j->dir, e->name, AGENT_COUNTER_METRIC(c), j->minute, &h,
+					  store_report, NULL);
+
+			if (r && !err)
+				err = r;
+		}
+		pthread_mutex_lock(&a->lock);
+		if (reset)
+			agent_event_log(a, AE_MODULE_BACK, "target %s: the module's flow went backwards (module reloaded or flow recreated): its counts start again",
+					e->name);
+		reset = false;
+		for (int k = 0; k < a->ntargets; k++) {
+			struct agent_target *t = &a->targets[k];
+
+			if (!t->session || ((struct sess *)t->session)->id != e->sess_id)
+				continue;
+			t->kernel = f != NULL;
+			for (m = 0; m < METRIC_COUNT; m++)
+				if (rec[m].count && hq_merge(&t->cum[m], &rec[m]))
+					ok = false;
+		}
+		pthread_mutex_unlock(&a->lock);
+		for (m = 0; m < METRIC_COUNT; m++)
+			hist_free(&rec[m]);
+	}
+	if (!ok)
+		agent_log("out of memory merging this minute into the totals of /metrics");
+	pthread_mutex_lock(&a->lock);
+	if (err && a->store_ok)
+		agent_event_log(a, AE_STORE_ERROR, "cannot write the history under %s: %s (check the directory and the disk)",
+				j->dir, strerror(-err));
+	else if (!err && !a->store_ok)
+		agent_log("the history store is written again");
+	a->store_ok = !err;
+	if (!err && j->n)
+		a->last_store_write_ns = now_ns(CLOCK_REALTIME);
+	pthread_mutex_unlock(&a->lock);
+	flowset_free(&fs);
+	if (nkp && !j->partial) {
+		agent_kp_free(d->kp, d->nkp);
+		d->kp = nkp;
+		d->nkp = nn;
+	} else if (nkp) {
+		agent_kp_free(nkp, nn);
+	}
+	prune(d, j);
+}
+
+static void job_free(struct job *j)
+{
+	int i;
+
+	for (i = 0; i < j->n; i++)
+		hist_free(&j->e[i].uh);
+	free(j->e);
+	free(j);
+}
+
+void *agent_store_thread(void *arg)
+{
+	struct agentd *d = arg;
+
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&d->qlock);
+		while (!d->qhead && !d->qstop)
+			pthread_cond_wait(&d->qcond, &d->qlock);
+		j = d->qhead;
+		if (j) {
+			d->qhead = j->next;
+			if (!d->qhead)
+				d->qtail = NULL;
+		}
+		pthread_mutex_unlock(&d->qlock);
+		if (!j)
+			break;
+		store_job(d, j);
+		job_free(j);
+	}
+	return NULL;
+}
+
+/*
+ * Queues minute @minute of @n targets (@skip: those to leave out, or NULL)
+ * for the store thread: their counters and userspace round trips of the
+ * minute leave cur. @partial: only some targets (reload's removed ones):
+ * the store thread keeps the others' module baselines.
+ */
+void agent_queue_minute(struct agentd *d, uint64_t minute, struct agent_target *v, int n,
+			const bool *skip, bool partial)
+{
+	struct agent *a = &d->a;
+	struct job *j = calloc(1, sizeof(*j));
+	int i;
+
+	if (j)
+		j->e = calloc((size_t)n + 1, sizeof(*j->e));
+	if (!j || !j->e) {
+		free(j);
+		agent_log("out of memory: minute %" PRIu64 " is not stored", minute);
+		return;
+	}
+	j->minute = minute;
+	j->partial = partial;
+	snprintf(j->dir, sizeof(j->dir), "%s", a->conf.state_dir);
+	j->retention = a->conf.retention_days;
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < n; i++) {
+		struct agent_target *t = &v[i];
+		struct sess *s = t->session;
+		struct job_ent *e;
+		unsigned int m;
+
+		if (skip && skip[i])
+			continue;
+		e = &j->e[j->n++];
+		e->sess_id = s->id;
+		snprintf(e->name, sizeof(e->name), "%s", t->conf.name);
+		e->have_flow_id = s->open;
+		e->family = s->family;
+		memcpy(e->peer, s->peer, 16);
+		e->lport = s->lport;
+		e->ssid = t->conf.ssid;
+		memcpy(e->counters, t->cur_counters, sizeof(e->counters));
+		memset(t->cur_counters, 0, sizeof(t->cur_counters));
+		e->uh = t->cur[SNAPFIRE_METRIC_RTT];
+		for (m = 0; m < METRIC_COUNT; m++)
+			memset(&t->cur[m], 0, sizeof(t->cur[m]));
+	}
+	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_lock(&d->qlock);
+	if (d->qtail)
+		d->qtail->next = j;
+	else
+		d->qhead = j;
+	d->qtail = j;
+	pthread_cond_signal(&d->qcond);
+	pthread_mutex_unlock(&d->qlock);
+}
+
