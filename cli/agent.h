@@ -134,6 +134,9 @@ struct agent_http;
 struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen);
 void agent_http_stop(struct agent_http *h);
 
+/* agent.c: the agent's log, stderr (journald): one line with a UTC timestamp */
+void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 int cmd_agent(int argc, char **argv);
 
 #endif

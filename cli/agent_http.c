@@ -566,11 +566,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			   "no such page: the pages are /metrics, /healthz and /api/v1/summary");
 }
 
+/* MHD's messages as the agent's log lines (a timestamp each) */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	char msg[512];
+	size_t n;
+
 	(void)cls;
-	fputs("snapfire agent: http: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	agent_log("http: %s", msg);
 }
 
 /*

@@ -123,10 +123,9 @@ static inline uint64_t timeout_ns(const struct agent_target_conf *c)
 	return t < 3 * NSEC ? 3 * NSEC : t;
 }
 
-/* agent.c: the log (stderr, one line with a UTC timestamp) and events
- * (counted and logged; the caller holds a->lock) */
+/* agent.c: timestamps, and events (counted and logged like agent_log;
+ * the caller holds a->lock) */
 char *agent_iso(char *buf, size_t n, uint64_t real_ns);
-void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void agent_event_log(struct agent *a, enum agent_event e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
