@@ -1,0 +1,512 @@
+#!/bin/bash
+# timeout: 600
+# debug-kernel: skip: the agent's counters and percentiles against the wire through userspace (timing); the module paths it uses (probing, flow dump) run there in 57, 58 and 62
+# snapfire agent (#11): three targets, one of them dead, for a minute and
+# more, against the wire. Sender - router - reflector (the module's STAMP
+# reflector on, clock-synced on in both: they share the VM's clock); the
+# agent runs in the sender's namespace, a probe every 0.2 s to each of
+#   refl-v4  the reflector's IPv4 address: 6 ms netem on the router,
+#            forward only and IPv4 only (prio + matchall on protocol)
+#   refl-v6  its IPv6 address: 16 ms, reverse only, IPv6 only
+#   dead     203.0.113.9, which the router routes into a blackhole (no
+#            ICMP back: the probes just go unanswered)
+# It starts at second 50..56 of a minute M0 and runs past M0 + 2, so the
+# store holds a partial minute and a full one (M0 + 1) when /metrics,
+# /api/v1/summary and `snapfire history` are read, a few seconds into
+# M0 + 2. The truth is the captures on the sender's and the reflector's
+# interfaces (tests/lib/agent_wire.py): netem runs late under TCG, so the
+# planted delays are only approximate (dp_shaped), the wire is exact.
+# Checks, each against the wire:
+#   - /metrics at the read: sent, received and lost of each target are the
+#     wire's probes, replies and unanswered probes at that instant (within
+#     the read's own duration); sent = received + lost + the few in flight;
+#     the live targets lose nothing, the dead one everything, received 0;
+#     target_up 1 1 0; the events: the dead target unreachable once;
+#   - /api/v1/summary: success_rate 1 for the live targets (less at most the
+#     probes in flight), 0 for the dead one; sent/received against the wire;
+#     the live targets' p50 and p90 against the wire's network round trip
+#     within the module's histogram error (precision 6: 1/64 of the value)
+#     plus dp_near_wire's absolute stamping error;
+#   - the two live targets' round trips differ as planted (10 ms), the
+#     one-way delays sit where they were planted (forward for v4, reverse
+#     for v6), each against the wire;
+#   - the store: day files of every target's counters, of the live ones'
+#     rtt, none for the dead one; `snapfire history -j` over the full
+#     minute: 300 probes (one per 0.2 s), sent and received as the wire's
+#     in that minute; over the stored minutes: as many rtt samples as
+#     /metrics' rtt histogram counts (both are the stored minutes' sums),
+#     its percentiles against the wire; /metrics' p50 le bucket is the one
+#     the wire's p50 falls in; promtool check metrics on the page;
+#   - SIGHUP with the dead target dropped: the live targets keep their
+#     sessions (one source port each on the wire) and counters (the wire's
+#     totals since the start), the dead one leaves /metrics and the summary
+#     (404); SIGTERM exits 0;
+#   - the JSON Lines: valid records, a success per reply of the live
+#     targets (the store's received after the exit), timeouts (3 s, "no
+#     reply") and no success for the dead one.
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+dp_setup_line3
+ok "reflector on" dp_reflect "$REFLECTOR" on
+ok "clock-synced on in the sender" dp_cfg "$SENDER" clock-synced on
+ok "clock-synced on in the reflector" dp_cfg "$REFLECTOR" clock-synced on
+
+V4_MS=6                      # forward, IPv4 only
+V6_MS=16                     # reverse, IPv6 only
+IVAL=0.2                     # seconds between probes, each target
+TIMEOUT_NS=3000000000        # max(3 intervals, 3 s)
+DEAD_IP4=203.0.113.9
+HPORT=9862                   # the agent's HTTP, 127.0.0.1 in the sender's namespace
+NAMES=(refl-v4 refl-v6 dead)
+declare -A ADDR=([refl-v4]=$REFL_IP4 [refl-v6]=$REFL_IP6 [dead]=$DEAD_IP4)
+LIVE=(refl-v4 refl-v6)
+# the histogram's error: a module bucket is 1/64 of its octave wide
+# (precision 6); a percentile interpolated in it is off by at most that
+HPCT=1.5625
+# how many samples the agent's percentiles may be off the wire's set by
+RANK_SLACK=4
+
+# family_delay NS DEV PROTO MS: netem for one protocol (ip, ipv6) only:
+# a prio qdisc whose every priority goes to the plain band 2, and a
+# matchall filter on the protocol to band 1, which holds the netem
+family_delay() {
+	local ns=$1 dev=$2 proto=$3 ms=$4
+	ip netns exec "$ns" tc qdisc replace dev "$dev" root handle 1: prio bands 2 \
+		priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 &&
+		ip netns exec "$ns" tc qdisc add dev "$dev" parent 1:1 handle 10: netem delay "${ms}ms" &&
+		ip netns exec "$ns" tc filter add dev "$dev" parent 1: protocol "$proto" prio 1 \
+			matchall classid 1:1
+}
+ok "router: $V4_MS ms forward (eth1), IPv4 only" family_delay "$ROUTER" eth1 ip $V4_MS
+ok "router: $V6_MS ms reverse (eth0), IPv6 only" family_delay "$ROUTER" eth0 ipv6 $V6_MS
+ok "router: $DEAD_IP4 into a blackhole" ip -n "$ROUTER" route add blackhole 203.0.113.0/24
+
+AD=$DP_TMP/agent
+mkdir -p "$AD"
+STATE=$AD/state
+JL=$AD/probes.jsonl
+# conf FILE [dead]: the agent's configuration, with the dead target or not
+conf() {
+	cat >"$1" <<EOF
+# tests/vm/67-agent.sh
+listen: 127.0.0.1:$HPORT
+state-dir: $STATE
+retention-days: 2
+jsonl: $JL
+defaults: { port: 862, interval: $IVAL }
+targets:
+  - name: refl-v4
+    address: $REFL_IP4
+    labels: { family: ipv4, planted: forward }
+  - name: refl-v6
+    address: $REFL_IP6
+EOF
+	if [[ ${2:-} == dead ]]; then
+		printf '  - name: dead\n    address: %s\n' "$DEAD_IP4" >>"$1"
+	fi
+}
+conf "$AD/agent.conf" dead
+ok "the configuration checks" "$SF_CLI" agent --check -c "$AD/agent.conf"
+
+# ------------------------------------------------------------- helpers
+now_ns() { date +%s%N; }
+# get URL OUT: curl in the sender's namespace; prints the HTTP status
+get() {
+	ip netns exec "$SENDER" curl -s --max-time 10 -o "$2" -w '%{http_code}' \
+		"http://127.0.0.1:$HPORT$1"
+}
+# prom FILE NAME TARGET: the sample of NAME for TARGET (labels after it)
+prom() {
+	awk -v k="$2{target=\"$3\"" 'index($1, k) == 1 &&
+		(substr($1, length(k) + 1, 1) == "," || substr($1, length(k) + 1, 1) == "}") {
+		print $2; f = 1; exit } END { exit !f }' "$1"
+}
+# prom_event FILE EVENT
+prom_event() {
+	awk -v k="snapfire_agent_events_total{event=\"$2\"}" '$1 == k { print $2; f = 1 }
+		END { exit !f }' "$1"
+}
+# prom_le50 FILE TARGET: the le of the first rtt bucket holding half the count
+prom_le50() {
+	awk -v k="snapfire_target_rtt_seconds_bucket{target=\"$2\"," '
+		index($1, k) == 1 { l = $1; sub(/.*le="/, "", l); sub(/".*/, "", l); le[n] = l; c[n++] = $2 }
+		END { if (!n) exit 1; for (i = 0; i < n; i++) if (c[i] * 2 >= c[n - 1]) { print le[i]; exit } }' "$1"
+}
+# le_of NS: the first of the fixed le bounds at or above NS (docs/AGENT.md)
+le_of() {
+	awk -v v="$1" 'BEGIN { n = split("0.00001 0.000025 0.00005 0.0001 0.00025 0.0005 0.001 0.0025 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10", b, " ")
+		for (i = 1; i <= n; i++) if (b[i] * 1e9 >= v) { print b[i]; exit }
+		print "+Inf" }'
+}
+# iso SECONDS: for history --since/--until
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S+00:00; }
+# ns_of SECONDS: in ns (an integer), for dp_near; nothing when not a number
+ns_of() { awk -v s="$1" 'BEGIN { if (s !~ /^[0-9.]+([eE][-+]?[0-9]+)?$/) exit 1; printf "%.0f", s * 1e9 }'; }
+# in_range NAME LO HI ACTUAL
+in_range() {
+	if [[ $4 =~ ^[0-9]+$ && $2 =~ ^-?[0-9]+$ && $3 =~ ^-?[0-9]+$ ]] && (($4 >= $2 && $4 <= $3)); then
+		_sf_report 0 "$1"
+	else
+		_sf_report 1 "$1" "expected $2 <= '$4' <= $3"
+	fi
+}
+# near_pct NAME TARGET P SPAN ACTUAL_NS: a percentile P of the module's
+# histogram (p50, p90: of the round trip; fwd_p50, rev_p50: of that
+# metric) against the wire's in SPAN: between the wire's values
+# RANK_SLACK ranks below and above it (the agent's samples may differ
+# from the span's by a few at its ends: in a sparse tail, as TCG makes
+# netem's, one rank is milliseconds), less and plus the histogram's 1/64
+# and dp_near_wire's absolute part
+near_pct() {
+	local name=$1 t=$2 p=$3 sp=$4 act=$5 lo hi mid v
+	[[ $p == *_* ]] || p=rtt_$p
+	lo=${W[$t.${p}_lo@$sp]:-} mid=${W[$t.$p@$sp]:-} hi=${W[$t.${p}_hi@$sp]:-}
+	if ! _sf_num "$act" || ! _sf_num "$lo" || ! _sf_num "$hi"; then
+		not_ok "$name" "not numbers: agent '$act', wire '$lo' .. '$hi'"
+		return
+	fi
+	v=$(awk -v a="$act" -v l="$lo" -v h="$hi" -v p="$HPCT" -v x="$DP_WIRE_ABS_NS" 'BEGIN {
+		l -= l * p / 100 + x; h += h * p / 100 + x
+		printf "%s %.0f %.0f", (a >= l && a <= h) ? "ok" : "bad", l, h }')
+	if [[ $v == ok* ]]; then
+		_sf_report 0 "$name (the wire's $mid ns; +- $RANK_SLACK ranks, 1/64 + $((DP_WIRE_ABS_NS / 1000)) us)"
+	else
+		_sf_report 1 "$name (the wire's $mid ns; +- $RANK_SLACK ranks, 1/64 + $((DP_WIRE_ABS_NS / 1000)) us)" \
+			"expected ${v#* } (wire ranks -$RANK_SLACK..+$RANK_SLACK: $lo .. $hi, less and plus 1/64 + $DP_WIRE_ABS_NS ns); got $act"
+	fi
+}
+
+# ------------------------------------------------------- the agent's run
+# start at second 50..56 of a minute: the next minute is then stored whole
+s=$(($(date +%s) % 60))
+if ((s < 50)); then sleep $((50 - s)); elif ((s > 56)); then sleep $((110 - s)); fi
+dp_cap_start "$SENDER" eth0 "$AD/s.pcap"
+dp_cap_start "$REFLECTOR" eth0 "$AD/r.pcap"
+ip netns exec "$SENDER" "$SF_CLI" agent -c "$AD/agent.conf" >"$AD/agent.out" 2>"$AD/agent.log" &
+APID=$!
+on_exit "kill -TERM $APID 2>/dev/null; wait $APID 2>/dev/null"
+ok "the agent starts (3 targets)" wait_for 20 grep -q "started: $AD/agent.conf, 3 targets" "$AD/agent.log"
+T_START=$(now_ns)
+M0=$((T_START / 60000000000))
+B1=$(((M0 + 1) * 60))        # the full minute: [B1, B2)
+B2=$(((M0 + 2) * 60))
+diag "agent started at $(date -u -d "@$((T_START / 1000000000))" +%T) UTC; minute M0+1 stored whole at $(date -u -d "@$B2" +%T)"
+
+# until the full minute is stored: /healthz's last write at B2 or later
+w=$((B2 + 3 - $(date +%s)))
+((w > 0)) && sleep "$w"
+stored() {
+	local t
+	[[ $(get /healthz "$AD/healthz") == 200 ]] || return 1
+	t=$(sed -n 's/.*"last_store_write": "\([^"]*\)".*/\1/p' "$AD/healthz")
+	[[ -n $t ]] && (($(date -u -d "$t" +%s) >= B2))
+}
+ok "the minute M0+1 stored (/healthz: last_store_write after it)" wait_for 30 stored
+diag "healthz: $(cat "$AD/healthz")"
+assert_eq "/healthz: ok, 3 targets, the module loaded, the store ok" "ok 3 1 1" \
+	"$(dp_get "$AD/healthz" status targets module_loaded store_ok | tr '\n' ' ' | sed 's/ $//')"
+
+# the read: /metrics, then each target's summary, each between two instants
+TA=$(now_ns)
+code=$(get /metrics "$AD/m1")
+TB=$(now_ns)
+assert_eq "/metrics: 200" 200 "$code"
+diag "/metrics read in $(((TB - TA) / 1000000)) ms"
+# the transitions logged by then (each event is counted and logged at once)
+NU1=$(grep -c 'target_unreachable:' "$AD/agent.log")
+NR1=$(grep -c 'target_recovered:' "$AD/agent.log")
+declare -A SA SB ST
+for t in "${NAMES[@]}"; do
+	SA[$t]=$(now_ns)
+	code=$(get "/api/v1/summary?target=$t&window=5m" "$AD/sum-$t")
+	SB[$t]=$(now_ns)
+	assert_eq "/api/v1/summary?target=$t&window=5m: 200" 200 "$code"
+	# the instant of its snapshot: the end of its samples
+	ST[$t]=$(date -u -d "$(sed -n 's/.*"to": "\([^"]*\)".*/\1/p' "$AD/sum-$t")" +%s%N)
+	diag "summary $t (read in $(((SB[$t] - SA[$t]) / 1000000)) ms): $(head -c 1500 "$AD/sum-$t")"
+done
+if have promtool; then
+	ok "promtool check metrics passes on the page" sh -c "promtool check metrics <'$AD/m1'"
+else
+	skip "promtool check metrics passes on the page" "no promtool in the VM"
+fi
+# the store as it is now: every minute before M0+2 (history reads whole
+# minutes: --until B2 ends before M0+2), and the full minute alone
+for t in "${NAMES[@]}"; do
+	ok "history $t -j over the stored minutes" sh -c \
+		"'$SF_CLI' history '$t' -d '$STATE' -j --since '$(iso $((M0 * 60)))' --until '$(iso "$B2")' >'$AD/h-$t' 2>'$AD/h-$t.err'"
+	ok "history $t -j over the full minute M0+1" sh -c \
+		"'$SF_CLI' history '$t' -d '$STATE' -j --since '$(iso "$B1")' --until '$(iso "$B2")' >'$AD/hf-$t' 2>'$AD/hf-$t.err'"
+	diag "history $t (stored minutes): $(tr -d '\n' <"$AD/h-$t" | head -c 600) $(head -c 300 "$AD/h-$t.err")"
+done
+"$SF_CLI" history refl-v4 -d "$STATE" -j -m fwd --since "$(iso $((M0 * 60)))" --until "$(iso "$B2")" \
+	>"$AD/h-v4-fwd" 2>&1
+"$SF_CLI" history refl-v6 -d "$STATE" -j -m rev --since "$(iso $((M0 * 60)))" --until "$(iso "$B2")" \
+	>"$AD/h-v6-rev" 2>&1
+
+# ------------------------------------------------------- SIGHUP, SIGTERM
+conf "$AD/agent.conf"
+kill -HUP "$APID"
+ok "SIGHUP: reloaded, the dead target dropped, the live ones kept" wait_for 10 grep -q \
+	"config_reload: $AD/agent.conf: 2 targets (2 kept with their sessions and history, 0 new, 1 removed)" \
+	"$AD/agent.log"
+sleep 1
+TA2=$(now_ns)
+code=$(get /metrics "$AD/m2")
+TB2=$(now_ns)
+assert_eq "/metrics after SIGHUP: 200" 200 "$code"
+assert_eq "after SIGHUP: the dead target's summary is 404" 404 \
+	"$(get "/api/v1/summary?target=dead&window=5m" "$AD/sum2-dead")"
+sleep 1
+kill -TERM "$APID"
+wait "$APID"
+rc=$?
+TEND=$(now_ns)
+assert_eq "SIGTERM: the agent exits 0" 0 "$rc"
+ok "SIGTERM: 'stopped' logged" grep -q 'snapfire agent: stopped' "$AD/agent.log"
+dp_cap_stop
+caps_ok=1
+for f in "$AD/s.pcap.log" "$AD/r.pcap.log"; do
+	grep -q '^0 packets dropped by kernel' "$f" || caps_ok=0
+done
+diag "captures: $(cat "$AD/s.pcap.log" "$AD/r.pcap.log" | grep -E 'captured|dropped' | tr '\n' ' ')"
+diag "agent log: $(grep -v 'MHD' "$AD/agent.log" | head -c 3000)"
+diag "agent's wall time: $(((TEND - T_START) / 1000000000)) s"
+for t in "${NAMES[@]}"; do
+	"$SF_CLI" history "$t" -d "$STATE" -j >"$AD/hend-$t" 2>"$AD/hend-$t.err"
+done
+
+# ------------------------------------------------------------ the wire
+args=(--sender "$AD/s.pcap" --refl "$AD/r.pcap" --timeout-ns "$TIMEOUT_NS" --jsonl "$JL"
+	--rank-slack "$RANK_SLACK" --interval-ns "$(awk -v i="$IVAL" 'BEGIN { printf "%.0f", i * 1e9 }')")
+for t in "${NAMES[@]}"; do
+	args+=(--target "$t=${ADDR[$t]}"
+		--at "s_lo_$t=$((SA[$t] - 100000000))" --at "s_hi_$t=$((SB[$t] + 100000000))"
+		--span "sum_$t=$((T_START - 5000000000)):${ST[$t]:-${SB[$t]}}")
+done
+ms=1000000
+args+=(--at "m_lo=$((TA - 100 * ms))" --at "m_hi=$((TB + 100 * ms))"
+	--at "m2_lo=$((TA2 - 100 * ms))" --at "m2_hi=$((TB2 + 100 * ms))" --at "end=$((TEND + 100 * ms))"
+	--at "b2_lo=$((B2 * 1000 * ms - 50 * ms))" --at "b2_hi=$((B2 * 1000 * ms + 150 * ms))"
+	--at "b1_lo=$((B1 * 1000 * ms - 50 * ms))" --at "b1_hi=$((B1 * 1000 * ms + 150 * ms))"
+	--span "stored=$((T_START - 5000000000)):$((B2 * 1000 * ms))"
+	--span "full=$((B1 * 1000 * ms)):$((B2 * 1000 * ms))")
+declare -A W
+while IFS=$'\t' read -r k v; do
+	W[$k]=$v
+done < <("$DP_PY" -I "$DP_LIB/agent_wire.py" "${args[@]}" 2>"$AD/wire.err")
+[[ -s $AD/wire.err ]] && diag "agent_wire.py: $(head -c 1000 "$AD/wire.err")"
+for t in "${NAMES[@]}"; do
+	diag "wire $t: $(for k in probes replies sports refl_in n@stored rtt_p50@stored rtt_p90@stored fwd_p50@stored rev_p50@stored jl_success jl_timeout jl_error; do
+		printf '%s=%s ' "$k" "${W[$t.$k]:-?}"; done)"
+done
+ok "the wire: both captures read, probes of every target on it" \
+	test "${W[refl-v4.probes]:-0}" -gt 0 -a "${W[refl-v6.probes]:-0}" -gt 0 -a "${W[dead.probes]:-0}" -gt 0
+# a capture that missed packets (tcpdump under TCG) cannot count them
+wire_cnt() { # NAME LO HI ACTUAL: in_range, skipped when a capture dropped packets
+	if ((caps_ok)); then in_range "$@"; else skip "$1" "a capture dropped packets (tcpdump)"; fi
+}
+for t in "${LIVE[@]}"; do
+	if ((caps_ok)); then
+		assert_eq "$t: every probe reached the reflector (its capture)" "${W[$t.probes]}" "${W[$t.refl_in]}"
+	fi
+done
+assert_eq "dead: no probe reached the reflector (the blackhole)" 0 "${W[dead.refl_in]:-}"
+
+# ------------------------------------------------------------ /metrics
+for t in "${NAMES[@]}"; do
+	sent=$(prom "$AD/m1" snapfire_target_sent_total "$t")
+	recv=$(prom "$AD/m1" snapfire_target_received_total "$t")
+	lost=$(prom "$AD/m1" snapfire_target_lost_total "$t")
+	up=$(prom "$AD/m1" snapfire_target_up "$t")
+	diag "/metrics $t: sent $sent received $recv lost $lost up $up (wire at the read: sent ${W[$t.sent@m_lo]:-?}..${W[$t.sent@m_hi]:-?}, received ${W[$t.recv@m_lo]:-?}..${W[$t.recv@m_hi]:-?}, lost ${W[$t.lost@m_lo]:-?}..${W[$t.lost@m_hi]:-?})"
+	wire_cnt "$t: sent is the wire's probes at the read" "${W[$t.sent@m_lo]:-}" "${W[$t.sent@m_hi]:-}" "$sent"
+	wire_cnt "$t: received is the wire's replies at the read" "${W[$t.recv@m_lo]:-}" "${W[$t.recv@m_hi]:-}" "$recv"
+	wire_cnt "$t: lost is the wire's unanswered probes at the read (timeout 3 s)" \
+		"${W[$t.lost@m_lo]:-}" "${W[$t.lost@m_hi]:-}" "$lost"
+	if [[ $t == dead ]]; then
+		assert_eq "$t: received 0" 0 "$recv"
+		# in flight: the probes of the last timeout, 3 s / 0.2 s (+1)
+		in_range "$t: sent = received + lost + the probes of the last 3 s in flight" 14 16 \
+			$((sent - recv - lost))
+		assert_eq "$t: target_up 0" 0 "$up"
+	else
+		# nothing is lost unless the VM stalled a reply past the timeout
+		assert_eq "$t: lost 0 (the wire's unanswered probes: ${W[$t.lost@m_hi]:-?})" \
+			"${W[$t.lost@m_hi]:-0}" "$lost"
+		in_range "$t: sent = received + lost + at most 2 in flight" 0 2 $((sent - recv - lost))
+		assert_eq "$t: target_up 1" 1 "$up"
+		assert_ge "$t: a minute and more of probes (>= 300)" "$sent" 300
+	fi
+done
+assert_eq "/metrics: snapfire_agent_targets 3" 3 "$(awk '$1 == "snapfire_agent_targets" { print $2 }' "$AD/m1")"
+assert_eq "/metrics: snapfire_agent_module_loaded 1" 1 "$(awk '$1 == "snapfire_agent_module_loaded" { print $2 }' "$AD/m1")"
+assert_eq "/metrics: the live target's labels on its series" 1 \
+	"$(grep -c '^snapfire_target_up{target="refl-v4",family="ipv4",planted="forward"} 1$' "$AD/m1")"
+ev=""
+for e in target_unreachable target_recovered module_missing module_back send_error config_reload config_reload_failed store_error; do
+	ev+="$e=$(prom_event "$AD/m1" "$e") "
+done
+# a live target is unreachable only when the VM stalled its replies for
+# 3 s (seen under a loaded host): then once, and recovered once
+assert_eq "/metrics: events: the transitions the log shows at the read, nothing else" \
+	"target_unreachable=$NU1 target_recovered=$NR1 module_missing=0 module_back=0 send_error=0 config_reload=0 config_reload_failed=0 store_error=0 " "$ev"
+assert_eq "the log: the dead target unreachable once, never recovered" "1 0" \
+	"$(grep -c 'target_unreachable: target dead ' "$AD/agent.log") $(grep -c 'target_recovered: target dead ' "$AD/agent.log")"
+for t in "${LIVE[@]}"; do
+	nu=$(grep -c "target_unreachable: target $t " "$AD/agent.log")
+	((nu)) && diag "$t: unreachable $nu times (a stalled VM): $(grep "target_unreachable: target $t \|target_recovered: target $t " "$AD/agent.log" | tr '\n' ' ')"
+	assert_eq "the log: $t recovered as often as it was unreachable (once per transition)" "$nu" \
+		"$(grep -c "target_recovered: target $t " "$AD/agent.log")"
+done
+
+# ------------------------------------------------------------ the summary
+for t in "${NAMES[@]}"; do
+	f=$AD/sum-$t
+	mapfile -t v < <(dp_get "$f" sent received success_rate minutes minutes_stored count)
+	wire_cnt "summary $t: sent is the wire's probes at its read" \
+		"${W[$t.sent@s_lo_$t]:-}" "${W[$t.sent@s_hi_$t]:-}" "${v[0]:-}"
+	wire_cnt "summary $t: received is the wire's replies at its read" \
+		"${W[$t.recv@s_lo_$t]:-}" "${W[$t.recv@s_hi_$t]:-}" "${v[1]:-}"
+	assert_eq "summary $t: window 5 minutes, 2 of them stored (M0, M0+1)" "5 2" "${v[3]:-} ${v[4]:-}"
+	if [[ $t == dead ]]; then
+		assert_eq "summary $t: success_rate 0" 0 "${v[2]:-}"
+		assert_eq "summary $t: no round trip (count 0, median null)" "0 None" "${v[5]:-} $(dp_get "$f" median)"
+		continue
+	fi
+	# probes in flight count as sent: 1 at most 2 / sent below 1 (and
+	# less what the wire shows lost, none unless the VM stalled)
+	assert_cmp "summary $t: success_rate 1 (less the <= 2 probes in flight and the wire's ${W[$t.lost@s_hi_$t]:-?} lost)" \
+		"${v[2]:-}" ">=" "$(awk -v s="${v[0]:-1}" -v l="${W[$t.lost@s_hi_$t]:-0}" 'BEGIN { printf "%.6f", 1 - (2 + l) / s }')"
+	assert_eq "summary $t: success_rate = received / sent" \
+		"$(awk -v s="${v[0]:-1}" -v r="${v[1]:-0}" 'BEGIN { printf "%.6g", r / s }')" "${v[2]:-}"
+	in_range "summary $t: count, the wire's round trips until its snapshot (+- $RANK_SLACK)" \
+		$((${W[$t.n@sum_$t]:-0} - RANK_SLACK)) $((${W[$t.n@sum_$t]:-0} + RANK_SLACK)) "${v[5]:-}"
+	for p in p50 p90; do
+		near_pct "summary $t: $p against the wire's network round trip" "$t" "$p" "sum_$t" \
+			"$(ns_of "$(dp_get "$f" "percentiles.$p")")"
+	done
+done
+
+# ------------------------------------------ the planted delays, the wire
+declare -A P50 P90
+for t in "${LIVE[@]}"; do
+	mapfile -t v < <(dp_get "$AD/h-$t" percentiles_ns.p50 percentiles_ns.p90)
+	P50[$t]=${v[0]:-}
+	P90[$t]=${v[1]:-}
+	in_range "history $t: rtt count of the stored minutes, the wire's round trips before M0+2 (+- $RANK_SLACK)" \
+		$((${W[$t.n@stored]:-0} - RANK_SLACK)) $((${W[$t.n@stored]:-0} + RANK_SLACK)) \
+		"$(dp_get "$AD/h-$t" count)"
+	near_pct "history $t: p50 of the stored minutes against the wire's round trip" "$t" p50 stored "${P50[$t]}"
+	near_pct "history $t: p90 of the stored minutes against the wire's" "$t" p90 stored "${P90[$t]}"
+done
+dp_shaped "refl-v4: rtt p50 ~ the planted $V4_MS ms" $((V4_MS * ms)) "${P50[refl-v4]}" 1 \
+	"${W[refl-v4.rtt_p50@stored]:-}"
+dp_shaped "refl-v6: rtt p50 ~ the planted $V6_MS ms" $((V6_MS * ms)) "${P50[refl-v6]}" 1 \
+	"${W[refl-v6.rtt_p50@stored]:-}"
+d_agent=$((${P50[refl-v6]:-0} - ${P50[refl-v4]:-0}))
+d_wire=$((${W[refl-v6.rtt_p50@stored]:-0} - ${W[refl-v4.rtt_p50@stored]:-0}))
+diag "p50 v6 - v4: agent $d_agent ns, wire $d_wire ns, planted $(((V6_MS - V4_MS) * ms)) ns"
+dp_shaped "the live targets differ as planted (p50 v6 - v4 ~ $((V6_MS - V4_MS)) ms)" \
+	$(((V6_MS - V4_MS) * ms)) "$d_agent" 1 "$d_wire"
+# each p50 within 1/64 + abs: the difference within the sum of both
+dp_near "... and as the wire's difference" "$d_wire" "$d_agent" 0 \
+	"$(awk -v a="${W[refl-v4.rtt_p50@stored]:-0}" -v b="${W[refl-v6.rtt_p50@stored]:-0}" -v p="$HPCT" -v x="$DP_WIRE_ABS_NS" \
+		'BEGIN { printf "%.0f", (a + b) * p / 100 + 2 * x }')"
+# where the delay was planted: v4 forward, v6 reverse (one-way, synced)
+near_pct "history refl-v4 -m fwd: p50 against the wire's forward delay" refl-v4 fwd_p50 stored \
+	"$(dp_get "$AD/h-v4-fwd" percentiles_ns.p50)"
+near_pct "history refl-v6 -m rev: p50 against the wire's reverse delay" refl-v6 rev_p50 stored \
+	"$(dp_get "$AD/h-v6-rev" percentiles_ns.p50)"
+dp_shaped "refl-v4: the forward delay ~ the planted $V4_MS ms" $((V4_MS * ms)) \
+	"$(dp_get "$AD/h-v4-fwd" percentiles_ns.p50)" 1 "${W[refl-v4.fwd_p50@stored]:-}"
+dp_shaped "refl-v6: the reverse delay ~ the planted $V6_MS ms" $((V6_MS * ms)) \
+	"$(dp_get "$AD/h-v6-rev" percentiles_ns.p50)" 1 "${W[refl-v6.rev_p50@stored]:-}"
+
+# ------------------------------------------------------------ the store
+day=$(date -u -d "@$B1" +%Y%m%d)
+for t in "${NAMES[@]}"; do
+	miss=""
+	for c in sent received lost reordered duplicates; do
+		[[ -s $STATE/$t/$c/$day.sfh ]] || miss+=" $c"
+	done
+	assert_eq "store: $t's counters (sent, received, lost, reordered, duplicates) in day files" "" "$miss"
+done
+for t in "${LIVE[@]}"; do
+	ok "store: $t's rtt, fwd and rev in day files" test -s "$STATE/$t/rtt/$day.sfh" -a \
+		-s "$STATE/$t/fwd/$day.sfh" -a -s "$STATE/$t/rev/$day.sfh"
+done
+ok "store: no rtt for the dead target" test ! -e "$STATE/dead/rtt"
+
+for t in "${NAMES[@]}"; do
+	# the full minute M0+1 alone
+	mapfile -t v < <(dp_get "$AD/hf-$t" sent received count minutes success_rate)
+	diag "history $t, minute M0+1: sent ${v[0]:-?} received ${v[1]:-?} rtt count ${v[2]:-?} minutes ${v[3]:-?}"
+	sk=${W[$t.skipped@full]:-0}
+	diag "$t, the full minute on the wire: longest gap between probes ${W[$t.maxgap@full]:-?} ns, $sk intervals skipped"
+	in_range "history $t, the full minute: a probe every 0.2 s (300 +- 1, less $sk skipped by a stall > 1.2 s)" \
+		$((299 - sk)) 301 "${v[0]:-}"
+	wire_cnt "history $t, the full minute: sent is the wire's probes in it" \
+		$((${W[$t.sent@b2_lo]:-0} - ${W[$t.sent@b1_hi]:-0})) $((${W[$t.sent@b2_hi]:-0} - ${W[$t.sent@b1_lo]:-0})) "${v[0]:-}"
+	wire_cnt "history $t, the full minute: received is the wire's replies in it" \
+		$((${W[$t.recv@b2_lo]:-0} - ${W[$t.recv@b1_hi]:-0})) $((${W[$t.recv@b2_hi]:-0} - ${W[$t.recv@b1_lo]:-0})) "${v[1]:-}"
+	if [[ $t == dead ]]; then
+		assert_eq "history $t, the full minute: no round trip, success_rate 0" "0 0" "${v[2]:-} ${v[4]:-}"
+	else
+		assert_eq "history $t, the full minute: one rtt record" 1 "${v[3]:-}"
+		# the module's flow is read a moment after the userspace counters
+		# are cut at the minute's turn: a reply may fall between them
+		in_range "history $t, the full minute: rtt samples = received (+- 2)" \
+			$((${v[1]:-0} - 2)) $((${v[1]:-0} + 2)) "${v[2]:-}"
+	fi
+	# every stored minute: against /metrics, whose histograms are those
+	# minutes' sums (the current minute joins them when it is stored)
+	mapfile -t v < <(dp_get "$AD/h-$t" sent received count minutes)
+	wire_cnt "history $t, the stored minutes: sent is the wire's probes before M0+2" \
+		"${W[$t.sent@b2_lo]:-}" "${W[$t.sent@b2_hi]:-}" "${v[0]:-}"
+	wire_cnt "history $t, the stored minutes: received is the wire's replies before M0+2" \
+		"${W[$t.recv@b2_lo]:-}" "${W[$t.recv@b2_hi]:-}" "${v[1]:-}"
+	assert_eq "history $t, the stored minutes: rtt count = /metrics' rtt histogram count" \
+		"$(prom "$AD/m1" snapfire_target_rtt_seconds_count "$t")" "${v[2]:-}"
+	if [[ $t != dead ]]; then
+		assert_eq "history $t: two minutes with rtt stored (M0, M0+1)" 2 "${v[3]:-}"
+		le=$(le_of "${W[$t.rtt_p50@stored]:-0}")
+		assert_eq "/metrics $t: the le bucket of the p50 is the wire's p50's ($le)" "$le" \
+			"$(prom_le50 "$AD/m1" "$t")"
+	fi
+done
+
+# ------------------------------------------------------- after SIGHUP
+assert_eq "after SIGHUP: no series of the dead target" 0 "$(grep -c 'target="dead"' "$AD/m2")"
+assert_eq "after SIGHUP: snapfire_agent_targets 2" 2 "$(awk '$1 == "snapfire_agent_targets" { print $2 }' "$AD/m2")"
+assert_eq "after SIGHUP: config_reload 1, config_reload_failed 0" "1 0" \
+	"$(prom_event "$AD/m2" config_reload) $(prom_event "$AD/m2" config_reload_failed)"
+for t in "${LIVE[@]}"; do
+	sent=$(prom "$AD/m2" snapfire_target_sent_total "$t")
+	recv=$(prom "$AD/m2" snapfire_target_received_total "$t")
+	wire_cnt "after SIGHUP: $t's sent still counts from the start (the wire's)" \
+		"${W[$t.sent@m2_lo]:-}" "${W[$t.sent@m2_hi]:-}" "$sent"
+	wire_cnt "after SIGHUP: $t's received still counts from the start (the wire's)" \
+		"${W[$t.recv@m2_lo]:-}" "${W[$t.recv@m2_hi]:-}" "$recv"
+	assert_cmp "after SIGHUP: $t's rtt histogram kept" \
+		"$(prom "$AD/m2" snapfire_target_rtt_seconds_count "$t")" ">=" \
+		"$(prom "$AD/m1" snapfire_target_rtt_seconds_count "$t")"
+	assert_eq "$t: one session throughout (one source port on the wire)" 1 "${W[$t.sports]:-}"
+done
+
+# ------------------------------------------------------- the JSON Lines
+assert_eq "JSON Lines: every record of the format" "0" "${W[jl_bad]:-?}"
+[[ ${W[jl_bad]:-0} != 0 ]] && diag "first bad record: ${W[jl_bad_first]:-}"
+for t in "${LIVE[@]}"; do
+	assert_eq "JSON Lines $t: a success per reply (the store's received after the exit), no error" \
+		"$(dp_get "$AD/hend-$t" received) 0" "${W[$t.jl_success]:-} ${W[$t.jl_error]:-}"
+	in_range "JSON Lines $t: a timeout per probe the wire shows unanswered (none unless the VM stalled)" \
+		"${W[$t.lost@m2_lo]:-}" "${W[$t.lost@end]:-}" "${W[$t.jl_timeout]:-}"
+done
+diag "dead after the exit: the store's sent $(dp_get "$AD/hend-dead" sent) of the wire's ${W[dead.probes]:-?} probes (the minute it was dropped in is not stored)"
+assert_eq "JSON Lines dead: no success, no error" "0 0" "${W[dead.jl_success]:-} ${W[dead.jl_error]:-}"
+in_range "JSON Lines dead: a timeout per lost probe (those of /metrics' read .. those sent before the reload)" \
+	"$(prom "$AD/m1" snapfire_target_lost_total dead)" "${W[dead.probes]:-0}" "${W[dead.jl_timeout]:-}"
+done_testing
