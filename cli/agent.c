@@ -31,10 +31,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -69,7 +67,7 @@ void agent_log(const char *fmt, ...)
 	char t[64];
 	va_list ap;
 
-	fprintf(stderr, "%s snapfire agent: ", agent_iso(t, sizeof(t), now_ns(CLOCK_REALTIME)));
+	fprintf(stderr, "%s snapfire agent: ", agent_iso(t, sizeof(t), clock_ns(CLOCK_REALTIME)));
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -86,7 +84,7 @@ void agent_event_log(struct agent *a, enum agent_event e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s snapfire agent: %s: %s\n", agent_iso(t, sizeof(t), now_ns(CLOCK_REALTIME)),
+	fprintf(stderr, "%s snapfire agent: %s: %s\n", agent_iso(t, sizeof(t), clock_ns(CLOCK_REALTIME)),
 		agent_event_names[e], msg);
 }
 
@@ -288,9 +286,9 @@ static void run(struct agentd *d, const sigset_t *orig)
 		free(idx);
 		return;
 	}
-	d->minute = now_ns(CLOCK_REALTIME) / MINUTE_NS;
+	d->minute = clock_ns(CLOCK_REALTIME) / MINUTE_NS;
 	while (!got_term) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC), real = now_ns(CLOCK_REALTIME), wake;
+		uint64_t now = clock_ns(CLOCK_MONOTONIC), real = clock_ns(CLOCK_REALTIME), wake;
 		struct timespec ts;
 		int i, n = 0, r;
 
@@ -339,7 +337,7 @@ static void run(struct agentd *d, const sigset_t *orig)
 			pfd[n] = (struct pollfd){ .fd = s->p.fd, .events = POLLIN };
 			idx[n++] = i;
 		}
-		now = now_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		if (wake < now)
 			wake = now;
 		ts.tv_sec = (time_t)((wake - now) / NSEC);
@@ -347,39 +345,13 @@ static void run(struct agentd *d, const sigset_t *orig)
 		r = ppoll(pfd, (nfds_t)n, &ts, orig);
 		if (r <= 0)
 			continue;
-		now = now_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents)
 				agent_sess_drain(d, &a->targets[idx[i]], now);
 	}
 	free(pfd);
 	free(idx);
-}
-
-/* -n NETNS, as the global option (main.c) */
-static int enter_netns(const char *name)
-{
-	char path[4096];
-	int fd;
-
-	if (strchr(name, '/'))
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		errmsg("agent: cannot open network namespace \"%s\": %s (see 'ip netns list')", name,
-		       strerror(errno));
-		return EXIT_FAIL;
-	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		errmsg("agent: cannot enter network namespace \"%s\": %s%s", name, strerror(errno),
-		       errno == EPERM ? " (run as root)" : "");
-		close(fd);
-		return errno == EPERM ? EXIT_PERM : EXIT_FAIL;
-	}
-	close(fd);
-	return 0;
 }
 
 static void agentd_free(struct agentd *d)
@@ -438,7 +410,7 @@ int cmd_agent(int argc, char **argv)
 		agent_conf_free(&c);
 		return EXIT_OK;
 	}
-	if (netns && (rc = enter_netns(netns))) {
+	if (netns && (rc = netns_enter(netns))) {
 		agent_conf_free(&c);
 		return rc;
 	}
@@ -456,7 +428,7 @@ int cmd_agent(int argc, char **argv)
 	d->a.conf = c;
 	d->a.store_ok = true;
 	d->a.module_loaded = true;
-	d->a.started_ns = now_ns(CLOCK_REALTIME);
+	d->a.started_ns = clock_ns(CLOCK_REALTIME);
 	d->a.targets = targets_build(d, &c, NULL, 0, taken);
 	if (!d->a.targets) {
 		errmsg("out of memory");

@@ -38,6 +38,7 @@
 #include <microhttpd.h>
 
 #include "agent.h"
+#include "common.h"
 #include "fmt.h"
 #include "hquery.h"
 #include "hstore.h"
@@ -120,14 +121,6 @@ static char *iso_time(char *buf, size_t n, uint64_t ns, bool ms)
 	else
 		snprintf(buf + l, n - l, "Z");
 	return buf;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,7 +284,7 @@ static int snap_take(struct agent *a, const char *target, struct snap *s)
 			r = hist_copy(&s->cur[m], &t->cur[m]);
 		break;
 	}
-	s->now = now_ns();
+	s->now = clock_ns(CLOCK_REALTIME);
 	pthread_mutex_unlock(&a->lock);
 	if (r)
 		snap_free(s);

@@ -107,14 +107,6 @@ struct agentd {
 	bool flow_read_failing;
 };
 
-static inline uint64_t now_ns(clockid_t c)
-{
-	struct timespec t;
-
-	clock_gettime(c, &t);
-	return (uint64_t)t.tv_sec * NSEC + (uint64_t)t.tv_nsec;
-}
-
 /* A probe's timeout, and the up/down rule: max(3 intervals, 3 s). */
 static inline uint64_t timeout_ns(const struct agent_target_conf *c)
 {

@@ -18,6 +18,7 @@
 #include <linux/snapfire_stamp.h>
 
 #include "agent_int.h"
+#include "common.h"
 
 /* ------------------------------------------------------------ JSON Lines */
 
@@ -209,7 +210,7 @@ void agent_sess_open(struct agent_target *t)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[256];			/* an address literal */
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	int r;
 
 	s->p = (struct probe){ .fd = -1, .port = c->port, .ssid = c->ssid, .quiet = true,
@@ -296,7 +297,7 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 {
 	struct sess *s = t->session;
 	struct agent *a = &d->a;
-	uint64_t real = now_ns(CLOCK_REALTIME);
+	uint64_t real = clock_ns(CLOCK_REALTIME);
 	uint32_t seq = s->p.sent;
 	int e;
 
@@ -390,7 +391,7 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 			t->counters[AC_RECEIVED]++;
 			t->cur_counters[AC_RECEIVED]++;
 			agent_uhist_add(&t->cur[SNAPFIRE_METRIC_RTT], (uint64_t)(rtt > 0 ? rtt : 0));
-			t->last_reply_ns = now_ns(CLOCK_REALTIME);
+			t->last_reply_ns = clock_ns(CLOCK_REALTIME);
 			s->last_reply = s->since = now;
 			reach_up(a, t, s);
 			agent_jsonl_rec(d, t->conf.name, s->pend[i].real, "success", (uint64_t)rtt, "");

@@ -19,6 +19,7 @@
 #include <linux/snapfire.h>
 
 #include "agent_int.h"
+#include "common.h"
 #include "cmds.h"
 #include "hquery.h"
 #include "hstore.h"
@@ -308,7 +309,7 @@ static void store_job(struct agentd *d, struct job *j)
 		agent_log("the history store is written again");
 	a->store_ok = !err;
 	if (!err && j->n)
-		a->last_store_write_ns = now_ns(CLOCK_REALTIME);
+		a->last_store_write_ns = clock_ns(CLOCK_REALTIME);
 	pthread_mutex_unlock(&a->lock);
 	flowset_free(&fs);
 	if (nkp && !j->partial) {

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -66,5 +70,42 @@ int arg_double(const char *cmd, const char *opt, const char *s, double *out)
 		return usage_err(cmd, "%s: '%s' is not a non-negative number",
 				 opt, s);
 	*out = v;
+	return 0;
+}
+
+uint64_t clock_ns(clockid_t c)
+{
+	struct timespec t;
+
+	clock_gettime(c, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+int netns_enter(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		errmsg("cannot open network namespace \"%s\": %s (see 'ip netns list')",
+		       name, strerror(e));
+		return e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAIL;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+
+		close(fd);
+		errmsg("cannot enter network namespace \"%s\": %s%s", name,
+		       strerror(e), e == EPERM ? " (run as root)" : "");
+		return e == EPERM ? EXIT_PERM : EXIT_FAIL;
+	}
+	close(fd);
 	return 0;
 }

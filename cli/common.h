@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #ifndef SNAPFIRE_VERSION
 #define SNAPFIRE_VERSION "0"
@@ -28,6 +29,12 @@ void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a usage error and a pointer to help; returns EXIT_USAGE. */
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* clock_gettime(@c) in nanoseconds. */
+uint64_t clock_ns(clockid_t c);
+/* Enters network namespace @name (a name of `ip netns` or a path): 0, or
+ * an exit code (EXIT_PERM, EXIT_FAIL) after a message. */
+int netns_enter(const char *name);
 
 /* Option helpers for commands: parse numbers, or print a usage error. */
 int arg_u64(const char *cmd, const char *opt, const char *s, uint64_t max,

@@ -4,15 +4,13 @@
 #define _GNU_SOURCE
 #include <time.h>
 
+#include "common.h"
 #include "diag.h"
 #include "probe.h"
 
 int64_t diag_mono_ns(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+	return (int64_t)clock_ns(CLOCK_MONOTONIC);
 }
 
 bool diag_next_slot(int64_t start, int64_t end, double interval, uint64_t *k)

@@ -2,40 +2,11 @@
 /* snapfire: command line interface of the snapfire STAMP latency module. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
-
-static int enter_netns(const char *name)
-{
-	char path[4096];
-	int fd;
-
-	if (strchr(name, '/'))
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		errmsg("cannot open network namespace \"%s\": %s (see 'ip netns list')",
-		       name, strerror(errno));
-		return errno == EACCES || errno == EPERM ? EXIT_PERM : EXIT_FAIL;
-	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		int e = errno;
-
-		close(fd);
-		errmsg("cannot enter network namespace \"%s\": %s%s", name,
-		       strerror(e), e == EPERM ? " (run as root)" : "");
-		return e == EPERM ? EXIT_PERM : EXIT_FAIL;
-	}
-	close(fd);
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -86,7 +57,7 @@ int main(int argc, char **argv)
 	if (!c)
 		return usage_err(NULL, "unknown command '%s'", argv[i]);
 	if (netns) {
-		rc = enter_netns(netns);
+		rc = netns_enter(netns);
 		if (rc)
 			return rc;
 	}

@@ -48,14 +48,6 @@ static uint64_t ts_ns(const struct timespec *t)
 	return (uint64_t)t->tv_sec * 1000000000ULL + (uint64_t)t->tv_nsec;
 }
 
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec t;
-
-	clock_gettime(c, &t);
-	return ts_ns(&t);
-}
-
 /*
  * STAMP timestamp (NTP or PTP per the Z bit) -> Unix ns, the 32-bit seconds
  * taken in the era nearest to now (include/stamp_time.h, as the module).
@@ -64,7 +56,7 @@ static int64_t stamp_to_ns(const struct stamp_ts *t, uint16_t ee)
 {
 	return (int64_t)stamp_ts_to_ns(ntohl(t->sec), ntohl(t->frac),
 				       !!(ee & STAMP_EE_Z),
-				       (uint64_t)now_ns(CLOCK_REALTIME));
+				       (uint64_t)clock_ns(CLOCK_REALTIME));
 }
 
 static void ns_to_ntp(uint64_t ns, struct stamp_ts *t)
@@ -122,7 +114,7 @@ void probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
 	pkt->seq = htonl(p->sent);
 	pkt->ee = htons(ee);
 	pkt->ssid = htons(p->ssid);
-	ns_to_ntp(now_ns(CLOCK_REALTIME), &pkt->ts);
+	ns_to_ntp(clock_ns(CLOCK_REALTIME), &pkt->ts);
 	if (send(p->fd, buf, p->size, 0) < 0 && errno != ECONNREFUSED &&
 	    !p->quiet && !g_json)
 		errmsg("send seq=%u: %s", p->sent, strerror(errno));
@@ -192,7 +184,7 @@ void probe_receive(struct probe *p)
 		}
 	}
 	if (!t4)
-		t4 = (int64_t)now_ns(CLOCK_REALTIME);
+		t4 = (int64_t)clock_ns(CLOCK_REALTIME);
 	/*
 	 * The socket is connected: the 4-tuple is ours. An RFC 8762-only
 	 * reflector returns the SSID (MBZ to it) as 0: that is ours too.
@@ -262,7 +254,7 @@ void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
 		       uint64_t stop_when_all)
 {
 	for (;;) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 		struct timespec to;
 
@@ -397,7 +389,7 @@ void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
 {
 	uint64_t start, deadline_w = 0, grace;
 
-	start = now_ns(CLOCK_MONOTONIC);
+	start = clock_ns(CLOCK_MONOTONIC);
 	if (duration > 0)
 		deadline_w = start + (uint64_t)(duration * 1e9);
 	for (uint64_t k = 0; !probe_stop; k++) {
@@ -421,6 +413,6 @@ void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
 		grace = (uint64_t)(2 * p->max_rtt);
 		if (grace < 1000000000ULL)
 			grace = 1000000000ULL;
-		probe_wait_until(p, now_ns(CLOCK_MONOTONIC) + grace, mask, 1);
+		probe_wait_until(p, clock_ns(CLOCK_MONOTONIC) + grace, mask, 1);
 	}
 }
