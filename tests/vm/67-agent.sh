@@ -223,7 +223,9 @@ for t in "${NAMES[@]}"; do
 	code=$(get "/api/v1/summary?target=$t&window=5m" "$AD/sum-$t")
 	SB[$t]=$(now_ns)
 	assert_eq "/api/v1/summary?target=$t&window=5m: 200" 200 "$code"
-	# the instant of its snapshot: the end of its samples
+	# the instant of its snapshot (ms): its counters and samples are those
+	# of that instant; the wire's at it, less 250 ms for a reply on its way
+	# to the agent (a loaded VM), plus 21 ms
 	ST[$t]=$(date -u -d "$(sed -n 's/.*"to": "\([^"]*\)".*/\1/p' "$AD/sum-$t")" +%s%N)
 	diag "summary $t (read in $(((SB[$t] - SA[$t]) / 1000000)) ms): $(head -c 1500 "$AD/sum-$t")"
 done
@@ -283,7 +285,7 @@ args=(--sender "$AD/s.pcap" --refl "$AD/r.pcap" --timeout-ns "$TIMEOUT_NS" --jso
 	--rank-slack "$RANK_SLACK" --interval-ns "$(awk -v i="$IVAL" 'BEGIN { printf "%.0f", i * 1e9 }')")
 for t in "${NAMES[@]}"; do
 	args+=(--target "$t=${ADDR[$t]}"
-		--at "s_lo_$t=$((SA[$t] - 100000000))" --at "s_hi_$t=$((SB[$t] + 100000000))"
+		--at "s_lo_$t=$((${ST[$t]:-${SA[$t]}} - 250000000))" --at "s_hi_$t=$((${ST[$t]:-${SB[$t]}} + 21000000))"
 		--span "sum_$t=$((T_START - 5000000000)):${ST[$t]:-${SB[$t]}}")
 done
 ms=1000000
@@ -366,6 +368,7 @@ done
 for t in "${NAMES[@]}"; do
 	f=$AD/sum-$t
 	mapfile -t v < <(dp_get "$f" sent received success_rate minutes minutes_stored count)
+	diag "summary $t: sent ${v[0]:-?} received ${v[1]:-?} count ${v[5]:-?} (the wire at its snapshot: sent ${W[$t.sent@s_lo_$t]:-?}..${W[$t.sent@s_hi_$t]:-?}, received ${W[$t.recv@s_lo_$t]:-?}..${W[$t.recv@s_hi_$t]:-?}, round trips ${W[$t.n@sum_$t]:-?})"
 	wire_cnt "summary $t: sent is the wire's probes at its read" \
 		"${W[$t.sent@s_lo_$t]:-}" "${W[$t.sent@s_hi_$t]:-}" "${v[0]:-}"
 	wire_cnt "summary $t: received is the wire's replies at its read" \
@@ -505,7 +508,10 @@ for t in "${LIVE[@]}"; do
 	in_range "JSON Lines $t: a timeout per probe the wire shows unanswered (none unless the VM stalled)" \
 		"${W[$t.lost@m2_lo]:-}" "${W[$t.lost@end]:-}" "${W[$t.jl_timeout]:-}"
 done
-diag "dead after the exit: the store's sent $(dp_get "$AD/hend-dead" sent) of the wire's ${W[dead.probes]:-?} probes (the minute it was dropped in is not stored)"
+# dropped at the reload, its minute so far was stored then: every probe
+wire_cnt "history dead after the exit: sent is every probe the wire saw (its last minute stored at the reload)" \
+	"${W[dead.probes]:-}" "${W[dead.probes]:-}" "$(dp_get "$AD/hend-dead" sent)"
+assert_eq "history dead after the exit: received 0" 0 "$(dp_get "$AD/hend-dead" received)"
 assert_eq "JSON Lines dead: no success, no error" "0 0" "${W[dead.jl_success]:-} ${W[dead.jl_error]:-}"
 in_range "JSON Lines dead: a timeout per lost probe (those of /metrics' read .. those sent before the reload)" \
 	"$(prom "$AD/m1" snapfire_target_lost_total dead)" "${W[dead.probes]:-0}" "${W[dead.jl_timeout]:-}"
