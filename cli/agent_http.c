@@ -231,6 +231,9 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* How long a summary waits for the minutes being stored */
+#define SUMMARY_WAIT_S 5
+
 /* What a summary needs from memory, copied under the lock. */
 struct snap {
 	char dir[4096], key[AGENT_NAME_MAX + 1];
@@ -270,6 +273,22 @@ static int snap_take(struct agent *a, const char *target, struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_lock(&a->lock);
+	/*
+	 * A minute just closed has left memory (cur) but may not be in the
+	 * store yet: wait for the store thread to finish the minutes queued
+	 * so far (normally well under a second; at most SUMMARY_WAIT_S, after
+	 * which minutes_stored < minutes shows the gap).
+	 */
+	if (a->jobs_done < a->jobs_queued) {
+		uint64_t want = a->jobs_queued;
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += SUMMARY_WAIT_S;
+		while (a->jobs_done < want &&
+		       pthread_cond_timedwait(&a->job_done, &a->lock, &until) != ETIMEDOUT)
+			;
+	}
 	for (i = 0; i < a->ntargets; i++) {
 		const struct agent_target *t = &a->targets[i];
 

@@ -353,6 +353,10 @@ void *agent_store_thread(void *arg)
 			break;
 		store_job(d, j);
 		job_free(j);
+		pthread_mutex_lock(&d->a.lock);
+		d->a.jobs_done++;
+		pthread_cond_broadcast(&d->a.job_done);
+		pthread_mutex_unlock(&d->a.lock);
 	}
 	return NULL;
 }
@@ -404,6 +408,7 @@ void agent_queue_minute(struct agentd *d, uint64_t minute, struct agent_target *
 		for (m = 0; m < METRIC_COUNT; m++)
 			memset(&t->cur[m], 0, sizeof(t->cur[m]));
 	}
+	a->jobs_queued++;
 	pthread_mutex_unlock(&a->lock);
 	pthread_mutex_lock(&d->qlock);
 	if (d->qtail)

@@ -131,8 +131,10 @@ summ() { # TARGET PYTHON-EXPR over d
 	curl -sf "http://127.0.0.1:$hport/api/v1/summary?target=$1&window=5m" -o "$tmp/sum-$1" &&
 		"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not eval(sys.argv[2]))' "$tmp/sum-$1" "$2"
 }
-check "/api/v1/summary: live answered every probe but the one in flight (the current minute from memory)" \
-	summ live '0 <= d["sent"] - d["received"] <= 1 and d["received"] == d["count"] >= 10'
+# in flight: the probes of the last timeout (3 s at 1 s intervals): under
+# valgrind on a loaded host a reply can take longer than an interval
+check "/api/v1/summary: live answered every probe but those in flight (the current minute from memory)" \
+	summ live '0 <= d["sent"] - d["received"] <= 3 and d["received"] == d["count"] >= 10'
 check "/api/v1/summary: dead sent and never answered" summ dead 'd["sent"] >= 5 and d["received"] == 0'
 
 # SIGHUP removing the dead target: its minute so far is stored (checked
@@ -199,7 +201,7 @@ print(tot)' "$tmp/state/$1/$2"
 check "store: live's received = its JSON Lines successes" test "$(ssum live received)" = "$(jl live success)"
 check "store: dead's lost = its JSON Lines timeouts (its last minute stored at its removal)" test "$(ssum dead lost)" = "$(jl dead timeout)"
 s=$(ssum live sent) r=$(ssum live received)
-check "store: live's sent - received is at most the one in flight ($s, $r)" test $((s - r)) -le 1 -a $((s - r)) -ge 0
+check "store: live's sent - received is at most those in flight, 3 s of probes ($s, $r)" test $((s - r)) -le 3 -a $((s - r)) -ge 0
 check "store: live's rtt records count its successes" test "$(ssum live rtt)" = "$(jl live success)"
 check "store: live's sent agrees with /metrics at that time (<=)" \
 	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=int(re.search(r"^snapfire_target_sent_total\{target=\"live\"[^}]*\} (\d+)", t, re.M).group(1)); sys.exit(not v <= int(sys.argv[2]))' "$tmp/metrics" "$s"
