@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "flow.h"	/* prom_escape */
 #include "fmt.h"
 
 #ifndef SNAPFIRE_VERSION
@@ -69,24 +70,6 @@ static const char *const ac_help[AC_COUNT] = {
 };
 _Static_assert(AC_COUNT == 5, "a counter added to agent.h needs its help text here");
 
-/* Appends @s to @out (@len used of @n), escaped as a label value. */
-static size_t esc(char *out, size_t n, size_t len, const char *s)
-{
-	for (; *s && len + 3 < n; s++) {
-		if (*s == '\\' || *s == '"') {
-			out[len++] = '\\';
-			out[len++] = *s;
-		} else if (*s == '\n') {
-			out[len++] = '\\';
-			out[len++] = 'n';
-		} else {
-			out[len++] = *s;
-		}
-	}
-	out[len] = '\0';
-	return len;
-}
-
 /* `target="NAME",k="v",...`: at most 8 + 2 x 64 + 8 x (68 + 2 x 128) bytes */
 #define LABELS_MAX	4096
 
@@ -95,10 +78,10 @@ static void target_labels(char *buf, const struct agent_target_conf *c)
 	size_t len;
 	int i;
 
-	len = esc(buf, LABELS_MAX, snprintf(buf, LABELS_MAX, "target=\""), c->name);
+	len = prom_escape(buf, LABELS_MAX, snprintf(buf, LABELS_MAX, "target=\""), c->name);
 	for (i = 0; i < c->nlabels && i < AGENT_MAX_LABELS; i++) {
 		len += snprintf(buf + len, LABELS_MAX - len, "\",%s=\"", c->labels[i].name);
-		len = esc(buf, LABELS_MAX, len, c->labels[i].value);
+		len = prom_escape(buf, LABELS_MAX, len, c->labels[i].value);
 	}
 	snprintf(buf + len, LABELS_MAX - len, "\"");
 }
@@ -157,7 +140,7 @@ int agent_prom_write(FILE *f, const struct agent *a)
 
 	family(f, "snapfire_agent_info", "gauge", "The snapfire agent's version, as a label; always 1.");
 	fprintf(f, "snapfire_agent_info{version=\"");
-	esc(name, sizeof(name), 0, SNAPFIRE_VERSION);
+	prom_escape(name, sizeof(name), 0, SNAPFIRE_VERSION);
 	fprintf(f, "%s\"} 1\n", name);
 	family(f, "snapfire_agent_targets", "gauge", "Targets in the running configuration.");
 	fprintf(f, "snapfire_agent_targets %d\n", a->ntargets);

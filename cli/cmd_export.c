@@ -20,8 +20,9 @@ static const char *const metric_help[] = {
 _Static_assert(sizeof(metric_help) / sizeof(metric_help[0]) == METRIC_COUNT,
 	       "a metric added to the spec needs its help text here");
 
-/* Append @s to @out (room for @n bytes), escaped as a label value. */
-static size_t prom_escape(char *out, size_t n, size_t len, const char *s)
+/* Append @s to @out (room for @n bytes), escaped as a label value
+ * (flow.h; the agent's /metrics uses it too). */
+size_t prom_escape(char *out, size_t n, size_t len, const char *s)
 {
 	for (; *s && len + 3 < n; s++) {
 		if (*s == '\\' || *s == '"') {

@@ -77,6 +77,9 @@ struct status_view {
 };
 
 /* Prometheus text exposition (cmd_export.c); -ENOMEM, else 0. */
+/* Appends @s to @out (@len used of @n bytes), escaped as a Prometheus
+ * label value (backslash, double quote, newline); the new length. */
+size_t prom_escape(char *out, size_t n, size_t len, const char *s);
 int prom_write(FILE *f, const struct status_view *st, const struct flowset *s);
 
 #endif
