@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 600
+# timeout: 1200
 # debug-kernel: skip: the agent's counters and percentiles against the wire through userspace (timing); the module paths it uses (probing, flow dump) run there in 57, 58 and 62
 # snapfire agent (#11): three targets, one of them dead, for a minute and
 # more, against the wire. Sender - router - reflector (the module's STAMP
@@ -44,6 +44,13 @@
 #   - the JSON Lines: valid records, a success per reply of the live
 #     targets (the store's received after the exit), timeouts (3 s, "no
 #     reply") and no success for the dead one.
+#   - a second run on the same store (the live targets): the module
+#     unloaded under it: module_missing logged once, the round trips go on
+#     from userspace timestamps (history's rtt), then loaded again:
+#     module_back once, the targets answer again and the kernel's one-way
+#     histograms are stored again; then kill -9: every minute stored
+#     before it reads back, and a restarted agent appends to the same
+#     store and stops cleanly.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -204,6 +211,12 @@ stored() {
 	[[ -n $t ]] && (($(date -u -d "$t" +%s) >= B2))
 }
 ok "the minute M0+1 stored (/healthz: last_store_write after it)" wait_for 30 stored
+stored_after() { # EPOCH_S: /healthz's last store write at or after it
+	local t
+	[[ $(get /healthz "$AD/healthz") == 200 ]] || return 1
+	t=$(sed -n 's/.*"last_store_write": "\([^"]*\)".*/\1/p' "$AD/healthz")
+	[[ -n $t ]] && (($(date -u -d "$t" +%s) >= $1))
+}
 diag "healthz: $(cat "$AD/healthz")"
 assert_eq "/healthz: ok, 3 targets, the module loaded, the store ok" "ok 3 1 1" \
 	"$(dp_get "$AD/healthz" status targets module_loaded store_ok | tr '\n' ' ' | sed 's/ $//')"
@@ -515,4 +528,76 @@ assert_eq "history dead after the exit: received 0" 0 "$(dp_get "$AD/hend-dead" 
 assert_eq "JSON Lines dead: no success, no error" "0 0" "${W[dead.jl_success]:-} ${W[dead.jl_error]:-}"
 in_range "JSON Lines dead: a timeout per lost probe (those of /metrics' read .. those sent before the reload)" \
 	"$(prom "$AD/m1" snapfire_target_lost_total dead)" "${W[dead.probes]:-0}" "${W[dead.jl_timeout]:-}"
+# ------------------------------- a second run: the module reloaded, kill -9
+# minutes: the store thread looks for the module once a minute
+hist_n() { # TARGET METRIC SINCE [UNTIL] (epoch s) [FIELD]: FIELD (count) of history -j
+	local f=$AD/hn
+	"$SF_CLI" history "$1" -d "$STATE" -j -m "$2" --since "$(iso "$3")" \
+		${4:+--until "$(iso "$4")"} >"$f" 2>"$f.err" && dp_get "$f" "${5:-count}"
+}
+wait_minute() { # the next minute boundary + S seconds
+	sleep $((60 - $(date +%s) % 60 + ${1:-3}))
+}
+conf "$AD/agent2.conf"
+sed -i "s|^jsonl: .*|jsonl: $AD/probes2.jsonl|" "$AD/agent2.conf"
+ip netns exec "$SENDER" "$SF_CLI" agent -c "$AD/agent2.conf" >"$AD/agent2.out" 2>"$AD/agent2.log" &
+APID=$!
+on_exit "kill -KILL $APID 2>/dev/null"
+ok "second run: the agent starts on the same store (2 targets)" \
+	wait_for 20 grep -q "started: $AD/agent2.conf, 2 targets" "$AD/agent2.log"
+T_RM=$(date +%s)
+ok "second run: rmmod $SF_MODNAME under the agent" sf_unload
+ok "second run: module_missing logged (at the next minute)" \
+	wait_for 75 grep -q 'module_missing:' "$AD/agent2.log"
+wait_minute 5
+ok "second run: insmod again" sf_load
+ok "second run: reflector on again" dp_reflect "$REFLECTOR" on
+ok "second run: clock-synced on again in the sender" dp_cfg "$SENDER" clock-synced on
+ok "second run: and in the reflector" dp_cfg "$REFLECTOR" clock-synced on
+T_BACK=$(date +%s)
+ok "second run: module_back logged (at the next minute)" \
+	wait_for 75 grep -q 'module_back:' "$AD/agent2.log"
+# the minute after module_back: the flows' baseline was taken at it, this
+# minute's deltas are the kernel's
+wait_minute 5
+ok "second run: the minute after stored" wait_for 30 stored_after "$(($(date +%s) / 60 * 60))"
+assert_eq "second run: module_missing logged once" 1 "$(grep -c 'module_missing:' "$AD/agent2.log")"
+assert_eq "second run: module_back logged once" 1 "$(grep -c 'module_back:' "$AD/agent2.log")"
+get /metrics "$AD/m3" >/dev/null
+assert_eq "second run: /metrics: module_missing 1, module_back 1, module_loaded 1" "1 1 1" \
+	"$(prom_event "$AD/m3" module_missing) $(prom_event "$AD/m3" module_back) $(awk '$1 == "snapfire_agent_module_loaded" { print $2 }' "$AD/m3")"
+# while the module was out there was no reflector either (the same
+# module): the agent kept probing, and every probe of those minutes is lost
+M_OUT=$(((T_RM + 59) / 60 * 60))	# the first whole minute without it
+for t in "${LIVE[@]}"; do
+	if ((T_BACK / 60 * 60 > M_OUT)); then
+		assert_gt "second run: $t: probes sent while the module was out (stored)" \
+			"$(hist_n "$t" rtt "$M_OUT" "$((T_BACK / 60 * 60))" sent)" 0
+		assert_eq "second run: $t: none answered then" 0 \
+			"$(hist_n "$t" rtt "$M_OUT" "$((T_BACK / 60 * 60))" received)"
+	fi
+	assert_eq "second run: $t up again" 1 "$(prom "$AD/m3" snapfire_target_up "$t")"
+done
+assert_gt "second run: refl-v4: forward delays stored again after the reload (the kernel's)" \
+	"$(hist_n refl-v4 fwd "$((T_BACK / 60 * 60 + 60))")" 0
+assert_gt "second run: refl-v6: reverse delays stored again after the reload (the kernel's)" \
+	"$(hist_n refl-v6 rev "$((T_BACK / 60 * 60 + 60))")" 0
+# kill -9: everything stored so far survives; a restart appends
+n_before=$(hist_n refl-v4 rtt "$((M0 * 60))")
+kill -KILL "$APID"
+wait "$APID" 2>/dev/null
+assert_ge "kill -9: every round trip stored before it reads back" \
+	"$(hist_n refl-v4 rtt "$((M0 * 60))")" "${n_before:-999999999}"
+diag "after kill -9, history's stderr: $(head -c 300 "$AD/hn.err")"
+ip netns exec "$SENDER" "$SF_CLI" agent -c "$AD/agent2.conf" >>"$AD/agent2.out" 2>"$AD/agent3.log" &
+APID=$!
+ok "kill -9: the agent starts again on that store" \
+	wait_for 20 grep -q "started: $AD/agent2.conf, 2 targets" "$AD/agent3.log"
+sleep 3
+kill -TERM "$APID"
+wait "$APID"
+assert_eq "kill -9: the restarted agent stops cleanly (exit 0)" 0 "$?"
+assert_ge "kill -9: after the restart the store holds at least as much" \
+	"$(hist_n refl-v4 rtt "$((M0 * 60))")" "${n_before:-999999999}"
+diag "second run's log: $(head -c 2000 "$AD/agent2.log")"
 done_testing
