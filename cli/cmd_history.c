@@ -21,10 +21,10 @@
 #include "agent.h"
 #include "common.h"
 #include "fmt.h"
+#include "history.h"
 #include "hquery.h"
 #include "out.h"
 
-#define HM_ROWS		12	/* heatmap rows (latency bands) */
 #define MAX_REPORTS	200	/* distinct store problems remembered (and printed) */
 
 struct hargs {
@@ -67,114 +67,6 @@ static void reports_free(struct reports *r)
 		errmsg("%d more problems of the store not shown", r->dropped);
 	while (r->n)
 		free(r->seen[--r->n]);
-}
-
-/* ------------------------------------------------------------- times */
-
-/*
- * @s as seconds since the epoch: "now"; a relative "7d", "24h", "90m",
- * "2w" (that long before @now); or an ISO-8601 date or time, with a zone
- * offset (Z, +09:00, +0900) or else in the local time zone (TZ set).
- */
-static int parse_when(const char *s, time_t now, time_t *t)
-{
-	static const char *const fmts[] = {
-		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-		"%Y-%m-%d %H:%M", "%Y-%m-%d",
-	};
-	char fz[40], *end;
-	unsigned long long n;
-	size_t i;
-
-	if (!strcmp(s, "now")) {
-		*t = now;
-		return 0;
-	}
-	if (*s >= '0' && *s <= '9') {
-		errno = 0;
-		n = strtoull(s, &end, 10);
-		if (!errno && end != s && end[0] && !end[1] && strchr("mhdw", end[0]) &&
-		    n <= 3660ULL * 24 * 60) {
-			unsigned long long mult = end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 :
-						  end[0] == 'd' ? 86400 : 7 * 86400;
-
-			if (n * mult <= (unsigned long long)now) {
-				*t = now - (time_t)(n * mult);
-				return 0;
-			}
-			return -1;
-		}
-	}
-	for (i = 0; i < ARRAY_SIZE(fmts); i++) {
-		struct tm tm;
-		char *r;
-
-		snprintf(fz, sizeof(fz), "%s%%z", fmts[i]);
-		memset(&tm, 0, sizeof(tm));
-		r = strptime(s, fz, &tm);
-		if (r && !*r) {
-			long off = tm.tm_gmtoff;
-
-			*t = timegm(&tm) - off;
-			return 0;
-		}
-		memset(&tm, 0, sizeof(tm));
-		r = strptime(s, fmts[i], &tm);
-		if (r && !*r) {
-			tm.tm_isdst = -1;
-			*t = mktime(&tm);
-			return *t == (time_t)-1 ? -1 : 0;
-		}
-	}
-	return -1;
-}
-
-static char *fmt_local(char *buf, size_t n, uint64_t minute)
-{
-	time_t t = (time_t)(minute * 60);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M %Z", &tm))
-		snprintf(buf, n, "?");
-	return buf;
-}
-
-static char *fmt_utc(char *buf, size_t n, uint64_t minute)
-{
-	time_t t = (time_t)(minute * 60);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, n, "?");
-	return buf;
-}
-
-/*
- * A time zone the C library will use: a tz database name (a file under
- * TZDIR or /usr/share/zoneinfo), ":NAME", or a POSIX TZ rule (it has an
- * offset: "JST-9", "UTC0"). glibc takes anything else silently as UTC.
- */
-static bool tz_ok(const char *z)
-{
-	const char *dirs[] = { getenv("TZDIR"), "/usr/share/zoneinfo" };
-	char p[PATH_MAX];
-	struct stat st;
-	size_t i;
-
-	if (*z == ':')
-		z++;
-	if (!*z || strstr(z, ".."))
-		return false;
-	if (*z == '/')
-		return !stat(z, &st) && S_ISREG(st.st_mode);
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		if (!dirs[i])
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dirs[i], z);
-		if (!stat(p, &st) && S_ISREG(st.st_mode))
-			return true;
-	}
-	return strpbrk(z, "0123456789") != NULL && z[0] != '/';
 }
 
 /* ------------------------------------------------------------- slots */
@@ -381,112 +273,6 @@ static void slots_out(const struct hargs *a, const struct slots *s, int64_t day0
 	}
 }
 
-static bool utf8_locale(void)
-{
-	const char *cs;
-
-	if (!setlocale(LC_CTYPE, ""))
-		return false;
-	cs = nl_langinfo(CODESET);
-	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
-}
-
-/*
- * Hour of day across, latency down: HM_ROWS log-spaced bands from the
- * window's min to its max; a bucket counts in the band of its midpoint.
- * Shades: the cell's count on a log scale up to the fullest cell.
- */
-static void heatmap_out(const struct hist *hours, const struct hist *total, const char *metric,
-			const char *zone)
-{
-	static const char *const ascii[] = { " ", ".", ":", "-", "=", "+", "*", "#", "%", "@" };
-	static const char *const shades[] = { " ", "\u2591", "\u2592", "\u2593", "\u2588" };
-	uint64_t cnt[HM_ROWS][24] = { { 0 } }, lo, hi, rlo[HM_ROWS], rhi[HM_ROWS], maxc = 0;
-	const char *const *ramp = ascii;
-	int nramp = ARRAY_SIZE(ascii), nrows = HM_ROWS, r, h, first = -1, last = -1;
-	double llo, step;
-	char b1[16], b2[16];
-	size_t k;
-
-	if (!total->count || !total->nb)
-		return;
-	if (!out_is_json() && utf8_locale()) {
-		ramp = shades;
-		nramp = ARRAY_SIZE(shades);
-	}
-	lo = total->min ? total->min : 1;
-	hi = total->max > lo ? total->max : lo;
-	llo = log((double)lo);
-	step = (log((double)hi + 1) - llo) / nrows;
-	for (r = 0; r < nrows; r++) {
-		rlo[r] = (uint64_t)llround(exp(llo + step * r));
-		rhi[r] = (uint64_t)llround(exp(llo + step * (r + 1)));
-	}
-	rlo[0] = lo;
-	rhi[nrows - 1] = hi;
-	for (r = 1; r < nrows; r++)
-		if (rlo[r] <= rhi[r - 1])
-			rlo[r] = rhi[r - 1] + 1;
-	for (h = 0; h < 24; h++) {
-		for (k = 0; k < hours[h].nb; k++) {
-			const struct bucket *b = &hours[h].b[k];
-			double mid = ((double)b->low + (double)b->high) / 2;
-
-			if (mid < (double)lo)
-				mid = (double)lo;
-			if (mid > (double)hi)
-				mid = (double)hi;
-			r = step > 0 ? (int)((log(mid) - llo) / step) : 0;
-			r = r < 0 ? 0 : r >= nrows ? nrows - 1 : r;
-			cnt[r][h] += b->count;
-		}
-	}
-	for (r = 0; r < nrows; r++)
-		for (h = 0; h < 24; h++) {
-			if (cnt[r][h] > maxc)
-				maxc = cnt[r][h];
-			if (cnt[r][h]) {
-				if (first < 0)
-					first = r;
-				last = r;
-			}
-		}
-	out_obj("heatmap");
-	out_str(OUT_JSON, "columns", NULL, "hour");
-	out_text("\nheatmap: %s latency (down, log-spaced rows) by hour of day (across, %s);\n"
-		 "each cell is shaded by its count of samples, log scale: '%s' none, '%s' fewest ... "
-		 "'%s' most (%" PRIu64 ")\n", metric, zone, ramp[0], ramp[1], ramp[nramp - 1], maxc);
-	out_text("%20s  ", "hour:");
-	for (h = 0; h < 24; h += 3)
-		out_text("%02d    ", h);
-	out_text("\n");
-	out_arr("rows");
-	for (r = first; r >= 0 && r <= last; r++) {
-		out_obj(NULL);
-		out_text("%8s .. %-8s |", fmt_dur(b1, sizeof(b1), rlo[r]), fmt_dur(b2, sizeof(b2), rhi[r]));
-		out_dur(OUT_JSON, "low_ns", NULL, rlo[r]);
-		out_dur(OUT_JSON, "high_ns", NULL, rhi[r]);
-		out_arr("counts");
-		for (h = 0; h < 24; h++) {
-			uint64_t c = cnt[r][h];
-			int i = 0;
-
-			if (c) {
-				double f = maxc > 1 ? log((double)c) / log((double)maxc) : 1;
-
-				i = 1 + (int)lround(f * (nramp - 2));
-			}
-			out_u64(OUT_JSON, NULL, NULL, c);
-			out_text("%s%s", ramp[i], ramp[i]);
-		}
-		out_arr_end();
-		out_text("|\n");
-		out_obj_end();
-	}
-	out_arr_end();
-	out_obj_end();
-}
-
 /* ------------------------------------------------------------ checks */
 
 /* the targets under @dir, for the message that @target is not one */
@@ -601,7 +387,7 @@ static int parse_args(struct hargs *a, int argc, char **argv)
 				return usage_err("history", "--by: hour or day, not '%s'", val);
 			a->by_day = !strcmp(val, "day");
 		} else if (!strcmp(o, "--tz")) {
-			if (!tz_ok(val))
+			if (!history_tz_ok(val))
 				return usage_err("history", "--tz: unknown time zone '%s' (a tz database "
 						 "name as Asia/Tokyo or UTC, see timedatectl "
 						 "list-timezones; or a POSIX TZ rule as JST-9)", val);
@@ -653,10 +439,10 @@ int cmd_history(int argc, char **argv)
 	snprintf(zone, sizeof(zone), "%s", a.tz ? a.tz : getenv("TZ") ? getenv("TZ") : "local time");
 	since = now - 7 * 86400;
 	until = now;
-	if (a.since && parse_when(a.since, now, &since))
+	if (a.since && history_parse_when(a.since, now, &since))
 		return usage_err("history", "--since: '%s' is not a time (2026-12-01, "
 				 "2026-12-01T19:00, 2026-12-01T19:00:00+09:00, or 7d, 24h, 90m ago)", a.since);
-	if (a.until && parse_when(a.until, now, &until))
+	if (a.until && history_parse_when(a.until, now, &until))
 		return usage_err("history", "--until: '%s' is not a time (2026-12-01, "
 				 "2026-12-01T19:00, 2026-12-01T19:00:00+09:00, now, or 7d, 24h, 90m ago)", a.until);
 	if (since < 0)
@@ -698,7 +484,7 @@ int cmd_history(int argc, char **argv)
 	if (!minutes && !sent) {
 		errmsg("no %s history of '%s' from %s to %s (in %s; the agent writes a record a "
 		       "minute: try an earlier --since)", metric_name(a.metric), a.target,
-		       fmt_local(b1, sizeof(b1), from), fmt_local(b2, sizeof(b2), to), a.dir);
+		       history_minute_str(b1, sizeof(b1), from, false), history_minute_str(b2, sizeof(b2), to, false), a.dir);
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -708,9 +494,9 @@ int cmd_history(int argc, char **argv)
 	out_str(OUT_ANY, "target", "%s", a.target);
 	out_str(OUT_ANY, "metric", " %s", metric_name(a.metric));
 	out_text(" (%s)", metric_label(a.metric));
-	out_str(OUT_JSON, "from", NULL, fmt_utc(b1, sizeof(b1), from));
-	out_str(OUT_JSON, "to", NULL, fmt_utc(b1, sizeof(b1), to));
-	out_text(" from %s to %s", fmt_local(b1, sizeof(b1), from), fmt_local(b2, sizeof(b2), to));
+	out_str(OUT_JSON, "from", NULL, history_minute_str(b1, sizeof(b1), from, true));
+	out_str(OUT_JSON, "to", NULL, history_minute_str(b1, sizeof(b1), to, true));
+	out_text(" from %s to %s", history_minute_str(b1, sizeof(b1), from, false), history_minute_str(b2, sizeof(b2), to, false));
 	out_str(OUT_ANY, "tz", " (%s)", zone);
 	out_str(OUT_JSON, "by", NULL, a.by_day ? "day" : "hour");
 	out_u64(OUT_ANY, "minutes", "\n%" PRIu64 " minutes stored", minutes);
@@ -751,7 +537,7 @@ int cmd_history(int argc, char **argv)
 		slots_out(&a, &days, sa.day0, counters);
 	else
 		slots_out(&a, &hours, 0, counters);
-	heatmap_out(hours.lat, &total, metric_name(a.metric), zone);
+	history_heatmap_out(hours.lat, &total, metric_name(a.metric), zone);
 	out_obj_end();
 	out_end();
 	rc = EXIT_OK;
