@@ -9,7 +9,8 @@
  *	agent_session.c	the STAMP sessions and the JSON Lines
  *	agent_store.c	the store thread: module flows, minute deltas, hs_append
  *	agent_int.h	what those three share
- *	agent_http.c	the HTTP server (libmicrohttpd) and its three pages
+ *	agent_http.c	the HTTP server (libmicrohttpd), /metrics and /healthz
+ *	agent_summary.c	/api/v1/summary
  *	agent_prom.c	the Prometheus text exposition of struct agent
  *
  * Threads: the session thread (agent.c's loop, agent_session.c) owns the
