@@ -59,9 +59,14 @@ fw=$(dp_get "$d/wire.json" fu_wire_p50_ns)
 assert_lt "far queue: reported departures, p50 within $((DP_WIRE_ABS_NS / 1000)) us of the reflector's capture" \
 	"${fw#-}" "$DP_WIRE_ABS_NS"
 # (not every one: a VM vCPU descheduled between the tap and the hand-off
-# was seen to put 1.9 ms between them)
-assert_lt "far queue: 90 % of reported departures within $((5 * DP_WIRE_ABS_NS / 1000)) us of the reflector's capture" \
-	"$(dp_get "$d/wire.json" fu_wire_p90abs_ns)" $((5 * DP_WIRE_ABS_NS))
+# was seen to put 1.9 ms between them on the stock kernel, and 5.1 ms on
+# the debug kernel with two other VMs on the same two cores.  What this
+# check is for is a report about the wrong reply, which is off by a whole
+# probe interval (20 ms): half of one is the bound where the kernel is slow)
+fu_bound=$((5 * DP_WIRE_ABS_NS))
+slow_kernel && fu_bound=10000000
+assert_lt "far queue: 90 % of reported departures within $((fu_bound / 1000)) us of the reflector's capture" \
+	"$(dp_get "$d/wire.json" fu_wire_p90abs_ns)" "$fu_bound"
 fx=$(dp_get "$d/show.json.flows" "${sel[@]}" far_tx_stage.p50_ns)
 dp_near_wire "far queue: far_tx_stage p50 agrees with the reflector's wire (departure - T3)" \
 	"$d/wire.json" refl_qdisc_p50_ns "$fx" $N
