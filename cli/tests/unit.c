@@ -3,8 +3,10 @@
  * the Prometheus exporter. Prints ok/not ok lines and "N passed, N failed, N skipped".
  * This file: histograms, formatting, JSON, samples, stamp_time.h, and main;
  * unit_flow.c: flows, the exporter, the verdict; unit_parse.c: parsing,
- * the config table, the output layer; unit_diag.c: the verdict of
- * `snapfire diagnose` (diag_verdict.c) against docs/DIAGNOSE.md;
+ * the config table, the output layer; unit_diag*.c: the verdict of
+ * `snapfire diagnose` (diag_verdict.c) against docs/DIAGNOSE.md (rules and
+ * incidents; confidence and notes; the review's cases and the delayed-ACK
+ * flag; their shared cases in unit_diag_lib.c);
  * unit_hstore.c: the history store. */
 #include <arpa/inet.h>
 #include <inttypes.h>
