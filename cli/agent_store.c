@@ -72,47 +72,130 @@ int agent_uhist_add(struct hist *h, uint64_t v)
 	return 0;
 }
 
-/* @out = @cur - @prev, the module's cumulative histograms a minute apart;
- * false when @cur went backwards (the flow was recreated). */
+static int hist_clone(struct hist *dst, const struct hist *src);
+
+static bool buckets_sorted(const struct hist *h)
+{
+	size_t i;
+
+	for (i = 1; i < h->nb; i++)
+		if (h->b[i - 1].low > h->b[i].low)
+			return false;
+	return true;
+}
+
+static int bucket_low_cmp(const void *a, const void *b)
+{
+	const struct bucket *x = a, *y = b;
+
+	return x->low < y->low ? -1 : x->low > y->low;
+}
+
+/*
+ * @out = @cur - @prev, the module's cumulative histograms a minute apart;
+ * false when @cur went backwards (the flow was recreated).
+ *
+ * The bucket edges need not be the same in both: a histogram with more
+ * non-empty buckets than a netlink attribute holds comes with runs of
+ * adjacent buckets merged (kmod/nl_flow.c), and the runs shift as buckets
+ * fill. So the delta is taken over the coarsest edges both share: a
+ * segment ends where no bucket of either straddles it, and holds cur's
+ * counts less prev's there. With the same edges (the usual case) every
+ * segment is one bucket; where they differ, the delta's bucket is their
+ * union -- counts exact, resolution lost only there. A segment with fewer
+ * counts than before means the flow is not the one of a minute ago.
+ */
 bool agent_hist_delta(const struct hist *cur, const struct hist *prev, struct hist *out)
 {
-	size_t i, j = 0;
+	struct hist sc = { 0 }, sp = { 0 };
+	const struct hist *c = cur, *p = prev;
+	size_t i = 0, j = 0;
+	bool ok = false;
 
 	memset(out, 0, sizeof(*out));
 	if (prev && (cur->count < prev->count || cur->sum < prev->sum))
 		return false;
-	for (i = 0; i < cur->nb; i++) {
-		uint64_t c = cur->b[i].count;
-
-		while (prev && j < prev->nb && prev->b[j].low < cur->b[i].low) {
-			if (prev->b[j].count)
-				goto back;	/* a bucket vanished */
-			j++;
-		}
-		if (prev && j < prev->nb && prev->b[j].low == cur->b[i].low) {
-			if (prev->b[j].count > c)
-				goto back;
-			c -= prev->b[j].count;
-			j++;
-		}
-		if (c && hist_add_bucket(out, cur->b[i].low, cur->b[i].high, c))
-			break;
+	/* the module sends its buckets in order; anything else is sorted here */
+	if (!buckets_sorted(cur)) {
+		if (hist_clone(&sc, cur))
+			return false;
+		qsort(sc.b, sc.nb, sizeof(*sc.b), bucket_low_cmp);
+		c = &sc;
 	}
-	for (; prev && j < prev->nb; j++)
-		if (prev->b[j].count)
-			goto back;
+	if (prev && !buckets_sorted(prev)) {
+		if (hist_clone(&sp, prev))
+			goto out;
+		qsort(sp.b, sp.nb, sizeof(*sp.b), bucket_low_cmp);
+		p = &sp;
+	}
+	while (i < c->nb || (p && j < p->nb)) {
+		uint64_t low, high, cc = 0, pc = 0;
+		bool more = true;
+
+		if (i < c->nb && (!p || j >= p->nb || c->b[i].low <= p->b[j].low))
+			low = c->b[i].low, high = c->b[i].high;
+		else
+			low = p->b[j].low, high = p->b[j].high;
+		while (more) {
+			more = false;
+			if (i < c->nb && c->b[i].low <= high) {
+				cc += c->b[i].count;
+				if (c->b[i].high > high)
+					high = c->b[i].high;
+				i++;
+				more = true;
+			}
+			if (p && j < p->nb && p->b[j].low <= high) {
+				pc += p->b[j].count;
+				if (p->b[j].high > high)
+					high = p->b[j].high;
+				j++;
+				more = true;
+			}
+		}
+		if (pc > cc)
+			goto back;	/* fewer than a minute ago, or a bucket vanished */
+		if (cc > pc && hist_add_bucket(out, low, high, cc - pc))
+			break;	/* out of memory: the minute's buckets so far */
+	}
 	out->present = 1;
 	out->metric = cur->metric;
+	out->precision = cur->precision;
 	out->count = cur->count - (prev ? prev->count : 0);
 	out->sum = cur->sum - (prev ? prev->sum : 0);
 	if (out->nb) {
 		out->min = out->b[0].low < cur->min ? cur->min : out->b[0].low;
 		out->max = out->b[out->nb - 1].high > cur->max ? cur->max : out->b[out->nb - 1].high;
 	}
-	return true;
+	ok = true;
+	goto out;
 back:
 	hist_free(out);
-	return false;
+out:
+	hist_free(&sc);
+	hist_free(&sp);
+	return ok;
+}
+
+/*
+ * At most @max buckets in @h, for the store (HS_MAX_BUCKETS): adjacent
+ * buckets merged pairwise, as often as it takes (counts exact, resolution
+ * halved each time). Most minutes need nothing.
+ */
+void agent_hist_coarsen(struct hist *h, size_t max)
+{
+	size_t i, n;
+
+	while (max && h->nb > max) {
+		for (i = 0, n = 0; i < h->nb; i += 2, n++) {
+			h->b[n] = h->b[i];
+			if (i + 1 < h->nb) {
+				h->b[n].high = h->b[i + 1].high;
+				h->b[n].count += h->b[i + 1].count;
+			}
+		}
+		h->nb = n;
+	}
 }
 
 static int hist_clone(struct hist *dst, const struct hist *src)
@@ -268,6 +351,7 @@ static void store_job(struct agentd *d, struct job *j)
 
 			if (!rec[m].count)
 				continue;
+			agent_hist_coarsen(&rec[m], HS_MAX_BUCKETS);
 			r = hs_append(j->dir, e->name, m, j->minute, &rec[m], store_report, NULL);
 			if (r && !err)
 				err = r;

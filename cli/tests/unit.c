@@ -277,6 +277,7 @@ int main(void)
 	test_diag();
 	test_hstore();
 	test_agent_prom();
+	test_agent_hist_merged();
 	test_hquery();
 	test_agent_conf();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);

@@ -36,4 +36,7 @@ void test_agent_conf(void);
 /* unit_agent_prom.c */
 void test_agent_prom(void);
 
+/* unit_agent_hist.c */
+void test_agent_hist_merged(void);
+
 #endif
