@@ -85,11 +85,13 @@ check "http connect: well under it (loopback)" \
 	test "$(get "$tmp/a.json" "($(proto http_connect))['p50_ns'] < 10000000")" = True
 check "verdict: the far application (R8), from the rows that ran" \
 	test "$(get "$tmp/a.json" "d['verdict']['layer'], d['verdict']['rule']")" = "('far_application', 'R8')"
-# (not a fixed upper bound: under valgrind on a loaded host the python
-# server's answer took over 120 ms once; the estimate is the first byte's
-# median less a loopback reference, which the check above holds < 10 ms)
+# The estimate is the first byte's median less a reference (the connect's
+# median: under 10 ms, checked above). Against the server's 30 ms: at
+# least 30 ms less that reference (two medians of different samples), and
+# no fixed upper bound: under valgrind on a loaded host the python
+# server's answer took over 120 ms once.
 check "its estimate is the server's 30 ms and more: the first byte's p50 less under 10 ms" \
-	test "$(get "$tmp/a.json" "30000000 <= d['verdict']['estimates_ns']['far_application'] <= ($(proto http_ttfb))['p50_ns'] < d['verdict']['estimates_ns']['far_application'] + 10000000")" = True
+	test "$(get "$tmp/a.json" "30000000 - ($(proto http_connect))['p50_ns'] <= d['verdict']['estimates_ns']['far_application'] <= ($(proto http_ttfb))['p50_ns'] < d['verdict']['estimates_ns']['far_application'] + 10000000")" = True
 check "no module here: no breakdown, and note N2 says why" \
 	test "$(get "$tmp/a.json" "d['breakdown'] is None and any(n.startswith('N2') for n in d['verdict']['notes'])")" = True
 
