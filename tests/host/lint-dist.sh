@@ -8,8 +8,9 @@
 #     dashboard), every query parses (promtool) and names only metrics the
 #     agent exports (cli/names.c, cli/agent.h), and its breakdown adds up
 #     (dist-check.py breakdown: a promtool test);
-#   - the systemd unit, as installed, passes `systemd-analyze verify` and
-#     scores at most 2.0 in `systemd-analyze security --offline`; the
+#   - the systemd units, as installed, pass `systemd-analyze verify`; the
+#     agent's scores at most 2.0 in `systemd-analyze security --offline`,
+#     the reflector's holds only CAP_NET_ADMIN and CAP_SYS_MODULE; the
 #     sysusers.d file creates the user; make install honours DESTDIR and
 #     PREFIX and never overwrites agent.conf;
 #   - the example configuration is YAML with the documented keys (and
@@ -127,9 +128,10 @@ out=$(make -s -C "$dist" install DESTDIR="$root" 2>&1)
 if (($? == 0)); then ok "make -C dist install DESTDIR=..." true
 else not_ok "make -C dist install DESTDIR=..." "$out"; fi
 tree=$(cd "$root" && find . -type f | sort)
-assert_eq "installed: the unit, sysusers.d file, example config, dashboard, rules" \
+assert_eq "installed: the units, sysusers.d file, example config, dashboard, rules" \
 	"./etc/snapfire/agent.conf.example
 ./usr/local/lib/systemd/system/snapfire-agent.service
+./usr/local/lib/systemd/system/snapfire-reflector.service
 ./usr/local/lib/sysusers.d/snapfire.conf
 ./usr/local/share/snapfire/grafana/snapfire.json
 ./usr/local/share/snapfire/prometheus/snapfire-rules.yml" "$tree"
@@ -151,12 +153,39 @@ mkdir -p "$tmp/bin"
 if [[ -x $SF_CLI ]]; then cp "$SF_CLI" "$tmp/bin/snapfire"; else cp /bin/true "$tmp/bin/snapfire"; fi
 make -s -C "$dist" install DESTDIR="$tmp/v" BINDIR="$tmp/bin" >/dev/null 2>&1
 unit=$tmp/v/usr/local/lib/systemd/system/snapfire-agent.service
-out=$(systemd-analyze verify --man=no "$unit" 2>&1)
-if (($? == 0)) && [[ -z $out ]]; then ok "systemd-analyze verify: the installed unit" true
-else not_ok "systemd-analyze verify: the installed unit" "$out"; fi
+# verify: what it says about our units (it also loads the units they
+# order against, and warns about the host's own: irtt.service's User=nobody)
+verify() {
+	local out rc
+	out=$(systemd-analyze verify --man=no "$1" 2>&1)
+	rc=$?
+	out=$(grep snapfire <<<"$out")
+	((rc == 0)) && [[ -z $out ]] || { echo "$out"; return 1; }
+}
+for u in snapfire-agent snapfire-reflector; do
+	out=$(verify "$tmp/v/usr/local/lib/systemd/system/$u.service")
+	if (($? == 0)); then ok "systemd-analyze verify: the installed $u.service" true
+	else not_ok "systemd-analyze verify: the installed $u.service" "$out"; fi
+done
 sed 's/^User=snapfire/Usr=snapfire/' "$unit" >"$tmp/v/snapfire-agent.service"
-must_fail "systemd-analyze verify flags a misspelt directive" \
-	bash -c "out=\$(systemd-analyze verify --man=no '$tmp/v/snapfire-agent.service' 2>&1); [[ -z \$out ]]"
+must_fail "systemd-analyze verify flags a misspelt directive" verify "$tmp/v/snapfire-agent.service"
+runit=$tmp/v/usr/local/lib/systemd/system/snapfire-reflector.service
+sed 's/^RemainAfterExit=yes/RemainAfterExit=maybe/' "$runit" >"$tmp/v/snapfire-reflector.service"
+must_fail "systemd-analyze verify flags a bad value in the reflector's unit" verify "$tmp/v/snapfire-reflector.service"
+assert_eq "the reflector's unit: CAP_NET_ADMIN (config-set) and CAP_SYS_MODULE (modprobe), nothing else" \
+	"CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_MODULE" "$(grep -E '^CapabilityBoundingSet=' "$runit")"
+assert_eq "the reflector's unit runs the installed snapfire (BINDIR)" \
+	"ExecStartPre=$tmp/bin/snapfire config \$SNAPFIRE_CONFIG ExecStart=$tmp/bin/snapfire reflect on \$SNAPFIRE_REFLECT ExecStop=$tmp/bin/snapfire reflect off" \
+	"$(grep -E '^Exec(Start|Stop)(Pre)?=.*snapfire ' "$runit" | paste -sd' ')"
+# what it runs, run: the ExecStart lines' commands against the CLI's parser
+# (--help-free: a bad argument is a usage error, exit 2, before any netlink)
+if [[ -x $SF_CLI ]]; then
+	SNAPFIRE_REFLECT="stateful rate 500 allow 192.0.2.0/24 2001:db8::/32"
+	out=$("$SF_CLI" reflect on $SNAPFIRE_REFLECT 2>&1)
+	rc=$?
+	ok "the documented SNAPFIRE_REFLECT example parses (exit $rc: not a usage error)" test "$rc" != 2
+	diag "snapfire reflect on $SNAPFIRE_REFLECT: $out"
+fi
 
 score=$(systemd-analyze security --offline=yes --no-pager "$unit" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 diag "systemd-analyze security --offline: exposure $score (0 = most, 10 = least restricted)"
