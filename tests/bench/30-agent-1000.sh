@@ -154,11 +154,11 @@ cp "$TMPD/agent.log" "$BOUT/agent-1000-agent.log"
 report() {
 	python3 - "$BOUT" "$N" "$CPU1" "$W1" "$CPU2" "$W2" "$S1" "$S2" "$T1" "$T2" \
 		"$(getconf CLK_TCK)" "$TMPD/vm" "$SLAB0" "$AVAIL0" "$SLAB1" "$AVAIL1" \
-		"$(((TB - TA) / 1000000))" "$FD" "$(nproc)" "$STATE" "$TA" <<'PY'
+		"$(((TB - TA) / 1000000))" "$FD" "$(nproc)" "$STATE" "$TA" "$B1" "$B3" <<'PY'
 import calendar, glob, json, os, re, sys, time
 
 (out, n, cpu1, w1, cpu2, w2, s1, s2, t1, t2, hz, vmf, slab0, avail0, slab1, avail1,
- mms, nfd, ncpu, state, ta) = sys.argv[1:]
+ mms, nfd, ncpu, state, ta, b1, b3) = sys.argv[1:]
 n, cpu1, cpu2, s1, s2, t1, t2, hz = map(int, (n, cpu1, cpu2, s1, s2, t1, t2, hz))
 w1, w2 = int(w1), int(w2)
 wall = (w2 - w1) / 1e9
@@ -207,10 +207,12 @@ p("agent-1000: kernel, VM-wide from before the agent: Slab %+d KiB, MemAvailable
   % (int(slab1) - int(slab0), int(avail1) - int(avail0)))
 p("agent-1000: history       +%d B over %d full minute(s) = %.0f B per target-minute x 1440 = %.0f KiB per target per day (%.0f MiB a day for %d); at the end %d day files, %d B"
   % (grew, nmin, per_tm, per_tm * 1440 / 1024, per_tm * 1440 * n / 2**20, n, len(files), s2))
+p("agent-1000: store         the minute M0 written %d s after it ended, M0+2 %d s after (/healthz's last_store_write)"
+  % (t1 - int(b1), t2 - int(b3)))
 p("agent-1000: probes (/metrics, since start) sent %d, received %d, lost %d (%.2f %%), %d of %d targets up"
   % (tot["sent"], tot["received"], tot["lost"], 100.0 * tot["lost"] / max(tot["sent"], 1), up, n))
-p("agent-1000: wire (reflector eth0, measured period) %d in, %d out = %.0f/s in, %.0f/s out"
-  % (r2 - r1, x2 - x1, (r2 - r1) / wall, (x2 - x1) / wall))
+p("agent-1000: wire (reflector eth0, measured period) %d in, %d out = %.0f/s in, %.0f/s out (scheduled: %d/s)"
+  % (r2 - r1, x2 - x1, (r2 - r1) / wall, (x2 - x1) / wall, n))
 p("agent-1000: /metrics      %d series, %d bytes, read in %s ms" % (series, len(body), mms))
 # the agent's up/down transitions: in the measured period, and from the
 # /metrics read on (the page is formatted under the agent's lock)
