@@ -9,9 +9,8 @@
  * receives, times probes out and writes the JSON Lines, all from one
  * ppoll() over all the sessions' sockets. One thread for all targets
  * rather than one each: 1000 targets at 1 probe/s are a thousand
- * datagrams a second, which one poll loop handles with little CPU (make
- * bench: tests/bench/30-agent-1000.sh); a thread per target would cost a
- * stack each,
+ * datagrams a second for one poll loop (make bench's agent-1000 measures
+ * its CPU); a thread per target would cost a stack each,
  * contend on agent->lock at every reply and make a reload (sessions kept,
  * added, closed) a matter of starting and joining threads. The one thing
  * that blocks is the minute's work -- the module's flow dump and one
