@@ -8,9 +8,9 @@
  * Threads. The session thread (the main one) owns every socket: it sends,
  * receives, times probes out and writes the JSON Lines, all from one
  * ppoll() over all the sessions' sockets. One thread for all targets
- * rather than one each: 256 targets (AGENT_MAX_TARGETS) at up to 100
- * probes/s are a few thousand datagrams a second, which one poll loop
- * handles with little CPU; a thread per target would cost 256 stacks,
+ * rather than one each: 1000 targets at 1 probe/s are a thousand
+ * datagrams a second for one poll loop (make bench's agent-1000 measures
+ * its CPU); a thread per target would cost a stack each,
  * contend on agent->lock at every reply and make a reload (sessions kept,
  * added, closed) a matter of starting and joining threads. The one thing
  * that blocks is the minute's work -- the module's flow dump and one
@@ -37,6 +37,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +109,46 @@ static void close_minute(struct agentd *d, uint64_t minute)
 			agent_sess_open(&a->targets[i]);
 		}
 	}
+}
+
+/* ------------------------------------------------------------ open files */
+
+/*
+ * Every target's session holds a UDP socket, so AGENT_MAX_TARGETS targets
+ * need more descriptors than the usual soft RLIMIT_NOFILE (1024). At start
+ * the soft limit is raised, within the hard one, to what the largest
+ * configuration needs (a reload may add targets); the unit sets
+ * LimitNOFILE=8192 (its system call filter refuses setrlimit). Besides the
+ * sockets: stdio, the JSON Lines file, the netlink socket, the store's
+ * file, the HTTP server's listening socket, epoll and connections
+ * (HTTP_CONN_MAX, 64) and the name lookups' sockets: AGENT_FD_SPARE.
+ */
+#define AGENT_FD_SPARE	128
+
+static void nofile_raise(void)
+{
+	rlim_t want = (rlim_t)AGENT_MAX_TARGETS + AGENT_FD_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);	/* refused: nofile_check tells */
+}
+
+/* 0 if @ntargets sessions fit the open-file limit; else -1 and why in @err */
+static int nofile_check(int ntargets, char *err, size_t n)
+{
+	rlim_t need = (rlim_t)ntargets + AGENT_FD_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	snprintf(err, n, "%d targets need %llu open files (a UDP socket each and %d more); the limit is %llu (hard %llu): raise it (ulimit -n %llu; LimitNOFILE= in the systemd unit) or configure fewer targets",
+		 ntargets, (unsigned long long)need, AGENT_FD_SPARE,
+		 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+		 (unsigned long long)need);
+	return -1;
 }
 
 /* ------------------------------------------------------------ targets, reload */
@@ -212,6 +253,14 @@ static void reload(struct agentd *d)
 		pthread_mutex_lock(&a->lock);
 		agent_event_log(a, AE_CONFIG_RELOAD_FAILED, "%s; the running configuration is kept", err);
 		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	if (nofile_check(nc.ntargets, err, sizeof(err))) {
+		pthread_mutex_lock(&a->lock);
+		agent_event_log(a, AE_CONFIG_RELOAD_FAILED, "%s: %s; the running configuration is kept",
+				d->path, err);
+		pthread_mutex_unlock(&a->lock);
+		agent_conf_free(&nc);
 		return;
 	}
 	snprintf(old_listen, sizeof(old_listen), "%s", a->conf.listen);
@@ -410,6 +459,12 @@ int cmd_agent(int argc, char **argv)
 		printf("%s: ok, %d targets\n", path, c.ntargets);
 		agent_conf_free(&c);
 		return EXIT_OK;
+	}
+	nofile_raise();
+	if (nofile_check(c.ntargets, err, sizeof(err))) {
+		fprintf(stderr, "snapfire agent: %s: %s\n", path, err);
+		agent_conf_free(&c);
+		return EXIT_FAIL;
 	}
 	if (netns && (rc = netns_enter(netns))) {
 		agent_conf_free(&c);

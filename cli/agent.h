@@ -32,7 +32,7 @@
 #define AGENT_CONF_DEFAULT	"/etc/snapfire/agent.conf"
 #define AGENT_LISTEN_DEFAULT	"127.0.0.1:9862"
 #define AGENT_STATE_DEFAULT	"/var/lib/snapfire"
-#define AGENT_MAX_TARGETS	256
+#define AGENT_MAX_TARGETS	4096
 #define AGENT_MAX_LABELS	8
 #define AGENT_LABEL_NAME_MAX	64
 #define AGENT_LABEL_VALUE_MAX	128

@@ -25,7 +25,7 @@
  *			(19 le + 1 +Inf + _sum + _count = 22) = 182 series
  *	per agent	info, targets, module_loaded + AE_COUNT (8) events
  *			= 11 series
- *	at most		AGENT_MAX_TARGETS (256) x 182 + 11 = 46603 series
+ *	at most		AGENT_MAX_TARGETS (4096) x 182 + 11 = 745483 series
  *
  * Labels: target (the configured name) and at most AGENT_MAX_LABELS (8)
  * free-form labels from the config; their values are the operator's, so

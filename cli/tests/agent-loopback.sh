@@ -86,6 +86,28 @@ check "--check bad: exit 2, FILE:$badline: unknown key 'prot'" \
 out=$("$sf" agent -c "$tmp/bad.conf" 2>&1)
 check "a bad file is refused at start too (exit 2)" test "$?:${out%% (*}" = "2:$tmp/bad.conf:$badline: target: unknown key 'prot'"
 
+# a UDP socket per target: 300 targets (on the dead port) do not fit a
+# hard open-file limit of 300 (the agent needs 128 more): refused with the
+# numbers; under a soft limit of 200 and a hard one of 2000 the agent
+# raises its soft limit and opens all 300
+{
+	sed -n -e '/^jsonl:/d' -e "s|^state-dir: .*|state-dir: $tmp/many-state|" -e '1,/^targets:/p' "$tmp/good.conf"
+	for i in $(seq 300); do printf '  - { name: n%d, address: 127.0.0.1, port: %s }\n' "$i" "$dport"; done
+} >"$tmp/many.conf"
+out=$(ulimit -Sn 200 && ulimit -Hn 300 && "$sfx" agent -c "$tmp/many.conf" 2>&1)
+check "300 targets, open files 300: refused (exit 1), the need and the limit said" \
+	test "$?:$out" = "1:snapfire agent: $tmp/many.conf: 300 targets need 428 open files (a UDP socket each and 128 more); the limit is 300 (hard 300): raise it (ulimit -n 428; LimitNOFILE= in the systemd unit) or configure fewer targets"
+(ulimit -Sn 200 && ulimit -Hn 2000 && exec "$sfx" agent -c "$tmp/many.conf" >/dev/null 2>"$tmp/many.log") &
+mpid=$!
+for _ in $(seq 100); do grep -q 'started:' "$tmp/many.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1.5
+soft=$(awk '/^Max open files/ { print $4 }' "/proc/$mpid/limits" 2>/dev/null)
+nfd=$(find "/proc/$mpid/fd" -mindepth 1 2>/dev/null | wc -l)
+check "300 targets, soft limit 200, hard 2000: started, soft limit raised to 2000, $nfd >= 300 files open, none refused" \
+	test "$(grep -c 'started: .*300 targets' "$tmp/many.log"):$soft:$((nfd >= 300)):$(grep -c 'cannot open' "$tmp/many.log")" = 1:2000:1:0
+kill -TERM "$mpid" 2>/dev/null
+wait "$mpid" 2>/dev/null
+
 "${VG[@]}" "$sfx" agent -c "$tmp/agent.conf" >"$tmp/agent.out" 2>"$tmp/agent.log" &
 apid=$!
 for _ in $(seq 100); do grep -q 'started:' "$tmp/agent.log" 2>/dev/null && break; sleep 0.1; done

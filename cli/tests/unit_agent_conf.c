@@ -154,7 +154,7 @@ static void test_refusals(void)
 
 static void test_limits(void)
 {
-	size_t cap = 64 + 300 * 40;
+	size_t cap = 64 + (AGENT_MAX_TARGETS + 1) * 40;
 	char *text = malloc(cap), err[512] = "";
 	struct agent_conf c;
 	size_t off;
@@ -170,8 +170,8 @@ static void test_limits(void)
 		agent_conf_free(&c);
 	snprintf(text + off, cap - off, " - {name: t%d, address: x}\n", i);
 	rc = parse(text, &c, err, sizeof(err));
-	CHECK(rc == -1 && strstr(err, "t.conf:258: targets: too many targets (at most 256)"),
-	      "agent conf: target 257 is refused (%s)", err);
+	CHECK(rc == -1 && strstr(err, "t.conf:4098: targets: too many targets (at most 4096)"),
+	      "agent conf: target 4097 is refused (%s)", err);
 	/* a label value of 128 bytes is fine, 129 is not */
 	snprintf(text, cap, "targets:\n - name: a\n   address: b\n   labels: {v: %0128d}\n", 0);
 	rc = parse(text, &c, err, sizeof(err));
