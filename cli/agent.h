@@ -127,8 +127,14 @@ struct agent {
 	uint64_t started_ns;
 };
 
-/* agent_prom.c: the /metrics page of @a (caller holds a->lock). */
+/* agent_prom.c: the /metrics page of @a (caller holds a->lock) ... */
 int agent_prom_write(FILE *f, const struct agent *a);
+/* ... or in two steps: a copy of what it shows, taken under a->lock (NULL:
+ * out of memory), then the page from that copy, without the lock */
+struct agent_prom_snap;
+struct agent_prom_snap *agent_prom_snap(const struct agent *a);
+int agent_prom_format(FILE *f, const struct agent_prom_snap *s);
+void agent_prom_snap_free(struct agent_prom_snap *s);
 /* The fixed le boundaries of every exported histogram, in ns, rising. */
 extern const uint64_t agent_prom_le_ns[];
 extern const int agent_prom_nle;

@@ -126,6 +126,7 @@ char *agent_http_iso(char *buf, size_t n, uint64_t ns, bool ms)
 
 static enum MHD_Result page_metrics(struct agent_http *h, struct MHD_Connection *c)
 {
+	struct agent_prom_snap *snap;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -134,9 +135,13 @@ static enum MHD_Result page_metrics(struct agent_http *h, struct MHD_Connection 
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	/* the copy under the lock, the text without it: the probing thread
+	 * takes the lock on every send and reply */
 	pthread_mutex_lock(&h->a->lock);
-	r = agent_prom_write(f, h->a);
+	snap = agent_prom_snap(h->a);
 	pthread_mutex_unlock(&h->a->lock);
+	r = snap ? agent_prom_format(f, snap) : -ENOMEM;
+	agent_prom_snap_free(snap);
 	if (fclose(f) || r) {
 		free(buf);
 		return agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,

@@ -35,9 +35,17 @@
  * [low, high]; a bucket counts under the first le >= high (conservative:
  * a sample is never reported faster than it was), and one above the last
  * le (10 s) only under +Inf.
+ *
+ * Two steps: agent_prom_snap() copies what the page shows, under
+ * agent->lock, binned by le already (a few KB a target); the 12 MB of
+ * text that 1 000 targets make are formatted from that copy after the
+ * lock is dropped (agent_prom_format), so the probing thread, which takes
+ * the lock on every send and reply, is not held up by a scrape (make
+ * bench's agent-1000 saw every target go "unreachable" during one).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +81,9 @@ _Static_assert(AC_COUNT == 5, "a counter added to agent.h needs its help text he
 /* `target="NAME",k="v",...`: at most 8 + 2 x 64 + 8 x (68 + 2 x 128) bytes */
 #define LABELS_MAX	4096
 
-static void target_labels(char *buf, const struct agent_target_conf *c)
+static char *target_labels(const struct agent_target_conf *c)
 {
+	char buf[LABELS_MAX];
 	size_t len;
 	int i;
 
@@ -84,6 +93,7 @@ static void target_labels(char *buf, const struct agent_target_conf *c)
 		len = prom_escape(buf, LABELS_MAX, len, c->labels[i].value);
 	}
 	snprintf(buf + len, LABELS_MAX - len, "\"");
+	return strdup(buf);
 }
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -102,67 +112,133 @@ static size_t le_index(uint64_t high)
 	return i;
 }
 
-static void histogram(FILE *f, const char *name, const char *lab, const struct hist *h)
+/* ------------------------------------------------------------ snapshot */
+
+struct prom_hist {
+	uint64_t at[NLE + 1];	/* counts under each le (not cumulative), +Inf */
+	uint64_t total, sum;
+};
+
+struct prom_target {
+	char *lab;
+	bool up;
+	uint64_t counters[AC_COUNT];
+	struct prom_hist h[METRIC_COUNT];
+};
+
+struct agent_prom_snap {
+	int ntargets;
+	bool module_loaded;
+	uint64_t events[AE_COUNT];
+	struct prom_target *t;
+};
+
+static void bin(struct prom_hist *p, const struct hist *h)
 {
-	uint64_t at[NLE + 1] = { 0 }, cum = 0, total = 0, sum = 0;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (!h->present)
+		return;
+	for (i = 0; i < h->nb; i++)
+		p->at[le_index(h->b[i].high)] += h->b[i].count;
+	p->total = hist_bucket_total(h);
+	p->sum = h->sum;
+}
+
+void agent_prom_snap_free(struct agent_prom_snap *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; s->t && i < s->ntargets; i++)
+		free(s->t[i].lab);
+	free(s->t);
+	free(s);
+}
+
+struct agent_prom_snap *agent_prom_snap(const struct agent *a)
+{
+	struct agent_prom_snap *s = calloc(1, sizeof(*s));
+	unsigned int m;
+	int i;
+
+	if (!s)
+		return NULL;
+	s->module_loaded = a->module_loaded;
+	memcpy(s->events, a->events, sizeof(s->events));
+	if (a->ntargets > 0) {
+		s->t = calloc(a->ntargets, sizeof(*s->t));
+		if (!s->t)
+			goto nomem;
+	}
+	for (i = 0; i < a->ntargets; i++) {
+		struct prom_target *t = &s->t[i];
+
+		s->ntargets = i + 1;
+		t->lab = target_labels(&a->targets[i].conf);
+		if (!t->lab)
+			goto nomem;
+		t->up = a->targets[i].up;
+		memcpy(t->counters, a->targets[i].counters, sizeof(t->counters));
+		for (m = 0; m < METRIC_COUNT; m++)
+			bin(&t->h[m], &a->targets[i].cum[m]);
+	}
+	return s;
+nomem:
+	agent_prom_snap_free(s);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the page */
+
+static void histogram(FILE *f, const char *name, const char *lab, const struct prom_hist *h)
+{
+	uint64_t cum = 0;
 	char buf[48];
 	size_t i;
 
-	if (h->present) {
-		for (i = 0; i < h->nb; i++)
-			at[le_index(h->b[i].high)] += h->b[i].count;
-		total = hist_bucket_total(h);
-		sum = h->sum;
-	}
 	for (i = 0; i < NLE; i++) {
-		cum += at[i];
+		cum += h->at[i];
 		fprintf(f, "%s_bucket{%s,le=\"%s\"} %" PRIu64 "\n", name, lab,
 			fmt_seconds(buf, sizeof(buf), agent_prom_le_ns[i]), cum);
 	}
-	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n", name, lab, total);
-	fprintf(f, "%s_sum{%s} %s\n", name, lab, fmt_seconds(buf, sizeof(buf), sum));
-	fprintf(f, "%s_count{%s} %" PRIu64 "\n", name, lab, total);
+	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n", name, lab, h->total);
+	fprintf(f, "%s_sum{%s} %s\n", name, lab, fmt_seconds(buf, sizeof(buf), h->sum));
+	fprintf(f, "%s_count{%s} %" PRIu64 "\n", name, lab, h->total);
 }
 
-int agent_prom_write(FILE *f, const struct agent *a)
+int agent_prom_format(FILE *f, const struct agent_prom_snap *s)
 {
-	char name[96], help[160], (*lab)[LABELS_MAX] = NULL;
+	char name[96], help[160];
 	unsigned int m;
 	int i, c;
-
-	if (a->ntargets > 0) {
-		lab = calloc(a->ntargets, sizeof(*lab));
-		if (!lab)
-			return -ENOMEM;
-		for (i = 0; i < a->ntargets; i++)
-			target_labels(lab[i], &a->targets[i].conf);
-	}
 
 	family(f, "snapfire_agent_info", "gauge", "The snapfire agent's version, as a label; always 1.");
 	fprintf(f, "snapfire_agent_info{version=\"");
 	prom_escape(name, sizeof(name), 0, SNAPFIRE_VERSION);
 	fprintf(f, "%s\"} 1\n", name);
 	family(f, "snapfire_agent_targets", "gauge", "Targets in the running configuration.");
-	fprintf(f, "snapfire_agent_targets %d\n", a->ntargets);
+	fprintf(f, "snapfire_agent_targets %d\n", s->ntargets);
 	family(f, "snapfire_agent_module_loaded", "gauge",
 	       "1 when the snapfire kernel module answers; 0: round trips from userspace timestamps only.");
-	fprintf(f, "snapfire_agent_module_loaded %d\n", a->module_loaded ? 1 : 0);
+	fprintf(f, "snapfire_agent_module_loaded %d\n", s->module_loaded ? 1 : 0);
 	family(f, "snapfire_agent_events_total", "counter",
 	       "Events of the agent (each counted once per transition), by name.");
 	for (c = 0; c < AE_COUNT; c++)
 		fprintf(f, "snapfire_agent_events_total{event=\"%s\"} %" PRIu64 "\n",
-			agent_event_names[c], a->events[c]);
+			agent_event_names[c], s->events[c]);
 
 	family(f, "snapfire_target_up", "gauge",
 	       "1 when the target replied within max(3 intervals, 3 s).");
-	for (i = 0; i < a->ntargets; i++)
-		fprintf(f, "snapfire_target_up{%s} %d\n", lab[i], a->targets[i].up ? 1 : 0);
+	for (i = 0; i < s->ntargets; i++)
+		fprintf(f, "snapfire_target_up{%s} %d\n", s->t[i].lab, s->t[i].up ? 1 : 0);
 	for (c = 0; c < AC_COUNT; c++) {
 		snprintf(name, sizeof(name), "snapfire_target_%s_total", agent_counter_names[c]);
 		family(f, name, "counter", ac_help[c]);
-		for (i = 0; i < a->ntargets; i++)
-			fprintf(f, "%s{%s} %" PRIu64 "\n", name, lab[i],
-				a->targets[i].counters[c]);
+		for (i = 0; i < s->ntargets; i++)
+			fprintf(f, "%s{%s} %" PRIu64 "\n", name, s->t[i].lab, s->t[i].counters[c]);
 	}
 	for (m = 0; m < METRIC_COUNT; m++) {
 		snprintf(name, sizeof(name), "snapfire_target_%s_seconds", metric_name(m));
@@ -170,9 +246,20 @@ int agent_prom_write(FILE *f, const struct agent *a)
 			 "The %s of the target's probes since the agent started, in seconds (a module bucket counts under the first le >= its upper bound).",
 			 metric_label(m));
 		family(f, name, "histogram", help);
-		for (i = 0; i < a->ntargets; i++)
-			histogram(f, name, lab[i], &a->targets[i].cum[m]);
+		for (i = 0; i < s->ntargets; i++)
+			histogram(f, name, s->t[i].lab, &s->t[i].h[m]);
 	}
-	free(lab);
 	return ferror(f) ? -EIO : 0;
+}
+
+int agent_prom_write(FILE *f, const struct agent *a)
+{
+	struct agent_prom_snap *s = agent_prom_snap(a);
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = agent_prom_format(f, s);
+	agent_prom_snap_free(s);
+	return r;
 }
