@@ -37,6 +37,14 @@
 #     /metrics' rtt histogram counts (both are the stored minutes' sums),
 #     its percentiles against the wire; /metrics' p50 le bucket is the one
 #     the wire's p50 falls in; promtool check metrics on the page;
+#   - a real Prometheus server (in the sender's namespace, scraping every
+#     2 s from just after the agent starts), queried at the read once its
+#     last scrape holds the stored minutes: up 1, target_up 1 1 0; sent,
+#     received and lost of that scrape against the wire at its instant;
+#     histogram_quantile(0.5, 0.9) of the live targets' rtt buckets within
+#     the le buckets of the wire's percentile over the stored minutes and
+#     of history's over them (it interpolates within a bucket), the
+#     median also within /api/v1/summary's;
 #   - SIGHUP with the dead target dropped: the live targets keep their
 #     sessions (one source port each on the wire) and counters (the wire's
 #     totals since the start), the dead one leaves /metrics and the summary
@@ -49,8 +57,12 @@
 #     from userspace timestamps (history's rtt), then loaded again:
 #     module_back once, the targets answer again and the kernel's one-way
 #     histograms are stored again; then kill -9: every minute stored
-#     before it reads back, and a restarted agent appends to the same
-#     store and stops cleanly.
+#     before it reads back; the agent stays down into the next minute and
+#     a restarted one appends to the same store and stops cleanly: its
+#     /api/v1/summary?window=5m shows the kill's minute missing
+#     (minutes_stored), its sent only what the store and the current
+#     minute hold; history has every minute of the second run but the
+#     kill's, over which it reports no history (not a minute of zeros).
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -185,6 +197,35 @@ near_pct() {
 	fi
 }
 
+# promq.py URL AT TARGET...: Prometheus' instant queries at AT (epoch s),
+# as KEY<tab>VALUE lines ("None": no sample); the last scrape at or before
+# AT: up, its timestamp and duration, each target's counters, up, rtt
+# count and histogram_quantile(0.5, 0.9) of its rtt buckets
+cat >"$AD/promq.py" <<'EOF'
+import json, sys, urllib.parse, urllib.request
+url, at, targets = sys.argv[1], sys.argv[2], sys.argv[3:]
+def q(expr):
+    u = url + "/api/v1/query?" + urllib.parse.urlencode({"query": expr, "time": at})
+    with urllib.request.urlopen(u, timeout=10) as r:
+        d = json.load(r)
+    if d.get("status") != "success":
+        raise SystemExit("query %s: %s" % (expr, d))
+    res = d["data"]["result"]
+    return res[0]["value"][1] if len(res) == 1 else "None"
+job = '{job="snapfire-agent"}'
+print("up\t" + q("up" + job))
+print("ts\t" + q("timestamp(up%s)" % job))
+print("dur\t" + q("scrape_duration_seconds" + job))
+for t in targets:
+    sel = '{target="%s"}' % t
+    for c in ("sent", "received", "lost"):
+        print("%s.%s\t%s" % (t, c, q("snapfire_target_%s_total%s" % (c, sel))))
+    print("%s.up\t%s" % (t, q("snapfire_target_up" + sel)))
+    print("%s.rtt_count\t%s" % (t, q("snapfire_target_rtt_seconds_count" + sel)))
+    for p in ("0.5", "0.9"):
+        print("%s.q%s\t%s" % (t, p, q("histogram_quantile(%s, sum by (le) (snapfire_target_rtt_seconds_bucket%s))" % (p, sel))))
+EOF
+
 # ------------------------------------------------------- the agent's run
 # start at second 50..56 of a minute: the next minute is then stored whole
 s=$(($(date +%s) % 60))
@@ -200,6 +241,26 @@ M0=$((T_START / 60000000000))
 B1=$(((M0 + 1) * 60))        # the full minute: [B1, B2)
 B2=$(((M0 + 2) * 60))
 diag "agent started at $(date -u -d "@$((T_START / 1000000000))" +%T) UTC; minute M0+1 stored whole at $(date -u -d "@$B2" +%T)"
+# a real Prometheus server
+# in the sender's namespace, scraping the agent's /metrics every 2 s; it
+# starts after the agent (a minute and more before the read: its start-up
+# takes seconds under TCG) and is queried at the read (histogram_quantile
+# over the stored minutes, the counters of one scrape, up).
+PPORT=19090
+PROM=""
+if have prometheus; then
+	mkdir -p "$AD/prom"
+	cat >"$AD/prom.yml" <<EOF
+global: { scrape_interval: 2s, scrape_timeout: 2s }
+scrape_configs:
+  - job_name: snapfire-agent
+    static_configs: [ { targets: ['127.0.0.1:$HPORT'] } ]
+EOF
+	ip netns exec "$SENDER" prometheus --config.file="$AD/prom.yml" --storage.tsdb.path="$AD/prom" \
+		--web.listen-address="127.0.0.1:$PPORT" >"$AD/prom.log" 2>&1 &
+	PROM=$!
+	on_exit "kill $PROM 2>/dev/null; wait $PROM 2>/dev/null"
+fi
 
 # until the full minute is stored: /healthz's last write at B2 or later
 w=$((B2 + 3 - $(date +%s)))
@@ -261,6 +322,32 @@ done
 "$SF_CLI" history refl-v6 -d "$STATE" -j -m rev --since "$(iso $((M0 * 60)))" --until "$(iso "$B2")" \
 	>"$AD/h-v6-rev" 2>&1
 
+# ------------------------------------------------- Prometheus at the read
+# its last scrape holds the stored minutes of m1 (their rtt counts) a
+# scrape or two after the store; queried 3 s in the past, when every
+# scrape begun by then is in (scrape_timeout 2 s)
+pq() { awk -F'\t' -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }' "$AD/pq"; }
+prom_caught_up() {
+	PQ_AT=$(awk -v n="$(now_ns)" 'BEGIN { printf "%.3f", n / 1e9 - 3 }')
+	ip netns exec "$SENDER" "$DP_PY" -I "$AD/promq.py" "http://127.0.0.1:$PPORT" "$PQ_AT" \
+		"${NAMES[@]}" >"$AD/pq" 2>"$AD/pq.err" || return 1
+	[[ $(pq refl-v4.rtt_count) == "$(prom "$AD/m1" snapfire_target_rtt_seconds_count refl-v4)" &&
+		$(pq refl-v6.rtt_count) == "$(prom "$AD/m1" snapfire_target_rtt_seconds_count refl-v6)" ]]
+}
+PQ_OK=0
+if [[ -n $PROM ]]; then
+	pq_t0=$SECONDS
+	ok "Prometheus: its last scrape holds the stored minutes (the rtt counts of /metrics at the read)" \
+		wait_for 30 prom_caught_up && PQ_OK=1
+	diag "Prometheus queried for $((SECONDS - pq_t0)) s: $(tr '\t\n' '= ' <"$AD/pq" 2>/dev/null) $(head -c 300 "$AD/pq.err" 2>/dev/null)"
+	((PQ_OK)) || diag "prometheus' log: $(tail -c 1500 "$AD/prom.log")"
+	diag "prometheus' CPU time so far: $(awk '{ printf "%.1f s", ($14 + $15) / 100 }' "/proc/$PROM/stat" 2>/dev/null)"
+	kill "$PROM"
+	wait "$PROM" 2>/dev/null
+else
+	skip "Prometheus: its last scrape holds the stored minutes" "no prometheus in the VM"
+fi
+
 # ------------------------------------------------------- SIGHUP, SIGTERM
 conf "$AD/agent.conf"
 kill -HUP "$APID"
@@ -308,6 +395,11 @@ args+=(--at "m_lo=$((TA - 100 * ms))" --at "m_hi=$((TB + 100 * ms))"
 	--at "b1_lo=$((B1 * 1000 * ms - 50 * ms))" --at "b1_hi=$((B1 * 1000 * ms + 150 * ms))"
 	--span "stored=$((T_START - 5000000000)):$((B2 * 1000 * ms))"
 	--span "full=$((B1 * 1000 * ms)):$((B2 * 1000 * ms))")
+if ((PQ_OK)); then	# Prometheus' scrape: from its start for its duration
+	PTS=$(awk -v t="$(pq ts)" 'BEGIN { printf "%.0f", t * 1e9 }')
+	PDUR=$(awk -v t="$(pq dur)" 'BEGIN { printf "%.0f", t * 1e9 }')
+	args+=(--at "p_lo=$((PTS - 100 * ms))" --at "p_hi=$((PTS + PDUR + 100 * ms))")
+fi
 declare -A W
 while IFS=$'\t' read -r k v; do
 	W[$k]=$v
@@ -441,6 +533,66 @@ dp_shaped "refl-v4: the forward delay ~ the planted $V4_MS ms" $((V4_MS * ms)) \
 dp_shaped "refl-v6: the reverse delay ~ the planted $V6_MS ms" $((V6_MS * ms)) \
 	"$(dp_get "$AD/h-v6-rev" percentiles_ns.p50)" 1 "${W[refl-v6.rev_p50@stored]:-}"
 
+# ------------------------------------------------------------ Prometheus
+# le_span LO HI: the le bounds "A B" of the buckets that hold LO..HI (ns)
+# less and plus the histogram's 1/64 and dp_near_wire's absolute part (a
+# module bucket counts under the first le >= its upper end, agent_prom.c)
+le_span() {
+	awk -v lo="$1" -v hi="$2" -v p="$HPCT" -v x="$DP_WIRE_ABS_NS" 'BEGIN {
+		n = split("0.00001 0.000025 0.00005 0.0001 0.00025 0.0005 0.001 0.0025 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10", b, " ")
+		lo -= lo * p / 100 + x; hi += hi * p / 100 + x
+		a = 0
+		for (i = 1; i <= n && b[i] * 1e9 < lo; i++) a = b[i]
+		for (i = 1; i <= n && b[i] * 1e9 < hi; i++) ;
+		printf "%s %s", a, (i <= n ? b[i] : b[n]) }'
+}
+# prom_q_in NAME EST LO HI: Prometheus' histogram_quantile EST (s), which
+# interpolates linearly within a bucket (A, B], in [A, B] of le_span LO HI
+prom_q_in() {
+	local sp
+	if ! _sf_num "$2" || ! _sf_num "$3" || ! _sf_num "$4"; then
+		not_ok "$1" "not numbers: Prometheus '$2', the truth '$3' .. '$4'"
+		return
+	fi
+	sp=$(le_span "$3" "$4")
+	if awk -v e="$2" -v a="${sp% *}" -v b="${sp#* }" 'BEGIN { exit !(e >= a && e <= b) }'; then
+		_sf_report 0 "$1 ($2 s in [${sp% *}, ${sp#* }])"
+	else
+		_sf_report 1 "$1" "expected $2 s in [${sp% *}, ${sp#* }] s: the buckets of $3 .. $4 ns +- 1/64 + $DP_WIRE_ABS_NS ns"
+	fi
+}
+if ((PQ_OK)); then
+	assert_eq "Prometheus: up 1 (it scraped the agent's /metrics)" 1 "$(pq up)"
+	assert_eq "Prometheus: snapfire_target_up 1 1 0 (refl-v4 refl-v6 dead)" "1 1 0" \
+		"$(pq refl-v4.up) $(pq refl-v6.up) $(pq dead.up)"
+	diag "Prometheus' scrape at $PTS ns for $((PDUR / ms)) ms"
+	for t in "${NAMES[@]}"; do
+		for c in sent:sent received:recv lost:lost; do
+			wire_cnt "Prometheus $t: ${c%%:*} of its scrape is the wire's at that scrape" \
+				"${W[$t.${c#*:}@p_lo]:-}" "${W[$t.${c#*:}@p_hi]:-}" "$(pq "$t.${c%%:*}")"
+		done
+	done
+	for t in "${LIVE[@]}"; do
+		for p in 50 90; do
+			prom_q_in "Prometheus $t: histogram_quantile(0.${p%0}) of the stored minutes in the wire's p$p's bucket" \
+				"$(pq "$t.q0.${p%0}")" "${W[$t.rtt_p${p}_lo@stored]:-}" "${W[$t.rtt_p${p}_hi@stored]:-}"
+			# the agent's own over the same samples: history's over the
+			# stored minutes (its count is /metrics', which is Prometheus')
+			pv=${P50[$t]:-}
+			[[ $p == 90 ]] && pv=${P90[$t]:-}
+			prom_q_in "Prometheus $t: histogram_quantile(0.${p%0}) in the bucket of history's p$p over the stored minutes" \
+				"$(pq "$t.q0.${p%0}")" "$pv" "$pv"
+		done
+		# /api/v1/summary's adds the current minute's seconds from memory:
+		# its median only (a tail's percentile moves with a few samples)
+		pv=$(ns_of "$(dp_get "$AD/sum-$t" percentiles.p50)")
+		prom_q_in "Prometheus $t: histogram_quantile(0.5) in the bucket of /api/v1/summary's p50" \
+			"$(pq "$t.q0.5")" "$pv" "$pv"
+	done
+else
+	skip "Prometheus: its scrape against the wire and its quantiles" "no Prometheus scrape to query"
+fi
+
 # ------------------------------------------------------------ the store
 day=$(date -u -d "@$B1" +%Y%m%d)
 for t in "${NAMES[@]}"; do
@@ -540,6 +692,7 @@ wait_minute() { # the next minute boundary + S seconds
 }
 conf "$AD/agent2.conf"
 sed -i "s|^jsonl: .*|jsonl: $AD/probes2.jsonl|" "$AD/agent2.conf"
+S2=$(($(date +%s) / 60))	# the second run's first minute
 ip netns exec "$SENDER" "$SF_CLI" agent -c "$AD/agent2.conf" >"$AD/agent2.out" 2>"$AD/agent2.log" &
 APID=$!
 on_exit "kill -KILL $APID 2>/dev/null"
@@ -582,22 +735,66 @@ assert_gt "second run: refl-v4: forward delays stored again after the reload (th
 	"$(hist_n refl-v4 fwd "$((T_BACK / 60 * 60 + 60))")" 0
 assert_gt "second run: refl-v6: reverse delays stored again after the reload (the kernel's)" \
 	"$(hist_n refl-v6 rev "$((T_BACK / 60 * 60 + 60))")" 0
-# kill -9: everything stored so far survives; a restart appends
+# kill -9: everything stored so far survives; the agent stays down into
+# the next minute, so the minute the kill fell in (K) is never stored, the
+# only one lost; a restart appends after it
 n_before=$(hist_n refl-v4 rtt "$((M0 * 60))")
+# not in a minute's last seconds: the kill is then surely in minute K
+(($(date +%s) % 60 >= 57)) && sleep 5
+T_KILL=$(date +%s)
+K=$((T_KILL / 60))
 kill -KILL "$APID"
 wait "$APID" 2>/dev/null
 assert_ge "kill -9: every round trip stored before it reads back" \
 	"$(hist_n refl-v4 rtt "$((M0 * 60))")" "${n_before:-999999999}"
-diag "after kill -9, history's stderr: $(head -c 300 "$AD/hn.err")"
+diag "after kill -9 at second $((T_KILL % 60)), history's stderr: $(head -c 300 "$AD/hn.err")"
+w=$(((K + 1) * 60 + 2 - $(date +%s)))
+((w > 0)) && sleep "$w"
 ip netns exec "$SENDER" "$SF_CLI" agent -c "$AD/agent2.conf" >>"$AD/agent2.out" 2>"$AD/agent3.log" &
 APID=$!
 ok "kill -9: the agent starts again on that store" \
 	wait_for 20 grep -q "started: $AD/agent2.conf, 2 targets" "$AD/agent3.log"
+# a window over the minute it was down: the gap shown, not filled
+code=$(get "/api/v1/summary?target=refl-v4&window=5m" "$AD/sum3")
+diag "summary after the restart: $(head -c 600 "$AD/sum3")"
+NOW3=$(($(date -u -d "$(dp_get "$AD/sum3" to)" +%s) / 60))
+mapfile -t v < <(dp_get "$AD/sum3" minutes minutes_stored sent)
+# its minutes before the current one (from the store): K missing
+exp=0
+for ((m = NOW3 - 4; m < NOW3; m++)); do
+	((m >= S2 && m != K)) && exp=$((exp + 1))
+done
+assert_eq "after the restart: /api/v1/summary?window=5m: 200, in the minute after the kill's" \
+	"200 $((K + 1))" "$code $NOW3"
+assert_eq "after the restart: the 5m window shows the kill's minute missing ($exp of its 5 minutes stored)" \
+	"5 $exp" "${v[0]:-} ${v[1]:-}"
+hs=$(hist_n refl-v4 rtt $(((NOW3 - 4) * 60)) $((NOW3 * 60)) sent)
+in_range "after the restart: the window's sent is the store's (history) and this minute's so far, nothing invented" \
+	"${hs:-0}" $((${hs:-0} + 5 * ($(date +%s) - NOW3 * 60) + 2)) "${v[2]:-}"
 sleep 3
 kill -TERM "$APID"
 wait "$APID"
 assert_eq "kill -9: the restarted agent stops cleanly (exit 0)" 0 "$?"
+T_END2=$(date +%s)
 assert_ge "kill -9: after the restart the store holds at least as much" \
 	"$(hist_n refl-v4 rtt "$((M0 * 60))")" "${n_before:-999999999}"
+# every minute of the second run stored (its probes' counters; rtt when
+# anything was answered) but the one the kill fell in, which history
+# reports as missing, not as a minute of nothing
+miss=""
+for ((m = S2; m <= T_END2 / 60; m++)); do
+	((m == K)) && continue
+	n=$(hist_n refl-v4 rtt $((m * 60)) $((m * 60 + 60)) sent)
+	[[ $n =~ ^[0-9]+$ ]] && ((n > 0)) || miss+=" $(date -u -d "@$((m * 60))" +%H:%M)=${n:-none}"
+done
+assert_eq "kill -9: every minute of the second run stored ($(date -u -d "@$((S2 * 60))" +%H:%M) .. $(date -u -d "@$T_END2" +%H:%M)) but the kill's" "" "$miss"
+"$SF_CLI" history refl-v4 -d "$STATE" -j --since "$(iso $((K * 60)))" --until "$(iso $((K * 60 + 60)))" \
+	>"$AD/hk" 2>"$AD/hk.err"
+rc=$?
+diag "history over the kill's minute: exit $rc: $(head -c 300 "$AD/hk.err")"
+assert_eq "kill -9: history over the kill's minute ($(date -u -d "@$((K * 60))" +%H:%M)): nothing stored, and it says so (exit 1, 'no rtt history', no JSON)" \
+	"1 1 0" "$rc $(grep -c 'no rtt history' "$AD/hk.err") $(wc -c <"$AD/hk")"
+assert_eq "kill -9: history over the minutes around it: 2 minutes stored (the one before, the one after)" 2 \
+	"$(hist_n refl-v4 rtt $(((K - 1) * 60)) $(((K + 2) * 60)) minutes)"
 diag "second run's log: $(head -c 2000 "$AD/agent2.log")"
 done_testing
