@@ -1,6 +1,7 @@
 #!/bin/bash
 # timeout: 1200
 # debug-kernel: skip: the agent's counters and percentiles against the wire through userspace (timing); the module paths it uses (probing, flow dump) run there in 57, 58 and 62
+# make-check: beside: mostly waits for the agent's minutes to be stored (it runs in a VM of its own beside the rest)
 # snapfire agent (#11): three targets, one of them dead, for a minute and
 # more, against the wire. Sender - router - reflector (the module's STAMP
 # reflector on, clock-synced on in both: they share the VM's clock); the
