@@ -51,8 +51,9 @@ tool_run() { # TOOL OUTFILE
 		timeout "$tmo" ip netns exec "$SENDER" ping -n -c "$N" -i "$IVAL" "$REFL_IP4" >"$2" 2>&1 ;;
 	irtt)
 		# -d: N probes at IVAL; --fill none, 60-byte packets (irtt's minimum with its stamps)
+		# (-o adds .json.gz to a name that does not end in .json)
 		timeout "$tmo" ip netns exec "$SENDER" irtt client -q -i "${ms}ms" -d "${dur}s" \
-			-o "$2" "$REFL_IP4:2112" >"$2.log" 2>&1 ;;
+			-o "$2.json" "$REFL_IP4:2112" >"$2.log" 2>&1 && mv "$2.json" "$2" ;;
 	sockperf)
 		# its warm-up (0.4 s) and edges are left out of its valid period: run
 		# a little longer so that it keeps about N samples
@@ -67,11 +68,12 @@ measure() { # COND
 	for t in sf sf8 ping irtt sockperf; do
 		[[ $t == sf8 ]] && dp_cfg "$SENDER" precision 8 >/dev/null
 		f=$DP_TMP/$c-$t
-		dp_cap_start "$SENDER" eth0 "$f-s.pcap" "udp or icmp" &&
-			dp_cap_start "$REFLECTOR" eth0 "$f-r.pcap" "udp or icmp" || {
+		if ! { dp_cap_start "$SENDER" eth0 "$f-s.pcap" "udp or icmp" &&
+			dp_cap_start "$REFLECTOR" eth0 "$f-r.pcap" "udp or icmp"; }; then
+			dp_cap_stop
 			not_ok "$c: captures for $t"
 			continue
-		}
+		fi
 		tool_run "$t" "$f.out"
 		local rc=$?
 		dp_cap_stop
@@ -94,6 +96,7 @@ measure idle
 
 stress-ng --cpu 0 --cpu-method matrixprod --timeout 1800 >"$DP_TMP/stress.log" 2>&1 &
 stress_pid=$!
+# shellcheck disable=SC2016 # expanded when the hook runs
 on_exit 'kill "$stress_pid" 2>/dev/null; wait "$stress_pid" 2>/dev/null'
 sleep 3
 ok "stress-ng loads every CPU ($(nproc))" kill -0 "$stress_pid"

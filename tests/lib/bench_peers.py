@@ -153,7 +153,14 @@ def run_irtt(spcap, rpcap, out):
     s_out, s_in = test_pkts(spcap)
     r_in, r_out = test_pkts(rpcap)
     res = {m: {"tool": [], "truth": []} for m in ("rtt", "fwd", "rev")}
-    for rt in json.load(open(out)).get("round_trips", []):
+    if not os.path.exists(out) and os.path.exists(out + ".json.gz"):
+        out += ".json.gz"   # irtt adds .json.gz to a name without .json
+    if out.endswith(".gz"):
+        import gzip
+        doc = json.load(gzip.open(out, "rt"))
+    else:
+        doc = json.load(open(out))
+    for rt in doc.get("round_trips", []):
         s = rt["seqno"]
         d = rt.get("delay") or {}
         if rt.get("lost") != "false" or "rtt" not in d:
