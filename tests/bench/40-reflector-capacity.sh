@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 1500
 # Benchmark (issue #14, 2): reflector capacity. Two hosts (hosta — hostb,
 # one veth, no netem). The reflector's host gets one CPU: every packet it
 # receives is steered to CPU 1 (RPS on hostb's eth0: rx-0/rps_cpus = 2),
@@ -18,7 +19,6 @@
 # Python STAMP reflector (tests/lib/stamp_reflector.py) as a userspace
 # STAMP reflector, none being packaged in Debian. Writes
 # reflector-capacity.txt. Reports, never judges.
-# timeout: 1500
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -40,7 +40,7 @@ ok "RPS: hostb's receive on CPU 1, hosta's on CPU 0" \
 	test "$(topo_exec "$B" cat /sys/class/net/eth0/queues/rx-0/rps_cpus)" -eq 2
 topo_ping "$A" "$BIP" 2 || bail "hosta cannot reach hostb"
 
-# load NAME RATE -> "pps loss_pct p50_ns p99_ns" (the offered rate, loss %, RTT)
+# load NAME RATE -> L_PPS L_LOSS L_P50 L_P99 (the offered rate, loss %, RTT ns)
 load() {
 	local name=$1 rate=$2 r
 	case $name in
@@ -66,10 +66,10 @@ print("sent=%d replies=%d pps=%.0f loss_pct=%.3f rtt_p50_ns=%d rtt_p99_ns=%d" % 
 PY
 ) ;;
 	esac
-	[[ $r == *pps=* ]] || return 1
 	diag "$name at $rate/s: $r"
-	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		print v["pps"], v["loss_pct"], v["rtt_p50_ns"], v["rtt_p99_ns"] }' <<<"$r"
+	[[ $r == *pps=* ]] || return 1
+	read -r L_PPS L_LOSS L_P50 L_P99 < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print v["pps"], v["loss_pct"], v["rtt_p50_ns"], v["rtt_p99_ns"] }' <<<"$r")
 }
 
 # sweep NAME -> sets BEST (rate), LIMITED (1: the sender could not offer more)
@@ -77,7 +77,8 @@ sweep() {
 	local name=$1 rate=1000 good=0 bad=0 pps loss i
 	LIMITED=0
 	while ((rate <= MAXRATE)); do
-		read -r pps loss _ _ < <(load "$name" "$rate") || { bad=$rate; break; }
+		load "$name" "$rate" || { bad=$rate; break; }
+		pps=$L_PPS loss=$L_LOSS
 		if awk -v p="$pps" -v r="$rate" 'BEGIN { exit !(p < 0.9 * r) }'; then
 			LIMITED=1
 			break
@@ -94,7 +95,8 @@ sweep() {
 		for ((i = 0; i < 3; i++)); do
 			rate=$(((good + bad) / 2))
 			((rate > good)) || break
-			read -r pps loss _ _ < <(load "$name" "$rate") || { bad=$rate; continue; }
+			load "$name" "$rate" || { bad=$rate; continue; }
+			pps=$L_PPS loss=$L_LOSS
 			if awk -v p="$pps" -v r="$rate" 'BEGIN { exit !(p >= 0.9 * r) }' &&
 				awk -v l="$loss" 'BEGIN { exit !(l <= 1) }'; then
 				good=$rate
@@ -120,10 +122,11 @@ measure() { # NAME
 	for f in 10 50 90; do
 		ta=""
 		[[ $name == snapfire ]] && sf -n "$B" delete >/dev/null 2>&1
-		read -r pps loss p50 p99 < <(load "$name" $((BEST * f / 100))) || {
+		load "$name" $((BEST * f / 100)) || {
 			not_ok "$name at $f %: load"
 			continue
 		}
+		pps=$L_PPS loss=$L_LOSS p50=$L_P50 p99=$L_P99
 		if [[ $name == snapfire ]] && dp_flows "$B" "$DP_TMP/rflows.json"; then
 			ta=$("$DP_PY" - "$DP_TMP/rflows.json" <<'PY'
 import json, sys
@@ -172,7 +175,7 @@ kill "$ppid" 2>/dev/null
 u=0
 for n in sockperf irtt pystamp; do ((${best[$n]:-0} > u)) && u=${best[$n]}; done
 if ((u > 0)); then
-	echo "reflector-capacity: snapfire / best userspace reflector: $(awk -v a="${best[snapfire]}" -v b="$u" 'BEGIN { printf "%.1f", a / b }')x (target >= 5x)$( ((${lim[snapfire]})) && echo "; snapfire's figure is a lower bound (sender-limited)")" >>"$rep"
+	echo "reflector-capacity: snapfire / best userspace reflector: $(awk -v a="${best[snapfire]}" -v b="$u" 'BEGIN { printf "%.1f", a / b }')x (target >= 5x)$( ((lim[snapfire])) && echo "; snapfire's figure is a lower bound (sender-limited)")" >>"$rep"
 fi
 echo "reflector-capacity: $(nproc) vCPU TCG VM; reflector host on CPU 1 (RPS + taskset), sender (stampload, C, sendmmsg) on CPU 0; RTT from the sender's user space" >>"$rep"
 diag "$(cat "$rep")"

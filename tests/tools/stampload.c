@@ -181,14 +181,30 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "d:P:p:r:t:w:f:c:")) != -1) {
 		switch (opt) {
-		case 'd': dst = optarg; break;
-		case 'P': dport = strtol(optarg, NULL, 0); break;
-		case 'p': sport = strtol(optarg, NULL, 0); break;
-		case 'r': pps = strtod(optarg, NULL); break;
-		case 't': secs = strtod(optarg, NULL); break;
-		case 'w': wait = strtod(optarg, NULL); break;
-		case 'f': fmt = optarg; break;
-		case 'c': cpu = strtol(optarg, NULL, 0); break;
+		case 'd':
+			dst = optarg;
+			break;
+		case 'P':
+			dport = strtol(optarg, NULL, 0);
+			break;
+		case 'p':
+			sport = strtol(optarg, NULL, 0);
+			break;
+		case 'r':
+			pps = strtod(optarg, NULL);
+			break;
+		case 't':
+			secs = strtod(optarg, NULL);
+			break;
+		case 'w':
+			wait = strtod(optarg, NULL);
+			break;
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'c':
+			cpu = strtol(optarg, NULL, 0);
+			break;
 		default:
 			goto usage;
 		}
@@ -204,7 +220,8 @@ int main(int argc, char **argv)
 		CPU_ZERO(&set);
 		CPU_SET((int)cpu, &set);
 		if (cpu >= CPU_SETSIZE || sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "stampload: cannot run on CPU %ld: %s\n", cpu, strerror(errno));
+			fprintf(stderr, "stampload: cannot run on CPU %ld: %s\n", cpu,
+				strerror(errno));
 			return 1;
 		}
 	}
@@ -232,11 +249,13 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	tend = t0 + (uint64_t)(secs * 1e9);
 	for (t = t0; t < tend; t = now_ns()) {
-		unsigned long long due = (unsigned long long)((double)(t - t0) * pps / 1e9) + 1;
+		unsigned long long due;
 		struct timespec tick = { 0, 1000000 };
 
+		due = (unsigned long long)((double)(t - t0) * pps / 1e9) + 1;
 		while (sent < due && sent < l.cap) {
-			unsigned int n = (unsigned int)(due - sent > MAXBATCH ? MAXBATCH : due - sent);
+			unsigned long long want = due - sent;
+			unsigned int n = (unsigned int)(want > MAXBATCH ? MAXBATCH : want);
 			uint64_t ts = now_ns();
 			int r;
 
@@ -267,11 +286,12 @@ int main(int argc, char **argv)
 		nanosleep(&tick, NULL);
 	}
 	qsort(l.rtt, l.nrtt, sizeof(*l.rtt), cmp_u64);
-	printf("sent=%llu replies=%llu secs=%.3f pps=%.0f loss_pct=%.3f rtt_p50_ns=%llu rtt_p99_ns=%llu errors=%llu\n",
-	       sent, l.replies, (double)(t - t0) / 1e9, (double)sent * 1e9 / (double)(t - t0),
-	       sent ? 100.0 * (double)(sent > l.replies ? sent - l.replies : 0) / (double)sent : 0,
-	       (unsigned long long)pct(l.rtt, l.nrtt, 0.5), (unsigned long long)pct(l.rtt, l.nrtt, 0.99),
-	       errors);
+	printf("sent=%llu replies=%llu secs=%.3f pps=%.0f loss_pct=%.3f ", sent, l.replies,
+	       (double)(t - t0) / 1e9, (double)sent * 1e9 / (double)(t - t0),
+	       sent ? 100.0 * (double)(sent > l.replies ? sent - l.replies : 0) / (double)sent : 0);
+	printf("rtt_p50_ns=%llu rtt_p99_ns=%llu errors=%llu\n",
+	       (unsigned long long)pct(l.rtt, l.nrtt, 0.5),
+	       (unsigned long long)pct(l.rtt, l.nrtt, 0.99), errors);
 	return 0;
 
 usage:
