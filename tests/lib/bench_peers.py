@@ -283,6 +283,14 @@ def report(files):
                 print("peers-accuracy [%s]: one-way %-3s %-26s truth p50 %s ms; error p50 %s p99 %s max %s ms" % (
                     c, m, tool if tool != "sf" else "sf (clock-synced on)", ms(w["p50"]).strip(),
                     ms(e[0]).strip(), ms(e[1]).strip(), ms(e[2]).strip()))
+        for tool, prec in (("sf", 6), ("sf8", 8)):
+            r = rs.get(tool)
+            v = r["rtt"]["truth"]["p99"] if r and "rtt" in r else None
+            if v and v >= 1 << prec:
+                # kmod/hist.h: [2^k, 2^(k+1)) in 2^p buckets of 2^(k-p) ns
+                w = 1 << (int(math.log2(v)) - prec)
+                print("peers-accuracy [%s]: %s: histogram bucket at the truth's p99 (%.3f ms): "
+                      "%.3f ms wide (precision %d)" % (c, tool, v / 1e6, w / 1e6, prec))
         sf = rs.get("sf")
         if sf and "rtt" in sf:
             e50, e99 = abs(err(sf, "rtt", "p50")), abs(err(sf, "rtt", "p99"))
