@@ -30,6 +30,7 @@ MAXRATE=1024000
 for t in irtt sockperf taskset; do
 	have "$t" || bail "$t not installed: scripts/deps --bench"
 done
+o=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools" "$o"
 [[ -x $BIN/stampload ]] || bail "tests/bin/stampload not built (make -C tests/tools)"
 (($(nproc) >= 2)) || bail "needs 2 CPUs (sender on CPU 0, reflector on CPU 1)"
 sf_load || bail "insmod snapfire.ko failed"
@@ -80,20 +81,21 @@ sweep() {
 	while ((rate <= MAXRATE)); do
 		load "$name" "$rate" || { bad=$rate; break; }
 		pps=$L_PPS loss=$L_LOSS
+		if ! awk -v l="$loss" 'BEGIN { exit !(l <= 1) }'; then
+			# lost more than 1 % of what was offered: the reflector's limit
+			bad=$(awk -v p="$pps" -v r="$rate" 'BEGIN { printf "%d", p < r ? p : r }')
+			((bad > good)) || bad=$((good + 1))
+			break
+		fi
 		if awk -v p="$pps" -v r="$rate" 'BEGIN { exit !(p < 0.9 * r) }'; then
+			# answered, but the sender could not offer the rate: what it
+			# did offer is a lower bound
 			LIMITED=1
-			# what it did offer, if answered, is a lower bound too
-			awk -v l="$loss" -v p="$pps" -v g="$good" 'BEGIN { exit !(l <= 1 && p > g) }' &&
-				good=${pps%.*}
+			((${pps%.*} > good)) && good=${pps%.*}
 			break
 		fi
-		if awk -v l="$loss" 'BEGIN { exit !(l <= 1) }'; then
-			good=$rate
-			rate=$((rate * 2))
-		else
-			bad=$rate
-			break
-		fi
+		good=$rate
+		rate=$((rate * 2))
 	done
 	if ((bad && !LIMITED)); then
 		for ((i = 0; i < 3; i++)); do
