@@ -11,7 +11,8 @@
 #   dp_flows NS OUT           snapfire -n NS -j flows > OUT
 #   dp_get FILE [--flow K=V..] PATH   a value out of a JSON file (dp_json.py's
 #                             query, read by awk from a flattened copy)
-#   dp_cap_start NS IF OUT    tcpdump (ns timestamps) on NS:IF into OUT
+#   dp_cap_start NS IF OUT [FILTER]  tcpdump (ns timestamps) on NS:IF into
+#                             OUT (FILTER: a pcap filter, default udp)
 #   dp_cap_stop               stop every capture started
 #   dp_wire OUT ARGS...       dp_pcap.py ARGS > OUT (the wire truth, JSON)
 #   dp_stamp NS OUT ARGS...   dp_stamp.py ARGS in NS > OUT (crafted probes)
@@ -135,11 +136,11 @@ dp_get() {
 	return "$rc"
 }
 
-# dp_cap_start NS IF OUT : tcpdump with nanosecond timestamps, UDP only
+# dp_cap_start NS IF OUT [FILTER] : tcpdump with nanosecond timestamps, UDP only
 dp_cap_start() {
-	local ns=$1 dev=$2 out=$3 i
+	local ns=$1 dev=$2 out=$3 filt=${4:-udp} i
 	ip netns exec "$ns" tcpdump -i "$dev" -n -U -s 256 -B 16384 -Z root --time-stamp-precision nano \
-		-w "$out" udp 2>"$out.log" &
+		-w "$out" "$filt" 2>"$out.log" &
 	DP_CAPS+=($!)
 	DP_CAPLOGS+=("$out.log")
 	for ((i = 0; i < 100; i++)); do
