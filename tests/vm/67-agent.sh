@@ -63,7 +63,10 @@
 #     /api/v1/summary?window=5m shows the kill's minute missing
 #     (minutes_stored), its sent only what the store and the current
 #     minute hold; history has every minute of the second run but the
-#     kill's, over which it reports no history (not a minute of zeros).
+#     kill's, over which it reports no history (not a minute of zeros);
+#     a torn record planted at the end of a day file while it was down is
+#     reported by readers (history, store_problems) and skipped, the good
+#     records kept, and cut off (logged once) by the agent's next append.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -749,6 +752,12 @@ wait "$APID" 2>/dev/null
 assert_ge "kill -9: every round trip stored before it reads back" \
 	"$(hist_n refl-v4 rtt "$((M0 * 60))")" "${n_before:-999999999}"
 diag "after kill -9 at second $((T_KILL % 60)), history's stderr: $(head -c 300 "$AD/hn.err")"
+# a damaged store under the restarted agent: a torn record at the end of
+# refl-v6's latest rtt day file, as a crash in the middle of a write
+# would leave it: reported and skipped by readers, cut off by the writer
+dayf=$(find "$STATE/refl-v6/rtt" -name '*.sfh' | sort | tail -n 1)
+n6=$(hist_n refl-v6 rtt "$((M0 * 60))")
+printf 'fS\x10\x00not a record at all, not a record' >>"$dayf"
 w=$(((K + 1) * 60 + 2 - $(date +%s)))
 ((w > 0)) && sleep "$w"
 ip netns exec "$SENDER" "$SF_CLI" agent -c "$AD/agent2.conf" >>"$AD/agent2.out" 2>"$AD/agent3.log" &
@@ -772,10 +781,23 @@ assert_eq "after the restart: the 5m window shows the kill's minute missing ($ex
 hs=$(hist_n refl-v4 rtt $(((NOW3 - 4) * 60)) $((NOW3 * 60)) sent)
 in_range "after the restart: the window's sent is the store's (history) and this minute's so far, nothing invented" \
 	"${hs:-0}" $((${hs:-0} + 5 * ($(date +%s) - NOW3 * 60) + 2)) "${v[2]:-}"
+code=$(get "/api/v1/summary?target=refl-v6&window=1h" "$AD/sum6")
+mapfile -t v < <(dp_get "$AD/sum6" store_problems)
+assert_eq "damaged store: /api/v1/summary of refl-v6 still served (200), the torn tail counted in store_problems (1)" \
+	"200 1" "$code ${v[0]:-}"
+assert_ge "damaged store: history of refl-v6 still reads every round trip stored before it" \
+	"$(hist_n refl-v6 rtt "$((M0 * 60))")" "${n6:-999999999}"
+assert_eq "damaged store: history reports the torn tail, once" 1 \
+	"$(grep -c "${dayf##*/}: .*not a good record" "$AD/hn.err")"
 sleep 3
 kill -TERM "$APID"
 wait "$APID"
 assert_eq "kill -9: the restarted agent stops cleanly (exit 0)" 0 "$?"
+# SIGTERM stored the minute so far: refl-v6's append cut the tail off first
+assert_eq "damaged store: the restarted agent cut the torn tail off before appending, and said so once" 1 \
+	"$(grep -c "store: $dayf: the torn or corrupt tail is cut off before appending" "$AD/agent3.log")"
+hist_n refl-v6 rtt "$((M0 * 60))" >/dev/null
+assert_eq "damaged store: after that, history reads the file without a problem" "" "$(cat "$AD/hn.err")"
 T_END2=$(date +%s)
 assert_ge "kill -9: after the restart the store holds at least as much" \
 	"$(hist_n refl-v4 rtt "$((M0 * 60))")" "${n_before:-999999999}"
