@@ -421,7 +421,12 @@ assert_cmp "far_application: the server timed every request diagnose did" \
 dp_near "far_application: the estimate agrees with the server's own time (10 % + 3 ms)" \
 	"${srv:-0}" "$app" 10 3000000
 small "far_application: the network estimate" "${V[est_network]:-}"
-small "far_application: HTTP connect p50" "${V[http_connect_p50_ns]:-}"
+# libcurl's connect time is its own process seeing the handshake done,
+# which a loaded TCG host delays by several ms (7.4 ms once, with both
+# debug-kernel VMs beside it): half the planted delay, which a leak of
+# the server's delay into the connect would exceed
+in_range "far_application: HTTP connect p50: under half the planted $DELAY_MS ms (nothing planted there)" \
+	0 $((DELAY_NS / 2)) "${V[http_connect_p50_ns]:-}"
 
 # ------------------------------------------ 4. the far host's full queue
 d=$DP_TMP/fulltcp
