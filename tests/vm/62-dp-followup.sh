@@ -50,7 +50,12 @@ far=$(dp_get "$d/show.json" histograms.far_tx_stage.count)
 # first, unless two probes came so close that both replies report the same)
 assert_eq "far queue: far_tx_stage samples: one per reply reported on (captures)" \
 	"$(dp_get "$d/wire.json" fu_distinct)" "${far:-0}"
-assert_ge "far queue: that is most replies" "${far:-0}" $((N * 3 / 4))
+# (on the debug kernel a reply often leaves after the next one is built,
+# which then reports the same departure: 74 of 99 once; the exact check
+# is the one above, against the captures)
+most=$((N * 3 / 4))
+slow_kernel && most=$((N / 2))
+assert_ge "far queue: that is most replies (at least $most)" "${far:-0}" "$most"
 assert_ge "far queue: the replies on the sender's wire carry Follow-Up Telemetry" \
 	"$(dp_get "$d/wire.json" fu_replies)" $((N - 2))
 # the reflector's report against its own wire, same clock: the capture tap
