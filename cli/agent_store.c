@@ -74,23 +74,6 @@ int agent_uhist_add(struct hist *h, uint64_t v)
 
 static int hist_clone(struct hist *dst, const struct hist *src);
 
-static bool buckets_sorted(const struct hist *h)
-{
-	size_t i;
-
-	for (i = 1; i < h->nb; i++)
-		if (h->b[i - 1].low > h->b[i].low)
-			return false;
-	return true;
-}
-
-static int bucket_low_cmp(const void *a, const void *b)
-{
-	const struct bucket *x = a, *y = b;
-
-	return x->low < y->low ? -1 : x->low > y->low;
-}
-
 /*
  * @out = @cur - @prev, the module's cumulative histograms a minute apart;
  * false when @cur went backwards (the flow was recreated).
@@ -115,17 +98,16 @@ bool agent_hist_delta(const struct hist *cur, const struct hist *prev, struct hi
 	memset(out, 0, sizeof(*out));
 	if (prev && (cur->count < prev->count || cur->sum < prev->sum))
 		return false;
-	/* the module sends its buckets in order; anything else is sorted here */
-	if (!buckets_sorted(cur)) {
+	/* the module sends its buckets in order; anything else is put in
+	 * order by a copy (hq_merge sorts what it merges) */
+	if (!hq_sorted(cur)) {
 		if (hist_clone(&sc, cur))
 			return false;
-		qsort(sc.b, sc.nb, sizeof(*sc.b), bucket_low_cmp);
 		c = &sc;
 	}
-	if (prev && !buckets_sorted(prev)) {
+	if (prev && !hq_sorted(prev)) {
 		if (hist_clone(&sp, prev))
 			goto out;
-		qsort(sp.b, sp.nb, sizeof(*sp.b), bucket_low_cmp);
 		p = &sp;
 	}
 	while (i < c->nb || (p && j < p->nb)) {

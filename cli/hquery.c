@@ -44,6 +44,11 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
+bool hq_sorted(const struct hist *h)
+{
+	return sorted(h->b, h->nb);
+}
+
 int hq_merge(struct hist *dst, const struct hist *src)
 {
 	struct bucket *sb = src->b, *out = NULL, *sb_copy = NULL;

@@ -17,6 +17,7 @@
 #ifndef SNAPFIRE_HQUERY_H
 #define SNAPFIRE_HQUERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,8 @@ extern const char *const hq_pct_names[HQ_NPCTS];	/* "p1" ... "p99.9" */
  * a histogram already holding data. 0, or -ENOMEM (@dst unchanged).
  */
 int hq_merge(struct hist *dst, const struct hist *src);
+/* @h's buckets in order of (low, high), as hq_merge leaves them */
+bool hq_sorted(const struct hist *h);
 
 /*
  * Merges @key's @metric records with @from <= minute < @to (minutes since
