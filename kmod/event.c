@@ -85,16 +85,26 @@ void sf_events_stop(void)
 	mutex_unlock(&sf_nets_mutex);
 }
 
+/*
+ * Sends at most one ring's worth per run, then requeues itself if more are
+ * waiting: a flood that refills the ring as fast as this drains it must
+ * neither hold a worker forever nor keep cancel_work_sync() in
+ * sf_events_stop() or namespace exit from returning.
+ */
 void sf_event_work(struct work_struct *work)
 {
 	struct sf_net *sn = container_of(work, struct sf_net, event_work);
 	struct sf_event ev;
+	unsigned int n;
+	bool more;
 
-	for (;;) {
+	for (n = 0; n < SF_EVENT_RING; n++) {
+		if (READ_ONCE(sf_events_stopped) || READ_ONCE(sn->dying))
+			return;
 		spin_lock_bh(&sn->ev_lock);
 		if (!sn->ev_len) {
 			spin_unlock_bh(&sn->ev_lock);
-			break;
+			return;
 		}
 		ev = sn->events[sn->ev_head];
 		sn->ev_head = (sn->ev_head + 1) % SF_EVENT_RING;
@@ -104,4 +114,13 @@ void sf_event_work(struct work_struct *work)
 		if (sf_genl_event(sn, &ev))
 			sf_count(sn, SF_C_EVENTS_DROPPED);
 	}
+
+	spin_lock_bh(&sn->ev_lock);
+	more = sn->ev_len;
+	spin_unlock_bh(&sn->ev_lock);
+	/* same rule as sf_event_push: the flags are read under RCU */
+	rcu_read_lock();
+	if (more && !READ_ONCE(sn->dying) && !READ_ONCE(sf_events_stopped))
+		schedule_work(&sn->event_work);
+	rcu_read_unlock();
 }

@@ -153,6 +153,38 @@ static void sf_flow_test_event_rate(struct kunit *test)
 	KUNIT_EXPECT_GE(test, sf_test_counter(t->sn, SF_C_EVENTS_DROPPED), 14ULL);
 }
 
+/*
+ * A flood that refills the ring as fast as the event work drains it: one
+ * run of the work sends one ring's worth and requeues itself, instead of
+ * looping for as long as the flood lasts (which kept cancel_work_sync() in
+ * rmmod waiting). The requeued run, not flooded, sends the rest.
+ */
+static void sf_flow_test_event_flood(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_net *sn = t->sn;
+	struct sf_event ev = { .type = SNAPFIRE_EVENT_TYPE_FLOW_NEW };
+	unsigned int i;
+
+	flush_work(&sn->event_work);
+	sf_test_events_reset(0);
+	/* a full ring, put there without scheduling the work */
+	spin_lock_bh(&sn->ev_lock);
+	for (i = 0; i < SF_EVENT_RING; i++)
+		sn->events[(sn->ev_head + sn->ev_len++) % SF_EVENT_RING] = ev;
+	spin_unlock_bh(&sn->ev_lock);
+
+	sf_test_events_refill(current, 100000);
+	sf_event_work(&sn->event_work);
+	KUNIT_EXPECT_EQ(test, sf_test_events_refill_sent(), (unsigned int)SF_EVENT_RING);
+	/* still full: the run queued itself again */
+	for (i = 0; i < 1000 && READ_ONCE(sn->ev_len); i++)
+		flush_work(&sn->event_work);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(sn->ev_len), 0U);
+	KUNIT_EXPECT_EQ(test, sf_test_events_count(), 2U * (unsigned int)SF_EVENT_RING);
+	sf_test_events_refill(NULL, 0);
+}
+
 static void sf_flow_test_evict(struct kunit *test)
 {
 	struct sf_flow_test *t = test->priv;
@@ -409,6 +441,7 @@ static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_insert_lookup),
 	KUNIT_CASE(sf_flow_test_events),
 	KUNIT_CASE(sf_flow_test_event_rate),
+	KUNIT_CASE(sf_flow_test_event_flood),
 	KUNIT_CASE(sf_flow_test_evict),
 	KUNIT_CASE(sf_flow_test_expire),
 	KUNIT_CASE(sf_flow_test_del_reset),

@@ -5,6 +5,7 @@
  */
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 
 #include "snapfire.h"
@@ -22,13 +23,38 @@ static struct sf_event sf_test_ev[SF_TEST_EVENTS];
 static struct sf_net *sf_test_ev_sn[SF_TEST_EVENTS];
 static unsigned int sf_test_ev_count;
 static int sf_test_ev_ret;
+/* refill mode (sf_test_events_refill); also under sf_test_lock */
+static struct task_struct *sf_test_refill_task;
+static unsigned int sf_test_refill_left, sf_test_refill_sent;
 
 void sf_test_events_reset(int ret)
 {
 	spin_lock_bh(&sf_test_lock);
 	sf_test_ev_count = 0;
 	sf_test_ev_ret = ret;
+	sf_test_refill_task = NULL;
+	sf_test_refill_left = 0;
+	sf_test_refill_sent = 0;
 	spin_unlock_bh(&sf_test_lock);
+}
+
+void sf_test_events_refill(struct task_struct *task, unsigned int budget)
+{
+	spin_lock_bh(&sf_test_lock);
+	sf_test_refill_task = task;
+	sf_test_refill_left = budget;
+	sf_test_refill_sent = 0;
+	spin_unlock_bh(&sf_test_lock);
+}
+
+unsigned int sf_test_events_refill_sent(void)
+{
+	unsigned int n;
+
+	spin_lock_bh(&sf_test_lock);
+	n = sf_test_refill_sent;
+	spin_unlock_bh(&sf_test_lock);
+	return n;
 }
 
 unsigned int sf_test_events_count(void)
@@ -59,6 +85,7 @@ bool sf_test_event(unsigned int i, struct sf_event *ev, struct sf_net **sn)
 /* Stands in for netlink.c: record the event instead of multicasting it. */
 int sf_genl_event(struct sf_net *sn, const struct sf_event *ev)
 {
+	bool refill;
 	int ret;
 
 	spin_lock_bh(&sf_test_lock);
@@ -68,7 +95,22 @@ int sf_genl_event(struct sf_net *sn, const struct sf_event *ev)
 	}
 	sf_test_ev_count++;
 	ret = sf_test_ev_ret;
+	refill = current == sf_test_refill_task && sf_test_refill_left;
+	if (current == sf_test_refill_task)
+		sf_test_refill_sent++;
+	if (refill)
+		sf_test_refill_left--;
 	spin_unlock_bh(&sf_test_lock);
+
+	if (refill) {
+		/* the flood: put the event back, as the packet path would */
+		spin_lock_bh(&sn->ev_lock);
+		if (sn->ev_len < SF_EVENT_RING) {
+			sn->events[(sn->ev_head + sn->ev_len) % SF_EVENT_RING] = *ev;
+			sn->ev_len++;
+		}
+		spin_unlock_bh(&sn->ev_lock);
+	}
 	return ret;
 }
 

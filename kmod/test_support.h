@@ -13,6 +13,15 @@
 
 /* Forget the recorded events; sf_genl_event() returns @ret from now on. */
 void sf_test_events_reset(int ret);
+/*
+ * A flood: each event sf_genl_event() sends from @task is put back into its
+ * namespace's ring (no work is scheduled for it), @budget times; the events
+ * it sends from other tasks are not. sf_test_events_refill_sent() counts
+ * the events sent from @task.
+ */
+struct task_struct;
+void sf_test_events_refill(struct task_struct *task, unsigned int budget);
+unsigned int sf_test_events_refill_sent(void);
 /* Events sf_genl_event() was called with since the last reset. */
 unsigned int sf_test_events_count(void);
 /*
