@@ -44,6 +44,9 @@ done
 
 FAULT_RE=$(grep -v -e '^#' -e '^$' "$REPO/scripts/fault-patterns" | paste -sd'|')
 export SF_REPO=$REPO
+# shellcheck source=tests/lib/rmmod.sh
+. "$REPO/tests/lib/rmmod.sh"
+rm -f /run/sf-module-stuck 2>/dev/null
 
 tests=()
 for t in "$dir"/*.sh; do
@@ -80,8 +83,10 @@ guest_cleanup() {
 	local out
 	ip -all netns delete 2>/dev/null || true
 	if grep -q '^snapfire ' /proc/modules 2>/dev/null; then
-		out=$(rmmod snapfire 2>&1) ||
-			result 1 "$1: rmmod snapfire after the test" "$out"$'\n'"$(grep '^snapfire ' /proc/modules)"
+		out=$(mktemp)
+		sf_rmmod_bounded snapfire $((60 * ${SF_TIMEOUT_SCALE:-1})) "$out" ||
+			result 1 "$1: rmmod snapfire after the test" "$(cat "$out")"$'\n'"$(grep '^snapfire ' /proc/modules)"
+		rm -f "$out"
 	fi
 }
 
@@ -100,7 +105,24 @@ for t in "${tests[@]}"; do
 	t0=$SECONDS
 	tfail=0 tcount=0
 	rm -f "$tmp/rc"
-	while IFS= read -r line; do
+	# The loop ends at EOF, or once the script has exited (its status is
+	# in $tmp/rc) and nothing came for 5 s: a child it left behind, stuck
+	# in the kernel and unkillable, may hold the pipe open for ever.
+	partial=""
+	while :; do
+		if IFS= read -r -t 5 line; then
+			line=$partial$line partial=""
+		else
+			rrc=$?
+			((rrc > 128)) || break	# EOF
+			partial+=$line	# read -t keeps a partial line
+			if [[ -e $tmp/rc ]]; then
+				[[ -n $partial ]] && echo "# $partial"
+				echo "# runner: $name exited; a process it left holds its output open: not waiting for it"
+				break
+			fi
+			continue
+		fi
 		case $line in
 		"ok "* | "not ok "*)
 			if [[ $line == "not ok "* ]]; then st=1; rest=${line#not ok }; else st=0; rest=${line#ok }; fi
@@ -140,6 +162,11 @@ for t in "${tests[@]}"; do
 		fi
 	fi
 	echo "# ---- $name: $((SECONDS - t0))s"
+	if ((guest)) && [[ -e /run/sf-module-stuck ]]; then
+		# every later test would load into a kernel that still holds it
+		result 1 "the tests after $name: not run, an unload of snapfire is stuck in the kernel"
+		break
+	fi
 done
 
 if ((${#tests[@]} == 0)); then

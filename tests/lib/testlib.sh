@@ -233,11 +233,28 @@ sf_load() {
 	fi
 }
 
-# sf_unload   rmmod snapfire (if loaded)
+# sf_rmmod_bounded: tests/lib/rmmod.sh
+# shellcheck source=tests/lib/rmmod.sh
+. "$(dirname "${BASH_SOURCE[0]}")/rmmod.sh"
+
+# sf_rmmod   rmmod snapfire, bounded (sf_rmmod_bounded, 60 s times
+# SF_TIMEOUT_SCALE): rmmod's status and output, or 124 and the stuck task's
+# stacks
+sf_rmmod() {
+	local out rc
+	out=$(mktemp)
+	sf_rmmod_bounded "$SF_MODNAME" $((60 * ${SF_TIMEOUT_SCALE:-1})) "$out"
+	rc=$?
+	cat "$out"
+	rm -f "$out"
+	return "$rc"
+}
+
+# sf_unload   sf_rmmod if snapfire is loaded
 sf_unload() {
 	local out
 	sf_loaded || return 0
-	if ! out=$(rmmod "$SF_MODNAME" 2>&1); then
+	if ! out=$(sf_rmmod); then
 		diag "rmmod $SF_MODNAME: $out"
 		return 1
 	fi

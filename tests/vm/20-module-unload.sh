@@ -8,14 +8,14 @@
 
 sf_load || bail "insmod snapfire.ko failed"
 ok "family registered after load" sf_family
-ok "rmmod snapfire" rmmod "$SF_MODNAME"
+ok "rmmod snapfire" sf_rmmod
 must_fail "snapfire gone from /proc/modules" grep -q "^$SF_MODNAME " /proc/modules
 must_fail "family '$SF_GENL_FAMILY' gone" genl ctrl get name "$SF_GENL_FAMILY"
 must_fail "no /sys/module/$SF_MODNAME left" test -e "/sys/module/$SF_MODNAME"
 
 cycles_ok=1
 for i in 1 2 3 4 5; do
-	if ! sf_load >/dev/null || ! sf_family || ! rmmod "$SF_MODNAME"; then
+	if ! sf_load >/dev/null || ! sf_family || ! sf_rmmod >/dev/null; then
 		cycles_ok=0
 		diag "load/unload cycle $i failed"
 		break

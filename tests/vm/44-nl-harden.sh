@@ -123,7 +123,7 @@ for round in 1 2 3; do
 	fl=$!
 	events_seen() { [[ -s $DP_TMP/mon$round.out ]]; }
 	wait_for 20 events_seen || diag "round $round: no event before rmmod"
-	ok "round $round: rmmod while a flood makes events and a monitor listens" rmmod "$SF_MODNAME"
+	ok "round $round: rmmod while a flood makes events and a monitor listens" sf_rmmod
 	kill "$fl" "$mon" 2>/dev/null
 	wait "$fl" "$mon" 2>/dev/null
 	ok "round $round: insmod again" sf_load

@@ -26,7 +26,7 @@ for round in 1 2; do
 	bg6=$!
 	# wait until flows exist and replies come back
 	wait_for 20 replies_ge 50 || diag "round $round: fewer than 50 replies before rmmod"
-	ok "round $round: rmmod while probing" rmmod "$SF_MODNAME"
+	ok "round $round: rmmod while probing" sf_rmmod
 	if grep -q "^$SF_MODNAME " /proc/modules; then
 		not_ok "round $round: gone from /proc/modules"
 	else
@@ -51,7 +51,7 @@ done
 
 # unload with flows present but idle, and with namespaces going away first
 ok "delete the reflector namespace while loaded" ip netns del "$REFLECTOR"
-ok "final rmmod" rmmod "$SF_MODNAME"
+ok "final rmmod" sf_rmmod
 faults=$(dmesg | tail -n +$((dmesg_before + 1)) | grep -E "$(grep -v -e '^#' -e '^$' "$SF_REPO/scripts/fault-patterns" | paste -sd'|')")
 assert_eq "no kernel warnings during the test" "" "$faults"
 ok "insmod after all" sf_load

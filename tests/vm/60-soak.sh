@@ -151,7 +151,7 @@ for ((c = 1; c <= CYCLES; c++)); do
 	# (the dump of up to DUMP_FLOWS flows takes seconds on the debug kernel);
 	# any other failure, or a module still in use after 60 s, fails.
 	busy_until=$((SECONDS + 60))
-	until out=$(rmmod "$SF_MODNAME" 2>&1); do
+	until out=$(sf_rmmod 2>&1); do
 		if [[ $out != *"in use"* ]] || ((SECONDS >= busy_until)); then
 			not_ok "cycle $c: rmmod under load" "$out"
 			kill "$pr" "$mo" "$fl" "$du" 2>/dev/null
