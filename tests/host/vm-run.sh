@@ -1,0 +1,36 @@
+#!/bin/bash
+# scripts/vm-run's time limits, which keep a hung guest from hanging make
+# check (and CI) silently:
+#   - SF_DEADLINE (set by scripts/check from its budget) already too close:
+#     the VM is not started, status 97, and the reason said;
+#   - a guest that overruns --timeout (a command that sleeps) is killed
+#     with status 97, and before that prints its blocked tasks and every
+#     CPU's backtrace (sysrq w and l through the QEMU monitor) where the
+#     console tail shows them;
+#   - SF_DEADLINE earlier than --timeout wins.
+# timeout: 240
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../lib/testlib.sh"
+
+VMRUN=$SF_REPO/scripts/vm-run
+command -v qemu-system-x86_64 >/dev/null || bail "qemu-system-x86_64 installed (make deps)"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sf-vmrun.XXXXXX")
+
+t0=$SECONDS
+SF_DEADLINE=$(($(date +%s) + 30)) "$VMRUN" -- true >"$tmp/near.out" 2>&1
+assert_eq "deadline 30 s away: not started, status 97" 97 "$?"
+assert_match "deadline 30 s away: the reason said" "not started: .* left before SF_DEADLINE" "$(cat "$tmp/near.out")"
+assert_le "deadline 30 s away: no VM booted (seconds)" "$((SECONDS - t0))" 5
+
+t0=$SECONDS
+SF_DEADLINE=$(($(date +%s) + 75)) "$VMRUN" --timeout 600 -- sleep 300 >"$tmp/hung.out" 2>&1
+rc=$?
+secs=$((SECONDS - t0))
+diag "a guest sleeping 300 s, deadline 75 s away: status $rc after ${secs} s"
+assert_eq "overrun: status 97" 97 "$rc"
+assert_le "overrun: the deadline (75 s), not --timeout 600, ended it (seconds, with the stacks' 10 s)" "$secs" 100
+assert_match "overrun: TIMEOUT said" "vm-run: TIMEOUT after" "$(cat "$tmp/hung.out")"
+assert_match "overrun: the guest's blocked tasks on the console (sysrq w)" "sysrq: Show Blocked State" "$(cat "$tmp/hung.out")"
+assert_match "overrun: every CPU's backtrace on the console (sysrq l)" "NMI backtrace for cpu" "$(cat "$tmp/hung.out")"
+rm -rf "$tmp"
+done_testing
