@@ -2,6 +2,7 @@
 # tests/lib/runner.sh — run a directory of TAP-ish test scripts.
 #
 #   tests/lib/runner.sh [--dir DIR] [--timeout SEC] [--guest] [PATTERN...]
+#   tests/lib/runner.sh [--dir DIR] --list [PATTERN...]
 #
 # Runs every DIR/*.sh (default tests/vm), or those whose name contains one
 # of the PATTERNs (shell globs allowed), each with `bash` from the
@@ -18,6 +19,9 @@
 # line is `N passed, N failed, N skipped`; the exit status is 1 if
 # anything failed or nothing ran (no test script matched: a failure too).
 #
+# --list prints the path of each script that would run, one a line, and
+# runs none (scripts/bench reads their headers to size the VM).
+#
 # --guest (used inside the test VM by tests/lib/guest-runner.sh): after
 # each script, unload the snapfire module (a failing rmmod is a failure of
 # the script: the module held a reference it should not) and delete
@@ -29,13 +33,15 @@ REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)
 dir=$REPO/tests/vm
 deftimeout=${SF_TEST_TIMEOUT:-180}
 guest=0
+list=0
 pats=()
 while (($#)); do
 	case $1 in
 	--dir) dir=$2; shift 2 ;;
 	--timeout) deftimeout=$2; shift 2 ;;
 	--guest) guest=1; shift ;;
-	-h | --help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--list) list=1; shift ;;
+	-h | --help) sed -n '2,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	--) shift; pats+=("$@"); break ;;
 	-*) echo "runner: unknown option $1" >&2; exit 2 ;;
 	*) pats+=("$1"); shift ;;
@@ -62,6 +68,11 @@ for t in "$dir"/*.sh; do
 	fi
 	tests+=("$t")
 done
+
+if ((list)); then
+	((${#tests[@]})) && printf '%s\n' "${tests[@]}"
+	exit 0
+fi
 
 n=0 passed=0 failed=0 skipped=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sf-runner.XXXXXX")
