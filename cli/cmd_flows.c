@@ -197,6 +197,12 @@ int cmd_flows(int argc, char **argv)
 			return usage_err("flows", "unexpected argument '%s'", a);
 		}
 	}
+	/*
+	 * The table shows (and sorts by) the RTT histogram only: the others
+	 * would cost the dump and this process up to 8 times the memory.
+	 */
+	if (!g_json)
+		flt.hist_mask = 1u << SNAPFIRE_METRIC_RTT;
 	rc = sfnl_open(&n);
 	if (rc)
 		return rc;

@@ -57,6 +57,23 @@ id=$(J 'd["flows"][0]["id"]' <<<"$out")
 assert_eq "flow rx 10" 10 "$(J 'd["flows"][0]["rx"]' <<<"$out")"
 assert_eq "flow has rtt" True "$(J '"rtt" in d["flows"][0] and d["flows"][0]["rtt"]["count"] > 0' <<<"$out")"
 ok "flows table" sf -n "$A" flows --sort p99 -r
+row=$(sf -n "$A" flows --role sender --ssid 77 | awk -v id="$id" '$1 == id')
+diag "table row: $row"
+assert_match "flows table: the sender flow's row has its RTT percentiles" \
+	"^$id +sender .* 77 +10 +[0-9.]+% +[0-9.]+[mun]?s +[0-9.]+[mun]?s " "$row"
+# The table shows the RTT histogram only and asks the module for no other
+# (at 1 M flows each histogram costs the dump and the CLI ~2 KB a flow):
+# bytes the CLI received (strace) for the table against -j, which has all.
+nhist=$(J 'sum(1 for v in d["flows"][0].values() if isinstance(v, dict) and "count" in v)' <<<"$out")
+rxbytes() {
+	strace -f -qq -e trace=recvmsg,recvfrom -o "$SF_TMP/strace" "$SF_CLI" "$@" >/dev/null 2>&1
+	awk '/= [0-9]+$/ { s += $NF } END { print s + 0 }' "$SF_TMP/strace"
+}
+tb=$(rxbytes -n "$A" flows --role sender --ssid 77)
+jb=$(rxbytes -n "$A" -j flows --role sender --ssid 77)
+diag "received from the module: table $tb bytes, -j $jb bytes ($nhist histograms in -j)"
+assert_ge "the sender flow has more than one histogram (else the next check shows nothing)" "$nhist" 2
+assert_lt "flows table: received fewer bytes than -j flows (the RTT histogram only)" "$tb" "$jb"
 # the dump filters, applied by the module (two dumps for --port: local or remote)
 assert_eq "flows --port 862: the sender flow (remote port 862)" "$id" \
 	"$(sf -n "$A" -j flows --port 862 | J '",".join(str(f["id"]) for f in d["flows"])')"
