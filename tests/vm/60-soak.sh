@@ -151,6 +151,7 @@ for ((c = 1; c <= CYCLES; c++)); do
 	# (the dump of up to DUMP_FLOWS flows takes seconds on the debug kernel);
 	# any other failure, or a module still in use after 60 s, fails.
 	busy_until=$((SECONDS + 60))
+	tc=$SECONDS
 	until out=$(sf_rmmod 2>&1); do
 		if [[ $out != *"in use"* ]] || ((SECONDS >= busy_until)); then
 			not_ok "cycle $c: rmmod under load" "$out"
@@ -161,9 +162,12 @@ for ((c = 1; c <= CYCLES; c++)); do
 		busy=$((busy + 1))
 		sleep 0.2
 	done
+	tr=$SECONDS
 	kill "$pr" "$mo" "$fl" "$du" 2>/dev/null
 	wait "$pr" "$mo" "$fl" "$du" 2>/dev/null
+	tw=$SECONDS
 	topo_cleanup
+	((c <= 3)) && diag "cycle $c: rmmod $((tr - tc)) s, the load's exit $((tw - tr)) s, cleanup $((SECONDS - tw)) s"
 	# progress, so that a run cut short says how far it got
 	if ((c % 10 == 0)); then
 		diag "load/unload: $c of $CYCLES cycles in $((SECONDS - t0)) s"
