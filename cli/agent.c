@@ -268,11 +268,16 @@ static void reload(struct agentd *d)
 		http_stop(d);
 		set_listen(a, nc.listen);
 		if (http_start(d)) {
+			bool back;
+
 			set_listen(a, old_listen);
-			http_start(d);
+			back = !http_start(d);
 			pthread_mutex_lock(&a->lock);
-			agent_event_log(a, AE_CONFIG_RELOAD_FAILED, "%s: listen %s: cannot listen there; the running configuration is kept",
-					d->path, nc.listen);
+			agent_event_log(a, AE_CONFIG_RELOAD_FAILED, "%s: listen %s: cannot listen there; the running configuration is kept%s%s%s",
+					d->path, nc.listen,
+					back ? "" : ", but its address ",
+					back ? "" : old_listen,
+					back ? "" : " cannot be listened on again either: no HTTP until the next reload");
 			pthread_mutex_unlock(&a->lock);
 			agent_conf_free(&nc);
 			return;

@@ -3,8 +3,9 @@
 # userspace round trips) against tests/lib/stamp_reflector.py over
 # loopback, plus a dead target (a UDP port nobody listens on), 1 s
 # intervals, about 20 s, under valgrind when installed. Checks: --check on
-# a good and a bad file (FILE:LINE), SIGHUP with a bad file (refused, the
-# agent keeps running), SIGHUP adding a target, the JSON Lines (success for
+# a good and a bad file (FILE:LINE), SIGHUP with bad files of six kinds
+# (each refused with its FILE:LINE: reason, the agent keeps running on its
+# address), SIGHUP adding a target, the JSON Lines (success for
 # the live targets, timeout for the dead one), the store files and their
 # counters against the JSON Lines, /metrics when the HTTP server is built
 # in, a clean exit on SIGTERM, and an interface going down and up (a veth
@@ -129,6 +130,45 @@ check "SIGHUP, bad file: config_reload_failed with FILE:LINE, the running config
 	grep -q "config_reload_failed: $tmp/agent.conf:$badline: target: unknown key 'prot'.*; the running configuration is kept" "$tmp/agent.log"
 check "SIGHUP, bad file: still running" kill -0 "$apid"
 
+# More bad files through SIGHUP, one per kind of mistake: each refused with
+# the same FILE:LINE: reason as --check gives, the running configuration
+# kept (still serving on its address)
+"$py" -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(120)' >"$tmp/busy" &
+pids+=($!)
+wait_for test -s "$tmp/busy"
+busy=$(cat "$tmp/busy")
+nbad=1
+bad_reload() { # WHAT SED-SCRIPT: a bad agent.conf made from good.conf by SED-SCRIPT
+	local what=$1 want n0
+	sed "$2" "$tmp/good.conf" >"$tmp/agent.conf"
+	if [[ $what == "a listen address in use" ]]; then
+		want="$tmp/agent.conf: listen 127.0.0.1:$busy: cannot listen there"
+	else
+		want=$("$sfx" agent -c "$tmp/agent.conf" --check 2>&1)
+		want=${want%% (*}
+		[[ $want =~ ^$tmp/agent.conf:[0-9]+:\ . ]] || {
+			check "SIGHUP, $what: --check gives FILE:LINE: reason ($want)" false
+			return
+		}
+	fi
+	n0=$(grep -c 'config_reload_failed:' "$tmp/agent.log")
+	kill -HUP "$apid"
+	wait_for sh -c "test \$(grep -c config_reload_failed: '$tmp/agent.log') -gt $n0"
+	nbad=$((nbad + 1))
+	check "SIGHUP, $what: refused with '${want#"$tmp"/}', the running configuration kept" \
+		grep -qF "config_reload_failed: $want" "$tmp/agent.log"
+	check "SIGHUP, $what: still running, /healthz still on 127.0.0.1:$hport" \
+		sh -c "kill -0 $apid && curl -sf -o /dev/null http://127.0.0.1:$hport/healthz"
+}
+bad_reload "YAML syntax" 's/^    labels: { where: loopback }$/    labels: { where: loopback/'
+bad_reload "an interval out of range" "s/^    port: $dport\$/    port: $dport\n    interval: 0.001/"
+bad_reload "a duplicate target name" 's/^  - name: dead$/  - name: live/'
+bad_reload "a bad listen address" 's/^listen: .*/listen: localhost:80/'
+bad_reload "a listen address in use" "s/^listen: .*/listen: 127.0.0.1:$busy/"
+check "SIGHUP, bad files: none counted as a reload" sh -c "! grep -q 'config_reload: ' '$tmp/agent.log'"
+
 # SIGHUP adding a target: the two others keep their sessions
 conf "$tmp/agent.conf" live2
 kill -HUP "$apid"
@@ -140,8 +180,8 @@ sleep 6
 check "/metrics answers" curl -sf "http://127.0.0.1:$hport/metrics" -o "$tmp/metrics"
 check "/metrics: live up, dead down" \
 	sh -c "grep -q '^snapfire_target_up{target=\"live\",where=\"loopback\"} 1' '$tmp/metrics' && grep -q '^snapfire_target_up{target=\"dead\"} 0' '$tmp/metrics'"
-check "/metrics: one reload, one refused" \
-	sh -c "grep -q '^snapfire_agent_events_total{event=\"config_reload\"} 1' '$tmp/metrics' && grep -q '^snapfire_agent_events_total{event=\"config_reload_failed\"} 1' '$tmp/metrics'"
+check "/metrics: one reload, $nbad refused" \
+	sh -c "grep -q '^snapfire_agent_events_total{event=\"config_reload\"} 1' '$tmp/metrics' && grep -q '^snapfire_agent_events_total{event=\"config_reload_failed\"} $nbad' '$tmp/metrics'"
 check "/metrics: the live target's probes received" \
 	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=int(re.search(r"^snapfire_target_received_total\{target=\"live\"[^}]*\} (\d+)", t, re.M).group(1)); sys.exit(not v >= 10)' "$tmp/metrics"
 check "/metrics: the dead target's probes lost, none received" \
