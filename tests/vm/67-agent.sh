@@ -55,7 +55,8 @@
 #     reply") and no success for the dead one.
 #   - a second run on the same store (the live targets): the module
 #     unloaded under it: module_missing logged once, the round trips go on
-#     from userspace timestamps (history's rtt), then loaded again:
+#     from userspace timestamps (history's rtt), each target unreachable
+#     and recovered once (log and /metrics), then loaded again:
 #     module_back once, the targets answer again and the kernel's one-way
 #     histograms are stored again; then kill -9: every minute stored
 #     before it reads back; the agent stays down into the next minute and
@@ -724,7 +725,18 @@ get /metrics "$AD/m3" >/dev/null
 assert_eq "second run: /metrics: module_missing 1, module_back 1, module_loaded 1" "1 1 1" \
 	"$(prom_event "$AD/m3" module_missing) $(prom_event "$AD/m3" module_back) $(awk '$1 == "snapfire_agent_module_loaded" { print $2 }' "$AD/m3")"
 # while the module was out there was no reflector either (the same
-# module): the agent kept probing, and every probe of those minutes is lost
+# module): each live target went down and came back, logged and counted
+# once per transition (a VM stall may add a transition), not per lost probe
+for t in "${LIVE[@]}"; do
+	nu=$(grep -c "target_unreachable: target $t " "$AD/agent2.log")
+	nr=$(grep -c "target_recovered: target $t " "$AD/agent2.log")
+	in_range "second run: $t: unreachable while the module was out, logged once per transition" 1 2 "$nu"
+	assert_eq "second run: $t: recovered as often as it went unreachable" "$nu" "$nr"
+done
+assert_eq "second run: /metrics: target_unreachable and target_recovered as the log counts them" \
+	"$(grep -c 'target_unreachable:' "$AD/agent2.log") $(grep -c 'target_recovered:' "$AD/agent2.log")" \
+	"$(prom_event "$AD/m3" target_unreachable) $(prom_event "$AD/m3" target_recovered)"
+# the agent kept probing, and every probe of those minutes is lost
 M_OUT=$(((T_RM + 59) / 60 * 60))	# the first whole minute without it
 for t in "${LIVE[@]}"; do
 	if ((T_BACK / 60 * 60 > M_OUT)); then
@@ -743,8 +755,12 @@ assert_gt "second run: refl-v6: reverse delays stored again after the reload (th
 # the next minute, so the minute the kill fell in (K) is never stored, the
 # only one lost; a restart appends after it
 n_before=$(hist_n refl-v4 rtt "$((M0 * 60))")
-# not in a minute's last seconds: the kill is then surely in minute K
+# not in a minute's last seconds: the kill is then surely in minute K;
+# and after the minute before it is stored (in the seconds after a minute
+# ends, while the store writes it, a kill loses that minute too: DESIGN.md)
 (($(date +%s) % 60 >= 57)) && sleep 5
+ok "kill -9: the minute before the kill's is stored first" \
+	wait_for 30 stored_after "$(($(date +%s) / 60 * 60))"
 T_KILL=$(date +%s)
 K=$((T_KILL / 60))
 kill -KILL "$APID"
