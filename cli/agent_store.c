@@ -287,7 +287,8 @@ static void prune(struct agentd *d, const struct job *j)
 	closedir(dir);
 }
 
-static void store_job(struct agentd *d, struct job *j)
+/* @hsc: where the store left each day file (hstore.h); NULL: none */
+static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
 {
 	struct agent *a = &d->a;
 	struct flowset fs = { 0 };
@@ -334,14 +335,15 @@ static void store_job(struct agentd *d, struct job *j)
 			if (!rec[m].count)
 				continue;
 			agent_hist_coarsen(&rec[m], HS_MAX_BUCKETS);
-			r = hs_append(j->dir, e->name, m, j->minute, &rec[m], store_report, NULL);
+			r = hs_append_cached(j->dir, e->name, m, j->minute, &rec[m], hsc,
+					     store_report, NULL);
 			if (r && !err)
 				err = r;
 		}
 		for (c = 0; c < AC_COUNT; c++) {
 			struct hist h = { .present = 1, .count = e->counters[c] };
-			int r = hs_append(j->dir, e->name, AGENT_COUNTER_METRIC(c), j->minute, &h,
-					  store_report, NULL);
+			int r = hs_append_cached(j->dir, e->name, AGENT_COUNTER_METRIC(c), j->minute,
+						 &h, hsc, store_report, NULL);
 
 			if (r && !err)
 				err = r;
@@ -401,6 +403,8 @@ static void job_free(struct job *j)
 void *agent_store_thread(void *arg)
 {
 	struct agentd *d = arg;
+	/* this thread is the store's only writer: the cache is its own */
+	struct hs_cache *hsc = hs_cache_new();
 
 	for (;;) {
 		struct job *j;
@@ -417,13 +421,14 @@ void *agent_store_thread(void *arg)
 		pthread_mutex_unlock(&d->qlock);
 		if (!j)
 			break;
-		store_job(d, j);
+		store_job(d, j, hsc);
 		job_free(j);
 		pthread_mutex_lock(&d->a.lock);
 		d->a.jobs_done++;
 		pthread_cond_broadcast(&d->a.job_done);
 		pthread_mutex_unlock(&d->a.lock);
 	}
+	hs_cache_free(hsc);
 	return NULL;
 }
 

@@ -298,23 +298,171 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 	return (long)good_end;
 }
 
+/* ------------------------------------------------------ the writer's cache */
+
+struct hs_tail {
+	char key[HS_KEY_MAX + 1];	/* "" : a free slot */
+	unsigned int metric;
+	uint64_t day;
+	dev_t dev;
+	ino_t ino;
+	off_t end;			/* the size this writer left the file at */
+};
+
+struct hs_cache {
+	struct hs_tail *slot;
+	size_t cap, used;		/* cap: a power of two, or 0 */
+	uint64_t checked, fast;
+};
+
+struct hs_cache *hs_cache_new(void)
+{
+	return calloc(1, sizeof(struct hs_cache));
+}
+
+void hs_cache_free(struct hs_cache *c)
+{
+	if (c)
+		free(c->slot);
+	free(c);
+}
+
+void hs_cache_stats(const struct hs_cache *c, uint64_t *checked, uint64_t *fast)
+{
+	*checked = c->checked;
+	*fast = c->fast;
+}
+
+static size_t tail_hash(const char *key, unsigned int metric)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *key; key++)
+		h = (h ^ (uint8_t)*key) * 1099511628211ULL;
+	return (size_t)((h ^ metric) * 1099511628211ULL);
+}
+
+static struct hs_tail *tail_slot(struct hs_cache *c, const char *key, unsigned int metric)
+{
+	size_t i = tail_hash(key, metric) & (c->cap - 1);
+
+	while (c->slot[i].key[0] && (c->slot[i].metric != metric || strcmp(c->slot[i].key, key)))
+		i = (i + 1) & (c->cap - 1);
+	return &c->slot[i];
+}
+
+/* The entry of @key's @metric (found, or a new one), NULL out of memory.
+ * Growing keeps only the entries of @day or later: a renamed or removed
+ * target's entries go with the day. */
+static struct hs_tail *tail_get(struct hs_cache *c, const char *key, unsigned int metric,
+				uint64_t day)
+{
+	struct hs_tail *t;
+
+	if ((c->used + 1) * 2 > c->cap) {
+		struct hs_cache n = { .cap = c->cap ? c->cap * 2 : 64 };
+		size_t i;
+
+		n.slot = calloc(n.cap, sizeof(*n.slot));
+		if (!n.slot)
+			return NULL;
+		for (i = 0; i < c->cap; i++) {
+			if (!c->slot[i].key[0] || c->slot[i].day < day)
+				continue;
+			*tail_slot(&n, c->slot[i].key, c->slot[i].metric) = c->slot[i];
+			n.used++;
+		}
+		free(c->slot);
+		c->slot = n.slot;
+		c->cap = n.cap;
+		c->used = n.used;
+	}
+	t = tail_slot(c, key, metric);
+	if (!t->key[0]) {
+		snprintf(t->key, sizeof(t->key), "%s", key);
+		t->metric = metric;
+		t->day = UINT64_MAX;	/* nothing known yet */
+		c->used++;
+	}
+	return t;
+}
+
+/* The fast path: @t says where this writer left @path, and it is so. */
+static int append_fast(const char *path, const struct hs_tail *t, const uint8_t *rec, int n)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	if (fstat(fd, &st) || st.st_dev != t->dev || st.st_ino != t->ino || st.st_size != t->end) {
+		close(fd);
+		return 1;	/* not as we left it: check it whole */
+	}
+	if (pwrite(fd, rec, (size_t)n, t->end) != n || fdatasync(fd)) {
+		r = -EIO;
+		if (ftruncate(fd, t->end))
+			r = -EIO;
+	}
+	close(fd);
+	return r;
+}
+
 int hs_append(const char *dir, const char *key, unsigned int metric,
 	      uint64_t minute, const struct hist *h, hs_report_fn report,
 	      void *arg)
 {
+	return hs_append_cached(dir, key, metric, minute, h, NULL, report, arg);
+}
+
+int hs_append_cached(const char *dir, const char *key, unsigned int metric,
+		     uint64_t minute, const struct hist *h, struct hs_cache *c,
+		     hs_report_fn report, void *arg)
+{
 	uint64_t day = minute / 1440;
 	uint8_t hdr[HS_HDR_LEN] = HS_MAGIC, *rec = NULL, *b = NULL;
 	char path[PATH_MAX], aside[PATH_MAX + 32];
+	struct hs_tail *t = NULL;
+	struct stat st;
 	size_t len;
 	long end = HS_HDR_LEN;
 	int stop = 0, fd = -1, r, n;
 
 	if (!hs_key_ok(key) || !metric_ok(metric))
 		return -EINVAL;
-	r = day_path(path, sizeof(path), dir, key, metric, day) ?: mkdirs(dir, key, metric) ?:
-	    slurp(path, &b, &len);
-	if (r && r != -EFBIG)
+	r = day_path(path, sizeof(path), dir, key, metric, day);
+	if (r)
 		return r;
+	rec = malloc(HS_MAX_PAYLOAD + 8);
+	if (!rec)
+		return -ENOMEM;
+	n = hs_encode(minute, h, rec);
+	if (n < 0) {
+		free(rec);
+		return -E2BIG;
+	}
+	if (c) {
+		t = tail_get(c, key, metric, day);
+		if (t && t->day == day) {
+			r = append_fast(path, t, rec, n);
+			if (r <= 0) {
+				if (!r)
+					t->end += n;
+				else
+					t->day = UINT64_MAX;
+				c->fast++;
+				free(rec);
+				return r;
+			}
+		}
+		if (t)
+			t->day = UINT64_MAX;	/* until this append succeeds */
+		c->checked++;
+	}
+	r = mkdirs(dir, key, metric) ?: slurp(path, &b, &len);
+	if (r && r != -EFBIG)
+		goto out;
 	if (r == -EFBIG || (b && len)) {
 		/* too big to be ours, or a file to check and append to */
 		end = r ? -1 : walk(path, b, len, metric, day, 0, 0, NULL, NULL, report, arg, &stop);
@@ -350,12 +498,6 @@ int hs_append(const char *dir, const char *key, unsigned int metric,
 		r = -errno;
 		goto out;
 	}
-	rec = malloc(HS_MAX_PAYLOAD + 8);
-	n = rec ? hs_encode(minute, h, rec) : -1;
-	if (n < 0) {
-		r = rec ? -E2BIG : -ENOMEM;
-		goto out;
-	}
 	/* one write: a kill -9 leaves the record whole or not at all */
 	if (pwrite(fd, rec, (size_t)n, end) != n || fdatasync(fd)) {
 		r = -EIO;
@@ -364,6 +506,12 @@ int hs_append(const char *dir, const char *key, unsigned int metric,
 		goto out;
 	}
 	r = 0;
+	if (t && !fstat(fd, &st)) {
+		t->day = day;
+		t->dev = st.st_dev;
+		t->ino = st.st_ino;
+		t->end = end + n;
+	}
 out:
 	if (fd >= 0)
 		close(fd);

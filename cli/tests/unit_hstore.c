@@ -2,10 +2,12 @@
 /* Unit tests of the history store (hstore.c): records round trip, every
  * truncation and every flipped byte is refused or skipped (never trusted,
  * never a crash), torn tails are cut before appending, a bad header is set
- * aside, days split files, pruning keeps the last days. */
+ * aside, days split files, pruning keeps the last days; the writer's
+ * cache appends directly only to a file as it left it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,8 +255,95 @@ static void test_files(void)
 		CHECK(0, "hstore: clean up %s", dir);
 }
 
+/* The writer's cache: a file is checked whole once, then appended to
+ * directly while it is as the writer left it; a torn tail, a file
+ * replaced, a new day or another key are checked whole again. */
+static void test_cache(void)
+{
+	char dir[] = "/tmp/hstore-cache.XXXXXX", path[128], path2[160], cmd[640];
+	const uint64_t day = 20424, m0 = day * 1440 + 600;
+	struct hs_cache *c = hs_cache_new();
+	uint64_t checked, fast;
+	struct hist h;
+	struct got g;
+	int fd, i, bad = 0;
+
+	if (!c || !mkdtemp(dir)) {
+		CHECK(0, "hstore cache: set up");
+		hs_cache_free(c);
+		return;
+	}
+	mkhist(&h, 1000000, 5);
+	snprintf(path, sizeof(path), "%s/t1/rtt/20251202.sfh", dir);
+	for (i = 0; i < 100; i++)
+		bad += !!hs_append_cached(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + (uint64_t)i, &h, c,
+					  on_report, &g);
+	hs_cache_stats(c, &checked, &fast);
+	read_all(dir, m0, m0 + 200, &g);
+	CHECK(!bad && checked == 1 && fast == 99 && g.n == 64 && !g.reports,
+	      "hstore cache: 100 appends, the file checked whole once, 99 appended directly, all read back (%d, %" PRIu64 ", %" PRIu64 ")",
+	      bad, checked, fast);
+
+	/* a torn tail left by someone else: the size differs, checked again,
+	 * the tail cut off and reported */
+	fd = open(path, O_WRONLY | O_APPEND);
+	if (fd >= 0) {
+		ssize_t w = write(fd, "\x66\x53\x40\x00garbage", 11);
+
+		(void)w;
+		close(fd);
+	}
+	memset(&g, 0, sizeof(g));
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 100, &h, c, on_report, &g);
+	hs_cache_stats(c, &checked, &fast);
+	CHECK(checked == 2 && g.reports == 2 && strstr(g.last, "torn"),
+	      "hstore cache: a file grown behind the writer's back is checked whole again, its torn tail cut (%s)",
+	      g.last);
+	read_all(dir, m0 + 100, m0 + 101, &g);
+	CHECK(g.n == 1 && !g.reports, "hstore cache: the minute after it reads back, nothing to report");
+
+	/* the file replaced (same size, another inode): checked again */
+	snprintf(path2, sizeof(path2), "%s.new", path);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && mv %s %s", path, path2, path2, path);
+	bad = system(cmd);
+	memset(&g, 0, sizeof(g));
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 101, &h, c, on_report, &g);
+	hs_cache_stats(c, &checked, &fast);
+	CHECK(!bad && checked == 3 && !g.reports, "hstore cache: a file replaced is checked whole again");
+
+	/* another metric, another key, the next day: each checked once */
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_FWD, m0, &h, c, on_report, &g);
+	hs_append_cached(dir, "t2", SNAPFIRE_METRIC_RTT, m0, &h, c, on_report, &g);
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_RTT, (day + 1) * 1440, &h, c, on_report, &g);
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_FWD, m0 + 1, &h, c, on_report, &g);
+	hs_append_cached(dir, "t2", SNAPFIRE_METRIC_RTT, m0 + 1, &h, c, on_report, &g);
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_RTT, (day + 1) * 1440 + 1, &h, c, on_report, &g);
+	hs_cache_stats(c, &checked, &fast);
+	CHECK(checked == 6 && fast == 102, "hstore cache: a metric, a key and a day of their own: checked once each (%" PRIu64 ", %" PRIu64 ")",
+	      checked, fast);
+
+	/* many keys: the table grows and keeps every entry of the day */
+	for (i = 0; i < 300; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		hs_append_cached(dir, key, SNAPFIRE_METRIC_RTT, (day + 1) * 1440, &h, c, NULL, NULL);
+		hs_append_cached(dir, key, SNAPFIRE_METRIC_RTT, (day + 1) * 1440 + 1, &h, c, NULL, NULL);
+	}
+	hs_cache_stats(c, &checked, &fast);
+	CHECK(checked == 306 && fast == 402, "hstore cache: 300 keys more: each checked once (%" PRIu64 ", %" PRIu64 ")",
+	      checked, fast);
+
+	hist_free(&h);
+	hs_cache_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		CHECK(0, "hstore cache: clean up %s", dir);
+}
+
 void test_hstore(void)
 {
 	test_records();
 	test_files();
+	test_cache();
 }
