@@ -93,23 +93,55 @@ static uint32_t le32(const uint8_t *p)
 	return le16(p) | (uint32_t)le16(p + 2) << 16;
 }
 
-int hs_encode(uint64_t minute, const struct hist *h, uint8_t *buf)
+static uint64_t zigzag(uint64_t d)	/* a difference mod 2^64, small either way */
+{
+	return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
+}
+
+static uint64_t unzigzag(uint64_t z)
+{
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+int hs_encode(unsigned int version, uint64_t minute, const struct hist *h, uint8_t *buf)
 {
 	uint8_t *p = buf + 4;
+	uint64_t prev_high = 0, prev_span = 0;
 	size_t i, len;
 
-	if (h->nb > HS_MAX_BUCKETS)
+	if (h->nb > HS_MAX_BUCKETS || version < HS_VERSION_MIN || version > HS_VERSION)
 		return -1;
-	p += put_varint(p, minute);
-	p += put_varint(p, h->count);
-	p += put_varint(p, h->sum);
-	p += put_varint(p, h->min);
-	p += put_varint(p, h->max);
-	p += put_varint(p, h->nb);
-	for (i = 0; i < h->nb; i++) {
-		p += put_varint(p, h->b[i].low);
-		p += put_varint(p, h->b[i].high - h->b[i].low);
-		p += put_varint(p, h->b[i].count);
+	for (i = 1; i < h->nb; i++)	/* rising and apart: what decoding checks */
+		if (h->b[i].low <= h->b[i - 1].high)
+			return -1;
+	if (version == 1) {
+		p += put_varint(p, minute);
+		p += put_varint(p, h->count);
+		p += put_varint(p, h->sum);
+		p += put_varint(p, h->min);
+		p += put_varint(p, h->max);
+		p += put_varint(p, h->nb);
+		for (i = 0; i < h->nb; i++) {
+			p += put_varint(p, h->b[i].low);
+			p += put_varint(p, h->b[i].high - h->b[i].low);
+			p += put_varint(p, h->b[i].count);
+		}
+	} else {
+		p += put_varint(p, minute % 1440);
+		p += put_varint(p, h->count);
+		p += put_varint(p, h->sum);
+		p += put_varint(p, h->nb);
+		p += put_varint(p, h->nb ? zigzag(h->min - h->b[0].low) : h->min);
+		p += put_varint(p, h->nb ? zigzag(h->b[h->nb - 1].high - h->max) : h->max);
+		for (i = 0; i < h->nb; i++) {
+			uint64_t span = h->b[i].high - h->b[i].low;
+
+			p += put_varint(p, i ? h->b[i].low - prev_high - 1 : h->b[i].low);
+			p += put_varint(p, zigzag(span - prev_span));
+			p += put_varint(p, h->b[i].count);
+			prev_high = h->b[i].high;
+			prev_span = span;
+		}
 	}
 	len = (size_t)(p - buf - 4);
 	put_le16(buf, HS_REC_MARKER);
@@ -118,10 +150,11 @@ int hs_encode(uint64_t minute, const struct hist *h, uint8_t *buf)
 	return (int)(len + 8);
 }
 
-long hs_decode(const uint8_t *buf, size_t len, uint64_t *minute, struct hist *h)
+long hs_decode(unsigned int version, uint64_t day, const uint8_t *buf, size_t len,
+	       uint64_t *minute, struct hist *h)
 {
 	const uint8_t *p, *end;
-	uint64_t v[6], low, span, count, prev_high = 0;
+	uint64_t v[6], low, span, count, prev_high = 0, prev_span = 0, nb;
 	size_t plen, i;
 
 	if (len < 4)
@@ -133,29 +166,52 @@ long hs_decode(const uint8_t *buf, size_t len, uint64_t *minute, struct hist *h)
 		return 0;
 	if (le32(buf + 4 + plen) != (uint32_t)crc32(0, buf, (uInt)(plen + 4)))
 		return -1;
+	if (version < HS_VERSION_MIN || version > HS_VERSION)
+		return -1;
 	p = buf + 4;
 	end = p + plen;
 	memset(h, 0, sizeof(*h));
 	for (i = 0; i < 6; i++)
 		if (get_varint(&p, end, &v[i]))
 			return -1;
-	if (v[5] > HS_MAX_BUCKETS)
+	nb = version == 1 ? v[5] : v[3];
+	if (nb > HS_MAX_BUCKETS || (version > 1 && (v[0] >= 1440 || day > UINT64_MAX / 1440)))
 		return -1;
-	*minute = v[0];
 	h->present = 1;
 	h->count = v[1];
 	h->sum = v[2];
-	h->min = v[3];
-	h->max = v[4];
-	for (i = 0; i < v[5]; i++) {
+	if (version == 1) {
+		*minute = v[0];
+		h->min = v[3];
+		h->max = v[4];
+	} else {
+		*minute = day * 1440 + v[0];
+		h->min = v[4];	/* as offsets from the buckets' ends, when any */
+		h->max = v[5];
+	}
+	for (i = 0; i < nb; i++) {
 		if (get_varint(&p, end, &low) || get_varint(&p, end, &span) ||
-		    get_varint(&p, end, &count) || low + span < low ||
-		    (i && low <= prev_high) || hist_add_bucket(h, low, low + span, count))
+		    get_varint(&p, end, &count))
+			goto bad;
+		if (version > 1) {
+			if (i && (prev_high == UINT64_MAX || low > UINT64_MAX - prev_high - 1))
+				goto bad;
+			if (i)
+				low += prev_high + 1;
+			span = prev_span + unzigzag(span);
+		}
+		if (low + span < low || (i && low <= prev_high) ||
+		    hist_add_bucket(h, low, low + span, count))
 			goto bad;
 		prev_high = low + span;
+		prev_span = span;
 	}
 	if (p != end)
 		goto bad;
+	if (version > 1 && nb) {
+		h->min = h->b[0].low + unzigzag(h->min);
+		h->max = h->b[nb - 1].high - unzigzag(h->max);
+	}
 	return (long)(plen + 8);
 bad:
 	hist_free(h);
@@ -206,10 +262,14 @@ static int mkdirs(const char *dir, const char *key, unsigned int metric)
 	return 0;
 }
 
-static bool header_ok(const uint8_t *b, size_t len, unsigned int metric, uint64_t day)
+/* The file's version when its header is ours for @metric and @day, else 0. */
+static unsigned int header_version(const uint8_t *b, size_t len, unsigned int metric,
+				   uint64_t day)
 {
-	return len >= HS_HDR_LEN && !memcmp(b, HS_MAGIC, 4) && le16(b + 4) == HS_VERSION &&
-	       le16(b + 6) == metric && le32(b + 8) == day;
+	if (len < HS_HDR_LEN || memcmp(b, HS_MAGIC, 4) || le16(b + 4) < HS_VERSION_MIN ||
+	    le16(b + 4) > HS_VERSION || le16(b + 6) != metric || le32(b + 8) != day)
+		return 0;
+	return le16(b + 4);
 }
 
 /* The whole file into *buf (NULL, 0 when it does not exist). -errno. */
@@ -254,9 +314,10 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 		 hs_report_fn report, void *rarg, int *stop)
 {
 	size_t o = HS_HDR_LEN, good_end = HS_HDR_LEN;
+	unsigned int version = header_version(b, len, metric, day);
 	char what[128];
 
-	if (!header_ok(b, len, metric, day)) {
+	if (!version) {
 		if (report)
 			report(path, "not a history file of this metric and day (bad header): skipped", rarg);
 		return -1;
@@ -264,7 +325,7 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 	while (o < len && !*stop) {
 		struct hist h;
 		uint64_t minute;
-		long r = hs_decode(b + o, len - o, &minute, &h);
+		long r = hs_decode(version, day, b + o, len - o, &minute, &h);
 		size_t skip;
 
 		if (r > 0) {
@@ -285,7 +346,7 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 		}
 		/* not a record: on to the next good one */
 		for (skip = 1; o + skip < len; skip++)
-			if (hs_decode(b + o + skip, len - o - skip, &minute, &h) > 0) {
+			if (hs_decode(version, day, b + o + skip, len - o - skip, &minute, &h) > 0) {
 				hist_free(&h);
 				break;
 			}
@@ -307,6 +368,7 @@ struct hs_tail {
 	dev_t dev;
 	ino_t ino;
 	off_t end;			/* the size this writer left the file at */
+	unsigned int version;		/* of the file's header */
 };
 
 struct hs_cache {
@@ -423,6 +485,7 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 	uint64_t day = minute / 1440;
 	uint8_t hdr[HS_HDR_LEN] = HS_MAGIC, *rec = NULL, *b = NULL;
 	char path[PATH_MAX], aside[PATH_MAX + 32];
+	unsigned int version = HS_VERSION;	/* a new file's */
 	struct hs_tail *t = NULL;
 	struct stat st;
 	size_t len;
@@ -437,15 +500,12 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 	rec = malloc(HS_MAX_PAYLOAD + 8);
 	if (!rec)
 		return -ENOMEM;
-	n = hs_encode(minute, h, rec);
-	if (n < 0) {
-		free(rec);
-		return -E2BIG;
-	}
 	if (c) {
 		t = tail_get(c, key, metric, day);
 		if (t && t->day == day) {
-			r = append_fast(path, t, rec, n);
+			/* records in the file's own version (an older file of today) */
+			n = hs_encode(t->version, minute, h, rec);
+			r = n < 0 ? -E2BIG : append_fast(path, t, rec, n);
 			if (r <= 0) {
 				if (!r)
 					t->end += n;
@@ -476,9 +536,16 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 				report(path, "set aside as .corrupt-TIME; a new file started", arg);
 			end = HS_HDR_LEN;
 			len = 0;
-		} else if ((size_t)end < len && report) {
-			report(path, "the torn or corrupt tail is cut off before appending", arg);
+		} else {
+			version = header_version(b, len, metric, day);
+			if ((size_t)end < len && report)
+				report(path, "the torn or corrupt tail is cut off before appending", arg);
 		}
+	}
+	n = hs_encode(version, minute, h, rec);
+	if (n < 0) {
+		r = -E2BIG;
+		goto out;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
@@ -507,6 +574,7 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 	}
 	r = 0;
 	if (t && !fstat(fd, &st)) {
+		t->version = version;
 		t->day = day;
 		t->dev = st.st_dev;
 		t->ino = st.st_ino;

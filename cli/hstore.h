@@ -12,13 +12,21 @@
  *
  * A file is a 16-byte header, then records appended one write() each:
  *
- *	header	"SFHS", u16 version (1), u16 metric, u32 day (since the
- *		epoch), u32 0; little-endian
+ *	header	"SFHS", u16 version (2; 1 is still read and appended to),
+ *		u16 metric, u32 day (since the epoch), u32 0; little-endian
  *	record	u16 marker 0x5366 ("fS"), u16 payload length, payload,
  *		u32 CRC-32 (zlib's) of marker, length and payload
- *	payload	varints (LEB128): minute (since the epoch), count, sum, min,
- *		max, number of buckets, then per bucket low, high - low, count
- *		(buckets in rising order)
+ *	payload	varints (LEB128); buckets in rising order, apart
+ *	  v2	minute of the day (0..1439), count, sum, number of buckets N,
+ *		then min and max as zigzag differences from the first
+ *		bucket's low and the last one's high (plain when N is 0),
+ *		then per bucket: the gap from the bucket before (low - the
+ *		previous high - 1; the first bucket: its low), the zigzag
+ *		difference of its width (high - low) from the previous
+ *		bucket's, count. Adjacent buckets of one width, as the
+ *		module's log-linear ones mostly are, cost 3 bytes.
+ *	  v1	minute (since the epoch), count, sum, min, max, N, then per
+ *		bucket low, high - low, count
  *
  * A kill -9 loses at most the minute being written: each minute is one
  * write() of one record, fdatasync'ed. What a crash or a disk leaves
@@ -38,7 +46,8 @@
 #include "hist.h"
 
 #define HS_MAGIC		"SFHS"
-#define HS_VERSION		1
+#define HS_VERSION		2	/* written to new files */
+#define HS_VERSION_MIN		1	/* the oldest still read */
 #define HS_HDR_LEN		16
 #define HS_REC_MARKER		0x5366
 #define HS_MAX_BUCKETS		1024
@@ -101,12 +110,15 @@ int hs_read(const char *dir, const char *key, unsigned int metric,
 int hs_prune(const char *dir, const char *key, unsigned int keep_days,
 	     uint64_t now_minute);
 
-/* The pure parts, for the tests: one record's encoding and decoding.
- * encode: bytes written to @buf (>= HS_MAX_PAYLOAD + 8), or -1 when @h
- * has more than HS_MAX_BUCKETS buckets. decode: the record's length when
- * @buf starts with a good one (@h filled, free it with hist_free), 0 when
- * @len is too short to tell, -1 when it is not a good record. */
-int hs_encode(uint64_t minute, const struct hist *h, uint8_t *buf);
-long hs_decode(const uint8_t *buf, size_t len, uint64_t *minute, struct hist *h);
+/* The pure parts, for the tests: one record's encoding and decoding, in
+ * file format @version. encode: bytes written to @buf (>= HS_MAX_PAYLOAD
+ * + 8), or -1 when @h has more than HS_MAX_BUCKETS buckets or buckets not
+ * rising and apart. decode (@day: the file's, which v2 minutes count
+ * from): the record's length when @buf starts with a good one (@h
+ * filled, free it with hist_free), 0 when @len is too short to tell, -1
+ * when it is not a good record. */
+int hs_encode(unsigned int version, uint64_t minute, const struct hist *h, uint8_t *buf);
+long hs_decode(unsigned int version, uint64_t day, const uint8_t *buf, size_t len,
+	       uint64_t *minute, struct hist *h);
 
 #endif

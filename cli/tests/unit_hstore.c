@@ -46,56 +46,109 @@ static bool same(const struct hist *a, const struct hist *b)
 	return true;
 }
 
-static void test_records(void)
+static void test_records_v(unsigned int v)
 {
 	uint8_t buf[HS_MAX_PAYLOAD + 8], copy[HS_MAX_PAYLOAD + 8];
+	const uint64_t m = 29000000;
 	struct hist h, d;
 	uint64_t minute;
 	int n, i, bad = 0, trusted = 0;
 
 	mkhist(&h, 20000000, 12);
-	n = hs_encode(29000000, &h, buf);
-	CHECK(n > 8 && hs_decode(buf, (size_t)n, &minute, &d) == n && minute == 29000000 &&
-	      same(&h, &d), "hstore: a record round trips (%d bytes for 12 buckets)", n);
+	n = hs_encode(v, m, &h, buf);
+	CHECK(n > 8 && hs_decode(v, m / 1440, buf, (size_t)n, &minute, &d) == n && minute == m &&
+	      same(&h, &d), "hstore v%u: a record round trips (%d bytes for 12 buckets)", v, n);
 	hist_free(&d);
-	CHECK(n < 12 * 12, "hstore: compact: under 12 bytes a bucket (%d)", n);
+	if (v == 1)
+		CHECK(n < 12 * 12, "hstore v1: under 12 bytes a bucket (%d)", n);
+	else
+		CHECK(n <= 8 + 16 + 12 * 4,
+		      "hstore v2: adjacent buckets of one width: at most 4 bytes a bucket, 24 more a record (%d)",
+		      n);
 
 	/* every truncation: "too short to tell", never a record */
 	for (i = 0; i < n; i++)
-		if (hs_decode(buf, (size_t)i, &minute, &d) > 0) {
+		if (hs_decode(v, m / 1440, buf, (size_t)i, &minute, &d) > 0) {
 			hist_free(&d);
 			bad++;
 		}
-	CHECK(!bad, "hstore: no truncation of a record decodes (%d did)", bad);
+	CHECK(!bad, "hstore v%u: no truncation of a record decodes (%d did)", v, bad);
 	/* every byte flipped: refused, or (a length grown) too short */
 	for (i = 0; i < n; i++) {
 		memcpy(copy, buf, (size_t)n);
-		copy[i] ^= 0x5a;
-		if (hs_decode(copy, (size_t)n, &minute, &d) > 0) {
+		copy[i] ^= 0xff;
+		if (hs_decode(v, m / 1440, copy, (size_t)n, &minute, &d) > 0) {
 			hist_free(&d);
 			trusted++;
 		}
 	}
-	CHECK(!trusted, "hstore: no record with a flipped byte decodes (%d did)", trusted);
+	CHECK(!trusted, "hstore v%u: no record with a flipped byte decodes (%d did)", v, trusted);
+	/* a v2 record read as v1 or the other way: never the same histogram */
+	if (hs_decode(3 - v, m / 1440, buf, (size_t)n, &minute, &d) > 0) {
+		CHECK(!same(&h, &d), "hstore v%u: read as the other version, not the same histogram", v);
+		hist_free(&d);
+	}
+	/* buckets out of order or overlapping: refused, not stored wrongly */
+	h.b[3].low = h.b[2].high;
+	CHECK(hs_encode(v, m, &h, buf) == -1, "hstore v%u: overlapping buckets refused", v);
 	hist_free(&h);
 
-	/* extremes and the empty histogram */
-	memset(&h, 0, sizeof(h));
+	mkhist(&h, 20000000, 12);
 	hist_add_bucket(&h, UINT64_MAX - 1, UINT64_MAX, UINT64_MAX);
-	h.count = h.sum = h.min = h.max = UINT64_MAX;
-	n = hs_encode(UINT64_MAX, &h, buf);
-	CHECK(hs_decode(buf, (size_t)n, &minute, &d) == n && minute == UINT64_MAX && same(&h, &d),
-	      "hstore: 64-bit extremes round trip");
+	h.count = h.sum = h.max = UINT64_MAX;
+	h.min = 0;	/* below the first bucket: v2's min is a signed difference */
+	n = hs_encode(v, UINT64_MAX, &h, buf);
+	CHECK(hs_decode(v, UINT64_MAX / 1440, buf, (size_t)n, &minute, &d) == n &&
+	      minute == UINT64_MAX && same(&h, &d), "hstore v%u: 64-bit extremes round trip", v);
 	hist_free(&d);
 	hist_free(&h);
 	memset(&h, 0, sizeof(h));
-	n = hs_encode(5, &h, buf);
-	CHECK(hs_decode(buf, (size_t)n, &minute, &d) == n && d.nb == 0 && minute == 5,
-	      "hstore: an empty minute round trips");
+	h.min = 7;
+	h.max = 9;
+	n = hs_encode(v, 5, &h, buf);
+	CHECK(hs_decode(v, 0, buf, (size_t)n, &minute, &d) == n && d.nb == 0 && minute == 5 &&
+	      d.min == 7 && d.max == 9, "hstore v%u: a minute without buckets round trips", v);
 	hist_free(&d);
 	mkhist(&h, 0, HS_MAX_BUCKETS + 1);
-	CHECK(hs_encode(1, &h, buf) == -1, "hstore: more than %d buckets refused", HS_MAX_BUCKETS);
+	CHECK(hs_encode(v, 1, &h, buf) == -1, "hstore v%u: more than %d buckets refused", v,
+	      HS_MAX_BUCKETS);
 	hist_free(&h);
+}
+
+/* A histogram as the module's are: log-linear (16 widths a power of
+ * two), a few non-empty buckets with gaps between them. */
+static void test_records_size(void)
+{
+	uint8_t buf[HS_MAX_PAYLOAD + 8];
+	uint64_t low = 1 << 20, w = 1 << 16;
+	struct hist h;
+	int i, n1, n2;
+
+	memset(&h, 0, sizeof(h));
+	h.present = 1;
+	for (i = 0; i < 28; i++) {
+		if (i % 3 != 2)
+			hist_add_bucket(&h, low, low + w - 1, 1 + (uint64_t)i % 4);
+		low += w;
+		if (low >= w << 5)
+			w <<= 1;
+	}
+	h.count = hist_bucket_total(&h);
+	h.min = h.b[0].low + 17;
+	h.max = h.b[h.nb - 1].high - 5;
+	h.sum = h.count * (1 << 21);
+	n1 = hs_encode(1, 29000000, &h, buf);
+	n2 = hs_encode(2, 29000000, &h, buf);
+	CHECK(n2 > 0 && n2 * 10 <= n1 * 6, "hstore: v2 stores a log-linear histogram of %zu buckets in at most 60 %% of v1's bytes (%d against %d)",
+	      h.nb, n2, n1);
+	hist_free(&h);
+}
+
+static void test_records(void)
+{
+	test_records_v(1);
+	test_records_v(2);
+	test_records_size();
 }
 
 struct got {
@@ -341,9 +394,73 @@ static void test_cache(void)
 		CHECK(0, "hstore cache: clean up %s", dir);
 }
 
+/* A day file of version 1 (an agent from before v2): read, and appended to
+ * in its own version, with the cache too; a new day starts a v2 file. */
+static void test_v1_file(void)
+{
+	char dir[] = "/tmp/hstore-v1.XXXXXX", path[128], cmd[300];
+	const uint64_t day = 20424, m0 = day * 1440 + 600;
+	uint8_t hdr[HS_HDR_LEN] = HS_MAGIC, rec[HS_MAX_PAYLOAD + 8], b[8];
+	struct hs_cache *c = hs_cache_new();
+	struct hist h;
+	struct got g;
+	FILE *f;
+	int i, n, ok = 1;
+
+	if (!c || !mkdtemp(dir)) {
+		CHECK(0, "hstore v1 file: set up");
+		hs_cache_free(c);
+		return;
+	}
+	mkhist(&h, 1000000, 5);
+	snprintf(path, sizeof(path), "%s/t1", dir);
+	ok &= !mkdir(path, 0750);
+	snprintf(path, sizeof(path), "%s/t1/rtt", dir);
+	ok &= !mkdir(path, 0750);
+	snprintf(path, sizeof(path), "%s/t1/rtt/20251202.sfh", dir);
+	hdr[4] = 1;
+	hdr[6] = SNAPFIRE_METRIC_RTT;
+	memcpy(hdr + 8, &(uint32_t){ (uint32_t)day }, 4);	/* little-endian host */
+	f = fopen(path, "w");
+	ok &= f && fwrite(hdr, 1, sizeof(hdr), f) == sizeof(hdr);
+	for (i = 0; f && i < 2; i++) {
+		n = hs_encode(1, m0 + (uint64_t)i, &h, rec);
+		ok &= n > 0 && fwrite(rec, 1, (size_t)n, f) == (size_t)n;
+	}
+	if (f)
+		fclose(f);
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(ok && g.n == 2 && !g.reports, "hstore v1 file: read (%d minutes)", g.n);
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 2, &h, on_report, &g);
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 3, &h, c, on_report, &g);
+	hs_append_cached(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 4, &h, c, on_report, &g);
+	read_all(dir, m0, m0 + 10, &g);
+	f = fopen(path, "r");
+	n = f ? (int)fread(b, 1, sizeof(b), f) : 0;
+	if (f)
+		fclose(f);
+	CHECK(g.n == 5 && !g.reports && n == 8 && b[4] == 1,
+	      "hstore v1 file: appended to in version 1 (with and without the cache), 5 minutes read back");
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, (day + 1) * 1440, &h, on_report, &g);
+	snprintf(path, sizeof(path), "%s/t1/rtt/20251203.sfh", dir);
+	f = fopen(path, "r");
+	n = f ? (int)fread(b, 1, sizeof(b), f) : 0;
+	if (f)
+		fclose(f);
+	read_all(dir, m0, (day + 2) * 1440, &g);
+	CHECK(n == 8 && b[4] == HS_VERSION && g.n == 6 && !g.reports,
+	      "hstore v1 file: the next day's file is version %d, both days read", HS_VERSION);
+	hist_free(&h);
+	hs_cache_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		CHECK(0, "hstore v1 file: clean up %s", dir);
+}
+
 void test_hstore(void)
 {
 	test_records();
 	test_files();
 	test_cache();
+	test_v1_file();
 }
