@@ -8,7 +8,8 @@
 # address), SIGHUP adding a target, the JSON Lines (success for
 # the live targets, timeout for the dead one), the store files and their
 # counters against the JSON Lines, /metrics when the HTTP server is built
-# in, a clean exit on SIGTERM, and an interface going down and up (a veth
+# in, a clean exit on SIGTERM, duplicated and reordered replies counted
+# exactly (a reflector that makes them), and an interface going down and up (a veth
 # in a namespace of its own). Prints ok/not ok and "N passed, N failed".
 set -u
 # shellcheck source=cli/tests/lib.sh
@@ -242,7 +243,7 @@ check "store: counters of each target (sent, received, lost, reordered, duplicat
 	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
 # the sum of a counter's records (hstore.h: a record's payload starts with
 # the minute and the count, LEB128)
-ssum() { # TARGET METRIC
+ssum() { # TARGET METRIC [STATE-DIR]
 	"$py" -c '
 import glob, struct, sys
 def varint(b, i):
@@ -258,7 +259,7 @@ for f in glob.glob(sys.argv[1] + "/*.sfh"):
 		assert mk == 0x5366
 		_, j = varint(b, i + 4); c, _ = varint(b, j)
 		tot += c; i += 4 + ln + 4
-print(tot)' "$tmp/state/$1/$2"
+print(tot)' "${3:-$tmp/state}/$1/$2"
 }
 check "store: live's received = its JSON Lines successes" test "$(ssum live received)" = "$(jl live success)"
 check "store: dead's lost = its JSON Lines timeouts (its last minute stored at its removal)" test "$(ssum dead lost)" = "$(jl dead timeout)"
@@ -267,6 +268,46 @@ check "store: live's sent - received is at most those in flight, 3 s of probes (
 check "store: live's rtt records count its successes" test "$(ssum live rtt)" = "$(jl live success)"
 check "store: live's sent agrees with /metrics at that time (<=)" \
 	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=int(re.search(r"^snapfire_target_sent_total\{target=\"live\"[^}]*\} (\d+)", t, re.M).group(1)); sys.exit(not v <= int(sys.argv[2]))' "$tmp/metrics" "$s"
+
+# Duplicated and reordered replies: a reflector that sends every 4th reply
+# twice and holds every 7th back until after the next one, and says which;
+# the agent's duplicates and reordered counters (/metrics while it runs,
+# the store after SIGTERM) count exactly those
+iport=$(free_port udp)
+"$py" "$top/tests/lib/stamp_reflector.py" -p "$iport" -b 127.0.0.1 --dup-every 4 --swap-every 7 \
+	>"$tmp/irefl" 2>&1 &
+irefl=$!
+pids+=($irefl)
+for _ in $(seq 50); do grep -q ready "$tmp/irefl" 2>/dev/null && break; sleep 0.1; done
+cat >"$tmp/impair.conf" <<EOF
+listen: 127.0.0.1:$hport
+state-dir: $tmp/state-impair
+targets:
+  - { name: impair, address: 127.0.0.1, port: $iport, interval: 0.1 }
+EOF
+"${VG[@]}" "$sfx" agent -c "$tmp/impair.conf" >/dev/null 2>"$tmp/impair.log" &
+apid=$!
+for _ in $(seq 100); do grep -q 'started:' "$tmp/impair.log" 2>/dev/null && break; sleep 0.1; done
+sleep 5
+curl -sf "http://127.0.0.1:$hport/metrics" -o "$tmp/impair.metrics"
+pm() { "$py" -c 'import re,sys; print(re.search(r"^snapfire_target_%s_total\{target=\"impair\"\} (\d+)" % sys.argv[2], open(sys.argv[1]).read(), re.M).group(1))' "$tmp/impair.metrics" "$1" 2>/dev/null; }
+check "/metrics: duplicated and reordered replies counted while it runs ($(pm duplicates), $(pm reordered))" \
+	test "$(pm duplicates)" -gt 0 -a "$(pm reordered)" -gt 0
+kill -TERM "$irefl"
+wait "$irefl" 2>/dev/null
+sleep 1.5	# the last replies read (under valgrind on a loaded host)
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+apid=
+ndup=$(grep -c '^dup ' "$tmp/irefl") nswap=$(grep -c '^swap ' "$tmp/irefl")
+check "impaired target: the agent exits 0 (valgrind-clean when installed)" test "$rc" = 0
+check "store: duplicates = the replies the reflector sent twice ($ndup)" \
+	test "$(ssum impair duplicates "$tmp/state-impair" 2>/dev/null)" = "$ndup" -a "$ndup" -gt 0
+check "store: reordered = the replies the reflector held back past the next ($nswap)" \
+	test "$(ssum impair reordered "$tmp/state-impair" 2>/dev/null)" = "$nswap" -a "$nswap" -gt 0
+check "store: received counts each reply once, duplicates aside" \
+	test "$(ssum impair received "$tmp/state-impair" 2>/dev/null)" -le "$(ssum impair sent "$tmp/state-impair" 2>/dev/null)"
 
 # An interface going down and up (a veth pair in a network namespace of
 # its own): one send_error, logged once, "error" records while it is

@@ -5,6 +5,7 @@ without the kernel module.
 
     stamp_reflector.py [-p PORT] [-b ADDR] [-6] [--drop-every N] [--delay MS]
                        [--count N] [--rfc8762] [--followup-lag MS]
+                       [--dup-every N] [--swap-every N]
 
 Prints "ready" on stdout once bound. Replies to every valid test packet with
 a reflector packet: sequence, T1, error estimate and SSID copied, T2/T3 from
@@ -20,6 +21,11 @@ MS is given: then a Follow-Up Telemetry TLV (section 4.7, type 7, length
 16) is answered with the previous reply to this peer (its sequence number)
 and a "real" transmit time planted MS after the T3 that reply carried,
 mode 2 (SW local): a known far-host egress delay for the sender to find.
+
+--dup-every N sends every Nth reply twice; --swap-every N holds every Nth
+reply back and sends it right after the next one (a reordering). Each is
+printed as it happens ("dup SEQ", "swap SEQ": the reply held back), so a
+test can count exactly what the sender must have seen.
 """
 import argparse
 import socket
@@ -76,8 +82,13 @@ def main():
                     help="RFC 8762 only: SSID is MBZ (sent as 0), no TLVs")
     ap.add_argument("--followup-lag", type=float, default=None,
                     help="answer Follow-Up Telemetry: previous T3 + MS")
+    ap.add_argument("--dup-every", type=int, default=0,
+                    help="send every Nth reply twice")
+    ap.add_argument("--swap-every", type=int, default=0,
+                    help="send every Nth reply after the next one")
     args = ap.parse_args()
     last = {}   # peer -> (seq, t3 ns) of the last reply sent to it
+    held = None  # (reply, peer, seq) held back by --swap-every
 
     fam = socket.AF_INET6 if args.v6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
@@ -113,7 +124,17 @@ def main():
                             seq, t1, ee, 0, ttl & 0xFF, b"\0\0\0")
         if not args.rfc8762:
             reply += tlvs(data[BASE:], last.get(peer), args.followup_lag)
-        s.sendto(reply, peer)
+        if args.swap_every and held is None and n % args.swap_every == 0:
+            held = (reply, peer, seq)
+        else:
+            s.sendto(reply, peer)
+            if args.dup_every and n % args.dup_every == 0:
+                s.sendto(reply, peer)
+                print("dup", seq, flush=True)
+            if held is not None:
+                s.sendto(held[0], held[1])
+                print("swap", held[2], flush=True)
+                held = None
         last[peer] = (seq, t3)
         if args.count and n >= args.count:
             break
