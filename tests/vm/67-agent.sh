@@ -68,6 +68,11 @@
 #     a torn record planted at the end of a day file while it was down is
 #     reported by readers (history, store_problems) and skipped, the good
 #     records kept, and cut off (logged once) by the agent's next append.
+#   - as the systemd unit runs it (nobody, no capability, a user namespace
+#     of its own): it starts, finds the module, and stores the kernel's
+#     forward delays of a whole minute (its flow dumped unprivileged); a
+#     bad file at SIGHUP is refused with FILE:LINE: reason and it goes on
+#     probing.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -836,4 +841,62 @@ assert_eq "kill -9: history over the kill's minute ($(date -u -d "@$((K * 60))" 
 assert_eq "kill -9: history over the minutes around it: 2 minutes stored (the one before, the one after)" 2 \
 	"$(hist_n refl-v4 rtt $(((K - 1) * 60)) $(((K + 2) * 60)) minutes)"
 diag "second run's log: $(head -c 2000 "$AD/agent2.log")"
+
+# ------------- as the systemd unit runs it: an ordinary user, no capability,
+# in a user namespace of its own (User=, CapabilityBoundingSet= empty,
+# PrivateUsers=yes): it finds the module, dumps its own flows (flow-get is
+# open to anyone) and stores the kernel's one-way delays
+ND=$(mktemp -d /tmp/sf-agent-nobody.XXXXXX)
+chmod 755 "$ND"
+mkdir "$ND/state"
+chown 65534:65534 "$ND/state"
+cat >"$ND/agent.conf" <<EOF
+listen: 127.0.0.1:$HPORT
+state-dir: $ND/state
+targets:
+  - { name: refl-v4, address: $REFL_IP4, interval: $IVAL }
+EOF
+chmod 644 "$ND/agent.conf"
+ip netns exec "$SENDER" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	--bounding-set=-all unshare -U "$SF_CLI" agent -c "$ND/agent.conf" >"$ND/out" 2>"$ND/log" &
+APID=$!
+on_exit "kill -KILL $APID 2>/dev/null"
+ok "unprivileged: the agent starts as nobody in a user namespace of its own" \
+	wait_for 20 grep -q "started: $ND/agent.conf, 1 targets" "$ND/log"
+# (its bounding set is full again in the new user namespace, as under
+# PrivateUsers=: capabilities there are nothing in the host's namespaces)
+assert_eq "unprivileged: uid 65534, no permitted or effective capability, another user namespace" \
+	"65534 0000000000000000 0000000000000000 yes" \
+	"$(awk '$1 == "Uid:" { u = $2 } $1 == "CapPrm:" { p = $2 } $1 == "CapEff:" { e = $2 } END { print u, p, e }' "/proc/$APID/status") $([[ $(readlink "/proc/$APID/ns/user") != "$(readlink /proc/1/ns/user)" ]] && echo yes)"
+U0=$(($(date +%s) / 60 + 1))	# its first whole minute
+wait_minute 5
+wait_minute 5
+ok "unprivileged: its first whole minute stored" wait_for 30 stored_after "$((U0 * 60 + 60))"
+get /healthz "$ND/healthz" >/dev/null
+assert_eq "unprivileged: /healthz: ok, the module loaded, the store ok" "ok 1 1" \
+	"$(dp_get "$ND/healthz" status module_loaded store_ok | tr '\n' ' ' | sed 's/ $//')"
+"$SF_CLI" history refl-v4 -d "$ND/state" -j -m fwd --since "$(iso $((U0 * 60)))" \
+	--until "$(iso $((U0 * 60 + 60)))" >"$ND/fwd" 2>"$ND/fwd.err"
+assert_gt "unprivileged: the kernel's forward delays of that minute stored (its flow dumped)" \
+	"$(dp_get "$ND/fwd" count 2>/dev/null || echo 0)" 0
+# a bad file at reload, in the VM too: refused with FILE:LINE: reason, the
+# running configuration kept (still probing, still serving)
+cp "$ND/agent.conf" "$ND/good.conf"
+printf '  - { name: refl-v4, address: %s }\n' "$REFL_IP6" >>"$ND/agent.conf"
+badline=$(wc -l <"$ND/agent.conf")
+kill -HUP "$APID"
+ok "unprivileged: SIGHUP with a bad file: config_reload_failed logged" \
+	wait_for 10 grep -q 'config_reload_failed:' "$ND/log"
+assert_eq "unprivileged: ... with FILE:LINE: reason, the running configuration kept" 1 \
+	"$(grep -c "config_reload_failed: $ND/agent.conf:$badline: target: duplicate name 'refl-v4' .*the running configuration is kept" "$ND/log")"
+get /metrics "$ND/m1" >/dev/null
+sleep 2
+get /metrics "$ND/m2" >/dev/null
+assert_gt "unprivileged: still probing after the refused reload (sent grows)" \
+	"$(prom "$ND/m2" snapfire_target_sent_total refl-v4)" "$(prom "$ND/m1" snapfire_target_sent_total refl-v4)"
+kill -TERM "$APID"
+wait "$APID"
+assert_eq "unprivileged: exits 0 on SIGTERM, nothing refused in its log" "0 0" \
+	"$? $(grep -v 'config_reload_failed:' "$ND/log" | grep -c -i -E 'denied|not permitted|cannot')"
+diag "unprivileged agent's log: $(head -c 1000 "$ND/log")"
 done_testing
