@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "hstore.h"
+#include "hstore_int.h"
 
 /* a day file holds at most 1440 records of HS_MAX_PAYLOAD: larger is not ours */
 #define HS_MAX_FILE	((off_t)1440 * (HS_MAX_PAYLOAD + 8) + HS_HDR_LEN)
@@ -359,118 +360,6 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 	return (long)good_end;
 }
 
-/* ------------------------------------------------------ the writer's cache */
-
-struct hs_tail {
-	char key[HS_KEY_MAX + 1];	/* "" : a free slot */
-	unsigned int metric;
-	uint64_t day;
-	dev_t dev;
-	ino_t ino;
-	off_t end;			/* the size this writer left the file at */
-	unsigned int version;		/* of the file's header */
-};
-
-struct hs_cache {
-	struct hs_tail *slot;
-	size_t cap, used;		/* cap: a power of two, or 0 */
-	uint64_t checked, fast;
-};
-
-struct hs_cache *hs_cache_new(void)
-{
-	return calloc(1, sizeof(struct hs_cache));
-}
-
-void hs_cache_free(struct hs_cache *c)
-{
-	if (c)
-		free(c->slot);
-	free(c);
-}
-
-void hs_cache_stats(const struct hs_cache *c, uint64_t *checked, uint64_t *fast)
-{
-	*checked = c->checked;
-	*fast = c->fast;
-}
-
-static size_t tail_hash(const char *key, unsigned int metric)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *key; key++)
-		h = (h ^ (uint8_t)*key) * 1099511628211ULL;
-	return (size_t)((h ^ metric) * 1099511628211ULL);
-}
-
-static struct hs_tail *tail_slot(struct hs_cache *c, const char *key, unsigned int metric)
-{
-	size_t i = tail_hash(key, metric) & (c->cap - 1);
-
-	while (c->slot[i].key[0] && (c->slot[i].metric != metric || strcmp(c->slot[i].key, key)))
-		i = (i + 1) & (c->cap - 1);
-	return &c->slot[i];
-}
-
-/* The entry of @key's @metric (found, or a new one), NULL out of memory.
- * Growing keeps only the entries of @day or later: a renamed or removed
- * target's entries go with the day. */
-static struct hs_tail *tail_get(struct hs_cache *c, const char *key, unsigned int metric,
-				uint64_t day)
-{
-	struct hs_tail *t;
-
-	if ((c->used + 1) * 2 > c->cap) {
-		struct hs_cache n = { .cap = c->cap ? c->cap * 2 : 64 };
-		size_t i;
-
-		n.slot = calloc(n.cap, sizeof(*n.slot));
-		if (!n.slot)
-			return NULL;
-		for (i = 0; i < c->cap; i++) {
-			if (!c->slot[i].key[0] || c->slot[i].day < day)
-				continue;
-			*tail_slot(&n, c->slot[i].key, c->slot[i].metric) = c->slot[i];
-			n.used++;
-		}
-		free(c->slot);
-		c->slot = n.slot;
-		c->cap = n.cap;
-		c->used = n.used;
-	}
-	t = tail_slot(c, key, metric);
-	if (!t->key[0]) {
-		snprintf(t->key, sizeof(t->key), "%s", key);
-		t->metric = metric;
-		t->day = UINT64_MAX;	/* nothing known yet */
-		c->used++;
-	}
-	return t;
-}
-
-/* The fast path: @t says where this writer left @path, and it is so. */
-static int append_fast(const char *path, const struct hs_tail *t, const uint8_t *rec, int n)
-{
-	struct stat st;
-	int fd, r = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	if (fstat(fd, &st) || st.st_dev != t->dev || st.st_ino != t->ino || st.st_size != t->end) {
-		close(fd);
-		return 1;	/* not as we left it: check it whole */
-	}
-	if (pwrite(fd, rec, (size_t)n, t->end) != n || fdatasync(fd)) {
-		r = -EIO;
-		if (ftruncate(fd, t->end))
-			r = -EIO;
-	}
-	close(fd);
-	return r;
-}
-
 int hs_append(const char *dir, const char *key, unsigned int metric,
 	      uint64_t minute, const struct hist *h, hs_report_fn report,
 	      void *arg)
@@ -501,11 +390,11 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 	if (!rec)
 		return -ENOMEM;
 	if (c) {
-		t = tail_get(c, key, metric, day);
+		t = hs_tail_get(c, key, metric, day);
 		if (t && t->day == day) {
 			/* records in the file's own version (an older file of today) */
 			n = hs_encode(t->version, minute, h, rec);
-			r = n < 0 ? -E2BIG : append_fast(path, t, rec, n);
+			r = n < 0 ? -E2BIG : hs_append_fast(path, t, rec, n);
 			if (r <= 0) {
 				if (!r)
 					t->end += n;

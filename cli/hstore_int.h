@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The history store's insides shared by hstore.c and hstore_cache.c. */
+#ifndef SNAPFIRE_HSTORE_INT_H
+#define SNAPFIRE_HSTORE_INT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hstore.h"
+
+struct hs_tail {
+	char key[HS_KEY_MAX + 1];	/* "" : a free slot */
+	unsigned int metric;
+	uint64_t day;
+	dev_t dev;
+	ino_t ino;
+	off_t end;			/* the size this writer left the file at */
+	unsigned int version;		/* of the file's header */
+};
+
+struct hs_cache {
+	struct hs_tail *slot;
+	size_t cap, used;		/* cap: a power of two, or 0 */
+	uint64_t checked, fast;
+};
+
+/* The entry of @key's @metric (found, or a new one), NULL out of memory. */
+struct hs_tail *hs_tail_get(struct hs_cache *c, const char *key, unsigned int metric,
+			    uint64_t day);
+/* Appends @rec (@n bytes) at @t->end of @path if the file is as @t says:
+ * 0 done, 1 not as it was left (check it whole), -EIO. */
+int hs_append_fast(const char *path, const struct hs_tail *t, const uint8_t *rec, int n);
+
+#endif
