@@ -11,9 +11,13 @@
  * microseconds after it reached userspace, releases it with NF_ACCEPT, and
  * for each packet records release time - NFQA_TIMESTAMP (skb->tstamp, the
  * receive timestamp that snapfire's T4 and rx_stage start from; both
- * CLOCK_REALTIME). Stops after COUNT packets or SECONDS without one (default
- * 10 s), then writes {"packets", "no_timestamp", "hold_us", "rx_to_release_p50_ns",
- * "rx_to_release_min_ns", "rx_to_release_max_ns"} to OUT.json (or stdout).
+ * CLOCK_REALTIME), a lower bound of the stage, and the time its verdict
+ * call returned - NFQA_TIMESTAMP, an upper one (the verdict re-injects the
+ * packet up to LOCAL_IN before it returns). Stops after COUNT packets or
+ * SECONDS without one (default 10 s), then writes {"packets",
+ * "no_timestamp", "hold_us", "rx_to_release_p50_ns", "rx_to_release_min_ns",
+ * "rx_to_release_max_ns", "rx_to_verdict_done_p50_ns"} to OUT.json (or
+ * stdout).
  * Prints "ready" on stderr once bound. Packets stay in the kernel's queue
  * while held, in order; the socket's receive buffer is large enough for a
  * probe stream.
@@ -45,6 +49,7 @@ struct held {
 static struct held *q;		/* FIFO of held packets */
 static size_t q_head, q_len;
 static uint64_t *spent;		/* release - rx, per packet */
+static uint64_t *done;		/* verdict sent - rx, per packet */
 static size_t nspent, no_ts, seen;
 
 static uint64_t now_ns(clockid_t c)
@@ -80,15 +85,24 @@ static void release(struct mnl_socket *nl, uint16_t queue, const struct held *h)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, queue);
-	uint64_t t;
+	uint64_t t, t_done;
 
 	nfq_nlmsg_verdict_put(nlh, (int)h->id, NF_ACCEPT);
 	t = now_ns(CLOCK_REALTIME);
+	/*
+	 * NF_ACCEPT re-injects the packet within this sendmsg (nf_reinject
+	 * calls the okfn: the rest of PRE_ROUTING, routing, LOCAL_IN), so
+	 * the time it returns is after the packet's LOCAL_IN: an upper bound
+	 * of its ingress stage, as t is a lower one.
+	 */
 	send_msg(nl, nlh, "verdict");
-	if (!h->rx_ns)
+	t_done = now_ns(CLOCK_REALTIME);
+	if (!h->rx_ns) {
 		no_ts++;
-	else if (nspent < MAX_PKTS)
-		spent[nspent++] = t > h->rx_ns ? t - h->rx_ns : 0;
+	} else if (nspent < MAX_PKTS) {
+		spent[nspent] = t > h->rx_ns ? t - h->rx_ns : 0;
+		done[nspent++] = t_done > h->rx_ns ? t_done - h->rx_ns : 0;
+	}
 }
 
 static int pkt_cb(const struct nlmsghdr *nlh, void *data)
@@ -151,7 +165,8 @@ int main(int argc, char **argv)
 	}
 	q = calloc(MAX_PKTS, sizeof(*q));
 	spent = calloc(MAX_PKTS, sizeof(*spent));
-	if (!buf || !q || !spent)
+	done = calloc(MAX_PKTS, sizeof(*done));
+	if (!buf || !q || !spent || !done)
 		die("calloc");
 	nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -204,18 +219,20 @@ int main(int argc, char **argv)
 	mnl_socket_close(nl);
 
 	qsort(spent, nspent, sizeof(*spent), cmp_u64);
+	qsort(done, nspent, sizeof(*done), cmp_u64);
 	f = out ? fopen(out, "w") : stdout;
 	if (!f)
 		die(out);
 	fprintf(f, "{\"packets\": %zu, \"no_timestamp\": %zu, \"hold_us\": %" PRIu64
 		", \"rx_to_release_p50_ns\": %" PRIu64 ", \"rx_to_release_min_ns\": %" PRIu64
-		", \"rx_to_release_max_ns\": %" PRIu64 "}\n",
+		", \"rx_to_release_max_ns\": %" PRIu64 ", \"rx_to_verdict_done_p50_ns\": %" PRIu64 "}\n",
 		seen, no_ts, hold_ns / 1000, nspent ? spent[nspent / 2] : 0,
-		nspent ? spent[0] : 0, nspent ? spent[nspent - 1] : 0);
+		nspent ? spent[0] : 0, nspent ? spent[nspent - 1] : 0, nspent ? done[nspent / 2] : 0);
 	if (out)
 		fclose(f);
 	free(buf);
 	free(q);
 	free(spent);
+	free(done);
 	return 0;
 }
