@@ -166,7 +166,9 @@ for t in "${tests[@]}"; do
 		guest_cleanup "$name"
 		newlog=$(dmesg 2>/dev/null | tail -n +$((dmesg_before + 1)))
 		if faults=$(grep -E "$FAULT_RE" <<<"$newlog"); then
-			result 1 "$name: kernel log clean" "$faults"$'\n'"---- dmesg during the test (last 60 lines):"$'\n'"$(tail -n 60 <<<"$newlog")"
+			# the report from its first line (the RIP, the stall's
+			# counts), then the end of the log
+			result 1 "$name: kernel log clean" "$faults"$'\n'"---- dmesg from the first fault (60 lines):"$'\n'"$(grep -E -m1 -B2 -A57 "$FAULT_RE" <<<"$newlog")"$'\n'"---- dmesg during the test (last 30 lines):"$'\n'"$(tail -n 30 <<<"$newlog")"
 		elif ((tfail || rc)) && [[ -n $newlog ]]; then
 			echo "# ---- dmesg during $name (last 30 lines):"
 			tail -n 30 <<<"$newlog" | sed 's/^/#   /'
