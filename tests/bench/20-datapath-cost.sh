@@ -3,9 +3,13 @@
 # Benchmark: what snapfire's hooks cost per packet.  In hosta — hostb
 # (veth), hosta sends 44-byte UDP datagrams flat out for SF_BENCH_SECS (2) s
 # (tests/tools/udpblast, one thread on CPU 0) to a socket in hostb (on the
-# other CPU), in four modes, interleaved, SF_BENCH_ROUNDS (7) times:
+# other CPU), in five modes, interleaved, SF_BENCH_ROUNDS (7) times:
 #
 #   off      module not loaded, port 7000                 the baseline
+#   netstamp module not loaded, port 7000, the receiving socket asks for
+#            receive timestamps (SO_TIMESTAMPNS): the kernel then stamps
+#            every packet on the host, as it does while snapfire is loaded
+#            (net_enable_timestamp): the clock reads' share of "udp"
 #   udp      module loaded, port 7000: "everything else"  header peek only
 #   probe    module loaded, port 862, reflector off: probes one way (a
 #            sender and a reflector flow, their histograms)
@@ -34,7 +38,7 @@ ROUNDS=${SF_BENCH_ROUNDS:-7}
 SECS=${SF_BENCH_SECS:-2}
 PLAIN_PORT=7000
 STAMP_PORT=862
-MODES=(off udp probe reflect)
+MODES=(off netstamp udp probe reflect)
 tmp=$(mktemp -d /tmp/sf-datapath.XXXXXX)
 on_exit "rm -rf $tmp"
 
@@ -50,9 +54,9 @@ topo_pair || bail "topology"
 topo_ping "$TOPO_A" "$TOPO_B_IP4" || bail "hosta reaches hostb"
 
 sink_pid=""
-sink_start() { # PORT
+sink_start() { # PORT [-T]
 	: >"$tmp/sink"
-	ip netns exec "$TOPO_B" "$BIN/udpblast" -c "$rcpu" -l "$1" >"$tmp/sink" 2>&1 &
+	ip netns exec "$TOPO_B" "$BIN/udpblast" -c "$rcpu" -l "$@" >"$tmp/sink" 2>&1 &
 	sink_pid=$!
 	wait_for 10 grep -q listening "$tmp/sink"
 }
@@ -70,9 +74,10 @@ kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
 # run MODE ROUND: one blast; appends a line to $tmp/runs:
 #   MODE delivered/s task-ns/delivered cpu-ns/delivered all-cpus-ns/delivered sent delivered
 run() {
-	local mode=$1 round=$2 port=$PLAIN_PORT res sent delivered r0 r1 line
+	local mode=$1 round=$2 port=$PLAIN_PORT res sent delivered r0 r1 line ts=()
 	[[ $mode == probe || $mode == reflect ]] && port=$STAMP_PORT
-	sink_start "$port" || { not_ok "$mode $round: sink on port $port" "$(cat "$tmp/sink")"; return 1; }
+	[[ $mode == netstamp ]] && ts=(-T)
+	sink_start "$port" "${ts[@]}" || { not_ok "$mode $round: sink on port $port" "$(cat "$tmp/sink")"; return 1; }
 	[[ $mode == reflect ]] && r0=$(reflected)
 	if ! res=$(ip netns exec "$TOPO_A" "$BIN/udpblast" -c "$scpu" \
 		-d "$TOPO_B_IP4" -P "$port" -t "$SECS" 2>&1); then
@@ -112,7 +117,7 @@ reflecting=0
 set_mode() {
 	local want=0
 	[[ $1 == reflect ]] && want=1
-	if [[ $1 == off ]]; then
+	if [[ $1 == off || $1 == netstamp ]]; then
 		sf_unload
 		reflecting=0
 		return
@@ -171,6 +176,7 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 		read -r _ pps < <(stats 2 "$m")
 		awk -v m="$m" -v b="$best" -v md="$med" -v p="$pps" -v bn="$base_ns" 'BEGIN {
 			d["off"] = "no module, other UDP    "
+			d["netstamp"] = "no module, rx stamps on "
 			d["udp"] = "loaded, other UDP       "
 			d["probe"] = "loaded, probes one way  "
 			d["reflect"] = "loaded, probes reflected"

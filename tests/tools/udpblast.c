@@ -4,7 +4,7 @@
  * what arrives; for the datapath-cost benchmark (tests/bench).
  *
  *   udpblast -d DST [-P DPORT] [-p SPORT] [-t SECONDS] [-b BATCH] [-s SSID] [-c CPU]
- *   udpblast -l PORT [-a ADDR] [-c CPU]
+ *   udpblast -l PORT [-a ADDR] [-c CPU] [-T]
  *
  * Sender: sendmmsg() batches of BATCH (default 64) 44-byte datagrams from
  * SPORT (default 40000) to DST (IPv6 if it has a colon) port DPORT
@@ -25,7 +25,10 @@
  *
  * Sink (-l): bind PORT (on ADDR, default any; IPv6 any accepts IPv4 too)
  * with a 64 MiB receive buffer and recvmmsg() until SIGTERM/SIGINT, then
- * print `received=N bytes=N`.
+ * print `received=N bytes=N`.  -T: the socket asks for receive timestamps
+ * (SO_TIMESTAMPNS), which turns on the kernel's receive timestamping of
+ * every packet on the host (net_enable_timestamp), as snapfire's module
+ * does: the clock read's cost without snapfire's hooks.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -128,7 +131,7 @@ static int parse_addr(const char *s, long port, struct sockaddr_storage *sa,
 	}
 }
 
-static int sink(const char *addr, long port)
+static int sink(const char *addr, long port, int tstamp)
 {
 	static unsigned char buf[MAXBATCH][2048];
 	static struct mmsghdr msgs[MAXBATCH];
@@ -157,6 +160,10 @@ static int sink(const char *addr, long port)
 	/* room for a whole run, so that the socket drops nothing */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (tstamp && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &tstamp, sizeof(tstamp))) {
+		perror("udpblast: SO_TIMESTAMPNS");
+		return 1;
+	}
 	/* wake up now and then: a signal just before recvmmsg is not lost */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
 	if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
@@ -204,9 +211,9 @@ int main(int argc, char **argv)
 	struct sockaddr_storage sa, src;
 	socklen_t salen, srclen;
 	uint32_t seq = 0;
-	int opt, fd, one = 1;
+	int opt, fd, one = 1, tstamp = 0;
 
-	while ((opt = getopt(argc, argv, "d:P:p:t:b:s:c:l:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:P:p:t:b:s:c:l:a:T")) != -1) {
 		switch (opt) {
 		case 'd': dst = optarg; break;
 		case 'P': dport = strtol(optarg, NULL, 0); break;
@@ -217,6 +224,7 @@ int main(int argc, char **argv)
 		case 'c': cpu = strtol(optarg, NULL, 0); break;
 		case 'l': lport = strtol(optarg, NULL, 0); break;
 		case 'a': laddr = optarg; break;
+		case 'T': tstamp = 1; break;
 		default:
 			goto usage;
 		}
@@ -232,7 +240,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (lport > 0 && lport < 65536)
-		return sink(laddr ? laddr : "::", lport);
+		return sink(laddr ? laddr : "::", lport, tstamp);
 	if (!dst || dport < 1 || dport > 65535 || sport < 0 || sport > 65535 ||
 	    secs <= 0 || batch < 1 || batch > MAXBATCH || ssid < 0 || ssid > 65535)
 		goto usage;
@@ -300,6 +308,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr,
 		"usage: %s -d DST [-P DPORT] [-p SPORT] [-t SECONDS] [-b BATCH] [-s SSID] [-c CPU]\n"
-		"       %s -l PORT [-a ADDR] [-c CPU]\n", argv[0], argv[0]);
+		"       %s -l PORT [-a ADDR] [-c CPU] [-T]\n", argv[0], argv[0]);
 	return 2;
 }
