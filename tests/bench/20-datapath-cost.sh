@@ -16,6 +16,17 @@
 #   reflect  module loaded, port 862, `reflect on rate 0`: every probe is
 #            reflected in the kernel and comes back (there and back)
 #
+# Then TCP, SF_BENCH_ROUNDS times interleaved, if iperf3 is there
+# (scripts/deps --bench): one iperf3 stream from hosta to hostb for
+# SF_BENCH_SECS s, the client on CPU 0 and the server on the last one,
+#
+#   tcp-off     module not loaded
+#   tcp-loaded  module loaded, hostb reflecting, and a probe flow active
+#               (snapfire probe hosta -> hostb every 0.1 s): #14's terms
+#
+# reported as the receiver's throughput, best (median), and the loaded
+# median's ratio to the unloaded median.
+#
 # The datagrams are the same valid STAMP packets in every mode; only the
 # port differs.  veth delivers on the sending CPU, so the sending thread
 # carries every packet through both namespaces' stacks, hooks included:
@@ -161,10 +172,63 @@ done
 sf_unload
 ((failed_runs == 0)) && ok "$ROUNDS rounds x ${#MODES[@]} modes x $SECS s"
 
+# ------------------------------------------------------------------ TCP
+# tcp MODE ROUND: one iperf3 run; appends "MODE bits/s" to $tmp/tcp
+tcp() {
+	local res bps
+	if ! res=$(ip netns exec "$TOPO_A" iperf3 -c "$TOPO_B_IP4" -p 5201 -A "$scpu" -t "$SECS" -J 2>&1); then
+		not_ok "$1 $2: iperf3" "$(tail -n 5 <<<"$res")"
+		return 1
+	fi
+	bps=$(/usr/bin/python3 -c 'import json, sys; print("%.0f" % json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' <<<"$res") ||
+		{ not_ok "$1 $2: iperf3's result" "$(tail -n 5 <<<"$res")"; return 1; }
+	echo "$1 $bps" >>"$tmp/tcp"
+	diag "round $2: $1 $bps bit/s"
+}
+: >"$tmp/tcp"
+if have iperf3; then
+	ip netns exec "$TOPO_B" iperf3 -s -p 5201 -A "$rcpu" >"$tmp/iperf-s" 2>&1 &
+	ips=$!
+	on_exit "kill $ips 2>/dev/null"
+	# its output is block-buffered in a file: wait for the socket instead
+	iperf_listening() { ip netns exec "$TOPO_B" ss -Hltn 'sport = :5201' | grep -q .; }
+	wait_for 10 iperf_listening || bail "iperf3 server" "$(cat "$tmp/iperf-s")"
+	failed_runs=0 pr=""
+	stop_probe() { [[ -z $pr ]] || { kill -INT "$pr" 2>/dev/null; wait "$pr" 2>/dev/null; pr=""; }; }
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for m in tcp-off tcp-loaded; do
+			if [[ $m == tcp-off ]]; then
+				stop_probe
+				set_mode off
+			elif set_mode reflect; then
+				"$SF_CLI" -n "$TOPO_A" probe "$TOPO_B_IP4" -i 0.1 -c 1000000 >/dev/null 2>&1 &
+				pr=$!
+			else
+				not_ok "round $r: set up $m"
+				failed_runs=$((failed_runs + 1))
+				continue
+			fi
+			tcp "$m" "$r" || failed_runs=$((failed_runs + 1))
+		done
+	done
+	stop_probe
+	sf_unload
+	((failed_runs == 0)) && ok "TCP: $ROUNDS rounds x 2 modes x $SECS s"
+else
+	diag "no iperf3 (scripts/deps --bench): TCP not measured"
+fi
+# tcp_stats MODE -> "best median" bits/s (best: the largest)
+tcp_stats() {
+	awk -v m="$1" '$1 == m { print $2 }' "$tmp/tcp" | sort -g |
+		awk '{ a[NR] = $1 } END { if (!NR) exit 1
+			print a[NR], NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
 {
 	echo "# $(date -Is) $(uname -r), $ncpu CPUs, clocksource $clocksource, $SECS s runs"
 	echo "# mode delivered/s sender-ns/delivered cpu$scpu-ns/delivered all-cpus-ns/delivered sent delivered"
 	cat "$tmp/runs"
+	sed 's/^/tcp /' "$tmp/tcp"
 } >"$out/datapath-runs.dat"
 
 read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
@@ -187,6 +251,14 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 				printf ", per probe there and back"
 			printf "\n" }'
 	done
+	if read -r tb0 tm0 < <(tcp_stats tcp-off) && read -r tb1 tm1 < <(tcp_stats tcp-loaded); then
+		awk -v b0="$tb0" -v m0="$tm0" -v b1="$tb1" -v m1="$tm1" 'BEGIN {
+			printf "datapath: TCP, no module                %7.3f Gbit/s (%7.3f)\n", b0 / 1e9, m0 / 1e9
+			printf "datapath: TCP, loaded, a probe flow on  %7.3f Gbit/s (%7.3f)  ratio %.3f of no module (medians)\n", b1 / 1e9, m1 / 1e9, m1 / m0 }'
+	fi
+	if read -r _ u0 < <(stats 2 off) && read -r _ u1 < <(stats 2 udp); then
+		awk -v a="$u0" -v b="$u1" 'BEGIN { printf "datapath: other UDP, loaded: rate ratio %.3f of no module (medians)\n", b / a }'
+	fi
 } >"$out/datapath.txt"
 sed 's/^/# /' "$out/datapath.txt"
 ok "report written to datapath.txt" test -s "$out/datapath.txt"
