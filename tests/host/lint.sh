@@ -100,6 +100,16 @@ sed '/\[SNAPFIRE_A_CONFIG_WINDOW\]/,/},/d' "$SF_REPO/kmod/config.c" >"$tmp/confi
 must_fail "scripts/check-config-keys flags a setting missing from the table" \
 	"$SF_REPO/scripts/check-config-keys" "$SF_REPO/include/snapfire.yaml" "$tmp/config-missing.c" "$SF_REPO/kmod/hist.h"
 
+# ------------------------------------------------------------ file size
+# one concern per file (#10): no source of the module or the CLI over 600
+# lines; a file that grows past it is split by concern, not trimmed
+long=$(for f in "$SF_REPO"/kmod/*.[ch] "$SF_REPO"/cli/*.[ch]; do
+	n=$(wc -l <"$f")
+	if ((n > 600)); then echo "${f#"$SF_REPO"/}: $n lines"; fi
+done)
+if [[ -z $long ]]; then ok "kmod/, cli/: no source file over 600 lines" true
+else not_ok "kmod/, cli/: no source file over 600 lines" "$long"; fi
+
 # ------------------------------------------------- VM test header lines
 # tests/lib/runner.sh, scripts/check-debug and scripts/check read
 # "# timeout:", "# debug-kernel: ..." and "# make-check: beside" in a
