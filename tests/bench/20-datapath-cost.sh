@@ -157,18 +157,26 @@ reflected() {
 set_mode udp || bail "insmod snapfire.ko"
 ip netns exec "$TOPO_A" "$BIN/udpblast" -d "$TOPO_B_IP4" -P "$PLAIN_PORT" -t 1 >/dev/null
 
-: >"$tmp/runs"
-failed_runs=0
-for ((r = 1; r <= ROUNDS; r++)); do
-	for m in "${MODES[@]}"; do
-		if ! set_mode "$m"; then
-			not_ok "round $r: set up mode $m"
-			failed_runs=$((failed_runs + 1))
-			continue
-		fi
-		run "$m" "$r" || failed_runs=$((failed_runs + 1))
+# rounds RUN SETUP MODE...: ROUNDS rounds of every MODE, interleaved:
+# SETUP MODE, then RUN MODE ROUND; counts the failures in failed_runs
+rounds() {
+	local run=$1 setup=$2 r m
+	shift 2
+	failed_runs=0
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for m in "$@"; do
+			if ! "$setup" "$m"; then
+				not_ok "round $r: set up mode $m"
+				failed_runs=$((failed_runs + 1))
+				continue
+			fi
+			"$run" "$m" "$r" || failed_runs=$((failed_runs + 1))
+		done
 	done
-done
+}
+
+: >"$tmp/runs"
+rounds run set_mode "${MODES[@]}"
 sf_unload
 ((failed_runs == 0)) && ok "$ROUNDS rounds x ${#MODES[@]} modes x $SECS s"
 
@@ -193,24 +201,20 @@ if have iperf3; then
 	# its output is block-buffered in a file: wait for the socket instead
 	iperf_listening() { ip netns exec "$TOPO_B" ss -Hltn 'sport = :5201' | grep -q .; }
 	wait_for 10 iperf_listening || bail "iperf3 server" "$(cat "$tmp/iperf-s")"
-	failed_runs=0 pr=""
+	pr=""
 	stop_probe() { [[ -z $pr ]] || { kill -INT "$pr" 2>/dev/null; wait "$pr" 2>/dev/null; pr=""; }; }
-	for ((r = 1; r <= ROUNDS; r++)); do
-		for m in tcp-off tcp-loaded; do
-			if [[ $m == tcp-off ]]; then
-				stop_probe
-				set_mode off
-			elif set_mode reflect; then
-				"$SF_CLI" -n "$TOPO_A" probe "$TOPO_B_IP4" -i 0.1 -c 1000000 >/dev/null 2>&1 &
-				pr=$!
-			else
-				not_ok "round $r: set up $m"
-				failed_runs=$((failed_runs + 1))
-				continue
-			fi
-			tcp "$m" "$r" || failed_runs=$((failed_runs + 1))
-		done
-	done
+	# tcp-off: no module; tcp-loaded: hostb reflecting, a probe flow on
+	tcp_setup() {
+		stop_probe
+		if [[ $1 == tcp-off ]]; then
+			set_mode off
+			return
+		fi
+		set_mode reflect || return 1
+		"$SF_CLI" -n "$TOPO_A" probe "$TOPO_B_IP4" -i 0.1 -c 1000000 >/dev/null 2>&1 &
+		pr=$!
+	}
+	rounds tcp tcp_setup tcp-off tcp-loaded
 	stop_probe
 	sf_unload
 	((failed_runs == 0)) && ok "TCP: $ROUNDS rounds x 2 modes x $SECS s"
