@@ -49,7 +49,7 @@ struct held {
 static struct held *q;		/* FIFO of held packets */
 static size_t q_head, q_len;
 static uint64_t *spent;		/* release - rx, per packet */
-static uint64_t *done;		/* verdict sent - rx, per packet */
+static uint64_t *done;		/* verdict call returned - rx, per packet */
 static size_t nspent, no_ts, seen;
 
 static uint64_t now_ns(clockid_t c)
