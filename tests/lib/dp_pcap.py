@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""dp_pcap.py SENDER.pcap [--refl REFL.pcap] [--pre PRE.pcap] [--port 862] [--sport N]
+"""dp_pcap.py SENDER.pcap [--refl REFL.pcap] [--pre PRE.pcap] [--user-port P]
+             [--port 862] [--sport N]
 
 The independent truth of the datapath tests: what was on the wire.
 Reads pcap files written by `tcpdump --time-stamp-precision nano -w` on the
@@ -26,6 +27,12 @@ packets (UDP from --port) and prints a JSON summary:
   clsact egress mirror to a dummy device):
   qdisc_cap_p50_ns  median of t_out - t_pre: the sender's egress queueing
                 from the two captures alone
+  with --pre and --user-port P (datagrams to port P from dp_usersend.py,
+  each carrying the sender process's clock before its send()):
+  stack_p50_ns / stack_p90_ns / stack_samples  pre-capture time minus that
+                clock: send() to the qdisc, the stack path before the
+                qdisc that no capture sees (a probe's tx stage starts at
+                LOCAL_OUT, inside it)
   with --refl:
   refl_in, refl_out  probe frames in / reply frames out at the reflector
   fwd_p50_ns    median of reflector-wire-in - sender-wire-out (same clock)
@@ -183,7 +190,7 @@ def main():
     if not a or a[0] in ("-h", "--help"):
         sys.stderr.write(__doc__)
         sys.exit(2)
-    spcap, rpcap, ppcap, port, sport = a[0], None, None, 862, None
+    spcap, rpcap, ppcap, port, sport, uport = a[0], None, None, 862, None, None
     i = 1
     while i < len(a):
         if a[i] == "--refl":
@@ -194,6 +201,8 @@ def main():
             port = int(a[i + 1])
         elif a[i] == "--sport":
             sport = int(a[i + 1])
+        elif a[i] == "--user-port":
+            uport = int(a[i + 1])
         else:
             raise SystemExit(f"dp_pcap: unknown argument {a[i]}")
         i += 2
@@ -241,6 +250,16 @@ def main():
             pre.setdefault(s, t)
         res["qdisc_cap_p50_ns"] = median([out_t[s] - pre[s] for s in pre if s in out_t])
         res["pre_probes"] = len(pre)
+        if uport is not None:
+            st = []
+            for t, lt, pkt in frames(ppcap):
+                u = udp_of(lt, pkt)
+                if u and u[4] == uport and len(u[5]) >= 8:
+                    st.append(t - struct.unpack("!Q", u[5][:8])[0])
+            st.sort()
+            res["stack_p50_ns"] = median(st)
+            res["stack_p90_ns"] = st[(len(st) * 9) // 10] if st else None
+            res["stack_samples"] = len(st)
     # reflector seq -> T3 of that reply; (fu seq, fu time) of each reply
     t3_of, fus = {}, []
     for (kind, s), pl in spl.items():
