@@ -49,6 +49,7 @@ struct sess {
 	uint64_t last_reply;		/* mono, 0: none yet */
 	uint64_t since;			/* mono: opened, or the last reply */
 	int reach;			/* 0 unknown, 1 up, -1 unreachable */
+	uint64_t unreach_mark;		/* p.unreachable when it last replied */
 	bool send_failing;
 	char why[400];			/* why it is not open */
 	char logged[400];		/* the last reason logged: once each */

@@ -302,9 +302,7 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 	int e;
 
 	/* probe_send keeps quiet (p.quiet): its send()'s errno is ours */
-	errno = 0;
-	probe_send(&s->p, s->buf, s->ee);
-	e = errno;
+	e = probe_send(&s->p, s->buf, s->ee);
 	s->k++;
 	s->next = s->start + (uint64_t)llround((double)s->k * t->conf.interval * 1e9);
 	if (s->next + NSEC < now) {	/* asleep (suspend, a stall): resync */
@@ -330,8 +328,9 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 		s->send_failing = false;
 	}
 	if (e == ECONNREFUSED) {
-		/* the error of an earlier probe (ICMP port unreachable): this
-		 * one did not leave; it times out like any unanswered one */
+		/* ICMP port unreachable twice in a row, the second for the
+		 * probe just made again (probe_send): none left; it times out
+		 * like any unanswered one */
 	}
 	if (s->npend == s->cappend) {
 		size_t cap = s->cappend ? s->cappend * 2 : 8;
@@ -360,6 +359,7 @@ static void reach_up(struct agent *a, struct agent_target *t, struct sess *s)
 		agent_event_log(a, AE_TARGET_RECOVERED, "target %s (%s) replies again", t->conf.name,
 				s->p.addr);
 	s->reach = 1;
+	s->unreach_mark = s->p.unreachable;
 	t->up = true;
 }
 
@@ -421,9 +421,16 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 		t->cur_counters[AC_LOST] += i;
 	}
 	if (s->since && s->since + to <= now && s->reach != -1) {
-		agent_event_log(a, AE_TARGET_UNREACHABLE, "target %s (%s): no reply for %.1f s",
+		char why[96] = "";
+
+		/* the host answered, with ICMP port unreachable: say so */
+		if (s->p.unreachable > s->unreach_mark)
+			snprintf(why, sizeof(why),
+				 " (ICMP port unreachable: nothing answers STAMP on port %u there)",
+				 s->p.port);
+		agent_event_log(a, AE_TARGET_UNREACHABLE, "target %s (%s): no reply for %.1f s%s",
 				t->conf.name, s->open ? s->p.addr : t->conf.address,
-				(double)(now - s->since) / 1e9);
+				(double)(now - s->since) / 1e9, why);
 		s->reach = -1;
 		t->up = false;
 	}
@@ -437,8 +444,13 @@ void agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now)
 	int i;
 
 	for (i = 0; i < 64; i++) {
-		if (recv(s->p.fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno != ECONNREFUSED)
-			break;
+		if (recv(s->p.fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) < 0) {
+			if (errno != ECONNREFUSED)
+				break;
+			/* a probe's ICMP port unreachable, reported once */
+			s->p.unreachable++;
+			continue;
+		}
 		probe_receive(&s->p);
 		sess_received(d, t, now);
 	}

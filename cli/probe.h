@@ -32,6 +32,7 @@ struct probe {
 	uint32_t sent;
 	uint64_t received, dups, reordered;
 	uint32_t max_seq;		/* highest received + 1 */
+	uint64_t unreachable;		/* ICMP port unreachable replies seen */
 	uint8_t *seen;			/* bitmap over sequence numbers */
 	size_t seen_bytes;
 	struct samples rtt, fwd, rev;
@@ -65,7 +66,10 @@ uint16_t probe_error_estimate(void);
 /* Writes the TLVs (Follow-Up Telemetry, padding) into a p->size buffer */
 void probe_build_tlvs(const struct probe *p, uint8_t *buf);
 /* Sends probe number p->sent from @buf; receives one reply (non-blocking) */
-void probe_send(struct probe *p, uint8_t *buf, uint16_t ee);
+/* Sends probe p->sent (and counts it): 0, or send()'s errno. A send() that
+ * only reports an earlier probe's ICMP port unreachable (ECONNREFUSED, which
+ * it clears) is counted in p->unreachable and made again. */
+int probe_send(struct probe *p, uint8_t *buf, uint16_t ee);
 void probe_receive(struct probe *p);
 /* Receives until the CLOCK_MONOTONIC @deadline (ns), or until every probe
  * sent is answered if @stop_when_all. */

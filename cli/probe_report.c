@@ -80,6 +80,11 @@ void probe_summary(struct probe *p)
 	out_double(OUT_ANY, "loss_pct", ", %.1f%% loss", loss);
 	out_u64(OUT_ANY, "reordered", ", %" PRIu64 " reordered", p->reordered);
 	out_u64(OUT_ANY, "duplicates", ", %" PRIu64 " duplicates\n", p->dups);
+	out_u64(p->unreachable ? OUT_ANY : OUT_JSON, "port_unreachable",
+		"%" PRIu64 " ICMP port unreachable", p->unreachable);
+	if (p->unreachable)
+		out_text(": nothing answers STAMP on port %u at %s (on a snapfire host: snapfire reflect on)\n",
+			 p->port, p->addr);
 	samples_out("rtt", &p->rtt, p->rtt.n > 0, true, "rtt min/avg/p50/p90/p99/max");
 	if (p->rtt.n)
 		out_text("\n");

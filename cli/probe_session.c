@@ -107,18 +107,30 @@ static int mark_seen(struct probe *p, uint32_t seq)
 	return was;
 }
 
-void probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
+int probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
 {
 	struct stamp_sender_pkt *pkt = (struct stamp_sender_pkt *)buf;
+	int e = 0, tries;
 
 	pkt->seq = htonl(p->sent);
 	pkt->ee = htons(ee);
 	pkt->ssid = htons(p->ssid);
-	ns_to_ntp(clock_ns(CLOCK_REALTIME), &pkt->ts);
-	if (send(p->fd, buf, p->size, 0) < 0 && errno != ECONNREFUSED &&
-	    !p->quiet && !g_json)
-		errmsg("send seq=%u: %s", p->sent, strerror(errno));
+	for (tries = 0; tries < 2; tries++) {
+		ns_to_ntp(clock_ns(CLOCK_REALTIME), &pkt->ts);
+		if (send(p->fd, buf, p->size, 0) >= 0) {
+			e = 0;
+			break;
+		}
+		e = errno;
+		if (e != ECONNREFUSED)
+			break;
+		/* nothing was sent: the error was an earlier probe's */
+		p->unreachable++;
+	}
+	if (e && e != ECONNREFUSED && !p->quiet && !g_json)
+		errmsg("send seq=%u: %s", p->sent, strerror(e));
 	p->sent++;
+	return e;
 }
 
 /*
@@ -169,8 +181,11 @@ void probe_receive(struct probe *p)
 	ssize_t len;
 
 	len = recvmsg(p->fd, &mh, MSG_DONTWAIT);
-	if (len < 0)
+	if (len < 0) {
+		if (errno == ECONNREFUSED)	/* a probe's ICMP port unreachable */
+			p->unreachable++;
 		return;
+	}
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING) {
 			struct scm_ts3 ts;

@@ -119,6 +119,8 @@ check "module_missing logged once (no module on the host)" test "$(grep -c 'modu
 sleep 6
 check "the dead target is reported unreachable once" \
 	test "$(grep -c 'target_unreachable: target dead (127.0.0.1): no reply' "$tmp/agent.log")" = 1
+check "... with the reason: ICMP port unreachable (nothing listens there)" \
+	grep -q 'target_unreachable: target dead (127.0.0.1): no reply for [0-9.]* s (ICMP port unreachable: nothing answers STAMP on port [0-9]* there)' "$tmp/agent.log"
 
 # SIGHUP with a bad file: refused with FILE:LINE, the agent keeps running
 cp "$tmp/bad.conf" "$tmp/agent.conf"

@@ -43,6 +43,18 @@ check "JSON: far_egress_reported false, no far_tx_stage" \
 check "--no-follow-up: 44-byte probes, nothing said of Follow-Up" \
 	sh -c "grep -q '^44 bytes from 127.0.0.1: seq=1' '$tmp/p4n.txt' && ! grep -q Follow-Up '$tmp/p4n.txt'"
 
+# Nothing listening: every probe draws an ICMP port unreachable (not rate
+# limited on loopback). The send() that reports an earlier one's sends
+# nothing; the probe is made again, so all 10 leave and each is answered
+# by one ICMP error, counted once whether recvmsg() or send() reports it.
+closed=$((port + 7))
+"$sf" -j probe 127.0.0.1 -p $closed -c 10 -i 0.02 >"$tmp/pc.json" 2>"$tmp/pc.err"
+check "closed port: 10 sent, 0 received, 10 ICMP port unreachable" \
+	test "$(jget "$tmp/pc.json" 'd["sent"], d["received"], d["port_unreachable"]')" = "(10, 0, 10)"
+"$sf" probe 127.0.0.1 -p $closed -c 3 -i 0.02 >"$tmp/pc.txt" 2>&1
+check "closed port: the text says nothing answers STAMP there, and what to do" \
+	grep -q "^3 ICMP port unreachable: nothing answers STAMP on port $closed at 127.0.0.1 (on a snapfire host: snapfire reflect on)" "$tmp/pc.txt"
+
 # A reflector that answers Follow-Up Telemetry with a planted egress delay
 # of 3 ms after each reply's T3: the CLI must find exactly that (to the
 # NTP format's rounding), for every reply but the first.
