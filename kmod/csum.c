@@ -15,6 +15,7 @@
 int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
 		   const void *data, unsigned int len, bool ipv6)
 {
+	bool pending = false;
 	__wsum diff, old_check;
 	struct udphdr *uh;
 	u8 *ptr;
@@ -25,6 +26,26 @@ int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
 	if (off < udp_off + sizeof(*uh) || off > skb->len ||
 	    len > skb->len - off)
 		return -EINVAL;
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		unsigned int start = skb_checksum_start_offset(skb);
+
+		/*
+		 * A checksum still to be computed covers the bytes from its
+		 * start on, and takes ours in if they lie there: when it is
+		 * our UDP header's (uh->check is the pseudo-header sum only),
+		 * or an inner header's (a tunnel's payload, with local
+		 * checksum offload: our checksum, done in software, does not
+		 * depend on those bytes). Bytes before an inner start are in
+		 * our software checksum only: updated below. Across it, or a
+		 * start before our header: not ours to rewrite.
+		 */
+		if (start < udp_off ||
+		    (start == udp_off &&
+		     skb->csum_offset != offsetof(struct udphdr, check)) ||
+		    (off < start && off + len > start))
+			return -EINVAL;
+		pending = off >= start;
+	}
 	err = skb_ensure_writable(skb, off + len);
 	if (err)
 		return err;
@@ -37,8 +58,8 @@ int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
 	diff = csum_sub(csum_partial(data, len, 0), csum_partial(ptr, len, 0));
 	memcpy(ptr, data, len);
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL)
-		return 0;	/* uh->check is the pseudo-header sum only */
+	if (pending)
+		return 0;
 
 	old_check = csum_unfold(uh->check);
 	if (ipv6 || uh->check) {

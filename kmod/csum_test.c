@@ -272,6 +272,54 @@ static void csum_partial_untouched(struct kunit *test)
 	}
 }
 
+/*
+ * CHECKSUM_PARTIAL for an inner header (a tunnel's payload with local
+ * checksum offload, starting 24 bytes into ours): bytes from its start on
+ * are the device's to sum, and our checksum stays; bytes before it are in
+ * our software checksum: updated as without offload; bytes across it, or
+ * a start before our header, are refused, nothing written.
+ */
+static void csum_partial_inner(struct kunit *test)
+{
+	const struct ct_opts o = { .lead = -1, .zero_at = -1 };
+	struct ct_pkt pk, ref;
+	unsigned int start;
+	u8 data[8], was[8];
+	u16 check;
+
+	KUNIT_ASSERT_TRUE(test, ct_build(test, &o, &pk));
+	start = pk.udp_off + sizeof(struct udphdr) + 24;
+	KUNIT_ASSERT_TRUE(test, skb_partial_csum_set(pk.skb, start, 6));
+	check = ct_check(&pk);
+	ct_fill(data, sizeof(data), 3);
+	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, start + 8,
+					     data, 8, false), 0);
+	KUNIT_EXPECT_EQ(test, ct_check(&pk), check);
+	KUNIT_EXPECT_TRUE(test, ct_bytes_are(pk.skb, start + 8, data, 8));
+
+	/* before the inner start: as a CHECKSUM_NONE twin does */
+	KUNIT_ASSERT_TRUE(test, ct_build(test, &o, &ref));
+	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(ref.skb, ref.udp_off, ref.udp_off + 8,
+					     data, 8, false), 0);
+	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.udp_off + 8,
+					     data, 8, false), 0);
+	KUNIT_EXPECT_NE(test, ct_check(&pk), check);
+	KUNIT_EXPECT_EQ(test, ct_check(&pk), ct_check(&ref));
+	kfree_skb(ref.skb);
+
+	/* across the inner start, then a start before our header */
+	check = ct_check(&pk);
+	KUNIT_EXPECT_EQ(test, skb_copy_bits(pk.skb, start - 4, was, 8), 0);
+	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, start - 4,
+					     data, 8, false), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, ct_bytes_are(pk.skb, start - 4, was, 8));
+	KUNIT_ASSERT_TRUE(test, skb_partial_csum_set(pk.skb, pk.udp_off - 4, 2));
+	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, start + 8,
+					     data, 8, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ct_check(&pk), check);
+	kfree_skb(pk.skb);
+}
+
 /* IPv4 checksum 0 means none: it stays 0. */
 static void csum_ipv4_zero(struct kunit *test)
 {
@@ -439,6 +487,7 @@ static struct kunit_case csum_test_cases[] = {
 	KUNIT_CASE(csum_rewrite_odd_lengths),
 	KUNIT_CASE(csum_rewrite_same),
 	KUNIT_CASE(csum_partial_untouched),
+	KUNIT_CASE(csum_partial_inner),
 	KUNIT_CASE(csum_ipv4_zero),
 	KUNIT_CASE(csum_mangled_zero),
 	KUNIT_CASE(csum_complete),
