@@ -65,6 +65,14 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 	 */
 	if (skb_is_gso(skb) || sf_dev_stacked(dev) || skb->skb_iif)
 		return;
+	/*
+	 * netpoll (netconsole) transmits with interrupts off, from any
+	 * context, a hard interrupt included: one could arrive while this
+	 * CPU holds a flow's lock (taken with BH off, interrupts on). Its
+	 * packets are not probes; leave them.
+	 */
+	if (unlikely(irqs_disabled()))
+		return;
 
 	rcu_read_lock();
 	sn = sf_net(dev_net(dev));
@@ -87,7 +95,7 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 	if (!f)
 		goto out;	/* forwarded, or not from here */
 
-	/* BH (or, under netpoll, IRQs) are off on every xmit path */
+	/* BH is off on every xmit path (netpoll's, IRQs off, left above) */
 	spin_lock(&f->lock);
 	if (to_port) {
 		struct sf_pending *p = &f->pending[st.seq % SF_PENDING];
