@@ -505,14 +505,17 @@ int sf_flows_init(struct sf_net *sn)
 
 /*
  * The namespace is going away and no packet path can reach @sn any more
- * (sf_net.dying was set before a grace period): free every flow.
+ * (sf_net.dying was set before a grace period): free every flow. Their
+ * memory goes back in RCU callbacks that account to @sn: the caller waits
+ * for them (rcu_barrier()) before @sn is freed. The pernet exit does so
+ * once a batch of namespaces (sf_net_exit_batch), not once each: anyone
+ * can make and drop network namespaces, and a barrier each would make
+ * their cleanup, which is one worker for the whole host, fall behind.
  */
 void sf_flows_exit(struct sf_net *sn)
 {
 	cancel_delayed_work_sync(&sn->gc_work);
 	sf_flow_del_all(sn);
-	/* The RCU callbacks account to @sn: let them run while it exists. */
-	rcu_barrier();
 	rhashtable_destroy(&sn->flows);
 	xa_destroy(&sn->flow_ids);
 }

@@ -51,6 +51,7 @@ static void sf_flow_test_exit(struct kunit *test)
 	WRITE_ONCE(sn->dying, true);
 	synchronize_rcu();
 	sf_flows_exit(sn);
+	rcu_barrier();	/* the flows' memory comes back in RCU callbacks */
 	cancel_work_sync(&sn->event_work);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&sn->mem), 0);
 	kfree(rcu_access_pointer(sn->config));

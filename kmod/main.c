@@ -62,6 +62,7 @@ static int __net_init sf_net_init(struct net *net)
 err_flows_exit:
 	WRITE_ONCE(sn->dying, true);
 	sf_flows_exit(sn);
+	rcu_barrier();	/* the core frees @sn when this returns */
 err_free_config:
 	kfree(rcu_access_pointer(sn->config));
 err_free_counters:
@@ -91,10 +92,20 @@ static void __net_exit sf_net_exit(struct net *net)
 	free_percpu(sn->counters);
 }
 
+/*
+ * After every namespace of the batch went through sf_net_exit and before
+ * the core frees their sf_net: the flows' RCU callbacks account to it.
+ */
+static void __net_exit sf_net_exit_batch(struct list_head *net_exit_list)
+{
+	rcu_barrier();
+}
+
 static struct pernet_operations sf_net_ops = {
 	.init = sf_net_init,
 	.pre_exit = sf_net_pre_exit,
 	.exit = sf_net_exit,
+	.exit_batch = sf_net_exit_batch,
 	.id = &sf_net_id,
 	.size = sizeof(struct sf_net),
 };
