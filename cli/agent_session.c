@@ -327,11 +327,9 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 		agent_log("target %s: sending again", t->conf.name);
 		s->send_failing = false;
 	}
-	if (e == ECONNREFUSED) {
-		/* ICMP port unreachable twice in a row, the second for the
-		 * probe just made again (probe_send): none left; it times out
-		 * like any unanswered one */
-	}
+	/* e == ECONNREFUSED: ICMP port unreachable twice in a row, the second
+	 * for the probe made again (probe_send): none left; it times out like
+	 * any unanswered one */
 	if (s->npend == s->cappend) {
 		size_t cap = s->cappend ? s->cappend * 2 : 8;
 		struct pend *p = realloc(s->pend, cap * sizeof(*p));
@@ -440,19 +438,15 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 void agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now)
 {
 	struct sess *s = t->session;
-	char peek;
+	uint64_t refused;
 	int i;
 
 	for (i = 0; i < 64; i++) {
-		if (recv(s->p.fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) < 0) {
-			if (errno != ECONNREFUSED)
-				break;
-			/* a probe's ICMP port unreachable, reported once */
-			s->p.unreachable++;
-			continue;
-		}
-		probe_receive(&s->p);
-		sess_received(d, t, now);
+		refused = s->p.unreachable;
+		if (probe_receive(&s->p))
+			sess_received(d, t, now);
+		else if (s->p.unreachable == refused)
+			break;		/* nothing more waiting */
 	}
 }
 

@@ -70,7 +70,10 @@ void probe_build_tlvs(const struct probe *p, uint8_t *buf);
  * only reports an earlier probe's ICMP port unreachable (ECONNREFUSED, which
  * it clears) is counted in p->unreachable and made again. */
 int probe_send(struct probe *p, uint8_t *buf, uint16_t ee);
-void probe_receive(struct probe *p);
+/* Reads one datagram, if one is waiting, and takes it in: true if one was
+ * read (a reply or not); false if none, or only an error (an ICMP port
+ * unreachable counted in p->unreachable) */
+bool probe_receive(struct probe *p);
 /* Receives until the CLOCK_MONOTONIC @deadline (ns), or until every probe
  * sent is answered if @stop_when_all. */
 void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,

@@ -165,7 +165,7 @@ static void followup_in(struct probe *p, const uint8_t *buf, size_t len, int64_t
 	rp->valid = 1;
 }
 
-void probe_receive(struct probe *p)
+bool probe_receive(struct probe *p)
 {
 	uint8_t buf[STAMP_MAX_LEN + 64];
 	char cbuf[512], b1[32], b2[32], b3[32];
@@ -184,7 +184,7 @@ void probe_receive(struct probe *p)
 	if (len < 0) {
 		if (errno == ECONNREFUSED)	/* a probe's ICMP port unreachable */
 			p->unreachable++;
-		return;
+		return false;
 	}
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING) {
@@ -205,15 +205,15 @@ void probe_receive(struct probe *p)
 	 * reflector returns the SSID (MBZ to it) as 0: that is ours too.
 	 */
 	if (len < STAMP_BASE_LEN || (r->ssid && ntohs(r->ssid) != p->ssid))
-		return;
+		return true;
 	seq = ntohl(r->sender_seq);
 	if (seq >= p->sent)
-		return;		/* not one of ours */
+		return true;		/* not one of ours */
 	if (mark_seen(p, seq)) {
 		p->dups++;
 		if (!p->quiet && !g_json)
 			printf("%zd bytes from %s: seq=%u (DUP!)\n", len, p->addr, seq);
-		return;
+		return true;
 	}
 	p->received++;
 	if (seq + 1 < p->max_seq)
@@ -253,7 +253,7 @@ void probe_receive(struct probe *p)
 	p->have_last = 1;
 	followup_in(p, buf, (size_t)len, t3);
 	if (p->quiet || g_json)
-		return;
+		return true;
 	printf("%zd bytes from %s: seq=%u", len, p->addr, seq);
 	if (ttl >= 0)
 		printf(" ttl=%d", ttl);
@@ -262,6 +262,7 @@ void probe_receive(struct probe *p)
 		printf(" fwd=%s ms rev=%s ms", probe_ms(b2, sizeof(b2), fwd), probe_ms(b3, sizeof(b3), rev));
 	printf("\n");
 	fflush(stdout);
+	return true;
 }
 
 /* Polls for replies until the absolute CLOCK_MONOTONIC deadline. */
