@@ -151,6 +151,12 @@ def median(v):
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) // 2
 
 
+def p90(v):
+    """nearest-rank 90th percentile of @v (sorted here), None if empty"""
+    v = sorted(v)
+    return v[(len(v) * 9) // 10] if v else None
+
+
 def followup(pl):
     """(seq, time) of a filled Follow-Up Telemetry TLV behind the base
     packet of the reply @pl, else None."""
@@ -256,9 +262,8 @@ def main():
                 u = udp_of(lt, pkt)
                 if u and u[4] == uport and len(u[5]) >= 8:
                     st.append(t - struct.unpack("!Q", u[5][:8])[0])
-            st.sort()
             res["stack_p50_ns"] = median(st)
-            res["stack_p90_ns"] = st[(len(st) * 9) // 10] if st else None
+            res["stack_p90_ns"] = p90(st)
             res["stack_samples"] = len(st)
     # reflector seq -> T3 of that reply; (fu seq, fu time) of each reply
     t3_of, fus = {}, []
@@ -319,8 +324,7 @@ def main():
             "refl_qdisc_p50_ns": median(rq),
             "fu_wire_p50_ns": median(fu_wire),
             "fu_wire_absmax_ns": max((abs(v) for v in fu_wire), default=None),
-            "fu_wire_p90abs_ns": (sorted(abs(v) for v in fu_wire)[(len(fu_wire) * 9) // 10]
-                                  if fu_wire else None),
+            "fu_wire_p90abs_ns": p90(abs(v) for v in fu_wire),
             "ipdv_p50_ns": median(ipdv), "ipdv_samples": len(ipdv),
             "jitter_ns": round(jit), "rev_lost_wire": rev_lost,
         })
