@@ -113,7 +113,7 @@ for t in "${tests[@]}"; do
 	if ((guest)); then
 		dmesg_before=$(dmesg 2>/dev/null | wc -l)
 	fi
-	t0=$SECONDS
+	t0=$SECONDS tlast=$SECONDS
 	tfail=0 tcount=0
 	rm -f "$tmp/rc"
 	# The loop ends at EOF, or once the script has exited (its status is
@@ -145,6 +145,12 @@ for t in "${tests[@]}"; do
 				((st)) && tfail=$((tfail + 1))
 				result "$st" "$name: $rest"
 			fi
+			# where a test's time goes (the debug kernel's shards are
+			# balanced, and trimmed, by it): checks 10 s or more apart
+			if ((SECONDS - tlast >= 10)); then
+				echo "# runner: $((SECONDS - tlast))s since the previous check (at $((SECONDS - t0))s)"
+			fi
+			tlast=$SECONDS
 			;;
 		1..*) ;;
 		"#"*) echo "$line" ;;
