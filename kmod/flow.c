@@ -227,7 +227,10 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 		return old;
 	}
 	list_add_tail(&f->list, &sn->flow_list);
-	sn->nflows++;
+	/* the first flow arms the GC (sf_gc_work: it stops when none is left) */
+	if (++sn->nflows == 1)
+		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
+				   SF_GC_PERIOD);
 	sf_mem_add(sn, size);	/* not f->mem: a reader may have grown it */
 	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_NEW, f, 0, 0);
 	spin_unlock_bh(&sn->lock);
@@ -447,6 +450,13 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
  * more than SF_GC_SCAN flows from the head of the list, moving the live
  * ones to the tail, so a large table is swept over several runs without
  * holding the lock for long.
+ *
+ * It runs only while the namespace has flows: a run that leaves none does
+ * not re-arm, and the first flow made after it arms it again
+ * (sf_flow_get_or_create, under sf_net.lock). A host with thousands of
+ * network namespaces (containers) and snapfire loaded would otherwise
+ * wake once a second for each of them. A flow made between this run's
+ * unlock and its end finds the work no longer pending and queues it.
  */
 void sf_gc_work(struct work_struct *work)
 {
@@ -456,6 +466,7 @@ void sf_gc_work(struct work_struct *work)
 	unsigned long idle;
 	u32 max_flows;
 	unsigned int i, n;
+	bool rearm;
 
 	rcu_read_lock();
 	cfg = rcu_dereference(sn->config);
@@ -480,9 +491,10 @@ void sf_gc_work(struct work_struct *work)
 			list_move_tail(&f->list, &sn->flow_list);
 		}
 	}
+	rearm = sn->nflows > 0;
 	spin_unlock_bh(&sn->lock);
 
-	if (!READ_ONCE(sn->dying))
+	if (rearm && !READ_ONCE(sn->dying))
 		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
 				   SF_GC_PERIOD);
 }
@@ -498,8 +510,8 @@ int sf_flows_init(struct sf_net *sn)
 	err = rhashtable_init(&sn->flows, &sf_flow_params);
 	if (err)
 		return err;
+	/* armed by the first flow, not here: an idle namespace never wakes */
 	INIT_DELAYED_WORK(&sn->gc_work, sf_gc_work);
-	queue_delayed_work(system_power_efficient_wq, &sn->gc_work, SF_GC_PERIOD);
 	return 0;
 }
 

@@ -240,6 +240,36 @@ static void sf_flow_test_expire(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sn->nflows, 2U);
 }
 
+/* the GC's timer runs only while the namespace has flows */
+static void sf_flow_test_gc_armed(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *f;
+
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&t->sn->gc_work));
+	f = sf_test_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&t->sn->gc_work));
+
+	/* a run that leaves a flow re-arms */
+	cancel_delayed_work_sync(&t->sn->gc_work);
+	sf_gc_work(&t->sn->gc_work.work);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 1U);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&t->sn->gc_work));
+
+	/* the run that expires the last flow does not */
+	cancel_delayed_work_sync(&t->sn->gc_work);
+	sf_cfg(t->cfg, IDLE_TIMEOUT) = 1;
+	WRITE_ONCE(f->last_jiffies, jiffies - 5 * HZ);
+	sf_gc_work(&t->sn->gc_work.work);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&t->sn->gc_work));
+
+	/* and the next flow arms it again */
+	KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, 2, SNAPFIRE_ROLE_REFLECTOR));
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&t->sn->gc_work));
+}
+
 static void sf_flow_test_del_reset(struct kunit *test)
 {
 	struct sf_flow_test *t = test->priv;
@@ -445,6 +475,7 @@ static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_event_flood),
 	KUNIT_CASE(sf_flow_test_evict),
 	KUNIT_CASE(sf_flow_test_expire),
+	KUNIT_CASE(sf_flow_test_gc_armed),
 	KUNIT_CASE(sf_flow_test_del_reset),
 	KUNIT_CASE(sf_flow_test_concurrent),
 	KUNIT_CASE(sf_flow_test_mem_cap),

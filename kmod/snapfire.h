@@ -249,7 +249,7 @@ struct sf_net {
 	 */
 	u16 ssid_hint[SF_SSID_HINTS];
 
-	struct delayed_work gc_work;
+	struct delayed_work gc_work;	/* armed while nflows > 0 (flow.c) */
 	bool dying;
 	bool untrusted;			/* owned by a non-initial user namespace */
 };
