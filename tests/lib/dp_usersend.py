@@ -21,16 +21,16 @@ def main():
     dst, port, count, ival = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.connect((dst, port))
+    # not connect()ed: nothing listens on PORT at the far end, and a
+    # connected socket reports each ICMP port unreachable on a later send()
+    # (ECONNREFUSED); with a 25 ms path several are in flight at once, so
+    # one retry was not enough (53's inet6 in a make check). An unconnected
+    # socket without IP_RECVERR never reports them.
+    addr = (dst, port)
     pad = bytes(36)
     nxt = time.monotonic()
     for _ in range(count):
-        try:
-            s.send(struct.pack("!Q", time.clock_gettime_ns(time.CLOCK_REALTIME)) + pad)
-        except ConnectionRefusedError:
-            # the ICMP port unreachable the last one drew: this send() only
-            # reported it (and cleared it); send again, with a fresh clock
-            s.send(struct.pack("!Q", time.clock_gettime_ns(time.CLOCK_REALTIME)) + pad)
+        s.sendto(struct.pack("!Q", time.clock_gettime_ns(time.CLOCK_REALTIME)) + pad, addr)
         nxt += ival
         time.sleep(max(0.0, nxt - time.monotonic()))
 
