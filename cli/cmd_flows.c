@@ -123,22 +123,24 @@ int parse_flow_id(const char *cmd, const char *s, uint64_t *id)
 }
 
 /*
- * -j flows in the module's order (flow id, ascending: the default sort)
- * and from one dump: each flow is printed as it arrives and freed, so the
- * memory does not grow with the table (1 M flows held took 2.3 GB). The
- * module never restarts a flow dump (it resumes by id); if one were
- * restarted anyway, the flows up to the last id printed are skipped.
+ * A flow at a time, as the dump brings it: the memory does not grow with
+ * the table (1 M flows held took 2.3 GB). The module never restarts a flow
+ * dump (it resumes by id); if one were restarted anyway, the flows up to
+ * the last id passed on are skipped.
  */
-struct stream_ctx {
+struct each_ctx {
 	struct dump_ctx d;	/* first: dump_build reads it */
+	int (*fn)(struct flow *f, void *arg);
+	void *arg;
 	uint64_t last_id;
 	bool any;
 };
 
-static int stream_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *arg)
+static int each_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *arg)
 {
-	struct stream_ctx *c = arg;
+	struct each_ctx *c = arg;
 	struct flow f = { 0 };
+	int rc = 0;
 
 	(void)nlh;
 	if (flow_parse(&f, attrs, len) < 0) {
@@ -147,28 +149,98 @@ static int stream_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *
 		return -1;
 	}
 	if (!c->any || f.id > c->last_id) {
-		out_obj(NULL);
-		flow_out(&f, false);
-		out_obj_end();
+		rc = c->fn(&f, c->arg);
 		c->last_id = f.id;
 		c->any = true;
 	}
 	flow_free(&f);
+	return rc;
+}
+
+int flows_each(struct sfnl *n, const struct flow_filter *flt,
+	       int (*fn)(struct flow *f, void *arg), void *arg)
+{
+	struct each_ctx c = { .d = { flt, 0, NULL }, .fn = fn, .arg = arg };
+
+	return sfnl_dump(n, SNAPFIRE_CMD_FLOW_GET, dump_build, each_cb, NULL, &c);
+}
+
+static int json_one(struct flow *f, void *arg)
+{
+	(void)arg;
+	out_obj(NULL);
+	flow_out(f, false);
+	out_obj_end();
 	return 0;
 }
 
+/* -j flows in the module's order (flow id, ascending: the default sort) */
 static int flows_json_stream(struct sfnl *n, const struct flow_filter *flt)
 {
-	struct stream_ctx sc = { .d = { flt, 0, NULL } };
 	int rc;
 
 	out_begin(stdout, true);
 	out_obj(NULL);
 	out_arr("flows");
-	rc = sfnl_dump(n, SNAPFIRE_CMD_FLOW_GET, dump_build, stream_cb, NULL, &sc);
+	rc = flows_each(n, flt, json_one, NULL);
 	out_arr_end();
 	out_obj_end();
 	out_end();
+	return rc;
+}
+
+/*
+ * The table in the module's order: the first TABLE_HEAD flows are held
+ * to size the LOCAL -> PEER column, then printed, then every other flow
+ * as it comes (a longer endpoint pair than those widens its own row only).
+ */
+#define TABLE_HEAD 1024
+
+struct table_ctx {
+	struct flowset head;
+	int width;		/* 0: still holding the head */
+};
+
+static void table_flush(struct table_ctx *t)
+{
+	size_t i;
+
+	t->width = flows_table_width(&t->head);
+	flows_table_header(stdout, t->width);
+	for (i = 0; i < t->head.n; i++)
+		flows_table_row(stdout, &t->head.v[i], t->width);
+	flowset_free(&t->head);
+}
+
+static int table_one(struct flow *f, void *arg)
+{
+	struct table_ctx *t = arg;
+	struct flow *h;
+
+	if (t->width) {
+		flows_table_row(stdout, f, t->width);
+		return 0;
+	}
+	h = flowset_add(&t->head);
+	if (!h) {
+		errmsg("out of memory");
+		return -1;
+	}
+	*h = *f;	/* moved: its histograms now the head's */
+	memset(f, 0, sizeof(*f));
+	if (t->head.n == TABLE_HEAD)
+		table_flush(t);
+	return 0;
+}
+
+static int flows_table_stream(struct sfnl *n, const struct flow_filter *flt)
+{
+	struct table_ctx t = { 0 };
+	int rc = flows_each(n, flt, table_one, &t);
+
+	if (!rc && !t.width)
+		table_flush(&t);
+	flowset_free(&t.head);
 	return rc;
 }
 
@@ -256,8 +328,9 @@ int cmd_flows(int argc, char **argv)
 	rc = sfnl_open(&n);
 	if (rc)
 		return rc;
-	if (g_json && col == COL_ID && !rev && flt.port < 0) {
-		rc = flows_json_stream(&n, &flt);
+	/* the module's order: streamed, not held (--sort, -r, --port hold it) */
+	if (col == COL_ID && !rev && flt.port < 0) {
+		rc = g_json ? flows_json_stream(&n, &flt) : flows_table_stream(&n, &flt);
 		sfnl_close(&n);
 		return rc;
 	}

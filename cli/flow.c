@@ -306,9 +306,10 @@ void flows_sort(struct flowset *s, int col, bool reverse)
 		qsort(s->v, s->n, sizeof(*s->v), flow_cmp);
 }
 
-void flows_table(FILE *out, const struct flowset *s)
+/* The LOCAL -> PEER column's width for @s's rows (20 at least). */
+int flows_table_width(const struct flowset *s)
 {
-	char ends[160], l[64], r[64], v[7][16], loss[16];
+	char ends[160], l[64], r[64];
 	int w = 20;
 	size_t i;
 
@@ -320,31 +321,48 @@ void flows_table(FILE *out, const struct flowset *s)
 		if (n > w)
 			w = n;
 	}
+	return w;
+}
+
+void flows_table_header(FILE *out, int w)
+{
 	fprintf(out, "%-5s %-9s %-*s %5s %8s %6s %8s %8s %8s %8s %8s %8s %8s\n",
 		"ID", "ROLE", w, "LOCAL -> PEER", "SSID", "RX", "LOSS", "MIN",
 		"P50", "P90", "P99", "P99.9", "MAX", "JITTER");
-	for (i = 0; i < s->n; i++) {
-		const struct flow *f = &s->v[i];
-		const struct hist *h = f->role == SNAPFIRE_ROLE_SENDER ?
-			flow_hist(f, SNAPFIRE_METRIC_RTT) : NULL;
-		static const double ps[] = { 0.5, 0.9, 0.99, 0.999 };
-		int k;
+}
 
-		snprintf(ends, sizeof(ends), "%s -> %s",
-			 endpoint_str(l, sizeof(l), f->family, f->local_addr, f->local_port),
-			 endpoint_str(r, sizeof(r), f->family, f->remote_addr, f->remote_port));
-		for (k = 0; k < 6; k++)
-			strcpy(v[k], "-");
-		if (h) {
-			fmt_dur(v[0], sizeof(v[0]), h->min);
-			for (k = 0; k < 4; k++)
-				fmt_dur(v[k + 1], sizeof(v[0]), hist_percentile(h, ps[k]));
-			fmt_dur(v[5], sizeof(v[0]), h->max);
-		}
-		fmt_dur(v[6], sizeof(v[6]), f->jitter);
-		snprintf(loss, sizeof(loss), "%.1f%%", flow_loss_pct(f));
-		fprintf(out, "%-5" PRIu64 " %-9s %-*s %5u %8" PRIu64 " %6s %8s %8s %8s %8s %8s %8s %8s\n",
-			f->id, role_name(f->role), w, ends, f->ssid, f->rx, loss,
-			v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+void flows_table_row(FILE *out, const struct flow *f, int w)
+{
+	static const double ps[] = { 0.5, 0.9, 0.99, 0.999 };
+	char ends[160], l[64], r[64], v[7][16], loss[16];
+	const struct hist *h = f->role == SNAPFIRE_ROLE_SENDER ?
+		flow_hist(f, SNAPFIRE_METRIC_RTT) : NULL;
+	int k;
+
+	snprintf(ends, sizeof(ends), "%s -> %s",
+		 endpoint_str(l, sizeof(l), f->family, f->local_addr, f->local_port),
+		 endpoint_str(r, sizeof(r), f->family, f->remote_addr, f->remote_port));
+	for (k = 0; k < 6; k++)
+		strcpy(v[k], "-");
+	if (h) {
+		fmt_dur(v[0], sizeof(v[0]), h->min);
+		for (k = 0; k < 4; k++)
+			fmt_dur(v[k + 1], sizeof(v[0]), hist_percentile(h, ps[k]));
+		fmt_dur(v[5], sizeof(v[0]), h->max);
 	}
+	fmt_dur(v[6], sizeof(v[6]), f->jitter);
+	snprintf(loss, sizeof(loss), "%.1f%%", flow_loss_pct(f));
+	fprintf(out, "%-5" PRIu64 " %-9s %-*s %5u %8" PRIu64 " %6s %8s %8s %8s %8s %8s %8s %8s\n",
+		f->id, role_name(f->role), w, ends, f->ssid, f->rx, loss,
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+}
+
+void flows_table(FILE *out, const struct flowset *s)
+{
+	int w = flows_table_width(s);
+	size_t i;
+
+	flows_table_header(out, w);
+	for (i = 0; i < s->n; i++)
+		flows_table_row(out, &s->v[i], w);
 }

@@ -65,6 +65,11 @@ int flow_col_parse(const char *name);	/* -1 if unknown */
 const char *flow_col_names(void);	/* "id, peer, ..." */
 void flows_sort(struct flowset *s, int col, bool reverse);
 void flows_table(FILE *f, const struct flowset *s);
+/* flows_table() in parts, for a table printed as the dump runs: the
+ * LOCAL -> PEER width @s's rows need, the header, a row. */
+int flows_table_width(const struct flowset *s);
+void flows_table_header(FILE *f, int w);
+void flows_table_row(FILE *f, const struct flow *fl, int w);
 
 /* status-get */
 struct status_view {
@@ -76,10 +81,23 @@ struct status_view {
 	uint64_t mem, global_mem;
 };
 
-/* Prometheus text exposition (cmd_export.c); -ENOMEM, else 0. */
 /* Appends @s to @out (@len used of @n bytes), escaped as a Prometheus
  * label value (backslash, double quote, newline); the new length. */
 size_t prom_escape(char *out, size_t n, size_t len, const char *s);
+
+/*
+ * Prometheus text exposition (prom.c), a flow at a time: begin writes the
+ * status families (@st may be NULL) and opens a spool per flow family
+ * (NULL with errno set, the reason printed); each flow's samples go to
+ * the spools; end copies them out in family order and frees (0 or
+ * -errno, the reason printed); abort frees without writing more.
+ */
+struct prom_stream;
+struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st);
+void prom_stream_flow(struct prom_stream *ps, const struct flow *fl);
+int prom_stream_end(struct prom_stream *ps);
+void prom_stream_abort(struct prom_stream *ps);
+/* The same for a flowset held in memory (the unit tests). */
 int prom_write(FILE *f, const struct status_view *st, const struct flowset *s);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* CLI unit tests: flows, the Prometheus exporter, the verdict, flow_out. */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -87,6 +88,16 @@ void test_prometheus(void)
 	CHECK(system(cmd) == 0, "rtt +Inf bucket equals the count (210)");
 	snprintf(cmd, sizeof(cmd), "test $(grep -c '^# TYPE snapfire_rtt_seconds histogram$' %s) = 1", path);
 	CHECK(system(cmd) == 0, "one TYPE line per family");
+	/* each family one group: its name (the histogram suffixes cut) never
+	 * comes back after another family's lines */
+	snprintf(cmd, sizeof(cmd),
+		 "test -z \"$(grep -v '^#' %s | sed -E 's/[{ ].*//; s/_(bucket|sum|count)$//' | uniq | sort | uniq -d)\"",
+		 path);
+	CHECK(system(cmd) == 0, "every family's samples in one group (spooled per family)");
+	snprintf(cmd, sizeof(cmd),
+		 "test $(grep -c '^snapfire_flow_rx_total{' %s) = 2 && "
+		 "head -1 %s | grep -q '^# HELP snapfire_[a-z_]*_total '", path, path);
+	CHECK(system(cmd) == 0, "a sample per flow in a field family; the status families first");
 	snprintf(cmd, sizeof(cmd), "grep -q 'remote=\"\\[2001:db8::2\\]:862\"' %s", path);
 	CHECK(system(cmd) == 0, "IPv6 endpoint label");
 	snprintf(cmd, sizeof(cmd), "grep -q '^snapfire_rtt_seconds_bucket{flow_id=\"4\"' %s", path);
@@ -101,6 +112,28 @@ void test_prometheus(void)
 		       passed + failed + skipped);
 	}
 	unlink(path);
+	{
+		const char *was = getenv("TMPDIR");
+		char *keep = was ? strdup(was) : NULL;
+		FILE *mf;
+		char *mb = NULL;
+		size_t ml = 0;
+
+		setenv("TMPDIR", "/nonexistent/snapfire-unit", 1);
+		mf = open_memstream(&mb, &ml);
+		errno = 0;
+		CHECK(mf && prom_write(mf, &st, &s) == -ENOENT,
+		      "no spool directory: the exporter fails with ENOENT, writing nothing");
+		if (mf)
+			fclose(mf);
+		CHECK(ml == 0, "nothing written before the spools exist");
+		free(mb);
+		if (keep)
+			setenv("TMPDIR", keep, 1);
+		else
+			unsetenv("TMPDIR");
+		free(keep);
+	}
 	flowset_free(&s);
 }
 

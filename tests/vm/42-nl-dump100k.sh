@@ -98,6 +98,43 @@ rf=$(tail -n1 "$RSS_TMP/rss.filtered") rfull=$(tail -n1 "$RSS_TMP/rss.full")
 diag "CLI peak RSS: -j flows --ssid 7 ($((PORTS * 2)) flows) ${rf} KB, -j flows (${cn:-?} flows) ${rfull} KB"
 assert_le "CLI: -j flows of every flow in at most 16 MB more than of $((PORTS * 2)) (KB)" "$rfull" "$((rf + 16384))"
 
+# So are the table (its first 1 024 rows held to size a column) and the
+# Prometheus export (each family but the first spooled to a temporary
+# file, so that a family's samples stay in one group)
+t0=$SECONDS
+/usr/bin/time -f %M -o "$RSS_TMP/rss.table" "$SF_CLI" -n "$NS" flows >"$RSS_TMP/table"
+ok "CLI: snapfire flows (the table of every flow)" test $? = 0
+diag "CLI table: $((SECONDS - t0)) s, $(wc -c <"$RSS_TMP/table") bytes"
+assert_eq "CLI table: one header, then a row per flow" "1 ${cn:-?}" \
+	"$(grep -c '^ID ' "$RSS_TMP/table") $(($(wc -l <"$RSS_TMP/table") - 1))"
+ok "CLI table: in flow id order" sh -c "awk 'NR > 1 { print \$1 }' '$RSS_TMP/table' | sort -n -c"
+rm -f "$RSS_TMP/table"
+rt=$(tail -n1 "$RSS_TMP/rss.table")
+diag "CLI peak RSS: flows (the table) ${rt} KB"
+assert_le "CLI: the table of every flow in at most 16 MB more than -j flows --ssid 7 (KB)" "$rt" "$((rf + 16384))"
+
+t0=$SECONDS
+# one pass over the export (some 220 MB here): samples of
+# snapfire_flow_rx_total, repeated TYPE lines, families split in two groups
+res=$(/usr/bin/time -f %M -o "$RSS_TMP/rss.prom" "$SF_CLI" -n "$NS" export --prometheus | awk '
+	/^# TYPE / { if (typ[$3]++) dupt++; next }
+	/^#/ { next }
+	{
+		name = $0; sub(/[{ ].*/, "", name); sub(/_(bucket|sum|count)$/, "", name)
+		if (name != last) { if (name in seen) split_++; seen[name] = 1; last = name }
+		if (name == "snapfire_flow_rx_total") rx++
+		lines++
+	}
+	END { print rx + 0, dupt + 0, split_ + 0, lines + 0 }'; echo "status ${PIPESTATUS[0]}")
+diag "CLI export --prometheus: $((SECONDS - t0)) s; rx samples, repeated TYPEs, split families, samples: ${res%%$'\n'*}"
+assert_eq "CLI: export --prometheus of every flow" "status 0" "${res##*$'\n'}"
+read -r prx pdup psplit _ <<<"${res%%$'\n'*}"
+assert_eq "CLI export: a snapfire_flow_rx_total sample per flow" "${cn:-?}" "$prx"
+assert_eq "CLI export: one TYPE line per family, each family's samples in one group" "0 0" "$pdup $psplit"
+rp=$(tail -n1 "$RSS_TMP/rss.prom")
+diag "CLI peak RSS: export --prometheus ${rp} KB"
+assert_le "CLI: export --prometheus of every flow in at most 16 MB more than -j flows --ssid 7 (KB)" "$rp" "$((rf + 16384))"
+
 # --------------------------- a dump racing with creation and eviction
 # max-flows at today's count: every flow the flood creates evicts one. The
 # dump walks by id and resumes by id: it completes on its first try, with
