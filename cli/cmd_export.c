@@ -16,8 +16,6 @@ static int prom_one(struct flow *f, void *arg)
  */
 int cmd_export(int argc, char **argv)
 {
-	struct flow_filter all = { .role = 0, .port = -1, .ssid = -1,
-		.hist_mask = ALL_METRICS };
 	struct prom_stream *ps;
 	struct status_view st;
 	struct sfnl n;
@@ -45,7 +43,7 @@ int cmd_export(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out_close;
 	}
-	rc = flows_each(&n, &all, prom_one, ps);
+	rc = flows_each(&n, NULL, prom_one, ps);	/* every flow, every histogram */
 	if (rc) {
 		prom_stream_abort(ps);
 		goto out_close;

@@ -149,9 +149,10 @@ static int each_cb(struct nlattr *attrs, int len, struct nlmsghdr *nlh, void *ar
 		return -1;
 	}
 	if (!c->any || f.id > c->last_id) {
-		rc = c->fn(&f, c->arg);
+		/* before fn: a flow it takes is zeroed */
 		c->last_id = f.id;
 		c->any = true;
+		rc = c->fn(&f, c->arg);
 	}
 	flow_free(&f);
 	return rc;
@@ -165,12 +166,17 @@ int flows_each(struct sfnl *n, const struct flow_filter *flt,
 	return sfnl_dump(n, SNAPFIRE_CMD_FLOW_GET, dump_build, each_cb, NULL, &c);
 }
 
-static int json_one(struct flow *f, void *arg)
+static void json_flow(const struct flow *f)
 {
-	(void)arg;
 	out_obj(NULL);
 	flow_out(f, false);
 	out_obj_end();
+}
+
+static int json_one(struct flow *f, void *arg)
+{
+	(void)arg;
+	json_flow(f);
 	return 0;
 }
 
@@ -252,11 +258,8 @@ static void flows_json(FILE *out, const struct flowset *s)
 	out_begin(out, true);
 	out_obj(NULL);
 	out_arr("flows");
-	for (i = 0; i < s->n; i++) {
-		out_obj(NULL);
-		flow_out(&s->v[i], false);
-		out_obj_end();
-	}
+	for (i = 0; i < s->n; i++)
+		json_flow(&s->v[i]);
 	out_arr_end();
 	out_obj_end();
 	out_end();

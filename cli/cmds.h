@@ -63,8 +63,8 @@ int flows_get(struct sfnl *n, const struct flow_filter *flt, struct flowset *s);
  * The same dump a flow at a time, in flow id order (the module's), without
  * holding the table: @fn gets each flow, which is freed after it returns
  * unless @fn took it (moved it and zeroed *f); its return value: 0 goes
- * on, else the dump stops with it. @flt's port
- * must be -1 (two dumps would interleave).
+ * on, else the dump stops with it. @flt NULL: every flow with every
+ * histogram; its port must be -1 (two dumps would interleave).
  */
 int flows_each(struct sfnl *n, const struct flow_filter *flt,
 	       int (*fn)(struct flow *f, void *arg), void *arg);

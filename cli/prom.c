@@ -118,8 +118,7 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
 #define NFAM (METRIC_COUNT + ARRAY_SIZE(flow_fields))
 
 struct prom_stream {
-	FILE *out;
-	FILE *spool[NFAM];	/* [0] is out itself */
+	FILE *spool[NFAM];	/* [0] is the output itself */
 	const char *tmpdir;
 };
 
@@ -221,7 +220,6 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 
 	if (!ps)
 		return NULL;
-	ps->out = out;
 	ps->tmpdir = getenv("TMPDIR");
 	if (!ps->tmpdir || !*ps->tmpdir)
 		ps->tmpdir = "/tmp";
@@ -286,11 +284,11 @@ int prom_stream_end(struct prom_stream *ps)
 			       ps->tmpdir, strerror(-rc));
 			break;
 		}
-		fam_head(ps->out, i);
+		fam_head(ps->spool[0], i);
 		while ((n = fread(buf, 1, sizeof(buf), sp)) > 0)
-			if (fwrite(buf, 1, n, ps->out) != n)
+			if (fwrite(buf, 1, n, ps->spool[0]) != n)
 				break;
-		if (ferror(sp) || ferror(ps->out))
+		if (ferror(sp) || ferror(ps->spool[0]))
 			rc = -EIO;
 	}
 	spools_close(ps);
