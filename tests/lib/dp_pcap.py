@@ -16,6 +16,8 @@ packets (UDP from --port) and prints a JSON summary:
   reordered     replies with a sender seq below the highest seen before
                 and not seen before (RFC 4737 / kmod/seq.c definition)
   lost          in [lowest, highest] replied seq: how many never came back
+  seq_differs   replies (first of each sender seq) whose reflector seq is
+                not the sender seq: a stateful reflector's numbering shows
   rtt_raw_p50_ns   median of (t_in - t_out) on the sender's wire
   rtt_wire_p50_ns  median of (t_in - t_out) - (T3 - T2), T2/T3 from the reply
   overtaken     replies k that reached the sender after probe k + 64 had
@@ -224,14 +226,16 @@ def main():
         t1 = ts_ns(pl[4:12], ee)
         if kind == "p" and s in out_t and t1:
             qd.append(out_t[s] - t1)
-    seen, highest, dups, reord = set(), None, 0, 0
+    seen, highest, dups, reord, differs = set(), None, 0, 0, 0
     rtt_raw, rtt_wire, in_t = [], [], {}
-    for t, s, t2, t3, _rs in replies:
+    for t, s, t2, t3, rs in replies:
         if s in seen:
             dups += 1
             continue
         if highest is not None and s < highest:
             reord += 1
+        if rs != s:
+            differs += 1
         seen.add(s)
         highest = s if highest is None else max(highest, s)
         in_t[s] = (t, t2, t3)
@@ -246,6 +250,7 @@ def main():
         "overtaken": len(over), "overtaken_near": len(near),
         "probes": len(out_t), "probe_frames": len(probes), "replies": len(replies),
         "unique": len(seen), "duplicates": dups, "reordered": reord,
+        "seq_differs": differs,
         "lost": (max(seen) - min(seen) + 1 - len(seen)) if seen else 0,
         "rtt_raw_p50_ns": median(rtt_raw), "rtt_wire_p50_ns": median(rtt_wire),
         "rtt_samples": len(rtt_wire), "qdisc_p50_ns": median(qd),

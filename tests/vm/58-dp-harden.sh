@@ -20,8 +20,9 @@
 #   no-flow: probes refused by the allow-list make no flow (flows_created
 #     unchanged); of 50 rate-limited probes only the answered are recorded;
 #   fairness: rate 1 burst 5: a source flooding (4000 probes flat out)
-#     does not starve a second one (5 probes between its last 2000 all
-#     answered); rate 10 burst 5: IPv6 sources share a bucket per /64
+#     does not starve a second one (every one of its 5 probes between
+#     the flood's last 2000 that reached the reflector's link answered, on
+#     a capture there, and at least 3 reached it); rate 10 burst 5: IPv6 sources share a bucket per /64
 #     (rate-prefix6 64), not with rate-prefix6 128; IPv4 sources of one
 #     /24 likewise with rate-prefix4 24, not with the default 32;
 #   unicast: no reply leaves the reflector for a probe from its subnet's
@@ -261,21 +262,47 @@ ok "fairness: more sender addresses" topo_addr "$SENDER" eth0 192.0.2.3/24 192.0
 # sent 2000 (the shared bucket, burst 500 at 100/s, is empty by then) B
 # sends 5 probes between A's, 300 of A's apart. B is two sources (.3 and
 # .4), in case one of them shares A's hashed bucket.
+# The truth for B is the reflector's own link: a flood this fast can
+# overflow a backlog on the way (the veths' netif_rx queues, shared with
+# the flood), and a probe lost there was never the reflector's to answer.
+# The capture keeps B's packets only.
 f=$DP_TMP/fair.json
+dp_cap_start "$REFLECTOR" eth0 "$DP_TMP/fair.pcap" "udp and (host 192.0.2.3 or host 192.0.2.4)"
 ok "fairness: $SENDER_IP4 floods, 192.0.2.3 and .4 send 5 probes each meanwhile" \
 	craft "$SENDER" "$f" --recv --wait 1 "src=$SENDER_IP4,dst=$REFL_IP4,sport=42002,n=4000" \
 	"src=192.0.2.3,dst=$REFL_IP4,sport=42003,n=5,start=2000,every=300" \
 	"src=192.0.2.4,dst=$REFL_IP4,sport=42004,n=5,start=2150,every=300"
+dp_cap_stop
 mapfile -t v < <(dp_get "$f" nsent.42002 send_s answered.42002 answered.42003 answered.42004)
 rate=$(awk -v n="${v[0]}" -v s="${v[1]}" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }')
+# per B source: probes in and replies out on the reflector's link
+bin=() bout=()
+for sp in 42003 42004; do
+	if dp_wire "$DP_TMP/fair$sp.json" "$DP_TMP/fair.pcap" --sport "$sp"; then
+		mapfile -t w < <(dp_get "$DP_TMP/fair$sp.json" probe_frames replies)
+	else
+		w=(x y)
+	fi
+	bin+=("${w[0]}") bout+=("${w[1]}")
+done
 diag "fairness: A sent ${v[0]} in ${v[1]} s ($rate/s), ${v[2]} answered;" \
-	"B: 192.0.2.3 ${v[3]} of 5, 192.0.2.4 ${v[4]} of 5 answered"
+	"B: 192.0.2.3 ${v[3]} of 5 answered (reflector: ${bin[0]} in, ${bout[0]} out)," \
+	"192.0.2.4 ${v[4]} of 5 (${bin[1]} in, ${bout[1]} out)"
 if ((rate > 500)); then
 	ok "fairness: the flood outpaced the shared bucket (100/s)"
 else
 	skip "fairness: the flood outpaced the shared bucket (100/s)" "only $rate/s in this VM"
 fi
-assert_eq "fairness: a second source got all 5 answered" 5 "$((v[3] > v[4] ? v[3] : v[4]))"
+# the better of the two (one of them may share A's hashed bucket): every
+# probe that reached the reflector answered (a reflector whose shared
+# bucket the flood drained refuses them), and at least 3 of its 5 reached
+# it, so that the check has something to say
+best=0
+for i in 0 1; do
+	[[ ${bin[i]} == "${bout[i]}" ]] && ((bin[i] > best)) && best=${bin[i]}
+done
+assert_ge "fairness: a second source had every probe that reached the reflector answered (at least 3 of its 5)" \
+	"$best" 3
 
 # IPv6: 4 sources of one /64, 10 probes each, interleaved
 ok "fairness: rate 10 burst 5" dp_cfg "$REFLECTOR" rate 10 burst 5

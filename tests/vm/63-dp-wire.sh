@@ -5,9 +5,11 @@
 #      only, a stateful reflector: the sender's IPDV (median) and RFC 3550
 #      jitter agree with the ones recomputed from the two captures; its
 #      rev-lost is exactly the replies the reflector's capture saw leave
-#      and the sender's never saw arrive, and nothing is lost forward. The
-#      reflector's numbers never differ from ours then (they count replies,
-#      and every probe got one): show says the split is not known.
+#      and the sender's never saw arrive, and nothing is lost forward.
+#      peer-stateful is set exactly when a reply on the sender's wire
+#      carries a reflector number other than its sender number (none,
+#      unless netem's jitter swapped two probes): show then says the
+#      reflector numbers its replies, else that the split is not known.
 #   1b. 5 % loss forward as well: now they differ, peer-stateful, and
 #      rev-lost is still exactly the reverse loss, lost all of it.
 #   2. 800 ms round trip, a probe every 1 ms: hundreds in flight, more than
@@ -73,17 +75,23 @@ dp_near "jitter: RFC 3550 jitter agrees with the captures' (5 % + $((DP_WIRE_ABS
 assert_gt "jitter: and is not zero (netem's 3 ms is there)" "${m[3]}" 500000
 # A stateful reflector numbers its replies in the order the probes reach
 # it: with nothing lost forward its numbers follow ours, unless netem's
-# jitter swapped two probes on the way (then they differ, and the flow
-# rightly knows the peer is stateful). The flow's own reordered count
-# says whether that can have happened.
+# jitter swapped two probes on the way (a reply of the pair may then be
+# the one the reverse loss took, so the flow's own reordered count does
+# not show it). The truth: the replies on the sender's wire whose
+# reflector number is not their sender number.
 id=$(dp_get "$d/f.json" "${sel[@]}" id)
-if [[ $(dp_get "$d/f.json" "${sel[@]}" reordered) == 0 ]]; then
-	assert_eq "jitter: peer-stateful not known (its numbers follow ours)" 0 \
+differs=$(dp_get "$d/wire.json" seq_differs)
+diag "jitter: $differs replies on the wire numbered differently by the reflector"
+if [[ $differs == 0 ]]; then
+	assert_eq "jitter: peer-stateful not known (the reflector's numbers follow ours on the wire)" 0 \
 		"$(dp_get "$d/f.json" "${sel[@]}" peer_stateful)"
 	assert_contains "jitter: show says the forward/reverse split is not known" \
 		"forward/reverse split unknown" "$(sf -n "$SENDER" show "$id")"
 else
-	diag "jitter: probes reordered on the way: the stateful reflector's numbers differ from ours (peer-stateful $(dp_get "$d/f.json" "${sel[@]}" peer_stateful)); the split check does not apply"
+	assert_eq "jitter: peer-stateful known (the reflector's numbers differ from ours on the wire)" 1 \
+		"$(dp_get "$d/f.json" "${sel[@]}" peer_stateful)"
+	assert_contains "jitter: show says the reflector numbers its replies itself" \
+		"the reflector numbers its replies itself" "$(sf -n "$SENDER" show "$id")"
 fi
 
 # --- 1b. loss on both paths
