@@ -253,23 +253,44 @@ struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id)
 }
 
 /*
- * Unlink every flow, SF_BATCH at a time with the lock dropped in between:
- * a million flows must not hold a BH-disabled lock for long, nor the CPU.
+ * The highest flow id given so far: "every flow" in a request means the
+ * flows that exist when it starts. One that a flood creates meanwhile has
+ * a higher id and is left alone, so that the request ends however fast
+ * flows come (it would otherwise chase them for as long as they came).
  */
-static void sf_flow_del_all(struct sf_net *sn)
+static unsigned long sf_flow_last_id(struct sf_net *sn)
 {
-	bool more = true;
+	u64 last;
+
+	spin_lock_bh(&sn->lock);
+	last = sn->next_id;
+	spin_unlock_bh(&sn->lock);
+	return min_t(u64, last, ULONG_MAX);
+}
+
+/*
+ * Unlink every flow whose id is at most @last, in id order, SF_BATCH at a
+ * time with the lock dropped in between: a million flows must not hold a
+ * BH-disabled lock for long, nor the CPU.
+ */
+void sf_flow_del_upto(struct sf_net *sn, unsigned long last)
+{
+	unsigned long idx = 1;
+	struct sf_flow *f;
 	unsigned int i;
 
-	while (more) {
+	do {
 		spin_lock_bh(&sn->lock);
-		for (i = 0; i < SF_BATCH && !list_empty(&sn->flow_list); i++)
-			sf_flow_unlink(sn, list_first_entry(&sn->flow_list,
-							    struct sf_flow, list));
-		more = !list_empty(&sn->flow_list);
+		/* in the xarray means linked: both change under sf_net.lock */
+		for (i = 0; i < SF_BATCH; i++) {
+			f = xa_find(&sn->flow_ids, &idx, last, XA_PRESENT);
+			if (!f)
+				break;
+			sf_flow_unlink(sn, f);
+		}
 		spin_unlock_bh(&sn->lock);
 		cond_resched();
-	}
+	} while (f);
 }
 
 int sf_flow_del(struct sf_net *sn, u64 id)
@@ -278,7 +299,7 @@ int sf_flow_del(struct sf_net *sn, u64 id)
 	int err = -ENOENT;
 
 	if (!id) {
-		sf_flow_del_all(sn);
+		sf_flow_del_upto(sn, sf_flow_last_id(sn));
 		return 0;
 	}
 	spin_lock_bh(&sn->lock);
@@ -338,10 +359,13 @@ static void sf_flow_reset_one(struct sf_flow *f)
 	spin_unlock_bh(&f->lock);
 }
 
-/* id 0: every flow, in id order, SF_BATCH at a time between reschedules. */
+/*
+ * id 0: every flow that exists when it starts (sf_flow_last_id()), in id
+ * order, SF_BATCH at a time between reschedules.
+ */
 int sf_flow_reset(struct sf_net *sn, u64 id)
 {
-	unsigned long idx = 0;
+	unsigned long idx = 0, last;
 	struct sf_flow *f;
 	unsigned int i;
 
@@ -353,10 +377,11 @@ int sf_flow_reset(struct sf_net *sn, u64 id)
 		rcu_read_unlock();
 		return f ? 0 : -ENOENT;
 	}
+	last = sf_flow_last_id(sn);
 	do {
 		rcu_read_lock();
 		for (i = 0; i < SF_BATCH; i++) {
-			f = xa_find(&sn->flow_ids, &idx, ULONG_MAX, XA_PRESENT);
+			f = xa_find(&sn->flow_ids, &idx, last, XA_PRESENT);
 			if (!f)
 				break;
 			sf_flow_reset_one(f);
@@ -527,7 +552,7 @@ int sf_flows_init(struct sf_net *sn)
 void sf_flows_exit(struct sf_net *sn)
 {
 	cancel_delayed_work_sync(&sn->gc_work);
-	sf_flow_del_all(sn);
+	sf_flow_del_upto(sn, ULONG_MAX);	/* dying: no flow comes */
 	rhashtable_destroy(&sn->flows);
 	xa_destroy(&sn->flow_ids);
 }

@@ -468,6 +468,44 @@ static void sf_flow_test_batches(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 3000));
 }
 
+/*
+ * Delete-all and reset-all act on the flows that exist when they start:
+ * sf_flow_del_upto() leaves every flow above its bound, whatever a flood
+ * adds meanwhile, so that the request ends.
+ */
+static void sf_flow_test_del_bounded(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *f;
+	unsigned int i;
+
+	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
+	for (i = 0; i < 3000; i++)
+		KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR));
+	/* more than one batch below the bound, flows on both sides of it */
+	sf_flow_del_upto(t->sn, 2000);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 1000U);
+	rcu_read_lock();
+	for (i = 1; i <= 3000; i++) {
+		f = sf_flow_find_id(t->sn, i);
+		if (i <= 2000)
+			KUNIT_EXPECT_NULL(test, f);
+		else
+			KUNIT_EXPECT_NOT_NULL(test, f);
+	}
+	rcu_read_unlock();
+	/* nothing to delete at or below the bound: nothing changes */
+	sf_flow_del_upto(t->sn, 2000);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 1000U);
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
+	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 3000));
+	/* a flow made after it has a higher id: the next one, 3001 */
+	f = sf_test_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->id, 3001ULL);
+}
+
 static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_insert_lookup),
 	KUNIT_CASE(sf_flow_test_events),
@@ -480,6 +518,7 @@ static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_concurrent),
 	KUNIT_CASE(sf_flow_test_mem_cap),
 	KUNIT_CASE(sf_flow_test_batches),
+	KUNIT_CASE(sf_flow_test_del_bounded),
 	{}
 };
 

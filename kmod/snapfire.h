@@ -293,6 +293,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 				      const struct sf_flow_key *key, u64 now);
 struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id);
 int sf_flow_del(struct sf_net *sn, u64 id);	/* id 0: all */
+void sf_flow_del_upto(struct sf_net *sn, unsigned long last);
 int sf_flow_reset(struct sf_net *sn, u64 id);	/* id 0: all */
 void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v);
 struct sf_replied *sf_flow_replied(struct sf_flow *f);
