@@ -7,7 +7,8 @@
 #     with status 97, and before that prints its blocked tasks and every
 #     CPU's backtrace (sysrq w and l through the QEMU monitor) where the
 #     console tail shows them;
-#   - SF_DEADLINE earlier than --timeout wins.
+#   - SF_DEADLINE earlier than --timeout wins;
+#   - the QEMU process's CPU time is said when the VM ends.
 # timeout: 240
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -32,5 +33,13 @@ assert_le "overrun: the deadline (75 s), not --timeout 600, ended it (seconds, w
 assert_match "overrun: TIMEOUT said" "vm-run: TIMEOUT after" "$(cat "$tmp/hung.out")"
 assert_match "overrun: the guest's blocked tasks on the console (sysrq w)" "sysrq: Show Blocked State" "$(cat "$tmp/hung.out")"
 assert_match "overrun: every CPU's backtrace on the console (sysrq l)" "NMI backtrace for cpu" "$(cat "$tmp/hung.out")"
+# the VM's cost: QEMU's CPU time, read while it ran (a guest that boots
+# and sleeps under TCG uses some, never more than its 2 vCPUs' worth)
+cpu=$(sed -n 's/^vm-run: QEMU used \([0-9]*\) CPU-s in \([0-9]*\) s .*/\1 \2/p' "$tmp/hung.out")
+diag "overrun: QEMU's CPU time and wall time: ${cpu:-not said}"
+assert_match "overrun: QEMU's CPU time said" "^[0-9]+ [0-9]+$" "$cpu"
+read -r c w <<<"${cpu:-0 0}"
+assert_gt "overrun: QEMU's CPU time is above 0 s" "$c" 0
+assert_le "overrun: and at most 2 cores' worth of its wall time" "$c" "$((2 * w + 2))"
 rm -rf "$tmp"
 done_testing

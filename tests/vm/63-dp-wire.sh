@@ -5,11 +5,9 @@
 #      only, a stateful reflector: the sender's IPDV (median) and RFC 3550
 #      jitter agree with the ones recomputed from the two captures; its
 #      rev-lost is exactly the replies the reflector's capture saw leave
-#      and the sender's never saw arrive, and nothing is lost forward.
-#      peer-stateful is set exactly when a reply on the sender's wire
-#      carries a reflector number other than its sender number (none,
-#      unless netem's jitter swapped two probes): show then says the
-#      reflector numbers its replies, else that the split is not known.
+#      and the sender's never saw arrive, nothing is lost forward.
+#      peer-stateful iff a reply on the wire has a reflector number other
+#      than its sender number (netem swapped two probes); show says so.
 #   1b. 5 % loss forward as well: now they differ, peer-stateful, and
 #      rev-lost is still exactly the reverse loss, lost all of it.
 #   2. 800 ms round trip, a probe every 1 ms: hundreds in flight, more than
