@@ -9,7 +9,13 @@
 
 #include "fmt.h"
 
-char *fmt_dur(char *buf, size_t n, uint64_t ns)
+/*
+ * The reference: floating point and printf's rounding of the double (which
+ * is exact: a value that reads as a tie in decimal may sit either side of
+ * it in binary). fmt_dur() gives the same string without printf for all
+ * but a few inputs, which it hands to this one.
+ */
+char *fmt_dur_fp(char *buf, size_t n, uint64_t ns)
 {
 	static const struct { double div; const char *unit; } u[] = {
 		{ 1e3, "us" }, { 1e6, "ms" }, { 1e9, "s" },
@@ -36,21 +42,159 @@ char *fmt_dur(char *buf, size_t n, uint64_t ns)
 	return buf;
 }
 
+size_t fmt_u64(char *p, uint64_t v)
+{
+	char d[20];
+	size_t k = 0, len = 0;
+
+	do {
+		d[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		p[len++] = d[--k];
+	return len;
+}
+
+/* @v in decimal, @dec digits of it after a point, then @unit, into @p. */
+static size_t put_fixed(char *p, uint64_t v, int dec, const char *unit)
+{
+	char d[24];
+	size_t len = 0, k = 0;
+
+	do {
+		d[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || k <= (size_t)dec);	/* "0.05": a digit before the point */
+	while (k) {
+		if ((int)k == dec)
+			p[len++] = '.';
+		p[len++] = d[--k];
+	}
+	while (*unit)
+		p[len++] = *unit++;
+	p[len] = 0;
+	return len;
+}
+
+/*
+ * Hot: a table row formats seven durations, a million flows seven million.
+ * Integer arithmetic on the exact quotient ns / unit, rounded to nearest;
+ * where that quotient is exactly half way (ties: printf rounds the double,
+ * which may sit either side), and above 10^15 ns (11.6 days: the double
+ * is then coarser than the digits), fmt_dur_fp() decides. The branch
+ * points are the same doubles fmt_dur_fp() compares with, and cli/tests
+ * compares the two over every value near each of them.
+ */
+char *fmt_dur(char *buf, size_t n, uint64_t ns)
+{
+	static const struct { uint64_t div; const char *unit; } u[] = {
+		{ 1000, "us" }, { 1000000, "ms" }, { 1000000000, "s" },
+	};
+	static const uint64_t p10[] = { 1, 10, 100 };
+	uint64_t num, q, rem;
+	char tmp[32];
+	size_t len;
+	int i, dec;
+	double v;
+
+	if (!n)
+		return buf;
+	if (ns < 1000) {
+		len = put_fixed(tmp, ns, 0, "ns");
+	} else {
+		if (ns >= 1000000000000000ULL)
+			return fmt_dur_fp(buf, n, ns);
+		for (i = 0; i < 2; i++)
+			if ((double)ns < (double)u[i + 1].div * 0.9995)
+				break;
+		v = (double)ns / (double)u[i].div;
+		if (v >= 99.95)		/* and so "s" at 999.5 */
+			dec = 0;
+		else if (v >= 9.995)
+			dec = 1;
+		else
+			dec = 2;
+		num = ns * p10[dec];
+		q = num / u[i].div;
+		rem = num % u[i].div;
+		if (2 * rem == u[i].div)
+			return fmt_dur_fp(buf, n, ns);
+		if (2 * rem > u[i].div)
+			q++;
+		len = put_fixed(tmp, q, dec, u[i].unit);
+	}
+	/* snprintf's truncation */
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, tmp, len);
+	buf[len] = 0;
+	return buf;
+}
+
+/*
+ * 100 * @part / @whole with one decimal, as printf("%.1f") of the double
+ * 100.0 * part / whole (0.0 for @whole 0), without printf: integers where
+ * the double cannot round differently (below 2^40 and not a decimal tie),
+ * printf otherwise.
+ */
+char *fmt_pct1(char *buf, size_t n, uint64_t part, uint64_t whole)
+{
+	uint64_t q, rem, lim = 1ULL << 40;
+	char tmp[32];
+	size_t len;
+
+	if (!n)
+		return buf;
+	if (!whole) {
+		q = 0;
+	} else if (part >= lim || whole >= lim) {
+		snprintf(buf, n, "%.1f", 100.0 * (double)part / (double)whole);
+		return buf;
+	} else {
+		q = part * 1000 / whole;
+		rem = part * 1000 % whole;
+		if (2 * rem == whole) {
+			snprintf(buf, n, "%.1f", 100.0 * (double)part / (double)whole);
+			return buf;
+		}
+		if (2 * rem > whole)
+			q++;
+	}
+	len = put_fixed(tmp, q, 1, "");
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, tmp, len);
+	buf[len] = 0;
+	return buf;
+}
+
+/* Hot too: export --prometheus writes one per histogram bucket. */
 char *fmt_seconds(char *buf, size_t n, uint64_t ns)
 {
 	uint64_t s = ns / 1000000000ULL, f = ns % 1000000000ULL;
-	char frac[16];
-	int len;
+	char t[32], d[20];
+	size_t len, k;
+	int i;
 
-	if (!f) {
-		snprintf(buf, n, "%" PRIu64, s);
+	if (!n)
 		return buf;
+	len = fmt_u64(t, s);
+	if (f) {
+		t[len++] = '.';
+		for (i = 8; i >= 0; i--) {	/* nine digits, trailing zeros trimmed */
+			d[i] = (char)('0' + f % 10);
+			f /= 10;
+		}
+		for (k = 9; d[k - 1] == '0'; k--)
+			;
+		memcpy(t + len, d, k);
+		len += k;
 	}
-	snprintf(frac, sizeof(frac), "%09" PRIu64, f);
-	len = 9;
-	while (len > 0 && frac[len - 1] == '0')
-		frac[--len] = 0;
-	snprintf(buf, n, "%" PRIu64 ".%s", s, frac);
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, t, len);
+	buf[len] = 0;
 	return buf;
 }
 
@@ -125,35 +269,78 @@ void json_init(struct json *j, FILE *f)
 	j->first[0] = true;
 }
 
+/* the JSON escape of byte @c, or NULL when it stands as itself */
+static const char *json_esc(unsigned char c, char tmp[8])
+{
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	case '\b': return "\\b";
+	case '\f': return "\\f";
+	default:
+		if (c >= 0x20)
+			return NULL;
+		snprintf(tmp, 8, "\\u%04x", c);
+		return tmp;
+	}
+}
+
+/* Runs of plain bytes go out with one fwrite each (-j flows writes ~10^8). */
 void json_escape(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	const char *e;
+	char tmp[8];
 
 	fputc('"', f);
 	for (; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
+		e = json_esc(*p, tmp);
+		if (!e)
+			continue;
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), f);
+		fputs(e, f);
+		run = p + 1;
 	}
+	if (p > run)
+		fwrite(run, 1, (size_t)(p - run), f);
 	fputc('"', f);
+}
+
+/* @s needs no escape (and is shorter than @max) */
+static bool json_plain(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (i >= max || s[i] == '"' || s[i] == '\\' || (unsigned char)s[i] < 0x20)
+			return false;
+	return true;
 }
 
 static void json_key(struct json *j, const char *key)
 {
+	char b[80];
+	size_t n = 0, k;
+
 	if (!j->first[j->depth])
-		fputc(',', j->f);
+		b[n++] = ',';
 	j->first[j->depth] = false;
+	if (key && json_plain(key, sizeof(b) - 6)) {
+		/* a plain key (all of ours) in one write with its comma */
+		k = strlen(key);
+		b[n++] = '"';
+		memcpy(b + n, key, k);
+		n += k;
+		memcpy(b + n, "\": ", 3);
+		fwrite(b, 1, n + 3, j->f);
+		return;
+	}
+	if (n)
+		fputc(',', j->f);
 	if (key) {
 		json_escape(j->f, key);
 		fputs(": ", j->f);
@@ -189,8 +376,10 @@ void json_str(struct json *j, const char *key, const char *v)
 
 void json_u64(struct json *j, const char *key, uint64_t v)
 {
+	char b[24];
+
 	json_key(j, key);
-	fprintf(j->f, "%" PRIu64, v);
+	fwrite(b, 1, fmt_u64(b, v), j->f);
 }
 
 void json_i64(struct json *j, const char *key, int64_t v)

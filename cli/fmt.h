@@ -8,8 +8,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* @v in decimal at @p (20 bytes at most, no NUL): the length */
+size_t fmt_u64(char *p, uint64_t v);
 /* ns -> "812ns", "1.23us", "4.56ms", "1.20s" (3 significant digits). */
 char *fmt_dur(char *buf, size_t n, uint64_t ns);
+/* The same with floating point and printf: the reference fmt_dur() keeps. */
+char *fmt_dur_fp(char *buf, size_t n, uint64_t ns);
+/* 100 * part / whole, one decimal, printf's "%.1f" of the double: "12.5" */
+char *fmt_pct1(char *buf, size_t n, uint64_t part, uint64_t whole);
 /* Exact decimal seconds of ns, trailing zeros trimmed: 512000 -> "0.000512". */
 char *fmt_seconds(char *buf, size_t n, uint64_t ns);
 /* bits/s with a unit, 3 significant digits: "31.4Gbit/s", "512kbit/s", "0bit/s" */

@@ -102,6 +102,79 @@ static void test_render(void)
 	hist_free(&h);
 }
 
+/*
+ * fmt_dur() (integers) against fmt_dur_fp() (printf of the double), the
+ * reference: every value below 2 000 000 ns, every value within 1 500 of
+ * each k * 5 * 10^j (the branch points and the decimal ties sit on such
+ * values) up to 10^16, a million log-spread values, and short buffers.
+ * Checked once over every value below 3 * 10^9 as well (2026-12-03).
+ */
+static int fmt_dur_same(uint64_t ns, size_t n)
+{
+	char a[32], b[32];
+
+	memset(a, 'x', sizeof(a));
+	memset(b, 'x', sizeof(b));
+	fmt_dur(a, n, ns);
+	fmt_dur_fp(b, n, ns);
+	if (!memcmp(a, b, n))
+		return 1;
+	fprintf(stderr, "fmt_dur(%llu, %zu): \"%.*s\", printf: \"%.*s\"\n",
+		(unsigned long long)ns, n, (int)n, a, (int)n, b);
+	return 0;
+}
+
+static void test_fmt_dur_exact(void)
+{
+	unsigned long long bad = 0, tried = 0;
+	uint64_t ns, base, k, x = 88172645463325252ULL;
+	size_t n;
+	int i;
+
+	for (ns = 0; ns < 2000000; ns++, tried++)
+		bad += !fmt_dur_same(ns, 16);
+	for (base = 5; base <= 1000000000000000ULL; base *= 10)
+		for (k = 1; k < 20; k++)
+			for (ns = k * base - 1500; ns < k * base + 1500; ns++, tried++)
+				bad += !fmt_dur_same(ns, 16);
+	for (i = 0; i < 1000000; i++, tried++) {
+		x ^= x << 13;	/* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		bad += !fmt_dur_same(x >> (x % 60), 16);
+	}
+	for (ns = 1; ns < 20000000000ULL; ns = ns * 3 + 7)
+		for (n = 0; n < 10; n++, tried++)
+			bad += !fmt_dur_same(ns, n);
+	CHECK(!bad, "fmt_dur is printf's %%.Nf of the double: %llu of %llu values differ",
+	      bad, tried);
+
+	/* fmt_seconds() against "%lu" and "%09lu" with the zeros trimmed */
+	for (bad = 0, tried = 0, i = 0; i < 3000000; i++, tried++) {
+		char a[32], b[32], fr[16];
+		uint64_t v;
+		int len;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = i < 1000000 ? (uint64_t)i * 1000 : i < 1100000 ? (uint64_t)i : x >> (x % 64);
+		fmt_seconds(a, sizeof(a), v);
+		if (v % 1000000000ULL) {
+			snprintf(fr, sizeof(fr), "%09" PRIu64, (uint64_t)(v % 1000000000ULL));
+			for (len = 9; fr[len - 1] == '0'; len--)
+				fr[len - 1] = 0;
+			snprintf(b, sizeof(b), "%" PRIu64 ".%s", (uint64_t)(v / 1000000000ULL), fr);
+		} else {
+			snprintf(b, sizeof(b), "%" PRIu64, (uint64_t)(v / 1000000000ULL));
+		}
+		if (strcmp(a, b) && bad++ < 3)
+			fprintf(stderr, "fmt_seconds(%llu): %s, printf: %s\n",
+				(unsigned long long)v, a, b);
+	}
+	CHECK(!bad, "fmt_seconds is printf's: %llu of %llu values differ", bad, tried);
+}
+
 static void test_fmt(void)
 {
 	static const struct { uint64_t ns; const char *s; } d[] = {
@@ -125,6 +198,7 @@ static void test_fmt(void)
 		CHECK(!strcmp(buf, d[i].s), "fmt_dur(%llu) = %s (got %s)",
 		      (unsigned long long)d[i].ns, d[i].s, buf);
 	}
+	test_fmt_dur_exact();
 	for (i = 0; i < sizeof(p) / sizeof(p[0]) - 1; i++) {
 		int r = parse_duration(p[i].s, &ns);
 
@@ -142,6 +216,90 @@ static void test_fmt(void)
 	CHECK(!strcmp(fmt_seconds(buf, sizeof(buf), 3000000000ULL), "3"), "fmt_seconds 3s");
 	CHECK(!strcmp(fmt_seconds(buf, sizeof(buf), 1000000001ULL), "1.000000001"), "fmt_seconds 1s+1ns");
 	CHECK(parse_bool("on") == 1 && parse_bool("off") == 0 && parse_bool("x") < 0, "parse_bool");
+}
+
+/* json_escape() before runs went out in one write: the reference */
+static void ref_escape(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/*
+ * Strings of every byte, as values and as keys (short, long, plain or
+ * not), and numbers, against the reference: json_escape() and json_key()
+ * write runs at once, json_u64() without printf.
+ */
+static void test_json_escape_exact(void)
+{
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	unsigned int bad = 0, i, k, n;
+	char s[200], *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+
+	for (i = 0; i < 20000; i++) {
+		FILE *fa, *fb;
+		struct json j;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = (unsigned int)(x % (i % 4 ? 12 : 190));
+		for (k = 0; k < n; k++) {	/* mostly plain, some of any byte */
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			s[k] = (char)(x % 5 ? 'a' + x % 26 : 1 + x % 255);
+		}
+		s[n] = 0;
+		fa = open_memstream(&a, &na);
+		fb = open_memstream(&b, &nb);
+		if (!fa || !fb)
+			break;
+		json_init(&j, fa);
+		json_obj(&j, NULL);
+		json_str(&j, s, s);
+		json_u64(&j, s, x);
+		json_u64(&j, s, i % 3 ? x >> (x % 64) : 0);
+		json_obj_end(&j);
+		fputs("{", fb);
+		ref_escape(fb, s);
+		fputs(": ", fb);
+		ref_escape(fb, s);
+		fputs(",", fb);
+		ref_escape(fb, s);
+		fprintf(fb, ": %" PRIu64 ",", x);
+		ref_escape(fb, s);
+		fprintf(fb, ": %" PRIu64 "}", i % 3 ? x >> (x % 64) : 0);
+		fclose(fa);
+		fclose(fb);
+		if (na != nb || memcmp(a, b, na)) {
+			if (bad++ < 3)
+				fprintf(stderr, "json %u:\n  got: %s\n  ref: %s\n", i, a, b);
+		}
+		free(a);
+		free(b);
+		a = b = NULL;
+	}
+	CHECK(!bad, "JSON strings, keys and numbers as the printf reference: %u of 20000 differ", bad);
 }
 
 static void test_json(void)
@@ -171,6 +329,7 @@ static void test_json(void)
 		      "\"a\": [1,2,{\"t\": true}],\"d\": 1.5,\"z\": null}\n"),
 	      "JSON escaping and nesting (got %s)", buf);
 	free(buf);
+	test_json_escape_exact();
 }
 
 /* The probe's exact sample sets: nearest-rank percentiles. */
@@ -267,6 +426,7 @@ int main(void)
 	test_out();
 	test_flow_helpers();
 	test_flow_out();
+	test_table_row();
 	test_parse();
 	test_prometheus();
 	test_stamp_time();

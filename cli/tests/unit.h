@@ -18,6 +18,7 @@ void test_prometheus(void);
 void test_flow_helpers(void);
 void test_verdict(void);
 void test_flow_out(void);
+void test_table_row(void);
 
 /* unit_parse.c */
 void test_config_keys(void);
