@@ -409,7 +409,7 @@ void flows_table_row(FILE *out, const struct flow *f, int w)
 	*p++ = ' ';
 	p = put_left(p, role, strlen(role), 9);
 	*p++ = ' ';
-	/* "%s -> %s" of the two, within the 160 bytes printf had for it */
+	/* "%s -> %s" of the two: at most 63 + 4 + 63 bytes, never cut */
 	endpoint_str(l, sizeof(l), f->family, f->local_addr, f->local_port);
 	endpoint_str(r, sizeof(r), f->family, f->remote_addr, f->remote_port);
 	ll = strlen(l);

@@ -136,7 +136,6 @@ static void fam_head(FILE *f, unsigned int fam)
 	}
 }
 
-/* One flow's samples of family @fam, its label set @lab. */
 /*
  * One sample line, "NAME{LABELS} VALUE\n" or with @le
  * "NAME{LABELS,le=\"LE\"} VALUE\n", in one write: an export of a million
@@ -170,6 +169,7 @@ static char *u64_str(char *buf, uint64_t v)
 	return buf;
 }
 
+/* One flow's samples of family @fam, its label set @lab. */
 static void fam_flow(FILE *f, unsigned int fam, const struct flow *fl, const char *lab)
 {
 	const struct flow_field *ff;
