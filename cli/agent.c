@@ -104,6 +104,7 @@ static void close_minute(struct agentd *d, uint64_t minute)
 			pthread_mutex_lock(&a->lock);
 			a->targets[i].counters[AC_LOST] += s->npend;
 			a->targets[i].cur_counters[AC_LOST] += s->npend;
+			agent_sess_count_unreach(&a->targets[i]);
 			pthread_mutex_unlock(&a->lock);
 			agent_sess_close(s);
 			agent_sess_open(&a->targets[i]);

@@ -42,6 +42,7 @@
  * (hstore.h: a record with count = the minute's delta, no buckets). */
 enum agent_counter {
 	AC_SENT, AC_RECEIVED, AC_LOST, AC_REORDERED, AC_DUPLICATES,
+	AC_PORT_UNREACHABLE,	/* ICMP port unreachable: no STAMP listener there */
 	AC_COUNT
 };
 #define AGENT_COUNTER_METRIC(c)	(64u + (c))

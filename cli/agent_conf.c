@@ -39,6 +39,7 @@ const char *const agent_counter_names[AC_COUNT] = {
 	[AC_LOST] = "lost",
 	[AC_REORDERED] = "reordered",
 	[AC_DUPLICATES] = "duplicates",
+	[AC_PORT_UNREACHABLE] = "port_unreachable",
 };
 
 struct ctx {

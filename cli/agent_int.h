@@ -50,6 +50,7 @@ struct sess {
 	uint64_t since;			/* mono: opened, or the last reply */
 	int reach;			/* 0 unknown, 1 up, -1 unreachable */
 	uint64_t unreach_mark;		/* p.unreachable when it last replied */
+	uint64_t unreach_seen;		/* p.unreachable counted in AC_PORT_UNREACHABLE */
 	bool send_failing;
 	char why[400];			/* why it is not open */
 	char logged[400];		/* the last reason logged: once each */
@@ -133,6 +134,7 @@ void agent_sess_free(struct sess *s);
 void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now);
 void agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now);
 void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now);
+void agent_sess_count_unreach(struct agent_target *t);	/* [agent->lock] */
 
 /* agent_store.c */
 void *agent_store_thread(void *arg);

@@ -98,6 +98,7 @@ void agent_sess_close(struct sess *s)
 	s->p.fd = -1;
 	s->npend = 0;
 	s->rx_seen = s->reord_seen = s->dups_seen = 0;
+	s->unreach_mark = s->unreach_seen = 0;
 }
 
 static void rslv_drop(struct rslv *r);
@@ -343,7 +344,20 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 	pthread_mutex_lock(&a->lock);
 	t->counters[AC_SENT]++;
 	t->cur_counters[AC_SENT]++;
+	agent_sess_count_unreach(t);
 	pthread_mutex_unlock(&a->lock);
+}
+
+/* The ICMP port unreachable errors probe.c counted since the last call go
+ * to the target's counter. [agent->lock] */
+void agent_sess_count_unreach(struct agent_target *t)
+{
+	struct sess *s = t->session;
+	uint64_t n = s->p.unreachable - s->unreach_seen;
+
+	t->counters[AC_PORT_UNREACHABLE] += n;
+	t->cur_counters[AC_PORT_UNREACHABLE] += n;
+	s->unreach_seen = s->p.unreachable;
 }
 
 static bool seen(const struct probe *p, uint32_t seq)
@@ -379,6 +393,7 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 	t->cur_counters[AC_REORDERED] += p->reordered - s->reord_seen;
 	s->dups_seen = p->dups;
 	s->reord_seen = p->reordered;
+	agent_sess_count_unreach(t);
 	if (p->received > s->rx_seen) {
 		s->rx_seen = p->received;
 		for (i = j = 0; i < s->npend; i++) {
@@ -412,6 +427,7 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 		i++;
 	}
 	pthread_mutex_lock(&a->lock);
+	agent_sess_count_unreach(t);
 	if (i) {
 		memmove(s->pend, s->pend + i, (s->npend - i) * sizeof(*s->pend));
 		s->npend -= i;

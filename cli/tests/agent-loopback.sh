@@ -189,6 +189,10 @@ check "/metrics: the live target's probes received" \
 	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=int(re.search(r"^snapfire_target_received_total\{target=\"live\"[^}]*\} (\d+)", t, re.M).group(1)); sys.exit(not v >= 10)' "$tmp/metrics"
 check "/metrics: the dead target's probes lost, none received" \
 	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); g=lambda n: int(re.search(r"^snapfire_target_%s_total\{target=\"dead\"\} (\d+)" % n, t, re.M).group(1)); sys.exit(not (g("lost") >= 5 and g("received") == 0))' "$tmp/metrics"
+# every probe to the closed port draws an ICMP port unreachable over
+# loopback (not rate limited there); two before a read make one error
+check "/metrics: the dead target's ICMP port unreachable counted (5 <= n <= sent), none for live" \
+	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); g=lambda n, w: int(re.search(r"^snapfire_target_%s_total\{target=\"%s\"[^}]*\} (\d+)" % (n, w), t, re.M).group(1)); sys.exit(not (5 <= g("port_unreachable", "dead") <= g("sent", "dead") and g("port_unreachable", "live") == 0))' "$tmp/metrics"
 curl -s -o "$tmp/healthz" -w '%{http_code}' "http://127.0.0.1:$hport/healthz" >"$tmp/healthz.code"
 check "/healthz: 200, the module not loaded" \
 	sh -c "grep -qx 200 '$tmp/healthz.code' && grep -q '\"module_loaded\": false' '$tmp/healthz'"
@@ -241,8 +245,8 @@ check "JSON Lines: a timeout lasts the timeout (3 s: max(3 intervals, 3 s)), rea
 # The store: the minute(s) written, counters as the JSON Lines say
 check "store: live's rtt day file" test -s "$tmp/state/live/rtt/$(date -u +%Y%m%d).sfh" -o -n "$(ls "$tmp"/state/live/rtt/*.sfh 2>/dev/null)"
 check "store: no rtt for dead" test ! -e "$tmp/state/dead/rtt"
-check "store: counters of each target (sent, received, lost, reordered, duplicates)" \
-	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
+check "store: counters of each target (sent, received, lost, reordered, duplicates, port_unreachable)" \
+	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates port_unreachable; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
 # the sum of a counter's records (hstore.h: a record's payload starts with
 # the minute and the count, LEB128)
 ssum() { # TARGET METRIC [STATE-DIR]
@@ -265,6 +269,9 @@ print(tot)' "${3:-$tmp/state}/$1/$2"
 }
 check "store: live's received = its JSON Lines successes" test "$(ssum live received)" = "$(jl live success)"
 check "store: dead's lost = its JSON Lines timeouts (its last minute stored at its removal)" test "$(ssum dead lost)" = "$(jl dead timeout)"
+s=$(ssum dead sent) u=$(ssum dead port_unreachable)
+check "store: dead's port_unreachable, 1 to its sent ($u of $s)" test "$u" -ge 1 -a "$u" -le "$s"
+check "store: live's port_unreachable 0" test "$(ssum live port_unreachable)" = 0
 s=$(ssum live sent) r=$(ssum live received)
 check "store: live's sent - received is at most those in flight, 3 s of probes ($s, $r)" test $((s - r)) -le 3 -a $((s - r)) -ge 0
 check "store: live's rtt records count its successes" test "$(ssum live rtt)" = "$(jl live success)"

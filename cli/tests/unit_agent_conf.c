@@ -240,7 +240,8 @@ static void test_same(void)
 	snprintf(b.address, sizeof(b.address), "192.0.2.11");
 	CHECK(!agent_target_same(&a, &b), "agent_target_same: address matters");
 	CHECK(!strcmp(agent_event_names[AE_CONFIG_RELOAD_FAILED], "config_reload_failed") &&
-	      !strcmp(agent_counter_names[AC_DUPLICATES], "duplicates"),
+	      !strcmp(agent_counter_names[AC_DUPLICATES], "duplicates") &&
+	      !strcmp(agent_counter_names[AC_PORT_UNREACHABLE], "port_unreachable"),
 	      "agent: event and counter names");
 }
 

@@ -77,6 +77,7 @@ void test_agent_prom(void)
 	t[0].counters[AC_LOST] = 3;
 	t[0].counters[AC_REORDERED] = 1;
 	t[0].counters[AC_DUPLICATES] = 2;
+	t[0].counters[AC_PORT_UNREACHABLE] = 4;
 	/* buckets on, just above and far above the le bounds */
 	{
 		struct hist *h = &t[0].cum[SNAPFIRE_METRIC_RTT];
@@ -120,8 +121,10 @@ void test_agent_prom(void)
 	      has_line(text, "snapfire_target_lost_total{" LAB_A "} 3") &&
 	      has_line(text, "snapfire_target_reordered_total{" LAB_A "} 1") &&
 	      has_line(text, "snapfire_target_duplicates_total{" LAB_A "} 2") &&
-	      has_line(text, "snapfire_target_sent_total{target=\"b\"} 7"),
-	      "agent prom: the five counters of each target");
+	      has_line(text, "snapfire_target_port_unreachable_total{" LAB_A "} 4") &&
+	      has_line(text, "snapfire_target_sent_total{target=\"b\"} 7") &&
+	      has_line(text, "snapfire_target_port_unreachable_total{target=\"b\"} 0"),
+	      "agent prom: the six counters of each target");
 	for (i = 0; i < agent_prom_nle; i++) {
 		snprintf(line, sizeof(line), "snapfire_target_rtt_seconds_bucket{" LAB_A ",le=\"%s\"} %d",
 			 le_text[i], cum_a[i]);
@@ -146,6 +149,7 @@ void test_agent_prom(void)
 			"snapfire_target_up", "snapfire_target_sent_total",
 			"snapfire_target_received_total", "snapfire_target_lost_total",
 			"snapfire_target_reordered_total", "snapfire_target_duplicates_total",
+			"snapfire_target_port_unreachable_total",
 		};
 		char name[96];
 		size_t k;
@@ -170,7 +174,7 @@ void test_agent_prom(void)
 	}
 	CHECK(fam_ok, "agent prom: HELP and TYPE once per family, before its series");
 
-	/* the documented bound: 11 + 182 per target */
+	/* the documented bound: 11 + 183 per target */
 	for (p = text; *p; p = strchr(p, '\n') + 1) {
 		if (*p != '#')
 			series++;
@@ -178,7 +182,7 @@ void test_agent_prom(void)
 			break;
 	}
 	CHECK(series == 11 + 2 * (1 + AC_COUNT + METRIC_COUNT * 22),
-	      "agent prom: %zu series: 11 + 182 per target", series);
+	      "agent prom: %zu series: 11 + 183 per target", series);
 	free(text);
 	for (i = 0; i < 2; i++)
 		for (m = 0; m < METRIC_COUNT; m++)
