@@ -78,6 +78,43 @@ static void test_percentiles(void)
 	      (unsigned long long)hist_percentile(&h, 0.999));
 	hist_free(&h);
 	CHECK(hist_percentile(&h, 0.5) == 0, "empty histogram gives 0");
+
+	/* sorted but for one bucket anywhere, and shuffled: hist_finish sorts */
+	{
+		unsigned int seed = 7, bad = 0, n, k, j;
+
+		for (n = 2; n <= 40; n++) {
+			for (k = 0; k <= n; k++) {
+				uint64_t low[40];
+
+				for (j = 0; j < n; j++)
+					low[j] = 100 * (uint64_t)(j + 1);
+				if (k < n - 1) {		/* one bucket moved last */
+					uint64_t x = low[k];
+
+					memmove(low + k, low + k + 1, (n - 1 - k) * sizeof(*low));
+					low[n - 1] = x;
+				} else if (k == n) {		/* shuffled */
+					for (j = n - 1; j > 0; j--) {
+						unsigned int r = (unsigned int)rand_r(&seed) % (j + 1);
+						uint64_t x = low[j];
+
+						low[j] = low[r];
+						low[r] = x;
+					}
+				}
+				for (j = 0; j < n; j++)
+					hist_add_bucket(&h, low[j], low[j] + 99, j + 1);
+				hist_finish(&h);
+				for (j = 0; j < n; j++)
+					bad += h.b[j].low != 100 * (uint64_t)(j + 1) ||
+					       h.b[j].high != h.b[j].low + 99;
+				hist_free(&h);
+			}
+		}
+		CHECK(!bad, "hist_finish sorts 2 to 40 buckets, one out of place or all shuffled (%u misplaced)",
+		      bad);
+	}
 }
 
 static void test_render(void)
