@@ -10,6 +10,24 @@
 #include "fmt.h"
 
 /*
+ * The JSON writer below writes with stdio's unlocked calls. No FILE it
+ * writes is ever written by two threads at once: the CLI prints from its
+ * main thread (diagnose's threads hand their results back first), and the
+ * agent's HTTP handlers each write a memstream of their own. With the
+ * locking calls, fwrite was a quarter of `-j flows`' profile (a call per
+ * key and per value), and its CPU 13 % more.
+ */
+static inline void put_n(FILE *f, const void *p, size_t n)
+{
+	fwrite_unlocked(p, 1, n, f);
+}
+
+static inline void put_s(FILE *f, const char *s)
+{
+	put_n(f, s, strlen(s));
+}
+
+/*
  * The reference: floating point and printf's rounding of the double (which
  * is exact: a value that reads as a tie in decimal may sit either side of
  * it in binary). fmt_dur() gives the same string without printf for all
@@ -295,19 +313,19 @@ void json_escape(FILE *f, const char *s)
 	const char *e;
 	char tmp[8];
 
-	fputc('"', f);
+	fputc_unlocked('"', f);
 	for (; *p; p++) {
 		e = json_esc(*p, tmp);
 		if (!e)
 			continue;
 		if (p > run)
-			fwrite(run, 1, (size_t)(p - run), f);
-		fputs(e, f);
+			put_n(f, run, (size_t)(p - run));
+		put_s(f, e);
 		run = p + 1;
 	}
 	if (p > run)
-		fwrite(run, 1, (size_t)(p - run), f);
-	fputc('"', f);
+		put_n(f, run, (size_t)(p - run));
+	fputc_unlocked('"', f);
 }
 
 /* @s needs no escape (and is shorter than @max) */
@@ -336,21 +354,21 @@ static void json_key(struct json *j, const char *key)
 		memcpy(b + n, key, k);
 		n += k;
 		memcpy(b + n, "\": ", 3);
-		fwrite(b, 1, n + 3, j->f);
+		put_n(j->f, b, n + 3);
 		return;
 	}
 	if (n)
-		fputc(',', j->f);
+		fputc_unlocked(',', j->f);
 	if (key) {
 		json_escape(j->f, key);
-		fputs(": ", j->f);
+		put_s(j->f, ": ");
 	}
 }
 
 static void json_open(struct json *j, const char *key, char c)
 {
 	json_key(j, key);
-	fputc(c, j->f);
+	fputc_unlocked(c, j->f);
 	if (j->depth < JSON_MAX_DEPTH - 1)
 		j->depth++;
 	j->first[j->depth] = true;
@@ -358,7 +376,7 @@ static void json_open(struct json *j, const char *key, char c)
 
 static void json_close(struct json *j, char c)
 {
-	fputc(c, j->f);
+	fputc_unlocked(c, j->f);
 	if (j->depth > 0)
 		j->depth--;
 }
@@ -379,7 +397,7 @@ void json_u64(struct json *j, const char *key, uint64_t v)
 	char b[24];
 
 	json_key(j, key);
-	fwrite(b, 1, fmt_u64(b, v), j->f);
+	put_n(j->f, b, fmt_u64(b, v));
 }
 
 void json_i64(struct json *j, const char *key, int64_t v)
@@ -392,7 +410,7 @@ void json_double(struct json *j, const char *key, double v)
 {
 	json_key(j, key);
 	if (!isfinite(v))
-		fputs("null", j->f);
+		put_s(j->f, "null");
 	else
 		fprintf(j->f, "%.6g", v);
 }
@@ -400,18 +418,18 @@ void json_double(struct json *j, const char *key, double v)
 void json_bool(struct json *j, const char *key, bool v)
 {
 	json_key(j, key);
-	fputs(v ? "true" : "false", j->f);
+	put_s(j->f, v ? "true" : "false");
 }
 
 void json_null(struct json *j, const char *key)
 {
 	json_key(j, key);
-	fputs("null", j->f);
+	put_s(j->f, "null");
 }
 
 void json_end(struct json *j)
 {
-	fputc('\n', j->f);
+	fputc_unlocked('\n', j->f);
 	j->depth = 0;
 	j->first[0] = true;
 	fflush(j->f);
