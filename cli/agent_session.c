@@ -344,12 +344,13 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 	pthread_mutex_lock(&a->lock);
 	t->counters[AC_SENT]++;
 	t->cur_counters[AC_SENT]++;
-	agent_sess_count_unreach(t);
 	pthread_mutex_unlock(&a->lock);
 }
 
 /* The ICMP port unreachable errors probe.c counted since the last call go
- * to the target's counter. [agent->lock] */
+ * to the target's counter: from agent_sess_timeouts(), which the loop runs
+ * for every target each pass (at least once a second), and before a
+ * session is recycled. [agent->lock] */
 void agent_sess_count_unreach(struct agent_target *t)
 {
 	struct sess *s = t->session;
@@ -393,7 +394,6 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 	t->cur_counters[AC_REORDERED] += p->reordered - s->reord_seen;
 	s->dups_seen = p->dups;
 	s->reord_seen = p->reordered;
-	agent_sess_count_unreach(t);
 	if (p->received > s->rx_seen) {
 		s->rx_seen = p->received;
 		for (i = j = 0; i < s->npend; i++) {

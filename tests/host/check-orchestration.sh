@@ -2,9 +2,9 @@
 # scripts/check's background lane for the debug kernel, with a stand-in for
 # make (MAKE=...) so that no kernel is built and no VM booted: the build
 # runs at SF_CHECK_BUILD_NICE (default 0; below 0 only as root) and the
-# summary says how long it took, and its CPU-seconds; a cached kernel is reported as such; a build that fails is
-# reported once per suite that needed it, and those suites are not run;
-# the last line counts every suite.
+# summary says how long it took and its CPU-seconds; a cached kernel is
+# reported as such; a build that fails is reported once per suite that
+# needed it, and those suites are not run; the last line counts every suite.
 # timeout: 120
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "$0")/../lib/testlib.sh"
