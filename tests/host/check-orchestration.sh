@@ -5,6 +5,10 @@
 # summary says how long it took and its CPU-seconds; a cached kernel is
 # reported as such; a build that fails is reported once per suite that
 # needed it, and those suites are not run; the last line counts every suite.
+# Then scripts/check-debug's shards, with a stand-in tests/run: the tests
+# that need two CPUs share the last shard, the rest are balanced over the
+# others by their seconds lines, and each shard's VM gets the CPUs its
+# tests ask for.
 # timeout: 120
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -87,4 +91,51 @@ assert_eq "failed build: no suite ran" 0 "$(wc -l <"$tmp/ran")"
 assert_contains "failed build: the build's error is shown" \
 	"build-test-kernel: error: kernel build failed" "$(cat "$tmp/out")"
 
+# ------------------------------------------------- check-debug's shards
+repo=$tmp/repo
+mkdir -p "$repo/scripts" "$repo/tests/vm" "$tmp/kernel"
+cp "$SF_REPO/scripts/check-debug" "$repo/scripts/"
+: >"$tmp/kernel/bzImage"
+echo 6.1.192-snapfire-debug >"$tmp/kernel/kernelrelease"
+printf '%s\n' '#!/bin/bash' 'echo "# args: $*"' 'echo "1 passed, 0 failed"' >"$repo/tests/run"
+chmod +x "$repo/tests/run"
+vmtest() { # NAME SECONDS [CPUS]
+	{ echo "#!/bin/bash"; echo "# debug-kernel: seconds: $2"
+	  if [[ -n ${3:-} ]]; then echo "# debug-kernel: cpus: $3 (why)"; fi; } >"$repo/tests/vm/$1.sh"
+}
+vmtest a 500 1
+vmtest b 300 1
+vmtest c 400
+vmtest d 100 2
+printf '%s\n' '#!/bin/bash' '# debug-kernel: skip: timing' >"$repo/tests/vm/e.sh"
+# shard I/N [VAR=VALUE...]: "TESTS-HERE|--cpus N" of that shard
+shard() {
+	local s=$1
+	shift
+	env SF_DEBUG_SHARD="$s" SNAPFIRE_TEST_KERNEL_DIR="$tmp/kernel" "$@" \
+		"$repo/scripts/check-debug" >"$tmp/out" 2>&1 </dev/null
+	echo "$(sed -n 's/.*tests here: \(.*\) (about.*/\1/p' "$tmp/out")|$(
+		sed -n 's/^# args: //p' "$tmp/out" | grep -o -- '--cpus [0-9]*' | paste -sd ' ')"
+}
+assert_eq "shards: the one-CPU tests share the first shard, in one CPU" \
+	"a b|--cpus 1" "$(shard 1/2)"
+assert_eq "shards: the two-CPU tests (c has no line: the default) share the last, in two" \
+	"c d|--cpus 2" "$(shard 2/2)"
+# SF_DEBUG_CPUS=1: c (no line) now needs one, d (its line says 2) still two
+assert_eq "shards: SF_DEBUG_CPUS sets the default only" \
+	"a b c|--cpus 1;d|--cpus 2" "$(shard 1/2 SF_DEBUG_CPUS=1);$(shard 2/2 SF_DEBUG_CPUS=1)"
+vmtest d 100 1
+# nothing needs two: largest first onto the less loaded, a 500 -> 2
+# (shard 1 starts 200 late), c 400 -> 1, b 300 -> 2, d 100 -> 1
+assert_eq "shards: with no two-CPU test every test is balanced over both, in one CPU" \
+	"c d|--cpus 1;a b|--cpus 1" "$(shard 1/2 SF_DEBUG_CPUS=1);$(shard 2/2 SF_DEBUG_CPUS=1)"
+vmtest d 100 2
+assert_eq "one shard: every test, in the most CPUs any asks for" \
+	"a b c d|--cpus 2" "$(shard 1/1)"
+shard 1/1 SF_DEBUG_CPUS=x >/dev/null
+assert_contains "SF_DEBUG_CPUS must be a number" "wants a number" "$(cat "$tmp/out")"
+env SNAPFIRE_TEST_KERNEL_DIR="$tmp/kernel" "$repo/scripts/check-debug" b >"$tmp/out" 2>&1 </dev/null
+args=$(sed -n 's/^# args: //p' "$tmp/out")
+assert_eq "named tests: vm-run's default CPUs" "" "$(grep -o -- '--cpus [0-9]*' <<<"$args")"
+assert_contains "named tests: exactly those run" " b" "$args"
 done_testing
