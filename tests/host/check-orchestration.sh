@@ -8,7 +8,8 @@
 # Then scripts/check-debug's shards, with a stand-in tests/run: the tests
 # that need two CPUs share the last shard, the rest are balanced over the
 # others by their seconds lines, and each shard's VM gets the CPUs its
-# tests ask for.
+# tests ask for. And the stock kernel's two VMs: "# cpus: 1" tests in the
+# foreground one with one CPU, the rest in vm-beside.
 # timeout: 120
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -101,7 +102,7 @@ printf '%s\n' '#!/bin/bash' 'echo "# args: $*"' 'echo "1 passed, 0 failed"' >"$r
 chmod +x "$repo/tests/run"
 vmtest() { # NAME SECONDS [CPUS]
 	{ echo "#!/bin/bash"; echo "# debug-kernel: seconds: $2"
-	  if [[ -n ${3:-} ]]; then echo "# debug-kernel: cpus: $3 (why)"; fi; } >"$repo/tests/vm/$1.sh"
+	  if [[ -n ${3:-} ]]; then echo "# cpus: $3 (why)"; fi; } >"$repo/tests/vm/$1.sh"
 }
 vmtest a 500 1
 vmtest b 300 1
@@ -138,4 +139,27 @@ env SNAPFIRE_TEST_KERNEL_DIR="$tmp/kernel" "$repo/scripts/check-debug" b >"$tmp/
 args=$(sed -n 's/^# args: //p' "$tmp/out")
 assert_eq "named tests: vm-run's default CPUs" "" "$(grep -o -- '--cpus [0-9]*' <<<"$args")"
 assert_contains "named tests: exactly those run" " b" "$args"
+# ------------------------------------- scripts/check's two stock VMs
+# "# cpus: 1" tests in the foreground VM with one CPU; the others (no
+# line: two) and "# make-check: beside" ones in vm-beside, default CPUs
+repo2=$tmp/repo2
+mkdir -p "$repo2/scripts" "$repo2/tests/vm"
+cp "$SF_REPO/scripts/check" "$repo2/scripts/"
+printf '%s\n' '#!/bin/bash' 'echo "$*" >>"$FAKE_RUNS"' 'echo "ok 1 - vm"' 'echo "1 passed, 0 failed"' \
+	>"$repo2/tests/run"
+chmod +x "$repo2/tests/run"
+printf '%s\n' '#!/bin/bash' '# cpus: 1 (why)' >"$repo2/tests/vm/10-up.sh"
+printf '%s\n' '#!/bin/bash' '# timeout: 9' '# cpus: 1 (why)' >"$repo2/tests/vm/11-up.sh"
+printf '%s\n' '#!/bin/bash' '# cpus: 2 (why)' >"$repo2/tests/vm/20-smp.sh"
+printf '%s\n' '#!/bin/bash' >"$repo2/tests/vm/21-none.sh"
+printf '%s\n' '#!/bin/bash' '# make-check: beside: waits' '# cpus: 1 (why)' >"$repo2/tests/vm/30-beside.sh"
+: >"$tmp/runs"
+env MAKE="$tmp/make" FAKE_RAN="$tmp/ran" FAKE_RUNS="$tmp/runs" CHECK_EXTRA="" \
+	SF_CHECK_SUITES="build vm" SF_CHECK_NO_DEPS=1 TMPDIR="$tmp" \
+	"$repo2/scripts/check" >"$tmp/out" 2>&1 </dev/null
+rc=$?
+assert_eq "stock VMs: make check passes" 0 "$rc"
+assert_eq "stock VMs: the one-CPU tests in one VM with one CPU, the rest beside" \
+	"--no-build --cpus 1 10-up 11-up|--no-build 20-smp 21-none 30-beside" \
+	"$(sort "$tmp/runs" | paste -sd '|')"
 done_testing

@@ -112,14 +112,14 @@ else not_ok "kmod/, cli/: no source file over 600 lines" "$long"; fi
 
 # ------------------------------------------------- VM test header lines
 # tests/lib/runner.sh, scripts/check-debug and scripts/check read
-# "# timeout:", "# debug-kernel: ..." and "# make-check: beside" in a
-# test's first 20 lines only: one further down is silently ignored
-# (default timeout, run on the debug kernel, run in the main VM)
+# "# timeout:", "# debug-kernel: ...", "# cpus:" and "# make-check: beside"
+# in a test's first 20 lines only: one further down is silently ignored
+# (default timeout, run on the debug kernel, two CPUs, run in the main VM)
 late=$(for f in "$SF_REPO"/tests/vm/*.sh; do
-	awk -v f="${f##*/}" '/^# (timeout|debug-kernel|make-check):/ && NR > 20 { print f ":" NR ": " $0 }' "$f"
+	awk -v f="${f##*/}" '/^# (timeout|debug-kernel|cpus|make-check):/ && NR > 20 { print f ":" NR ": " $0 }' "$f"
 done)
-if [[ -z $late ]]; then ok "tests/vm: every timeout, debug-kernel and make-check line within the first 20 lines" true
-else not_ok "tests/vm: every timeout, debug-kernel and make-check line within the first 20 lines" "$late"; fi
+if [[ -z $late ]]; then ok "tests/vm: every timeout, debug-kernel, cpus and make-check line within the first 20 lines" true
+else not_ok "tests/vm: every timeout, debug-kernel, cpus and make-check line within the first 20 lines" "$late"; fi
 
 # ------------------------------------------------------------ sparse, W=1
 mkdir -p "$tmp/src"

@@ -4,6 +4,7 @@
 # the configured delay (one direction at a time).  Needs no snapfire bits.
 # timeout: 120
 # debug-kernel: skip: a self-test of the harness (no snapfire code runs)
+# cpus: 1 (the harness's namespaces and links, nothing races the module)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

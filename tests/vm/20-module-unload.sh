@@ -3,6 +3,7 @@
 # and it can be loaded and unloaded again.
 # timeout: 90
 # debug-kernel: skip: load and unload: 57 does both here, under traffic, and 60 in its cycles
+# cpus: 1 (load and unload with nothing in flight)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

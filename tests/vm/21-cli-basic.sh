@@ -4,6 +4,7 @@
 # monitor, watch, exit codes.
 # timeout: 360
 # debug-kernel: skip: the CLI's own behaviour; the requests it sends run here in 41, 44, 56, 58 and 60's fuzzer
+# cpus: 1 (CLI requests one at a time)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -6,6 +6,7 @@
 # none while below (netem 1 ms against 50 ms, no loss against 90 %).
 # timeout: 300
 # debug-kernel: skip: threshold events against netem; event delivery runs here in 44 and 60 (monitors across floods and unload), the event code in KUnit (snapfire_flow)
+# cpus: 1 (one probe flow and its events)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -4,6 +4,7 @@
 # receiving namespace).
 # timeout: 120
 # debug-kernel: skip: probes counted at the hooks: the same paths 58 and 60 drive here
+# cpus: 1 (one probe flow)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

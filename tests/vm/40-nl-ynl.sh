@@ -13,6 +13,7 @@
 # its own; init_net must see none of it.
 # timeout: 1800
 # debug-kernel: skip: every operation through the kernel's YNL client (python, minutes a request here); the same requests run here from the CLI and 60's fuzzer
+# cpus: 1 (YNL requests one at a time)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -9,7 +9,7 @@
 # nlbad's `ok`/`not ok` lines are this test's.
 # timeout: 300
 # debug-kernel: seconds: 76 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
-# debug-kernel: cpus: 1 (malformed requests one at a time: nothing here races the module with itself)
+# cpus: 1 (malformed requests one at a time: nothing here races the module with itself)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -10,6 +10,7 @@
 # (tests/bench/nl-dump.sh), not judged here.
 # timeout: 1200
 # debug-kernel: skip: dumps of 100 000 flows (minutes here); dumps beside evictions and unload run here in 58 and 60, the flow table in KUnit
+# cpus: 2 (a dump while flows are created and expire: the module against itself)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -12,6 +12,7 @@
 # then with the CLI.
 # timeout: 900
 # debug-kernel: skip: a large histogram dumped; histogram growth runs here in KUnit (snapfire_hist) and in 58 and 60
+# cpus: 1 (one flow's histograms)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -7,6 +7,7 @@
 # reflector on the reflector; the reflected counter equals the probes.
 # timeout: 600
 # debug-kernel: skip: RTT accuracy against the wire; the sender and reflector paths run here in 57, 58, 59 and 62
+# cpus: 1 (one probe flow at a time, timed against captures)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -6,6 +6,7 @@
 # (tcpdump on both ends); without clock-synced no fwd/rev metrics at all.
 # timeout: 600
 # debug-kernel: skip: timing accuracy (one-way delays against the wire); the sender and reflector paths run here in 57, 58, 59 and 62
+# cpus: 1 (one probe flow at a time, timed against captures)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -12,6 +12,7 @@
 #     equal to the reordering seen on the wire.
 # timeout: 700
 # debug-kernel: skip: loss, reordering and duplicate counts against netem (seq.c, KUnit-tested here); the paths run here in 58 and 60
+# cpus: 1 (one probe flow at a time through netem)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

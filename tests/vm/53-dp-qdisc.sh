@@ -14,6 +14,7 @@
 # before the qdisc.
 # timeout: 600
 # debug-kernel: skip: timing accuracy (stages against the wire); the transmit path with a qdisc delay runs here in 59 and 62
+# cpus: 1 (one probe flow at a time, timed against captures)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

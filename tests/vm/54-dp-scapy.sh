@@ -9,6 +9,7 @@
 # and not answered, and the reflector still works afterwards.
 # timeout: 600
 # debug-kernel: skip: crafted malformed probes (scapy, minutes a start here): the same parsing 60's packet fuzzer drives here with thousands of mutated datagrams
+# cpus: 1 (crafted packets one at a time)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

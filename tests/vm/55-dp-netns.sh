@@ -6,6 +6,7 @@
 # have no flows, no probe counters, and their configuration is unchanged.
 # timeout: 400
 # debug-kernel: skip: namespace separation; per-namespace state and namespace exit run here in 44 and 60
+# cpus: 1 (one namespace's flows at a time)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -17,6 +17,7 @@
 #     on the reflector's link) is counted bad-source and not answered.
 # timeout: 400
 # debug-kernel: skip: rate-limit and allow-list outcomes against the reflector's clock; the same code (per-source and shared buckets, the allow-list, a broadcast source refused) runs here in 58 (no-flow, fairness, unicast) and 60's packet fuzzer
+# cpus: 1 (one crafted sender at a time)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -6,6 +6,7 @@
 # runner), and a re-insmod works, probing included.
 # timeout: 400
 # debug-kernel: seconds: 267 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
+# cpus: 2 (rmmod while probes flow: the module against itself)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

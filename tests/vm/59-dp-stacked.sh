@@ -15,7 +15,7 @@
 #     replies come from the address the sender used.
 # timeout: 600
 # debug-kernel: seconds: 715 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
-# debug-kernel: cpus: 1 (one probe flow through each stack of devices)
+# cpus: 1 (one probe flow through each stack of devices)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # timeout: 1500 (the runner reads it in the first 20 lines; full: see SF_SOAK)
 # debug-kernel: seconds: 1636 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
+# cpus: 2 (load/unload with a flood, a dump and a monitor in flight: the module against itself)
 # Soak: hostile input at volume, seeded and reproducible. `make check` runs
 # the short version on both kernels (seconds to a few minutes); `make soak`
 # runs the full one on the debug kernel (KASAN, UBSAN, lockdep, kmemleak):

@@ -10,6 +10,7 @@
 #     reflector: every probe answered, the SSID echoed as 0.
 # timeout: 300
 # debug-kernel: skip: interop with userspace STAMP peers (python); the receive and reflect paths run here in 58 and 60
+# cpus: 1 (one session at a time against a foreign peer)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -17,7 +17,7 @@
 #   5. 15 ms netem on the router: show blames the network.
 # timeout: 600
 # debug-kernel: seconds: 188 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
-# debug-kernel: cpus: 1 (one probe session's Follow-Up Telemetry)
+# cpus: 1 (one probe session's Follow-Up Telemetry)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -1,4 +1,7 @@
 #!/bin/bash
+# timeout: 600
+# debug-kernel: skip: timing accuracy (IPDV and jitter recomputed from captures); the paths run here in 57, 58 and 62
+# cpus: 1 (one probe flow at a time, timed against captures)
 # Datapath: delay variation, reverse loss and the unmatched-T1 fallback,
 # each against the packet captures on both ends (tests/lib/dp_pcap.py).
 #   1. 10 ms +- 3 ms netem jitter forward and 10 % loss on the reverse path
@@ -16,8 +19,6 @@
 #      counter grows by the number of replies that the sender's capture
 #      shows arriving after probe k + 64 left (exactly N - 64 when the CLI
 #      keeps its 1 ms pace), and the RTT still agrees with the wire.
-# timeout: 600
-# debug-kernel: skip: timing accuracy (IPDV and jitter recomputed from captures); the paths run here in 57, 58 and 62
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

@@ -1,4 +1,7 @@
 #!/bin/bash
+# timeout: 300
+# debug-kernel: skip: needs NFQUEUE, which the debug kernel does not build; the receive path runs here in 58 and 60
+# cpus: 1 (one probe flow at a time, timed against captures)
 # Datapath: attribution of the sender's own ingress stage. The replies are
 # held inside the sender's stack, between the driver receive (T4, the NAPI
 # timestamp) and LOCAL_IN, by an NFQUEUE at PRE_ROUTING whose holder
@@ -16,8 +19,6 @@
 #   - the verdict blames this host, largest part the ingress stage.
 # The debug kernel is built without NFQUEUE (CONFIG_NETFILTER_NETLINK_QUEUE):
 # there it is skipped, as accuracy is the stock kernel's to show.
-# timeout: 300
-# debug-kernel: skip: needs NFQUEUE, which the debug kernel does not build; the receive path runs here in 58 and 60
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 

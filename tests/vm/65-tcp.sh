@@ -1,6 +1,7 @@
 #!/bin/bash
 # timeout: 480
 # debug-kernel: skip: timing against netem through sock_diag (userspace); the module's paths it uses (probe, flow dump) run there in 57, 58 and 62
+# cpus: 1 (one TCP connection at a time)
 # snapfire tcp: TCP's own RTT (sock_diag) beside STAMP's, the truth planted
 # at a known place. Sender - router - reflector, 10 ms netem each way on
 # the router (20 ms round trip). A TCP server on the reflector host, a client
