@@ -2,6 +2,7 @@
 # timeout: 1200
 # debug-kernel: skip: the agent's counters and percentiles against the wire through userspace (timing); the module paths it uses (probing, flow dump) run there in 57, 58 and 62
 # make-check: beside: mostly waits for the agent's minutes to be stored (it runs in a VM of its own beside the rest)
+# cpus: 2 (the agent's probing, HTTP and store threads beside the probes' reflection: as it runs on a host)
 # snapfire agent (#11): three targets, one of them dead, for a minute and
 # more, against the wire. Sender - router - reflector (the module's STAMP
 # reflector on, clock-synced on in both: they share the VM's clock); the
