@@ -92,6 +92,15 @@ assert_eq "failed build: no suite ran" 0 "$(wc -l <"$tmp/ran")"
 assert_contains "failed build: the build's error is shown" \
 	"build-test-kernel: error: kernel build failed" "$(cat "$tmp/out")"
 
+# the numbers it takes are checked before anything runs
+run_check build SF_CHECK_BUILD_NICE=high
+assert_eq "SF_CHECK_BUILD_NICE=high: refused with status 2" 2 "$rc"
+assert_contains "SF_CHECK_BUILD_NICE=high: says which variable" \
+	"SF_CHECK_BUILD_NICE wants a whole number, not 'high'" "$(cat "$tmp/out")"
+assert_eq "SF_CHECK_BUILD_NICE=high: nothing ran" 0 "$(wc -l <"$tmp/ran")"
+run_check build SF_CHECK_BUDGET=90m
+assert_eq "SF_CHECK_BUDGET=90m: refused with status 2" 2 "$rc"
+
 # ------------------------------------------------- check-debug's shards
 repo=$tmp/repo
 mkdir -p "$repo/scripts" "$repo/tests/vm" "$tmp/kernel"
