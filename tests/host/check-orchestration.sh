@@ -171,4 +171,14 @@ assert_eq "stock VMs: make check passes" 0 "$rc"
 assert_eq "stock VMs: the one-CPU tests in one VM with one CPU, the rest beside" \
 	"--no-build --cpus 1 10-up 11-up|--no-build 20-smp 21-none 30-beside" \
 	"$(sort "$tmp/runs" | paste -sd '|')"
+# no one-CPU test: no foreground VM, and no "the build failed" either
+rm "$repo2/tests/vm/10-up.sh" "$repo2/tests/vm/11-up.sh"
+: >"$tmp/runs"
+env MAKE="$tmp/make" FAKE_RAN="$tmp/ran" FAKE_RUNS="$tmp/runs" CHECK_EXTRA="" \
+	SF_CHECK_SUITES="build vm" SF_CHECK_NO_DEPS=1 TMPDIR="$tmp" \
+	"$repo2/scripts/check" >"$tmp/out" 2>&1 </dev/null
+rc=$?
+assert_eq "stock VMs, none with one CPU: make check passes" 0 "$rc"
+assert_eq "stock VMs, none with one CPU: vm-beside only" \
+	"--no-build 20-smp 21-none 30-beside" "$(paste -sd '|' "$tmp/runs")"
 done_testing
