@@ -103,8 +103,9 @@ assert_eq "SF_CHECK_BUDGET=90m: refused with status 2" 2 "$rc"
 
 # ------------------------------------------------- check-debug's shards
 repo=$tmp/repo
-mkdir -p "$repo/scripts" "$repo/tests/vm" "$tmp/kernel"
+mkdir -p "$repo/scripts" "$repo/tests/vm" "$repo/tests/lib" "$tmp/kernel"
 cp "$SF_REPO/scripts/check-debug" "$repo/scripts/"
+cp "$SF_REPO/tests/lib/header.sh" "$repo/tests/lib/"
 : >"$tmp/kernel/bzImage"
 echo 6.1.192-snapfire-debug >"$tmp/kernel/kernelrelease"
 printf '%s\n' '#!/bin/bash' 'echo "# args: $*"' 'echo "1 passed, 0 failed"' >"$repo/tests/run"
@@ -152,8 +153,9 @@ assert_contains "named tests: exactly those run" " b" "$args"
 # "# cpus: 1" tests in the foreground VM with one CPU; the others (no
 # line: two) and "# make-check: beside" ones in vm-beside, default CPUs
 repo2=$tmp/repo2
-mkdir -p "$repo2/scripts" "$repo2/tests/vm"
+mkdir -p "$repo2/scripts" "$repo2/tests/vm" "$repo2/tests/lib"
 cp "$SF_REPO/scripts/check" "$repo2/scripts/"
+cp "$SF_REPO/tests/lib/header.sh" "$repo2/tests/lib/"
 printf '%s\n' '#!/bin/bash' 'echo "$*" >>"$FAKE_RUNS"' 'echo "ok 1 - vm"' 'echo "1 passed, 0 failed"' \
 	>"$repo2/tests/run"
 chmod +x "$repo2/tests/run"

@@ -52,6 +52,7 @@ FAULT_RE=$(grep -v -e '^#' -e '^$' "$REPO/scripts/fault-patterns" | paste -sd'|'
 export SF_REPO=$REPO
 # shellcheck source=tests/lib/rmmod.sh
 . "$REPO/tests/lib/rmmod.sh"
+. "$REPO/tests/lib/header.sh"
 rm -f /run/sf-module-stuck 2>/dev/null
 
 tests=()
@@ -105,7 +106,7 @@ echo "# runner: ${#tests[@]} test script(s) from ${dir#"$REPO"/} on $(uname -r)"
 for t in "${tests[@]}"; do
 	name=${t##*/}
 	name=${name%.sh}
-	to=$(sed -n '1,20s/^# *timeout: *\([0-9][0-9]*\).*/\1/p' "$t" | head -n1)
+	to=$(test_header "$t" timeout '[0-9][0-9]*')
 	to=${to:-$deftimeout}
 	# SF_TIMEOUT_SCALE: a slow kernel (the debug one) gets N times as long
 	to=$((to * ${SF_TIMEOUT_SCALE:-1}))
