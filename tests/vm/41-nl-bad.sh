@@ -8,7 +8,7 @@
 # the configuration as it was, and leave the module answering status-get.
 # nlbad's `ok`/`not ok` lines are this test's.
 # timeout: 300
-# debug-kernel: seconds: 76 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
+# debug-kernel: seconds: 84 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
 # cpus: 1 (malformed requests one at a time: nothing here races the module with itself)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"

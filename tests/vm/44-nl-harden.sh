@@ -13,7 +13,7 @@
 #     warning in the kernel log, and the memory comes back to 0;
 #   - rmmod while a flood creates flows (events) and a monitor listens.
 # timeout: 900
-# debug-kernel: seconds: 550 (estimated 2026-12-02: 302 s alone on the debug kernel at 10c46cd, about twice that beside the rest of make check; 933 s in 503ac81's, before namespace exits shared one rcu_barrier)
+# debug-kernel: seconds: 915 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
 # cpus: 2 (floods, namespace exits and rmmod with a monitor listening: the module against itself)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"

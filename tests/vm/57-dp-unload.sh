@@ -5,7 +5,7 @@
 # /sys/module, the kernel log has no warning (checked here and by the
 # runner), and a re-insmod works, probing included.
 # timeout: 400
-# debug-kernel: seconds: 267 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
+# debug-kernel: seconds: 194 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
 # cpus: 2 (rmmod while probes flow: the module against itself)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"

@@ -5,7 +5,7 @@
 # back on the crafted sender's socket, what a capture saw on the wire,
 # counter deltas and the reflector's flow listing (`snapfire -j flows`).
 # timeout: 900
-# debug-kernel: seconds: 800 (estimated 2026-12-02: 1 531 s in 503ac81's make check, 950 s alone, of which loop to ip-id, now left out there, 460 s)
+# debug-kernel: seconds: 824 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
 # cpus: 1 (hostile packets and the counters they move, one sender at a time; 44, 57 and 60 race the module on two CPUs)
 # Checked:
 #   loop: a probe 192.0.2.2:862 -> 198.51.100.2:862 spoofed by the router

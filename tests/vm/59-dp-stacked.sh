@@ -14,7 +14,7 @@
 #   - DNAT in front of the reflector (nft, 203.0.113.99 -> 198.51.100.2):
 #     replies come from the address the sender used.
 # timeout: 600
-# debug-kernel: seconds: 715 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
+# debug-kernel: seconds: 321 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
 # cpus: 1 (one probe flow through each stack of devices)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"

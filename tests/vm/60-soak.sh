@@ -1,6 +1,6 @@
 #!/bin/bash
 # timeout: 1500 (the runner reads it in the first 20 lines; full: see SF_SOAK)
-# debug-kernel: seconds: 1636 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
+# debug-kernel: seconds: 726 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
 # cpus: 2 (load/unload with a flood, a dump and a monitor in flight: the module against itself)
 # Soak: hostile input at volume, seeded and reproducible. `make check` runs
 # the short version on both kernels (seconds to a few minutes); `make soak`

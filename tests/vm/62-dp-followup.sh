@@ -16,7 +16,7 @@
 #   4. 15 ms netem on the SENDER's eth0: show blames this host.
 #   5. 15 ms netem on the router: show blames the network.
 # timeout: 600
-# debug-kernel: seconds: 188 (its time on the debug kernel in a make check, 2026-12-02, 503ac81: the shards' balance)
+# debug-kernel: seconds: 258 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
 # cpus: 1 (one probe session's Follow-Up Telemetry)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
