@@ -1,7 +1,7 @@
 #!/bin/bash
 # timeout: 600
 # debug-kernel: skip: timing against netem, python servers and libcurl in userspace; the module's paths diagnose uses (probe, Follow-Up, flow dump) run there in 57, 58 and 62
-# cpus: 1 (one diagnose run at a time; its threads are in userspace)
+# cpus: 2 (the client and the far host's HTTP server are timed against each other: in one vCPU the server's work delays libcurl's own timers)
 # snapfire diagnose: the truth planted at a known place, and the verdict
 # must name that place. Sender - router - reflector (the module's STAMP
 # reflector on, clock-synced on in both: the namespaces share the VM's
