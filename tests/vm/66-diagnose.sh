@@ -31,9 +31,9 @@
 # a sum (and, for far_kernel, Follow-Up samples of only the replies that
 # report a new departure), within 2 % + 1 ms. For the application, the
 # HTTP server's own time per request (accept to its first byte sent)
-# starts at the accept, before the request arrives, and so
-# also counts the client's own delay between its connect and its request
-# (8.5 ms once on a loaded host): the truth is the far host's wire, from
+# starts at the accept, before the request arrives, and so also counts
+# the client's own delay between its connect and its request (8.5 ms
+# once on a loaded host): the truth is the far host's wire, from
 # the request's first segment in to the answer's first segment out. The
 # estimate is within 10 % + 3 ms of its median, and within 90 % .. +
 # 30 ms of the planted 20 ms (python under TCG adds 5-10 ms).
@@ -410,6 +410,8 @@ dp_near "far_kernel: the estimate agrees with the far host's holding time on its
 # --------------------------------------------- 3. the far application
 d=$DP_TMP/app
 mkdir -p "$d"
+# median FILE: the middle of its sorted numbers, one a line
+median() { awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }' "$1"; }
 srv0=$(wc -l <"$DP_TMP/http.out")
 # the far host's wire: the TCP segments with a payload to and from the
 # HTTP port (the request in, the answer out)
@@ -433,7 +435,7 @@ tcpdump -r "$d/r.pcap" -n -tt --time-stamp-precision nano 2>/dev/null | awk -v p
 	{ if (!(dst in tout)) tout[dst] = ns($1) }
 	END { for (c in tin) if (c in tout && tout[c] > tin[c]) print tout[c] - tin[c] }' |
 	sort -n >"$d/hold.ns"
-hold=$(awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }' "$d/hold.ns")
+hold=$(median "$d/hold.ns")
 diag "far_application: the far host's wire: median hold ${hold:-?} ns over $(wc -l <"$d/hold.ns") requests"
 assert_cmp "far_application: the far host's wire has every request diagnose timed" \
 	"$(wc -l <"$d/hold.ns")" ">=" "${V[http_ttfb_samples]:-}"
@@ -443,7 +445,7 @@ dp_near "far_application: the estimate agrees with the far host's hold on its wi
 # request arrives: it also counts the client's delay between its connect
 # and its request, so it is shown, not compared
 tail -n +$((srv0 + 1)) "$DP_TMP/http.out" | grep -E '^[0-9]+$' | sort -n >"$d/server.ns"
-srv=$(awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }' "$d/server.ns")
+srv=$(median "$d/server.ns")
 diag "far_application: the server's median time per request (accept to first byte) ${srv:-?} ns over $(wc -l <"$d/server.ns") requests"
 assert_cmp "far_application: the server answered every request diagnose timed" \
 	"$(wc -l <"$d/server.ns")" ">=" "${V[http_ttfb_samples]:-}"
