@@ -14,11 +14,11 @@
  * reply's Follow-Up Telemetry TLV (RFC 8972 section 4.7) carries the real
  * hand-off time, and the sender samples far-tx-stage from it.
  *
- * The receive time is the skb timestamp the stack takes on the NAPI /
- * netif_receive path (net_enable_timestamp() keeps it on while we are
- * loaded). The driver hand-off is the net_dev_start_xmit tracepoint, after
- * the qdisc, so the sender's own queueing lands in its tx stage and not in
- * the network's RTT.
+ * The receive time is the skb timestamp rx.c stamps on the stack's receive
+ * entry points (netif_rx, netif_receive_skb, GRO) for STAMP-port UDP only,
+ * where the stack's own receive timestamping would. The driver hand-off is
+ * the net_dev_start_xmit tracepoint (xmit.c), after the qdisc, so the
+ * sender's own queueing lands in its tx stage and not in the network's RTT.
  *
  * Everything here is per packet: no allocation but a new flow's (and a
  * histogram bucket group's on first use), no sleeping lock, no netlink, no

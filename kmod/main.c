@@ -53,6 +53,8 @@ static int __net_init sf_net_init(struct net *net)
 	err = sf_hooks_register(net);
 	if (err)
 		goto err_flows_exit;
+	/* its STAMP ports' packets get receive stamps from now on */
+	sf_rx_ports_update(NULL, cfg);
 
 	mutex_lock(&sf_nets_mutex);
 	list_add(&sn->node, &sf_nets);
@@ -85,6 +87,7 @@ static void __net_exit sf_net_exit(struct net *net)
 	mutex_unlock(&sf_nets_mutex);
 
 	sf_hooks_unregister(net);
+	sf_rx_ports_update(rcu_access_pointer(sn->config), NULL);
 	/* readers that saw dying == false are gone (pre_exit + grace period) */
 	sf_flows_exit(sn);
 	cancel_work_sync(&sn->event_work);
@@ -117,9 +120,13 @@ static int __init sf_init(void)
 	err = sf_hist_init();
 	if (err)
 		return err;
-	err = register_pernet_subsys(&sf_net_ops);
+	/* receive stamps for the STAMP ports the namespaces add below */
+	err = sf_rx_init();
 	if (err)
 		goto err_hist_exit;
+	err = register_pernet_subsys(&sf_net_ops);
+	if (err)
+		goto err_rx_exit;
 	err = sf_xmit_probe_register();
 	if (err) {
 		pr_err("cannot attach to net_dev_start_xmit: %d\n", err);
@@ -128,8 +135,6 @@ static int __init sf_init(void)
 	err = sf_genl_register();
 	if (err)
 		goto err_unregister_probe;
-	/* receive timestamps on the NAPI path, for T2 and T4 */
-	net_enable_timestamp();
 	pr_info("%s loaded\n", SNAPFIRE_VERSION);
 	return 0;
 
@@ -137,6 +142,8 @@ err_unregister_probe:
 	sf_xmit_probe_unregister();
 err_unregister_pernet:
 	unregister_pernet_subsys(&sf_net_ops);
+err_rx_exit:
+	sf_rx_exit();
 err_hist_exit:
 	sf_hist_exit();
 	return err;
@@ -144,12 +151,12 @@ err_hist_exit:
 
 static void __exit sf_exit(void)
 {
-	net_disable_timestamp();
 	/* no event work may run once the family it sends to is gone */
 	sf_events_stop();
 	sf_genl_unregister();
 	sf_xmit_probe_unregister();
 	unregister_pernet_subsys(&sf_net_ops);
+	sf_rx_exit();
 	/* flows are freed by RCU callbacks in this module's text */
 	rcu_barrier();
 	sf_hist_exit();

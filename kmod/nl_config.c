@@ -425,6 +425,9 @@ int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		kfree(cfg);
 		goto out_unlock;
 	}
+	sf_rx_ports_update(rcu_dereference_protected(sn->config,
+						     lockdep_is_held(&sn->conf_mutex)),
+			   cfg);
 	sf_config_replace(sn, cfg);
 out_unlock:
 	mutex_unlock(&sn->conf_mutex);

@@ -308,8 +308,16 @@ void sf_events_stop(void);
 /* hooks.c */
 int sf_hooks_register(struct net *net);
 void sf_hooks_unregister(struct net *net);
+
+/* xmit.c */
 int sf_xmit_probe_register(void);
 void sf_xmit_probe_unregister(void);
+
+/* rx.c */
+struct tracepoint *sf_tracepoint(const char *name);
+int sf_rx_init(void);
+void sf_rx_exit(void);
+void sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new);
 
 /* The headers of a UDP datagram to or from a STAMP port, as parsed. */
 struct sf_pkt {

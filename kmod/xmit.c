@@ -121,15 +121,9 @@ out:
 
 static struct tracepoint *sf_tp_xmit;
 
-static void sf_find_tp(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "net_dev_start_xmit"))
-		sf_tp_xmit = tp;
-}
-
 int sf_xmit_probe_register(void)
 {
-	for_each_kernel_tracepoint(sf_find_tp, NULL);
+	sf_tp_xmit = sf_tracepoint("net_dev_start_xmit");
 	if (!sf_tp_xmit)
 		return -ENOENT;
 	return tracepoint_probe_register(sf_tp_xmit, sf_xmit_probe, NULL);

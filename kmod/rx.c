@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receive stamp (T2 on a reflector, T4 on a sender): probes on the
+ * stack's receive entry tracepoints stamp skb->tstamp, as the stack itself
+ * does there with net_enable_timestamp(), but only for UDP to or from a
+ * port some namespace has configured as a STAMP port. Every other packet
+ * pays a header peek and two bit tests: no clock read, and the stack's
+ * global receive timestamping stays off while snapfire is loaded.
+ *
+ * The entry points, one of which every received packet passes before the
+ * stack's netif_receive core:
+ *
+ *   netif_rx                      netif_rx() and dev_forward_skb() (veth,
+ *                                 loopback, macvlan broadcast, tunnels)
+ *   netif_receive_skb_entry       netif_receive_skb()
+ *   netif_receive_skb_list_entry  netif_receive_skb_list(), per skb
+ *   napi_gro_receive_entry        GRO, before the packet is merged or held
+ *   napi_gro_frags_entry          GRO of page-fragment drivers
+ *
+ * netif_rx fires where net_timestamp_check() stamps today, the
+ * netif_receive_skb ones just before it; the GRO ones fire earlier, before
+ * GRO and its batching, which the stack's own stamp would count as network.
+ * A packet passes more than one (a bridge port, then the bridge): the
+ * first stamp stays, as net_timestamp_check() leaves a set one. A set
+ * tstamp is never overwritten: it may be an egress delivery time (EDT)
+ * that a forwarded packet still needs; hooks.c reads it as no stamp.
+ *
+ * The port set is the union over all namespaces, not the receiving one's:
+ * these tracepoints run in the device's namespace, which for a macvlan or
+ * VLAN moved into a container, or for a tunnel, is not the namespace that
+ * delivers the packet. A port some other namespace uses costs a clock read
+ * for its packets here, nothing else.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/skbuff.h>
+#include <linux/tracepoint.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "snapfire.h"
+
+#define SF_NPORTS	65536
+
+/* the union of every namespace's STAMP ports; read locklessly per packet */
+static DECLARE_BITMAP(sf_rx_ports, SF_NPORTS);
+
+/* protects sf_port_refs and the writes of sf_rx_ports */
+static DEFINE_MUTEX(sf_rx_ports_mutex);
+/* per port, how many namespaces' configurations name it */
+static u32 *sf_port_refs;
+
+static bool sf_rx_port(__be16 port)
+{
+	return test_bit(ntohs(port), sf_rx_ports);
+}
+
+/*
+ * Is the packet at @off (from skb->data) UDP to or from a STAMP port? IPv4
+ * first fragments count (reassembly keeps the first fragment's stamp),
+ * later ones do not; IPv6 fragments never do (hooks.c leaves them).
+ */
+static bool sf_rx_is_probe(const struct sk_buff *skb, __be16 proto,
+			   unsigned int off)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+
+	if (proto == htons(ETH_P_IP)) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->protocol != IPPROTO_UDP || iph->ihl < 5 ||
+		    (iph->frag_off & htons(IP_OFFSET)))
+			return false;
+		off += iph->ihl * 4;
+	} else if (proto == htons(ETH_P_IPV6)) {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h;
+		__be16 frag_off;
+		u8 nexthdr;
+		int uoff;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h)
+			return false;
+		nexthdr = ip6h->nexthdr;
+		off += sizeof(*ip6h);
+		if (nexthdr != IPPROTO_UDP) {
+			if (nexthdr == IPPROTO_TCP || !ipv6_ext_hdr(nexthdr))
+				return false;
+			uoff = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
+			if (uoff < 0 || nexthdr != IPPROTO_UDP || frag_off)
+				return false;
+			off = uoff;
+		}
+	} else {
+		return false;
+	}
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	return uh && (sf_rx_port(uh->dest) || sf_rx_port(uh->source));
+}
+
+/*
+ * At every entry point: skb->data is at the network header, or at an
+ * 802.1Q/802.1ad tag the NIC left in the frame (skb->protocol then names
+ * the tag); up to two tags are looked through.
+ */
+static void sf_rx_stamp(struct sk_buff *skb)
+{
+	__be16 proto = skb->protocol;
+	unsigned int off = 0;
+	int tags;
+
+	if (skb->tstamp)
+		return;
+	for (tags = 0; tags < 2 && eth_type_vlan(proto); tags++) {
+		struct vlan_hdr _vh;
+		const struct vlan_hdr *vh;
+
+		vh = skb_header_pointer(skb, off, sizeof(_vh), &_vh);
+		if (!vh)
+			return;
+		proto = vh->h_vlan_encapsulated_proto;
+		off += VLAN_HLEN;
+	}
+	if (sf_rx_is_probe(skb, proto, off))
+		__net_timestamp(skb);
+}
+
+/* netif_rx (the net_dev_template class) */
+static void sf_rx_tp(void *data, struct sk_buff *skb)
+{
+	sf_rx_stamp(skb);
+}
+
+/*
+ * The *_entry tracepoints (the net_dev_rx_verbose_template class) pass the
+ * skb as const: they are meant to be read. The stamp is the one field the
+ * stack itself writes at this point, and nothing else is touched.
+ */
+static void sf_rx_tp_entry(void *data, const struct sk_buff *skb)
+{
+	if (skb)	/* napi_gro_frags: NULL when the frame was bad */
+		sf_rx_stamp((struct sk_buff *)skb);
+}
+
+static struct {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+} sf_rx_tps[] = {
+	{ "netif_rx", sf_rx_tp },
+	{ "netif_receive_skb_entry", sf_rx_tp_entry },
+	{ "netif_receive_skb_list_entry", sf_rx_tp_entry },
+	{ "napi_gro_receive_entry", sf_rx_tp_entry },
+	{ "napi_gro_frags_entry", sf_rx_tp_entry },
+};
+
+struct sf_tp_query {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void sf_tp_match(struct tracepoint *tp, void *priv)
+{
+	struct sf_tp_query *q = priv;
+
+	if (!strcmp(tp->name, q->name))
+		q->tp = tp;
+}
+
+/* A tracepoint of the kernel's by name (none of these are exported). */
+struct tracepoint *sf_tracepoint(const char *name)
+{
+	struct sf_tp_query q = { .name = name };
+
+	for_each_kernel_tracepoint(sf_tp_match, &q);
+	return q.tp;
+}
+
+/* Unregisters the first @n of sf_rx_tps, last first. */
+static void sf_rx_unregister(int n)
+{
+	while (n--)
+		tracepoint_probe_unregister(sf_rx_tps[n].tp, sf_rx_tps[n].probe,
+					    NULL);
+	tracepoint_synchronize_unregister();
+}
+
+int sf_rx_init(void)
+{
+	int i, err;
+
+	sf_port_refs = kvcalloc(SF_NPORTS, sizeof(*sf_port_refs), GFP_KERNEL);
+	if (!sf_port_refs)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(sf_rx_tps); i++) {
+		sf_rx_tps[i].tp = sf_tracepoint(sf_rx_tps[i].name);
+		if (!sf_rx_tps[i].tp) {
+			pr_err("no tracepoint %s\n", sf_rx_tps[i].name);
+			err = -ENOENT;
+			goto err_unregister;
+		}
+		err = tracepoint_probe_register(sf_rx_tps[i].tp,
+						sf_rx_tps[i].probe, NULL);
+		if (err) {
+			pr_err("cannot attach to %s: %d\n",
+			       sf_rx_tps[i].name, err);
+			goto err_unregister;
+		}
+	}
+	return 0;
+
+err_unregister:
+	sf_rx_unregister(i);
+	kvfree(sf_port_refs);
+	return err;
+}
+
+/* After every namespace is gone: no port is left in the set. */
+void sf_rx_exit(void)
+{
+	sf_rx_unregister(ARRAY_SIZE(sf_rx_tps));
+	kvfree(sf_port_refs);
+}
+
+/*
+ * A namespace's STAMP ports change from @old's to @new's (either NULL: it
+ * comes or goes). The new ones are counted first, so a port in both never
+ * leaves the set on the way.
+ */
+void sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new)
+{
+	unsigned int i, p;
+
+	mutex_lock(&sf_rx_ports_mutex);
+	for (i = 0; new && i < new->nports; i++) {
+		p = ntohs(new->ports[i]);
+		if (!sf_port_refs[p]++)
+			set_bit(p, sf_rx_ports);
+	}
+	for (i = 0; old && i < old->nports; i++) {
+		p = ntohs(old->ports[i]);
+		if (WARN_ON_ONCE(!sf_port_refs[p]))
+			continue;
+		if (!--sf_port_refs[p])
+			clear_bit(p, sf_rx_ports);
+	}
+	mutex_unlock(&sf_rx_ports_mutex);
+}
