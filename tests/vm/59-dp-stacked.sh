@@ -4,7 +4,9 @@
 #     sender's tx stage (p50 >= 20 ms), not in its RTT (p50 < 10 ms), with
 #     exactly one tx-stage sample per probe (the hand-off counted is the
 #     lowest device's, not the VLAN's); the reflector's replies, through its
-#     own VLAN, one tx-stage sample each;
+#     own VLAN, one tx-stage sample each; then with the tag in the frame
+#     (tx-vlan-offload off), every probe and reply still has a receive
+#     stamp (kmod/rx.c looks through in-frame tags);
 #   - the same with the sender's address on a bridge and netem on the veth
 #     port in it;
 #   - a bridge with br_netfilter (bridge-nf-call-iptables=1) between sender
@@ -55,6 +57,24 @@ topo_addr A eth0.100 203.0.113.1/24 && topo_addr B eth0.100 203.0.113.2/24 || ba
 topo_ping A 203.0.113.2 2 || bail "A reaches B over the VLAN"
 ok "B: reflector on" dp_reflect B on
 stacked_case vlan A eth0 203.0.113.2
+# the tag in the frame: with tx-vlan-offload off on the lower veths, the
+# VLAN device writes it into the packet, and each end receives an 802.1Q
+# frame (skb->protocol 0x8100) that the receive stamp must look through
+for h in A B; do
+	ok "$h: eth0 tx-vlan-offload off (the tag in the frame)" \
+		ip netns exec "$h" ethtool -K eth0 txvlan off
+done
+ok "vlan in-band: 20 probes" dp_probe A "$DP_TMP/inband.json" 203.0.113.2 20 0.1
+assert_eq "vlan in-band: all 20 answered" 20 "$(dp_get "$DP_TMP/inband.json" received)"
+dp_flows A "$DP_TMP/inband-flows.json"
+dp_flows B "$DP_TMP/inband-refl.json"
+sel=(--flow role=sender --last)
+diag "vlan in-band: sender rx_stage $(dp_get "$DP_TMP/inband-flows.json" "${sel[@]}" rx_stage.count) samples, min $(dp_get "$DP_TMP/inband-flows.json" "${sel[@]}" rx_stage.min_ns) ns"
+# no receive stamp: the reflector takes no rx-stage sample, the sender's is 0
+assert_eq "vlan in-band: the reflector: a receive stamp on every probe (rx-stage samples)" 20 \
+	"$(dp_get "$DP_TMP/inband-refl.json" --flow role=reflector --last rx_stage.count)"
+assert_gt "vlan in-band: the sender: a receive stamp on every reply (rx-stage min > 0)" \
+	"$(dp_get "$DP_TMP/inband-flows.json" "${sel[@]}" rx_stage.min_ns)" 0
 topo_cleanup
 
 # ------------------------------------------------- veth in a bridge

@@ -17,6 +17,9 @@
 #   - rtt does not take the hold: it agrees with the wire (captures on both
 #     ends), ~ the router's 5 ms;
 #   - the verdict blames this host, largest part the ingress stage.
+# Then UDP to a port that is not a STAMP port comes without a receive
+# timestamp (kmod/rx.c stamps STAMP ports only), and with one while some
+# namespace, here another one, names the port (`config set ports`).
 # The debug kernel is built without NFQUEUE (CONFIG_NETFILTER_NETLINK_QUEUE):
 # there it is skipped, as accuracy is the stock kernel's to show.
 # shellcheck source=tests/lib/dp.sh
@@ -84,4 +87,37 @@ for fam in inet inet6; do
 	assert_eq "$fam: verdict: largest part the ingress stage" rx_stage \
 		"$(dp_get "$d/show.json" breakdown.dominant_metric)"
 done
+
+# The receive stamp is taken for STAMP-port UDP only (kmod/rx.c): other
+# packets get no clock read, so NFQUEUE finds no timestamp on them (with
+# nothing else on the VM asking for receive timestamps), until a
+# namespace's `config set ports` names their port.
+stamped() { # DIR NAME EXPECT_NO_TIMESTAMP : 20 datagrams to the reflector's 7000
+	local d=$DP_TMP/$1
+	shift
+	mkdir -p "$d"
+	ip netns exec "$REFLECTOR" nft -f - <<-EOF
+		table inet sfhold {
+			chain pre {
+				type filter hook prerouting priority -150;
+				udp dport 7000 queue num $Q
+			}
+		}
+	EOF
+	ip netns exec "$REFLECTOR" "$SF_REPO/tests/bin/nfqhold" -q $Q -d 0 -n 20 -t 10 \
+		-o "$d/hold.json" 2>"$d/hold.err" &
+	hold=$!
+	for ((i = 0; i < 100; i++)); do grep -q ready "$d/hold.err" 2>/dev/null && break; sleep 0.1; done
+	ip netns exec "$SENDER" bash -c "for i in {1..20}; do echo x >/dev/udp/$REFL_IP4/7000; sleep 0.01; done"
+	wait "$hold"
+	ip netns exec "$REFLECTOR" nft delete table inet sfhold
+	diag "$1 holder: $(cat "$d/hold.json" 2>/dev/null) $(grep -v ready "$d/hold.err")"
+	assert_eq "$1: the holder saw the 20 datagrams" 20 "$(dp_get "$d/hold.json" packets)"
+	assert_eq "$1: ... of which without a receive timestamp" "$2" "$(dp_get "$d/hold.json" no_timestamp)"
+}
+stamped other "other UDP (port 7000)" 20
+ok "sender: ports 862,7000" dp_cfg "$SENDER" ports 862,7000
+stamped named "port 7000, a STAMP port in another namespace" 0
+ok "sender: ports 862" dp_cfg "$SENDER" ports 862
+stamped unnamed "port 7000 again, no namespace names it" 20
 done_testing
