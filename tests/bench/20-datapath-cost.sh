@@ -8,8 +8,9 @@
 #   off      module not loaded, port 7000                 the baseline
 #   netstamp module not loaded, port 7000, the receiving socket asks for
 #            receive timestamps (SO_TIMESTAMPNS): the kernel then stamps
-#            every packet on the host, as it does while snapfire is loaded
-#            (net_enable_timestamp): the clock reads' share of "udp"
+#            every packet on the host (net_enable_timestamp), as it did
+#            while snapfire was loaded before kmod/rx.c: what a clock read
+#            per packet costs, which "udp" no longer pays
 #   udp      module loaded, port 7000: "everything else"  header peek only
 #   probe    module loaded, port 862, reflector off: probes one way (a
 #            sender and a reflector flow, their histograms)

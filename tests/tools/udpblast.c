@@ -28,7 +28,8 @@
  * print `received=N bytes=N`.  -T: the socket asks for receive timestamps
  * (SO_TIMESTAMPNS), which turns on the kernel's receive timestamping of
  * every packet on the host (net_enable_timestamp), as snapfire's module
- * does: the clock read's cost without snapfire's hooks.
+ * did before it stamped STAMP-port packets only (kmod/rx.c): the clock
+ * read's cost for every packet, without snapfire's hooks.
  */
 #define _GNU_SOURCE
 #include <errno.h>
