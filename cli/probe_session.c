@@ -291,13 +291,28 @@ void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
 	}
 }
 
+/*
+ * How the replies' receive times are had. With the module loaded, it
+ * stamps them itself (UDP of the STAMP ports only, kmod/rx.c), and the
+ * socket only asks to be told of a stamp (SOF_TIMESTAMPING_SOFTWARE),
+ * which costs nothing. Asking the stack to stamp (..._RX_SOFTWARE) turns
+ * its receive timestamping on for every packet on the host, as long as
+ * the socket lives: that is left to when the module is not there. A reply
+ * that has no stamp is timed at its recvmsg().
+ */
+static int probe_tsflags(void)
+{
+	if (access("/sys/module/snapfire", F_OK) == 0)
+		return SOF_TIMESTAMPING_SOFTWARE;
+	return SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+}
+
 int probe_open(struct probe *p, int family, uint64_t sport, int dscp)
 {
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM,
 				  .ai_protocol = IPPROTO_UDP }, *res, *ai;
 	char port[8];
-	int one = 1, err, fd = -1;
-	int tsflags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+	int one = 1, err, fd = -1, tsflags = probe_tsflags();
 
 	snprintf(port, sizeof(port), "%u", p->port);
 	err = getaddrinfo(p->dest, port, &hints, &res);
