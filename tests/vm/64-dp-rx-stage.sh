@@ -37,24 +37,37 @@ ok "reflector on" dp_reflect "$REFLECTOR" on
 ok "router: 5 ms forward" topo_shape "$ROUTER" eth1 delay 5ms
 N=100 HOLD_US=15000 Q=7
 
+# hold_queue NS MATCH : an nft table in NS that sends MATCH's packets to
+# NFQUEUE $Q at PRE_ROUTING (nft delete table inet sfhold removes it)
+hold_queue() {
+	ip netns exec "$1" nft -f - <<-EOF
+		table inet sfhold {
+			chain pre {
+				type filter hook prerouting priority -150;
+				$2 queue num $Q
+			}
+		}
+	EOF
+}
+
+# hold_start NS DIR HOLD_US COUNT SECONDS : nfqhold on queue $Q in NS, in
+# the background ($hold), writing DIR/hold.json; returns once it is bound
+# (DIR/hold.err says "ready") or after 10 s
+hold_start() {
+	ip netns exec "$1" "$SF_REPO/tests/bin/nfqhold" -q $Q -d "$3" -n "$4" -t "$5" \
+		-o "$2/hold.json" 2>"$2/hold.err" &
+	hold=$!
+	for ((i = 0; i < 100; i++)); do grep -q ready "$2/hold.err" 2>/dev/null && break; sleep 0.1; done
+}
+
 for fam in inet inet6; do
 	if [[ $fam == inet ]]; then dst=$REFL_IP4; else dst=$REFL_IP6; fi
 	sel=(--flow role=sender "family=$fam" remote_addr="$dst" --last)
 	d=$DP_TMP/$fam
 	mkdir -p "$d"
 	ok "$fam: sender: replies (udp sport 862) to NFQUEUE $Q at PRE_ROUTING" \
-		ip netns exec "$SENDER" nft -f - <<-EOF
-			table inet sfhold {
-				chain pre {
-					type filter hook prerouting priority -150;
-					udp sport 862 queue num $Q
-				}
-			}
-		EOF
-	ip netns exec "$SENDER" "$SF_REPO/tests/bin/nfqhold" -q $Q -d $HOLD_US -n $N -t 20 \
-		-o "$d/hold.json" 2>"$d/hold.err" &
-	hold=$!
-	for ((i = 0; i < 100; i++)); do grep -q ready "$d/hold.err" 2>/dev/null && break; sleep 0.1; done
+		hold_queue "$SENDER" "udp sport 862"
+	hold_start "$SENDER" "$d" $HOLD_US $N 20
 	ok "$fam: holder bound to queue $Q" grep -q ready "$d/hold.err"
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
@@ -96,18 +109,8 @@ stamped() { # DIR NAME EXPECT_NO_TIMESTAMP : 20 datagrams to the reflector's 700
 	local d=$DP_TMP/$1
 	shift
 	mkdir -p "$d"
-	ip netns exec "$REFLECTOR" nft -f - <<-EOF
-		table inet sfhold {
-			chain pre {
-				type filter hook prerouting priority -150;
-				udp dport 7000 queue num $Q
-			}
-		}
-	EOF
-	ip netns exec "$REFLECTOR" "$SF_REPO/tests/bin/nfqhold" -q $Q -d 0 -n 20 -t 10 \
-		-o "$d/hold.json" 2>"$d/hold.err" &
-	hold=$!
-	for ((i = 0; i < 100; i++)); do grep -q ready "$d/hold.err" 2>/dev/null && break; sleep 0.1; done
+	hold_queue "$REFLECTOR" "udp dport 7000"
+	hold_start "$REFLECTOR" "$d" 0 20 10
 	ip netns exec "$SENDER" bash -c "for i in {1..20}; do echo x >/dev/udp/$REFL_IP4/7000; sleep 0.01; done"
 	wait "$hold"
 	ip netns exec "$REFLECTOR" nft delete table inet sfhold
