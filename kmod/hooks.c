@@ -22,8 +22,10 @@
  *
  * Everything here is per packet: no allocation but a new flow's (and a
  * histogram bucket group's on first use), no sleeping lock, no netlink, no
- * printk. Packets that are not STAMP-port UDP leave after a header peek;
- * malformed probes are counted and left untouched.
+ * printk. Packets that are not UDP to or from a port some namespace has
+ * configured leave after a header peek and a bit test (sf_maybe_probe()),
+ * before this namespace's state is looked up; malformed probes are counted
+ * and left untouched.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -395,15 +397,19 @@ static bool sf_udp_csum_ok(struct sk_buff *skb, const struct nf_hook_state *stat
 static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
-	struct sf_net *sn = sf_net(state->net);
-	const struct sf_config *cfg;
 	unsigned int hook = state->hook;
+	const struct sf_config *cfg;
+	struct sf_net *sn;
 	bool to_port, reflector;
 	enum sf_udp udp;
 	struct sf_stamp st;
 	struct sf_pkt pkt;
 	u64 now;
 
+	if (!sf_maybe_probe(skb, state->pf == NFPROTO_IPV4 ? htons(ETH_P_IP) :
+			    htons(ETH_P_IPV6), skb_network_offset(skb)))
+		return NF_ACCEPT;
+	sn = sf_net(state->net);
 	cfg = rcu_dereference(sn->config);
 	if (unlikely(!cfg || !sf_cfg(cfg, ENABLED) || READ_ONCE(sn->dying)))
 		return NF_ACCEPT;

@@ -62,12 +62,17 @@ static bool sf_rx_port(__be16 port)
 }
 
 /*
- * Is the packet at @off (from skb->data) UDP to or from a STAMP port? IPv4
+ * Is the packet at @off (from skb->data), of ethertype @proto, UDP to or
+ * from a port that some namespace has configured as a STAMP port? IPv4
  * first fragments count (reassembly keeps the first fragment's stamp),
  * later ones do not; IPv6 fragments never do (hooks.c leaves them).
+ *
+ * Also the first test of the netfilter hooks and of the xmit probe: a
+ * superset of every namespace's probes, decided from the headers and one
+ * global bitmap, so that any other packet leaves them before a namespace's
+ * state or configuration is looked up. Reads the headers only.
  */
-static bool sf_rx_is_probe(const struct sk_buff *skb, __be16 proto,
-			   unsigned int off)
+bool sf_maybe_probe(const struct sk_buff *skb, __be16 proto, unsigned int off)
 {
 	struct udphdr _uh;
 	const struct udphdr *uh;
@@ -131,7 +136,7 @@ static void sf_rx_stamp(struct sk_buff *skb)
 		proto = vh->h_vlan_encapsulated_proto;
 		off += VLAN_HLEN;
 	}
-	if (sf_rx_is_probe(skb, proto, off))
+	if (sf_maybe_probe(skb, proto, off))
 		__net_timestamp(skb);
 }
 

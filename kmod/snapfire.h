@@ -318,6 +318,7 @@ struct tracepoint *sf_tracepoint(const char *name);
 int sf_rx_init(void);
 void sf_rx_exit(void);
 void sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new);
+bool sf_maybe_probe(const struct sk_buff *skb, __be16 proto, unsigned int off);
 
 /* The headers of a UDP datagram to or from a STAMP port, as parsed. */
 struct sf_pkt {

@@ -63,7 +63,8 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 	 * its hand-off would come first and win. (An egress redirect through
 	 * an ifb device is skipped alike: its delay then counts as network.)
 	 */
-	if (skb_is_gso(skb) || sf_dev_stacked(dev) || skb->skb_iif)
+	if (skb_is_gso(skb) || sf_dev_stacked(dev) || skb->skb_iif ||
+	    !sf_maybe_probe(skb, skb->protocol, skb_network_offset(skb)))
 		return;
 	/*
 	 * netpoll (netconsole) transmits with interrupts off, from any
