@@ -17,9 +17,12 @@
 #   reflect  module loaded, port 862, `reflect on rate 0`: every probe is
 #            reflected in the kernel and comes back (there and back)
 #
-# Then TCP, SF_BENCH_ROUNDS times interleaved, if iperf3 is there
-# (scripts/deps --bench): one iperf3 stream from hosta to hostb for
-# SF_BENCH_SECS s, the client on CPU 0 and the server on the last one,
+# (SF_BENCH_MODES selects some of them; "off" is always run.)
+#
+# Then TCP (unless SF_BENCH_TCP=0), SF_BENCH_ROUNDS times interleaved, if
+# iperf3 is there (scripts/deps --bench): one iperf3 stream from hosta to
+# hostb for SF_BENCH_SECS s, the client on CPU 0 and the server on the last
+# one,
 #
 #   tcp-off     module not loaded
 #   tcp-loaded  module loaded, hostb reflecting, and a probe flow active
@@ -50,7 +53,9 @@ ROUNDS=${SF_BENCH_ROUNDS:-7}
 SECS=${SF_BENCH_SECS:-2}
 PLAIN_PORT=7000
 STAMP_PORT=862
-MODES=(off netstamp udp probe reflect)
+# SF_BENCH_MODES: a subset of the modes, in this order ("off" is always run)
+read -ra MODES <<<"${SF_BENCH_MODES:-off netstamp udp probe reflect}"
+[[ " ${MODES[*]} " == *" off "* ]] || MODES=(off "${MODES[@]}")
 tmp=$(mktemp -d /tmp/sf-datapath.XXXXXX)
 on_exit "rm -rf $tmp"
 
@@ -195,7 +200,9 @@ tcp() {
 	diag "round $2: $1 $bps bit/s"
 }
 : >"$tmp/tcp"
-if have iperf3; then
+if [[ ${SF_BENCH_TCP:-1} == 0 ]]; then
+	diag "SF_BENCH_TCP=0: TCP not measured"
+elif have iperf3; then
 	ip netns exec "$TOPO_B" iperf3 -s -p 5201 -A "$rcpu" >"$tmp/iperf-s" 2>&1 &
 	ips=$!
 	on_exit "kill $ips 2>/dev/null"

@@ -9,7 +9,9 @@
 # that need two CPUs share the last shard, the rest are balanced over the
 # others by their seconds lines, and each shard's VM gets the CPUs its
 # tests ask for. And the stock kernel's two VMs: "# cpus: 1" tests in the
-# foreground one with one CPU, the rest in vm-beside.
+# foreground one with one CPU, the rest in vm-beside. Last, scripts/bench
+# with a stand-in vm-run: the VM sized from the benchmarks' headers, the
+# SF_BENCH_* knobs passed on, the report printed.
 # timeout: 120
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -183,4 +185,57 @@ rc=$?
 assert_eq "stock VMs, none with one CPU: make check passes" 0 "$rc"
 assert_eq "stock VMs, none with one CPU: vm-beside only" \
 	"--no-build 20-smp 21-none 30-beside" "$(paste -sd '|' "$tmp/runs")"
+
+# ------------------------------------------------------- scripts/bench
+# With stand-ins for scripts/vm-run (records its arguments, writes a
+# report where --rw says, passes) and scripts/deps (all installed): the
+# VM's size and timeout come from the benchmarks' headers, the SF_BENCH_*
+# knobs set on the host reach the VM, and the report and the runner's
+# last line are printed. A benchmark with no vm-mem line once stopped
+# make bench (test_header's status 1 under set -e).
+repo3=$tmp/repo3
+mkdir -p "$repo3/scripts" "$repo3/tests/bench" "$repo3/tests/lib"
+cp "$SF_REPO/scripts/bench" "$repo3/scripts/"
+cp "$SF_REPO/tests/lib/runner.sh" "$SF_REPO/tests/lib/header.sh" "$SF_REPO/tests/lib/rmmod.sh" "$repo3/tests/lib/"
+printf '%s\n' '#!/bin/bash' 'exit 0' >"$repo3/scripts/deps"
+cat >"$repo3/scripts/vm-run" <<'EOF2'
+#!/bin/bash
+printf '%s\n' "$@" >"$FAKE_VMARGS"
+while (($#)); do
+	[[ $1 == --rw ]] && echo "b: 7 ns/pkt" >"$2/b.txt"
+	shift
+done
+echo "ok 1 - b"
+echo "1 passed, 0 failed"
+EOF2
+chmod +x "$repo3/scripts/deps" "$repo3/scripts/vm-run"
+printf '%s\n' '#!/bin/bash' '# timeout: 900' >"$repo3/tests/bench/10-a.sh"
+printf '%s\n' '#!/bin/bash' '# timeout: 2000' '# vm-mem: 3G' >"$repo3/tests/bench/20-b.sh"
+# bench VAR=VALUE... -- ARGS...: output in $tmp/out, status in $rc, the
+# stand-in vm-run's arguments one a line in $tmp/vmargs
+bench() {
+	local vars=()
+	while [[ $1 != -- ]]; do vars+=("$1"); shift; done
+	shift
+	env -u SF_BENCH_ROUNDS -u SF_BENCH_MODES FAKE_VMARGS="$tmp/vmargs" "${vars[@]}" \
+		"$repo3/scripts/bench" --no-build "$@" >"$tmp/out" 2>&1 </dev/null
+	rc=$?
+}
+bench SF_BENCH_ROUNDS=3 "SF_BENCH_MODES=off udp" SF_OTHER=1 -- 10-a
+assert_eq "bench, no vm-mem line: passes" 0 "$rc"
+assert_eq "bench: the runner's last line is the last line" "1 passed, 0 failed" "$(tail -n 1 "$tmp/out")"
+assert_contains "bench: the report's lines are printed" "b: 7 ns/pkt" "$(cat "$tmp/out")"
+vmargs=$(paste -sd ' ' "$tmp/vmargs")
+assert_contains "bench: no vm-mem line: no --mem; timeout 900 s + 600 s, at least 3000" \
+	"--timeout 3000 --rw" "$vmargs"
+assert_contains "bench: SF_BENCH_ROUNDS reaches the VM" "--env SF_BENCH_ROUNDS=3" "$vmargs"
+assert_contains "bench: a value with a space reaches it whole" \
+	"SF_BENCH_MODES=off udp" "$(cat "$tmp/vmargs")"
+assert_match "bench: SF_BENCH_OUT is the host's results directory" \
+	"--env SF_BENCH_OUT=$repo3/build/bench/[0-9-]+ " "$vmargs"
+assert_eq "bench: other variables do not" "" "$(grep SF_OTHER "$tmp/vmargs")"
+bench --
+assert_contains "bench, both: the timeouts' sum + 600 s, the larger vm-mem" \
+	"--timeout 3500 --mem 3072M" "$(paste -sd ' ' "$tmp/vmargs")"
+assert_eq "bench, both: passes" 0 "$rc"
 done_testing
