@@ -541,3 +541,32 @@ void sf_hooks_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
 }
+
+/*
+ * A namespace's hooks are registered only while its configuration has
+ * ENABLED set: a namespace where snapfire is off pays nothing for them.
+ * Called twice around publishing @cfg, with conf_mutex held: before it
+ * (@before_publish), to register, so that the hooks are in place when the
+ * packet path first sees ENABLED; after it, to unregister, once the hooks
+ * already see ENABLED clear (sf_hook tests it per packet in between).
+ * Registering can fail (memory): the caller then does not publish @cfg.
+ */
+int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
+		    bool before_publish)
+{
+	bool want = sf_cfg(cfg, ENABLED);
+	int err;
+
+	lockdep_assert_held(&sn->conf_mutex);
+	if (want == sn->hooked || want != before_publish)
+		return 0;
+	if (want) {
+		err = sf_hooks_register(sn->net);
+		if (err)
+			return err;
+	} else {
+		sf_hooks_unregister(sn->net);
+	}
+	sn->hooked = want;
+	return 0;
+}

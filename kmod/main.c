@@ -25,6 +25,12 @@ MODULE_PARM_DESC(max_mem_mb,
 		 __stringify(SF_DEFAULT_MAX_MEM_MB)
 		 "); other user namespaces' namespaces share half of it");
 
+static bool default_enabled = true;
+module_param(default_enabled, bool, 0644);
+MODULE_PARM_DESC(default_enabled,
+		 "Whether a network namespace starts with snapfire enabled (default 1); "
+		 "a namespace's netfilter hooks are registered only while it is");
+
 static int __net_init sf_net_init(struct net *net)
 {
 	struct sf_net *sn = sf_net(net);
@@ -46,11 +52,15 @@ static int __net_init sf_net_init(struct net *net)
 		err = -ENOMEM;
 		goto err_free_counters;
 	}
+	sf_cfg(cfg, ENABLED) = READ_ONCE(default_enabled);
 	RCU_INIT_POINTER(sn->config, cfg);
 	err = sf_flows_init(sn);
 	if (err)
 		goto err_free_config;
-	err = sf_hooks_register(net);
+	/* no config writer yet: the lock is for the assertion */
+	mutex_lock(&sn->conf_mutex);
+	err = sf_hooks_follow(sn, cfg, true);
+	mutex_unlock(&sn->conf_mutex);
 	if (err)
 		goto err_flows_exit;
 	/* its STAMP ports' packets get receive stamps from now on */
@@ -86,7 +96,9 @@ static void __net_exit sf_net_exit(struct net *net)
 	list_del(&sn->node);
 	mutex_unlock(&sf_nets_mutex);
 
-	sf_hooks_unregister(net);
+	/* no config writer is left: the namespace's last socket is gone */
+	if (sn->hooked)
+		sf_hooks_unregister(net);
 	sf_rx_ports_update(rcu_access_pointer(sn->config), NULL);
 	/* readers that saw dying == false are gone (pre_exit + grace period) */
 	sf_flows_exit(sn);

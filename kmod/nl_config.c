@@ -425,10 +425,18 @@ int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		kfree(cfg);
 		goto out_unlock;
 	}
+	err = sf_hooks_follow(sn, cfg, true);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack,
+			       "cannot register the netfilter hooks: nothing changed");
+		kfree(cfg);
+		goto out_unlock;
+	}
 	sf_rx_ports_update(rcu_dereference_protected(sn->config,
 						     lockdep_is_held(&sn->conf_mutex)),
 			   cfg);
 	sf_config_replace(sn, cfg);
+	sf_hooks_follow(sn, cfg, false);
 out_unlock:
 	mutex_unlock(&sn->conf_mutex);
 	return err;

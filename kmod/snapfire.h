@@ -252,6 +252,7 @@ struct sf_net {
 	struct delayed_work gc_work;	/* armed while nflows > 0 (flow.c) */
 	bool dying;
 	bool untrusted;			/* owned by a non-initial user namespace */
+	bool hooked;			/* netfilter hooks registered; conf_mutex */
 };
 
 extern unsigned int sf_net_id;
@@ -308,6 +309,8 @@ void sf_events_stop(void);
 /* hooks.c */
 int sf_hooks_register(struct net *net);
 void sf_hooks_unregister(struct net *net);
+int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
+		    bool before_publish);
 
 /* xmit.c */
 int sf_xmit_probe_register(void);

@@ -1,0 +1,96 @@
+#!/bin/bash
+# Datapath: a namespace's netfilter hooks are registered only while
+# snapfire is enabled in it (#14 section 3). The kernel's function tracer
+# is the witness (Debian's 6.1 has no nfnetlink_hook for `nft list hooks`):
+# while they are registered, sf_hook runs for a ping inside that namespace,
+# in ping's own context, even with nothing to do; after `snapfire config
+# enabled off` it never runs there, while other namespaces keep theirs;
+# probes are answered again once it is back on. With the module parameter
+# default_enabled=0, a new namespace starts disabled and hookless, until
+# `snapfire config enabled on`.
+# timeout: 300
+# debug-kernel: seconds: 110 (hook registration under conf_mutex: lockdep sees it here; 111 s, 2026-12-04)
+# cpus: 1 (one namespace's probes at a time)
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+topo_pair || bail "topology"
+A=$TOPO_A B=$TOPO_B BIP=$TOPO_B_IP4
+
+T=/sys/kernel/tracing
+[[ -w $T/set_ftrace_pid ]] || bail "no tracefs at $T (CONFIG_FUNCTION_TRACER)"
+# calls NS -> how often sf_hook ran in the context of 3 pings from NS to its
+# own address (on lo, so no other namespace is involved): at least twice a
+# ping (LOCAL_OUT and POST_ROUTING of the request) while NS has the hooks
+calls() {
+	local n
+	echo >"$T/trace"
+	if ! echo sf_hook >"$T/set_ftrace_filter" 2>/dev/null; then
+		echo 0 # the module is not loaded: no such function
+		return
+	fi
+	echo function >"$T/current_tracer"
+	# nsenter, not ip netns exec: that one mounts the namespace's own
+	# /sys, without tracefs
+	nsenter --net="/run/netns/$1" sh -c "echo \$\$ >$T/set_ftrace_pid && exec ping -c 3 -i 0.2 -q $2" >/dev/null 2>&1
+	echo 0 >"$T/tracing_on" # (a new tracer would empty the buffer)
+	n=$(grep -c 'sf_hook <-' "$T/trace")
+	echo nop >"$T/current_tracer"
+	echo 1 >"$T/tracing_on"
+	echo >"$T/set_ftrace_pid"
+	echo >"$T/set_ftrace_filter"
+	echo "$n"
+}
+hooked() { (($(calls "$@") >= 6)); }
+unhooked() { (($(calls "$@") == 0)); }
+on_exit "echo nop >$T/current_tracer; echo 1 >$T/tracing_on; echo >$T/set_ftrace_pid; echo >$T/set_ftrace_filter"
+
+# answered NS: 3 probes from hosta to NS's reflector, all answered?
+answered() {
+	local f=$DP_TMP/probe.$RANDOM.json
+	dp_stamp "$A" "$f" --dst "$BIP" --count 3 --interval 0.05 &&
+		[[ $(dp_get "$f" replies.#) == 3 ]]
+}
+
+ok "no module: no sf_hook in hostb" unhooked "$B" "$BIP"
+sf_load || bail "insmod snapfire.ko failed"
+diag "hostb, loaded: sf_hook ran $(calls "$B" "$BIP") times for 3 pings"
+ok "loaded: hostb has the hooks" hooked "$B" "$BIP"
+ok "loaded: so has hosta" hooked "$A" "$TOPO_A_IP4"
+ok "hostb: reflect on" dp_reflect "$B" on
+ok "enabled: hostb answers" answered
+
+ok "hostb: enabled off" dp_cfg "$B" enabled off
+ok "disabled: hostb has no hooks" unhooked "$B" "$BIP"
+ok "disabled: hosta keeps its hooks" hooked "$A" "$TOPO_A_IP4"
+assert_contains "disabled: its config says so" '"enabled": false' "$(sf -n "$B" -j config)"
+p0=$(sf_counter -n "$B" local_in)
+if answered; then not_ok "disabled: hostb does not answer"; else ok "disabled: hostb does not answer"; fi
+assert_eq "disabled: nothing counted at LOCAL_IN" "$p0" "$(sf_counter -n "$B" local_in)"
+ok "hostb: enabled off again (no change)" dp_cfg "$B" enabled off
+ok "off twice: still none" unhooked "$B" "$BIP"
+
+ok "hostb: enabled on" dp_cfg "$B" enabled on
+n1=$(calls "$B" "$BIP")
+ok "enabled again: hooks ($n1 calls for 3 pings)" test "$n1" -ge 6
+ok "enabled again: hostb answers" answered
+ok "hostb: a change that leaves enabled on (ports)" dp_cfg "$B" ports 862,8620
+n2=$(calls "$B" "$BIP")
+ok "ports changed: hooked once, not twice ($n2 calls, $n1 before)" \
+	test "$n2" -ge 6 -a "$n2" -lt $((n1 * 3 / 2))
+
+# default_enabled=0: namespaces start disabled
+topo_cleanup
+sf_load default_enabled=0 || bail "insmod default_enabled=0 failed"
+topo_pair || bail "topology"
+ok "default_enabled=0: a new namespace has no hooks" unhooked "$B" "$BIP"
+assert_contains "default_enabled=0: its config says disabled" '"enabled": false' "$(sf -n "$B" -j config)"
+ok "default_enabled=0: enabled on" dp_cfg "$B" enabled on
+ok "default_enabled=0, enabled on: hooks" hooked "$B" "$BIP"
+ok "default_enabled=0: hosta still none" unhooked "$A" "$TOPO_A_IP4"
+ok "default_enabled=0: reflect on" dp_reflect "$B" on
+ok "default_enabled=0, enabled on: hostb answers" answered
+sf_unload
+ok "unloaded: no sf_hook left" unhooked "$B" "$BIP"
+done_testing
