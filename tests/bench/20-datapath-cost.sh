@@ -11,6 +11,9 @@
 #            every packet on the host (net_enable_timestamp), as it did
 #            while snapfire was loaded before kmod/rx.c: what a clock read
 #            per packet costs, which "udp" no longer pays
+#   disabled module loaded, port 7000, `snapfire config enabled off` in both
+#            namespaces: no netfilter hooks registered there, only the
+#            receive and transmit tracepoint probes
 #   udp      module loaded, port 7000: "everything else"  header peek only
 #   probe    module loaded, port 862, reflector off: probes one way (a
 #            sender and a reflector flow, their histograms)
@@ -54,7 +57,7 @@ SECS=${SF_BENCH_SECS:-2}
 PLAIN_PORT=7000
 STAMP_PORT=862
 # SF_BENCH_MODES: a subset of the modes, in this order ("off" is always run)
-read -ra MODES <<<"${SF_BENCH_MODES:-off netstamp udp probe reflect}"
+read -ra MODES <<<"${SF_BENCH_MODES:-off netstamp disabled udp probe reflect}"
 [[ " ${MODES[*]} " == *" off "* ]] || MODES=(off "${MODES[@]}")
 tmp=$(mktemp -d /tmp/sf-datapath.XXXXXX)
 on_exit "rm -rf $tmp"
@@ -128,20 +131,27 @@ stats() {
 			print a[1], NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# set_mode MODE: module state and reflector for it (the CLI is run only
-# when something changes: every run of a process is dear under TCG)
-reflecting=0
+# set_mode MODE: module state, enabled and reflector for it (the CLI is run
+# only when something changes: every run of a process is dear under TCG)
+reflecting=0 enabled=1
 set_mode() {
-	local want=0
+	local want=0 en=1 ns
 	[[ $1 == reflect ]] && want=1
+	[[ $1 == disabled ]] && en=0
 	if [[ $1 == off || $1 == netstamp ]]; then
 		sf_unload
-		reflecting=0
+		reflecting=0 enabled=1
 		return
 	fi
 	if ! sf_loaded; then
 		sf_load || return 1
-		reflecting=0 # a fresh load: the reflector is off
+		reflecting=0 enabled=1 # a fresh load: the defaults
+	fi
+	if ((en != enabled)); then
+		for ns in "$TOPO_A" "$TOPO_B"; do
+			sf -n "$ns" config enabled "$( ((en)) && echo on || echo off)" >/dev/null || return 1
+		done
+		enabled=$en
 	fi
 	if ((want != reflecting)); then
 		if ((want)); then
@@ -253,6 +263,7 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 		awk -v m="$m" -v b="$best" -v md="$med" -v p="$pps" -v bn="$base_ns" 'BEGIN {
 			d["off"] = "no module, other UDP    "
 			d["netstamp"] = "no module, rx stamps on "
+			d["disabled"] = "loaded, enabled off     "
 			d["udp"] = "loaded, other UDP       "
 			d["probe"] = "loaded, probes one way  "
 			d["reflect"] = "loaded, probes reflected"
@@ -270,6 +281,9 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 	fi
 	if read -r _ u0 < <(stats 2 off) && read -r _ u1 < <(stats 2 udp); then
 		awk -v a="$u0" -v b="$u1" 'BEGIN { printf "datapath: other UDP, loaded: rate ratio %.3f of no module (medians)\n", b / a }'
+	fi
+	if read -r _ u0 < <(stats 2 off) && read -r _ u1 < <(stats 2 disabled); then
+		awk -v a="$u0" -v b="$u1" 'BEGIN { printf "datapath: other UDP, loaded, disabled: rate ratio %.3f of no module (medians)\n", b / a }'
 	fi
 } >"$out/datapath.txt"
 sed 's/^/# /' "$out/datapath.txt"
