@@ -545,11 +545,14 @@ void sf_hooks_unregister(struct net *net)
 /*
  * A namespace's hooks are registered only while its configuration has
  * ENABLED set: a namespace where snapfire is off pays nothing for them.
- * Called twice around publishing @cfg, with conf_mutex held: before it
- * (@before_publish), to register, so that the hooks are in place when the
- * packet path first sees ENABLED; after it, to unregister, once the hooks
- * already see ENABLED clear (sf_hook tests it per packet in between).
- * Registering can fail (memory): the caller then does not publish @cfg.
+ * It then also holds a reference on the tracepoint probes (probes.c),
+ * taken first and dropped last, so that while its hooks run the probes
+ * stamp. Called twice around publishing @cfg, with conf_mutex held: before
+ * it (@before_publish), to register, so that the hooks are in place when
+ * the packet path first sees ENABLED; after it, to unregister, once the
+ * hooks already see ENABLED clear (sf_hook tests it per packet in
+ * between). Registering can fail (memory): the caller then does not
+ * publish @cfg.
  */
 int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
 		    bool before_publish)
@@ -561,12 +564,24 @@ int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
 	if (want == sn->hooked || want != before_publish)
 		return 0;
 	if (want) {
-		err = sf_hooks_register(sn->net);
+		err = sf_probes_get();
 		if (err)
 			return err;
+		err = sf_hooks_register(sn->net);
+		if (err) {
+			sf_probes_put();
+			return err;
+		}
 	} else {
-		sf_hooks_unregister(sn->net);
+		sf_hooks_drop(sn);
 	}
 	sn->hooked = want;
 	return 0;
+}
+
+/* Unregisters a namespace's hooks and drops its probes' reference. */
+void sf_hooks_drop(struct sf_net *sn)
+{
+	sf_hooks_unregister(sn->net);
+	sf_probes_put();
 }

@@ -29,7 +29,8 @@ static bool default_enabled = true;
 module_param(default_enabled, bool, 0644);
 MODULE_PARM_DESC(default_enabled,
 		 "Whether a network namespace starts with snapfire enabled (default 1); "
-		 "a namespace's netfilter hooks are registered only while it is");
+		 "a namespace's netfilter hooks are registered only while it is; "
+		 "the tracepoint probes while any namespace is");
 
 static int __net_init sf_net_init(struct net *net)
 {
@@ -98,7 +99,7 @@ static void __net_exit sf_net_exit(struct net *net)
 
 	/* no config writer is left: the namespace's last socket is gone */
 	if (sn->hooked)
-		sf_hooks_unregister(net);
+		sf_hooks_drop(sn);
 	sf_rx_ports_update(rcu_access_pointer(sn->config), NULL);
 	/* readers that saw dying == false are gone (pre_exit + grace period) */
 	sf_flows_exit(sn);
@@ -132,28 +133,28 @@ static int __init sf_init(void)
 	err = sf_hist_init();
 	if (err)
 		return err;
-	/* receive stamps for the STAMP ports the namespaces add below */
+	/* the tracepoints, attached while a namespace is enabled (probes.c) */
 	err = sf_rx_init();
 	if (err)
 		goto err_hist_exit;
-	err = register_pernet_subsys(&sf_net_ops);
+	err = sf_xmit_init();
 	if (err)
 		goto err_rx_exit;
-	err = sf_xmit_probe_register();
-	if (err) {
-		pr_err("cannot attach to net_dev_start_xmit: %d\n", err);
-		goto err_unregister_pernet;
-	}
+	err = register_pernet_subsys(&sf_net_ops);
+	if (err)
+		goto err_stop_probes;
 	err = sf_genl_register();
 	if (err)
-		goto err_unregister_probe;
+		goto err_unregister_pernet;
 	pr_info("%s loaded\n", SNAPFIRE_VERSION);
 	return 0;
 
-err_unregister_probe:
-	sf_xmit_probe_unregister();
 err_unregister_pernet:
+	sf_probes_stop();
 	unregister_pernet_subsys(&sf_net_ops);
+err_stop_probes:
+	/* a namespace attached them before the failure: wait for them */
+	sf_probes_stop();
 err_rx_exit:
 	sf_rx_exit();
 err_hist_exit:
@@ -166,7 +167,8 @@ static void __exit sf_exit(void)
 	/* no event work may run once the family it sends to is gone */
 	sf_events_stop();
 	sf_genl_unregister();
-	sf_xmit_probe_unregister();
+	/* the xmit probe reads sf_net, which goes with the namespaces */
+	sf_probes_stop();
 	unregister_pernet_subsys(&sf_net_ops);
 	sf_rx_exit();
 	/* flows are freed by RCU callbacks in this module's text */

@@ -191,49 +191,57 @@ struct tracepoint *sf_tracepoint(const char *name)
 	return q.tp;
 }
 
-/* Unregisters the first @n of sf_rx_tps, last first. */
-static void sf_rx_unregister(int n)
+/* Detaches the first @n of sf_rx_tps, last first. */
+static void sf_rx_detach_n(int n)
 {
 	while (n--)
 		tracepoint_probe_unregister(sf_rx_tps[n].tp, sf_rx_tps[n].probe,
 					    NULL);
-	tracepoint_synchronize_unregister();
 }
 
-int sf_rx_init(void)
+/* probes.c: with sf_probes_mutex held */
+int sf_rx_attach(void)
 {
 	int i, err;
 
-	sf_port_refs = kvcalloc(SF_NPORTS, sizeof(*sf_port_refs), GFP_KERNEL);
-	if (!sf_port_refs)
-		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(sf_rx_tps); i++) {
-		sf_rx_tps[i].tp = sf_tracepoint(sf_rx_tps[i].name);
-		if (!sf_rx_tps[i].tp) {
-			pr_err("no tracepoint %s\n", sf_rx_tps[i].name);
-			err = -ENOENT;
-			goto err_unregister;
-		}
 		err = tracepoint_probe_register(sf_rx_tps[i].tp,
 						sf_rx_tps[i].probe, NULL);
 		if (err) {
 			pr_err("cannot attach to %s: %d\n",
 			       sf_rx_tps[i].name, err);
-			goto err_unregister;
+			sf_rx_detach_n(i);
+			return err;
 		}
 	}
 	return 0;
+}
 
-err_unregister:
-	sf_rx_unregister(i);
-	kvfree(sf_port_refs);
-	return err;
+/* probes.c: with sf_probes_mutex held; the caller waits for the probes */
+void sf_rx_detach(void)
+{
+	sf_rx_detach_n(ARRAY_SIZE(sf_rx_tps));
+}
+
+/* At load: the tracepoints must all be there (attached later, probes.c). */
+int sf_rx_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sf_rx_tps); i++) {
+		sf_rx_tps[i].tp = sf_tracepoint(sf_rx_tps[i].name);
+		if (!sf_rx_tps[i].tp) {
+			pr_err("no tracepoint %s\n", sf_rx_tps[i].name);
+			return -ENOENT;
+		}
+	}
+	sf_port_refs = kvcalloc(SF_NPORTS, sizeof(*sf_port_refs), GFP_KERNEL);
+	return sf_port_refs ? 0 : -ENOMEM;
 }
 
 /* After every namespace is gone: no port is left in the set. */
 void sf_rx_exit(void)
 {
-	sf_rx_unregister(ARRAY_SIZE(sf_rx_tps));
 	kvfree(sf_port_refs);
 }
 

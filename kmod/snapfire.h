@@ -252,7 +252,7 @@ struct sf_net {
 	struct delayed_work gc_work;	/* armed while nflows > 0 (flow.c) */
 	bool dying;
 	bool untrusted;			/* owned by a non-initial user namespace */
-	bool hooked;			/* netfilter hooks registered; conf_mutex */
+	bool hooked;			/* hooks registered, probes held; conf_mutex */
 };
 
 extern unsigned int sf_net_id;
@@ -306,20 +306,29 @@ void sf_event_push(struct sf_net *sn, u8 type, const struct sf_flow *f,
 void sf_event_work(struct work_struct *work);
 void sf_events_stop(void);
 
+/* probes.c */
+int sf_probes_get(void);
+void sf_probes_put(void);
+void sf_probes_stop(void);
+
 /* hooks.c */
 int sf_hooks_register(struct net *net);
 void sf_hooks_unregister(struct net *net);
 int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
 		    bool before_publish);
+void sf_hooks_drop(struct sf_net *sn);
 
 /* xmit.c */
-int sf_xmit_probe_register(void);
-void sf_xmit_probe_unregister(void);
+int sf_xmit_init(void);
+int sf_xmit_attach(void);
+void sf_xmit_detach(void);
 
 /* rx.c */
 struct tracepoint *sf_tracepoint(const char *name);
 int sf_rx_init(void);
 void sf_rx_exit(void);
+int sf_rx_attach(void);
+void sf_rx_detach(void);
 void sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new);
 bool sf_maybe_probe(const struct sk_buff *skb, __be16 proto, unsigned int off);
 

@@ -6,6 +6,8 @@
  * reply for its next Follow-Up Telemetry TLV. Per packet, under RCU and the
  * flow's lock, like the netfilter points (hooks.c).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/netdevice.h>
 #include <linux/tracepoint.h>
 #include <linux/udp.h>
@@ -122,16 +124,29 @@ out:
 
 static struct tracepoint *sf_tp_xmit;
 
-int sf_xmit_probe_register(void)
+/* At load: the tracepoint must be there (attached later, probes.c). */
+int sf_xmit_init(void)
 {
 	sf_tp_xmit = sf_tracepoint("net_dev_start_xmit");
-	if (!sf_tp_xmit)
+	if (!sf_tp_xmit) {
+		pr_err("no tracepoint net_dev_start_xmit\n");
 		return -ENOENT;
-	return tracepoint_probe_register(sf_tp_xmit, sf_xmit_probe, NULL);
+	}
+	return 0;
 }
 
-void sf_xmit_probe_unregister(void)
+/* probes.c: with sf_probes_mutex held */
+int sf_xmit_attach(void)
+{
+	int err = tracepoint_probe_register(sf_tp_xmit, sf_xmit_probe, NULL);
+
+	if (err)
+		pr_err("cannot attach to net_dev_start_xmit: %d\n", err);
+	return err;
+}
+
+/* probes.c: with sf_probes_mutex held; the caller waits for the probe */
+void sf_xmit_detach(void)
 {
 	tracepoint_probe_unregister(sf_tp_xmit, sf_xmit_probe, NULL);
-	tracepoint_synchronize_unregister();
 }

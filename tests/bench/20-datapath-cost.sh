@@ -11,9 +11,13 @@
 #            every packet on the host (net_enable_timestamp), as it did
 #            while snapfire was loaded before kmod/rx.c: what a clock read
 #            per packet costs, which "udp" no longer pays
+#   idle     module loaded with default_enabled=0, port 7000: snapfire is
+#            off in every namespace, so neither netfilter hooks nor
+#            tracepoint probes are attached: what loaded and idle costs
 #   disabled module loaded, port 7000, `snapfire config enabled off` in both
-#            namespaces: no netfilter hooks registered there, only the
-#            receive and transmit tracepoint probes
+#            namespaces (the host's own keeps it on): no netfilter hooks
+#            registered there, only the receive and transmit tracepoint
+#            probes, which are global
 #   udp      module loaded, port 7000: "everything else"  header peek only
 #   probe    module loaded, port 862, reflector off: probes one way (a
 #            sender and a reflector flow, their histograms)
@@ -57,7 +61,7 @@ SECS=${SF_BENCH_SECS:-2}
 PLAIN_PORT=7000
 STAMP_PORT=862
 # SF_BENCH_MODES: a subset of the modes, in this order ("off" is always run)
-read -ra MODES <<<"${SF_BENCH_MODES:-off netstamp disabled udp probe reflect}"
+read -ra MODES <<<"${SF_BENCH_MODES:-off netstamp idle disabled udp probe reflect}"
 [[ " ${MODES[*]} " == *" off "* ]] || MODES=(off "${MODES[@]}")
 tmp=$(mktemp -d /tmp/sf-datapath.XXXXXX)
 on_exit "rm -rf $tmp"
@@ -133,19 +137,27 @@ stats() {
 
 # set_mode MODE: module state, enabled and reflector for it (the CLI is run
 # only when something changes: every run of a process is dear under TCG)
-reflecting=0 enabled=1
+reflecting=0 enabled=1 idle=0
 set_mode() {
 	local want=0 en=1 ns
 	[[ $1 == reflect ]] && want=1
 	[[ $1 == disabled ]] && en=0
 	if [[ $1 == off || $1 == netstamp ]]; then
 		sf_unload
-		reflecting=0 enabled=1
 		return
 	fi
-	if ! sf_loaded; then
+	if [[ $1 == idle ]]; then
+		# every namespace starts off, the host's own and any unnamed one
+		# included, which `config enabled off` could not all reach
+		if ! sf_loaded || ((!idle)); then
+			sf_load default_enabled=0 || return 1
+			idle=1 reflecting=0
+		fi
+		return
+	fi
+	if ! sf_loaded || ((idle)); then
 		sf_load || return 1
-		reflecting=0 enabled=1 # a fresh load: the defaults
+		idle=0 reflecting=0 enabled=1 # a fresh load: the defaults
 	fi
 	if ((en != enabled)); then
 		for ns in "$TOPO_A" "$TOPO_B"; do
@@ -263,6 +275,7 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 		awk -v m="$m" -v b="$best" -v md="$med" -v p="$pps" -v bn="$base_ns" 'BEGIN {
 			d["off"] = "no module, other UDP    "
 			d["netstamp"] = "no module, rx stamps on "
+			d["idle"] = "loaded, off everywhere  "
 			d["disabled"] = "loaded, enabled off     "
 			d["udp"] = "loaded, other UDP       "
 			d["probe"] = "loaded, probes one way  "
@@ -281,6 +294,9 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 	fi
 	if read -r _ u0 < <(stats 2 off) && read -r _ u1 < <(stats 2 udp); then
 		awk -v a="$u0" -v b="$u1" 'BEGIN { printf "datapath: other UDP, loaded: rate ratio %.3f of no module (medians)\n", b / a }'
+	fi
+	if read -r _ u0 < <(stats 2 off) && read -r _ u1 < <(stats 2 idle); then
+		awk -v a="$u0" -v b="$u1" 'BEGIN { printf "datapath: other UDP, loaded, off everywhere: rate ratio %.3f of no module (medians)\n", b / a }'
 	fi
 	if read -r _ u0 < <(stats 2 off) && read -r _ u1 < <(stats 2 disabled); then
 		awk -v a="$u0" -v b="$u1" 'BEGIN { printf "datapath: other UDP, loaded, disabled: rate ratio %.3f of no module (medians)\n", b / a }'

@@ -7,9 +7,12 @@
 # enabled off` it never runs there, while other namespaces keep theirs;
 # probes are answered again once it is back on. With the module parameter
 # default_enabled=0, a new namespace starts disabled and hookless, until
-# `snapfire config enabled on`.
+# `snapfire config enabled on`. The tracepoint probes (receive stamps, the
+# driver hand-off) follow the same way, globally: attached while any
+# namespace is enabled, called for every namespace's packets then, and for
+# none once no namespace is enabled.
 # timeout: 300
-# debug-kernel: seconds: 110 (hook registration under conf_mutex: lockdep sees it here; 111 s, 2026-12-04)
+# debug-kernel: seconds: 160 (hook and probe attachment under conf_mutex: lockdep sees it here; 256 s beside a stock VM, 2026-12-04)
 # cpus: 1 (one namespace's probes at a time)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
@@ -20,13 +23,17 @@ A=$TOPO_A B=$TOPO_B BIP=$TOPO_B_IP4
 
 T=/sys/kernel/tracing
 [[ -w $T/set_ftrace_pid ]] || bail "no tracefs at $T (CONFIG_FUNCTION_TRACER)"
-# calls NS -> how often sf_hook ran in the context of 3 pings from NS to its
-# own address (on lo, so no other namespace is involved): at least twice a
-# ping (LOCAL_OUT and POST_ROUTING of the request) while NS has the hooks
+# calls NS ADDR [FUNCTIONS] -> how often FUNCTIONS (sf_hook) ran in the
+# context of 3 pings from NS to its own address ADDR (on lo, so no other
+# namespace is involved): sf_hook at least twice a ping (LOCAL_OUT and
+# POST_ROUTING of the request) while NS has the hooks; the tracepoint
+# probes at least twice a ping (lo's start_xmit and netif_rx of the
+# request) while they are attached
+PROBES="sf_rx_tp sf_rx_tp_entry sf_xmit_probe"
 calls() {
-	local n
+	local n fns=${3:-sf_hook}
 	echo >"$T/trace"
-	if ! echo sf_hook >"$T/set_ftrace_filter" 2>/dev/null; then
+	if ! echo "$fns" >"$T/set_ftrace_filter" 2>/dev/null; then
 		echo 0 # the module is not loaded: no such function
 		return
 	fi
@@ -35,7 +42,7 @@ calls() {
 	# /sys, without tracefs
 	nsenter --net="/run/netns/$1" sh -c "echo \$\$ >$T/set_ftrace_pid && exec ping -c 3 -i 0.2 -q $2" >/dev/null 2>&1
 	echo 0 >"$T/tracing_on" # (a new tracer would empty the buffer)
-	n=$(grep -c 'sf_hook <-' "$T/trace")
+	n=$(grep -cE " (${fns// /|}) <-" "$T/trace")
 	echo nop >"$T/current_tracer"
 	echo 1 >"$T/tracing_on"
 	echo >"$T/set_ftrace_pid"
@@ -44,6 +51,8 @@ calls() {
 }
 hooked() { (($(calls "$@") >= 6)); }
 unhooked() { (($(calls "$@") == 0)); }
+attached() { (($(calls "$1" "$2" "$PROBES") >= 6)); }
+detached() { (($(calls "$1" "$2" "$PROBES") == 0)); }
 on_exit "echo nop >$T/current_tracer; echo 1 >$T/tracing_on; echo >$T/set_ftrace_pid; echo >$T/set_ftrace_filter"
 
 # answered NS: 3 probes from hosta to NS's reflector, all answered?
@@ -86,11 +95,27 @@ sf_load default_enabled=0 || bail "insmod default_enabled=0 failed"
 topo_pair || bail "topology"
 ok "default_enabled=0: a new namespace has no hooks" unhooked "$B" "$BIP"
 assert_contains "default_enabled=0: its config says disabled" '"enabled": false' "$(sf -n "$B" -j config)"
+assert_contains "default_enabled=0: so does the host's own" '"enabled": false' "$(sf -j config)"
+diag "enabled nowhere: the tracepoint probes ran $(calls "$B" "$BIP" "$PROBES") times for 3 pings"
+ok "enabled nowhere: the tracepoint probes are not attached" detached "$B" "$BIP"
 ok "default_enabled=0: enabled on" dp_cfg "$B" enabled on
 ok "default_enabled=0, enabled on: hooks" hooked "$B" "$BIP"
 ok "default_enabled=0: hosta still none" unhooked "$A" "$TOPO_A_IP4"
+diag "enabled in hostb: the tracepoint probes ran $(calls "$A" "$TOPO_A_IP4" "$PROBES") times for 3 pings in hosta"
+ok "enabled in hostb: the tracepoint probes run, in hosta too (they are global)" attached "$A" "$TOPO_A_IP4"
 ok "default_enabled=0: reflect on" dp_reflect "$B" on
 ok "default_enabled=0, enabled on: hostb answers" answered
+ok "hostb: enabled off (the last namespace)" dp_cfg "$B" enabled off
+ok "enabled nowhere again: the tracepoint probes are detached" detached "$A" "$TOPO_A_IP4"
+ok "hostb: enabled on again" dp_cfg "$B" enabled on
+ok "re-enabled: the tracepoint probes are back" attached "$A" "$TOPO_A_IP4"
+ok "re-enabled: hostb answers" answered
+# the receive stamp comes from the probes: without it the reflector takes
+# no rx-stage sample (each answered() is a new socket, so a new flow)
+dp_flows "$B" "$DP_TMP/reattached.json"
+assert_eq "re-enabled: the reflector's probes had receive stamps (rx-stage samples)" 3 \
+	"$(dp_get "$DP_TMP/reattached.json" --flow role=reflector --last rx_stage.count)"
 sf_unload
 ok "unloaded: no sf_hook left" unhooked "$B" "$BIP"
+ok "unloaded: no probe left" detached "$B" "$BIP"
 done_testing
