@@ -544,7 +544,8 @@ void sf_hooks_unregister(struct net *net)
 
 /*
  * A namespace's hooks are registered only while its configuration has
- * ENABLED set: a namespace where snapfire is off pays nothing for them.
+ * ENABLED set: a namespace where snapfire is off pays nothing for them
+ * (one owned by another user namespace keeps them, once registered).
  * It then also holds a reference on the tracepoint probes (probes.c),
  * taken first and dropped last, so that while its hooks run the probes
  * stamp. Called twice around publishing @cfg, with conf_mutex held: before
@@ -562,6 +563,15 @@ int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
 
 	lockdep_assert_held(&sn->conf_mutex);
 	if (want == sn->hooked || want != before_publish)
+		return 0;
+	/*
+	 * Unregistering may turn the kernel's nf_hooks_needed static keys
+	 * off (text patching, IPIs to every CPU), as registering may turn
+	 * them on: a namespace owned by another user namespace, which an
+	 * unprivileged user may toggle at will, keeps its hooks once
+	 * registered, until it goes. They test ENABLED per packet.
+	 */
+	if (!want && sn->untrusted)
 		return 0;
 	if (want) {
 		err = sf_probes_get();

@@ -7,6 +7,13 @@
  * tracepoints' own static keys are off again and no packet calls into the
  * module at all.
  *
+ * The last reference dropped, they stay attached for SF_PROBES_LINGER
+ * more: attaching and detaching patch the kernel's text at every
+ * tracepoint site (static keys and calls, with IPIs to every CPU), and a
+ * namespace owned by an unprivileged user namespace may turn `enabled` on
+ * and off as often as it likes. So that costs at most one detach and
+ * attach per linger period, and none while it keeps toggling.
+ *
  * Detaching does not wait for probes still running on other CPUs: they
  * finish with the module's text and the namespaces' state still there,
  * as while attached. Only the module's exit has to wait, and must do so
@@ -15,15 +22,45 @@
  */
 #include <linux/mutex.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
 #include "snapfire.h"
 
-/* protects sf_probes_users, sf_probes_stopped and the attachment itself */
+#define SF_PROBES_LINGER	(5 * HZ)
+
+/*
+ * Protects sf_probes_users, sf_probes_attached, sf_probes_stopped and the
+ * attachment itself. Taken under sf_net.conf_mutex (and pernet_ops_rwsem
+ * at namespace init and exit) and by the linger work.
+ */
 static DEFINE_MUTEX(sf_probes_mutex);
 /* how many namespaces hold a reference (snapfire enabled in them) */
 static unsigned int sf_probes_users;
+/* the probes are registered with the tracepoints */
+static bool sf_probes_attached;
 /* the module is going: never attach again */
 static bool sf_probes_stopped;
+
+static void sf_probes_detach(void)
+{
+	lockdep_assert_held(&sf_probes_mutex);
+	if (!sf_probes_attached)
+		return;
+	sf_xmit_detach();
+	sf_rx_detach();
+	sf_probes_attached = false;
+}
+
+/* SF_PROBES_LINGER after the last reference went: detach, if still none. */
+static void sf_probes_idle(struct work_struct *work)
+{
+	mutex_lock(&sf_probes_mutex);
+	if (!sf_probes_users)
+		sf_probes_detach();
+	mutex_unlock(&sf_probes_mutex);
+}
+
+static DECLARE_DELAYED_WORK(sf_probes_idle_work, sf_probes_idle);
 
 /* A namespace's reference: the probes are attached when this returns 0. */
 int sf_probes_get(void)
@@ -31,7 +68,7 @@ int sf_probes_get(void)
 	int err = 0;
 
 	mutex_lock(&sf_probes_mutex);
-	if (!sf_probes_users && !sf_probes_stopped) {
+	if (!sf_probes_attached && !sf_probes_stopped) {
 		err = sf_rx_attach();
 		if (err)
 			goto out_unlock;
@@ -40,6 +77,7 @@ int sf_probes_get(void)
 			sf_rx_detach();
 			goto out_unlock;
 		}
+		sf_probes_attached = true;
 	}
 	sf_probes_users++;
 out_unlock:
@@ -52,10 +90,10 @@ void sf_probes_put(void)
 	mutex_lock(&sf_probes_mutex);
 	if (WARN_ON_ONCE(!sf_probes_users))
 		goto out_unlock;
-	if (!--sf_probes_users && !sf_probes_stopped) {
-		sf_xmit_detach();
-		sf_rx_detach();
-	}
+	/* (each last put pushes the detach further out) */
+	if (!--sf_probes_users && !sf_probes_stopped)
+		mod_delayed_work(system_wq, &sf_probes_idle_work,
+				 SF_PROBES_LINGER);
 out_unlock:
 	mutex_unlock(&sf_probes_mutex);
 }
@@ -68,11 +106,12 @@ out_unlock:
 void sf_probes_stop(void)
 {
 	mutex_lock(&sf_probes_mutex);
-	if (sf_probes_users && !sf_probes_stopped) {
-		sf_xmit_detach();
-		sf_rx_detach();
-	}
-	sf_probes_stopped = true;
+	sf_probes_stopped = true;	/* no put queues the work again */
+	mutex_unlock(&sf_probes_mutex);
+	/* the work takes the mutex: not under it */
+	cancel_delayed_work_sync(&sf_probes_idle_work);
+	mutex_lock(&sf_probes_mutex);
+	sf_probes_detach();
 	mutex_unlock(&sf_probes_mutex);
 	tracepoint_synchronize_unregister();
 }

@@ -10,7 +10,7 @@
 # `snapfire config enabled on`. The tracepoint probes (receive stamps, the
 # driver hand-off) follow the same way, globally: attached while any
 # namespace is enabled, called for every namespace's packets then, and for
-# none once no namespace is enabled.
+# none once no namespace has been enabled for 5 s.
 # timeout: 300
 # debug-kernel: seconds: 160 (hook and probe attachment under conf_mutex: lockdep sees it here; 256 s beside a stock VM, 2026-12-04)
 # cpus: 1 (one namespace's probes at a time)
@@ -89,6 +89,30 @@ n2=$(calls "$B" "$BIP")
 ok "ports changed: hooked once, not twice ($n2 calls, $n1 before)" \
 	test "$n2" -ge 6 -a "$n2" -lt $((n1 * 3 / 2))
 
+# A namespace owned by another user namespace keeps its hooks once they
+# are registered: unregistering may flip the kernel's static keys (text
+# patching, IPIs to every CPU), which an unprivileged user could then do
+# at will by toggling `enabled`.
+unshare -Urn sleep 600 &
+upid=$!
+on_exit "kill $upid 2>/dev/null; ip netns delete sfusr 2>/dev/null"
+unshared() { [[ $(readlink "/proc/$upid/ns/net") != "$(readlink /proc/self/ns/net)" ]]; }
+if ! { wait_for 10 unshared &&
+	ip netns attach sfusr "$upid" && ip -n sfusr link set lo up; }; then
+	bail "a network namespace of a user namespace"
+fi
+n1=$(calls sfusr 127.0.0.1)
+ok "user namespace's: hooks (default on; $n1 calls for 3 pings)" test "$n1" -ge 6
+ok "user namespace's: enabled off" dp_cfg sfusr enabled off
+assert_contains "user namespace's: its config says so" '"enabled": false' "$(sf -n sfusr -j config)"
+ok "user namespace's, disabled: keeps its hooks" hooked sfusr 127.0.0.1
+ok "user namespace's: enabled on again" dp_cfg sfusr enabled on
+n2=$(calls sfusr 127.0.0.1)
+ok "user namespace's, enabled again: one set of hooks, not two ($n2 calls, $n1 before)" \
+	test "$n2" -ge 6 -a "$n2" -lt $((n1 * 3 / 2))
+kill "$upid"
+ip netns delete sfusr
+
 # default_enabled=0: namespaces start disabled
 topo_cleanup
 sf_load default_enabled=0 || bail "insmod default_enabled=0 failed"
@@ -106,7 +130,15 @@ ok "enabled in hostb: the tracepoint probes run, in hosta too (they are global)"
 ok "default_enabled=0: reflect on" dp_reflect "$B" on
 ok "default_enabled=0, enabled on: hostb answers" answered
 ok "hostb: enabled off (the last namespace)" dp_cfg "$B" enabled off
-ok "enabled nowhere again: the tracepoint probes are detached" detached "$A" "$TOPO_A_IP4"
+# they linger 5 s (kmod/probes.c): toggling `enabled` must not patch the
+# kernel's text at every turn
+ok "enabled nowhere, at once: the tracepoint probes linger" attached "$A" "$TOPO_A_IP4"
+ok "hostb: enabled on again within the linger" dp_cfg "$B" enabled on
+ok "hostb: and off" dp_cfg "$B" enabled off
+ok "... still attached" attached "$A" "$TOPO_A_IP4"
+t0=$SECONDS
+ok "enabled nowhere again: the tracepoint probes are detached (within 15 s)" wait_for 15 detached "$A" "$TOPO_A_IP4"
+diag "detached after $((SECONDS - t0)) s"
 ok "hostb: enabled on again" dp_cfg "$B" enabled on
 ok "re-enabled: the tracepoint probes are back" attached "$A" "$TOPO_A_IP4"
 ok "re-enabled: hostb answers" answered
