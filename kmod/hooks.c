@@ -532,12 +532,12 @@ static const struct nf_hook_ops sf_nf_ops[] = {
 	  .priority = NF_IP6_PRI_LAST },
 };
 
-int sf_hooks_register(struct net *net)
+static int sf_hooks_register(struct net *net)
 {
 	return nf_register_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
 }
 
-void sf_hooks_unregister(struct net *net)
+static void sf_hooks_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
 }

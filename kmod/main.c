@@ -150,10 +150,15 @@ static int __init sf_init(void)
 	return 0;
 
 err_unregister_pernet:
+	/* before the namespaces' state goes: the xmit probe reads it */
 	sf_probes_stop();
 	unregister_pernet_subsys(&sf_net_ops);
 err_stop_probes:
-	/* a namespace attached them before the failure: wait for them */
+	/*
+	 * A namespace's init may have attached them, and its exit queued the
+	 * linger work, before register_pernet_subsys() failed: cancel it and
+	 * wait for the probes (idempotent: nothing left on the path above).
+	 */
 	sf_probes_stop();
 err_rx_exit:
 	sf_rx_exit();

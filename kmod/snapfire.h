@@ -312,8 +312,6 @@ void sf_probes_put(void);
 void sf_probes_stop(void);
 
 /* hooks.c */
-int sf_hooks_register(struct net *net);
-void sf_hooks_unregister(struct net *net);
 int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
 		    bool before_publish);
 void sf_hooks_drop(struct sf_net *sn);
