@@ -60,8 +60,25 @@ const char *family_name(uint8_t family)
 	return family == AF_INET6 ? "inet6" : "inet";
 }
 
+/*
+ * inet_ntop()'s text; an IPv4 address is four numbers, written here (glibc's
+ * inet_ntop calls sprintf, twice a flow in -j flows), IPv6's zero
+ * compression has rules and stays inet_ntop's.
+ */
 char *addr_str(char *buf, size_t n, uint8_t family, const uint8_t *addr)
 {
+	size_t len = 0;
+	int i;
+
+	if (family != AF_INET6 && n >= INET_ADDRSTRLEN) {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				buf[len++] = '.';
+			len += fmt_u64(buf + len, addr[i]);
+		}
+		buf[len] = '\0';
+		return buf;
+	}
 	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, n))
 		snprintf(buf, n, "?");
 	return buf;
@@ -69,30 +86,22 @@ char *addr_str(char *buf, size_t n, uint8_t family, const uint8_t *addr)
 
 /*
  * "a:port" or "[a]:port", as snprintf would write it (truncated to @n).
- * A table row writes two: no printf (an IPv4 address is four numbers;
- * IPv6 keeps inet_ntop(), whose zero compression has rules).
+ * A table row writes two: no printf.
  */
 char *endpoint_str(char *buf, size_t n, uint8_t family, const uint8_t *addr,
 		   uint16_t port)
 {
 	char t[INET6_ADDRSTRLEN + 8];
 	size_t len = 0;
-	int i;
 
 	if (!n)
 		return buf;
-	if (family == AF_INET6) {
+	if (family == AF_INET6)
 		t[len++] = '[';
-		addr_str(t + len, INET6_ADDRSTRLEN, family, addr);
-		len += strlen(t + len);
+	addr_str(t + len, INET6_ADDRSTRLEN, family, addr);
+	len += strlen(t + len);
+	if (family == AF_INET6)
 		t[len++] = ']';
-	} else {
-		for (i = 0; i < 4; i++) {
-			if (i)
-				t[len++] = '.';
-			len += fmt_u64(t + len, addr[i]);
-		}
-	}
 	t[len++] = ':';
 	len += fmt_u64(t + len, port);
 	if (len >= n)
@@ -209,8 +218,12 @@ void flow_out(const struct flow *f, bool detail)
 	out_u64(OUT_ANY, "ssid", " ssid %" PRIu64, f->ssid);
 	out_str(OUT_TEXT, NULL, " (%s)\n", family_name(f->family));
 
-	out_dur(OUT_TEXT, NULL, "  age %s", since_ns(f->created));
-	out_dur(OUT_TEXT, NULL, ", last packet %s ago", since_ns(f->last_seen));
+	/* text only: a clock read each (a system call where the clocksource
+	 * has no vDSO, e.g. hpet), which -j flows would pay twice a flow */
+	if (!out_is_json()) {
+		out_dur(OUT_TEXT, NULL, "  age %s", since_ns(f->created));
+		out_dur(OUT_TEXT, NULL, ", last packet %s ago", since_ns(f->last_seen));
+	}
 	out_u64(OUT_JSON, "created_ns", NULL, f->created);
 	out_u64(OUT_JSON, "last_seen_ns", NULL, f->last_seen);
 	out_u64(OUT_ANY, "mem_bytes", ", memory %" PRIu64 " bytes\n", f->mem);

@@ -10,8 +10,8 @@
 #include "fmt.h"
 
 /*
- * The JSON writer below writes with stdio's unlocked calls. No FILE it
- * writes is ever written by two threads at once: the CLI prints from its
+ * The JSON writers below write with stdio's unlocked calls. No FILE they
+ * write is ever written by two threads at once: the CLI prints from its
  * main thread (diagnose's threads hand their results back first), and the
  * agent's HTTP handlers each write a memstream of their own. With the
  * locking calls, fwrite was a quarter of `-j flows`' profile (a call per
@@ -60,17 +60,32 @@ char *fmt_dur_fp(char *buf, size_t n, uint64_t ns)
 	return buf;
 }
 
+/* "00" to "99" */
+static const char fmt_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 size_t fmt_u64(char *p, uint64_t v)
 {
 	char d[20];
-	size_t k = 0, len = 0;
+	size_t k = sizeof(d), len;
 
-	do {
-		d[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		p[len++] = d[--k];
+	while (v >= 100) {	/* two digits a division */
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		k -= 2;
+		memcpy(d + k, fmt_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		k -= 2;
+		memcpy(d + k, fmt_pairs + 2 * v, 2);
+	} else {
+		d[--k] = (char)('0' + v);
+	}
+	len = sizeof(d) - k;
+	memcpy(p, d + k, len);
 	return len;
 }
 
@@ -282,8 +297,10 @@ int parse_bool(const char *s)
 
 void json_init(struct json *j, FILE *f)
 {
-	memset(j, 0, sizeof(*j));
 	j->f = f;
+	j->depth = 0;
+	j->len = 0;
+	memset(j->first, 0, sizeof(j->first));
 	j->first[0] = true;
 }
 
@@ -306,7 +323,7 @@ static const char *json_esc(unsigned char c, char tmp[8])
 	}
 }
 
-/* Runs of plain bytes go out with one fwrite each (-j flows writes ~10^8). */
+/* Runs of plain bytes go out with one fwrite each. */
 void json_escape(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
@@ -328,47 +345,85 @@ void json_escape(FILE *f, const char *s)
 	fputc_unlocked('"', f);
 }
 
-/* @s needs no escape (and is shorter than @max) */
-static bool json_plain(const char *s, size_t max)
+/*
+ * The document goes through j->buf, written out when full, when a
+ * top-level value is complete and at json_end(): a flow of -j flows is
+ * some 40 keys and values, which were two stdio calls each.
+ */
+static void jflush(struct json *j)
 {
-	size_t i;
+	if (j->len)
+		put_n(j->f, j->buf, j->len);
+	j->len = 0;
+}
 
-	for (i = 0; s[i]; i++)
-		if (i >= max || s[i] == '"' || s[i] == '\\' || (unsigned char)s[i] < 0x20)
-			return false;
-	return true;
+/* room for @n more bytes (n <= JSON_BUF) at j->buf + j->len */
+static inline char *jroom(struct json *j, size_t n)
+{
+	if (j->len + n > sizeof(j->buf))
+		jflush(j);
+	return j->buf + j->len;
+}
+
+static void jput(struct json *j, const char *p, size_t n)
+{
+	if (n > sizeof(j->buf) / 2) {
+		jflush(j);
+		put_n(j->f, p, n);
+		return;
+	}
+	memcpy(jroom(j, n), p, n);
+	j->len += n;
+}
+
+static inline void jputc(struct json *j, char c)
+{
+	*jroom(j, 1) = c;
+	j->len++;
+}
+
+/* the bytes that stand as themselves in a JSON string (NUL ends it) */
+static const bool json_plain[256] = {
+	[0x20 ... '"' - 1] = true, ['"' + 1 ... '\\' - 1] = true,
+	['\\' + 1 ... 0xff] = true,
+};
+
+/* @s as a JSON string: runs of plain bytes copied at once */
+static void jstr(struct json *j, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run;
+	char tmp[8];
+	const char *e;
+
+	jputc(j, '"');
+	for (;;) {
+		for (run = p; json_plain[*p]; p++)
+			;
+		if (p > run)
+			jput(j, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
+		e = json_esc(*p++, tmp);
+		jput(j, e, strlen(e));
+	}
+	jputc(j, '"');
 }
 
 static void json_key(struct json *j, const char *key)
 {
-	char b[80];
-	size_t n = 0, k;
-
 	if (!j->first[j->depth])
-		b[n++] = ',';
+		jputc(j, ',');
 	j->first[j->depth] = false;
-	if (key && json_plain(key, sizeof(b) - 6)) {
-		/* a plain key (all of ours) in one write with its comma */
-		k = strlen(key);
-		b[n++] = '"';
-		memcpy(b + n, key, k);
-		n += k;
-		memcpy(b + n, "\": ", 3);
-		put_n(j->f, b, n + 3);
-		return;
-	}
-	if (n)
-		fputc_unlocked(',', j->f);
 	if (key) {
-		json_escape(j->f, key);
-		put_s(j->f, ": ");
+		jstr(j, key);
+		jput(j, ": ", 2);
 	}
 }
 
 static void json_open(struct json *j, const char *key, char c)
 {
 	json_key(j, key);
-	fputc_unlocked(c, j->f);
+	jputc(j, c);
 	if (j->depth < JSON_MAX_DEPTH - 1)
 		j->depth++;
 	j->first[j->depth] = true;
@@ -376,9 +431,11 @@ static void json_open(struct json *j, const char *key, char c)
 
 static void json_close(struct json *j, char c)
 {
-	fputc_unlocked(c, j->f);
+	jputc(j, c);
 	if (j->depth > 0)
 		j->depth--;
+	if (!j->depth)
+		jflush(j);
 }
 
 void json_obj(struct json *j, const char *key) { json_open(j, key, '{'); }
@@ -389,47 +446,62 @@ void json_arr_end(struct json *j) { json_close(j, ']'); }
 void json_str(struct json *j, const char *key, const char *v)
 {
 	json_key(j, key);
-	json_escape(j->f, v ? v : "");
+	jstr(j, v ? v : "");
 }
 
 void json_u64(struct json *j, const char *key, uint64_t v)
 {
-	char b[24];
-
 	json_key(j, key);
-	put_n(j->f, b, fmt_u64(b, v));
+	j->len += fmt_u64(jroom(j, 20), v);
 }
 
 void json_i64(struct json *j, const char *key, int64_t v)
 {
 	json_key(j, key);
-	fprintf(j->f, "%" PRId64, v);
+	if (v < 0) {
+		jputc(j, '-');
+		j->len += fmt_u64(jroom(j, 20), -(uint64_t)v);
+	} else {
+		j->len += fmt_u64(jroom(j, 20), (uint64_t)v);
+	}
 }
 
 void json_double(struct json *j, const char *key, double v)
 {
+	char b[32];
+	int n;
+
 	json_key(j, key);
-	if (!isfinite(v))
-		put_s(j->f, "null");
-	else
-		fprintf(j->f, "%.6g", v);
+	if (!isfinite(v)) {
+		jput(j, "null", 4);
+	} else if (v >= 0 && v < 1e6 && v == (double)(uint64_t)v && !signbit(v)) {
+		/* %.6g of a whole number below 10^6 is its digits (loss 0) */
+		j->len += fmt_u64(jroom(j, 20), (uint64_t)v);
+	} else {
+		n = snprintf(b, sizeof(b), "%.6g", v);
+		jput(j, b, n > 0 ? (size_t)n : 0);
+	}
 }
 
 void json_bool(struct json *j, const char *key, bool v)
 {
 	json_key(j, key);
-	put_s(j->f, v ? "true" : "false");
+	if (v)
+		jput(j, "true", 4);
+	else
+		jput(j, "false", 5);
 }
 
 void json_null(struct json *j, const char *key)
 {
 	json_key(j, key);
-	put_s(j->f, "null");
+	jput(j, "null", 4);
 }
 
 void json_end(struct json *j)
 {
-	fputc_unlocked('\n', j->f);
+	jputc(j, '\n');
+	jflush(j);
 	j->depth = 0;
 	j->first[0] = true;
 	fflush(j->f);

@@ -29,10 +29,19 @@ int parse_bool(const char *s);
 
 #define JSON_MAX_DEPTH 32
 
+#define JSON_BUF 8192
+
+/*
+ * A JSON document being written to @f. What it writes waits in @buf until
+ * that is full, a top-level value is complete or json_end(): nothing else
+ * may write to @f in between.
+ */
 struct json {
 	FILE *f;
 	int depth;
+	size_t len;		/* bytes waiting in buf */
 	bool first[JSON_MAX_DEPTH];
+	char buf[JSON_BUF];
 };
 
 void json_init(struct json *j, FILE *f);

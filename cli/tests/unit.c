@@ -339,6 +339,139 @@ static void test_json_escape_exact(void)
 	CHECK(!bad, "JSON strings, keys and numbers as the printf reference: %u of 20000 differ", bad);
 }
 
+/*
+ * fmt_u64() (two digits a division) against printf: every value below
+ * 200 000, each power of ten and its neighbours, the ends, and a million
+ * spread over every length; json_i64() and json_double() the same way
+ * (json_double writes a whole number below 10^6 itself, -0 excepted).
+ */
+static void test_json_numbers_exact(void)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ULL, v, p10;
+	unsigned int bad = 0, badj = 0, i;
+	char a[32], b[32], *m = NULL;
+	size_t nm = 0;
+	int d;
+
+	for (v = 0; v < 200000; v++) {
+		a[fmt_u64(a, v)] = 0;
+		snprintf(b, sizeof(b), "%" PRIu64, v);
+		bad += !!strcmp(a, b);
+	}
+	for (p10 = 1, d = 0; d < 20; d++, p10 *= 10) {
+		for (v = p10 > 2 ? p10 - 2 : 0; v <= p10 + 2; v++) {
+			a[fmt_u64(a, v)] = 0;
+			snprintf(b, sizeof(b), "%" PRIu64, v);
+			bad += !!strcmp(a, b);
+		}
+	}
+	for (i = 0; i < 1000000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = i ? x >> (i % 64) : UINT64_MAX;
+		a[fmt_u64(a, v)] = 0;
+		snprintf(b, sizeof(b), "%" PRIu64, v);
+		bad += !!strcmp(a, b);
+	}
+	CHECK(!bad, "fmt_u64 as printf's %%" PRIu64 ": %u of 1 200 100 values differ", bad);
+
+	for (i = 0; i < 100000; i++) {
+		static const double special[] = { 0.0, -0.0, 1.0, 100.0, 999999.0, 1e6, 0.5,
+						  33.333333333, 1e-7, -1.0, 2.5e15, 123456.5 };
+		struct json j;
+		FILE *f = open_memstream(&m, &nm);
+		int64_t iv;
+		double dv;
+		char ref[96];
+
+		if (!f)
+			break;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		iv = (int64_t)(x >> (i % 64));
+		if (i % 2)
+			iv = -iv;
+		if (i == 1)
+			iv = INT64_MIN;
+		if (i < sizeof(special) / sizeof(special[0]))
+			dv = special[i];
+		else if (i % 3 == 0)
+			dv = (double)(x % 2000000);	/* whole numbers either side of 10^6 */
+		else
+			dv = (double)(x % 100000000) / 1000.0;
+		json_init(&j, f);
+		json_arr(&j, NULL);
+		json_i64(&j, NULL, iv);
+		json_double(&j, NULL, dv);
+		json_arr_end(&j);
+		fclose(f);
+		snprintf(ref, sizeof(ref), "[%" PRId64 ",%.6g]", iv, dv);
+		if (strcmp(m, ref) && badj++ < 3)
+			fprintf(stderr, "json numbers: got %s, want %s\n", m, ref);
+		free(m);
+		m = NULL;
+	}
+	CHECK(!badj, "json_i64 and json_double as printf: %u of 100 000 differ", badj);
+}
+
+/*
+ * A document much longer than the writer's buffer, with strings longer
+ * than it, against the same document written by the reference: nothing
+ * lost, doubled or reordered at the buffer's edges.
+ */
+static void test_json_long(void)
+{
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	char *a = NULL, *b = NULL, *s;
+	size_t na = 0, nb = 0, n, k;
+	FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
+	struct json j;
+	unsigned int i;
+
+	s = malloc(3 * JSON_BUF);
+	if (!fa || !fb || !s) {
+		CHECK(0, "JSON long document: out of memory");
+		return;
+	}
+	json_init(&j, fa);
+	json_obj(&j, NULL);
+	json_arr(&j, "v");
+	fputs("{\"v\": [", fb);
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = i % 500 == 7 ? (size_t)(x % (3 * JSON_BUF - 1)) : (size_t)(x % 40);
+		for (k = 0; k < n; k++)
+			s[k] = (char)(k % 97 == 5 ? 1 + (x + k) % 127 : 'a' + (x + k) % 26);
+		s[n] = 0;
+		json_obj(&j, NULL);
+		json_str(&j, s, s);
+		json_u64(&j, "n", x);
+		json_bool(&j, "b", x & 1);
+		json_obj_end(&j);
+		fputs(i ? ",{" : "{", fb);
+		ref_escape(fb, s);
+		fputs(": ", fb);
+		ref_escape(fb, s);
+		fprintf(fb, ",\"n\": %" PRIu64 ",\"b\": %s}", x, x & 1 ? "true" : "false");
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	fputs("]}\n", fb);
+	fclose(fa);
+	fclose(fb);
+	CHECK(na == nb && !memcmp(a, b, na) && na > 20 * JSON_BUF,
+	      "JSON: a %zu-byte document (strings up to 3x the %d-byte buffer) as the reference (%zu bytes)",
+	      na, JSON_BUF, nb);
+	free(a);
+	free(b);
+	free(s);
+}
+
 static void test_json(void)
 {
 	char *buf = NULL;
@@ -367,6 +500,8 @@ static void test_json(void)
 	      "JSON escaping and nesting (got %s)", buf);
 	free(buf);
 	test_json_escape_exact();
+	test_json_numbers_exact();
+	test_json_long();
 }
 
 /* The probe's exact sample sets: nearest-rank percentiles. */
