@@ -8,17 +8,55 @@
 #include "hist.h"
 #include "parse.h"
 
+/*
+ * The flow walk below is the hot loop of a dump (a million flows, some 40
+ * attributes each): it reads the attribute headers with these inline
+ * helpers, the same checks and steps as libnl's nla_ok(), nla_next(),
+ * nla_type() and nla_len(), which are library calls, six an attribute.
+ */
+static inline bool a_ok(const struct nlattr *a, int rem)
+{
+	return rem >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) &&
+	       a->nla_len <= rem;
+}
+
+static inline struct nlattr *a_next(const struct nlattr *a, int *rem)
+{
+	int len = NLA_ALIGN(a->nla_len);
+
+	*rem -= len;
+	return (struct nlattr *)((char *)a + len);
+}
+
+#define a_type(a)	((a)->nla_type & NLA_TYPE_MASK)
+#define a_len(a)	((int)(a)->nla_len - NLA_HDRLEN)
+#define a_for_each(a, head, len, rem) \
+	for ((a) = (head), (rem) = (len); a_ok((a), (rem)); (a) = a_next((a), &(rem)))
+#define a_for_each_nested(a, nest, rem) \
+	a_for_each(a, (struct nlattr *)((char *)(nest) + NLA_HDRLEN), a_len(nest), rem)
+
+static inline uint64_t a_uint(const struct nlattr *a)
+{
+	const char *d = (const char *)a + NLA_HDRLEN;
+	uint64_t v64;
+	uint32_t v32;
+	uint16_t v16;
+
+	switch (a_len(a)) {
+	case 1: return *(const uint8_t *)d;
+	case 2: memcpy(&v16, d, 2); return v16;
+	case 4: memcpy(&v32, d, 4); return v32;
+	default:
+		if (a_len(a) < 8)
+			return 0;
+		memcpy(&v64, d, 8);
+		return v64;
+	}
+}
+
 uint64_t attr_uint(const struct nlattr *a)
 {
-	switch (nla_len(a)) {
-	case 1: return nla_get_u8((struct nlattr *)a);
-	case 2: return nla_get_u16((struct nlattr *)a);
-	case 4: return nla_get_u32((struct nlattr *)a);
-	default:
-		if (nla_len(a) >= 8)
-			return nla_get_u64((struct nlattr *)a);
-		return 0;
-	}
+	return a_uint(a);
 }
 
 static int bucket_parse(struct hist *h, struct nlattr *nest)
@@ -27,11 +65,11 @@ static int bucket_parse(struct hist *h, struct nlattr *nest)
 	struct nlattr *a;
 	int rem;
 
-	nla_for_each_nested(a, nest, rem) {
-		switch (nla_type(a)) {
-		case SNAPFIRE_A_BUCKET_LOW: low = attr_uint(a); break;
-		case SNAPFIRE_A_BUCKET_HIGH: high = attr_uint(a); break;
-		case SNAPFIRE_A_BUCKET_COUNT: count = attr_uint(a); break;
+	a_for_each_nested(a, nest, rem) {
+		switch (a_type(a)) {
+		case SNAPFIRE_A_BUCKET_LOW: low = a_uint(a); break;
+		case SNAPFIRE_A_BUCKET_HIGH: high = a_uint(a); break;
+		case SNAPFIRE_A_BUCKET_COUNT: count = a_uint(a); break;
 		}
 	}
 	return hist_add_bucket(h, low, high, count);
@@ -43,16 +81,16 @@ static int hist_parse(struct flow *f, struct nlattr *nest)
 	struct nlattr *a;
 	int rem, metric = -1;
 
-	nla_for_each_nested(a, nest, rem) {
-		switch (nla_type(a)) {
-		case SNAPFIRE_A_HIST_METRIC: metric = (int)attr_uint(a); break;
-		case SNAPFIRE_A_HIST_COUNT: tmp.count = attr_uint(a); break;
-		case SNAPFIRE_A_HIST_SUM: tmp.sum = attr_uint(a); break;
-		case SNAPFIRE_A_HIST_MIN_VALUE: tmp.min = attr_uint(a); break;
-		case SNAPFIRE_A_HIST_MAX_VALUE: tmp.max = attr_uint(a); break;
-		case SNAPFIRE_A_HIST_CLAMPED: tmp.clamped = attr_uint(a); break;
+	a_for_each_nested(a, nest, rem) {
+		switch (a_type(a)) {
+		case SNAPFIRE_A_HIST_METRIC: metric = (int)a_uint(a); break;
+		case SNAPFIRE_A_HIST_COUNT: tmp.count = a_uint(a); break;
+		case SNAPFIRE_A_HIST_SUM: tmp.sum = a_uint(a); break;
+		case SNAPFIRE_A_HIST_MIN_VALUE: tmp.min = a_uint(a); break;
+		case SNAPFIRE_A_HIST_MAX_VALUE: tmp.max = a_uint(a); break;
+		case SNAPFIRE_A_HIST_CLAMPED: tmp.clamped = a_uint(a); break;
 		case SNAPFIRE_A_HIST_PRECISION:
-			tmp.precision = (uint8_t)attr_uint(a);
+			tmp.precision = (uint8_t)a_uint(a);
 			break;
 		case SNAPFIRE_A_HIST_BUCKET:
 			if (bucket_parse(&tmp, a) < 0) {
@@ -77,10 +115,10 @@ static int hist_parse(struct flow *f, struct nlattr *nest)
 
 static void copy_addr(uint8_t *dst, const struct nlattr *a)
 {
-	int len = nla_len(a);
+	int len = a_len(a);
 
 	memset(dst, 0, 16);
-	memcpy(dst, nla_data(a), len > 16 ? 16 : len);
+	memcpy(dst, (const char *)a + NLA_HDRLEN, len > 16 ? 16 : len);
 }
 
 int flow_parse(struct flow *f, struct nlattr *head, int len)
@@ -89,34 +127,34 @@ int flow_parse(struct flow *f, struct nlattr *head, int len)
 	int rem;
 
 	memset(f, 0, sizeof(*f));
-	nla_for_each_attr(a, head, len, rem) {
-		switch (nla_type(a)) {
-		case SNAPFIRE_A_FLOW_ID: f->id = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_ROLE: f->role = (uint32_t)attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_FAMILY: f->family = (uint8_t)attr_uint(a); break;
+	a_for_each(a, head, len, rem) {
+		switch (a_type(a)) {
+		case SNAPFIRE_A_FLOW_ID: f->id = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_ROLE: f->role = (uint32_t)a_uint(a); break;
+		case SNAPFIRE_A_FLOW_FAMILY: f->family = (uint8_t)a_uint(a); break;
 		case SNAPFIRE_A_FLOW_LOCAL_ADDR: copy_addr(f->local_addr, a); break;
 		case SNAPFIRE_A_FLOW_REMOTE_ADDR: copy_addr(f->remote_addr, a); break;
 		case SNAPFIRE_A_FLOW_LOCAL_PORT:
-			f->local_port = (uint16_t)attr_uint(a);
+			f->local_port = (uint16_t)a_uint(a);
 			break;
 		case SNAPFIRE_A_FLOW_REMOTE_PORT:
-			f->remote_port = (uint16_t)attr_uint(a);
+			f->remote_port = (uint16_t)a_uint(a);
 			break;
-		case SNAPFIRE_A_FLOW_SSID: f->ssid = (uint16_t)attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_CREATED: f->created = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_LAST_SEEN: f->last_seen = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_TX: f->tx = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_RX: f->rx = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_LOST: f->lost = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_REORDERED: f->reordered = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_DUPLICATES: f->duplicates = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_REV_LOST: f->rev_lost = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_RESTARTS: f->restarts = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_PEER_STATEFUL: f->peer_stateful = (uint8_t)attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_JITTER: f->jitter = attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_SYNCED: f->synced = (uint8_t)attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_PEER_TTL: f->peer_ttl = (uint8_t)attr_uint(a); break;
-		case SNAPFIRE_A_FLOW_MEM: f->mem = (uint32_t)attr_uint(a); break;
+		case SNAPFIRE_A_FLOW_SSID: f->ssid = (uint16_t)a_uint(a); break;
+		case SNAPFIRE_A_FLOW_CREATED: f->created = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_LAST_SEEN: f->last_seen = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_TX: f->tx = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_RX: f->rx = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_LOST: f->lost = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_REORDERED: f->reordered = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_DUPLICATES: f->duplicates = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_REV_LOST: f->rev_lost = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_RESTARTS: f->restarts = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_PEER_STATEFUL: f->peer_stateful = (uint8_t)a_uint(a); break;
+		case SNAPFIRE_A_FLOW_JITTER: f->jitter = a_uint(a); break;
+		case SNAPFIRE_A_FLOW_SYNCED: f->synced = (uint8_t)a_uint(a); break;
+		case SNAPFIRE_A_FLOW_PEER_TTL: f->peer_ttl = (uint8_t)a_uint(a); break;
+		case SNAPFIRE_A_FLOW_MEM: f->mem = (uint32_t)a_uint(a); break;
 		case SNAPFIRE_A_FLOW_HIST:
 			if (hist_parse(f, a) < 0) {
 				flow_free(f);
