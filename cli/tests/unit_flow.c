@@ -59,6 +59,62 @@ static void make_flow(struct flow *f, uint64_t id, uint32_t role, const char *l,
 	}
 }
 
+/*
+ * The export's spools are copied out with sendfile() to a file or a pipe,
+ * with pread and write to an O_APPEND file (sendfile refuses it), with
+ * stdio to a FILE without a descriptor: the same bytes each way, for
+ * enough flows that every spool is many of its 64 KiB buffers.
+ */
+static void test_prometheus_copy(void)
+{
+	char path[] = "/tmp/snapfire-unit-XXXXXX", *mb = NULL, *fb = NULL, *ab = NULL;
+	struct flowset s = { 0 };
+	size_t ml = 0, fl = 0, al = 0;
+	FILE *f, *mf;
+	int fd, i, ok = 0;
+
+	for (i = 0; i < 200; i++)
+		make_flow(flowset_add(&s), (uint64_t)i + 1,
+			  i % 2 ? SNAPFIRE_ROLE_REFLECTOR : SNAPFIRE_ROLE_SENDER,
+			  "10.0.1.1", "10.0.2.2", AF_INET);
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+	mf = open_memstream(&mb, &ml);
+	if (f && mf && prom_write(f, NULL, &s) == 0 && prom_write(mf, NULL, &s) == 0 &&
+	    fflush(f) == 0 && fflush(mf) == 0) {
+		fb = malloc(ml + 1);
+		rewind(f);
+		fl = fb ? fread(fb, 1, ml + 1, f) : 0;
+		ok = 1;
+	}
+	if (f)
+		fclose(f);
+	/* O_APPEND: sendfile() says EINVAL, pread and write copy */
+	f = ok ? fopen(path, "w") : NULL;
+	if (f) {
+		fclose(f);
+		f = fopen(path, "a+");
+	}
+	if (f && prom_write(f, NULL, &s) == 0 && fflush(f) == 0) {
+		ab = malloc(ml + 1);
+		rewind(f);
+		al = ab ? fread(ab, 1, ml + 1, f) : 0;
+	}
+	if (f)
+		fclose(f);
+	if (mf)
+		fclose(mf);
+	CHECK(ok && ml > 20 * 65536 && fl == ml && al == ml && !memcmp(fb, mb, ml) &&
+	      !memcmp(ab, mb, ml),
+	      "export: the same %zu bytes through sendfile (%zu), pread/write to O_APPEND (%zu) and stdio",
+	      ml, fl, al);
+	unlink(path);
+	free(mb);
+	free(fb);
+	free(ab);
+	flowset_free(&s);
+}
+
 void test_prometheus(void)
 {
 	struct flowset s = { 0 };
@@ -135,6 +191,7 @@ void test_prometheus(void)
 		free(keep);
 	}
 	flowset_free(&s);
+	test_prometheus_copy();
 }
 
 void test_flow_helpers(void)
