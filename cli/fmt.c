@@ -85,7 +85,8 @@ size_t fmt_u64(char *p, uint64_t v)
 		d[--k] = (char)('0' + v);
 	}
 	len = sizeof(d) - k;
-	memcpy(p, d + k, len);
+	while (k < sizeof(d))
+		*p++ = d[k++];
 	return len;
 }
 
@@ -367,12 +368,21 @@ static inline char *jroom(struct json *j, size_t n)
 
 static void jput(struct json *j, const char *p, size_t n)
 {
+	char *o;
+	size_t i;
+
 	if (n > sizeof(j->buf) / 2) {
 		jflush(j);
 		put_n(j->f, p, n);
 		return;
 	}
-	memcpy(jroom(j, n), p, n);
+	o = jroom(j, n);
+	if (n <= 24) {		/* keys and most strings: no call */
+		for (i = 0; i < n; i++)
+			o[i] = p[i];
+	} else {
+		memcpy(o, p, n);
+	}
 	j->len += n;
 }
 
