@@ -1,8 +1,8 @@
 #!/bin/bash
 # timeout: 3600 (the runner reads this in the first 20 lines)
 # vm-mem: 8G (scripts/bench boots the VM with the largest vm-mem of the
-# benchmarks it runs; 1 000 000 flows are 1.75 GB of kernel memory, and
-# the CLI holds them all with their histograms: 2.2 GB for `flows`)
+# benchmarks it runs; 1 000 000 flows are 1.75 GB of kernel memory; the
+# CLI streams them in a few MB, but held them all once: 2.2 GB)
 # Benchmark (issue #14, 4, "Scale"): nl-dump's measurements
 # (tests/lib/nl_dump_bench.sh) on 1 000 000 flows: 500 000 probes from
 # tests/tools/flood, a sender and a reflector flow each; the module loaded
