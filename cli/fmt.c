@@ -351,7 +351,7 @@ void json_escape(FILE *f, const char *s)
  * top-level value is complete and at json_end(): a flow of -j flows is
  * some 40 keys and values, which were two stdio calls each.
  */
-static void jflush(struct json *j)
+void json_flush(struct json *j)
 {
 	if (j->len)
 		put_n(j->f, j->buf, j->len);
@@ -362,7 +362,7 @@ static void jflush(struct json *j)
 static inline char *jroom(struct json *j, size_t n)
 {
 	if (j->len + n > sizeof(j->buf))
-		jflush(j);
+		json_flush(j);
 	return j->buf + j->len;
 }
 
@@ -372,7 +372,7 @@ static void jput(struct json *j, const char *p, size_t n)
 	size_t i;
 
 	if (n > sizeof(j->buf) / 2) {
-		jflush(j);
+		json_flush(j);
 		put_n(j->f, p, n);
 		return;
 	}
@@ -445,7 +445,7 @@ static void json_close(struct json *j, char c)
 	if (j->depth > 0)
 		j->depth--;
 	if (!j->depth)
-		jflush(j);
+		json_flush(j);
 }
 
 void json_obj(struct json *j, const char *key) { json_open(j, key, '{'); }
@@ -511,7 +511,7 @@ void json_null(struct json *j, const char *key)
 void json_end(struct json *j)
 {
 	jputc(j, '\n');
-	jflush(j);
+	json_flush(j);
 	j->depth = 0;
 	j->first[0] = true;
 	fflush(j->f);

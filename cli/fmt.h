@@ -33,8 +33,8 @@ int parse_bool(const char *s);
 
 /*
  * A JSON document being written to @f. What it writes waits in @buf until
- * that is full, a top-level value is complete or json_end(): nothing else
- * may write to @f in between.
+ * that is full, a top-level value is complete, json_flush() or json_end():
+ * whatever else writes to @f in between flushes first (out_file() does).
  */
 struct json {
 	FILE *f;
@@ -57,6 +57,8 @@ void json_i64(struct json *j, const char *key, int64_t v);
 void json_double(struct json *j, const char *key, double v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
+/* Writes out what waits in the buffer. */
+void json_flush(struct json *j);
 /* Ends the top-level document with a newline. */
 void json_end(struct json *j);
 

@@ -33,8 +33,12 @@ bool out_is_json(void)
 	return out.json;
 }
 
+/* The FILE itself, for what out.c does not write: JSON waiting in the
+ * writer's buffer goes out first, so the two stay in order. */
 FILE *out_file(void)
 {
+	if (out.json)
+		json_flush(&out.j);
 	return out.f;
 }
 

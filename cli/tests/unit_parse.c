@@ -347,6 +347,20 @@ void test_out(void)
 			   "\"ports\": [862,863],\"more\": {\"dominant\": null,\"far\": true}}\n"),
 	      "out: JSON of the same calls (got '%s')", buf);
 	free(buf);
+	/* a write through out_file() mid-document comes out where it was made */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	out_begin(f, true);
+	out_obj(NULL);
+	out_u64(OUT_ANY, "a", "%" PRIu64, 1);
+	fputs("/*x*/", out_file());
+	out_u64(OUT_ANY, "b", "%" PRIu64, 2);
+	out_obj_end();
+	out_end();
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"a\": 1/*x*/,\"b\": 2}\n"),
+	      "out: out_file() writes out the JSON held before it (got '%s')", buf);
+	free(buf);
 }
 
 /* parse.c: attributes built as the module sends them, read back. */
