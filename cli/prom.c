@@ -9,7 +9,8 @@
  * spooled to an unlinked temporary file (in $TMPDIR, else /tmp) and copied
  * out after the dump. The process holds one flow at a time: its memory
  * stays the same at 100 flows or 1 M (holding them all took 2.3 GB at
- * 1 M), and the spools take what the output takes on disk.
+ * 1 M), and the spools take what the output takes on disk. Only the
+ * CLI's main thread writes them and the output: stdio's unlocked calls.
  */
 #define _GNU_SOURCE
 #include <errno.h>
