@@ -13,6 +13,10 @@ extern int passed, failed, skipped;
 	else { failed++; printf("not ok %d - ", passed + failed + skipped); } \
 	printf(__VA_ARGS__); printf("\n"); } while (0)
 
+/* unit_fmt.c */
+void test_fmt(void);
+void test_json(void);
+
 /* unit_flow.c */
 void test_prometheus(void);
 void test_flow_helpers(void);
