@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "nl.h"
+#include "nlq.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -237,14 +238,38 @@ static int receive(struct sfnl *n, struct nl_cb *cb, struct req *r)
 }
 
 /*
+ * The dump this thread is reading through an nlq (nlq.h). libnl's receive
+ * hook gets the socket only, so the queue is found here.
+ */
+static __thread struct nlq *dump_q;
+
+/* libnl's receive, for a dump: the reader thread's next datagram */
+static int recv_queued(struct nl_sock *sk, struct sockaddr_nl *nla,
+		       unsigned char **buf, struct ucred **creds)
+{
+	ssize_t len = nlq_next(dump_q, buf);
+
+	(void)sk;
+	memset(nla, 0, sizeof(*nla));	/* from the kernel, port 0 */
+	nla->nl_family = AF_NETLINK;
+	*creds = NULL;
+	if (len < 0)
+		return -nl_syserr2nlerr((int)-len);
+	return (int)len;
+}
+
+/*
  * Send @msg (freed here), then receive the answer into @r: EXIT_FAIL,
  * reported, when it could not be sent; else EXIT_OK with *rerr what
- * receive() returned.
+ * receive() returned. A dump (@queued) is received by a thread of its own
+ * while this one parses, unless that thread cannot be started.
  */
 static int exchange(struct sfnl *n, struct nl_msg *msg, struct req *r,
-		    int *rerr)
+		    bool queued, int *rerr)
 {
 	struct nl_cb *cb = make_cb(r);
+	struct nlq *q = NULL;
+	uint32_t seq;
 	int err;
 
 	if (!cb) {
@@ -253,13 +278,24 @@ static int exchange(struct sfnl *n, struct nl_msg *msg, struct req *r,
 		return EXIT_FAIL;
 	}
 	err = nl_send_auto(n->sk, msg);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);
 	if (err < 0) {
 		nl_cb_put(cb);
 		errmsg("cannot send the request: %s", nl_geterror(err));
 		return EXIT_FAIL;
 	}
+	if (queued)
+		q = nlq_start(nl_socket_get_fd(n->sk), seq);
+	if (q) {
+		dump_q = q;
+		nl_cb_overwrite_recv(cb, recv_queued);
+	}
 	*rerr = receive(n, cb, r);
+	if (q) {
+		nlq_stop(q);
+		dump_q = NULL;
+	}
 	nl_cb_put(cb);
 	return EXIT_OK;
 }
@@ -271,7 +307,7 @@ int sfnl_do(struct sfnl *n, struct nl_msg *msg, sfnl_cb cbf, void *arg,
 	int err;
 
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
-	if (exchange(n, msg, &r, &err))
+	if (exchange(n, msg, &r, false, &err))
 		return EXIT_FAIL;
 	if (r.err)
 		return sfnl_report(r.err, r.extack, what);
@@ -300,7 +336,7 @@ int sfnl_dump(struct sfnl *n, uint8_t cmd, int (*build)(struct nl_msg *, void *)
 		}
 		if (attempt && restart)
 			restart(arg);
-		if (exchange(n, msg, &r, &err))
+		if (exchange(n, msg, &r, true, &err))
 			return EXIT_FAIL;
 		if (r.err)
 			return sfnl_report(r.err, r.extack, NULL);

@@ -248,6 +248,7 @@ int main(void)
 	test_agent_hist_merged();
 	test_hquery();
 	test_agent_conf();
+	test_nlq();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -44,4 +44,7 @@ void test_agent_prom(void);
 /* unit_agent_hist.c */
 void test_agent_hist_merged(void);
 
+/* unit_nlq.c */
+void test_nlq(void);
+
 #endif
