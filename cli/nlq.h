@@ -17,7 +17,7 @@
 
 struct nlq;
 
-/* Datagrams queued at most (the reader waits while the queue is full). */
+/* Datagrams queued at most (once full, the reader waits for half to drain). */
 #define NLQ_DEPTH 8
 
 /*
