@@ -3,10 +3,11 @@
  * Rewriting bytes of a UDP payload in place, keeping the UDP checksum and a
  * CHECKSUM_COMPLETE skb->csum right by incremental update (RFC 1624): the
  * difference of the ones' complement sums of the old and the new bytes is
- * added to whatever sums cover them.
+ * added to whatever sums cover them. And the check of a received one.
  */
 #include <linux/skbuff.h>
 #include <linux/string.h>
+#include <linux/netfilter.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
 
@@ -83,4 +84,18 @@ int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
 					   udp_off + offsetof(struct udphdr, check));
 	}
 	return 0;
+}
+
+bool sf_udp_csum_ok(struct sk_buff *skb, unsigned int hook,
+		    unsigned int udp_off, u8 family)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+
+	uh = skb_header_pointer(skb, udp_off, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	if (!uh->check)
+		return family == AF_INET;
+	return !nf_checksum(skb, hook, udp_off, IPPROTO_UDP, family);
 }

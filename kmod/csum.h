@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Rewriting bytes of a UDP payload with a correct UDP checksum. */
+/* A UDP checksum: checked, and kept right while payload bytes are rewritten. */
 #ifndef _SNAPFIRE_CSUM_H
 #define _SNAPFIRE_CSUM_H
 
@@ -20,5 +20,18 @@
  */
 int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
 		   const void *data, unsigned int len, bool ipv6);
+
+/*
+ * Is the UDP checksum of the datagram whose UDP header is at @udp_off (from
+ * skb->data) right? @hook is the netfilter hook it is checked at (LOCAL_IN:
+ * before a probe is parsed, recorded or answered, so that a corrupt probe
+ * is neither measured nor laundered into a reply with a fresh, valid
+ * checksum). The caller has checked that the UDP length covers the whole
+ * IP payload (the pseudo-header's length is the IP payload's in
+ * nf_checksum()). A zero checksum means none over IPv4 and is invalid over
+ * IPv6 (RFC 8200 section 8.1).
+ */
+bool sf_udp_csum_ok(struct sk_buff *skb, unsigned int hook,
+		    unsigned int udp_off, u8 family);
 
 #endif

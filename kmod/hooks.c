@@ -370,30 +370,6 @@ static void sf_reflector_out(struct sf_net *sn, const struct sf_pkt *pkt,
 	spin_unlock_bh(&f->lock);
 }
 
-/*
- * LOCAL_IN: is the UDP checksum of @pkt right? Checked before a probe is
- * parsed, recorded or answered, so that a corrupt probe is neither measured
- * nor laundered into a reply with a fresh, valid checksum. The caller has
- * checked that the UDP length covers the whole IP payload (the
- * pseudo-header's length is the IP payload's in nf_checksum()). A zero
- * checksum means none over IPv4 and is invalid over IPv6 (RFC 8200
- * section 8.1).
- */
-static bool sf_udp_csum_ok(struct sk_buff *skb, const struct nf_hook_state *state,
-			   const struct sf_pkt *pkt)
-{
-	struct udphdr _uh;
-	const struct udphdr *uh;
-
-	uh = skb_header_pointer(skb, pkt->udpoff, sizeof(_uh), &_uh);
-	if (!uh)
-		return false;
-	if (!uh->check)
-		return pkt->family == AF_INET;
-	return !nf_checksum(skb, state->hook, pkt->udpoff, IPPROTO_UDP,
-			    pkt->family);
-}
-
 static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
@@ -432,7 +408,7 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 			sf_count(sn, SF_C_MALFORMED);
 			return NF_ACCEPT;
 		}
-		if (!sf_udp_csum_ok(skb, state, &pkt)) {
+		if (!sf_udp_csum_ok(skb, hook, pkt.udpoff, pkt.family)) {
 			sf_count(sn, SF_C_BAD_CHECKSUM);
 			return NF_ACCEPT;
 		}
