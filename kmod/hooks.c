@@ -370,8 +370,9 @@ static void sf_reflector_out(struct sf_net *sn, const struct sf_pkt *pkt,
 	spin_unlock_bh(&f->lock);
 }
 
-static unsigned int sf_hook(void *priv, struct sk_buff *skb,
-			    const struct nf_hook_state *state)
+/* sf_hook() for a packet sf_maybe_probe() kept: this namespace's probe? */
+static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
+					   const struct nf_hook_state *state)
 {
 	unsigned int hook = state->hook;
 	const struct sf_config *cfg;
@@ -382,9 +383,6 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 	struct sf_pkt pkt;
 	u64 now;
 
-	if (!sf_maybe_probe(skb, state->pf == NFPROTO_IPV4 ? htons(ETH_P_IP) :
-			    htons(ETH_P_IPV6), skb_network_offset(skb)))
-		return NF_ACCEPT;
 	sn = sf_net(state->net);
 	cfg = rcu_dereference(sn->config);
 	if (unlikely(!cfg || !sf_cfg(cfg, ENABLED) || READ_ONCE(sn->dying)))
@@ -487,6 +485,22 @@ static unsigned int sf_hook(void *priv, struct sk_buff *skb,
 		break;
 	}
 	return NF_ACCEPT;
+}
+
+/*
+ * Every packet of a namespace where snapfire is on passes here, four times
+ * (two hooks each way): what is not UDP to or from a STAMP port leaves
+ * after the inline header peek, with no stack frame to set up. Probes go on
+ * to sf_hook_probe(), out of line, whose locals the kernel's stack
+ * initialisation clears on every call.
+ */
+static unsigned int sf_hook(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	if (!sf_maybe_probe(skb, state->pf == NFPROTO_IPV4 ? htons(ETH_P_IP) :
+			    htons(ETH_P_IPV6), skb_network_offset(skb)))
+		return NF_ACCEPT;
+	return sf_hook_probe(skb, state);
 }
 
 static const struct nf_hook_ops sf_nf_ops[] = {

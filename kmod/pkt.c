@@ -2,7 +2,8 @@
 /*
  * A packet's network and UDP headers, peeked at without touching the skb,
  * and the flow key they give: shared by the netfilter points (hooks.c) and
- * the driver hand-off (xmit.c).
+ * the driver hand-off (xmit.c); and the first test of every timestamp
+ * point, sf_maybe_probe() (pkt.h), with the port set it reads.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -14,6 +15,59 @@
 
 #include "snapfire.h"
 #include "pkt.h"
+
+/*
+ * The union of every namespace's STAMP ports, read locklessly per packet
+ * (sf_maybe_probe()); rx.c keeps it, under its sf_rx_ports_mutex.
+ */
+DECLARE_BITMAP(sf_rx_ports, SF_NPORTS);
+
+/*
+ * sf_maybe_probe() (pkt.h) for the packets its inline path leaves: headers
+ * that are not all in the linear area, IPv6 extension headers. Decides as
+ * it does, reading through skb_header_pointer().
+ */
+noinline bool sf_maybe_probe_slow(const struct sk_buff *skb, __be16 proto,
+				  unsigned int off)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+
+	if (proto == htons(ETH_P_IP)) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->protocol != IPPROTO_UDP || iph->ihl < 5 ||
+		    (iph->frag_off & htons(IP_OFFSET)))
+			return false;
+		off += iph->ihl * 4;
+	} else if (proto == htons(ETH_P_IPV6)) {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h;
+		__be16 frag_off;
+		u8 nexthdr;
+		int uoff;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h)
+			return false;
+		nexthdr = ip6h->nexthdr;
+		off += sizeof(*ip6h);
+		if (nexthdr != IPPROTO_UDP) {
+			if (nexthdr == IPPROTO_TCP || !ipv6_ext_hdr(nexthdr))
+				return false;
+			uoff = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
+			if (uoff < 0 || nexthdr != IPPROTO_UDP || frag_off)
+				return false;
+			off = uoff;
+		}
+	} else {
+		return false;
+	}
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	return uh && (sf_rx_port(uh->dest) || sf_rx_port(uh->source));
+}
 
 /*
  * Peek at the network and UDP headers at @nhoff (from skb->data). Only

@@ -6,8 +6,13 @@
 #ifndef _SF_PKT_H
 #define _SF_PKT_H
 
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "snapfire.h"
 
@@ -25,6 +30,82 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 
 void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
 	    enum sf_dir dir, u8 role, u16 ssid);
+
+/* rx.c: the union of every namespace's STAMP ports; read locklessly */
+#define SF_NPORTS	65536
+extern DECLARE_BITMAP(sf_rx_ports, SF_NPORTS);
+
+bool sf_maybe_probe_slow(const struct sk_buff *skb, __be16 proto,
+			 unsigned int off);
+
+static __always_inline bool sf_rx_port(__be16 port)
+{
+	return test_bit(ntohs(port), sf_rx_ports);
+}
+
+/* Are @len bytes at @off (from skb->data) in @skb's linear area? */
+static __always_inline bool sf_linear(const struct sk_buff *skb,
+				      unsigned int off, unsigned int len)
+{
+	unsigned int hlen = skb_headlen(skb);
+
+	return off <= hlen && hlen - off >= len;
+}
+
+/*
+ * Is the packet at @off (from skb->data), of ethertype @proto, UDP to or
+ * from a port that some namespace has configured as a STAMP port? IPv4
+ * first fragments count (reassembly keeps the first fragment's stamp),
+ * later ones do not; IPv6 fragments never do (hooks.c leaves them).
+ *
+ * The first test of every timestamp point (the netfilter hooks, the rx
+ * and xmit tracepoint probes): a superset of every namespace's probes,
+ * decided from the headers and one global bitmap, so that any other
+ * packet leaves before a namespace's state or configuration is looked up.
+ * Reads the headers only.
+ *
+ * Every packet on the host passes here at up to six points, so the common
+ * case is inline and reads in place: an IPv4 or IPv6 header and the UDP
+ * header in the linear area, no extension header. No stack buffer, which
+ * the kernel's stack initialisation (CONFIG_INIT_STACK_ALL_ZERO) would
+ * clear on every call. The rest (headers in fragments, IPv6 extension
+ * headers) takes sf_maybe_probe_slow(), which decides the same.
+ */
+static __always_inline bool sf_maybe_probe(const struct sk_buff *skb,
+					   __be16 proto, unsigned int off)
+{
+	const struct udphdr *uh;
+	unsigned int uoff;
+
+	if (proto == htons(ETH_P_IP)) {
+		const struct iphdr *iph = (const void *)(skb->data + off);
+
+		if (unlikely(!sf_linear(skb, off, sizeof(*iph))))
+			return sf_maybe_probe_slow(skb, proto, off);
+		if (iph->protocol != IPPROTO_UDP || iph->ihl < 5 ||
+		    (iph->frag_off & htons(IP_OFFSET)))
+			return false;
+		uoff = off + iph->ihl * 4;
+	} else if (proto == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h = (const void *)(skb->data + off);
+
+		if (unlikely(!sf_linear(skb, off, sizeof(*ip6h))))
+			return sf_maybe_probe_slow(skb, proto, off);
+		if (ip6h->nexthdr != IPPROTO_UDP) {
+			if (ip6h->nexthdr == IPPROTO_TCP ||
+			    !ipv6_ext_hdr(ip6h->nexthdr))
+				return false;
+			return sf_maybe_probe_slow(skb, proto, off);
+		}
+		uoff = off + sizeof(*ip6h);
+	} else {
+		return false;
+	}
+	if (unlikely(!sf_linear(skb, uoff, sizeof(*uh))))
+		return sf_maybe_probe_slow(skb, proto, off);
+	uh = (const void *)(skb->data + uoff);
+	return sf_rx_port(uh->dest) || sf_rx_port(uh->source);
+}
 
 /* Every timestamp of the datapath: CLOCK_REALTIME, like skb->tstamp. */
 static inline u64 sf_now(void)

@@ -45,87 +45,23 @@
 #include <net/ipv6.h>
 
 #include "snapfire.h"
+#include "pkt.h"
 
-#define SF_NPORTS	65536
-
-/* the union of every namespace's STAMP ports; read locklessly per packet */
-static DECLARE_BITMAP(sf_rx_ports, SF_NPORTS);
-
-/* protects sf_port_refs and the writes of sf_rx_ports */
+/* protects sf_port_refs and the writes of sf_rx_ports (pkt.c) */
 static DEFINE_MUTEX(sf_rx_ports_mutex);
 /* per port, how many namespaces' configurations name it */
 static u32 *sf_port_refs;
 
-static bool sf_rx_port(__be16 port)
-{
-	return test_bit(ntohs(port), sf_rx_ports);
-}
-
 /*
- * Is the packet at @off (from skb->data), of ethertype @proto, UDP to or
- * from a port that some namespace has configured as a STAMP port? IPv4
- * first fragments count (reassembly keeps the first fragment's stamp),
- * later ones do not; IPv6 fragments never do (hooks.c leaves them).
- *
- * Also the first test of the netfilter hooks and of the xmit probe: a
- * superset of every namespace's probes, decided from the headers and one
- * global bitmap, so that any other packet leaves them before a namespace's
- * state or configuration is looked up. Reads the headers only.
+ * A frame with an 802.1Q/802.1ad tag the NIC left in it (skb->protocol
+ * names the tag): up to two tags are looked through.
  */
-bool sf_maybe_probe(const struct sk_buff *skb, __be16 proto, unsigned int off)
-{
-	struct udphdr _uh;
-	const struct udphdr *uh;
-
-	if (proto == htons(ETH_P_IP)) {
-		struct iphdr _iph;
-		const struct iphdr *iph;
-
-		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
-		if (!iph || iph->protocol != IPPROTO_UDP || iph->ihl < 5 ||
-		    (iph->frag_off & htons(IP_OFFSET)))
-			return false;
-		off += iph->ihl * 4;
-	} else if (proto == htons(ETH_P_IPV6)) {
-		struct ipv6hdr _ip6h;
-		const struct ipv6hdr *ip6h;
-		__be16 frag_off;
-		u8 nexthdr;
-		int uoff;
-
-		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
-		if (!ip6h)
-			return false;
-		nexthdr = ip6h->nexthdr;
-		off += sizeof(*ip6h);
-		if (nexthdr != IPPROTO_UDP) {
-			if (nexthdr == IPPROTO_TCP || !ipv6_ext_hdr(nexthdr))
-				return false;
-			uoff = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
-			if (uoff < 0 || nexthdr != IPPROTO_UDP || frag_off)
-				return false;
-			off = uoff;
-		}
-	} else {
-		return false;
-	}
-	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
-	return uh && (sf_rx_port(uh->dest) || sf_rx_port(uh->source));
-}
-
-/*
- * At every entry point: skb->data is at the network header, or at an
- * 802.1Q/802.1ad tag the NIC left in the frame (skb->protocol then names
- * the tag); up to two tags are looked through.
- */
-static void sf_rx_stamp(struct sk_buff *skb)
+static noinline void sf_rx_stamp_tagged(struct sk_buff *skb)
 {
 	__be16 proto = skb->protocol;
 	unsigned int off = 0;
 	int tags;
 
-	if (skb->tstamp)
-		return;
 	for (tags = 0; tags < 2 && eth_type_vlan(proto); tags++) {
 		struct vlan_hdr _vh;
 		const struct vlan_hdr *vh;
@@ -137,6 +73,20 @@ static void sf_rx_stamp(struct sk_buff *skb)
 		off += VLAN_HLEN;
 	}
 	if (sf_maybe_probe(skb, proto, off))
+		__net_timestamp(skb);
+}
+
+/*
+ * At every entry point, for every packet: skb->data is at the network
+ * header, or at a VLAN tag (sf_rx_stamp_tagged(), out of line).
+ */
+static __always_inline void sf_rx_stamp(struct sk_buff *skb)
+{
+	if (skb->tstamp)
+		return;
+	if (unlikely(eth_type_vlan(skb->protocol)))
+		sf_rx_stamp_tagged(skb);
+	else if (sf_maybe_probe(skb, skb->protocol, 0))
 		__net_timestamp(skb);
 }
 

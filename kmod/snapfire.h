@@ -328,7 +328,6 @@ void sf_rx_exit(void);
 int sf_rx_attach(void);
 void sf_rx_detach(void);
 void sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new);
-bool sf_maybe_probe(const struct sk_buff *skb, __be16 proto, unsigned int off);
 
 /* The headers of a UDP datagram to or from a STAMP port, as parsed. */
 struct sf_pkt {

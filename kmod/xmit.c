@@ -33,14 +33,16 @@ static bool sf_dev_stacked(const struct net_device *dev)
 }
 
 /*
+ * sf_xmit_probe() for a packet sf_maybe_probe() kept.
+ *
  * net_dev_start_xmit: the driver hand-off, after the qdisc. The skb is
  * shared with the driver now: read only. Fired once per device the packet
  * passes; only the lowest (not stacked) device's counts, so each probe
  * gets one tx-stage sample, ending where its last queue let it go; and
  * only for a packet made on this host, not a mirrored copy of it.
  */
-static void sf_xmit_probe(void *data, const struct sk_buff *skb,
-			  const struct net_device *dev)
+static noinline void sf_xmit_one(const struct sk_buff *skb,
+				 const struct net_device *dev, u8 family)
 {
 	const struct sf_config *cfg;
 	struct sf_flow_key key;
@@ -49,25 +51,8 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 	struct sf_pkt pkt;
 	struct sf_net *sn;
 	bool to_port;
-	u8 family;
 	u64 now;
 
-	if (skb->protocol == htons(ETH_P_IP))
-		family = AF_INET;
-	else if (skb->protocol == htons(ETH_P_IPV6))
-		family = AF_INET6;
-	else
-		return;
-	/*
-	 * skb_iif set: the skb came in on a device. Forwarded packets are not
-	 * ours, and a copy a tc mirred mirror sends elsewhere (to a monitoring
-	 * port, before the real device's qdisc) is not the probe leaving:
-	 * its hand-off would come first and win. (An egress redirect through
-	 * an ifb device is skipped alike: its delay then counts as network.)
-	 */
-	if (skb_is_gso(skb) || sf_dev_stacked(dev) || skb->skb_iif ||
-	    !sf_maybe_probe(skb, skb->protocol, skb_network_offset(skb)))
-		return;
 	/*
 	 * netpoll (netconsole) transmits with interrupts off, from any
 	 * context, a hard interrupt included: one could arrive while this
@@ -120,6 +105,34 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 	spin_unlock(&f->lock);
 out:
 	rcu_read_unlock();
+}
+
+/*
+ * Every packet a device of the host transmits passes here: what is not UDP
+ * to or from a STAMP port leaves after the inline header peek, with no
+ * stack frame to set up; sf_xmit_one() (out of line) handles the rest.
+ *
+ * skb_iif set: the skb came in on a device. Forwarded packets are not
+ * ours, and a copy a tc mirred mirror sends elsewhere (to a monitoring
+ * port, before the real device's qdisc) is not the probe leaving: its
+ * hand-off would come first and win. (An egress redirect through an ifb
+ * device is skipped alike: its delay then counts as network.)
+ */
+static void sf_xmit_probe(void *data, const struct sk_buff *skb,
+			  const struct net_device *dev)
+{
+	u8 family;
+
+	if (skb->protocol == htons(ETH_P_IP))
+		family = AF_INET;
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		family = AF_INET6;
+	else
+		return;
+	if (skb_is_gso(skb) || sf_dev_stacked(dev) || skb->skb_iif ||
+	    !sf_maybe_probe(skb, skb->protocol, skb_network_offset(skb)))
+		return;
+	sf_xmit_one(skb, dev, family);
 }
 
 static struct tracepoint *sf_tp_xmit;

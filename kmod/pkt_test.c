@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for sf_maybe_probe() (pkt.h), the first test of every
+ * timestamp point: headers built byte by byte, every packet both linear and
+ * split at every byte between the linear area and a page fragment, behind
+ * no link header and behind 14 bytes of one. The inline path and
+ * sf_maybe_probe_slow() must both give the expected answer.
+ */
+#include <kunit/test.h>
+#include <linux/bitops.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/mm.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/ipv6.h>
+
+#include "pkt.h"
+
+#define PT_PORT		862
+#define PT_LINK		14	/* a link header's length in front */
+#define PT_MAX		128
+
+struct pt_case {
+	const char *name;
+	bool ipv6;
+	u8 proto;		/* IPv4 protocol, or the transport header's */
+	u8 ihl;			/* IPv4: 0 means 5 */
+	u16 frag;		/* IPv4 frag_off; IPv6 fragment header's */
+	bool ext;		/* IPv6: an extension header of type ext_type */
+	u8 ext_type;
+	u8 nexthdr;		/* IPv6: the fixed header's, if not 0 */
+	u16 sport, dport;
+	unsigned int cut;	/* the packet's first @cut bytes only (0: all) */
+	bool want;
+};
+
+static const struct pt_case pt_cases[] = {
+	{ "ipv4 to the port", false, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, true },
+	{ "ipv4 from the port", false, IPPROTO_UDP, 0, 0, false, 0, 0, PT_PORT, 40000, 0, true },
+	{ "ipv4 other ports", false, IPPROTO_UDP, 0, 0, false, 0, 0, 7000, 7001, 0, false },
+	{ "ipv4 tcp", false, IPPROTO_TCP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, false },
+	{ "ipv4 options", false, IPPROTO_UDP, 7, 0, false, 0, 0, 40000, PT_PORT, 0, true },
+	{ "ipv4 options, other ports", false, IPPROTO_UDP, 15, 0, false, 0, 0, 7000, 7001, 0, false },
+	{ "ipv4 ihl 4", false, IPPROTO_UDP, 4, 0, false, 0, 0, 40000, PT_PORT, 0, false },
+	{ "ipv4 first fragment", false, IPPROTO_UDP, 0, IP_MF, false, 0, 0, 40000, PT_PORT, 0, true },
+	{ "ipv4 later fragment", false, IPPROTO_UDP, 0, IP_MF | 10, false, 0, 0, 40000, PT_PORT, 0, false },
+	{ "ipv4 udp header cut", false, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 24, false },
+	{ "ipv4 header cut", false, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 12, false },
+	{ "ipv6 to the port", true, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, true },
+	{ "ipv6 from the port", true, IPPROTO_UDP, 0, 0, false, 0, 0, PT_PORT, 40000, 0, true },
+	{ "ipv6 other ports", true, IPPROTO_UDP, 0, 0, false, 0, 0, 7000, 7001, 0, false },
+	{ "ipv6 tcp", true, IPPROTO_TCP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, false },
+	{ "ipv6 hop-by-hop", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, true },
+	{ "ipv6 hop-by-hop, other ports", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_HOP, 0, 7000, 7001, 0, false },
+	{ "ipv6 destination options", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_DEST, 0, PT_PORT, 40000, 0, true },
+	{ "ipv6 first fragment", true, IPPROTO_UDP, 0, IP6_MF, true, NEXTHDR_FRAGMENT, 0, 40000, PT_PORT, 0, false },
+	{ "ipv6 hop-by-hop, tcp", true, IPPROTO_TCP, 0, 0, true, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, false },
+	{ "ipv6 no next header", true, IPPROTO_UDP, 0, 0, false, 0, NEXTHDR_NONE, 40000, PT_PORT, 0, false },
+	{ "ipv6 icmpv6", true, IPPROTO_UDP, 0, 0, false, 0, NEXTHDR_ICMP, 40000, PT_PORT, 0, false },
+	{ "ipv6 udp header cut", true, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 44, false },
+	{ "ipv6 extension header cut", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_DEST, 0, 40000, PT_PORT, 44, false },
+};
+
+/* The bytes of @c after @lead bytes of link header; returns the length. */
+static unsigned int pt_build(const struct pt_case *c, u8 *buf,
+			     unsigned int lead)
+{
+	unsigned int off = lead, len;
+	struct udphdr *uh;
+
+	memset(buf, 0xa5, PT_MAX);
+	if (!c->ipv6) {
+		struct iphdr *iph = (struct iphdr *)(buf + off);
+		u8 ihl = c->ihl ? c->ihl : 5;
+
+		memset(iph, 0, sizeof(*iph));
+		iph->version = 4;
+		iph->ihl = ihl;
+		iph->ttl = 64;
+		iph->protocol = c->proto;
+		iph->frag_off = htons(c->frag);
+		/* options: NOPs; an ihl under 5 keeps a 20-byte header */
+		off += max_t(unsigned int, ihl, 5) * 4;
+		memset(buf + lead + sizeof(*iph), IPOPT_NOOP,
+		       off - lead - sizeof(*iph));
+	} else {
+		struct ipv6hdr *ip6h = (struct ipv6hdr *)(buf + off);
+
+		memset(ip6h, 0, sizeof(*ip6h));
+		ip6h->version = 6;
+		ip6h->hop_limit = 64;
+		ip6h->nexthdr = c->nexthdr ? c->nexthdr :
+				c->ext ? c->ext_type : c->proto;
+		off += sizeof(*ip6h);
+		if (c->ext) {
+			u8 *e = buf + off;
+
+			memset(e, 0, 8);
+			e[0] = c->proto;	/* next header */
+			if (c->ext_type == NEXTHDR_FRAGMENT) {
+				*(__be16 *)(e + 2) = htons(c->frag);
+			} else {
+				e[2] = 1;	/* PadN over the rest */
+				e[3] = 4;
+			}
+			off += 8;
+		}
+	}
+	uh = (struct udphdr *)(buf + off);
+	uh->source = htons(c->sport);
+	uh->dest = htons(c->dport);
+	uh->len = htons(sizeof(*uh) + 4);
+	uh->check = 0;
+	len = off + sizeof(*uh) + 4;
+	if (!c->ipv6) {
+		struct iphdr *iph = (struct iphdr *)(buf + lead);
+
+		iph->tot_len = htons(len - lead);
+	} else {
+		struct ipv6hdr *ip6h = (struct ipv6hdr *)(buf + lead);
+
+		ip6h->payload_len = htons(len - lead - sizeof(*ip6h));
+	}
+	return c->cut ? lead + c->cut : len;
+}
+
+/* An skb of @buf's @len bytes: the first @head linear, the rest in a page. */
+static struct sk_buff *pt_skb(struct kunit *test, const u8 *buf,
+			      unsigned int len, unsigned int head)
+{
+	struct sk_buff *skb = alloc_skb(PT_MAX, GFP_KERNEL);
+	struct page *page;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, buf, head);
+	/* what lies past the linear area is poison, never the packet */
+	memset(skb_tail_pointer(skb), 0xa5, skb_tailroom(skb));
+	if (head < len) {
+		page = alloc_page(GFP_KERNEL);
+		if (!page)
+			kfree_skb(skb);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		memcpy(page_address(page), buf + head, len - head);
+		skb_add_rx_frag(skb, 0, page, 0, len - head, PAGE_SIZE);
+	}
+	return skb;
+}
+
+static void pt_check(struct kunit *test, const struct pt_case *c,
+		     unsigned int lead)
+{
+	__be16 proto = htons(c->ipv6 ? ETH_P_IPV6 : ETH_P_IP);
+	u8 buf[PT_MAX];
+	unsigned int len = pt_build(c, buf, lead), head;
+	struct sk_buff *skb;
+
+	/* head == len + 1: all linear, no fragment at all */
+	for (head = 0; head <= len + 1; head++) {
+		skb = pt_skb(test, buf, len, min(head, len));
+		KUNIT_EXPECT_EQ_MSG(test, sf_maybe_probe(skb, proto, lead),
+				    c->want, "%s: link %u, linear %u of %u",
+				    c->name, lead, head, len);
+		KUNIT_EXPECT_EQ_MSG(test, sf_maybe_probe_slow(skb, proto, lead),
+				    c->want, "slow: %s: link %u, linear %u of %u",
+				    c->name, lead, head, len);
+		kfree_skb(skb);
+	}
+}
+
+static void pkt_cases(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pt_cases); i++) {
+		pt_check(test, &pt_cases[i], 0);
+		pt_check(test, &pt_cases[i], PT_LINK);
+	}
+}
+
+/* The answer follows the port set, and other ethertypes never pass. */
+static void pkt_port_set(struct kunit *test)
+{
+	u8 buf[PT_MAX];
+	unsigned int len = pt_build(&pt_cases[0], buf, 0);
+	struct sk_buff *skb = pt_skb(test, buf, len, len);
+
+	KUNIT_EXPECT_TRUE(test, sf_maybe_probe(skb, htons(ETH_P_IP), 0));
+	KUNIT_EXPECT_FALSE(test, sf_maybe_probe(skb, htons(ETH_P_ARP), 0));
+	KUNIT_EXPECT_FALSE(test, sf_maybe_probe_slow(skb, htons(ETH_P_ARP), 0));
+	clear_bit(PT_PORT, sf_rx_ports);
+	KUNIT_EXPECT_FALSE(test, sf_maybe_probe(skb, htons(ETH_P_IP), 0));
+	KUNIT_EXPECT_FALSE(test, sf_maybe_probe_slow(skb, htons(ETH_P_IP), 0));
+	set_bit(40000, sf_rx_ports);	/* the source port */
+	KUNIT_EXPECT_TRUE(test, sf_maybe_probe(skb, htons(ETH_P_IP), 0));
+	KUNIT_EXPECT_TRUE(test, sf_maybe_probe_slow(skb, htons(ETH_P_IP), 0));
+	clear_bit(40000, sf_rx_ports);
+	kfree_skb(skb);
+}
+
+static int pkt_test_init(struct kunit *test)
+{
+	bitmap_zero(sf_rx_ports, SF_NPORTS);
+	set_bit(PT_PORT, sf_rx_ports);
+	return 0;
+}
+
+static void pkt_test_exit(struct kunit *test)
+{
+	bitmap_zero(sf_rx_ports, SF_NPORTS);
+}
+
+static struct kunit_case pkt_test_cases[] = {
+	KUNIT_CASE(pkt_cases),
+	KUNIT_CASE(pkt_port_set),
+	{}
+};
+
+static struct kunit_suite pkt_test_suite = {
+	.name = "snapfire_pkt",
+	.init = pkt_test_init,
+	.exit = pkt_test_exit,
+	.test_cases = pkt_test_cases,
+};
+
+kunit_test_suites(&pkt_test_suite);
