@@ -38,6 +38,9 @@
 # reported as the receiver's throughput, best (median), and the loaded
 # median's ratio to the unloaded median.
 #
+# Before TCP, if perf is there: one profiled run of "off" and of "udp"
+# (below, "perf"), to say where the cost of "udp" goes.
+#
 # The datagrams are the same valid STAMP packets in every mode; only the
 # port differs.  veth delivers on the sending CPU, so the sending thread
 # carries every packet through both namespaces' stacks, hooks included:
@@ -208,6 +211,65 @@ rounds run set_mode "${MODES[@]}"
 sf_unload
 ((failed_runs == 0)) && ok "$ROUNDS rounds x ${#MODES[@]} modes x $SECS s"
 
+# ----------------------------------------------------------------- perf
+# Where "loaded, other UDP" spends its extra time (#14 section 3): one more
+# run of "off" and of "udp" each under perf (cpu-clock samples of the
+# sender's CPU, where veth carries each packet through both stacks), whose
+# busy samples (the idle task's left out) are split into snapfire's own
+# functions (the module's symbols), the netfilter hook dispatch
+# (nf_hook_slow) and the rest; a share times the run's CPU ns per delivered
+# packet is what that part costs a packet.  Needs perf (scripts/deps
+# --bench: linux-perf); SF_BENCH_PERF=0 leaves it out.
+# prof MODE: appends "MODE busy-samples module% nf% cpu-ns/delivered" to
+# $tmp/prof
+prof() {
+	local mode=$1 res delivered
+	sink_start "$PLAIN_PORT" || { not_ok "perf $mode: sink" "$(cat "$tmp/sink")"; return 1; }
+	if ! res=$(perf record -q -C "$scpu" -o "$tmp/perf-$mode.data" -- \
+		ip netns exec "$TOPO_A" "$BIN/udpblast" -c "$scpu" -d "$TOPO_B_IP4" \
+		-P "$PLAIN_PORT" -t "$SECS" 2>&1); then
+		sink_stop >/dev/null
+		not_ok "perf $mode: perf record udpblast" "$res"
+		return 1
+	fi
+	sleep 0.3
+	delivered=$(sink_stop)
+	((delivered > 0)) || { not_ok "perf $mode: packets delivered" "$res"; return 1; }
+	# the module's functions, by name: perf resolves them through
+	# /proc/kallsyms, as [kernel.kallsyms] (none while it is not loaded)
+	awk '$4 == "[snapfire]" { print $3 }' /proc/kallsyms >"$tmp/sfsyms"
+	perf report -i "$tmp/perf-$mode.data" --stdio --no-children \
+		--sort comm,sym -t ';' -q 2>/dev/null >"$tmp/perf-$mode.report"
+	awk -F';' -v m="$mode" -v c="$(kv cpu_ns "$res")" -v d="$delivered" -v syms="$tmp/sfsyms" '
+		function trim(x) { gsub(/^[ \t]+|[ \t%]+$/, "", x); return x }
+		BEGIN { while ((getline l < syms) > 0) ours[l] = 1 }
+		{ pct = trim($1); comm = trim($2); sym = trim($3)
+		  sub(/^\[k\] /, "", sym)
+		  if (comm == "swapper") next
+		  busy += pct
+		  if (sym in ours) mod += pct
+		  else if (sym == "nf_hook_slow") nf += pct }
+		END { if (busy <= 0) exit 1
+		      printf "%s %.2f %.2f %.2f %.0f\n", m, busy, 100 * mod / busy,
+			     100 * nf / busy, c / d }' "$tmp/perf-$mode.report" >>"$tmp/prof" ||
+		{ not_ok "perf $mode: perf report" "$(head -n 5 "$tmp/perf-$mode.report")"; return 1; }
+	diag "perf $mode: $(tail -n 1 "$tmp/prof")"
+}
+: >"$tmp/prof"
+if [[ ${SF_BENCH_PERF:-1} == 0 ]]; then
+	diag "SF_BENCH_PERF=0: no profile"
+elif have perf; then
+	perf_failed=0
+	for m in off udp; do
+		set_mode "$m" && prof "$m" || perf_failed=1
+	done
+	sf_unload
+	((perf_failed == 0)) && ok "perf: a profiled run of off and of udp"
+	cp "$tmp"/perf-*.report "$out/" 2>/dev/null
+else
+	diag "no perf (scripts/deps --bench): no profile"
+fi
+
 # ------------------------------------------------------------------ TCP
 # tcp MODE ROUND: one iperf3 run; appends "MODE bits/s" to $tmp/tcp
 tcp() {
@@ -291,6 +353,11 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 		awk -v b0="$tb0" -v m0="$tm0" -v b1="$tb1" -v m1="$tm1" 'BEGIN {
 			printf "datapath: TCP, no module                %7.3f Gbit/s (%7.3f)\n", b0 / 1e9, m0 / 1e9
 			printf "datapath: TCP, loaded, a probe flow on  %7.3f Gbit/s (%7.3f)  ratio %.3f of no module (medians)\n", b1 / 1e9, m1 / 1e9, m1 / m0 }'
+	fi
+	if read -r _ _ pm pn pc < <(awk '$1 == "udp"' "$tmp/prof") &&
+		read -r _ _ _ on _ < <(awk '$1 == "off"' "$tmp/prof"); then
+		awk -v pm="$pm" -v pn="$pn" -v pc="$pc" -v on="$on" 'BEGIN {
+			printf "datapath: perf, loaded, other UDP: of CPU 0'"'"'s busy samples, snapfire'"'"'s functions %.1f %% (~%.0f ns/pkt), netfilter'"'"'s hook dispatch (nf_hook_slow) %.1f %% (~%.0f ns/pkt); no module: nf_hook_slow %.1f %%\n", pm, pm * pc / 100, pn, pn * pc / 100, on }'
 	fi
 	if read -r _ u0 < <(stats 2 off) && read -r _ u1 < <(stats 2 udp); then
 		awk -v a="$u0" -v b="$u1" 'BEGIN { printf "datapath: other UDP, loaded: rate ratio %.3f of no module (medians)\n", b / a }'
