@@ -37,31 +37,44 @@ struct pt_case {
 	bool want;
 };
 
+/* IPv4: protocol, ihl (0: 5), frag_off, ports, cut, answer */
+#define V4(n, pr, ihl, fr, sp, dp, cut, want) \
+	{ n, false, pr, ihl, fr, false, 0, 0, sp, dp, cut, want }
+/* IPv6: transport, no extension header */
+#define V6(n, pr, sp, dp, cut, want) \
+	{ n, true, pr, 0, 0, false, 0, 0, sp, dp, cut, want }
+/* IPv6: transport, an extension header of type @et, its fragment field */
+#define V6X(n, pr, et, fr, sp, dp, cut, want) \
+	{ n, true, pr, 0, fr, true, et, 0, sp, dp, cut, want }
+/* IPv6, the fixed header naming @nh, not @pr */
+#define V6N(n, nh, sp, dp, want) \
+	{ n, true, IPPROTO_UDP, 0, 0, false, 0, nh, sp, dp, 0, want }
+
 static const struct pt_case pt_cases[] = {
-	{ "ipv4 to the port", false, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, true },
-	{ "ipv4 from the port", false, IPPROTO_UDP, 0, 0, false, 0, 0, PT_PORT, 40000, 0, true },
-	{ "ipv4 other ports", false, IPPROTO_UDP, 0, 0, false, 0, 0, 7000, 7001, 0, false },
-	{ "ipv4 tcp", false, IPPROTO_TCP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, false },
-	{ "ipv4 options", false, IPPROTO_UDP, 7, 0, false, 0, 0, 40000, PT_PORT, 0, true },
-	{ "ipv4 options, other ports", false, IPPROTO_UDP, 15, 0, false, 0, 0, 7000, 7001, 0, false },
-	{ "ipv4 ihl 4", false, IPPROTO_UDP, 4, 0, false, 0, 0, 40000, PT_PORT, 0, false },
-	{ "ipv4 first fragment", false, IPPROTO_UDP, 0, IP_MF, false, 0, 0, 40000, PT_PORT, 0, true },
-	{ "ipv4 later fragment", false, IPPROTO_UDP, 0, IP_MF | 10, false, 0, 0, 40000, PT_PORT, 0, false },
-	{ "ipv4 udp header cut", false, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 24, false },
-	{ "ipv4 header cut", false, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 12, false },
-	{ "ipv6 to the port", true, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, true },
-	{ "ipv6 from the port", true, IPPROTO_UDP, 0, 0, false, 0, 0, PT_PORT, 40000, 0, true },
-	{ "ipv6 other ports", true, IPPROTO_UDP, 0, 0, false, 0, 0, 7000, 7001, 0, false },
-	{ "ipv6 tcp", true, IPPROTO_TCP, 0, 0, false, 0, 0, 40000, PT_PORT, 0, false },
-	{ "ipv6 hop-by-hop", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, true },
-	{ "ipv6 hop-by-hop, other ports", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_HOP, 0, 7000, 7001, 0, false },
-	{ "ipv6 destination options", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_DEST, 0, PT_PORT, 40000, 0, true },
-	{ "ipv6 first fragment", true, IPPROTO_UDP, 0, IP6_MF, true, NEXTHDR_FRAGMENT, 0, 40000, PT_PORT, 0, false },
-	{ "ipv6 hop-by-hop, tcp", true, IPPROTO_TCP, 0, 0, true, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, false },
-	{ "ipv6 no next header", true, IPPROTO_UDP, 0, 0, false, 0, NEXTHDR_NONE, 40000, PT_PORT, 0, false },
-	{ "ipv6 icmpv6", true, IPPROTO_UDP, 0, 0, false, 0, NEXTHDR_ICMP, 40000, PT_PORT, 0, false },
-	{ "ipv6 udp header cut", true, IPPROTO_UDP, 0, 0, false, 0, 0, 40000, PT_PORT, 44, false },
-	{ "ipv6 extension header cut", true, IPPROTO_UDP, 0, 0, true, NEXTHDR_DEST, 0, 40000, PT_PORT, 44, false },
+	V4("ipv4 to the port", IPPROTO_UDP, 0, 0, 40000, PT_PORT, 0, true),
+	V4("ipv4 from the port", IPPROTO_UDP, 0, 0, PT_PORT, 40000, 0, true),
+	V4("ipv4 other ports", IPPROTO_UDP, 0, 0, 7000, 7001, 0, false),
+	V4("ipv4 tcp", IPPROTO_TCP, 0, 0, 40000, PT_PORT, 0, false),
+	V4("ipv4 options", IPPROTO_UDP, 7, 0, 40000, PT_PORT, 0, true),
+	V4("ipv4 options, other ports", IPPROTO_UDP, 15, 0, 7000, 7001, 0, false),
+	V4("ipv4 ihl 4", IPPROTO_UDP, 4, 0, 40000, PT_PORT, 0, false),
+	V4("ipv4 first fragment", IPPROTO_UDP, 0, IP_MF, 40000, PT_PORT, 0, true),
+	V4("ipv4 later fragment", IPPROTO_UDP, 0, IP_MF | 10, 40000, PT_PORT, 0, false),
+	V4("ipv4 udp header cut", IPPROTO_UDP, 0, 0, 40000, PT_PORT, 24, false),
+	V4("ipv4 header cut", IPPROTO_UDP, 0, 0, 40000, PT_PORT, 12, false),
+	V6("ipv6 to the port", IPPROTO_UDP, 40000, PT_PORT, 0, true),
+	V6("ipv6 from the port", IPPROTO_UDP, PT_PORT, 40000, 0, true),
+	V6("ipv6 other ports", IPPROTO_UDP, 7000, 7001, 0, false),
+	V6("ipv6 tcp", IPPROTO_TCP, 40000, PT_PORT, 0, false),
+	V6X("ipv6 hop-by-hop", IPPROTO_UDP, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, true),
+	V6X("ipv6 hop-by-hop, other ports", IPPROTO_UDP, NEXTHDR_HOP, 0, 7000, 7001, 0, false),
+	V6X("ipv6 destination options", IPPROTO_UDP, NEXTHDR_DEST, 0, PT_PORT, 40000, 0, true),
+	V6X("ipv6 first fragment", IPPROTO_UDP, NEXTHDR_FRAGMENT, IP6_MF, 40000, PT_PORT, 0, false),
+	V6X("ipv6 hop-by-hop, tcp", IPPROTO_TCP, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, false),
+	V6N("ipv6 no next header", NEXTHDR_NONE, 40000, PT_PORT, false),
+	V6N("ipv6 icmpv6", NEXTHDR_ICMP, 40000, PT_PORT, false),
+	V6("ipv6 udp header cut", IPPROTO_UDP, 40000, PT_PORT, 44, false),
+	V6X("ipv6 extension header cut", IPPROTO_UDP, NEXTHDR_DEST, 0, 40000, PT_PORT, 44, false),
 };
 
 /* The bytes of @c after @lead bytes of link header; returns the length. */
