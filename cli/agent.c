@@ -329,6 +329,27 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
+/*
+ * Every few seconds: the sockets' receive timestamping follows the module
+ * (probe_tsflags()). Loaded, it stamps the replies itself, and a socket
+ * that still asked the stack to stamp would keep the stack's timestamping
+ * on for every packet on the host; unloaded, a socket that does not ask
+ * gets no stamp, and its replies are timed when they are read.
+ */
+#define TSFLAGS_CHECK_NS	(5 * NSEC)
+static void follow_module(struct agentd *d, uint64_t now)
+{
+	int i, tsflags = probe_tsflags();
+
+	d->tsflags_at = now + TSFLAGS_CHECK_NS;
+	for (i = 0; i < d->a.ntargets; i++) {
+		struct sess *s = d->a.targets[i].session;
+
+		if (s->open)
+			probe_set_tsflags(&s->p, tsflags);
+	}
+}
+
 static void run(struct agentd *d, const sigset_t *orig)
 {
 	struct agent *a = &d->a;
@@ -356,6 +377,8 @@ static void run(struct agentd *d, const sigset_t *orig)
 			close_minute(d, d->minute);
 			d->minute = real / MINUTE_NS;
 		}
+		if (now >= d->tsflags_at)
+			follow_module(d, now);
 		wake = now + NSEC;
 		if ((d->minute + 1) * MINUTE_NS - real < NSEC)
 			wake = now + ((d->minute + 1) * MINUTE_NS - real);

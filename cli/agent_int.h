@@ -93,6 +93,7 @@ struct agentd {
 	const char *path;
 	uint64_t next_sess_id;
 	uint64_t minute;		/* the current (open) minute */
+	uint64_t tsflags_at;		/* mono: when the sockets' flags are next checked */
 	FILE *jsonl;
 	bool jsonl_failing;
 	struct agent_http *http;

@@ -28,6 +28,7 @@ struct probe {
 	char addr[INET6_ADDRSTRLEN];
 	uint16_t port, ssid;
 	int fd;
+	int tsflags;			/* its SO_TIMESTAMPING flags; -1: unknown */
 	size_t size;
 	uint32_t sent;
 	uint64_t received, dups, reordered;
@@ -61,6 +62,10 @@ extern volatile sig_atomic_t probe_stop;
  * or AF_INET6; @sport 0: any; @dscp -1: default) with receive timestamps;
  * sets p->fd and p->addr. 0 or an exit code (the error printed). */
 int probe_open(struct probe *p, int family, uint64_t sport, int dscp);
+/* The SO_TIMESTAMPING flags a probe socket wants now (probe_session.c). */
+int probe_tsflags(void);
+/* Give @p's socket @tsflags, if it has others (the module came or went). */
+void probe_set_tsflags(struct probe *p, int tsflags);
 /* The Error Estimate field, S set when the kernel's clock is synchronised */
 uint16_t probe_error_estimate(void);
 /* Writes the TLVs (Follow-Up Telemetry, padding) into a p->size buffer */

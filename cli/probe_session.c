@@ -300,11 +300,19 @@ void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
  * the socket lives: that is left to when the module is not there. A reply
  * that has no stamp is timed at its recvmsg().
  */
-static int probe_tsflags(void)
+int probe_tsflags(void)
 {
 	if (access("/sys/module/snapfire", F_OK) == 0)
 		return SOF_TIMESTAMPING_SOFTWARE;
 	return SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+}
+
+void probe_set_tsflags(struct probe *p, int tsflags)
+{
+	if (p->fd < 0 || p->tsflags == tsflags)
+		return;
+	if (!setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &tsflags, sizeof(tsflags)))
+		p->tsflags = tsflags;
 }
 
 int probe_open(struct probe *p, int family, uint64_t sport, int dscp)
@@ -379,7 +387,8 @@ int probe_open(struct probe *p, int family, uint64_t sport, int dscp)
 			setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 		}
 	}
-	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &tsflags, sizeof(tsflags));
+	p->tsflags = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &tsflags,
+				sizeof(tsflags)) ? -1 : tsflags;
 	freeaddrinfo(res);
 	p->fd = fd;
 	return 0;

@@ -56,8 +56,11 @@
 #     reply") and no success for the dead one.
 #   - a second run on the same store (the live targets): the module
 #     unloaded under it: module_missing logged once, the round trips go on
-#     from userspace timestamps (history's rtt), each target unreachable
-#     and recovered once (log and /metrics), then loaded again:
+#     from userspace timestamps (history's rtt), the agent's sockets have
+#     the stack stamp received packets only while the module is out (a
+#     socket that only reports stamps gets one over loopback then, and
+#     none before or after), each target unreachable and recovered once
+#     (log and /metrics), then loaded again:
 #     module_back once, the targets answer again and the kernel's one-way
 #     histograms are stored again; then kill -9: every minute stored
 #     before it reads back; the agent stays down into the next minute and
@@ -723,10 +726,34 @@ APID=$!
 on_exit "kill -KILL $APID 2>/dev/null"
 ok "second run: the agent starts on the same store (2 targets)" \
 	wait_for 20 grep -q "started: $AD/agent2.conf, 2 targets" "$AD/agent2.log"
+# rx_stamp: does a socket that only reports receive stamps get one for a
+# datagram to itself over loopback ("stamped" or "none")? Only while some
+# socket on the host has the stack stamp every packet it receives
+# (SOF_TIMESTAMPING_RX_SOFTWARE: net_enable_timestamp(), global); the
+# module stamps the STAMP ports only. The agent's sockets ask for that
+# while the module is out, and only then.
+rx_stamp() {
+	ip netns exec "$SENDER" /usr/bin/python3 - <<'PY'
+import socket, struct
+SO_TIMESTAMPING, SOF_TIMESTAMPING_SOFTWARE = 37, 1 << 4
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_SOFTWARE)
+s.bind(("127.0.0.1", 0))
+s.settimeout(5)
+s.sendto(b"x", s.getsockname())
+_, anc, _, _ = s.recvmsg(16, 256)
+st = [d for lvl, t, d in anc if lvl == socket.SOL_SOCKET and t == SO_TIMESTAMPING]
+print("stamped" if st and any(struct.unpack("qq", st[0][:16])) else "none")
+PY
+}
+rx_stamp_is() { [[ $(rx_stamp) == "$1" ]]; }
+ok "second run: module loaded, no socket has the stack stamp every packet" rx_stamp_is none
 T_RM=$(date +%s)
 ok "second run: rmmod $SF_MODNAME under the agent" sf_unload
 ok "second run: module_missing logged (at the next minute)" \
 	wait_for 75 grep -q 'module_missing:' "$AD/agent2.log"
+ok "second run: module out: the agent's sockets have the stack stamp the replies" \
+	wait_for 15 rx_stamp_is stamped
 wait_minute 5
 ok "second run: insmod again" sf_load
 ok "second run: reflector on again" dp_reflect "$REFLECTOR" on
@@ -735,6 +762,8 @@ ok "second run: and in the reflector" dp_cfg "$REFLECTOR" clock-synced on
 T_BACK=$(date +%s)
 ok "second run: module_back logged (at the next minute)" \
 	wait_for 75 grep -q 'module_back:' "$AD/agent2.log"
+ok "second run: module back: the agent's sockets no longer have the stack stamp every packet" \
+	wait_for 15 rx_stamp_is none
 # the minute after module_back: the flows' baseline was taken at it, this
 # minute's deltas are the kernel's
 wait_minute 5
