@@ -31,7 +31,10 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
 	    enum sf_dir dir, u8 role, u16 ssid);
 
-/* rx.c: the union of every namespace's STAMP ports; read locklessly */
+/*
+ * pkt.c: the union of every namespace's STAMP ports, read locklessly;
+ * rx.c keeps it
+ */
 #define SF_NPORTS	65536
 extern DECLARE_BITMAP(sf_rx_ports, SF_NPORTS);
 
