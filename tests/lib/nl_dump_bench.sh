@@ -19,7 +19,9 @@
 #     --prometheus`, interleaved: the best of each, with its peak RSS
 #     (GNU time's %M; "?" without /usr/bin/time, package `time` in
 #     scripts/deps) and output size, and each listing's ratio to the
-#     dumps with and without histograms;
+#     dumps with and without histograms; with SF_BENCH_NLD_FILE=1 also
+#     `-j flows` and the export written straight to a file (the guest's
+#     tmpfs: RAM, some 2 GB for the export at 1 M flows), not into wc;
 #   - `status` and `show ID` of one sender flow (and `status` before the
 #     flood, the fixed cost of a CLI run);
 #   - reports the kernel memory per flow: the module's own accounting
@@ -49,27 +51,32 @@ nld_report() { # a line of NAME.txt, shown as a diagnostic too
 
 # nld_cli LABEL ARGS...: run the CLI in $nld_ns; wall time, peak RSS, output
 # size.  The output is counted by wc; with nld_keep=1 it is kept in
-# $nld_tmp/out instead.
+# $nld_tmp/out instead (through cat); a LABEL ending in "> file" writes it
+# to $nld_tmp/out itself, no pipe (the guest's tmpfs).
 nld_keep=0
 nld_quiet=0	# 1: keep the line in nld_line and the time in nld_t, do not report it
 nld_cli() {
-	local label=$1 t t0 rc rss size sink=(wc -c) dest=$nld_tmp/size perflow=0 line
+	local label=$1 t t0 rc rss size sink=(wc -c) dest=$nld_tmp/size perflow=0 line tofile=0
+	local timer=()
 	shift
 	((nld_keep)) && sink=(cat) dest=$nld_tmp/out
+	[[ $label == *'> file' ]] && tofile=1
 	[[ $label == *flows* || $label == *export* ]] && perflow=1
+	[[ -n $NLD_TIME ]] && timer=("$NLD_TIME" -f %M -o "$nld_tmp/rss")
 	rm -f "$nld_tmp/rss"
 	t0=$(nld_now)
-	if [[ -n $NLD_TIME ]]; then
-		"$NLD_TIME" -f %M -o "$nld_tmp/rss" "$SF_CLI" -n "$nld_ns" "$@" 2>"$nld_tmp/err" |
-			"${sink[@]}" >"$dest"
+	if ((tofile)); then
+		"${timer[@]}" "$SF_CLI" -n "$nld_ns" "$@" 2>"$nld_tmp/err" >"$nld_tmp/out"
+		rc=$?
 	else
-		"$SF_CLI" -n "$nld_ns" "$@" 2>"$nld_tmp/err" | "${sink[@]}" >"$dest"
+		"${timer[@]}" "$SF_CLI" -n "$nld_ns" "$@" 2>"$nld_tmp/err" | "${sink[@]}" >"$dest"
+		rc=${PIPESTATUS[0]}
 	fi
-	rc=${PIPESTATUS[0]}
 	t=$(nld_since "$t0")
 	rss=$(tail -n 1 "$nld_tmp/rss" 2>/dev/null)
 	[[ $rss =~ ^[0-9]+$ ]] || rss=""
-	if ((nld_keep)); then size=$(stat -c %s "$nld_tmp/out"); else size=$(cat "$nld_tmp/size"); fi
+	if ((nld_keep || tofile)); then size=$(stat -c %s "$nld_tmp/out"); else size=$(cat "$nld_tmp/size"); fi
+	((tofile)) && rm -f "$nld_tmp/out"
 	if ((rc != 0)); then
 		not_ok "CLI: $label" "snapfire $*: status $rc: $(head -c 2000 "$nld_tmp/err")"
 		return 1
@@ -150,6 +157,12 @@ nl_dump_bench() {
 	# machine can take a third longer than the next.
 	local r k lbl tbest=() lbest=() args=("flows" "-j flows" "export --prometheus")
 	local labels=("flows (table)" "-j flows" "export --prometheus")
+	# SF_BENCH_NLD_FILE=1: the two big listings also straight into a file
+	# (no pipe, no wc beside them on the VM's two CPUs)
+	if [[ ${SF_BENCH_NLD_FILE:-0} == 1 ]]; then
+		args+=("-j flows" "export --prometheus")
+		labels+=("-j flows > file" "export > file")
+	fi
 	for ((r = 1; r <= NLD_ROUNDS; r++)); do
 		res=$(ip netns exec "$nld_ns" "$NLD_BIN/nldump" -t 1 -q -m 0x7f)
 		ok "nldump with histograms $r: consistent" test $? = 0
@@ -158,7 +171,7 @@ nl_dump_bench() {
 			hist=$s
 		fi
 		hists=$(nld_kv hists "$res")
-		for k in 0 1 2; do
+		for k in "${!labels[@]}"; do
 			lbl=${labels[k]}
 			# shellcheck disable=SC2086 # the arguments are words
 			if ((k == 0 && r == 1)); then
@@ -184,11 +197,11 @@ nl_dump_bench() {
 		printf "kernel memory: %.0f B/flow accounted (%.1f MB), %.0f B/metric (%d histograms); slab grew %.0f B/flow (%.1f MB)",
 			m / n, m / 1e6, h ? m / h : 0, h, (s1 - s0) / n, (s1 - s0) / 1e6 }')"
 
-	for k in 0 1 2; do
+	for k in "${!labels[@]}"; do
 		[[ -n ${lbest[k]:-} ]] || continue
 		nld_report "${lbest[k]} (best of $NLD_ROUNDS)"
 	done
-	for k in 0 1 2; do
+	for k in "${!labels[@]}"; do
 		[[ -n ${tbest[k]:-} ]] || continue
 		nld_report "$(awk -v l="${labels[k]}" -v t="${tbest[k]}" -v h="$hist" -v d="$best" 'BEGIN {
 			printf "ratio %-20s %5.2f x the dump with histograms, %5.2f x the dump without", l, t / h, t / d }')"
