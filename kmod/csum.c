@@ -3,11 +3,12 @@
  * Rewriting bytes of a UDP payload in place, keeping the UDP checksum and a
  * CHECKSUM_COMPLETE skb->csum right by incremental update (RFC 1624): the
  * difference of the ones' complement sums of the old and the new bytes is
- * added to whatever sums cover them. And the check of a received one.
+ * added to whatever sums cover them. Also the check of a received
+ * datagram's UDP checksum (sf_udp_csum_ok()).
  */
+#include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
-#include <linux/netfilter.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
 
