@@ -143,6 +143,10 @@ static int __init sf_init(void)
 	err = register_pernet_subsys(&sf_net_ops);
 	if (err)
 		goto err_stop_probes;
+	/* every namespace has its sf_net now: the xmit probe may read it */
+	err = sf_probes_start();
+	if (err)
+		goto err_unregister_pernet;
 	err = sf_genl_register();
 	if (err)
 		goto err_unregister_pernet;
@@ -155,9 +159,10 @@ err_unregister_pernet:
 	unregister_pernet_subsys(&sf_net_ops);
 err_stop_probes:
 	/*
-	 * A namespace's init may have attached them, and its exit queued the
-	 * linger work, before register_pernet_subsys() failed: cancel it and
-	 * wait for the probes (idempotent: nothing left on the path above).
+	 * A namespace's exit may have queued the linger work before
+	 * register_pernet_subsys() failed (its init only counted, nothing
+	 * attached yet): cancel it (idempotent: nothing left on the path
+	 * above).
 	 */
 	sf_probes_stop();
 err_rx_exit:

@@ -19,6 +19,13 @@
  * as while attached. Only the module's exit has to wait, and must do so
  * before the namespaces' sf_net goes (the xmit probe reads it, and the
  * devices of namespaces that outlive the module still send): sf_probes_stop().
+ *
+ * Nor may they attach before every namespace has its sf_net: at module
+ * load, register_pernet_subsys() sets the namespaces up one at a time,
+ * init_net first, while the others already send, and net_generic() of a
+ * namespace not set up yet is garbage (past the end of its array, or a
+ * slot an earlier load of the module freed). So until sf_probes_start(),
+ * references are only counted.
  */
 #include <linux/mutex.h>
 #include <linux/tracepoint.h>
@@ -29,17 +36,38 @@
 #define SF_PROBES_LINGER	(5 * HZ)
 
 /*
- * Protects sf_probes_users, sf_probes_attached, sf_probes_stopped and the
- * attachment itself. Taken under sf_net.conf_mutex (and pernet_ops_rwsem
+ * Protects sf_probes_users, sf_probes_ready, sf_probes_attached,
+ * sf_probes_stopped and the attachment itself. Taken under sf_net.conf_mutex (and pernet_ops_rwsem
  * at namespace init and exit) and by the linger work.
  */
 static DEFINE_MUTEX(sf_probes_mutex);
 /* how many namespaces hold a reference (snapfire enabled in them) */
 static unsigned int sf_probes_users;
+/* every namespace has its sf_net (sf_probes_start()): they may attach */
+static bool sf_probes_ready;
 /* the probes are registered with the tracepoints */
 static bool sf_probes_attached;
 /* the module is going: never attach again */
 static bool sf_probes_stopped;
+
+static int sf_probes_attach(void)
+{
+	int err;
+
+	lockdep_assert_held(&sf_probes_mutex);
+	if (sf_probes_attached)
+		return 0;
+	err = sf_rx_attach();
+	if (err)
+		return err;
+	err = sf_xmit_attach();
+	if (err) {
+		sf_rx_detach();
+		return err;
+	}
+	sf_probes_attached = true;
+	return 0;
+}
 
 static void sf_probes_detach(void)
 {
@@ -62,22 +90,19 @@ static void sf_probes_idle(struct work_struct *work)
 
 static DECLARE_DELAYED_WORK(sf_probes_idle_work, sf_probes_idle);
 
-/* A namespace's reference: the probes are attached when this returns 0. */
+/*
+ * A namespace's reference: the probes are attached when this returns 0
+ * (from sf_probes_start() on; before, it only counts).
+ */
 int sf_probes_get(void)
 {
 	int err = 0;
 
 	mutex_lock(&sf_probes_mutex);
-	if (!sf_probes_attached && !sf_probes_stopped) {
-		err = sf_rx_attach();
+	if (sf_probes_ready && !sf_probes_stopped) {
+		err = sf_probes_attach();
 		if (err)
 			goto out_unlock;
-		err = sf_xmit_attach();
-		if (err) {
-			sf_rx_detach();
-			goto out_unlock;
-		}
-		sf_probes_attached = true;
 	}
 	sf_probes_users++;
 out_unlock:
@@ -96,6 +121,23 @@ void sf_probes_put(void)
 				 SF_PROBES_LINGER);
 out_unlock:
 	mutex_unlock(&sf_probes_mutex);
+}
+
+/*
+ * Module init, once register_pernet_subsys() has set up every namespace:
+ * from now on the probes may attach, and do if some namespace holds a
+ * reference already.
+ */
+int sf_probes_start(void)
+{
+	int err = 0;
+
+	mutex_lock(&sf_probes_mutex);
+	sf_probes_ready = true;
+	if (sf_probes_users && !sf_probes_stopped)
+		err = sf_probes_attach();
+	mutex_unlock(&sf_probes_mutex);
+	return err;
 }
 
 /*

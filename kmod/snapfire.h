@@ -307,6 +307,7 @@ void sf_event_work(struct work_struct *work);
 void sf_events_stop(void);
 
 /* probes.c */
+int sf_probes_start(void);
 int sf_probes_get(void);
 void sf_probes_put(void);
 void sf_probes_stop(void);
