@@ -19,6 +19,7 @@
 
 #include "agent_int.h"
 #include "common.h"
+#include "grow.h"
 
 /* ------------------------------------------------------------ JSON Lines */
 
@@ -299,6 +300,7 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 	struct sess *s = t->session;
 	struct agent *a = &d->a;
 	uint64_t real = clock_ns(CLOCK_REALTIME);
+	struct pend *p;
 	uint32_t seq = s->p.sent;
 	int e;
 
@@ -331,15 +333,10 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 	/* e == ECONNREFUSED: ICMP port unreachable twice in a row, the second
 	 * for the probe made again (probe_send): none left; it times out like
 	 * any unanswered one */
-	if (s->npend == s->cappend) {
-		size_t cap = s->cappend ? s->cappend * 2 : 8;
-		struct pend *p = realloc(s->pend, cap * sizeof(*p));
-
-		if (!p)
-			return;
-		s->pend = p;
-		s->cappend = cap;
-	}
+	p = array_room(s->pend, &s->cappend, s->npend, sizeof(*p), 8);
+	if (!p)
+		return;
+	s->pend = p;
 	s->pend[s->npend++] = (struct pend){ seq, now, real };
 	pthread_mutex_lock(&a->lock);
 	t->counters[AC_SENT]++;

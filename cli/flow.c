@@ -10,6 +10,7 @@
 #include <linux/snapfire.h>
 
 #include "flow.h"
+#include "grow.h"
 #include "hist.h"
 #include "out.h"
 
@@ -23,15 +24,11 @@ void flow_free(struct flow *f)
 
 struct flow *flowset_add(struct flowset *s)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct flow *v = realloc(s->v, cap * sizeof(*v));
+	struct flow *v = array_room(s->v, &s->cap, s->n, sizeof(*v), 16);
 
-		if (!v)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (!v)
+		return NULL;
+	s->v = v;
 	memset(&s->v[s->n], 0, sizeof(s->v[0]));
 	return &s->v[s->n++];
 }

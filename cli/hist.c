@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "grow.h"
 #include "hist.h"
 
 static const char *const labels[] = {
@@ -30,15 +31,11 @@ const char *metric_label(unsigned int m)
 
 int hist_add_bucket(struct hist *h, uint64_t low, uint64_t high, uint64_t count)
 {
-	if (h->nb == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct bucket *b = realloc(h->b, cap * sizeof(*b));
+	struct bucket *b = array_room(h->b, &h->cap, h->nb, sizeof(*b), 64);
 
-		if (!b)
-			return -1;
-		h->b = b;
-		h->cap = cap;
-	}
+	if (!b)
+		return -1;
+	h->b = b;
 	if (high < low)
 		high = low;
 	h->b[h->nb++] = (struct bucket){ low, high, count };

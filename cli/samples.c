@@ -3,19 +3,16 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "grow.h"
 #include "samples.h"
 
 int samples_add(struct samples *s, int64_t v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		int64_t *p = realloc(s->v, cap * sizeof(*p));
+	int64_t *p = array_room(s->v, &s->cap, s->n, sizeof(*p), 256);
 
-		if (!p)
-			return -1;
-		s->v = p;
-		s->cap = cap;
-	}
+	if (!p)
+		return -1;
+	s->v = p;
 	s->v[s->n++] = v;
 	s->sorted = 0;
 	return 0;

@@ -13,6 +13,7 @@
 #include <linux/tcp.h>
 
 #include "common.h"
+#include "grow.h"
 #include "sockdiag.h"
 
 /* include/net/tcp_states.h */
@@ -39,15 +40,11 @@ const char *tcp_state_name(uint8_t state)
 
 static struct tcp_conn *conns_add(struct tcp_conns *s)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct tcp_conn *v = realloc(s->v, cap * sizeof(*v));
+	struct tcp_conn *v = array_room(s->v, &s->cap, s->n, sizeof(*v), 64);
 
-		if (!v)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (!v)
+		return NULL;
+	s->v = v;
 	memset(&s->v[s->n], 0, sizeof(s->v[0]));
 	return &s->v[s->n++];
 }

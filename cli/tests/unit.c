@@ -24,6 +24,7 @@
 #include "parse.h"
 #include "flow.h"
 #include "fmt.h"
+#include "grow.h"
 #include "out.h"
 #include "hist.h"
 #include "samples.h"
@@ -161,6 +162,38 @@ static void test_samples(void)
 	CHECK(!s.v && !s.n, "samples: freed");
 }
 
+/* grow.h: the one way the CLI's arrays grow */
+static void test_array_room(void)
+{
+	volatile size_t vmax = SIZE_MAX;
+	size_t cap = 0, i, big;
+	int *v = NULL, *p;
+	int ok = 1;
+
+	for (i = 0; i < 100; i++) {
+		p = array_room(v, &cap, i, sizeof(*v), 4);
+		if (!p) {
+			ok = 0;
+			break;
+		}
+		v = p;
+		v[i] = (int)i;
+	}
+	for (i = 0; ok && i < 100; i++)
+		ok = v[i] == (int)i;
+	CHECK(ok && cap == 128, "array_room: 100 appends keep every element, room 4 doubled to %zu", cap);
+	CHECK(array_room(v, &cap, 100, sizeof(*v), 4) == v && cap == 128,
+	      "array_room: the same array while there is room");
+	free(v);
+	/* sizes through volatile: the compiler would refuse the constants */
+	big = vmax / 2 + 1;
+	CHECK(!array_room(NULL, &big, big, 1, 4) && big == vmax / 2 + 1,
+	      "array_room: a room that cannot double: NULL, room kept");
+	big = vmax / 8;
+	CHECK(!array_room(NULL, &big, big, 8, 4) && big == vmax / 8,
+	      "array_room: bytes past SIZE_MAX: NULL, room kept");
+}
+
 /* include/stamp_time.h as the CLI builds it (the module's build is KUnit's) */
 static void test_stamp_time(void)
 {
@@ -240,6 +273,7 @@ int main(void)
 	test_stamp_time();
 	test_verdict();
 	test_samples();
+	test_array_room();
 	test_config_keys();
 	test_tcp();
 	test_diag();
