@@ -45,10 +45,15 @@ static int __net_init sf_net_init(struct net *net)
 	INIT_WORK(&sn->event_work, sf_event_work);
 	sf_reflect_init(sn);
 
-	sn->counters = alloc_percpu(struct sf_counters);
+	/*
+	 * Charged to the memory cgroup of whoever makes the namespace (the
+	 * core allocates sf_net itself, uncharged): an unprivileged user
+	 * making namespaces pays for them.
+	 */
+	sn->counters = alloc_percpu_gfp(struct sf_counters, GFP_KERNEL_ACCOUNT);
 	if (!sn->counters)
 		return -ENOMEM;
-	cfg = sf_config_default(GFP_KERNEL);
+	cfg = sf_config_default(GFP_KERNEL_ACCOUNT);
 	if (!cfg) {
 		err = -ENOMEM;
 		goto err_free_counters;

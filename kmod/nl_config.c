@@ -414,7 +414,7 @@ int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&sn->conf_mutex);
 	cfg = kmemdup(rcu_dereference_protected(sn->config,
 						lockdep_is_held(&sn->conf_mutex)),
-		      sizeof(*cfg), GFP_KERNEL);
+		      sizeof(*cfg), GFP_KERNEL_ACCOUNT);
 	if (!cfg) {
 		err = -ENOMEM;
 		goto out_unlock;

@@ -326,7 +326,11 @@ int sf_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_unlock();
 
 	for (i = 0; i < SF_GET_TRIES; i++) {
-		msg = genlmsg_new(size, GFP_KERNEL);
+		/*
+		 * Up to eight histogram nests of at most 64 KB: half a MB that
+		 * a socket which never reads keeps. Charged to the asker.
+		 */
+		msg = genlmsg_new(size, GFP_KERNEL_ACCOUNT);
 		if (!msg)
 			return -ENOMEM;
 		hdr = genlmsg_put_reply(msg, info, &sf_genl_family, 0,

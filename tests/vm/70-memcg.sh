@@ -1,0 +1,54 @@
+#!/bin/bash
+# A namespace's module state is charged to the memory cgroup of the task
+# that makes the namespace, so an unprivileged user making namespaces pays
+# for them (kmod/main.c, sf_net_init: the per-CPU counters and the config
+# with GFP_KERNEL_ACCOUNT; the core allocates sf_net itself, uncharged).
+# Measured with the cgroup's own books: memory.stat's "percpu" grows by
+# N x (its base) for N namespaces made inside a fresh cgroup; with the
+# module loaded it must grow by at least N x CPUs x 64 bytes more than
+# without it (the counters are 25 u64 per CPU).
+# timeout: 300
+# debug-kernel: skip: the charge is the allocator's, not a code path the debug kernel checks further
+# cpus: 2 (the per-CPU counters: one copy per CPU)
+# shellcheck source=tests/lib/topo.sh
+. "$(dirname "$0")/../lib/topo.sh"
+
+CG=/sys/fs/cgroup
+N=100
+[[ -f $CG/cgroup.controllers ]] || bail "no cgroup v2 at $CG"
+grep -qw memory "$CG/cgroup.controllers" || bail "no memory controller in $CG/cgroup.controllers"
+echo +memory >"$CG/cgroup.subtree_control" 2>/dev/null
+grep -qw memory "$CG/cgroup.subtree_control" || bail "cannot enable the memory controller for children"
+on_exit 'rmdir "$CG"/sf-memcg-* 2>/dev/null'
+
+# percpu: bytes of per-CPU memory charged to a fresh cgroup while N
+# namespaces made in it (each held by a process) are alive
+percpu_for_n() {
+	local d=$CG/sf-memcg-$1
+	mkdir "$d" || return 1
+	(
+		echo "$BASHPID" >"$d/cgroup.procs" || exit 1
+		pids=()
+		for ((i = 0; i < N; i++)); do
+			unshare -n sleep 600 &
+			pids+=($!)
+		done
+		held() { [[ $(readlink "/proc/${pids[-1]}/ns/net") != "$(readlink /proc/1/ns/net)" ]]; }
+		wait_for 30 held || exit 1
+		sleep 1
+		awk '$1 == "percpu" { print $2 }' "$d/memory.stat"
+		kill "${pids[@]}"
+		wait 2>/dev/null
+	)
+}
+
+sf_unload || bail "rmmod before the test"
+without=$(percpu_for_n without)
+assert_gt "without the module: $N namespaces charge per-CPU memory ($without B)" "${without:-0}" 0
+ok "insmod snapfire.ko (default_enabled=1)" sf_load
+with=$(percpu_for_n with)
+assert_gt "with the module: $N namespaces charge per-CPU memory ($with B)" "${with:-0}" 0
+cpus=$(nproc)
+assert_ge "the module's per-CPU counters are charged: $(((with - without) / N)) B more a namespace, >= $((cpus * 64))" \
+	"$((with - without))" "$((N * cpus * 64))"
+done_testing
