@@ -116,11 +116,13 @@ static bool sf_flow_idle(const struct sf_flow *f, unsigned long age)
 
 /*
  * Evict one flow to make room. CLOCK with a preference: the first flow of
- * the list idle for a second or more goes at once; otherwise, of the
- * SF_EVICT_SCAN flows looked at (each moved to the tail, a second chance),
- * the one with the fewest packets goes, the least recently seen of equals.
- * A flood of spoofed one-packet flows thus evicts its own kind, not the
- * flows that carry traffic.
+ * the list with one packet at most and idle for a second or more goes at
+ * once; otherwise, of the SF_EVICT_SCAN flows looked at (each moved to the
+ * tail, a second chance), the one with the fewest packets goes, the least
+ * recently seen of equals. A flood of spoofed one-packet flows thus evicts
+ * its own kind, not the flows that carry traffic, however slowly: a
+ * session probing every few seconds is idle most of the time, and a flood
+ * brings every flow of the list round to the head within that time.
  */
 static void sf_flow_evict_one(struct sf_net *sn)
 {
@@ -131,11 +133,11 @@ static void sf_flow_evict_one(struct sf_net *sn)
 	lockdep_assert_held(&sn->lock);
 	for (i = 0; i < SF_EVICT_SCAN && !list_empty(&sn->flow_list); i++) {
 		f = list_first_entry(&sn->flow_list, struct sf_flow, list);
-		if (sf_flow_idle(f, HZ)) {
+		pkts = READ_ONCE(f->rx) + READ_ONCE(f->tx);
+		if (pkts <= 1 && sf_flow_idle(f, HZ)) {
 			victim = f;
 			break;
 		}
-		pkts = READ_ONCE(f->rx) + READ_ONCE(f->tx);
 		if (pkts < victim_pkts ||
 		    (pkts == victim_pkts &&
 		     time_before(READ_ONCE(f->last_jiffies),

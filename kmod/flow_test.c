@@ -94,7 +94,7 @@ static struct sf_flow *sf_test_create(struct sf_flow_test *t, u32 n, u8 role)
 static void sf_flow_test_insert_lookup(struct kunit *test)
 {
 	struct sf_flow_test *t = test->priv;
-	struct sf_flow *a, *b, *c;
+	struct sf_flow *a, *b, *c, *found[4];
 	struct sf_flow_key key;
 
 	a = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
@@ -113,14 +113,19 @@ static void sf_flow_test_insert_lookup(struct kunit *test)
 	KUNIT_EXPECT_NE(test, a->id, c->id);
 	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_CREATED), 2ULL);
 
+	/* looked up under RCU, checked after (a failure allocates) */
 	sf_test_key(&key, 2, SNAPFIRE_ROLE_SENDER);
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, sf_flow_lookup(t->sn, &key));
+	found[0] = sf_flow_lookup(t->sn, &key);
 	sf_test_key(&key, 1, SNAPFIRE_ROLE_SENDER);
-	KUNIT_EXPECT_PTR_EQ(test, sf_flow_lookup(t->sn, &key), a);
-	KUNIT_EXPECT_PTR_EQ(test, sf_flow_find_id(t->sn, c->id), c);
-	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 12345));
+	found[1] = sf_flow_lookup(t->sn, &key);
+	found[2] = sf_flow_find_id(t->sn, c->id);
+	found[3] = sf_flow_find_id(t->sn, 12345);
 	rcu_read_unlock();
+	KUNIT_EXPECT_NULL(test, found[0]);
+	KUNIT_EXPECT_PTR_EQ(test, found[1], a);
+	KUNIT_EXPECT_PTR_EQ(test, found[2], c);
+	KUNIT_EXPECT_NULL(test, found[3]);
 	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem), 0LL);
 }
 
@@ -210,10 +215,53 @@ static void sf_flow_test_evict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sn->nflows, 16U);
 	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EVICTED), 64ULL);
 	/* the 12 idle ones went first, then the flood's own flows */
+	/* (a failed expectation allocates: not under RCU) */
+	for (i = 0; i < 4; i++) {
+		rcu_read_lock();
+		f = sf_flow_find_id(t->sn, busy[i]->id);
+		rcu_read_unlock();
+		KUNIT_EXPECT_PTR_EQ(test, f, busy[i]);
+	}
+}
+
+/*
+ * A session that probes every couple of seconds is idle for more than a
+ * second most of the time: a flood, which brings every flow of the list
+ * round to its head, must not take it for one of its own.
+ */
+static void sf_flow_test_evict_slow(struct kunit *test)
+{
+	struct sf_flow_test *t = test->priv;
+	struct sf_flow *slow, *f;
+	unsigned int i;
+
+	sf_cfg(t->cfg, MAX_FLOWS) = 16;
+	sf_cfg(t->cfg, EVENT_RATE) = 1000;
+	/* the oldest: 10 packets, the last 1.5 s ago (a probe every 2 s) */
+	slow = sf_test_create(t, 0, SNAPFIRE_ROLE_SENDER);
+	KUNIT_ASSERT_NOT_NULL(test, slow);
+	slow->tx = 5;
+	slow->rx = 5;
+	WRITE_ONCE(slow->last_jiffies, jiffies - 3 * HZ / 2);
+	/* 15 one-packet flows of an earlier flood, idle for 2 s */
+	for (i = 1; i < 16; i++) {
+		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		f->rx = 1;
+		WRITE_ONCE(f->last_jiffies, jiffies - 2 * HZ);
+	}
+	/* the flood goes on: 64 more, each evicting one */
+	for (i = 100; i < 164; i++) {
+		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		f->rx = 1;
+	}
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EVICTED), 64ULL);
+	/* (a failed expectation allocates: not under RCU) */
 	rcu_read_lock();
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_PTR_EQ(test, sf_flow_find_id(t->sn, busy[i]->id), busy[i]);
+	f = sf_flow_find_id(t->sn, slow->id);
 	rcu_read_unlock();
+	KUNIT_EXPECT_PTR_EQ(test, f, slow);
 }
 
 static void sf_flow_test_expire(struct kunit *test)
@@ -443,8 +491,8 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 static void sf_flow_test_batches(struct kunit *test)
 {
 	struct sf_flow_test *t = test->priv;
+	unsigned int i, missing = 0, not_reset = 0;
 	struct sf_flow *f;
-	unsigned int i;
 
 	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
 	for (i = 0; i < 3000; i++) {
@@ -457,11 +505,14 @@ static void sf_flow_test_batches(struct kunit *test)
 	rcu_read_lock();
 	for (i = 1; i <= 3000; i++) {
 		f = sf_flow_find_id(t->sn, i);
-		KUNIT_EXPECT_NOT_NULL(test, f);
-		if (f)
-			KUNIT_EXPECT_EQ(test, f->rx, 0ULL);
+		if (!f)
+			missing++;
+		else if (f->rx)
+			not_reset++;
 	}
 	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, missing, 0U);
+	KUNIT_EXPECT_EQ(test, not_reset, 0U);
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 	KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
 	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 1));
@@ -512,6 +563,7 @@ static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_event_rate),
 	KUNIT_CASE(sf_flow_test_event_flood),
 	KUNIT_CASE(sf_flow_test_evict),
+	KUNIT_CASE(sf_flow_test_evict_slow),
 	KUNIT_CASE(sf_flow_test_expire),
 	KUNIT_CASE(sf_flow_test_gc_armed),
 	KUNIT_CASE(sf_flow_test_del_reset),
