@@ -15,7 +15,7 @@
 #include "csum.h"
 
 int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
-		   const void *data, unsigned int len, bool ipv6)
+		   const void *data, unsigned int len)
 {
 	bool pending = false;
 	__wsum diff, old_check;
@@ -63,8 +63,12 @@ int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
 	if (pending)
 		return 0;
 
+	/*
+	 * 0 is no checksum (IPv4; IPv6 from a UDP_NO_CHECK6_TX socket): it
+	 * stays so. A computed sum of 0 is sent as 0xffff in both.
+	 */
 	old_check = csum_unfold(uh->check);
-	if (ipv6 || uh->check) {
+	if (uh->check) {
 		/* The UDP checksum covers the bytes from the UDP header on. */
 		uh->check = csum_fold(csum_block_add(~old_check, diff,
 						     off - udp_off));

@@ -13,13 +13,14 @@
  * are not all in the UDP payload of the skb.
  * The checksum stays right for every ip_summed:
  *  - CHECKSUM_PARTIAL: the payload is summed later; nothing to fix;
- *  - otherwise the UDP checksum is updated incrementally (IPv4 zero checksum
- *    means none and stays zero; a result of zero is sent as 0xffff);
+ *  - otherwise the UDP checksum is updated incrementally (a zero checksum
+ *    means none, in IPv4 or from an IPv6 UDP_NO_CHECK6_TX socket, and stays
+ *    zero; a result of zero is sent as 0xffff);
  *  - CHECKSUM_COMPLETE: skb->csum is updated too.
  * @off - @udp_off may be odd.
  */
 int sf_udp_rewrite(struct sk_buff *skb, unsigned int udp_off, unsigned int off,
-		   const void *data, unsigned int len, bool ipv6);
+		   const void *data, unsigned int len);
 
 /*
  * Is the UDP checksum of the datagram whose UDP header is at @udp_off (from

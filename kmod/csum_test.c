@@ -30,7 +30,7 @@ static const struct in6_addr ct_daddr6 = {
 struct ct_opts {
 	bool ipv6;
 	bool frag;		/* payload in a page fragment */
-	bool no_csum;		/* IPv4 UDP checksum 0 (none) */
+	bool no_csum;		/* UDP checksum 0 (none) */
 	int lead;		/* bytes before the UDP header; -1: the IP header */
 	int zero_at;		/* payload offset of 8 zero bytes, -1: none */
 };
@@ -196,8 +196,7 @@ static void ct_rewrite_sweep(struct kunit *test, unsigned int len)
 			KUNIT_ASSERT_TRUE(test, ct_build(test, &shapes[s], &pk));
 			at = pk.udp_off + sizeof(struct udphdr) + off;
 			ct_fill(data, sizeof(data), off * 7 + s);
-			err = sf_udp_rewrite(pk.skb, pk.udp_off, at, data, len,
-					     pk.ipv6);
+			err = sf_udp_rewrite(pk.skb, pk.udp_off, at, data, len);
 			if (err || ct_verify(&pk) || !ct_check(&pk) ||
 			    !ct_bytes_are(pk.skb, at, data, len)) {
 				if (bad++ < 8)
@@ -235,7 +234,7 @@ static void csum_rewrite_same(struct kunit *test)
 	check = ct_check(&pk);
 	KUNIT_EXPECT_EQ(test, skb_copy_bits(pk.skb, pk.udp_off + 11, data, 8), 0);
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.udp_off + 11,
-					     data, 8, false), 0);
+					     data, 8), 0);
 	KUNIT_EXPECT_EQ(test, ct_check(&pk), check);
 	kfree_skb(pk.skb);
 }
@@ -259,7 +258,7 @@ static void csum_partial_untouched(struct kunit *test)
 								     CT_CHECK_OFF));
 			ct_fill(data, sizeof(data), off);
 			KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off,
-							     pk.udp_off + off, data, 8, v6), 0);
+							     pk.udp_off + off, data, 8), 0);
 			KUNIT_EXPECT_EQ(test, ct_check(&pk), (__force u16)pseudo);
 			KUNIT_EXPECT_EQ(test, (int)pk.skb->ip_summed, CHECKSUM_PARTIAL);
 			KUNIT_EXPECT_TRUE(test, ct_bytes_are(pk.skb, pk.udp_off + off, data, 8));
@@ -293,16 +292,16 @@ static void csum_partial_inner(struct kunit *test)
 	check = ct_check(&pk);
 	ct_fill(data, sizeof(data), 3);
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, start + 8,
-					     data, 8, false), 0);
+					     data, 8), 0);
 	KUNIT_EXPECT_EQ(test, ct_check(&pk), check);
 	KUNIT_EXPECT_TRUE(test, ct_bytes_are(pk.skb, start + 8, data, 8));
 
 	/* before the inner start: as a CHECKSUM_NONE twin does */
 	KUNIT_ASSERT_TRUE(test, ct_build(test, &o, &ref));
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(ref.skb, ref.udp_off, ref.udp_off + 8,
-					     data, 8, false), 0);
+					     data, 8), 0);
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.udp_off + 8,
-					     data, 8, false), 0);
+					     data, 8), 0);
 	KUNIT_EXPECT_NE(test, ct_check(&pk), check);
 	KUNIT_EXPECT_EQ(test, ct_check(&pk), ct_check(&ref));
 	kfree_skb(ref.skb);
@@ -311,29 +310,34 @@ static void csum_partial_inner(struct kunit *test)
 	check = ct_check(&pk);
 	KUNIT_EXPECT_EQ(test, skb_copy_bits(pk.skb, start - 4, was, 8), 0);
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, start - 4,
-					     data, 8, false), -EINVAL);
+					     data, 8), -EINVAL);
 	KUNIT_EXPECT_TRUE(test, ct_bytes_are(pk.skb, start - 4, was, 8));
 	KUNIT_ASSERT_TRUE(test, skb_partial_csum_set(pk.skb, pk.udp_off - 4, 2));
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, start + 8,
-					     data, 8, false), -EINVAL);
+					     data, 8), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ct_check(&pk), check);
 	kfree_skb(pk.skb);
 }
 
-/* IPv4 checksum 0 means none: it stays 0. */
-static void csum_ipv4_zero(struct kunit *test)
+/*
+ * Checksum 0 means none, in IPv4 and from an IPv6 socket with
+ * UDP_NO_CHECK6_TX (whose peer accepts it with UDP_NO_CHECK6_RX): it
+ * stays 0.
+ */
+static void csum_zero_none(struct kunit *test)
 {
-	const struct ct_opts o = { .no_csum = true, .lead = -1, .zero_at = -1 };
+	struct ct_opts o = { .no_csum = true, .lead = -1, .zero_at = -1 };
 	struct ct_pkt pk;
 	unsigned int off;
 	u8 data[8];
 
-	for (off = 8; off < 10; off++) {
+	for (off = 8; off < 12; off++) {
+		o.ipv6 = off >= 10;
 		KUNIT_ASSERT_TRUE(test, ct_build(test, &o, &pk));
 		KUNIT_EXPECT_EQ(test, ct_check(&pk), 0);
 		ct_fill(data, sizeof(data), off);
 		KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.udp_off + off,
-						     data, 8, false), 0);
+						     data, 8), 0);
 		KUNIT_EXPECT_EQ(test, ct_check(&pk), 0);
 		KUNIT_EXPECT_TRUE(test, ct_bytes_are(pk.skb, pk.udp_off + off, data, 8));
 		kfree_skb(pk.skb);
@@ -360,7 +364,7 @@ static void csum_mangled_zero(struct kunit *test)
 		KUNIT_EXPECT_NE(test, check, 0xffff);
 		memcpy(data, &check, sizeof(check));
 		KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off,
-						     pk.udp_off + 8 + 10, data, 8, v6), 0);
+						     pk.udp_off + 8 + 10, data, 8), 0);
 		KUNIT_EXPECT_EQ(test, ct_check(&pk), 0xffff);
 		KUNIT_EXPECT_EQ(test, ct_verify(&pk), 0);
 		/* Computed from scratch it is 0 too, hence 0xffff. */
@@ -380,6 +384,7 @@ static void csum_complete(struct kunit *test)
 		{ .lead = 0, .zero_at = -1 },		/* data at the UDP header */
 		{ .lead = 1, .zero_at = -1 },		/* UDP header at an odd offset */
 		{ .no_csum = true, .lead = 3, .zero_at = -1 },
+		{ .ipv6 = true, .no_csum = true, .lead = -1, .zero_at = -1 },
 		{ .ipv6 = true, .frag = true, .lead = -1, .zero_at = -1 },
 		{ .lead = 0, .zero_at = 10 },		/* to a mangled zero */
 	};
@@ -405,7 +410,7 @@ static void csum_complete(struct kunit *test)
 				at = 8 + o->zero_at;
 			}
 			err = sf_udp_rewrite(pk.skb, pk.udp_off, pk.udp_off + at,
-					     data, 8, o->ipv6);
+					     data, 8);
 			full = skb_checksum(pk.skb, 0, pk.skb->len, 0);
 			if (err || csum_fold(pk.skb->csum) != csum_fold(full) ||
 			    (!o->no_csum && ct_verify(&pk)) ||
@@ -442,7 +447,7 @@ static void csum_cloned(struct kunit *test)
 	pc = pk;
 	pc.skb = clone;
 	ct_fill(data, sizeof(data), 99);
-	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(clone, pc.udp_off, at, data, 8, true), 0);
+	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(clone, pc.udp_off, at, data, 8), 0);
 	KUNIT_EXPECT_EQ(test, ct_verify(&pc), 0);
 	KUNIT_EXPECT_TRUE(test, ct_bytes_are(clone, at, data, 8));
 	KUNIT_EXPECT_TRUE(test, ct_bytes_are(pk.skb, at, orig, 8));
@@ -462,22 +467,22 @@ static void csum_bad_args(struct kunit *test)
 	check = ct_check(&pk);
 	/* Inside the UDP header */
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.udp_off + 4,
-					     data, 8, false), -EINVAL);
+					     data, 8), -EINVAL);
 	/* Past the end */
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.skb->len - 7,
-					     data, 8, false), -EINVAL);
+					     data, 8), -EINVAL);
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.skb->len + 1,
-					     data, 1, false), -EINVAL);
+					     data, 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, 30, data,
-					     UINT_MAX, false), -EINVAL);
+					     UINT_MAX), -EINVAL);
 	/* Nothing to do */
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.udp_off + 8,
-					     data, 0, false), 0);
+					     data, 0), 0);
 	KUNIT_EXPECT_EQ(test, ct_check(&pk), check);
 	KUNIT_EXPECT_EQ(test, ct_verify(&pk), 0);
 	/* The very last bytes */
 	KUNIT_EXPECT_EQ(test, sf_udp_rewrite(pk.skb, pk.udp_off, pk.skb->len - 8,
-					     data, 8, false), 0);
+					     data, 8), 0);
 	KUNIT_EXPECT_EQ(test, ct_verify(&pk), 0);
 	kfree_skb(pk.skb);
 }
@@ -488,7 +493,7 @@ static struct kunit_case csum_test_cases[] = {
 	KUNIT_CASE(csum_rewrite_same),
 	KUNIT_CASE(csum_partial_untouched),
 	KUNIT_CASE(csum_partial_inner),
-	KUNIT_CASE(csum_ipv4_zero),
+	KUNIT_CASE(csum_zero_none),
 	KUNIT_CASE(csum_mangled_zero),
 	KUNIT_CASE(csum_complete),
 	KUNIT_CASE(csum_cloned),

@@ -178,8 +178,7 @@ static void sf_stamp_tx(struct sk_buff *skb, const struct sf_config *cfg,
 	sf_ns_to_ts(now, sf_ee_ptp(ee), &w.ts);
 	w.ee = htons(ee);
 	sf_udp_rewrite(skb, pkt->udpoff, pkt->udpoff + sizeof(struct udphdr) +
-		       offsetof(struct stamp_sender_pkt, ts), &w, sizeof(w),
-		       pkt->family == AF_INET6);
+		       offsetof(struct stamp_sender_pkt, ts), &w, sizeof(w));
 }
 
 /*

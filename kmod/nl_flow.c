@@ -326,10 +326,7 @@ int sf_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_unlock();
 
 	for (i = 0; i < SF_GET_TRIES; i++) {
-		/*
-		 * Up to eight histogram nests of at most 64 KB: half a MB that
-		 * a socket which never reads keeps. Charged to the asker.
-		 */
+		/* up to 8 x 64 KB, kept by a socket that never reads: charged */
 		msg = genlmsg_new(size, GFP_KERNEL_ACCOUNT);
 		if (!msg)
 			return -ENOMEM;
