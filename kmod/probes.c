@@ -37,8 +37,9 @@
 
 /*
  * Protects sf_probes_users, sf_probes_ready, sf_probes_attached,
- * sf_probes_stopped and the attachment itself. Taken under sf_net.conf_mutex (and pernet_ops_rwsem
- * at namespace init and exit) and by the linger work.
+ * sf_probes_stopped and the attachment itself. Taken under
+ * sf_net.conf_mutex (and pernet_ops_rwsem at namespace init and exit), by
+ * the linger work and by the module's init and exit.
  */
 static DEFINE_MUTEX(sf_probes_mutex);
 /* how many namespaces hold a reference (snapfire enabled in them) */

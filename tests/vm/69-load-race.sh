@@ -12,7 +12,7 @@
 # so the packets did take the path that was raced.
 # timeout: 600
 # debug-kernel: seconds: 240 (estimate, 2026-12-05: namespaces made and set up on each load)
-# cpus: 2 (the sender on one CPU while insmod sets up namespaces on the other)
+# cpus: 1 (the sender runs whenever the setup of a namespace sleeps; one vCPU also keeps the load and unload text patching off QEMU TCG's cross-vCPU race, docs/PORTABILITY.md)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 

@@ -9,7 +9,7 @@
 # without it (the counters are 25 u64 per CPU).
 # timeout: 300
 # debug-kernel: skip: the charge is the allocator's, not a code path the debug kernel checks further
-# cpus: 2 (the per-CPU counters: one copy per CPU)
+# cpus: 1 (nothing races here; the per-CPU counters are charged once a CPU)
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 
