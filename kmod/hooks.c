@@ -399,6 +399,8 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		return NF_ACCEPT;
 	case NF_INET_LOCAL_IN:
 		sf_count(sn, SF_C_LOCAL_IN);
+		if (unlikely(skb_is_gso(skb)))
+			goto aggregate;
 		/* a UDP length that is not the IP payload's: malformed */
 		if (udp != SF_UDP_OK ||
 		    pkt.plen + sizeof(struct udphdr) != skb->len - pkt.udpoff) {
@@ -414,19 +416,22 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		if (udp != SF_UDP_OK)
 			return NF_ACCEPT;
 		sf_count(sn, SF_C_LOCAL_OUT);
+		if (unlikely(skb_is_gso(skb)))
+			return NF_ACCEPT;	/* counted at POST_ROUTING */
 		break;
 	case NF_INET_POST_ROUTING:
 		/*
 		 * Forwarded STAMP traffic is not ours to touch. The flags do not
-		 * tell: IPv6 unicast forwarding (ip6_forward) sets no
-		 * IP6SKB_FORWARDED, and IPv4 bridged through br_netfilter
-		 * passes this hook without IPSKB_FORWARDED. But a forwarded or
-		 * bridged skb came in on a device (skb_iif set), which locally
-		 * made ones (sockets, our replies) did not.
+		 * tell: ip6_forward sets no IP6SKB_FORWARDED, and IPv4 bridged
+		 * through br_netfilter passes here without IPSKB_FORWARDED. But
+		 * a forwarded or bridged skb came in on a device (skb_iif set),
+		 * which locally made ones (sockets, our replies) did not.
 		 */
 		if (skb->skb_iif || udp != SF_UDP_OK)
 			return NF_ACCEPT;
 		sf_count(sn, SF_C_POST_ROUTING);
+		if (unlikely(skb_is_gso(skb)))
+			goto aggregate;
 		break;
 	}
 
@@ -483,6 +488,15 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 			sf_reflector_out(sn, &pkt, &st, now);
 		break;
 	}
+	return NF_ACCEPT;
+
+aggregate:
+	/*
+	 * Datagrams behind one UDP header (UDP_SEGMENT's GSO, which crosses lo
+	 * and veth whole, or UDP GRO), which the stack splits for the socket.
+	 * Parsed as one, its later probes would be TLVs of the first.
+	 */
+	sf_count(sn, SF_C_GSO);
 	return NF_ACCEPT;
 }
 

@@ -74,6 +74,7 @@ enum sf_counter {
 	SF_C_BAD_CHECKSUM,
 	SF_C_NOT_REWRITTEN,
 	SF_C_MEM_REFUSED,
+	SF_C_GSO,
 	SF_C_CNT
 };
 
