@@ -50,7 +50,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Flows created.",
 	"Flows evicted to make room at the flow limit.",
 	"Flows expired after the idle timeout.",
-	"GFP_ATOMIC allocations of flows or histogram buckets that failed.",
+	"GFP_ATOMIC allocations of flows or histogram buckets that failed, and reflector flows not made at max-flows because the flows the eviction looked at were all this host's sender flows.",
 	"Samples outside a histogram's range, counted in its end buckets.",
 	"Reflected packets whose send times were no longer known (stage metrics skipped).",
 	"Events not sent because of the event rate limit.",

@@ -115,16 +115,23 @@ static bool sf_flow_idle(const struct sf_flow *f, unsigned long age)
 }
 
 /*
- * Evict one flow to make room. CLOCK with a preference: the first flow of
- * the list with one packet at most and idle for a second or more goes at
- * once; otherwise, of the SF_EVICT_SCAN flows looked at (each moved to the
- * tail, a second chance), the one with the fewest packets goes, the least
- * recently seen of equals. A flood of spoofed one-packet flows thus evicts
- * its own kind, not the flows that carry traffic, however slowly: a
- * session probing every few seconds is idle most of the time, and a flood
- * brings every flow of the list round to the head within that time.
+ * Evict one flow to make room for a flow of role @role. CLOCK with a
+ * preference: the first flow of the list with one packet at most and idle
+ * for a second or more goes at once; otherwise, of the SF_EVICT_SCAN flows
+ * looked at (each moved to the tail, a second chance), the one with the
+ * fewest packets goes, the least recently seen of equals. A flood of
+ * spoofed one-packet flows thus evicts its own kind, not the flows that
+ * carry traffic, however slowly: a session probing every few seconds is
+ * idle most of the time, and a flood brings every flow of the list round
+ * to the head within that time.
+ *
+ * A reflector flow, made by a packet from anywhere, evicts reflector flows
+ * only: this host's own measurements (sender flows, made by its sockets)
+ * are never pushed out by remote packets, not even in their first round
+ * trip, when they hold one packet as a flood's flows do. The GC, trimming
+ * to a lowered max-flows, takes either (SNAPFIRE_ROLE_SENDER).
  */
-static void sf_flow_evict_one(struct sf_net *sn)
+static void sf_flow_evict_one(struct sf_net *sn, u8 role)
 {
 	struct sf_flow *f, *victim = NULL;
 	u64 pkts, victim_pkts = U64_MAX;
@@ -133,6 +140,10 @@ static void sf_flow_evict_one(struct sf_net *sn)
 	lockdep_assert_held(&sn->lock);
 	for (i = 0; i < SF_EVICT_SCAN && !list_empty(&sn->flow_list); i++) {
 		f = list_first_entry(&sn->flow_list, struct sf_flow, list);
+		list_move_tail(&f->list, &sn->flow_list);
+		if (role == SNAPFIRE_ROLE_REFLECTOR &&
+		    f->key.role != SNAPFIRE_ROLE_REFLECTOR)
+			continue;
 		pkts = READ_ONCE(f->rx) + READ_ONCE(f->tx);
 		if (pkts <= 1 && sf_flow_idle(f, HZ)) {
 			victim = f;
@@ -145,7 +156,6 @@ static void sf_flow_evict_one(struct sf_net *sn)
 			victim = f;
 			victim_pkts = pkts;
 		}
-		list_move_tail(&f->list, &sn->flow_list);
 	}
 	if (!victim)
 		return;
@@ -204,7 +214,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	 * GC trims the excess; the packet path never evicts more than one.
 	 */
 	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS))
-		sf_flow_evict_one(sn);
+		sf_flow_evict_one(sn, key->role);
 	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS))
 		goto err_unlock;
 	/*
@@ -503,7 +513,7 @@ void sf_gc_work(struct work_struct *work)
 
 	spin_lock_bh(&sn->lock);
 	for (i = 0; i < SF_GC_SCAN && sn->nflows > max_flows; i++)
-		sf_flow_evict_one(sn);
+		sf_flow_evict_one(sn, SNAPFIRE_ROLE_SENDER);
 	/* nflows shrinks as flows expire: scan a count fixed beforehand */
 	n = min_t(u32, SF_GC_SCAN, sn->nflows);
 	for (i = 0; i < n; i++) {

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the flow table (kmod/flow.c) and events (kmod/event.c): insert,
- * lookup, ids, expiry, eviction at the limit (busy flows survive a flood),
- * delete/reset, memory accounting back to zero, and lookups racing with
- * inserts and deletes.
+ * lookup, ids, expiry, delete/reset, memory accounting back to zero, and
+ * lookups racing with inserts and deletes. Eviction: evict_test.c.
  */
 #include <kunit/test.h>
 #include <linux/kthread.h>
@@ -15,95 +14,19 @@
 #include "snapfire.h"
 #include "test_support.h"
 
-struct sf_flow_test {
-	struct sf_net *sn;
-	struct sf_config *cfg;
-};
-
-static int sf_flow_test_init(struct kunit *test)
-{
-	struct sf_flow_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	struct sf_net *sn;
-
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	sn = kzalloc(sizeof(*sn), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, sn);
-	sn->counters = alloc_percpu(struct sf_counters);
-	KUNIT_ASSERT_NOT_NULL(test, (void __force *)sn->counters);
-	mutex_init(&sn->conf_mutex);
-	spin_lock_init(&sn->ev_lock);
-	INIT_WORK(&sn->event_work, sf_event_work);
-	t->cfg = sf_config_default(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, t->cfg);
-	RCU_INIT_POINTER(sn->config, t->cfg);
-	KUNIT_ASSERT_EQ(test, sf_flows_init(sn), 0);
-	t->sn = sn;
-	test->priv = t;
-	sf_test_events_reset(0);
-	return 0;
-}
-
-static void sf_flow_test_exit(struct kunit *test)
-{
-	struct sf_flow_test *t = test->priv;
-	struct sf_net *sn = t->sn;
-
-	WRITE_ONCE(sn->dying, true);
-	synchronize_rcu();
-	sf_flows_exit(sn);
-	rcu_barrier();	/* the flows' memory comes back in RCU callbacks */
-	cancel_work_sync(&sn->event_work);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&sn->mem), 0);
-	kfree(rcu_access_pointer(sn->config));
-	free_percpu(sn->counters);
-	kfree(sn);
-}
-
-static void sf_test_key(struct sf_flow_key *key, u32 n, u8 role)
-{
-	memset(key, 0, sizeof(*key));
-	ipv6_addr_set_v4mapped(htonl(0xc0000201), &key->laddr);
-	ipv6_addr_set_v4mapped(htonl(0xc6336402 + (n >> 16)), &key->raddr);
-	key->lport = htons(40000);
-	key->rport = htons(STAMP_PORT);
-	key->ssid = n & 0xffff;
-	key->family = AF_INET;
-	key->role = role;
-}
-
-static u64 sf_test_counter(struct sf_net *sn, enum sf_counter c)
-{
-	struct sf_counters sum;
-
-	sf_counters_sum(sn, &sum);
-	return sum.c[c];
-}
-
-static struct sf_flow *sf_test_create(struct sf_flow_test *t, u32 n, u8 role)
-{
-	struct sf_flow_key key;
-	struct sf_flow *f;
-
-	sf_test_key(&key, n, role);
-	rcu_read_lock();
-	f = sf_flow_get_or_create(t->sn, t->cfg, &key, ktime_get_real_ns());
-	rcu_read_unlock();
-	return f;
-}
-
 static void sf_flow_test_insert_lookup(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_flow *a, *b, *c, *found[4];
 	struct sf_flow_key key;
 
-	a = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
+	a = sf_test_flow_create(t, 1, SNAPFIRE_ROLE_SENDER);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_NOT_NULL(test, a->pending);
 	KUNIT_EXPECT_NULL(test, a->replied);	/* on first Follow-Up only */
-	b = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
+	b = sf_test_flow_create(t, 1, SNAPFIRE_ROLE_SENDER);
 	KUNIT_EXPECT_PTR_EQ(test, a, b);	/* same key, same flow */
-	c = sf_test_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
+	c = sf_test_flow_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_PTR_NE(test, a, c);	/* the role is in the key */
 	/* a reflector's record of its last reply starts empty */
@@ -114,10 +37,10 @@ static void sf_flow_test_insert_lookup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_CREATED), 2ULL);
 
 	/* looked up under RCU, checked after (a failure allocates) */
-	sf_test_key(&key, 2, SNAPFIRE_ROLE_SENDER);
+	sf_test_flow_key(&key, 2, SNAPFIRE_ROLE_SENDER);
 	rcu_read_lock();
 	found[0] = sf_flow_lookup(t->sn, &key);
-	sf_test_key(&key, 1, SNAPFIRE_ROLE_SENDER);
+	sf_test_flow_key(&key, 1, SNAPFIRE_ROLE_SENDER);
 	found[1] = sf_flow_lookup(t->sn, &key);
 	found[2] = sf_flow_find_id(t->sn, c->id);
 	found[3] = sf_flow_find_id(t->sn, 12345);
@@ -131,11 +54,11 @@ static void sf_flow_test_insert_lookup(struct kunit *test)
 
 static void sf_flow_test_events(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_flow *f;
 	struct sf_event ev;
 
-	f = sf_test_create(t, 7, SNAPFIRE_ROLE_REFLECTOR);
+	f = sf_test_flow_create(t, 7, SNAPFIRE_ROLE_REFLECTOR);
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	flush_work(&t->sn->event_work);
 	KUNIT_ASSERT_EQ(test, sf_test_events_count(), 1U);
@@ -147,13 +70,13 @@ static void sf_flow_test_events(struct kunit *test)
 
 static void sf_flow_test_event_rate(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_config *cfg = t->cfg;
 	unsigned int i;
 
 	sf_cfg(cfg, EVENT_RATE) = 5;	/* burst of one second: 5 events */
 	for (i = 0; i < 20; i++)
-		KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, i, SNAPFIRE_ROLE_SENDER));
+		KUNIT_ASSERT_NOT_NULL(test, sf_test_flow_create(t, i, SNAPFIRE_ROLE_SENDER));
 	flush_work(&t->sn->event_work);
 	KUNIT_EXPECT_LE(test, sf_test_events_count(), 6U);
 	KUNIT_EXPECT_GE(test, sf_test_counter(t->sn, SF_C_EVENTS_DROPPED), 14ULL);
@@ -167,7 +90,7 @@ static void sf_flow_test_event_rate(struct kunit *test)
  */
 static void sf_flow_test_event_flood(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_net *sn = t->sn;
 	struct sf_event ev = { .type = SNAPFIRE_EVENT_TYPE_FLOW_NEW };
 	unsigned int i;
@@ -191,88 +114,15 @@ static void sf_flow_test_event_flood(struct kunit *test)
 	sf_test_events_refill(NULL, 0);
 }
 
-static void sf_flow_test_evict(struct kunit *test)
-{
-	struct sf_flow_test *t = test->priv;
-	struct sf_flow *busy[4], *f;
-	unsigned int i;
-
-	sf_cfg(t->cfg, MAX_FLOWS) = 16;
-	sf_cfg(t->cfg, EVENT_RATE) = 1000;
-	for (i = 0; i < 16; i++) {
-		f = sf_test_create(t, i, SNAPFIRE_ROLE_SENDER);
-		KUNIT_ASSERT_NOT_NULL(test, f);
-		/* all idle for 10 s, but the first four are busy */
-		WRITE_ONCE(f->last_jiffies, i < 4 ? jiffies : jiffies - 10 * HZ);
-		if (i < 4) {
-			f->rx = 100;
-			busy[i] = f;
-		}
-	}
-	/* a flood of 64 new flows, each busy at creation */
-	for (i = 100; i < 164; i++)
-		KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, i, SNAPFIRE_ROLE_SENDER));
-	KUNIT_EXPECT_EQ(test, t->sn->nflows, 16U);
-	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EVICTED), 64ULL);
-	/* the 12 idle ones went first, then the flood's own flows */
-	/* (a failed expectation allocates: not under RCU) */
-	for (i = 0; i < 4; i++) {
-		rcu_read_lock();
-		f = sf_flow_find_id(t->sn, busy[i]->id);
-		rcu_read_unlock();
-		KUNIT_EXPECT_PTR_EQ(test, f, busy[i]);
-	}
-}
-
-/*
- * A session that probes every couple of seconds is idle for more than a
- * second most of the time: a flood, which brings every flow of the list
- * round to its head, must not take it for one of its own.
- */
-static void sf_flow_test_evict_slow(struct kunit *test)
-{
-	struct sf_flow_test *t = test->priv;
-	struct sf_flow *slow, *f;
-	unsigned int i;
-
-	sf_cfg(t->cfg, MAX_FLOWS) = 16;
-	sf_cfg(t->cfg, EVENT_RATE) = 1000;
-	/* the oldest: 10 packets, the last 1.5 s ago (a probe every 2 s) */
-	slow = sf_test_create(t, 0, SNAPFIRE_ROLE_SENDER);
-	KUNIT_ASSERT_NOT_NULL(test, slow);
-	slow->tx = 5;
-	slow->rx = 5;
-	WRITE_ONCE(slow->last_jiffies, jiffies - 3 * HZ / 2);
-	/* 15 one-packet flows of an earlier flood, idle for 2 s */
-	for (i = 1; i < 16; i++) {
-		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
-		KUNIT_ASSERT_NOT_NULL(test, f);
-		f->rx = 1;
-		WRITE_ONCE(f->last_jiffies, jiffies - 2 * HZ);
-	}
-	/* the flood goes on: 64 more, each evicting one */
-	for (i = 100; i < 164; i++) {
-		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
-		KUNIT_ASSERT_NOT_NULL(test, f);
-		f->rx = 1;
-	}
-	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EVICTED), 64ULL);
-	/* (a failed expectation allocates: not under RCU) */
-	rcu_read_lock();
-	f = sf_flow_find_id(t->sn, slow->id);
-	rcu_read_unlock();
-	KUNIT_EXPECT_PTR_EQ(test, f, slow);
-}
-
 static void sf_flow_test_expire(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_flow *f;
 	unsigned int i;
 
 	sf_cfg(t->cfg, IDLE_TIMEOUT) = 1;
 	for (i = 0; i < 10; i++) {
-		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		f = sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
 		KUNIT_ASSERT_NOT_NULL(test, f);
 		if (i & 1)
 			WRITE_ONCE(f->last_jiffies, jiffies - 5 * HZ);
@@ -291,11 +141,11 @@ static void sf_flow_test_expire(struct kunit *test)
 /* the GC's timer runs only while the namespace has flows */
 static void sf_flow_test_gc_armed(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_flow *f;
 
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&t->sn->gc_work));
-	f = sf_test_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
+	f = sf_test_flow_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&t->sn->gc_work));
 
@@ -314,19 +164,19 @@ static void sf_flow_test_gc_armed(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&t->sn->gc_work));
 
 	/* and the next flow arms it again */
-	KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, 2, SNAPFIRE_ROLE_REFLECTOR));
+	KUNIT_ASSERT_NOT_NULL(test, sf_test_flow_create(t, 2, SNAPFIRE_ROLE_REFLECTOR));
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&t->sn->gc_work));
 }
 
 static void sf_flow_test_del_reset(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_flow *a, *b;
 	s64 mem_before;
 	unsigned int i;
 
-	a = sf_test_create(t, 1, SNAPFIRE_ROLE_SENDER);
-	b = sf_test_create(t, 2, SNAPFIRE_ROLE_SENDER);
+	a = sf_test_flow_create(t, 1, SNAPFIRE_ROLE_SENDER);
+	b = sf_test_flow_create(t, 2, SNAPFIRE_ROLE_SENDER);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	mem_before = atomic64_read(&t->sn->mem);
@@ -354,7 +204,7 @@ static void sf_flow_test_del_reset(struct kunit *test)
 }
 
 struct sf_reader {
-	struct sf_flow_test *t;
+	struct sf_test_ns *t;
 	atomic_t stop;
 	atomic_t lookups;
 };
@@ -368,7 +218,7 @@ static int sf_reader_fn(void *data)
 	while (!atomic_read(&r->stop)) {
 		struct sf_flow *f;
 
-		sf_test_key(&key, n++ % 256, SNAPFIRE_ROLE_SENDER);
+		sf_test_flow_key(&key, n++ % 256, SNAPFIRE_ROLE_SENDER);
 		rcu_read_lock();
 		f = sf_flow_lookup(r->t->sn, &key);
 		if (f) {
@@ -388,7 +238,7 @@ static int sf_reader_fn(void *data)
 
 static void sf_flow_test_concurrent(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct task_struct *tsk[2];
 	struct sf_reader r = { .t = t };
 	unsigned int round, i;
@@ -400,7 +250,7 @@ static void sf_flow_test_concurrent(struct kunit *test)
 	}
 	for (round = 0; round < 20; round++) {
 		for (i = 0; i < 256; i++)
-			sf_test_create(t, i, SNAPFIRE_ROLE_SENDER);
+			sf_test_flow_create(t, i, SNAPFIRE_ROLE_SENDER);
 		KUNIT_EXPECT_EQ(test, t->sn->nflows, 256U);
 		KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 		KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
@@ -423,7 +273,7 @@ static void sf_flow_test_concurrent(struct kunit *test)
  */
 static void sf_flow_test_mem_cap(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	unsigned int saved = sf_max_mem_mb, i;
 	struct sf_flow *live, *f = NULL;
 	s64 cap = 1 << 20, start, full, flows_cap;
@@ -434,13 +284,13 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
 	cap = flows_cap - start;
 	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
-	live = sf_test_create(t, 0, SNAPFIRE_ROLE_SENDER);
+	live = sf_test_flow_create(t, 0, SNAPFIRE_ROLE_SENDER);
 	KUNIT_ASSERT_NOT_NULL(test, live);
 	spin_lock_bh(&live->lock);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000000);
 	spin_unlock_bh(&live->lock);
 	for (i = 1; i < 1 << 16; i++) {
-		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		f = sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
 		if (!f)
 			break;
 	}
@@ -473,7 +323,7 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	t->sn->untrusted = true;
 	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
 	for (i = 1; i < 1 << 16; i++)
-		if (!sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR))
+		if (!sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR))
 			break;
 	full = (s64)sf_max_mem_mb << 20;
 	flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
@@ -490,13 +340,13 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 /* Delete-all and reset-all over several batches of SF_BATCH flows. */
 static void sf_flow_test_batches(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	unsigned int i, missing = 0, not_reset = 0;
 	struct sf_flow *f;
 
 	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
 	for (i = 0; i < 3000; i++) {
-		f = sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		f = sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
 		KUNIT_ASSERT_NOT_NULL(test, f);
 		f->rx = 5;
 	}
@@ -526,13 +376,13 @@ static void sf_flow_test_batches(struct kunit *test)
  */
 static void sf_flow_test_del_bounded(struct kunit *test)
 {
-	struct sf_flow_test *t = test->priv;
+	struct sf_test_ns *t = test->priv;
 	struct sf_flow *f;
 	unsigned int i;
 
 	sf_cfg(t->cfg, MAX_FLOWS) = 1 << 20;
 	for (i = 0; i < 3000; i++)
-		KUNIT_ASSERT_NOT_NULL(test, sf_test_create(t, i, SNAPFIRE_ROLE_REFLECTOR));
+		KUNIT_ASSERT_NOT_NULL(test, sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR));
 	/* more than one batch below the bound, flows on both sides of it */
 	sf_flow_del_upto(t->sn, 2000);
 	KUNIT_EXPECT_EQ(test, t->sn->nflows, 1000U);
@@ -552,7 +402,7 @@ static void sf_flow_test_del_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sn->nflows, 0U);
 	KUNIT_EXPECT_NULL(test, sf_flow_find_id(t->sn, 3000));
 	/* a flow made after it has a higher id: the next one, 3001 */
-	f = sf_test_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
+	f = sf_test_flow_create(t, 1, SNAPFIRE_ROLE_REFLECTOR);
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_EXPECT_EQ(test, f->id, 3001ULL);
 }
@@ -562,8 +412,6 @@ static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_events),
 	KUNIT_CASE(sf_flow_test_event_rate),
 	KUNIT_CASE(sf_flow_test_event_flood),
-	KUNIT_CASE(sf_flow_test_evict),
-	KUNIT_CASE(sf_flow_test_evict_slow),
 	KUNIT_CASE(sf_flow_test_expire),
 	KUNIT_CASE(sf_flow_test_gc_armed),
 	KUNIT_CASE(sf_flow_test_del_reset),
@@ -578,8 +426,8 @@ static struct kunit_suite sf_flow_suite = {
 	.name = "snapfire_flow",
 	.suite_init = sf_test_hist_suite_init,
 	.suite_exit = sf_test_hist_suite_exit,
-	.init = sf_flow_test_init,
-	.exit = sf_flow_test_exit,
+	.init = sf_test_ns_init,
+	.exit = sf_test_ns_exit,
 	.test_cases = sf_flow_cases,
 };
 

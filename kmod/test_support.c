@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Definitions snapfire_test.ko needs in place of the units it does not link
- * (main.c, netlink.c, hooks.c, reflect.c); see kmod/Kbuild.
+ * (main.c, netlink.c, hooks.c, reflect.c); see kmod/Kbuild. And the flow
+ * suites' fixture: a namespace's flow state, as sf_net_init() sets it up.
  */
+#include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "snapfire.h"
 #include "test_support.h"
@@ -127,3 +131,75 @@ void sf_test_hist_suite_exit(struct kunit_suite *suite)
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("snapfire KUnit tests");
+
+/* The flow suites' fixture (flow_test.c, evict_test.c) */
+int sf_test_ns_init(struct kunit *test)
+{
+	struct sf_test_ns *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct sf_net *sn;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	sn = kzalloc(sizeof(*sn), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sn);
+	sn->counters = alloc_percpu(struct sf_counters);
+	KUNIT_ASSERT_NOT_NULL(test, (void __force *)sn->counters);
+	mutex_init(&sn->conf_mutex);
+	spin_lock_init(&sn->ev_lock);
+	INIT_WORK(&sn->event_work, sf_event_work);
+	t->cfg = sf_config_default(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->cfg);
+	RCU_INIT_POINTER(sn->config, t->cfg);
+	KUNIT_ASSERT_EQ(test, sf_flows_init(sn), 0);
+	t->sn = sn;
+	test->priv = t;
+	sf_test_events_reset(0);
+	return 0;
+}
+
+void sf_test_ns_exit(struct kunit *test)
+{
+	struct sf_test_ns *t = test->priv;
+	struct sf_net *sn = t->sn;
+
+	WRITE_ONCE(sn->dying, true);
+	synchronize_rcu();
+	sf_flows_exit(sn);
+	rcu_barrier();	/* the flows' memory comes back in RCU callbacks */
+	cancel_work_sync(&sn->event_work);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&sn->mem), 0);
+	kfree(rcu_access_pointer(sn->config));
+	free_percpu(sn->counters);
+	kfree(sn);
+}
+
+void sf_test_flow_key(struct sf_flow_key *key, u32 n, u8 role)
+{
+	memset(key, 0, sizeof(*key));
+	ipv6_addr_set_v4mapped(htonl(0xc0000201), &key->laddr);
+	ipv6_addr_set_v4mapped(htonl(0xc6336402 + (n >> 16)), &key->raddr);
+	key->lport = htons(40000);
+	key->rport = htons(STAMP_PORT);
+	key->ssid = n & 0xffff;
+	key->family = AF_INET;
+	key->role = role;
+}
+
+u64 sf_test_counter(struct sf_net *sn, enum sf_counter c)
+{
+	struct sf_counters sum;
+
+	sf_counters_sum(sn, &sum);
+	return sum.c[c];
+}
+
+struct sf_flow *sf_test_flow_create(struct sf_test_ns *t, u32 n, u8 role)
+{
+	struct sf_flow_key key;
+	struct sf_flow *f;
+
+	sf_test_flow_key(&key, n, role);
+	rcu_read_lock();
+	f = sf_flow_get_or_create(t->sn, t->cfg, &key, ktime_get_real_ns());
+	rcu_read_unlock();
+	return f;
+}

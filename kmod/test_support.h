@@ -40,4 +40,24 @@ struct kunit_suite;
 int sf_test_hist_suite_init(struct kunit_suite *suite);
 void sf_test_hist_suite_exit(struct kunit_suite *suite);
 
+/*
+ * The flow suites' fixture: sf_test_ns_init() (a suite's .init) sets
+ * test->priv to a struct sf_test_ns holding a namespace's flow state with
+ * the default configuration, as sf_net_init() would; sf_test_ns_exit()
+ * frees it and checks that its memory accounting is back to zero.
+ */
+struct sf_test_ns {
+	struct sf_net *sn;
+	struct sf_config *cfg;
+};
+
+struct kunit;
+int sf_test_ns_init(struct kunit *test);
+void sf_test_ns_exit(struct kunit *test);
+/* Flow key number @n of @role: ssid n & 0xffff, the peer's address above */
+void sf_test_flow_key(struct sf_flow_key *key, u32 n, u8 role);
+u64 sf_test_counter(struct sf_net *sn, enum sf_counter c);
+/* sf_flow_get_or_create() of key @n, as the packet path calls it */
+struct sf_flow *sf_test_flow_create(struct sf_test_ns *t, u32 n, u8 role);
+
 #endif

@@ -12,7 +12,7 @@
 #     count stays at the limit;
 #   - a maximum-size (9216-byte) probe reflected, as long as it came.
 # timeout: 600
-# debug-kernel: skip: behaviour end to end (14 min here); idle expiry and eviction run here in KUnit (snapfire_flow), floods past max-flows in 44 and 60, user namespaces in 44
+# debug-kernel: skip: behaviour end to end (14 min here); idle expiry and eviction run here in KUnit (snapfire_flow, snapfire_evict), floods past max-flows in 44 and 60, user namespaces in 44
 # cpus: 1 (configuration changes one at a time)
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
