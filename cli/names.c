@@ -31,6 +31,7 @@ const char *const counter_names[NCOUNTERS] = {
 	"not-rewritten",
 	"mem-refused",
 	"gso",
+	"flows-limited",
 };
 
 const char *const counter_help[NCOUNTERS] = {
@@ -60,6 +61,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Authenticated-mode packets and packets with an HMAC TLV that stamp-tx left untouched (their HMAC covers the timestamps), and authenticated-mode probes the reflector did not answer.",
 	"Flows and histogram groups refused because the module's memory cap (max_mem_mb) or the untrusted namespaces' share of it was reached.",
 	"STAMP-port UDP aggregates (GSO or GRO: several datagrams behind one UDP header, from a UDP_SEGMENT sender or UDP GRO), counted at LOCAL_IN and at POST_ROUTING and left alone: neither timed, recorded nor answered. The stack hands them to sockets one datagram at a time.",
+	"Probes from other hosts not recorded because flow-rate new flows a second were already made (answered or not as the reflector's own checks decide).",
 };
 
 /* enum snapfire_metric, as JSON keys */
@@ -83,6 +85,6 @@ const char *const event_names[EVENT_NAMES] = {
 	[5] = "loss-high",
 };
 
-_Static_assert(26 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
+_Static_assert(27 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
 _Static_assert(8 == METRIC_COUNT, "metrics: the spec and SNAPFIRE_METRIC_MAX");
 _Static_assert(6 == EVENT_NAMES, "events: the spec and SNAPFIRE_EVENT_TYPE_MAX");

@@ -87,6 +87,13 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	[SNAPFIRE_A_CONFIG_RATE_TOTAL] = {
 		.type = NLA_U32, .def = 0, .min = 0, .max = U32_MAX,
 	},
+	/* new reflector flows/s, burst 1 s of it: each costs a GFP_ATOMIC */
+	[SNAPFIRE_A_CONFIG_FLOW_RATE] = {
+		.type = NLA_U32, .def = 1000, .min = 1, .max = U32_MAX,
+		.capped = true,
+		.capped_msg =
+			"flow-rate above the default (1000) needs a namespace of the initial user namespace",
+	},
 };
 
 /* A new namespace's configuration: every scalar at its default, port 862. */

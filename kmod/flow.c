@@ -169,7 +169,31 @@ struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key)
 	return rhashtable_lookup(&sn->flows, key, sf_flow_params);
 }
 
-/* Called under RCU from the packet path; returns NULL when out of memory. */
+/*
+ * May a packet from another host make a reflector flow now? At most
+ * flow-rate a second, a second of it in a burst: a spoofed flood, each
+ * packet of it a new flow, would otherwise cost an atomic allocation and
+ * the table's lock per packet, on every CPU that receives it, whether the
+ * reflector is on or not. Its own short lock, not sf_net.lock: a flood
+ * past the rate never reaches that one.
+ */
+static bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg)
+{
+	u64 rate = sf_cfg(cfg, FLOW_RATE);
+	bool ok;
+
+	spin_lock_bh(&sn->flow_rate_lock);
+	/* read under the lock: the bucket sees the clock in order */
+	ok = sf_bucket_take(&sn->flow_bucket, ktime_get_mono_fast_ns(), rate,
+			    rate);
+	spin_unlock_bh(&sn->flow_rate_lock);
+	return ok;
+}
+
+/*
+ * Called under RCU from the packet path; returns NULL when out of memory,
+ * at max-flows with no flow to evict, or past flow-rate.
+ */
 struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 				      const struct sf_config *cfg,
 				      const struct sf_flow_key *key, u64 now)
@@ -180,6 +204,11 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	f = sf_flow_lookup(sn, key);
 	if (likely(f))
 		return f;
+
+	if (key->role == SNAPFIRE_ROLE_REFLECTOR && !sf_flow_rate_ok(sn, cfg)) {
+		sf_count(sn, SF_C_FLOWS_LIMITED);
+		return NULL;
+	}
 
 	/* the accounting counts what the slab really gives */
 	size = kmalloc_size_roundup(sf_flow_size(key->role));
@@ -541,6 +570,7 @@ int sf_flows_init(struct sf_net *sn)
 	int err;
 
 	spin_lock_init(&sn->lock);
+	spin_lock_init(&sn->flow_rate_lock);
 	INIT_LIST_HEAD(&sn->flow_list);
 	xa_init(&sn->flow_ids);
 	atomic64_set(&sn->mem, 0);

@@ -114,6 +114,38 @@ static void sf_flow_test_event_flood(struct kunit *test)
 	sf_test_events_refill(NULL, 0);
 }
 
+/*
+ * flow-rate: packets from other hosts make at most a burst (one second of
+ * it) of new reflector flows, then the rate; the rest are counted. Flows
+ * that exist are still found, and this host's sender flows still made.
+ */
+static void sf_flow_test_flow_rate(struct kunit *test)
+{
+	struct sf_test_ns *t = test->priv;
+	struct sf_flow *first;
+	unsigned int i, made = 1;
+	u64 t0 = ktime_get_mono_fast_ns(), secs;
+
+	sf_cfg(t->cfg, FLOW_RATE) = 10;
+	first = sf_test_flow_create(t, 0, SNAPFIRE_ROLE_REFLECTOR);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	for (i = 1; i < 100; i++)
+		made += !!sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+	secs = div64_u64(ktime_get_mono_fast_ns() - t0, NSEC_PER_SEC);
+	/* the burst, and what a slow kernel refilled meanwhile */
+	KUNIT_EXPECT_GE(test, made, 10U);
+	KUNIT_EXPECT_LE(test, (u64)made, 10 + 10 * (secs + 1));
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_LIMITED),
+			100ULL - made);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    sf_test_flow_create(t, 0, SNAPFIRE_ROLE_REFLECTOR),
+			    first);
+	KUNIT_EXPECT_NOT_NULL(test,
+			      sf_test_flow_create(t, 1000, SNAPFIRE_ROLE_SENDER));
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_LIMITED),
+			100ULL - made);
+}
+
 static void sf_flow_test_expire(struct kunit *test)
 {
 	struct sf_test_ns *t = test->priv;
@@ -413,6 +445,7 @@ static struct kunit_case sf_flow_cases[] = {
 	KUNIT_CASE(sf_flow_test_events),
 	KUNIT_CASE(sf_flow_test_event_rate),
 	KUNIT_CASE(sf_flow_test_event_flood),
+	KUNIT_CASE(sf_flow_test_flow_rate),
 	KUNIT_CASE(sf_flow_test_expire),
 	KUNIT_CASE(sf_flow_test_gc_armed),
 	KUNIT_CASE(sf_flow_test_del_reset),

@@ -11,6 +11,8 @@
  *  - sf_flow.lock (BH spinlock) protects a flow's statistics; it nests
  *    inside sf_net.lock.
  *  - sf_net.ev_lock protects the event ring and nests inside both.
+ *  - sf_net.rl_lock and sf_net.flow_rate_lock protect token buckets (the
+ *    reflector's rate limits, flow-rate); each is taken alone.
  *  - Packet-path lookups run under RCU only; flows are freed after a grace
  *    period.
  *  - sf_nets_mutex protects the list of all sf_net (for global counters).
@@ -75,6 +77,7 @@ enum sf_counter {
 	SF_C_NOT_REWRITTEN,
 	SF_C_MEM_REFUSED,
 	SF_C_GSO,
+	SF_C_FLOWS_LIMITED,
 	SF_C_CNT
 };
 
@@ -231,6 +234,8 @@ struct sf_net {
 	u32 nflows;
 	u64 next_id;
 	atomic64_t mem;
+	spinlock_t flow_rate_lock;	/* protects flow_bucket */
+	struct sf_bucket flow_bucket;	/* flow-rate: new reflector flows/s */
 
 	spinlock_t ev_lock;		/* protects the event ring; innermost */
 	struct sf_event events[SF_EVENT_RING];

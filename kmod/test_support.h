@@ -43,7 +43,8 @@ void sf_test_hist_suite_exit(struct kunit_suite *suite);
 /*
  * The flow suites' fixture: sf_test_ns_init() (a suite's .init) sets
  * test->priv to a struct sf_test_ns holding a namespace's flow state with
- * the default configuration, as sf_net_init() would; sf_test_ns_exit()
+ * the default configuration, as sf_net_init() would, but no flow-rate
+ * limit (a test sets one); sf_test_ns_exit()
  * frees it and checks that its memory accounting is back to zero.
  */
 struct sf_test_ns {

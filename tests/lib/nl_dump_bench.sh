@@ -123,8 +123,8 @@ nl_dump_bench() {
 	[[ -x $NLD_TIME ]] || NLD_TIME=""
 	sf_load "$@" || bail "insmod snapfire.ko $*"
 	topo_host "$nld_ns" || bail "namespace $nld_ns"
-	ok "config max-flows $maxf, idle-timeout 604800 (none expires on a slow kernel)" \
-		sf -n "$nld_ns" config max-flows "$maxf" idle-timeout 604800
+	ok "config max-flows $maxf, idle-timeout 604800 (none expires on a slow kernel), flow-rate unlimited" \
+		sf -n "$nld_ns" config max-flows "$maxf" idle-timeout 604800 flow-rate 4000000000
 
 	if nld_cli "status, no flow yet" status; then
 		status0=${nld_lines[-1]}

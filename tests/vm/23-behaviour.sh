@@ -125,7 +125,7 @@ assert_eq "answered, as long as it came" 9216 "$(dp_get "$f" replies.0.len)"
 NS=sf-many
 topo_host "$NS" || bail "namespace $NS"
 assert_eq "default max-flows" 65536 "$(sf -n "$NS" -j config | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["max_flows"])')"
-ok "idle-timeout 604800 (nothing expires on a slow kernel)" sf -n "$NS" config idle-timeout 604800
+ok "idle-timeout 604800 (nothing expires on a slow kernel), flow-rate unlimited" sf -n "$NS" config idle-timeout 604800 flow-rate 4000000000
 # 34 000 probes, 68 000 flows, past the default; on the debug kernel a
 # tenth of it past a limit lowered to 6 000 (the same code path)
 ports=170 limit=65536

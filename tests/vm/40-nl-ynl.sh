@@ -157,7 +157,7 @@ assert_eq "config-get: same as cli.py's" "$(jq -cS . <<<"$cfg_cli")" "$(jq -cS .
 assert_eq "config-get: every attribute of the spec (allow-list empty: no allow)" \
 	"$(without allow "$spec_reply")" "$(keys "$cfg0")"
 assert_eq "config-get: the defaults" \
-	'{"clock-synced":0,"enabled":1,"event-rate":100,"hist-precision":6,"idle-timeout":300,"loss-threshold":0,"max-flows":65536,"min-source-port":1024,"port":[862],"rate-burst":100,"rate-limit":1000,"rate-prefix4":32,"rate-prefix6":64,"rate-total":0,"reflect":0,"reflect-mode":"stateless","rtt-threshold":0,"stamp-tx":1,"window":10}' \
+	'{"clock-synced":0,"enabled":1,"event-rate":100,"flow-rate":1000,"hist-precision":6,"idle-timeout":300,"loss-threshold":0,"max-flows":65536,"min-source-port":1024,"port":[862],"rate-burst":100,"rate-limit":1000,"rate-prefix4":32,"rate-prefix6":64,"rate-total":0,"reflect":0,"reflect-mode":"stateless","rtt-threshold":0,"stamp-tx":1,"window":10}' \
 	"$(jq -cS . <<<"$cfg0")"
 
 # ------------------------------------------------------------ config-set
@@ -166,7 +166,7 @@ new='{"enabled":0,"port":[862,4862,9862],"reflect":1,"reflect-mode":"stateful",
  "allow":[{"family":2,"addr":"c0000200","plen":24},{"family":10,"addr":"20010db8000000000000000000000000","plen":32}],
  "max-flows":1000,"idle-timeout":60,"hist-precision":7,"clock-synced":1,"stamp-tx":0,
  "rtt-threshold":5000000000,"loss-threshold":10000,"window":5,"event-rate":10,
- "min-source-port":0,"rate-prefix6":56,"rate-prefix4":24,"rate-total":20000}'
+ "min-source-port":0,"rate-prefix6":56,"rate-prefix4":24,"rate-total":20000,"flow-rate":500}'
 ydo config-set "$new"
 ok "config-set with every request attribute but allow-clear" test $? = 0
 ydo config-get

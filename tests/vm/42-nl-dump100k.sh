@@ -29,8 +29,8 @@ PY=/usr/bin/python3
 out=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools (make -C tests/tools)" "$out"
 sf_load || bail "insmod snapfire.ko"
 topo_host "$NS" || bail "namespace $NS"
-ok "config max-flows 200000, idle-timeout 604800 (none expires on a slow kernel)" \
-	sf -n "$NS" config max-flows 200000 idle-timeout 604800
+ok "config max-flows 200000, idle-timeout 604800 (none expires on a slow kernel), flow-rate unlimited" \
+	sf -n "$NS" config max-flows 200000 idle-timeout 604800 flow-rate 4000000000
 
 t0=$SECONDS
 out=$(ip netns exec "$NS" "$BIN/flood" -n "$PORTS" -s "$SSIDS" 2>&1)

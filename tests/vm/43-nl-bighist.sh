@@ -25,8 +25,8 @@ out=$(make -s -C "$SF_REPO/tests/tools" 2>&1) || bail "build tests/tools (make -
 sf_load || bail "insmod snapfire.ko"
 topo_host "$NS" || bail "namespace $NS"
 # stamp-tx off: T1 as sent, not rewritten with the egress time on the way out
-ok "config precision 8, clock-synced on, stamp-tx off, idle-timeout 604800" \
-	sf -n "$NS" config precision 8 clock-synced on stamp-tx off idle-timeout 604800
+ok "config precision 8, clock-synced on, stamp-tx off, idle-timeout 604800, flow-rate unlimited" \
+	sf -n "$NS" config precision 8 clock-synced on stamp-tx off idle-timeout 604800 flow-rate 4000000000
 
 # NPROBES probes from 127.0.0.1:41000, SSID 5, seq 0.., S bit set, T1 set
 # back by 1 ms * 2^(16 i / NPROBES): one forward delay per bucket or so

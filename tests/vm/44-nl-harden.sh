@@ -32,7 +32,7 @@ assert_eq "module parameter max_mem_mb" "$CAP_MB" "$(cat /sys/module/"$SF_MODNAM
 NS=sf-mem
 topo_host "$NS" || bail "namespace $NS"
 ok "reflector on, no rate limit, max-flows 200000" \
-	sf -n "$NS" config reflect on rate 0 max-flows 200000 idle-timeout 604800
+	sf -n "$NS" config reflect on rate 0 max-flows 200000 idle-timeout 604800 flow-rate 4000000000
 # a probe session running across the flood: 0.05 s apart, until stopped
 "$SF_CLI" -n "$NS" -j probe 127.0.0.1 -i 0.05 -w 100000 >"$DP_TMP/live.json" 2>&1 &
 pr=$!
@@ -97,7 +97,7 @@ assert_eq "all 5 answered" 5 "$(dp_get "$f" received)"
 sf_load || bail "reload without a cap"
 N_PORTS=200 N_SSID=250	# 50 000 probes: 100 000 flows
 slow_kernel && N_SSID=50
-ok "max-flows 200000" sf -n "$NS" config max-flows 200000 idle-timeout 604800
+ok "max-flows 200000, flow-rate unlimited" sf -n "$NS" config max-flows 200000 idle-timeout 604800 flow-rate 4000000000
 ok "flood $((N_PORTS * N_SSID)) probes" ip netns exec "$NS" "$BIN/flood" -n "$N_PORTS" -s "$N_SSID"
 nf=$(sf_counter -n "$NS" flows)
 diag "$nf flows"
@@ -116,7 +116,7 @@ assert_eq "namespace exit gave every byte back" 0 "$(sf_counter global_mem_bytes
 # -------------------------- rmmod under a flood of events with a listener
 NS2=sf-ev
 topo_host "$NS2" || bail "namespace $NS2"
-ok "max-flows 64 (every new flow evicts one: two events each)" sf -n "$NS2" config max-flows 64 event-rate 100000
+ok "max-flows 64 (every new flow evicts one: two events each)" sf -n "$NS2" config max-flows 64 event-rate 100000 flow-rate 4000000000
 for round in 1 2 3; do
 	"$SF_CLI" -n "$NS2" monitor >"$DP_TMP/mon$round.out" 2>&1 &
 	mon=$!
@@ -128,7 +128,7 @@ for round in 1 2 3; do
 	kill "$fl" "$mon" 2>/dev/null
 	wait "$fl" "$mon" 2>/dev/null
 	ok "round $round: insmod again" sf_load
-	ok "round $round: max-flows 64 again" sf -n "$NS2" config max-flows 64 event-rate 100000
+	ok "round $round: max-flows 64 again" sf -n "$NS2" config max-flows 64 event-rate 100000 flow-rate 4000000000
 done
 
 faults=$(dmesg | tail -n +$((dmesg_before + 1)) |

@@ -35,8 +35,8 @@
 #     reflector does not answer the authenticated one;
 #   status: no global_counters / global_mem_bytes for an unprivileged user or
 #     for root of a new user namespace, only for the host's root; a network
-#     namespace owned by a new user namespace may lower max-flows and
-#     precision, not raise them above 65536 / 6.
+#     namespace owned by a new user namespace may lower max-flows,
+#     precision and flow-rate, not raise them above 65536 / 6 / 1000.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -444,11 +444,16 @@ out=$(userns_cli config precision 7 2>&1)
 rc=$?
 assert_ne "userns: precision 7 refused" 0 "$rc"
 assert_match "userns: the error names the precision" "precision" "$out"
+out=$(userns_cli config flow-rate 1001 2>&1)
+rc=$?
+assert_ne "userns: flow-rate 1001 refused" 0 "$rc"
+assert_match "userns: the error names flow-rate and the user namespace" "flow-rate.*user namespace" "$out"
 f=$DP_TMP/userns-config.json
 # shellcheck disable=SC2016 # $1 is the inner shell's
-unshare -U -r -n bash -c '"$1" config max-flows 1000 precision 4 && "$1" -j config' _ "$SF_CLI" >"$f" 2>&1
+unshare -U -r -n bash -c '"$1" config max-flows 1000 precision 4 flow-rate 10 && "$1" -j config' _ "$SF_CLI" >"$f" 2>&1
 rc=$?
-assert_eq "userns: max-flows 1000 precision 4 (lower) accepted" 0 "$rc"
-assert_eq "userns: and set" "1000 4" "$(dp_get "$f" max_flows precision | tr '\n' ' ' | sed 's/ $//')"
-ok "userns: max-flows 65536 precision 6 (the defaults) accepted" userns_cli config max-flows 65536 precision 6
+assert_eq "userns: max-flows 1000 precision 4 flow-rate 10 (lower) accepted" 0 "$rc"
+assert_eq "userns: and set" "1000 4 10" "$(dp_get "$f" max_flows precision flow_rate | tr '\n' ' ' | sed 's/ $//')"
+ok "userns: max-flows 65536 precision 6 flow-rate 1000 (the defaults) accepted" \
+	userns_cli config max-flows 65536 precision 6 flow-rate 1000
 done_testing

@@ -139,7 +139,7 @@ part 3 || CYCLES=0
 for ((c = 1; c <= CYCLES; c++)); do
 	sf_load >/dev/null || { not_ok "cycle $c: insmod"; break; }
 	topo_pair >/dev/null || { not_ok "cycle $c: hosts"; break; }
-	sf -n "$T" config reflect on rate 0 max-flows 200000 >/dev/null
+	sf -n "$T" config reflect on rate 0 max-flows 200000 flow-rate 4000000000 >/dev/null
 	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
 	"$SF_CLI" -n "$S" probe "$TOPO_B_IP4" -i 0.01 -c 100000 >/dev/null 2>&1 &
 	pr=$!
@@ -188,7 +188,7 @@ if part 4; then
 	topo_cleanup
 	sf_load max_mem_mb=16 || bail "insmod max_mem_mb=16"
 	topo_pair || bail "hosts"
-	sf -n "$T" config reflect on rate 0 max-flows 8192 >/dev/null
+	sf -n "$T" config reflect on rate 0 max-flows 8192 flow-rate 4000000000 >/dev/null
 	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
 	"$SF_CLI" -n "$S" -j probe "$TOPO_B_IP4" -i 0.05 -w 1000000 >"$DP_TMP/live.json" 2>/dev/null &
 	pr=$!
@@ -223,7 +223,7 @@ if [[ ${SF_SOAK:-short} == full ]] && part 5; then
 	topo_cleanup
 	sf_load max_mem_mb=3072 || bail "insmod max_mem_mb=3072"
 	topo_pair || bail "hosts"
-	sf -n "$T" config max-flows 1048576 idle-timeout 604800 >/dev/null
+	sf -n "$T" config max-flows 1048576 idle-timeout 604800 flow-rate 4000000000 >/dev/null
 	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
 	t0=$SECONDS
 	ok "1 000 000 probes from distinct sources" ip netns exec "$S" "$BIN/stampfuzz" -i eth0 -M "$mac" \
