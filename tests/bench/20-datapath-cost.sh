@@ -53,7 +53,9 @@
 # clock source, typically hpet, is an emulated device, so clock reads are
 # dear): compare the modes, not the machines.  Writes datapath.txt (the
 # summary) and datapath-runs.dat (every run) to $SF_BENCH_OUT; fails only
-# if a step fails.
+# if a step fails.  With scripts/bench --cpus 1 --icount 0 the guest's
+# clock counts instructions (a ns each), so the CPU times are instruction
+# counts, immune to the host's noise (then sender and socket share the CPU).
 # shellcheck source=tests/lib/topo.sh
 . "$(dirname "$0")/../lib/topo.sh"
 
@@ -331,6 +333,10 @@ read -r base_ns _ < <(stats 3 off) || bail "no baseline run"
 {
 	printf 'datapath: %s under TCG (clocksource %s), %d x %d s per mode: sender CPU ns per delivered packet, best (median); median rate\n' \
 		"$(uname -r)" "$clocksource" "$ROUNDS" "$SECS"
+	if [[ -n ${SF_BENCH_ICOUNT:-} ]]; then
+		printf 'datapath: counted in instructions (QEMU -icount shift=%s, one vCPU): every instruction is %d ns of guest time, whatever the host does\n' \
+			"$SF_BENCH_ICOUNT" "$((1 << SF_BENCH_ICOUNT))"
+	fi
 	for m in "${MODES[@]}"; do
 		read -r best med < <(stats 3 "$m") || continue
 		read -r _ pps < <(stats 2 "$m")
