@@ -4,8 +4,8 @@
  * rate limits (reflect.c) and by the event rate (event.c). Tokens are kept
  * scaled by NSEC_PER_SEC, so that refilling at @rate per second is one
  * multiplication by the nanoseconds elapsed, with no division in the common
- * case. The caller serialises access to a bucket (its lock is the
- * caller's).
+ * case. The caller serialises sf_bucket_take() (its lock is the caller's);
+ * sf_bucket_empty() may be called without it.
  */
 #ifndef _SF_BUCKET_H
 #define _SF_BUCKET_H
@@ -13,8 +13,10 @@
 #include <linux/math64.h>
 #include <linux/compiler.h>
 #include <linux/minmax.h>
+#include <linux/overflow.h>
 #include <linux/time64.h>
 #include <linux/types.h>
+#include <asm/barrier.h>
 
 struct sf_bucket {
 	u64 tokens;			/* scaled by NSEC_PER_SEC */
@@ -34,21 +36,54 @@ static inline bool sf_bucket_take(struct sf_bucket *b, u64 now, u64 rate,
 				  u64 burst)
 {
 	u64 cap = burst * NSEC_PER_SEC;
-	u64 elapsed = 0;
+	u64 tokens = b->tokens, last = b->last, elapsed = 0;
+	bool ok;
 
-	if (unlikely(!b->last)) {
-		b->tokens = cap;
-		b->last = now;
-	} else if ((s64)(now - b->last) > 0) {
+	if (unlikely(!last)) {
+		tokens = cap;
+		last = now;
+	} else if ((s64)(now - last) > 0) {
 		/* long enough to fill it from empty; bounds elapsed * rate */
-		elapsed = min_t(u64, now - b->last, div64_u64(cap, rate) + 1);
-		b->last = now;
+		elapsed = min_t(u64, now - last, div64_u64(cap, rate) + 1);
+		last = now;
 	}
-	b->tokens = min(cap, b->tokens + elapsed * rate);
-	if (b->tokens < NSEC_PER_SEC)
+	tokens = min(cap, tokens + elapsed * rate);
+	ok = tokens >= NSEC_PER_SEC;
+	if (ok)
+		tokens -= NSEC_PER_SEC;
+	WRITE_ONCE(b->tokens, tokens);
+	/* tokens before last: pairs with sf_bucket_empty()'s smp_rmb() */
+	smp_wmb();
+	WRITE_ONCE(b->last, last);
+	return ok;
+}
+
+/*
+ * Would sf_bucket_take(@b, @now, @rate, ...) certainly refuse? Read without
+ * the caller's lock, so that a caller past its rate need not take the lock
+ * to learn that. It reads last, then tokens, in the reverse of the order
+ * sf_bucket_take() writes them: tokens read with a last are never older
+ * than that last's, so a racing take can only make this answer "maybe"
+ * (false) where "no" was right, never "no" where a take would have given
+ * a token. Any answer may be stale by the time the caller acts: only a
+ * take under the lock hands out tokens.
+ */
+static inline bool sf_bucket_empty(const struct sf_bucket *b, u64 now,
+				   u64 rate)
+{
+	u64 last = READ_ONCE(b->last), tokens, fill;
+
+	/* last before tokens: pairs with sf_bucket_take()'s smp_wmb() */
+	smp_rmb();
+	tokens = READ_ONCE(b->tokens);
+	if (!last)
+		return false;		/* never used: full */
+	if ((s64)(now - last) <= 0)
+		return tokens < NSEC_PER_SEC;	/* no refill */
+	if (check_mul_overflow(now - last, rate, &fill) ||
+	    check_add_overflow(fill, tokens, &fill))
 		return false;
-	b->tokens -= NSEC_PER_SEC;
-	return true;
+	return fill < NSEC_PER_SEC;
 }
 
 #endif /* _SF_BUCKET_H */

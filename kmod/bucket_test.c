@@ -113,6 +113,48 @@ static void bucket_event_rate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, take_all(&b, T0 + 5 * NSEC_PER_SEC, 50, 50), 50U);
 }
 
+/*
+ * sf_bucket_empty() says "certainly refused" exactly when a take would
+ * refuse: never where it would give a token (a flow made by a flood's
+ * first packet after the refill would be lost), and not "maybe" where it
+ * would not (the lock the check is there to spare). Compared against a
+ * take on a copy, at every rate the callers use, before the bucket's
+ * last use (a clock behind), within a second of it and past it.
+ */
+static void bucket_empty_matches_take(struct kunit *test)
+{
+	static const u64 rates[] = { 1, 10, 1000, 1000000, U32_MAX,
+				     (u64)U32_MAX * 100 };
+	static const s64 steps[] = { -NSEC_PER_SEC, -1, 0, 1, 999, 1000,
+				     999999, 1000000, 99999999, 100000000,
+				     NSEC_PER_SEC - 1, NSEC_PER_SEC,
+				     3600 * NSEC_PER_SEC };
+	unsigned int r, i, wrong = 0, empties = 0;
+	struct sf_bucket b, c;
+
+	for (r = 0; r < ARRAY_SIZE(rates); r++) {
+		b = (struct sf_bucket){};
+		KUNIT_EXPECT_FALSE(test, sf_bucket_empty(&b, T0, rates[r]));
+		take_all(&b, T0, rates[r], 1);
+		for (i = 0; i < ARRAY_SIZE(steps); i++) {
+			u64 now = T0 + steps[i];
+			bool empty = sf_bucket_empty(&b, now, rates[r]);
+
+			c = b;
+			if (empty == sf_bucket_take(&c, now, rates[r], 1)) {
+				kunit_info(test, "rate %llu, %lld ns: %s\n",
+					   rates[r], steps[i],
+					   empty ? "empty, a token" : "maybe, none");
+				wrong++;
+			}
+			empties += empty;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0U);
+	/* it does say "empty": at 1/s, everything under a second on */
+	KUNIT_EXPECT_GE(test, empties, 10U);
+}
+
 static struct kunit_case bucket_test_cases[] = {
 	KUNIT_CASE(bucket_starts_full),
 	KUNIT_CASE(bucket_refills_at_rate),
@@ -121,6 +163,7 @@ static struct kunit_case bucket_test_cases[] = {
 	KUNIT_CASE(bucket_sustained_rate),
 	KUNIT_CASE(bucket_large_values),
 	KUNIT_CASE(bucket_event_rate),
+	KUNIT_CASE(bucket_empty_matches_take),
 	{}
 };
 

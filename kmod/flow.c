@@ -11,7 +11,9 @@
  * flood of spoofed one-packet flows pushes out idle flows and not the ones
  * that carry traffic. Idle flows are expired by a periodic work item that
  * scans a bounded slice of the list per run. Flows are freed after an RCU
- * grace period, so lock-free readers never see freed memory.
+ * grace period, so lock-free readers never see freed memory. What a new
+ * flow or histogram group may cost (the memory cap, flow-rate) is
+ * admit.c's.
  */
 #include <linux/slab.h>
 #include <linux/jiffies.h>
@@ -39,45 +41,6 @@ static size_t sf_flow_size(u8 role)
 	if (role == SNAPFIRE_ROLE_SENDER)
 		size += SF_PENDING * sizeof(struct sf_pending);
 	return size;
-}
-
-/* The memory cap over all namespaces, MiB (module parameter max_mem_mb). */
-unsigned int sf_max_mem_mb = SF_DEFAULT_MAX_MEM_MB;
-/* What the namespaces of other user namespaces use, all of them together. */
-static atomic64_t sf_untrusted_mem = ATOMIC64_INIT(0);
-
-static void sf_mem_add(struct sf_net *sn, s64 delta)
-{
-	atomic64_add(delta, &sn->mem);
-	atomic64_add(delta, &sf_global_mem);
-	if (sn->untrusted)
-		atomic64_add(delta, &sf_untrusted_mem);
-}
-
-/*
- * May @sn allocate @size more bytes of flows and histograms? Not past the
- * cap over all namespaces, and the namespaces owned by other user
- * namespaces (anyone can make one) not past half of it together, so that
- * they can never starve the host's own. A new flow (@new_flow) stops a
- * sixteenth short of either: that last sixteenth is kept for the flows
- * that exist, so that a flood of new sources (spoofed ones, say) cannot
- * take the next histogram groups of a live flow away. Checked before the
- * allocation and accounted after it, without a lock: concurrent CPUs may
- * overshoot the cap by one allocation each (a flow of at most 2 KiB, a
- * group of at most 1 KiB), which docs/DESIGN.md counts in the bound.
- */
-static bool sf_mem_allowed(struct sf_net *sn, size_t size, bool new_flow)
-{
-	u64 cap = (u64)READ_ONCE(sf_max_mem_mb) << 20;
-
-	if (!size)
-		return true;	/* nothing new: past the cap or not */
-	if (new_flow)
-		cap -= cap >> SF_MEM_RESERVE_SHIFT;
-	if (atomic64_read(&sf_global_mem) + size > cap)
-		return false;
-	return !sn->untrusted ||
-	       atomic64_read(&sf_untrusted_mem) + size <= cap / 2;
 }
 
 /*
@@ -167,27 +130,6 @@ static void sf_flow_evict_one(struct sf_net *sn, u8 role)
 struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key)
 {
 	return rhashtable_lookup(&sn->flows, key, sf_flow_params);
-}
-
-/*
- * May a packet from another host make a reflector flow now? At most
- * flow-rate a second, a second of it in a burst: a spoofed flood, each
- * packet of it a new flow, would otherwise cost an atomic allocation and
- * the table's lock per packet, on every CPU that receives it, whether the
- * reflector is on or not. Its own short lock, not sf_net.lock: a flood
- * past the rate never reaches that one.
- */
-static bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg)
-{
-	u64 rate = sf_cfg(cfg, FLOW_RATE);
-	bool ok;
-
-	spin_lock_bh(&sn->flow_rate_lock);
-	/* read under the lock: the bucket sees the clock in order */
-	ok = sf_bucket_take(&sn->flow_bucket, ktime_get_mono_fast_ns(), rate,
-			    rate);
-	spin_unlock_bh(&sn->flow_rate_lock);
-	return ok;
 }
 
 /*
@@ -570,7 +512,7 @@ int sf_flows_init(struct sf_net *sn)
 	int err;
 
 	spin_lock_init(&sn->lock);
-	spin_lock_init(&sn->flow_rate_lock);
+	spin_lock_init(&sn->flow_rate_lock);	/* admit.c */
 	INIT_LIST_HEAD(&sn->flow_list);
 	xa_init(&sn->flow_ids);
 	atomic64_set(&sn->mem, 0);

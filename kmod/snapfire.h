@@ -291,6 +291,11 @@ bool sf_config_allowed(const struct sf_config *cfg, u8 family,
 		       const struct in6_addr *addr);
 void sf_config_replace(struct sf_net *sn, struct sf_config *newcfg);
 
+/* admit.c */
+void sf_mem_add(struct sf_net *sn, s64 delta);
+bool sf_mem_allowed(struct sf_net *sn, size_t size, bool new_flow);
+bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg);
+
 /* flow.c */
 int sf_flows_init(struct sf_net *sn);
 void sf_flows_exit(struct sf_net *sn);

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Admission: may the packet path allocate a new flow or histogram group
+ * now? Two bounds, both checked before the allocation and without
+ * sf_net.lock:
+ *
+ *  - memory: the module's flows and histograms of all namespaces together
+ *    stay under max_mem_mb, those of namespaces owned by other user
+ *    namespaces under half of it (sf_mem_allowed());
+ *  - rate: packets from other hosts make at most flow-rate reflector flows
+ *    a second per namespace (sf_flow_rate_ok()).
+ *
+ * The third, max-flows, is the table's own (flow.c, eviction).
+ */
+#include <linux/atomic.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+
+#include "snapfire.h"
+
+/* The memory cap over all namespaces, MiB (module parameter max_mem_mb). */
+unsigned int sf_max_mem_mb = SF_DEFAULT_MAX_MEM_MB;
+/* What the namespaces of other user namespaces use, all of them together. */
+static atomic64_t sf_untrusted_mem = ATOMIC64_INIT(0);
+
+/* Account @delta bytes of @sn's flows and histograms (negative: freed). */
+void sf_mem_add(struct sf_net *sn, s64 delta)
+{
+	atomic64_add(delta, &sn->mem);
+	atomic64_add(delta, &sf_global_mem);
+	if (sn->untrusted)
+		atomic64_add(delta, &sf_untrusted_mem);
+}
+
+/*
+ * May @sn allocate @size more bytes of flows and histograms? Not past the
+ * cap over all namespaces, and the namespaces owned by other user
+ * namespaces (anyone can make one) not past half of it together, so that
+ * they can never starve the host's own. A new flow (@new_flow) stops a
+ * sixteenth short of either: that last sixteenth is kept for the flows
+ * that exist, so that a flood of new sources (spoofed ones, say) cannot
+ * take the next histogram groups of a live flow away. Checked before the
+ * allocation and accounted after it, without a lock: concurrent CPUs may
+ * overshoot the cap by one allocation each (a flow of at most 2 KiB, a
+ * group of at most 1 KiB), which docs/DESIGN.md counts in the bound.
+ */
+bool sf_mem_allowed(struct sf_net *sn, size_t size, bool new_flow)
+{
+	u64 cap = (u64)READ_ONCE(sf_max_mem_mb) << 20;
+
+	if (!size)
+		return true;	/* nothing new: past the cap or not */
+	if (new_flow)
+		cap -= cap >> SF_MEM_RESERVE_SHIFT;
+	if (atomic64_read(&sf_global_mem) + size > cap)
+		return false;
+	return !sn->untrusted ||
+	       atomic64_read(&sf_untrusted_mem) + size <= cap / 2;
+}
+
+/*
+ * May a packet from another host make a reflector flow now? At most
+ * flow-rate a second, a second of it in a burst: a spoofed flood, each
+ * packet of it a new flow, would otherwise cost an atomic allocation and
+ * the table's lock per packet, on every CPU that receives it, whether the
+ * reflector is on or not. Its own short lock, not sf_net.lock: a flood
+ * past the rate never reaches that one. Nor, mostly, this one: while the
+ * bucket is empty and no token can have come since, the packet is refused
+ * on a read of the bucket (sf_bucket_empty()), so that a flood's packets
+ * on every CPU do not queue on one lock to be told no.
+ */
+bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg)
+{
+	u64 rate = sf_cfg(cfg, FLOW_RATE);
+	bool ok;
+
+	if (sf_bucket_empty(&sn->flow_bucket, ktime_get_mono_fast_ns(), rate))
+		return false;
+	spin_lock_bh(&sn->flow_rate_lock);
+	/* read under the lock: the bucket sees the clock in order */
+	ok = sf_bucket_take(&sn->flow_bucket, ktime_get_mono_fast_ns(), rate,
+			    rate);
+	spin_unlock_bh(&sn->flow_rate_lock);
+	return ok;
+}
