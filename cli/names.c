@@ -32,6 +32,7 @@ const char *const counter_names[NCOUNTERS] = {
 	"mem-refused",
 	"gso",
 	"flows-limited",
+	"flows-full",
 };
 
 const char *const counter_help[NCOUNTERS] = {
@@ -51,7 +52,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Flows created.",
 	"Flows evicted to make room at the flow limit.",
 	"Flows expired after the idle timeout.",
-	"GFP_ATOMIC allocations of flows or histogram buckets that failed, and reflector flows not made at max-flows because the flows the eviction looked at were all this host's sender flows.",
+	"GFP_ATOMIC allocations of flows or histogram buckets that failed.",
 	"Samples outside a histogram's range, counted in its end buckets.",
 	"Reflected packets whose send times were no longer known (stage metrics skipped).",
 	"Events not sent because of the event rate limit.",
@@ -62,6 +63,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Flows and histogram groups refused because the module's memory cap (max_mem_mb) or the untrusted namespaces' share of it was reached.",
 	"STAMP-port UDP aggregates (GSO or GRO: several datagrams behind one UDP header, from a UDP_SEGMENT sender or UDP GRO), counted at LOCAL_IN and at POST_ROUTING and left alone: neither timed, recorded nor answered. The stack hands them to sockets one datagram at a time.",
 	"Probes from other hosts not recorded because flow-rate new flows a second were already made (answered or not as the reflector's own checks decide).",
+	"New flows not made at max-flows because none of the flows the eviction looked at could go: a reflector flow (made by a packet from anywhere) evicts reflector flows only, never this host's sender flows. The probe is still answered as the reflector's own checks decide.",
 };
 
 /* enum snapfire_metric, as JSON keys */
@@ -85,6 +87,6 @@ const char *const event_names[EVENT_NAMES] = {
 	[5] = "loss-high",
 };
 
-_Static_assert(27 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
+_Static_assert(28 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
 _Static_assert(8 == METRIC_COUNT, "metrics: the spec and SNAPFIRE_METRIC_MAX");
 _Static_assert(6 == EVENT_NAMES, "events: the spec and SNAPFIRE_EVENT_TYPE_MAX");

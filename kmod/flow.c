@@ -140,6 +140,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 				      const struct sf_config *cfg,
 				      const struct sf_flow_key *key, u64 now)
 {
+	enum sf_counter refused = SF_C_ALLOC_FAILURES;
 	struct sf_flow *f, *old;
 	size_t size;
 
@@ -186,8 +187,10 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	 */
 	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS))
 		sf_flow_evict_one(sn, key->role);
-	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS))
+	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS)) {
+		refused = SF_C_FLOWS_FULL;	/* nothing this role may evict */
 		goto err_unlock;
+	}
 	/*
 	 * By id first: until the key is in the rhashtable no packet can
 	 * reach the flow, so a failure below has only netlink readers (under
@@ -223,7 +226,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 err_unlock:
 	spin_unlock_bh(&sn->lock);
 	kfree(f);
-	sf_count(sn, SF_C_ALLOC_FAILURES);
+	sf_count(sn, refused);
 	return NULL;
 }
 

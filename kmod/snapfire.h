@@ -78,6 +78,7 @@ enum sf_counter {
 	SF_C_MEM_REFUSED,
 	SF_C_GSO,
 	SF_C_FLOWS_LIMITED,
+	SF_C_FLOWS_FULL,
 	SF_C_CNT
 };
 
