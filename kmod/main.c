@@ -46,23 +46,37 @@ static int __net_init sf_net_init(struct net *net)
 	sf_reflect_init(sn);
 
 	/*
-	 * Charged to the memory cgroup of whoever makes the namespace (the
-	 * core allocates sf_net itself, uncharged): an unprivileged user
-	 * making namespaces pays for them.
+	 * Charged to the memory cgroup of whoever makes the namespace: an
+	 * unprivileged user making namespaces pays for them. The core
+	 * allocates sf_net itself, uncharged, so it holds no array: the
+	 * event ring, the rate-limit buckets and the SSID hints (11 KiB)
+	 * are allocated here. It is about 500 bytes (more with lockdep's
+	 * lock maps); the bound catches an array put back.
 	 */
+	BUILD_BUG_ON(sizeof(struct sf_net) > 2048);
 	sn->counters = alloc_percpu_gfp(struct sf_counters, GFP_KERNEL_ACCOUNT);
 	if (!sn->counters)
 		return -ENOMEM;
-	cfg = sf_config_default(GFP_KERNEL_ACCOUNT);
-	if (!cfg) {
-		err = -ENOMEM;
+	err = -ENOMEM;
+	sn->events = kcalloc(SF_EVENT_RING, sizeof(*sn->events),
+			     GFP_KERNEL_ACCOUNT);
+	if (!sn->events)
 		goto err_free_counters;
-	}
+	sn->rl = kcalloc(SF_RL_BUCKETS, sizeof(*sn->rl), GFP_KERNEL_ACCOUNT);
+	if (!sn->rl)
+		goto err_free_events;
+	sn->ssid_hint = kcalloc(SF_SSID_HINTS, sizeof(*sn->ssid_hint),
+				GFP_KERNEL_ACCOUNT);
+	if (!sn->ssid_hint)
+		goto err_free_rl;
+	cfg = sf_config_default(GFP_KERNEL_ACCOUNT);
+	if (!cfg)
+		goto err_free_hints;
 	sf_cfg(cfg, ENABLED) = READ_ONCE(default_enabled);
-	RCU_INIT_POINTER(sn->config, cfg);
 	err = sf_flows_init(sn);
 	if (err)
 		goto err_free_config;
+	RCU_INIT_POINTER(sn->config, cfg);
 	/* no config writer yet: the lock is for the assertion */
 	mutex_lock(&sn->conf_mutex);
 	err = sf_hooks_follow(sn, cfg, true);
@@ -79,10 +93,22 @@ static int __net_init sf_net_init(struct net *net)
 
 err_flows_exit:
 	WRITE_ONCE(sn->dying, true);
+	/*
+	 * The xmit probe reads every namespace's config and, were it
+	 * enabled, its flows: while another namespace holds the probes,
+	 * one may have found this one's since it was published.
+	 */
+	synchronize_rcu();
 	sf_flows_exit(sn);
 	rcu_barrier();	/* the core frees @sn when this returns */
 err_free_config:
-	kfree(rcu_access_pointer(sn->config));
+	kfree(cfg);
+err_free_hints:
+	kfree(sn->ssid_hint);
+err_free_rl:
+	kfree(sn->rl);
+err_free_events:
+	kfree(sn->events);
 err_free_counters:
 	free_percpu(sn->counters);
 	return err;
@@ -110,6 +136,9 @@ static void __net_exit sf_net_exit(struct net *net)
 	sf_flows_exit(sn);
 	cancel_work_sync(&sn->event_work);
 	kfree(rcu_access_pointer(sn->config));
+	kfree(sn->ssid_hint);
+	kfree(sn->rl);
+	kfree(sn->events);
 	free_percpu(sn->counters);
 }
 

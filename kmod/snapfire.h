@@ -239,14 +239,14 @@ struct sf_net {
 	struct sf_bucket flow_bucket;	/* flow-rate: new reflector flows/s */
 
 	spinlock_t ev_lock;		/* protects the event ring; innermost */
-	struct sf_event events[SF_EVENT_RING];
+	struct sf_event *events;	/* the ring, SF_EVENT_RING of them */
 	u32 ev_head;
 	u32 ev_len;
 	struct sf_bucket ev_bucket;	/* event-rate per second, 1 s burst */
 	struct work_struct event_work;
 
 	spinlock_t rl_lock;		/* protects rl[] and rl_global */
-	struct sf_bucket rl[SF_RL_BUCKETS];
+	struct sf_bucket *rl;		/* SF_RL_BUCKETS of them */
 	struct sf_bucket rl_global;
 
 	/*
@@ -254,7 +254,7 @@ struct sf_net {
 	 * field is MBZ) matches its sender flow by the UDP 4-tuple: the SSID
 	 * the last probe on that 4-tuple carried, hashed, unlocked.
 	 */
-	u16 ssid_hint[SF_SSID_HINTS];
+	u16 *ssid_hint;			/* SF_SSID_HINTS of them */
 
 	struct delayed_work gc_work;	/* armed while nflows > 0 (flow.c) */
 	bool dying;

@@ -143,6 +143,13 @@ int sf_test_ns_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, sn);
 	sn->counters = alloc_percpu(struct sf_counters);
 	KUNIT_ASSERT_NOT_NULL(test, (void __force *)sn->counters);
+	sn->events = kcalloc(SF_EVENT_RING, sizeof(*sn->events), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sn->events);
+	sn->rl = kcalloc(SF_RL_BUCKETS, sizeof(*sn->rl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sn->rl);
+	sn->ssid_hint = kcalloc(SF_SSID_HINTS, sizeof(*sn->ssid_hint),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sn->ssid_hint);
 	mutex_init(&sn->conf_mutex);
 	spin_lock_init(&sn->ev_lock);
 	INIT_WORK(&sn->event_work, sf_event_work);
@@ -170,6 +177,9 @@ void sf_test_ns_exit(struct kunit *test)
 	cancel_work_sync(&sn->event_work);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&sn->mem), 0);
 	kfree(rcu_access_pointer(sn->config));
+	kfree(sn->ssid_hint);
+	kfree(sn->rl);
+	kfree(sn->events);
 	free_percpu(sn->counters);
 	kfree(sn);
 }
