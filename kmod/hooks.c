@@ -502,99 +502,16 @@ aggregate:
 
 /*
  * Every packet of a namespace where snapfire is on passes here, four times
- * (two hooks each way): what is not UDP to or from a STAMP port leaves
+ * (two hooks each way; registered by probes.c): what is not UDP to or from a STAMP port leaves
  * after the inline header peek, with no stack frame to set up. Probes go on
  * to sf_hook_probe(), out of line, whose locals the kernel's stack
  * initialisation clears on every call.
  */
-static unsigned int sf_hook(void *priv, struct sk_buff *skb,
-			    const struct nf_hook_state *state)
+unsigned int sf_hook(void *priv, struct sk_buff *skb,
+		     const struct nf_hook_state *state)
 {
 	if (!sf_maybe_probe(skb, state->pf == NFPROTO_IPV4 ? htons(ETH_P_IP) :
 			    htons(ETH_P_IPV6), skb_network_offset(skb)))
 		return NF_ACCEPT;
 	return sf_hook_probe(skb, state);
-}
-
-static const struct nf_hook_ops sf_nf_ops[] = {
-	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_PRE_ROUTING,
-	  .priority = NF_IP_PRI_FIRST },
-	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
-	  .priority = NF_IP_PRI_LAST },
-	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
-	  .priority = NF_IP_PRI_FIRST },
-	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING,
-	  .priority = NF_IP_PRI_LAST },
-	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_PRE_ROUTING,
-	  .priority = NF_IP6_PRI_FIRST },
-	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
-	  .priority = NF_IP6_PRI_LAST },
-	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
-	  .priority = NF_IP6_PRI_FIRST },
-	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING,
-	  .priority = NF_IP6_PRI_LAST },
-};
-
-static int sf_hooks_register(struct net *net)
-{
-	return nf_register_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
-}
-
-static void sf_hooks_unregister(struct net *net)
-{
-	nf_unregister_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
-}
-
-/*
- * A namespace's hooks are registered only while its configuration has
- * ENABLED set: a namespace where snapfire is off pays nothing for them
- * (one owned by another user namespace keeps them, once registered).
- * It then also holds a reference on the tracepoint probes (probes.c),
- * taken first and dropped last, so that while its hooks run the probes
- * stamp. Called twice around publishing @cfg, with conf_mutex held: before
- * it (@before_publish), to register, so that the hooks are in place when
- * the packet path first sees ENABLED; after it, to unregister, once the
- * hooks already see ENABLED clear (sf_hook tests it per packet in
- * between). Registering can fail (memory): the caller then does not
- * publish @cfg.
- */
-int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
-		    bool before_publish)
-{
-	bool want = sf_cfg(cfg, ENABLED);
-	int err;
-
-	lockdep_assert_held(&sn->conf_mutex);
-	if (want == sn->hooked || want != before_publish)
-		return 0;
-	/*
-	 * Unregistering may turn the kernel's nf_hooks_needed static keys
-	 * off (text patching, IPIs to every CPU), as registering may turn
-	 * them on: a namespace owned by another user namespace, which an
-	 * unprivileged user may toggle at will, keeps its hooks once
-	 * registered, until it goes. They test ENABLED per packet.
-	 */
-	if (!want && sn->untrusted)
-		return 0;
-	if (want) {
-		err = sf_probes_get();
-		if (err)
-			return err;
-		err = sf_hooks_register(sn->net);
-		if (err) {
-			sf_probes_put();
-			return err;
-		}
-	} else {
-		sf_hooks_drop(sn);
-	}
-	sn->hooked = want;
-	return 0;
-}
-
-/* Unregisters a namespace's hooks and drops its probes' reference. */
-void sf_hooks_drop(struct sf_net *sn)
-{
-	sf_hooks_unregister(sn->net);
-	sf_probes_put();
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tracepoint probes, rx.c's receive stamps and xmit.c's driver
- * hand-off, are attached only while at least one namespace has snapfire
- * enabled: each namespace whose netfilter hooks are registered (hooks.c)
- * holds a reference. On a host where snapfire is off everywhere, the
+ * What the module attaches to the kernel, and when. A namespace's netfilter
+ * hooks (hooks.c's sf_hook at four points a family) are registered while
+ * it has snapfire enabled (sf_hooks_follow()). The tracepoint probes, rx.c's
+ * receive stamps and xmit.c's driver hand-off, are attached only while at
+ * least one namespace has snapfire enabled: each namespace whose netfilter
+ * hooks are registered holds a reference. On a host where snapfire is off everywhere, the
  * tracepoints' own static keys are off again and no packet calls into the
  * module at all.
  *
@@ -28,6 +30,9 @@
  * references are only counted.
  */
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 
@@ -157,4 +162,87 @@ void sf_probes_stop(void)
 	sf_probes_detach();
 	mutex_unlock(&sf_probes_mutex);
 	tracepoint_synchronize_unregister();
+}
+
+static const struct nf_hook_ops sf_nf_ops[] = {
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_PRE_ROUTING,
+	  .priority = NF_IP_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_PRE_ROUTING,
+	  .priority = NF_IP6_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP6_PRI_LAST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP6_PRI_FIRST },
+	{ .hook = sf_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING,
+	  .priority = NF_IP6_PRI_LAST },
+};
+
+static int sf_hooks_register(struct net *net)
+{
+	return nf_register_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
+}
+
+static void sf_hooks_unregister(struct net *net)
+{
+	nf_unregister_net_hooks(net, sf_nf_ops, ARRAY_SIZE(sf_nf_ops));
+}
+
+/*
+ * A namespace's hooks are registered only while its configuration has
+ * ENABLED set: a namespace where snapfire is off pays nothing for them
+ * (one owned by another user namespace keeps them, once registered).
+ * It then also holds a reference on the tracepoint probes (probes.c),
+ * taken first and dropped last, so that while its hooks run the probes
+ * stamp. Called twice around publishing @cfg, with conf_mutex held: before
+ * it (@before_publish), to register, so that the hooks are in place when
+ * the packet path first sees ENABLED; after it, to unregister, once the
+ * hooks already see ENABLED clear (sf_hook tests it per packet in
+ * between). Registering can fail (memory): the caller then does not
+ * publish @cfg.
+ */
+int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
+		    bool before_publish)
+{
+	bool want = sf_cfg(cfg, ENABLED);
+	int err;
+
+	lockdep_assert_held(&sn->conf_mutex);
+	if (want == sn->hooked || want != before_publish)
+		return 0;
+	/*
+	 * Unregistering may turn the kernel's nf_hooks_needed static keys
+	 * off (text patching, IPIs to every CPU), as registering may turn
+	 * them on: a namespace owned by another user namespace, which an
+	 * unprivileged user may toggle at will, keeps its hooks once
+	 * registered, until it goes. They test ENABLED per packet.
+	 */
+	if (!want && sn->untrusted)
+		return 0;
+	if (want) {
+		err = sf_probes_get();
+		if (err)
+			return err;
+		err = sf_hooks_register(sn->net);
+		if (err) {
+			sf_probes_put();
+			return err;
+		}
+	} else {
+		sf_hooks_drop(sn);
+	}
+	sn->hooked = want;
+	return 0;
+}
+
+/* Unregisters a namespace's hooks and drops its probes' reference. */
+void sf_hooks_drop(struct sf_net *sn)
+{
+	sf_hooks_unregister(sn->net);
+	sf_probes_put();
 }

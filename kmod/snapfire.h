@@ -325,6 +325,11 @@ void sf_probes_put(void);
 void sf_probes_stop(void);
 
 /* hooks.c */
+struct nf_hook_state;
+unsigned int sf_hook(void *priv, struct sk_buff *skb,
+		     const struct nf_hook_state *state);
+
+/* probes.c: a namespace's hooks */
 int sf_hooks_follow(struct sf_net *sn, const struct sf_config *cfg,
 		    bool before_publish);
 void sf_hooks_drop(struct sf_net *sn);
