@@ -47,7 +47,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Replies sent by the in-kernel reflector.",
 	"Probes not reflected because of the rate limit.",
 	"Probes not reflected because the source is not in the allow-list.",
-	"Probes not reflected because of a multicast, broadcast or unspecified source.",
+	"Probes neither answered nor recorded because of a multicast, broadcast or unspecified source, or one of this host's own addresses as the source of a probe from the network.",
 	"Probes not reflected because of a routing or memory failure.",
 	"Flows created.",
 	"Flows evicted to make room at the flow limit.",

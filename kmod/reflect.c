@@ -19,6 +19,8 @@
  *  - multicast, broadcast, unspecified or v4-mapped sources, and probes
  *    sent to a broadcast or multicast address; a reply whose route is not
  *    unicast (a subnet-directed broadcast source) is dropped at send time;
+ *  - this host's own addresses as the source of a probe from the network:
+ *    the reply would be delivered locally, to another service's port;
  *  - sources outside the allow-list;
  *  - sources over the rate limit: hashed per-source token buckets (IPv6
  *    sources keyed by their /rate-prefix6 prefix), checked before a
@@ -105,14 +107,26 @@ static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 	return ok;
 }
 
+/*
+ * Did @dev deliver a packet this host sent to itself? Loopback, or a VRF
+ * device (l3mdev), whose own traffic loops through it.
+ */
+static bool sf_local_dev(const struct net_device *dev)
+{
+	return (dev->flags & IFF_LOOPBACK) || netif_is_l3_master(dev);
+}
+
 static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
 {
+	struct net_device *dev = skb->dev;
+
 	if (skb->pkt_type != PACKET_HOST)
 		return true;
 	if (pkt->family == AF_INET) {
 		__be32 s = pkt->saddr.s6_addr32[3];
 		__be32 d = pkt->daddr.s6_addr32[3];
 		const struct rtable *rt = skb_rtable(skb);
+		unsigned int type;
 
 		if (ipv4_is_multicast(s) || ipv4_is_lbcast(s) ||
 		    ipv4_is_zeronet(s) || ipv4_is_multicast(d) ||
@@ -120,18 +134,32 @@ static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
 			return true;
 		if (rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
 			return true;
+		if (!dev)
+			return false;
 		/*
-		 * A subnet-directed broadcast source (198.51.100.255 on a /24
-		 * of ours): the reply would go to the whole subnet. One FIB
-		 * look-up, for STAMP probes only.
+		 * One FIB look-up, for STAMP probes only, in the device's own
+		 * table (its VRF's). A subnet-directed broadcast source
+		 * (198.51.100.255 on a /24 of ours): the reply would go to
+		 * the whole subnet. One of our own addresses, from the
+		 * network (accept_local lets it through): spoofed, and the
+		 * reply would be delivered here, from port 862, to whatever
+		 * local service holds its port, past firewalls that trust
+		 * what comes over lo.
 		 */
-		return skb->dev &&
-		       inet_addr_type_dev_table(dev_net(skb->dev), skb->dev, s) ==
-		       RTN_BROADCAST;
+		type = inet_addr_type_dev_table(dev_net(dev), dev, s);
+		return type == RTN_BROADCAST ||
+		       (type == RTN_LOCAL && !sf_local_dev(dev));
 	}
-	return (ipv6_addr_type(&pkt->saddr) &
-		(IPV6_ADDR_ANY | IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
-	       ipv6_addr_is_multicast(&pkt->daddr);
+	if ((ipv6_addr_type(&pkt->saddr) &
+	     (IPV6_ADDR_ANY | IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
+	    ipv6_addr_is_multicast(&pkt->daddr))
+		return true;
+	/*
+	 * Our own address from the network, as above: IPv6 never drops it.
+	 * (An anycast one is caught when the reply is routed.)
+	 */
+	return dev && !sf_local_dev(dev) &&
+	       ipv6_chk_addr(dev_net(dev), &pkt->saddr, dev, 0);
 }
 
 /*
@@ -275,8 +303,13 @@ static int sf_reply_out4(struct net *net, const struct sk_buff *skb,
 		kfree_skb(nskb);
 		return PTR_ERR(rt);
 	}
-	/* a subnet-directed broadcast source routes as RTN_BROADCAST */
-	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+	/*
+	 * A subnet-directed broadcast source routes as RTN_BROADCAST; a
+	 * reply to this host is for a probe that came over loopback only
+	 * (sf_bad_source() refused the others already).
+	 */
+	if (rt->rt_type != RTN_UNICAST &&
+	    (rt->rt_type != RTN_LOCAL || !sf_local_dev(skb->dev))) {
 		ip_rt_put(rt);
 		kfree_skb(nskb);
 		return -EADDRNOTAVAIL;
@@ -327,7 +360,11 @@ static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
 		kfree_skb(nskb);
 		return err;
 	}
-	if (ipv6_addr_is_multicast(&fl6.daddr)) {
+	/* to this host (an anycast address of ours): as for IPv4 */
+	if (ipv6_addr_is_multicast(&fl6.daddr) ||
+	    ((container_of(dst, struct rt6_info, dst)->rt6i_flags &
+	       (RTF_LOCAL | RTF_ANYCAST)) &&
+	     !sf_local_dev(skb->dev))) {
 		dst_release(dst);
 		kfree_skb(nskb);
 		return -EADDRNOTAVAIL;

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Datapath: spoofed sources the reflector host must not serve as a relay.
+# Probes are hand-made by the router (tests/lib/dp_craft.py, raw sockets);
+# the truth is what plain sockets in the reflector's namespace receive, and
+# the reflector's counters and flow listing.
+# timeout: 300
+# debug-kernel: skip: two branches of the refusal 58 and 60 drive there; the packets here are stock-kernel routing
+# cpus: 1 (one sender at a time)
+# Checked:
+#   local: a probe from the network whose source is one of the reflector's
+#     own addresses (IPv4 with accept_local on, which lets such a source
+#     in; IPv6, which always does) is not answered: the reply would be
+#     delivered to the reflector host itself, from port 862, at whatever
+#     local service holds the probe's source port. A plain socket on that
+#     port gets nothing; bad_source +2, nothing reflected, no flow. A probe
+#     the host sends to its own address (over lo) is still answered.
+# shellcheck source=tests/lib/dp.sh
+. "$(dirname "$0")/../lib/dp.sh"
+
+dp_need_cli
+dp_setup_line3
+
+# craft NS OUT ARGS... : dp_craft.py ARGS in NS > OUT
+craft() {
+	local ns=$1 out=$2
+	shift 2
+	ip netns exec "$ns" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_craft.py" "$@" >"$out" 2>"$out.err" || {
+		diag "dp_craft.py $*: $(tail -n 5 "$out.err")"
+		return 1
+	}
+}
+
+# d COUNTER : COUNTER on the reflector since the last `mark`
+mark() { sf -n "$REFLECTOR" -j status >"$DP_TMP/mark.st"; }
+d() {
+	local a b
+	a=$(dp_get "$DP_TMP/mark.st" "counters.$1")
+	sf -n "$REFLECTOR" -j status >"$DP_TMP/now.st"
+	b=$(dp_get "$DP_TMP/now.st" "counters.$1")
+	echo $((b - a))
+}
+
+# listen OUT PORT... : plain UDP sockets (IPv4 and IPv6) on PORTs in the
+# reflector's namespace; once 3 s pass without a datagram (or 8 s with
+# none), OUT gets "PORT COUNT" lines
+listen() {
+	local out=$1
+	shift
+	: >"$out"
+	ip netns exec "$REFLECTOR" python3 - "$out" "$@" <<'PY' &
+import select, socket, sys, time
+out, ports = sys.argv[1], [int(p) for p in sys.argv[2:]]
+socks = {}
+for p in ports:
+    for fam, any_ in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((any_, p))
+        socks[s] = p
+got = {p: 0 for p in ports}
+open(out + ".ready", "w").close()
+deadline = time.time() + 8
+while time.time() < deadline:
+    r, _, _ = select.select(list(socks), [], [], max(0, deadline - time.time()))
+    for s in r:
+        s.recv(65535)
+        got[socks[s]] += 1
+        deadline = time.time() + 3
+with open(out + ".tmp", "w") as f:
+    for p in ports:
+        f.write("%d %d\n" % (p, got[p]))
+import os
+os.rename(out + ".tmp", out + ".done")
+PY
+	wait_for 20 test -e "$out.ready"
+}
+
+# got OUT PORT : what listen OUT saw on PORT
+got() {
+	wait_for 20 test -e "$1.done" || { echo "no result"; return; }
+	awk -v p="$2" '$1 == p { print $2 }' "$1.done"
+}
+
+# ----------------------------------------------------------------- local
+ok "local: reflector on, no rate limit" sf -n "$REFLECTOR" reflect on rate 0
+# (rp_filter would drop an IPv4 local source first, and accept_local 0 too)
+ok "local: accept_local on, rp_filter off on the reflector" ip netns exec "$REFLECTOR" sysctl -qw \
+	net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
+	net.ipv4.conf.all.accept_local=1 net.ipv4.conf.eth0.accept_local=1
+mark
+listen "$DP_TMP/local" 43010 43011
+ok "local: the router sends $REFL_IP4:43010 -> $REFL_IP4:862 and [$REFL_IP6]:43011 -> [$REFL_IP6]:862" \
+	craft "$ROUTER" "$DP_TMP/local.json" --wait 0 \
+	"src=$REFL_IP4,dst=$REFL_IP4,sport=43010" \
+	"src=$REFL_IP6,dst=$REFL_IP6,sport=43011"
+assert_eq "local: IPv4: no reply reached the reflector host's own port 43010" 0 "$(got "$DP_TMP/local" 43010)"
+assert_eq "local: IPv6: no reply reached the reflector host's own port 43011" 0 "$(got "$DP_TMP/local" 43011)"
+assert_eq "local: bad_source +2" 2 "$(d bad_source)"
+assert_eq "local: nothing reflected" 0 "$(d reflected)"
+assert_eq "local: both reached LOCAL_IN" 2 "$(d local_in)"
+dp_flows "$REFLECTOR" "$DP_TMP/localf.json"
+assert_eq "local: no flow for them" "0 0" \
+	"$(dp_get "$DP_TMP/localf.json" --flow remote_port=43010 --count) $(dp_get "$DP_TMP/localf.json" --flow remote_port=43011 --count)"
+# the host's own probes to its own addresses come over lo: answered
+for dst in "$REFL_IP4" "$REFL_IP6"; do
+	f=$DP_TMP/self-${dst//:/_}.json
+	ok "local: the reflector host probes its own $dst" dp_stamp "$REFLECTOR" "$f" --dst "$dst" --sport 43020
+	assert_eq "local: its own probe to $dst over lo is answered" 1 "$(dp_get "$f" replies.#)"
+done
+
+done_testing
