@@ -56,7 +56,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Samples outside a histogram's range, counted in its end buckets.",
 	"Reflected packets whose send times were no longer known (stage metrics skipped).",
 	"Events not sent because of the event rate limit.",
-	"Probes neither answered nor recorded because their source port is a STAMP port, 0, or below min-source-port.",
+	"Probes neither answered nor recorded because their source port is a STAMP port, 0, or below min-source-port; and packets this host sends from a STAMP port to one (a userspace reflector's reply to such a probe), not recorded as a sender flow.",
 	"Probes neither answered nor recorded because their MBZ holds a Receive Timestamp: a reflector's reply sent back at us.",
 	"STAMP-port datagrams received with a wrong UDP checksum (or a zero one over IPv6): neither recorded nor answered, passed on.",
 	"Authenticated-mode packets and packets with an HMAC TLV that stamp-tx left untouched (their HMAC covers the timestamps), and authenticated-mode probes the reflector did not answer.",

@@ -471,7 +471,17 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		}
 		break;
 	case NF_INET_LOCAL_OUT:
-		if (!reflector)
+		if (reflector)
+			break;
+		/*
+		 * From a STAMP port to one: not a Session-Sender's probe (the
+		 * reflector refuses those) but a userspace reflector's reply to
+		 * one, which a spoofed flood would otherwise make sender flows
+		 * of, past flow-rate and free to evict anything.
+		 */
+		if (sf_config_port(cfg, pkt.sport))
+			sf_count(sn, SF_C_REFUSED_PORT);
+		else
 			sf_sender_out(sn, cfg, &pkt, &st);
 		break;
 	case NF_INET_POST_ROUTING:

@@ -14,6 +14,11 @@
 #     local service holds the probe's source port. A plain socket on that
 #     port gets nothing; bad_source +2, nothing reflected, no flow. A probe
 #     the host sends to its own address (over lo) is still answered.
+#   stamp-port: with a userspace reflector on port 862 (the module's off),
+#     a spoofed flood of probes from port 862 of 40 sources makes no sender
+#     flow of its replies (from 862 to 862): counted refused_port at
+#     LOCAL_IN and at LOCAL_OUT, flows_created +0. They were sender flows
+#     before, made past flow-rate and free to evict anything.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -109,4 +114,48 @@ for dst in "$REFL_IP4" "$REFL_IP6"; do
 	assert_eq "local: its own probe to $dst over lo is answered" 1 "$(dp_get "$f" replies.#)"
 done
 
+# ------------------------------------------------------------ stamp-port
+ok "stamp-port: module reloaded" sf_load
+ok "stamp-port: the in-kernel reflector off (a userspace one answers)" sf -n "$REFLECTOR" reflect off
+# a userspace reflector that answers everything, from 862 to the source
+ip netns exec "$REFLECTOR" python3 - "$DP_TMP/urefl" <<'PY' &
+import select, socket, sys, time
+socks = []
+for fam, any_ in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((any_, 862))
+    socks.append(s)
+open(sys.argv[1] + ".ready", "w").close()
+n, end = 0, time.time() + 60
+while time.time() < end and n < 1000:
+    r, _, _ = select.select(socks, [], [], 1)
+    for s in r:
+        b, a = s.recvfrom(65535)
+        try:
+            s.sendto(b, a)
+            n += 1
+        except OSError:
+            pass
+        open(sys.argv[1] + ".n", "w").write("%d\n" % n)
+PY
+urefl=$!
+on_exit "kill $urefl 2>/dev/null"
+wait_for 20 test -e "$DP_TMP/urefl.ready" || bail "stamp-port: the userspace reflector did not start"
+N=40
+specs=()
+for ((i = 0; i < N; i++)); do
+	specs+=("src=192.0.2.$((100 + i)),dst=$REFL_IP4,sport=862")
+done
+mark
+ok "stamp-port: the router sends $N probes from 192.0.2.100-$((99 + N)) port 862 to the reflector's 862" \
+	craft "$ROUTER" "$DP_TMP/sp.json" --wait 0 "${specs[@]}"
+wait_for 10 bash -c "[[ \$(cat '$DP_TMP/urefl.n' 2>/dev/null) -ge $N ]]"
+answered=$(cat "$DP_TMP/urefl.n" 2>/dev/null)
+assert_eq "stamp-port: the userspace reflector answered all $N" "$N" "${answered:-0}"
+assert_eq "stamp-port: refused_port: $N at LOCAL_IN and $N at LOCAL_OUT" $((2 * N)) "$(d refused_port)"
+assert_eq "stamp-port: their replies made no flow (flows_created +0)" 0 "$(d flows_created)"
+dp_flows "$REFLECTOR" "$DP_TMP/spf.json"
+assert_eq "stamp-port: no flow with remote port 862" 0 "$(dp_get "$DP_TMP/spf.json" --flow remote_port=862 --count)"
 done_testing
