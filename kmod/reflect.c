@@ -41,6 +41,7 @@
 #include <net/route.h>
 #include <net/udp.h>
 #include <net/inet_ecn.h>
+#include <net/l3mdev.h>
 #include <linux/netfilter.h>
 
 #include "snapfire.h"
@@ -108,12 +109,14 @@ static bool sf_ratelimit(struct sf_net *sn, const struct sf_config *cfg,
 }
 
 /*
- * Did @dev deliver a packet this host sent to itself? Loopback, or a VRF
- * device (l3mdev), whose own traffic loops through it.
+ * Did @dev deliver a packet this host sent to itself? Loopback only. A VRF
+ * device (l3mdev) delivers the VRF's own traffic and the network's alike,
+ * with nothing left to tell them apart at LOCAL_IN: a probe this host
+ * sends to its own address inside a VRF is refused as a spoofed one.
  */
 static bool sf_local_dev(const struct net_device *dev)
 {
-	return (dev->flags & IFF_LOOPBACK) || netif_is_l3_master(dev);
+	return dev->flags & IFF_LOOPBACK;
 }
 
 static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
@@ -296,6 +299,8 @@ static int sf_reply_out4(struct net *net, const struct sk_buff *skb,
 	fl4.saddr = iph->saddr;
 	fl4.flowi4_proto = IPPROTO_UDP;
 	fl4.flowi4_mark = skb->mark;
+	/* in the probe's routing domain: its VRF's table, not the main one */
+	fl4.flowi4_l3mdev = l3mdev_master_ifindex_rcu(skb->dev);
 	fl4.fl4_sport = uh->source;
 	fl4.fl4_dport = uh->dest;
 	rt = ip_route_output_key(net, &fl4);
@@ -348,6 +353,7 @@ static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
 	fl6.saddr = ip6h->saddr;
 	fl6.flowi6_proto = IPPROTO_UDP;
 	fl6.flowi6_mark = skb->mark;
+	fl6.flowi6_l3mdev = l3mdev_master_ifindex_rcu(skb->dev);
 	fl6.fl6_sport = uh->source;
 	fl6.fl6_dport = uh->dest;
 	if (ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)

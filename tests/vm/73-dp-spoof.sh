@@ -19,6 +19,11 @@
 #     flow of its replies (from 862 to 862): counted refused_port at
 #     LOCAL_IN and at LOCAL_OUT, flows_created +0. They were sender flows
 #     before, made past flow-rate and free to evict anything.
+#   vrf: the reflector's eth0 in a VRF (table 10, the main table has no
+#     route back): probes from the sender over IPv4 and IPv6 are answered,
+#     the replies routed in the VRF's table (they were routed in the main
+#     one, and not sent: reflect_errors); a probe with the reflector's own
+#     address as its source, arriving in the VRF, is refused (bad_source).
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -158,4 +163,43 @@ assert_eq "stamp-port: refused_port: $N at LOCAL_IN and $N at LOCAL_OUT" $((2 * 
 assert_eq "stamp-port: their replies made no flow (flows_created +0)" 0 "$(d flows_created)"
 dp_flows "$REFLECTOR" "$DP_TMP/spf.json"
 assert_eq "stamp-port: no flow with remote port 862" 0 "$(dp_get "$DP_TMP/spf.json" --flow remote_port=862 --count)"
+kill "$urefl" 2>/dev/null
+wait "$urefl" 2>/dev/null
+
+# ------------------------------------------------------------------- vrf
+if ! ip -n "$REFLECTOR" link add red type vrf table 10 2>"$DP_TMP/vrf.err"; then
+	skip "vrf" "no VRF device here: $(head -c 200 "$DP_TMP/vrf.err")"
+	done_testing
+	exit
+fi
+ok "vrf: module reloaded" sf_load
+ok "vrf: reflector on, no rate limit" sf -n "$REFLECTOR" reflect on rate 0
+# (enslaving cycles the device: its IPv6 addresses are kept only so, and
+# go through DAD again before a route can use them)
+ok "vrf: the reflector's eth0 in VRF red (table 10), default routes there" \
+	bash -c "ip netns exec '$REFLECTOR' sysctl -qw net.ipv6.conf.eth0.keep_addr_on_down=1 &&
+		ip -n '$REFLECTOR' link set red up &&
+		ip -n '$REFLECTOR' link set eth0 master red &&
+		ip -n '$REFLECTOR' route add default via $ROUTER_IP4_R vrf red &&
+		for i in \$(seq 50); do
+			ip -n '$REFLECTOR' -6 route add default via $ROUTER_IP6_R vrf red 2>/dev/null && exit 0
+			sleep 0.2
+		done; exit 1"
+wait_for 10 bash -c "! ip -n '$REFLECTOR' -6 addr show dev eth0 | grep -q tentative"
+must_fail "vrf: the main table has no route back to the sender" \
+	ip -n "$REFLECTOR" route get "$SENDER_IP4"
+mark
+for dst in "$REFL_IP4" "$REFL_IP6"; do
+	f=$DP_TMP/vrf-${dst//:/_}.json
+	ok "vrf: the sender probes $dst" dp_stamp "$SENDER" "$f" --dst "$dst" --sport 43030
+	assert_eq "vrf: the probe to $dst is answered (the reply routed in the VRF)" 1 "$(dp_get "$f" replies.#)"
+done
+assert_eq "vrf: reflected +2" 2 "$(d reflected)"
+assert_eq "vrf: reflect_errors +0" 0 "$(d reflect_errors)"
+mark
+ok "vrf: the router sends $REFL_IP4:43031 -> $REFL_IP4:862 into the VRF" \
+	craft "$ROUTER" "$DP_TMP/vrfspoof.json" --wait 0 "src=$REFL_IP4,dst=$REFL_IP4,sport=43031"
+sleep 1
+assert_eq "vrf: the reflector's own address as the source: bad_source +1" 1 "$(d bad_source)"
+assert_eq "vrf: not reflected" 0 "$(d reflected)"
 done_testing
