@@ -19,7 +19,6 @@ static void sf_seq_begin(struct sf_seq *s, u32 seq)
 {
 	s->started = true;
 	s->highest = seq;
-	s->epoch_first = seq;
 	s->epoch_span = 1;
 	s->received++;
 	bitmap_zero(s->win, SF_SEQ_WINDOW);
@@ -28,16 +27,17 @@ static void sf_seq_begin(struct sf_seq *s, u32 seq)
 
 /*
  * @seq is d (> 0) behind highest and was not seen before. If it is older
- * than the first of the epoch, the epoch now starts there (probes reordered
- * at the start of a session would otherwise count as received but never as
- * expected, hiding as many losses later).
+ * than the first of the epoch (d reaches back past the epoch's span), the
+ * epoch now starts there (probes reordered at the start of a session
+ * would otherwise count as received but never as expected, hiding as many
+ * losses later). Not a 32-bit distance to the first: past 2^31 packets in
+ * one epoch that wraps, and an ordinary late packet would look older than
+ * the first, shrinking the span, and the loss, to almost nothing.
  */
 static void sf_seq_behind(struct sf_seq *s, u32 seq, u32 d)
 {
-	if ((s32)(seq - (u32)s->epoch_first) < 0) {
-		s->epoch_first = seq;
+	if ((u64)d >= s->epoch_span)
 		s->epoch_span = (u64)d + 1;
-	}
 	s->reordered++;
 	s->received++;
 }

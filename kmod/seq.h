@@ -18,8 +18,7 @@ struct sf_seq {
 	u32 highest;		/* highest sequence number seen this epoch */
 	bool started;
 	u64 expected;		/* sum over past epochs of (highest - first + 1) */
-	u64 epoch_first;	/* lowest of this epoch (u32 value), see below */
-	u64 epoch_span;		/* highest - first + 1 this epoch */
+	u64 epoch_span;		/* highest - lowest + 1 this epoch */
 	u64 received;		/* unique packets */
 	u64 reordered;
 	u64 duplicates;
@@ -39,7 +38,7 @@ struct sf_seq {
  *   |d| > SF_SEQ_RESTART_GAP      RESTART: epoch_span is added to expected
  *                                 and a new epoch starts at seq
  * received counts the packets not found to be duplicates. A reordered
- * packet older than the epoch's first moves the first back to it (so that
+ * packet older than the epoch's lowest widens the span back to it (so that
  * probes swapped at the start of a session are not received-but-never-
  * expected, which would hide as many later losses).
  */

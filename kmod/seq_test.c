@@ -195,6 +195,32 @@ static void seq_full_cycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.restarts, 0ULL);
 }
 
+/*
+ * One epoch longer than 2^31 (steps of 60000, a gap each: 40 000 steps),
+ * then a packet a little late: reordered, and the epoch's span, hence what
+ * was expected and lost, stays. A 32-bit distance to the epoch's first
+ * packet wraps past 2^31 and took it for one older than the first: the
+ * span fell to 6, and the loss of 2.4 billion to nothing.
+ */
+static void seq_long_epoch_late(struct kunit *test)
+{
+	u32 seq = 777, steps = 40000, i;
+	struct sf_seq s;
+	u64 expected;
+
+	sf_seq_init(&s);
+	for (i = 0; i < steps; i++, seq += 60000)
+		sf_seq_update(&s, seq);
+	seq -= 60000;			/* the highest */
+	expected = (u64)(steps - 1) * 60000 + 1;
+	KUNIT_ASSERT_EQ(test, sf_seq_expected(&s), expected);
+	KUNIT_ASSERT_GT(test, expected, 1ULL << 31);
+	KUNIT_EXPECT_EQ(test, sf_seq_update(&s, seq - 5), SF_SEQ_REORDERED);
+	KUNIT_EXPECT_EQ(test, sf_seq_expected(&s), expected);
+	KUNIT_EXPECT_EQ(test, sf_seq_lost(&s), expected - steps - 1);
+	KUNIT_EXPECT_EQ(test, s.restarts, 0ULL);
+}
+
 /* Adjacent pairs swapped across the wrap: all reordered, none lost. */
 static void seq_wrap_swaps(struct kunit *test)
 {
@@ -306,6 +332,7 @@ static struct kunit_case seq_test_cases[] = {
 	KUNIT_CASE(seq_empty),
 	KUNIT_CASE(seq_wrap_run),
 	KUNIT_CASE(seq_full_cycle),
+	KUNIT_CASE(seq_long_epoch_late),
 	KUNIT_CASE(seq_wrap_swaps),
 	KUNIT_CASE(seq_window_slide),
 	KUNIT_CASE(seq_far_dups),
