@@ -33,6 +33,7 @@ const char *const counter_names[NCOUNTERS] = {
 	"gso",
 	"flows-limited",
 	"flows-full",
+	"foreign-probes",
 };
 
 const char *const counter_help[NCOUNTERS] = {
@@ -64,6 +65,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"STAMP-port UDP aggregates (GSO or GRO: several datagrams behind one UDP header, from a UDP_SEGMENT sender or UDP GRO), counted at LOCAL_IN and at POST_ROUTING and left alone: neither timed, recorded nor answered. The stack hands them to sockets one datagram at a time.",
 	"Probes from other hosts not recorded because flow-rate new flows a second were already made (answered or not as the reflector's own checks decide).",
 	"New flows not made at max-flows because none of the flows the eviction looked at could go: a reflector flow (made by a packet from anywhere) evicts reflector flows only, never this host's sender flows. The probe is still answered as the reflector's own checks decide.",
+	"Session-Sender packets leaving through this namespace that no socket of it sent: a copy made by TEE or nft dup, a container's packet handed over by ipvlan (l3, l3s). Not recorded: they are not this host's measurements.",
 };
 
 /* enum snapfire_metric, as JSON keys */
@@ -87,6 +89,6 @@ const char *const event_names[EVENT_NAMES] = {
 	[5] = "loss-high",
 };
 
-_Static_assert(28 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
+_Static_assert(29 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
 _Static_assert(8 == METRIC_COUNT, "metrics: the spec and SNAPFIRE_METRIC_MAX");
 _Static_assert(6 == EVENT_NAMES, "events: the spec and SNAPFIRE_EVENT_TYPE_MAX");

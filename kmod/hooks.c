@@ -38,6 +38,7 @@
 #include <linux/timekeeping.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/sock.h>
 
 #include "snapfire.h"
 #include "pkt.h"
@@ -128,6 +129,20 @@ static void sf_delay_variation(struct sf_flow *f, u32 seq, s64 delay)
 	f->have_prev = true;
 	f->prev_seq = seq;
 	f->prev_delay = delay;
+}
+
+/*
+ * Did a socket of this namespace send @skb? A Session-Sender's probe does.
+ * Not so a copy that TEE or nft dup sends (orphaned), nor a container's
+ * packet that ipvlan (l3, l3s) hands to this namespace's ip_local_out()
+ * (scrubbed, orphaned): not this host's measurements, they would be
+ * recorded twice, or in a namespace that is not theirs, past flow-rate.
+ */
+static bool sf_own_socket(const struct sk_buff *skb, const struct net *net)
+{
+	const struct sock *sk = skb->sk;
+
+	return sk && sk_fullsock(sk) && net_eq(sock_net(sk), net);
 }
 
 /* Sender, LOCAL_OUT: a probe leaves; remember when. */
@@ -481,6 +496,8 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		 */
 		if (sf_config_port(cfg, pkt.sport))
 			sf_count(sn, SF_C_REFUSED_PORT);
+		else if (!sf_own_socket(skb, state->net))
+			sf_count(sn, SF_C_FOREIGN_PROBES);
 		else
 			sf_sender_out(sn, cfg, &pkt, &st);
 		break;

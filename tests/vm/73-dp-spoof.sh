@@ -19,6 +19,12 @@
 #     flow of its replies (from 862 to 862): counted refused_port at
 #     LOCAL_IN and at LOCAL_OUT, flows_created +0. They were sender flows
 #     before, made past flow-rate and free to evict anything.
+#   dup: an nft `dup to` rule in the sender's namespace copies every probe
+#     (to an address nobody answers, so the reflector sees the originals
+#     only): the copy passes LOCAL_OUT again, without a socket. 20 probes
+#     leave a sender flow with tx 20, rx 20, nothing lost, and
+#     foreign_probes +20; the copies were recorded as probes sent before
+#     (tx 40, and the sender's loss alarm saw half of them lost).
 #   vrf: the reflector's eth0 in a VRF (table 10, the main table has no
 #     route back): probes from the sender over IPv4 and IPv6 are answered,
 #     the replies routed in the VRF's table (they were routed in the main
@@ -165,6 +171,29 @@ dp_flows "$REFLECTOR" "$DP_TMP/spf.json"
 assert_eq "stamp-port: no flow with remote port 862" 0 "$(dp_get "$DP_TMP/spf.json" --flow remote_port=862 --count)"
 kill "$urefl" 2>/dev/null
 wait "$urefl" 2>/dev/null
+
+# ------------------------------------------------------------------- dup
+ok "dup: module reloaded" sf_load
+ok "dup: reflector on, no rate limit" sf -n "$REFLECTOR" reflect on rate 0
+ok "dup: nft dup of every probe the sender sends, to 192.0.2.77 (nobody)" \
+	ip netns exec "$SENDER" nft -f - <<'NFT'
+table ip sfdup {
+	chain out {
+		type filter hook output priority 0;
+		udp dport 862 dup to 192.0.2.77
+	}
+}
+NFT
+fp0=$(sf_counter -n "$SENDER" foreign_probes)
+ok "dup: 20 probes to $REFL_IP4" dp_probe "$SENDER" "$DP_TMP/dup.json" "$REFL_IP4" 20 0.05
+ip netns exec "$SENDER" nft delete table ip sfdup
+dp_flows "$SENDER" "$DP_TMP/dupf.json"
+sel=(--flow role=sender remote_addr="$REFL_IP4")
+assert_eq "dup: one sender flow" 1 "$(dp_get "$DP_TMP/dupf.json" "${sel[@]}" --count)"
+assert_eq "dup: its tx is 20 (the copies not counted)" 20 "$(dp_get "$DP_TMP/dupf.json" "${sel[@]}" tx)"
+assert_eq "dup: its rx is 20" 20 "$(dp_get "$DP_TMP/dupf.json" "${sel[@]}" rx)"
+assert_eq "dup: nothing lost" 0 "$(dp_get "$DP_TMP/dupf.json" "${sel[@]}" lost)"
+assert_eq "dup: foreign_probes +20" 20 "$(($(sf_counter -n "$SENDER" foreign_probes) - fp0))"
 
 # ------------------------------------------------------------------- vrf
 if ! ip -n "$REFLECTOR" link add red type vrf table 10 2>"$DP_TMP/vrf.err"; then
