@@ -60,7 +60,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Probes neither answered nor recorded because their source port is a STAMP port, 0, or below min-source-port; and packets this host sends from a STAMP port to one (a userspace reflector's reply to such a probe), not recorded as a sender flow.",
 	"Probes neither answered nor recorded because their MBZ holds a Receive Timestamp: a reflector's reply sent back at us.",
 	"STAMP-port datagrams received with a wrong UDP checksum (or a zero one over IPv6): neither recorded nor answered, passed on.",
-	"Authenticated-mode packets and packets with an HMAC TLV that stamp-tx left untouched (their HMAC covers the timestamps), and authenticated-mode probes the reflector did not answer.",
+	"Authenticated-mode packets and packets with an HMAC TLV that stamp-tx left untouched (their HMAC covers the timestamps), authenticated-mode probes the reflector did not answer, and packets stamp-tx could not rewrite (no memory to make them writable, or a checksum offload spanning the timestamp).",
 	"Flows and histogram groups refused because the module's memory cap (max_mem_mb) or the untrusted namespaces' share of it was reached.",
 	"STAMP-port UDP aggregates (GSO or GRO: several datagrams behind one UDP header, from a UDP_SEGMENT sender or UDP GRO), counted at LOCAL_IN and at POST_ROUTING and left alone: neither timed, recorded nor answered. The stack hands them to sockets one datagram at a time.",
 	"Probes from other hosts not recorded because flow-rate new flows a second were already made (answered or not as the reflector's own checks decide).",

@@ -123,7 +123,12 @@ static void sf_delay_variation(struct sf_flow *f, u32 seq, s64 delay)
 		u64 d = sf_abs_diff(delay, f->prev_delay);
 
 		sf_flow_add_sample(f, SNAPFIRE_METRIC_IPDV, d);
-		/* J += (|D| - J) / 16, J kept scaled by 16 */
+		/*
+		 * J += (|D| - J) / 16, J kept scaled by 16: it tends to 16 |D|,
+		 * so |D| is held under 2^59 ns (18 years) for J not to wrap:
+		 * a peer's timestamps of 0 (1900) and of now are 126 apart.
+		 */
+		d = min_t(u64, d, S64_MAX >> 4);
 		f->jitter = f->jitter + d - (f->jitter >> 4);
 	}
 	f->have_prev = true;
@@ -177,10 +182,12 @@ static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
  * POST_ROUTING: write our transmit time into a probe leaving this host (T1)
  * or a reply leaving it (T3), and set the S bit when told our clock is
  * synchronised. Timestamp and Error Estimate are adjacent (bytes 4..13).
+ * Fails (the packet unchanged) when the bytes cannot be made writable or a
+ * checksum offload still to be done spans them.
  */
-static void sf_stamp_tx(struct sk_buff *skb, const struct sf_config *cfg,
-			const struct sf_pkt *pkt, const struct sf_stamp *st,
-			u64 now)
+static int sf_stamp_tx(struct sk_buff *skb, const struct sf_config *cfg,
+		       const struct sf_pkt *pkt, const struct sf_stamp *st,
+		       u64 now)
 {
 	struct {
 		struct stamp_ts ts;
@@ -192,8 +199,10 @@ static void sf_stamp_tx(struct sk_buff *skb, const struct sf_config *cfg,
 		ee |= STAMP_EE_S;
 	sf_ns_to_ts(now, sf_ee_ptp(ee), &w.ts);
 	w.ee = htons(ee);
-	sf_udp_rewrite(skb, pkt->udpoff, pkt->udpoff + sizeof(struct udphdr) +
-		       offsetof(struct stamp_sender_pkt, ts), &w, sizeof(w));
+	return sf_udp_rewrite(skb, pkt->udpoff, pkt->udpoff +
+			      sizeof(struct udphdr) +
+			      offsetof(struct stamp_sender_pkt, ts),
+			      &w, sizeof(w));
 }
 
 /*
@@ -502,13 +511,16 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 			sf_sender_out(sn, cfg, &pkt, &st);
 		break;
 	case NF_INET_POST_ROUTING:
-		if (sf_cfg(cfg, STAMP_TX) && st.hmac) {
-			/* the HMAC covers the timestamp: leave it as it is */
+		/*
+		 * The HMAC covers the timestamp: leave it as it is. A failed
+		 * rewrite left the packet's too: what it carries is what the
+		 * reflector's turnaround is measured to.
+		 */
+		if (sf_cfg(cfg, STAMP_TX) &&
+		    (st.hmac || sf_stamp_tx(skb, cfg, &pkt, &st, now))) {
 			sf_count(sn, SF_C_NOT_REWRITTEN);
 			now = st.ts;
-		} else if (sf_cfg(cfg, STAMP_TX)) {
-			sf_stamp_tx(skb, cfg, &pkt, &st, now);
-		} else {
+		} else if (!sf_cfg(cfg, STAMP_TX)) {
 			now = st.ts;
 		}
 		if (reflector)
