@@ -24,6 +24,19 @@
 #endif
 
 /*
+ * PREEMPT_RT is refused, not half supported: the driver hand-off probe
+ * (xmit.c) takes a flow's spinlock_t, a sleeping lock on RT, and may
+ * allocate a histogram group, in a tracepoint probe that runs with
+ * preemption disabled (until 7.x made tracepoints SRCU readers): a
+ * "sleeping function called from invalid context" splat per probe, and
+ * scheduling while atomic when the lock is contended. Nothing here was
+ * ever built or tested on RT.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "snapfire does not support PREEMPT_RT kernels (see kmod/compat.h)"
+#endif
+
+/*
  * 6.12 moved <asm/unaligned.h> to <linux/unaligned.h> (the asm-generic
  * wrappers went away). Tested by presence rather than version, so that a
  * stable or vendor kernel that has the new header either way builds.
