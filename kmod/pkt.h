@@ -58,8 +58,9 @@ static __always_inline bool sf_linear(const struct sk_buff *skb,
 /*
  * Is the packet at @off (from skb->data), of ethertype @proto, UDP to or
  * from a port that some namespace has configured as a STAMP port? IPv4
- * first fragments count (reassembly keeps the first fragment's stamp),
- * later ones do not; IPv6 fragments never do (hooks.c leaves them).
+ * first fragments count, later ones (no ports) do not: rx.c stamps those
+ * of every UDP datagram itself; IPv6 fragments never do (hooks.c leaves
+ * them).
  *
  * The first test of every timestamp point (the netfilter hooks, the rx
  * and xmit tracepoint probes): a superset of every namespace's probes,

@@ -282,12 +282,23 @@ static int sf_reply_out4(struct net *net, const struct sk_buff *skb,
 	iph->ihl = sizeof(*iph) / 4;
 	iph->tos = pkt->tos & ~INET_ECN_MASK;
 	iph->tot_len = htons(nskb->len);
-	iph->frag_off = htons(IP_DF);
-	iph->id = 0;		/* as ip_select_ident() for DF without a socket */
 	iph->ttl = 255;
 	iph->protocol = IPPROTO_UDP;
 	iph->saddr = pkt->daddr.s6_addr32[3];
 	iph->daddr = pkt->saddr.s6_addr32[3];
+	/*
+	 * DF as the probe had it. With it, ID 0, as ip_select_ident() gives a
+	 * DF datagram without a socket. Without it (a probe larger than the
+	 * path's MTU came in fragments; reassembly left DF clear), the reply,
+	 * as long, must be fragmented too: a DF reply was dropped at the MTU,
+	 * so such a probe was never answered. Its fragments need an ID.
+	 */
+	if (ip_hdr(skb)->frag_off & htons(IP_DF)) {
+		iph->frag_off = htons(IP_DF);
+		iph->id = 0;
+	} else {
+		ip_select_ident(net, nskb, NULL);
+	}
 	nskb->protocol = htons(ETH_P_IP);
 
 	uh->check = csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_UDP,

@@ -53,6 +53,26 @@ static DEFINE_MUTEX(sf_rx_ports_mutex);
 static u32 *sf_port_refs;
 
 /*
+ * A later IPv4 fragment of a UDP datagram (offset not 0: no ports to tell
+ * whose)? Reassembly keeps the stamp of the fragment queued last, not the
+ * first one's (ip_frag_queue() sets the queue's stamp from each), so a
+ * probe's stamp must be on its later fragments too: a fragmented probe
+ * (larger than the path's MTU) arriving in order had none. Every UDP
+ * datagram's later fragments are stamped, probes or not: a clock read for
+ * what is rare traffic. The datagram's time is then when it was whole.
+ */
+static __always_inline bool sf_rx_later_fragment(const struct sk_buff *skb,
+						 __be16 proto, unsigned int off)
+{
+	const struct iphdr *iph = (const void *)(skb->data + off);
+
+	return proto == htons(ETH_P_IP) &&
+	       sf_linear(skb, off, sizeof(*iph)) &&
+	       iph->protocol == IPPROTO_UDP &&
+	       (iph->frag_off & htons(IP_OFFSET));
+}
+
+/*
  * A frame with an 802.1Q/802.1ad tag the NIC left in it (skb->protocol
  * names the tag): up to two tags are looked through.
  */
@@ -72,7 +92,8 @@ static noinline void sf_rx_stamp_tagged(struct sk_buff *skb)
 		proto = vh->h_vlan_encapsulated_proto;
 		off += VLAN_HLEN;
 	}
-	if (sf_maybe_probe(skb, proto, off))
+	if (sf_maybe_probe(skb, proto, off) ||
+	    sf_rx_later_fragment(skb, proto, off))
 		__net_timestamp(skb);
 }
 
@@ -86,7 +107,8 @@ static __always_inline void sf_rx_stamp(struct sk_buff *skb)
 		return;
 	if (unlikely(eth_type_vlan(skb->protocol)))
 		sf_rx_stamp_tagged(skb);
-	else if (sf_maybe_probe(skb, skb->protocol, 0))
+	else if (sf_maybe_probe(skb, skb->protocol, 0) ||
+		 unlikely(sf_rx_later_fragment(skb, skb->protocol, 0)))
 		__net_timestamp(skb);
 }
 

@@ -1,4 +1,7 @@
 #!/bin/bash
+# timeout: 600
+# debug-kernel: seconds: 321 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
+# cpus: 1 (one probe flow through each stack of devices)
 # Datapath: attribution on real host topologies.
 #   - VLAN over a veth, netem 20 ms on the lower veth: the delay lands in the
 #     sender's tx stage (p50 >= 20 ms), not in its RTT (p50 < 10 ms), with
@@ -14,10 +17,14 @@
 #     bridged probes: the T1 the reflector echoes is the T1 that left the
 #     sender, byte for byte;
 #   - DNAT in front of the reflector (nft, 203.0.113.99 -> 198.51.100.2):
-#     replies come from the address the sender used.
-# timeout: 600
-# debug-kernel: seconds: 321 (its time on the debug kernel in make check with an empty cache, 2026-12-03, df1515a: the shards' order and estimate)
-# cpus: 1 (one probe flow through each stack of devices)
+#     replies come from the address the sender used;
+#   - probes of 3000 bytes over a 1500-byte MTU, fragmented, each way: all
+#     answered (the in-kernel reflector's replies were DF whatever the
+#     probe: dropped at the MTU), and every probe and every reply has a
+#     receive stamp (an rx-stage sample each on the reflector, rx-stage min
+#     > 0 on the sender). Reassembly keeps the stamp of the fragment queued
+#     last, and only first fragments (the ones with ports) were stamped: in
+#     order, none had one.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -146,4 +153,22 @@ EOF
 		"$(dp_get "$f" replies.0.from) $(dp_get "$f" replies.4.from)"
 	assert_eq "DNAT: from port 862" 862 "$(dp_get "$f" replies.0.sport)"
 fi
+topo_cleanup
+
+# ------------------------------------------------- fragmented probes
+dp_setup_line3
+ok "fragments: reflector on" dp_reflect "$REFLECTOR" on
+f=$DP_TMP/frag.json
+# 44 + a 4 + 2952-byte padding TLV: 3000 bytes of UDP payload, 3 fragments
+# at MTU 1500 (the default here), replies as long; a plain socket, as above
+ok "fragments: 10 probes of 3000 bytes (dp_stamp.py)" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" \
+	--tlv 1:2952 --count 10 --interval 0.05 --wait 1
+assert_eq "fragments: all 10 answered, 3000 bytes each" "10 3000" \
+	"$(dp_get "$f" replies.#) $(dp_get "$f" replies.9.len)"
+dp_flows "$SENDER" "$DP_TMP/frag-s.json"
+dp_flows "$REFLECTOR" "$DP_TMP/frag-r.json"
+assert_eq "fragments: the reflector: a receive stamp on every probe (rx-stage samples)" 10 \
+	"$(dp_get "$DP_TMP/frag-r.json" --flow role=reflector --last rx_stage.count)"
+assert_gt "fragments: the sender: a receive stamp on every reply (rx-stage min > 0)" \
+	"$(dp_get "$DP_TMP/frag-s.json" --flow role=sender --last rx_stage.min_ns)" 0
 done_testing
