@@ -17,6 +17,10 @@
 
 /* A reply received, slot reflector seq % FU_SLOTS, for Follow-Up Telemetry. */
 #define FU_SLOTS 64
+/* a reply's echoed T1 may lie this far outside the session (clock steps) */
+#define PROBE_CLOCK_SLACK	10000000000LL
+/* the longest wait for stragglers after the last probe, ns */
+#define PROBE_LINGER_MAX	10000000000ULL
 struct replied {
 	uint32_t seq;
 	int valid;
@@ -34,6 +38,8 @@ struct probe {
 	uint64_t received, dups, reordered;
 	uint32_t max_seq;		/* highest received + 1 */
 	uint64_t unreachable;		/* ICMP port unreachable replies seen */
+	uint64_t implausible;		/* replies whose echoed T1 we never sent */
+	int64_t first_t1;		/* CLOCK_REALTIME of the first probe */
 	uint8_t *seen;			/* bitmap over sequence numbers */
 	size_t seen_bytes;
 	struct samples rtt, fwd, rev;

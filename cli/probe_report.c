@@ -85,6 +85,9 @@ void probe_summary(struct probe *p)
 	if (p->unreachable)
 		out_text(": nothing answers STAMP on port %u at %s (on a snapfire host: snapfire reflect on)\n",
 			 p->port, p->addr);
+	out_u64(p->implausible ? OUT_ANY : OUT_JSON, "implausible",
+		"%" PRIu64 " replies with a T1 this session never sent (forged or broken), ignored\n",
+		p->implausible);
 	samples_out("rtt", &p->rtt, p->rtt.n > 0, true, "rtt min/avg/p50/p90/p99/max");
 	if (p->rtt.n)
 		out_text("\n");

@@ -116,7 +116,11 @@ int probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
 	pkt->ee = htons(ee);
 	pkt->ssid = htons(p->ssid);
 	for (tries = 0; tries < 2; tries++) {
-		ns_to_ntp(clock_ns(CLOCK_REALTIME), &pkt->ts);
+		uint64_t t1 = clock_ns(CLOCK_REALTIME);
+
+		if (!p->sent && !tries)
+			p->first_t1 = (int64_t)t1;
+		ns_to_ntp(t1, &pkt->ts);
 		if (send(p->fd, buf, p->size, 0) >= 0) {
 			e = 0;
 			break;
@@ -209,6 +213,20 @@ bool probe_receive(struct probe *p)
 	seq = ntohl(r->sender_seq);
 	if (seq >= p->sent)
 		return true;		/* not one of ours */
+	/*
+	 * The reply echoes our T1 (the kernel's, with the module's stamp-tx):
+	 * one from before this session's first probe, or after its own
+	 * arrival, was never ours (a forged or broken reply). Trusted, a T1 of
+	 * 0 made a round trip of 57 years, and the wait for stragglers
+	 * (twice the largest) as long. 10 s either way for clock steps.
+	 */
+	ee = ntohs(r->ee);
+	see = ntohs(r->sender_ee);
+	t1 = stamp_to_ns(&r->sender_ts, see);
+	if (t1 < p->first_t1 - PROBE_CLOCK_SLACK || t1 > t4 + PROBE_CLOCK_SLACK) {
+		p->implausible++;
+		return true;
+	}
 	if (mark_seen(p, seq)) {
 		p->dups++;
 		if (!p->quiet && !g_json)
@@ -220,12 +238,10 @@ bool probe_receive(struct probe *p)
 		p->reordered++;
 	else
 		p->max_seq = seq + 1;
-	ee = ntohs(r->ee);
-	see = ntohs(r->sender_ee);
-	t1 = stamp_to_ns(&r->sender_ts, see);
 	t2 = stamp_to_ns(&r->rx_ts, ee);
 	t3 = stamp_to_ns(&r->ts, ee);
-	rtt = (t4 - t1) - (t3 - t2);
+	/* a turnaround below 0 (T3 before T2) is the reflector's error: none */
+	rtt = (t4 - t1) - (t3 > t2 ? t3 - t2 : 0);
 	if (rtt < 0)
 		rtt = 0;
 	both_s = (ee & STAMP_EE_S) && (see & STAMP_EE_S);
@@ -280,6 +296,15 @@ void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
 			break;
 		to.tv_sec = (time_t)((deadline - now) / 1000000000ULL);
 		to.tv_nsec = (long)((deadline - now) % 1000000000ULL);
+		/*
+		 * Without a mask of the caller's (diagnose's thread, whose
+		 * signals another thread takes), probe_stop is set elsewhere
+		 * and wakes nothing here: look again every 100 ms.
+		 */
+		if (!mask && (to.tv_sec || to.tv_nsec > 100000000L)) {
+			to.tv_sec = 0;
+			to.tv_nsec = 100000000L;
+		}
 		if (ppoll(&pfd, 1, &to, mask) > 0)
 			probe_receive(p);
 	}
@@ -421,7 +446,7 @@ void probe_build_tlvs(const struct probe *p, uint8_t *buf)
 /*
  * Sends a probe every @interval s until @count are sent or @duration s
  * have passed (0: no limit) or probe_stop is set, then waits for the
- * stragglers: max(2 x the largest RTT, 1 s), or until all are back.
+ * stragglers: 2 x the largest RTT, from 1 to 10 s, or until all are back.
  * @mask: the signal mask while waiting (NULL: the thread's own).
  */
 void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
@@ -449,10 +474,15 @@ void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
 			break;
 	}
 	if (!probe_stop) {
-		/* Stragglers: max(2 * max rtt, 1 s), or until all are back. */
-		grace = (uint64_t)(2 * p->max_rtt);
+		/*
+		 * Stragglers: 2 x the largest RTT, from 1 to 10 s (ping's
+		 * linger), or until all are back.
+		 */
+		grace = (uint64_t)p->max_rtt * 2;
 		if (grace < 1000000000ULL)
 			grace = 1000000000ULL;
+		if (grace > PROBE_LINGER_MAX)
+			grace = PROBE_LINGER_MAX;
 		probe_wait_until(p, clock_ns(CLOCK_MONOTONIC) + grace, mask, 1);
 	}
 }

@@ -68,6 +68,23 @@ check "Follow-Up: min and max are the planted 3 ms (+-2 ns)" \
 "$sf" probe 127.0.0.1 -p $((port + 2)) -c 3 -i 0.02 >"$tmp/pf.txt" 2>&1
 check "Follow-Up: text summary" grep -q "^far host egress p50/p99 = 3.00/3.00 ms" "$tmp/pf.txt"
 
+# A reflector echoing a T1 of 0 in every 3rd reply (1900 in NTP, 57
+# years before this session): that reply is not one of ours. Trusted, its
+# round trip of 57 years made the wait for stragglers after the last probe
+# (2 x the largest RTT) as long, and a lost probe (every 4th dropped) left
+# it waiting. It must be counted implausible, not received, and the run
+# must end (a timeout of 60 s stands in for "never").
+check "reflector on 127.0.0.1:$((port + 3)): every 3rd reply a T1 of 0, every 4th probe dropped" \
+	start_reflector "$tmp/rz" -p $((port + 3)) -b 127.0.0.1 --zero-t1-every 3 --drop-every 4
+timeout 60 "${VG[@]}" "$sf" -j probe 127.0.0.1 -p $((port + 3)) -c 8 -i 0.02 >"$tmp/pz.json" 2>"$tmp/pz.err"
+check "forged T1: probe ends and exits 0 (valgrind-clean)" test $? = 0
+check "forged T1: 8 sent, 2 dropped, 2 implausible, 4 received" \
+	test "$(jget "$tmp/pz.json" 'd["sent"], d["implausible"], d["received"]')" = "(8, 2, 4)"
+check "forged T1: no round trip above a second" \
+	test "$(jget "$tmp/pz.json" 'd["rtt"]["max_ns"] < 1000000000')" = True
+"$sf" probe 127.0.0.1 -p $((port + 3)) -c 3 -i 0.02 --no-follow-up >"$tmp/pz.txt" 2>&1
+check "forged T1: the text says so" grep -q "^1 replies with a T1 this session never sent (forged or broken), ignored" "$tmp/pz.txt"
+
 check "reflector on [::1]:$((port + 1)) dropping every 5th" start_reflector "$tmp/r6" -6 -p $((port + 1)) -b ::1 --drop-every 5
 "$sf" -j probe ::1 -6 -p $((port + 1)) -c 10 -i 0.01 >"$tmp/p6.json" 2>&1
 check "IPv6: 10 sent, 8 received, 20% loss" test "$(jget "$tmp/p6.json" 'd["sent"], d["received"], d["loss_pct"]')" = "(10, 8, 20)"

@@ -86,6 +86,8 @@ def main():
                     help="send every Nth reply twice")
     ap.add_argument("--swap-every", type=int, default=0,
                     help="send every Nth reply after the next one")
+    ap.add_argument("--zero-t1-every", type=int, default=0,
+                    help="echo a Sender Timestamp of 0 in every Nth reply (forged)")
     args = ap.parse_args()
     last = {}   # peer -> (seq, t3 ns) of the last reply sent to it
     held = None  # (reply, peer, seq) held back by --swap-every
@@ -120,6 +122,8 @@ def main():
             time.sleep(args.delay / 1000.0)
         my_ee = 0x8001 if args.synced else 0x0001
         t3 = time.time_ns()
+        if args.zero_t1_every and n % args.zero_t1_every == 0:
+            t1 = bytes(8)
         reply = struct.pack("!I8sHH8sI8sHHB3s", seq, ntp(t3), my_ee, ssid, ntp(t2),
                             seq, t1, ee, 0, ttl & 0xFF, b"\0\0\0")
         if not args.rfc8762:
