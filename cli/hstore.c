@@ -273,7 +273,10 @@ static unsigned int header_version(const uint8_t *b, size_t len, unsigned int me
 	return le16(b + 4);
 }
 
-/* The whole file into *buf (NULL, 0 when it does not exist). -errno. */
+/*
+ * The whole file into *buf (NULL, 0 when it does not exist). -errno;
+ * -EFBIG: not a regular file (never waited on or followed), or too large.
+ */
 static int slurp(const char *path, uint8_t **buf, size_t *len)
 {
 	struct stat st;
@@ -282,7 +285,7 @@ static int slurp(const char *path, uint8_t **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > HS_MAX_FILE) {
@@ -436,7 +439,7 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 		r = -E2BIG;
 		goto out;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
 	if (fd < 0) {
 		r = -errno;
 		goto out;
@@ -497,7 +500,7 @@ int hs_read(const char *dir, const char *key, unsigned int metric,
 		r = slurp(path, &b, &len);
 		if (r) {
 			if (report)
-				report(path, r == -EFBIG ? "too large to be a history file: skipped" :
+				report(path, r == -EFBIG ? "not a regular file, or too large to be a history file: skipped" :
 				       strerror(-r), arg);
 			continue;
 		}

@@ -90,7 +90,7 @@ int hs_append_fast(const char *path, const struct hs_tail *t, const uint8_t *rec
 	struct stat st;
 	int fd, r = 0;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return 1;
 	if (fstat(fd, &st) || st.st_dev != t->dev || st.st_ino != t->ino || st.st_size != t->end) {

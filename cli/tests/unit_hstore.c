@@ -302,6 +302,43 @@ static void test_files(void)
 	read_all(dir, 0, (day + 10) * 1440, &g);
 	CHECK(g.n == 1 && g.minutes[0] == (day + 9) * 1440, "hstore: what is within 7 days stays");
 
+	/*
+	 * A FIFO or a symlink where a day file should be (the state directory
+	 * is the agent user's; anyone who is that user may plant one): never
+	 * waited on (an open of a FIFO blocks until the other end opens), and
+	 * never followed (the writer truncates and writes what it opens).
+	 */
+	snprintf(path, sizeof(path), "%s/t1/rtt/20260101.sfh", dir);	/* day + 30 */
+	CHECK(!mkfifo(path, 0600), "hstore: a FIFO planted as a day file");
+	read_all(dir, (day + 30) * 1440, (day + 31) * 1440, &g);
+	CHECK(g.n == 0 && g.reports == 1, "hstore: a FIFO day file: reported, not waited on (%s)", g.last);
+	/* (it used to block in open(), for good: the suite's timeout tells) */
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, (day + 30) * 1440 + 1, &h, on_report, &g);
+	{
+		char victim[160];
+		const char keepme[] = "not the agent's to write";
+		char back[64] = "";
+
+		snprintf(victim, sizeof(victim), "%s/victim", dir);
+		fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			if (write(fd, keepme, sizeof(keepme)) != (ssize_t)sizeof(keepme))
+				CHECK(0, "hstore: write %s", victim);
+			close(fd);
+		}
+		snprintf(path, sizeof(path), "%s/t1/rtt/20260102.sfh", dir);	/* day + 31 */
+		CHECK(!symlink(victim, path), "hstore: a symlink planted as a day file");
+		hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, (day + 31) * 1440 + 1, &h, on_report, &g);
+		fd = open(victim, O_RDONLY);
+		if (fd >= 0) {
+			if (read(fd, back, sizeof(back) - 1) < 0)
+				back[0] = 0;
+			close(fd);
+		}
+		CHECK(!strcmp(back, keepme) && fsize(victim) == (long)sizeof(keepme),
+		      "hstore: an append to a symlinked day file does not write through it");
+	}
+
 	hist_free(&h);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
