@@ -102,6 +102,14 @@ static int snap_take(struct agent *a, const char *target, struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_lock(&a->lock);
+	/* a target that is not there is answered at once, without the wait */
+	for (i = 0; i < a->ntargets && strcmp(a->targets[i].conf.name, target); i++)
+		;
+	if (i == a->ntargets) {
+		pthread_mutex_unlock(&a->lock);
+		s->now = clock_ns(CLOCK_REALTIME);
+		return -ENOENT;
+	}
 	/*
 	 * A minute just closed has left memory (cur) but may not be in the
 	 * store yet: wait for the store thread to finish the minutes queued

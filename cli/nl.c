@@ -177,20 +177,28 @@ static int on_ack(struct nl_msg *msg, void *arg)
 static void parse_extack(struct req *r, struct nlmsgerr *e)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	size_t off, total;
 	struct nlattr *a;
-	size_t off;
 	int len, rem;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	off = sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
-	if (len <= 0)
+	/* in size_t, checked: an echoed length is not to be trusted */
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
 		return;
-	nla_for_each_attr(a, (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
-			  len, rem) {
+	total = nlh->nlmsg_len - NLMSG_HDRLEN;
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr) ||
+		    e->msg.nlmsg_len - sizeof(struct nlmsghdr) > total - off)
+			return;
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
+	off = NLMSG_ALIGN(off);
+	if (off >= total)
+		return;
+	len = (int)(total - off);
+	nla_for_each_attr(a, (struct nlattr *)((char *)e + off), len, rem) {
 		if (nla_type(a) == NLMSGERR_ATTR_MSG)
 			nla_strlcpy(r->extack, a, sizeof(r->extack));
 	}
