@@ -178,6 +178,17 @@ dp_wire() { # OUT ARGS...
 	}
 }
 
+# dp_craft NS OUT ARGS... : tests/lib/dp_craft.py ARGS in NS > OUT (hand-made
+# probes: spoofed addresses and ports, wrong checksums)
+dp_craft() {
+	local ns=$1 out=$2
+	shift 2
+	ip netns exec "$ns" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_craft.py" "$@" >"$out" 2>"$out.err" || {
+		diag "dp_craft.py $*: $(tail -n 5 "$out.err")"
+		return 1
+	}
+}
+
 dp_stamp() { # NS OUT ARGS...
 	local ns=$1 out=$2
 	shift 2

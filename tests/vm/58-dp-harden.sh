@@ -61,16 +61,6 @@ dc() {
 	fi
 }
 
-# craft NS OUT ARGS... : dp_craft.py ARGS in NS > OUT (hand-made probes)
-craft() {
-	local ns=$1 out=$2
-	shift 2
-	ip netns exec "$ns" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_craft.py" "$@" >"$out" 2>"$out.err" || {
-		diag "dp_craft.py $*: $(tail -n 5 "$out.err")"
-		return 1
-	}
-}
-
 # nflows FILE KEY=VALUE... : how many flows of a `-j flows` dump match
 nflows() {
 	local f=$1
@@ -101,7 +91,7 @@ st "$SENDER" s0
 st "$REFLECTOR" r0
 dp_cap_start "$REFLECTOR" eth0 "$DP_TMP/loop.pcap"
 ok "loop: the router sends one probe $SENDER_IP4:862 -> $REFL_IP4:862" \
-	craft "$ROUTER" "$DP_TMP/loop.json" --wait 0 "src=$SENDER_IP4,dst=$REFL_IP4,sport=862"
+	dp_craft "$ROUTER" "$DP_TMP/loop.json" --wait 0 "src=$SENDER_IP4,dst=$REFL_IP4,sport=862"
 sleep 3
 dp_cap_stop
 # on a reflector without the guard the ping-pong goes on: stop it here
@@ -171,7 +161,7 @@ fresh checksum
 ok "checksum: stamp-tx off in the sender namespace" dp_cfg "$SENDER" stamp-tx off
 st "$REFLECTOR" r0
 f=$DP_TMP/csum.json
-ok "checksum: 6 probes, 3 with a bad UDP checksum" craft "$SENDER" "$f" --recv --wait 1 \
+ok "checksum: 6 probes, 3 with a bad UDP checksum" dp_craft "$SENDER" "$f" --recv --wait 1 \
 	"src=$SENDER_IP4,dst=$REFL_IP4,sport=41001,seq=1,csum=bad" \
 	"src=$SENDER_IP6,dst=$REFL_IP6,sport=41002,seq=2,csum=bad" \
 	"src=$SENDER_IP6,dst=$REFL_IP6,sport=41003,seq=3,csum=zero" \
@@ -270,7 +260,7 @@ ok "fairness: more sender addresses" topo_addr "$SENDER" eth0 192.0.2.3/24 192.0
 f=$DP_TMP/fair.json
 dp_cap_start "$REFLECTOR" eth0 "$DP_TMP/fair.pcap" "udp and (host 192.0.2.3 or host 192.0.2.4)"
 ok "fairness: $SENDER_IP4 floods, 192.0.2.3 and .4 send 5 probes each meanwhile" \
-	craft "$SENDER" "$f" --recv --wait 1 "src=$SENDER_IP4,dst=$REFL_IP4,sport=42002,n=4000" \
+	dp_craft "$SENDER" "$f" --recv --wait 1 "src=$SENDER_IP4,dst=$REFL_IP4,sport=42002,n=4000" \
 	"src=192.0.2.3,dst=$REFL_IP4,sport=42003,n=5,start=2000,every=300" \
 	"src=192.0.2.4,dst=$REFL_IP4,sport=42004,n=5,start=2150,every=300"
 dp_cap_stop
@@ -311,7 +301,7 @@ v6src=("$SENDER_IP6" 2001:db8:0:1::3 2001:db8:0:1::4 2001:db8:0:1::5)
 v6burst() { # OUT BASEPORT
 	local i pk=()
 	for i in 0 1 2 3; do pk+=("src=${v6src[i]},dst=$REFL_IP6,sport=$(($2 + i)),n=10"); done
-	craft "$SENDER" "$1" --recv --wait 1 "${pk[@]}"
+	dp_craft "$SENDER" "$1" --recv --wait 1 "${pk[@]}"
 }
 sleep 1 # every bucket full again
 f=$DP_TMP/p64.json
@@ -336,7 +326,7 @@ v4src=("$SENDER_IP4" 192.0.2.3 192.0.2.4)
 v4burst() { # OUT BASEPORT
 	local i pk=()
 	for i in 0 1 2; do pk+=("src=${v4src[i]},dst=$REFL_IP4,sport=$(($2 + i)),n=10"); done
-	craft "$SENDER" "$1" --recv --wait 1 "${pk[@]}"
+	dp_craft "$SENDER" "$1" --recv --wait 1 "${pk[@]}"
 }
 sleep 1
 f=$DP_TMP/p4-32.json
@@ -366,7 +356,7 @@ st "$REFLECTOR" r0
 dp_cap_start "$REFLECTOR" eth0 "$DP_TMP/ucast.pcap"
 f=$DP_TMP/ucast.json
 ok "unicast: from the router: source 198.51.100.255; to ff02::1 (multicast and unicast frame)" \
-	craft "$ROUTER" "$f" --wait 0 \
+	dp_craft "$ROUTER" "$f" --wait 0 \
 	"src=198.51.100.255,dst=$REFL_IP4,sport=43001" \
 	"src=$ROUTER_IP6_R,dst=ff02::1,sport=43002,dev=eth1" \
 	"src=$ROUTER_IP6_R,dst=ff02::1,sport=43003,dev=eth1,dmac=$refl_mac"

@@ -36,16 +36,6 @@
 dp_need_cli
 dp_setup_line3
 
-# craft NS OUT ARGS... : dp_craft.py ARGS in NS > OUT
-craft() {
-	local ns=$1 out=$2
-	shift 2
-	ip netns exec "$ns" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_craft.py" "$@" >"$out" 2>"$out.err" || {
-		diag "dp_craft.py $*: $(tail -n 5 "$out.err")"
-		return 1
-	}
-}
-
 # d COUNTER : COUNTER on the reflector since the last `mark`
 mark() { sf -n "$REFLECTOR" -j status >"$DP_TMP/mark.st"; }
 d() {
@@ -107,7 +97,7 @@ ok "local: accept_local on, rp_filter off on the reflector" ip netns exec "$REFL
 mark
 listen "$DP_TMP/local" 43010 43011
 ok "local: the router sends $REFL_IP4:43010 -> $REFL_IP4:862 and [$REFL_IP6]:43011 -> [$REFL_IP6]:862" \
-	craft "$ROUTER" "$DP_TMP/local.json" --wait 0 \
+	dp_craft "$ROUTER" "$DP_TMP/local.json" --wait 0 \
 	"src=$REFL_IP4,dst=$REFL_IP4,sport=43010" \
 	"src=$REFL_IP6,dst=$REFL_IP6,sport=43011"
 assert_eq "local: IPv4: no reply reached the reflector host's own port 43010" 0 "$(got "$DP_TMP/local" 43010)"
@@ -161,7 +151,7 @@ for ((i = 0; i < N; i++)); do
 done
 mark
 ok "stamp-port: the router sends $N probes from 192.0.2.100-$((99 + N)) port 862 to the reflector's 862" \
-	craft "$ROUTER" "$DP_TMP/sp.json" --wait 0 "${specs[@]}"
+	dp_craft "$ROUTER" "$DP_TMP/sp.json" --wait 0 "${specs[@]}"
 wait_for 10 bash -c "[[ \$(cat '$DP_TMP/urefl.n' 2>/dev/null) -ge $N ]]"
 answered=$(cat "$DP_TMP/urefl.n" 2>/dev/null)
 assert_eq "stamp-port: the userspace reflector answered all $N" "$N" "${answered:-0}"
@@ -227,7 +217,7 @@ assert_eq "vrf: reflected +2" 2 "$(d reflected)"
 assert_eq "vrf: reflect_errors +0" 0 "$(d reflect_errors)"
 mark
 ok "vrf: the router sends $REFL_IP4:43031 -> $REFL_IP4:862 into the VRF" \
-	craft "$ROUTER" "$DP_TMP/vrfspoof.json" --wait 0 "src=$REFL_IP4,dst=$REFL_IP4,sport=43031"
+	dp_craft "$ROUTER" "$DP_TMP/vrfspoof.json" --wait 0 "src=$REFL_IP4,dst=$REFL_IP4,sport=43031"
 sleep 1
 assert_eq "vrf: the reflector's own address as the source: bad_source +1" 1 "$(d bad_source)"
 assert_eq "vrf: not reflected" 0 "$(d reflected)"
