@@ -62,13 +62,16 @@ static int64_t cmsg_ts(struct msghdr *mh, struct sock_extended_err **ee)
 	int64_t t = 0;
 
 	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
+		/* each only when the kernel gave all of it */
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec[3]))) {
 			struct timespec ts[3];
 
 			memcpy(ts, CMSG_DATA(cm), sizeof(ts));
 			t = ts_ns(&ts[0]);
 		} else if (ee && ((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
-				  (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR))) {
+				  (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)) &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(struct sock_extended_err))) {
 			*ee = (struct sock_extended_err *)CMSG_DATA(cm);
 		}
 	}
@@ -81,10 +84,11 @@ static void drain_errqueue(int fd, struct echo *e, const uint32_t *key2seq,
 			   uint32_t nkeys)
 {
 	for (;;) {
-		char cbuf[512], dbuf[64];
+		union cmsg_buf cbuf;
+		char dbuf[64];
 		struct iovec iov = { dbuf, sizeof(dbuf) };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+				     .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
 		struct sock_extended_err *ee = NULL;
 		int64_t t;
 
@@ -152,10 +156,10 @@ static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n)
 {
 	for (;;) {
 		uint8_t buf[256];
-		char cbuf[512];
+		union cmsg_buf cbuf;
 		struct iovec iov = { buf, sizeof(buf) };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+				     .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
 		ssize_t len = recvmsg(fd, &mh, MSG_DONTWAIT);
 		uint16_t seq;
 		int64_t t;

@@ -10,12 +10,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <linux/snapfire_stamp.h>
 
 #include "samples.h"
 
 /* A reply received, slot reflector seq % FU_SLOTS, for Follow-Up Telemetry. */
+/* A recvmsg() control buffer, aligned for the struct cmsghdr it holds. */
+union cmsg_buf {
+	char buf[512];
+	struct cmsghdr align;
+};
+
 #define FU_SLOTS 64
 /* a reply's echoed T1 may lie this far outside the session (clock steps) */
 #define PROBE_CLOCK_SLACK	10000000000LL

@@ -172,10 +172,11 @@ static void followup_in(struct probe *p, const uint8_t *buf, size_t len, int64_t
 bool probe_receive(struct probe *p)
 {
 	uint8_t buf[STAMP_MAX_LEN + 64];
-	char cbuf[512], b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32];
+	union cmsg_buf cbuf;
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+			     .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
 	const struct stamp_reflector_pkt *r = (const void *)buf;
 	struct cmsghdr *cm;
 	int64_t t1, t2, t3, t4 = 0, rtt, fwd = 0, rev = 0;
@@ -191,14 +192,17 @@ bool probe_receive(struct probe *p)
 		return false;
 	}
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING) {
+		/* each only when the kernel gave all of it */
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct scm_ts3))) {
 			struct scm_ts3 ts;
 
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 			if (ts.ts[0].tv_sec || ts.ts[0].tv_nsec)
 				t4 = (int64_t)ts_ns(&ts.ts[0]);
-		} else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
-			   (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) {
+		} else if (((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(ttl))) {
 			memcpy(&ttl, CMSG_DATA(cm), sizeof(ttl));
 		}
 	}
