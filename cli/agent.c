@@ -34,7 +34,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -49,45 +48,6 @@
 #include "common.h"
 
 static volatile sig_atomic_t got_hup, got_term;
-
-char *agent_iso(char *buf, size_t n, uint64_t real_ns)
-{
-	time_t s = (time_t)(real_ns / NSEC);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned int)(real_ns % NSEC / 1000000));
-	return buf;
-}
-
-/* The agent's log: stderr (journald), one line with a UTC timestamp. */
-void agent_log(const char *fmt, ...)
-{
-	char t[64];
-	va_list ap;
-
-	fprintf(stderr, "%s snapfire agent: ", agent_iso(t, sizeof(t), clock_ns(CLOCK_REALTIME)));
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* Counts @e and logs it; the caller holds a->lock. */
-void agent_event_log(struct agent *a, enum agent_event e, const char *fmt, ...)
-{
-	char msg[512], t[64];
-	va_list ap;
-
-	a->events[e]++;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s snapfire agent: %s: %s\n", agent_iso(t, sizeof(t), clock_ns(CLOCK_REALTIME)),
-		agent_event_names[e], msg);
-}
 
 /* Closes minute @minute for every target. A session past SEQ_RECYCLE
  * probes restarts here, after its flow's identity was taken. */

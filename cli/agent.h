@@ -146,8 +146,26 @@ struct agent_http;
 struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen);
 void agent_http_stop(struct agent_http *h);
 
-/* agent.c: the agent's log, stderr (journald): one line with a UTC timestamp */
+/* agent_log.c: the agent's log, stderr (journald): one line with a UTC timestamp */
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * ... and for a line a client can cause as often as it likes (one per
+ * connection or request): at most AGENT_LOG_BURST at once, then one each
+ * AGENT_LOG_EVERY_NS; the next line written counts the ones held back.
+ * One struct agent_logrl per kind of line, AGENT_LOGRL_INIT.
+ */
+#define AGENT_LOG_BURST		10
+#define AGENT_LOG_EVERY_NS	6000000000ULL
+struct agent_logrl {
+	pthread_mutex_t lock;	/* protects the three below */
+	uint64_t last_ns;	/* CLOCK_MONOTONIC of the last refill */
+	unsigned int tokens;
+	unsigned long held;	/* lines refused since the last one written */
+};
+#define AGENT_LOGRL_INIT { .lock = PTHREAD_MUTEX_INITIALIZER, .tokens = AGENT_LOG_BURST }
+void agent_log_limited(struct agent_logrl *rl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool agent_logrl_take(struct agent_logrl *rl, uint64_t now_ns, unsigned long *held);
 
 int cmd_agent(int argc, char **argv);
 

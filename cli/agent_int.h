@@ -118,7 +118,7 @@ static inline uint64_t timeout_ns(const struct agent_target_conf *c)
 	return t < 3 * NSEC ? 3 * NSEC : t;
 }
 
-/* agent.c: timestamps, and events (counted and logged like agent_log;
+/* agent_log.c: timestamps, and events (counted and logged like agent_log;
  * the caller holds a->lock) */
 char *agent_iso(char *buf, size_t n, uint64_t real_ns);
 void agent_event_log(struct agent *a, enum agent_event e, const char *fmt, ...)

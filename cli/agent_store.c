@@ -188,10 +188,13 @@ static int hist_clone(struct hist *dst, const struct hist *src)
 
 /* ------------------------------------------------------------ the store */
 
+/* a damaged file is found again at every minute of every target in it */
+static struct agent_logrl store_log_rl = AGENT_LOGRL_INIT;
+
 static void store_report(const char *path, const char *what, void *arg)
 {
 	(void)arg;
-	agent_log("store: %s: %s", path, what);
+	agent_log_limited(&store_log_rl, "store: %s: %s", path, what);
 }
 
 static struct kprev *kp_find(struct kprev *v, int n, const struct job_ent *e)

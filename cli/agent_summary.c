@@ -147,12 +147,15 @@ static int snap_take(struct agent *a, const char *target, struct snap *s)
 	return r;
 }
 
-/* The store's problems: logged (the agent's log is stderr) and counted. */
+/* The store's problems: counted, and logged at a rate (every request
+ * over a damaged file finds them again). */
+static struct agent_logrl store_log_rl = AGENT_LOGRL_INIT;
+
 static void store_report(const char *path, const char *what, void *arg)
 {
 	unsigned int *n = arg;
 
-	fprintf(stderr, "snapfire agent: %s: %s\n", path, what);
+	agent_log_limited(&store_log_rl, "summary: %s: %s", path, what);
 	(*n)++;
 }
 

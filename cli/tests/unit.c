@@ -280,6 +280,7 @@ int main(void)
 	test_hstore();
 	test_agent_prom();
 	test_agent_hist_merged();
+	test_agent_log();
 	test_hquery();
 	test_agent_conf();
 	test_nlq();

@@ -41,6 +41,9 @@ void test_agent_conf(void);
 /* unit_agent_prom.c */
 void test_agent_prom(void);
 
+/* unit_agent_log.c */
+void test_agent_log(void);
+
 /* unit_agent_hist.c */
 void test_agent_hist_merged(void);
 
