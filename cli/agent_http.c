@@ -17,13 +17,25 @@
  * One thread: MHD's internal polling thread (epoll) serves every
  * connection. The pages take milliseconds (the summary reads at most a
  * day's minute records per metric) and hold agent->lock only to copy what
- * they need, so the session thread never waits on a client. What a client
- * may take is bounded: HTTP_CONN_MAX connections in all and HTTP_PER_IP
- * from one address, HTTP_MEM bytes of buffer each, dropped after
- * HTTP_TIMEOUT seconds without progress. A local user who holds every
- * connection open delays scrapes until the timeout drops them, and costs
- * the agent no thread, no unbounded memory and no probe: the measurement
- * runs on the session thread, which never touches a connection.
+ * they need, so the session thread never waits on a client.
+ *
+ * What clients may take is bounded, for a listen address opened beyond
+ * localhost (docs/AGENT.md: still firewall it to the Prometheus servers):
+ * - HTTP_CONN_MAX connections in all, HTTP_PER_IP from one address,
+ *   HTTP_MEM bytes of buffer each;
+ * - a connection without progress for HTTP_TIMEOUT seconds is dropped
+ *   (MHD), and one whose request is not answered and sent within
+ *   HTTP_DEADLINE seconds of its accept or of its last request's end is
+ *   cut by the reaper thread, so a client that trickles its headers or
+ *   reads its answer a byte at a time (slowloris) holds a slot and a
+ *   page for HTTP_DEADLINE seconds, not for ever;
+ * - /metrics is one page (≈12 KB a target) shared by every request: built
+ *   at most once each HTTP_PAGE_NS, and while HTTP_PAGES_MAX are still
+ *   being sent, the newest is served again whatever its age. The memory of
+ *   any number of scrapes is at most HTTP_PAGES_MAX + 1 pages.
+ * A client that holds every slot delays scrapes; it costs the agent no
+ * thread, no unbounded memory and no probe: the measurement runs on the
+ * session thread, which never touches a connection.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -46,14 +59,36 @@
 #include "hstore.h"
 #include "verdict.h"
 
-#define HTTP_CONN_MAX	64
-#define HTTP_PER_IP	32
+#define HTTP_CONN_MAX	256
+#define HTTP_PER_IP	8
 #define HTTP_TIMEOUT	10		/* seconds without progress */
-#define HTTP_MEM	(32 * 1024)	/* per connection: headers of the request */
+#define HTTP_DEADLINE	30		/* seconds for a request, headers to last byte */
+#define HTTP_MEM	(16 * 1024)	/* per connection: headers of the request */
+#define HTTP_PAGE_NS	1000000000ULL	/* /metrics built at most this often */
+#define HTTP_PAGES_MAX	4		/* /metrics pages in flight at once */
+
+/* a connection, for the reaper */
+struct http_conn {
+	struct http_conn *next, **pprev;
+	int fd;
+	uint64_t since_ns;	/* CLOCK_MONOTONIC: accepted, or its last request ended */
+	bool cut;
+};
 
 struct agent_http {
 	struct MHD_Daemon *d;
 	struct agent *a;
+
+	pthread_t reaper;
+	pthread_mutex_t lock;	/* protects conns and stop: MHD's thread and the reaper */
+	pthread_cond_t cond;	/* the reaper's sleep, cut short by stop */
+	struct http_conn *conns;
+	bool stop;
+
+	/* MHD's thread only (and agent_http_stop once it has stopped) */
+	struct MHD_Response *page;	/* the newest /metrics page, one reference */
+	uint64_t page_ns;		/* CLOCK_MONOTONIC it was built */
+	unsigned int pages;		/* pages not yet freed, the newest included */
 };
 
 /* ------------------------------------------------------------------ */
@@ -124,30 +159,86 @@ char *agent_http_iso(char *buf, size_t n, uint64_t ns, bool ms)
 /* ------------------------------------------------------------------ */
 /* /metrics, /healthz */
 
-static enum MHD_Result page_metrics(struct agent_http *h, struct MHD_Connection *c)
+/* a /metrics page's buffer, freed when no connection is sending it */
+struct metrics_page {
+	struct agent_http *h;
+	char *buf;
+};
+
+static void page_free(void *cls)
+{
+	struct metrics_page *p = cls;
+
+	p->h->pages--;
+	free(p->buf);
+	free(p);
+}
+
+/* A new /metrics page as an MHD response, NULL with @err set. */
+static struct MHD_Response *metrics_build(struct agent_http *h, char *err, size_t errlen)
 {
 	struct agent_prom_snap *snap;
-	char *buf = NULL;
+	struct metrics_page *p;
+	struct MHD_Response *r;
 	size_t len = 0;
 	FILE *f;
-	int r;
+	int e;
 
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	p = calloc(1, sizeof(*p));
+	f = p ? open_memstream(&p->buf, &len) : NULL;
+	if (!f) {
+		free(p);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->h = h;
 	/* the copy under the lock, the text without it: the probing thread
 	 * takes the lock on every send and reply */
 	pthread_mutex_lock(&h->a->lock);
 	snap = agent_prom_snap(h->a);
 	pthread_mutex_unlock(&h->a->lock);
-	r = snap ? agent_prom_format(f, snap) : -ENOMEM;
+	e = snap ? agent_prom_format(f, snap) : -ENOMEM;
 	agent_prom_snap_free(snap);
-	if (fclose(f) || r) {
-		free(buf);
-		return agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				   "could not format the metrics: %s", strerror(r ? -r : ENOMEM));
+	if (fclose(f) && !e)
+		e = -ENOMEM;
+	if (e) {
+		snprintf(err, errlen, "could not format the metrics: %s", strerror(-e));
+		goto free_page;
 	}
-	return agent_http_reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len, p->buf, page_free, p);
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		goto free_page;
+	}
+	h->pages++;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return r;
+free_page:
+	free(p->buf);
+	free(p);
+	return NULL;
+}
+
+static enum MHD_Result page_metrics(struct agent_http *h, struct MHD_Connection *c)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct MHD_Response *r;
+	char err[256];
+
+	if (!h->page || (now - h->page_ns >= HTTP_PAGE_NS && h->pages < HTTP_PAGES_MAX)) {
+		r = metrics_build(h, err, sizeof(err));
+		if (!r && !h->page)
+			return agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", err);
+		if (r) {	/* the old page lives on while a connection sends it */
+			if (h->page)
+				MHD_destroy_response(h->page);
+			h->page = r;
+			h->page_ns = now;
+		}
+	}
+	return MHD_queue_response(c, MHD_HTTP_OK, h->page);
 }
 
 static enum MHD_Result page_healthz(struct agent_http *h, struct MHD_Connection *c)
@@ -226,7 +317,107 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			   "no such page: the pages are /metrics, /healthz and /api/v1/summary");
 }
 
-/* MHD's messages as the agent's log lines (a timestamp each) */
+/* ------------------------------------------------------------------ */
+/* the deadline: the reaper thread */
+
+/* MHD's thread: a connection accepted (tracked) or closed (forgotten).
+ * MHD reports the close before it closes the descriptor, so the reaper,
+ * under h->lock, only ever shuts down a descriptor that is still this
+ * connection's. */
+static void conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct agent_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct http_conn *hc = *ctx;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci)
+			return;
+		hc = calloc(1, sizeof(*hc));
+		if (!hc) {	/* no deadline to keep: not served */
+			shutdown(ci->connect_fd, SHUT_RDWR);
+			return;
+		}
+		hc->fd = ci->connect_fd;
+		hc->since_ns = clock_ns(CLOCK_MONOTONIC);
+		pthread_mutex_lock(&h->lock);
+		hc->next = h->conns;
+		if (hc->next)
+			hc->next->pprev = &hc->next;
+		hc->pprev = &h->conns;
+		h->conns = hc;
+		pthread_mutex_unlock(&h->lock);
+		*ctx = hc;
+	} else if (hc) {
+		pthread_mutex_lock(&h->lock);
+		*hc->pprev = hc->next;
+		if (hc->next)
+			hc->next->pprev = hc->pprev;
+		pthread_mutex_unlock(&h->lock);
+		free(hc);
+		*ctx = NULL;
+	}
+}
+
+/* MHD's thread: a request ended; the next one's deadline starts now. */
+static void req_done(void *cls, struct MHD_Connection *c, void **req,
+		     enum MHD_RequestTerminationCode toe)
+{
+	struct agent_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct http_conn *hc;
+
+	(void)req;
+	(void)toe;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	hc = ci ? ci->socket_context : NULL;
+	if (!hc)
+		return;
+	pthread_mutex_lock(&h->lock);
+	hc->since_ns = clock_ns(CLOCK_MONOTONIC);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static struct agent_logrl cut_log_rl = AGENT_LOGRL_INIT;
+
+/* Once a second, shuts down the connections past HTTP_DEADLINE: MHD sees
+ * the end of the stream on its next turn and closes them. */
+static void *reaper(void *arg)
+{
+	struct agent_http *h = arg;
+	struct http_conn *hc;
+	struct timespec ts;
+	uint64_t now;
+	int n;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stop) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		n = 0;
+		for (hc = h->conns; hc; hc = hc->next)
+			if (!hc->cut && now - hc->since_ns > HTTP_DEADLINE * 1000000000ULL) {
+				shutdown(hc->fd, SHUT_RDWR);
+				hc->cut = true;
+				n++;
+			}
+		if (n)
+			agent_log_limited(&cut_log_rl,
+					  "http: %d connection(s) cut: no answer sent within %d s of the request",
+					  n, HTTP_DEADLINE);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec++;
+		pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+/* MHD's messages as the agent's log lines (a timestamp each), held to a
+ * rate: a client makes one per connection it aborts */
+static struct agent_logrl mhd_log_rl = AGENT_LOGRL_INIT;
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -237,7 +428,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	agent_log("http: %s", msg);
+	agent_log_limited(&mhd_log_rl, "http: %s", msg);
 }
 
 /*
@@ -300,6 +491,8 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 	uint16_t port;
 	char listen[sizeof(a->conf.listen)];
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	pthread_condattr_t ca;
+	int e;
 
 	pthread_mutex_lock(&a->lock);
 	snprintf(listen, sizeof(listen), "%s", a->conf.listen[0] ? a->conf.listen : AGENT_LISTEN_DEFAULT);
@@ -314,6 +507,11 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 		return NULL;
 	}
 	h->a = a;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 		     ((struct sockaddr_in *)&ss)->sin_port);
 	h->d = MHD_start_daemon(flags, port, NULL, NULL, handler, h,
@@ -323,21 +521,43 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEM,
+				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
+				MHD_OPTION_NOTIFY_COMPLETED, req_done, h,
 				MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "%s is in use or not an address of this host (the line above says which): change listen: in the configuration",
 			 listen);
-		free(h);
-		return NULL;
+		goto destroy_sync;
+	}
+	e = pthread_create(&h->reaper, NULL, reaper, h);
+	if (e) {
+		snprintf(err, errlen, "cannot start the HTTP server's reaper thread: %s", strerror(e));
+		goto stop_daemon;
 	}
 	(void)sslen;
 	return h;
+stop_daemon:
+	MHD_stop_daemon(h->d);
+destroy_sync:
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	return NULL;
 }
 
 void agent_http_stop(struct agent_http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);
+	pthread_mutex_lock(&h->lock);
+	h->stop = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->reaper, NULL);
+	MHD_stop_daemon(h->d);	/* closes every connection: conns is empty */
+	if (h->page)
+		MHD_destroy_response(h->page);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -3,7 +3,10 @@
  * tests/agent-http.sh's server: a struct agent built by hand, a history
  * store written with hs_append, and agent_http_start on it.
  *
- *	agent_http_drv STATE_DIR LISTEN [unhealthy]
+ *	agent_http_drv STATE_DIR LISTEN [unhealthy | many N]
+ *
+ * "many N" adds N targets with every metric's histogram, for /metrics
+ * pages of megabytes (≈12 KB a target).
  *
  * Prints "ready MINUTE" (the current minute the data is placed around)
  * once it listens, serves until SIGTERM or SIGINT, then stops the server
@@ -69,10 +72,29 @@ static int counter(const char *dir, const char *key, enum agent_counter c, uint6
 	return r;
 }
 
+/* target @t, named "many-@i", with every metric and counter */
+static void many(struct agent_target *t, int i)
+{
+	unsigned int m;
+	int c;
+
+	snprintf(t->conf.name, sizeof(t->conf.name), "many-%d", i);
+	t->up = true;
+	for (c = 0; c < AC_COUNT; c++)
+		t->counters[c] = 1000 + i;
+	for (m = 0; m < METRIC_COUNT; m++) {
+		t->cum[m].present = 1;
+		hist_add_bucket(&t->cum[m], 1000, 2000, 10);
+		hist_add_bucket(&t->cum[m], 1000000, 1100000, 20);
+		t->cum[m].count = 30;
+		t->cum[m].sum = 30000000;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct agent_target t[2];
-	struct agent a = { .targets = t, .ntargets = 2, .module_loaded = true, .store_ok = true };
+	struct agent_target *t;
+	struct agent a = { .ntargets = 2, .module_loaded = true, .store_ok = true };
 	const char *dir;
 	struct agent_http *h;
 	char err[512];
@@ -105,7 +127,14 @@ int main(int argc, char **argv)
 	if (r)
 		return 1;
 
-	memset(t, 0, sizeof(t));
+	if (argc > 4 && !strcmp(argv[3], "many"))
+		a.ntargets += atoi(argv[4]);
+	t = calloc(a.ntargets, sizeof(*t));
+	if (!t)
+		return 1;
+	a.targets = t;
+	for (i = 2; i < a.ntargets; i++)
+		many(&t[i], i);
 	pthread_mutex_init(&a.lock, NULL);
 	snprintf(a.conf.listen, sizeof(a.conf.listen), "%s", argv[2]);
 	snprintf(a.conf.state_dir, sizeof(a.conf.state_dir), "%s", dir);
@@ -157,11 +186,12 @@ int main(int argc, char **argv)
 		sigwait(&set, &sig);
 		agent_http_stop(h);
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < a.ntargets; i++)
 		for (m = 0; m < METRIC_COUNT; m++) {
 			hist_free(&t[i].cur[m]);
 			hist_free(&t[i].cum[m]);
 		}
+	free(t);
 	pthread_mutex_destroy(&a.lock);
 	return r;
 }
