@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 
 /* a day file holds at most 1440 records of HS_MAX_PAYLOAD: larger is not ours */
 #define HS_MAX_FILE	((off_t)1440 * (HS_MAX_PAYLOAD + 8) + HS_HDR_LEN)
+/* bytes a walk may CRC, over the file's length, to resynchronise */
+#define HS_RESYNC_BUDGET	((size_t)1 << 20)
 
 bool hs_key_ok(const char *key)
 {
@@ -317,9 +320,10 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 		 uint64_t day, uint64_t from, uint64_t to, hs_record_fn fn, void *arg,
 		 hs_report_fn report, void *rarg, int *stop)
 {
-	size_t o = HS_HDR_LEN, good_end = HS_HDR_LEN;
+	static const uint8_t marker[2] = { HS_REC_MARKER & 0xff, HS_REC_MARKER >> 8 };
+	size_t o = HS_HDR_LEN, good_end = HS_HDR_LEN, budget = len + HS_RESYNC_BUDGET;
 	unsigned int version = header_version(b, len, metric, day);
-	char what[128];
+	char what[160];
 
 	if (!version) {
 		if (report)
@@ -348,12 +352,41 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 				report(path, what, rarg);
 			break;
 		}
-		/* not a record: on to the next good one */
-		for (skip = 1; o + skip < len; skip++)
-			if (hs_decode(version, day, b + o + skip, len - o - skip, &minute, &h) > 0) {
+		/*
+		 * Not a record: on to the next good one, trying the markers
+		 * only, with a budget for the CRCs tried on the way: a file of
+		 * markers would cost a CRC of up to HS_MAX_PAYLOAD bytes at
+		 * every offset (seconds a megabyte). The budget is the file's
+		 * length and a megabyte; a real tear or bit flip costs a record
+		 * or two of it.
+		 */
+		for (skip = 1; o + skip < len; skip++) {
+			const uint8_t *m = memmem(b + o + skip, len - o - skip, marker, 2);
+			size_t rem, plen, cost = 0;
+
+			if (!m) {
+				skip = len - o;
+				break;
+			}
+			skip = (size_t)(m - b) - o;
+			rem = len - o - skip;
+			plen = rem >= 4 ? le16(m + 2) : SIZE_MAX;
+			if (plen <= HS_MAX_PAYLOAD && rem >= plen + 8)
+				cost = plen + 4;
+			if (cost > budget) {
+				snprintf(what, sizeof(what),
+					 "%zu bytes at %zu: too damaged to find the next record (CRC budget spent): skipped",
+					 len - o, o);
+				if (report)
+					report(path, what, rarg);
+				return (long)good_end;
+			}
+			budget -= cost;
+			if (hs_decode(version, day, m, rem, &minute, &h) > 0) {
 				hist_free(&h);
 				break;
 			}
+		}
 		snprintf(what, sizeof(what), "%zu bytes at %zu: not a good record (length or CRC): skipped",
 			 skip, o);
 		if (report)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hstore.h"
@@ -494,10 +495,64 @@ static void test_v1_file(void)
 		CHECK(0, "hstore v1 file: clean up %s", dir);
 }
 
+/*
+ * A day file crafted to cost CPU (whoever is the agent's user can plant
+ * one; every /api/v1/summary reads it again): after a good record, 4 MB
+ * of "fS" -- a record marker at every even offset, each announcing a
+ * 21 350-byte payload, so every offset looked like a record to CRC (22 GB
+ * of CRC; tens of seconds). The resync tries markers only, within a CRC
+ * budget of the file's length and 1 MB: the good record is read, the rest
+ * reported as too damaged. A damaged record followed by good ones is
+ * still resynchronised (test_files).
+ */
+static void test_crafted(void)
+{
+	char dir[] = "/tmp/hstore-crafted.XXXXXX", path[160];
+	const uint64_t day = 20424, m0 = day * 1440 + 600;
+	const size_t junk = 4 << 20;
+	struct timespec t0, t1;
+	struct hist h;
+	struct got g;
+	uint8_t *b;
+	size_t i;
+	int fd;
+
+	b = malloc(junk);
+	if (!b || !mkdtemp(dir)) {
+		CHECK(0, "hstore: crafted file: set-up");
+		free(b);
+		return;
+	}
+	mkhist(&h, 1000000, 5);
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, m0, &h, NULL, NULL);
+	hist_free(&h);
+	for (i = 0; i < junk; i += 2) {
+		b[i] = HS_REC_MARKER & 0xff;
+		b[i + 1] = HS_REC_MARKER >> 8;
+	}
+	snprintf(path, sizeof(path), "%s/t1/rtt/20251202.sfh", dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	if (fd < 0 || write(fd, b, junk) != (ssize_t)junk)
+		CHECK(0, "hstore: crafted file: write %s", path);
+	if (fd >= 0)
+		close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	read_all(dir, m0, m0 + 10, &g);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(g.n == 1 && g.reports == 1 && strstr(g.last, "CRC budget spent"),
+	      "hstore: 4 MB of record markers: the good record read, the rest reported in %.3f s (%s)",
+	      (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, g.last);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	if (system(path))
+		CHECK(0, "hstore: rm %s", dir);
+	free(b);
+}
+
 void test_hstore(void)
 {
 	test_records();
 	test_files();
+	test_crafted();
 	test_cache();
 	test_v1_file();
 }
