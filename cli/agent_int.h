@@ -147,7 +147,5 @@ int agent_uhist_add(struct hist *h, uint64_t v);
 /* @out = @cur - @prev, the module's cumulative histograms a minute apart;
  * false when @cur went backwards (the flow was recreated) */
 bool agent_hist_delta(const struct hist *cur, const struct hist *prev, struct hist *out);
-/* at most @max buckets in @h: adjacent ones merged pairwise (the store's limit) */
-void agent_hist_coarsen(struct hist *h, size_t max);
 
 #endif

@@ -159,27 +159,6 @@ out:
 	return ok;
 }
 
-/*
- * At most @max buckets in @h, for the store (HS_MAX_BUCKETS): adjacent
- * buckets merged pairwise, as often as it takes (counts exact, resolution
- * halved each time). Most minutes need nothing.
- */
-void agent_hist_coarsen(struct hist *h, size_t max)
-{
-	size_t i, n;
-
-	while (max && h->nb > max) {
-		for (i = 0, n = 0; i < h->nb; i += 2, n++) {
-			h->b[n] = h->b[i];
-			if (i + 1 < h->nb) {
-				h->b[n].high = h->b[i + 1].high;
-				h->b[n].count += h->b[i + 1].count;
-			}
-		}
-		h->nb = n;
-	}
-}
-
 static int hist_clone(struct hist *dst, const struct hist *src)
 {
 	memset(dst, 0, sizeof(*dst));
@@ -337,7 +316,7 @@ static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
 
 			if (!rec[m].count)
 				continue;
-			agent_hist_coarsen(&rec[m], HS_MAX_BUCKETS);
+			hq_coarsen(&rec[m], HS_MAX_BUCKETS);
 			r = hs_append_cached(j->dir, e->name, m, j->minute, &rec[m], hsc,
 					     store_report, NULL);
 			if (r && !err)

@@ -49,6 +49,28 @@ bool hq_sorted(const struct hist *h)
 	return sorted(h->b, h->nb);
 }
 
+void hq_coarsen(struct hist *h, size_t max)
+{
+	size_t i, n;
+
+	if (!max || h->nb <= max)
+		return;
+	while (h->nb > max) {
+		for (i = 0, n = 0; i < h->nb; i += 2, n++) {
+			h->b[n] = h->b[i];
+			if (i + 1 < h->nb) {
+				if (h->b[i + 1].high > h->b[n].high)
+					h->b[n].high = h->b[i + 1].high;
+				h->b[n].count = sat_add(h->b[n].count, h->b[i + 1].count);
+			}
+		}
+		h->nb = n;
+	}
+	/* a pair's high is the larger of two: equal lows may now be out of order */
+	if (!sorted(h->b, h->nb))
+		qsort(h->b, h->nb, sizeof(*h->b), bucket_qcmp);
+}
+
 int hq_merge(struct hist *dst, const struct hist *src)
 {
 	struct bucket *sb = src->b, *out = NULL, *sb_copy = NULL;
@@ -90,6 +112,7 @@ int hq_merge(struct hist *dst, const struct hist *src)
 		dst->b = out;
 		dst->nb = n;
 		dst->cap = cap;
+		hq_coarsen(dst, HQ_MAX_BUCKETS);
 	}
 	if (src_data) {
 		if (!dst_data || src->min < dst->min)

@@ -33,8 +33,21 @@ extern const char *const hq_pct_names[HQ_NPCTS];	/* "p1" ... "p99.9" */
  * Merges @src into @dst (buckets with equal bounds added, others inserted;
  * @dst's buckets stay sorted by low bound). @dst is a zeroed struct hist or
  * a histogram already holding data. 0, or -ENOMEM (@dst unchanged).
+ *
+ * At most HQ_MAX_BUCKETS buckets stay (hq_coarsen): the module's buckets
+ * have fixed bounds, so minutes merge into the same few thousand at most
+ * (precision 8 over 20 octaves: 5 120), but records with bounds of their
+ * own each (a crafted store) would grow @dst by up to HS_MAX_BUCKETS a
+ * record, and each merge copy them all: a week's window, quadratic.
  */
+#define HQ_MAX_BUCKETS	8192
 int hq_merge(struct hist *dst, const struct hist *src);
+/*
+ * At most @max buckets in @h: adjacent buckets merged pairwise, as often as
+ * it takes (counts exact, resolution halved each time); @h's buckets
+ * sorted by (low, high) before and after. Most histograms need nothing.
+ */
+void hq_coarsen(struct hist *h, size_t max);
 /* @h's buckets in order of (low, high), as hq_merge leaves them */
 bool hq_sorted(const struct hist *h);
 

@@ -4,7 +4,7 @@
  * module sends a histogram with runs of adjacent buckets merged, as it does
  * past what one netlink attribute holds (kmod/nl_flow.c sf_put_hist), with
  * runs that shift from one minute to the next; and the store's bucket
- * limit (agent_hist_coarsen). The truth is the list of values added.
+ * limit (hq_coarsen). The truth is the list of values added.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +13,7 @@
 
 #include "agent_int.h"
 #include "hist.h"
+#include "hquery.h"
 #include "hstore.h"
 #include "unit.h"
 
@@ -163,7 +164,7 @@ static void test_coarsen(void)
 		hist_add_bucket(&h, 1000 + 4 * i, 1000 + 4 * i + 3, i % 7 + 1);
 		total += i % 7 + 1;
 	}
-	agent_hist_coarsen(&h, HS_MAX_BUCKETS);
+	hq_coarsen(&h, HS_MAX_BUCKETS);
 	for (i = 0; i < h.nb; i++) {
 		t2 += h.b[i].count;
 		if (i && h.b[i].low != h.b[i - 1].high + 1)
@@ -175,7 +176,7 @@ static void test_coarsen(void)
 	      HS_MAX_BUCKETS);
 	hist_free(&h);
 	hist_add_bucket(&h, 5, 5, 1);
-	agent_hist_coarsen(&h, HS_MAX_BUCKETS);
+	hq_coarsen(&h, HS_MAX_BUCKETS);
 	CHECK(h.nb == 1 && h.b[0].count == 1, "agent store: a small minute is left as it is");
 	hist_free(&h);
 }

@@ -262,9 +262,46 @@ out:
 	free(old);
 }
 
+/*
+ * A day of records whose buckets all have bounds of their own (a crafted
+ * store: the module's have fixed bounds, which merge into the same ones):
+ * 1440 records of 1024 buckets used to grow the window to 1.5 M buckets,
+ * each merge copying all of them (seconds for a day, minutes for a week).
+ * At most HQ_MAX_BUCKETS stay, sorted, no count lost.
+ */
+static void test_merge_cap(void)
+{
+	struct hist d = { 0 }, s = { 0 };
+	struct timespec t0, t1;
+	uint64_t total = 0, k, r;
+	bool ok = true;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (r = 0; r < 1440 && ok; r++) {
+		memset(&s, 0, sizeof(s));
+		s.present = 1;
+		for (k = 0; k < HS_MAX_BUCKETS; k++)
+			ok &= !hist_add_bucket(&s, (k * 1440 + r) * 10, (k * 1440 + r) * 10 + 5, 1 + r % 3);
+		s.count = hist_bucket_total(&s);
+		s.min = r * 10;
+		s.max = ((HS_MAX_BUCKETS - 1) * 1440 + r) * 10 + 5;
+		total += s.count;
+		ok &= !hq_merge(&d, &s);
+		hist_free(&s);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(ok && d.nb <= HQ_MAX_BUCKETS && hq_sorted(&d) && hist_bucket_total(&d) == total &&
+	      d.count == total && d.min == 0 && d.max == ((HS_MAX_BUCKETS - 1) * 1440 + 1439) * 10 + 5,
+	      "hquery: 1440 records of 1024 buckets of their own merge into %zu <= %d, sorted, all %llu counted, in %.2f s",
+	      d.nb, HQ_MAX_BUCKETS, (unsigned long long)total,
+	      (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	hist_free(&d);
+}
+
 void test_hquery(void)
 {
 	test_merge();
+	test_merge_cap();
 	test_pcts();
 	test_window();
 	test_slots();
