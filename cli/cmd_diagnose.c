@@ -188,8 +188,21 @@ static void *http_thread(void *arg)
 
 /* ------------------------------------------------------------ output */
 
+/* @s for a terminal: a reason may carry a server's or a certificate's
+ * text (libcurl's messages); control characters become '?' */
+static const char *printable(const char *s, char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static void table_out(const struct diag *d)
 {
+	char buf[sizeof(d->row[0].reason)];
 	int i;
 
 	out_text("%-16s %7s %6s %9s %9s %9s %9s\n", "protocol", "samples", "loss",
@@ -216,7 +229,7 @@ static void table_out(const struct diag *d)
 			out_dur(OUT_ANY, "max_ns", " %9s", r->max);
 			out_text("\n");
 		} else {
-			out_text("  cannot run: %s\n", r->reason);
+			out_text("  cannot run: %s\n", printable(r->reason, buf, sizeof(buf)));
 		}
 		if (r->reason[0])
 			out_str(OUT_JSON, "reason", NULL, r->reason);
@@ -227,7 +240,8 @@ static void table_out(const struct diag *d)
 	out_arr_end();
 	for (i = 0; i < DR_COUNT; i++)
 		if (d->row[i].state == DS_OK && d->row[i].reason[0])
-			out_text("  %s: %s\n", row_labels[i], d->row[i].reason);
+			out_text("  %s: %s\n", row_labels[i],
+				 printable(d->row[i].reason, buf, sizeof(buf)));
 }
 
 static void verdict_in(const struct diag *d, struct diag_in *in)
@@ -443,6 +457,8 @@ int cmd_diagnose(int argc, char **argv)
 		if (d->t.url)
 			printf(" %s", d->t.url);
 		printf("\n");
+		if (d->t.url && d->t.insecure)
+			printf("  -k: the HTTPS server's certificate is not checked\n");
 		fflush(stdout);
 	}
 	/* the threads never see SIGINT/SIGTERM: the main thread's handler
@@ -477,6 +493,10 @@ int cmd_diagnose(int argc, char **argv)
 	out_str(OUT_JSON, "address", NULL, d->addr);
 	out_double(OUT_JSON, "duration_s", NULL, d->t.duration);
 	out_double(OUT_JSON, "interval_s", NULL, d->t.interval);
+	if (d->t.url) {
+		out_str(OUT_JSON, "url", NULL, d->t.url);
+		out_bool(OUT_JSON, "tls_verify", NULL, !d->t.insecure);
+	}
 	out_text("\n");
 	table_out(d);
 	if (d->have_flow) {

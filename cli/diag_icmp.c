@@ -80,10 +80,13 @@ static int64_t cmsg_ts(struct msghdr *mh, struct sock_extended_err **ee)
 
 /* Transmit times from the error queue: tskey (OPT_ID) k is the k-th
  * echo that send() took, echo key2seq[k]. */
-static void drain_errqueue(int fd, struct echo *e, const uint32_t *key2seq,
-			   uint32_t nkeys)
+/* The error queue's send timestamps into @e; how many messages it held. */
+static int drain_errqueue(int fd, struct echo *e, const uint32_t *key2seq,
+			  uint32_t nkeys)
 {
-	for (;;) {
+	int n;
+
+	for (n = 0;; n++) {
 		union cmsg_buf cbuf;
 		char dbuf[64];
 		struct iovec iov = { dbuf, sizeof(dbuf) };
@@ -93,7 +96,7 @@ static void drain_errqueue(int fd, struct echo *e, const uint32_t *key2seq,
 		int64_t t;
 
 		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-			return;
+			return n;
 		t = cmsg_ts(&mh, &ee);
 		if (!t || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
 		    ee->ee_data >= nkeys)
@@ -103,6 +106,24 @@ static void drain_errqueue(int fd, struct echo *e, const uint32_t *key2seq,
 		else if (ee->ee_info == SCM_TSTAMP_SND)
 			e[key2seq[ee->ee_data]].tx_snd = t;
 	}
+}
+
+/*
+ * A POLLERR with nothing in the error queue: the socket's pending error,
+ * an ICMP error that answered an echo request (host unreachable or
+ * administratively prohibited: a firewall's reject). Reading it clears
+ * it; poll() would otherwise report it at once, for ever (a spinning
+ * thread, review of 2026-12-05). The first one is the row's reason.
+ */
+static void take_error(int fd, struct diag_row_res *r)
+{
+	socklen_t l;
+	int err = 0;
+
+	l = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err && !r->reason[0])
+		snprintf(r->reason, sizeof(r->reason),
+			 "an ICMP error answered an echo request: %s", strerror(err));
 }
 
 /* RFC 1071: the IPv4 ICMP checksum (a raw socket's is ours to compute) */
@@ -302,8 +323,8 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 			continue;
 		}
 		if (poll(&pfd, 1, (int)((next - now) / 1000000 + 1)) > 0) {
-			if (pfd.revents & POLLERR)
-				drain_errqueue(fd, e, key2seq, nkeys);
+			if ((pfd.revents & POLLERR) && !drain_errqueue(fd, e, key2seq, nkeys))
+				take_error(fd, r);
 			if (pfd.revents & POLLIN)
 				receive(fd, v6, ident, e, sent);
 		}

@@ -33,7 +33,8 @@ static uint32_t retransmits(int fd)
 	return ti.tcpi_total_retrans;
 }
 
-/* One connect: 1 done (samples added), 0 lost; *refused on a RST. */
+/* One connect: 1 done (samples added), 0 lost, -1 stopped (Ctrl-C: not a
+ * loss); *refused on a RST. */
 static int connect_once(struct diag_target *t, const struct sockaddr *sa,
 			struct diag_row_res *rtt, struct diag_row_res *conn,
 			int64_t timeout, bool *refused)
@@ -59,7 +60,11 @@ static int connect_once(struct diag_target *t, const struct sockaddr *sa,
 	for (;;) {
 		int64_t left = deadline - diag_mono_ns();
 
-		if (left <= 0 || probe_stop) {
+		if (probe_stop) {
+			close(fd);
+			return -1;
+		}
+		if (left <= 0) {
 			t->syn_retrans += retransmits(fd);
 			t->tcp_timeouts++;
 			snprintf(conn->reason, sizeof(conn->reason),
@@ -68,7 +73,8 @@ static int connect_once(struct diag_target *t, const struct sockaddr *sa,
 			close(fd);
 			return 0;
 		}
-		rc = poll(&pfd, 1, (int)(left / 1000000) + 1);
+		/* at most 0.1 s: probe_stop is looked at that often */
+		rc = poll(&pfd, 1, left > 100000000 ? 100 : (int)(left / 1000000) + 1);
 		if (rc > 0)
 			break;
 		if (rc < 0 && errno != EINTR) {
@@ -121,9 +127,17 @@ void diag_tcp_run(struct diag_target *t, struct diag_row_res *rtt,
 	for (uint64_t k = 0; diag_next_slot(start, end, t->interval, &k);) {
 		bool rst = false;
 
+		int r;
+
 		conn->attempts++;
 		rtt->attempts++;
-		if (!connect_once(t, (struct sockaddr *)&ss, rtt, conn, timeout, &rst)) {
+		r = connect_once(t, (struct sockaddr *)&ss, rtt, conn, timeout, &rst);
+		if (r < 0) {
+			conn->attempts--;
+			rtt->attempts--;
+			break;
+		}
+		if (!r) {
 			conn->lost++;
 			rtt->lost++;
 			refused += rst;

@@ -19,9 +19,9 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"
 trap cleanup EXIT
 
 # free ports: the kernel's choice, released before the servers bind them
-read -r sport hport tport cport < <("$py" -c '
+read -r sport hport tport cport xport dport qport < <("$py" -c '
 import socket
-ss = [socket.socket() for _ in range(4)]
+ss = [socket.socket() for _ in range(7)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
@@ -102,6 +102,101 @@ check "https, certificate not trusted: failed with curl's reason" \
 "$sf" -j diagnose 127.0.0.1 --no-stamp --no-icmp -k -w 1 -i 0.2 --http "https://127.0.0.1:$tport/" >"$tmp/c.json" 2>/dev/null
 check "https -k: a TLS row with samples" \
 	test "$(get "$tmp/c.json" "($(proto http_tls))['status'], ($(proto http_tls))['samples'] > 0")" = "('ok', True)"
+
+check "https -k: said in the JSON (tls_verify false), and in the text" \
+	bash -c "test \"\$('$py' -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"tls_verify\"])' '$tmp/c.json')\" = False &&
+		'$sf' diagnose 127.0.0.1 --no-stamp --no-icmp -k -w 1 -i 0.5 --http 'https://127.0.0.1:$tport/' 2>/dev/null | grep -q 'certificate is not checked'"
+check "https without -k: tls_verify true; a TLS failure is not a lost connect" \
+	test "$(get "$tmp/b.json" "d['tls_verify'], ($(proto http_connect))['lost'], ($(proto http_tls))['lost'] > 0")" = "(True, 0, True)"
+
+# 2b. the HTTP rows measure TARGET and nothing else: a proxy in the
+# environment is not used, a URL naming another host is sent to TARGET's
+# address (the server listens on 127.0.0.1 only), and a body that drips
+# for 10 s neither voids the first byte's sample nor holds the row
+"$py" - "$xport" "$dport" "$tmp" "$qport" >"$tmp/x.log" 2>&1 <<'PY' &
+import socket, sys, threading, time
+xport, dport, tmp = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def proxy():    # counts who comes
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", xport)); s.listen(16)
+    while True:
+        c, _ = s.accept()
+        open(tmp + "/proxy.hits", "a").write("hit\n")
+        c.close()
+def drip(c):    # headers at once, then a byte each 0.1 s
+    try:
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+        for _ in range(100):
+            c.sendall(b"x"); time.sleep(0.1)
+    except OSError:
+        pass
+    c.close()
+def drips():
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", dport)); s.listen(16)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=drip, args=(c,), daemon=True).start()
+def silent():   # accepts, never answers
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", sport2)); s.listen(16)
+    held = []
+    while True:
+        held.append(s.accept()[0])
+sport2 = int(sys.argv[4])
+threading.Thread(target=proxy, daemon=True).start()
+threading.Thread(target=drips, daemon=True).start()
+threading.Thread(target=silent, daemon=True).start()
+print("ready", flush=True)
+while True:
+    time.sleep(60)
+PY
+pids+=($!)
+for _ in $(seq 100); do grep -q ready "$tmp/x.log" && break; sleep 0.1; done
+http_proxy=http://127.0.0.1:$xport HTTP_PROXY=http://127.0.0.1:$xport ALL_PROXY=http://127.0.0.1:$xport \
+	"$sf" -j diagnose 127.0.0.1 --no-stamp --no-icmp -w 2 -i 0.2 --http "http://127.0.0.2:$hport/" >"$tmp/x.json" 2>/dev/null
+check "a proxy in the environment: not used" test ! -e "$tmp/proxy.hits"
+check "a URL naming 127.0.0.2: connected to TARGET 127.0.0.1 (where alone the server listens), no loss" \
+	test "$(get "$tmp/x.json" "($(proto http_connect))['samples'] > 0, ($(proto http_connect))['lost'], ($(proto http_ttfb))['lost']")" = "(True, 0, 0)"
+t0=$(date +%s%N)
+"$sf" -j diagnose 127.0.0.1 --no-stamp --no-icmp -w 2 -i 0.5 --http "http://127.0.0.1:$dport/" >"$tmp/y.json" 2>/dev/null
+t1=$(date +%s%N)
+check "a body dripping for 10 s: every first byte timed, nothing lost, done in $(((t1 - t0) / 1000000)) ms" \
+	test "$(get "$tmp/y.json" "($(proto http_ttfb))['samples'] >= 4, ($(proto http_ttfb))['lost'], ($(proto http_connect))['lost']")" = "(True, 0, 0)"
+
+# Ctrl-C during a request the server never answers: out within a second
+# (libcurl's wait was up to its 5 s limit), the request not counted lost
+"$sf" -j diagnose 127.0.0.1 --no-stamp --no-icmp -w 20 -i 10 --http "http://127.0.0.1:$qport/" \
+	>"$tmp/q.json" 2>/dev/null &
+qpid=$!
+sleep 1
+t0=$(date +%s%N)
+kill -INT "$qpid"
+wait "$qpid"
+t1=$(date +%s%N)
+check "Ctrl-C in a request never answered: out in $(((t1 - t0) / 1000000)) ms (< 1500), not a lost request" \
+	test "$(((t1 - t0) < 1500000000)),$(get "$tmp/q.json" "($(proto http_ttfb))['lost']")" = "1,0"
+
+# 2c. an echo request answered by an ICMP error (a firewall's reject):
+# reported, and the ICMP thread does not spin (it did: POLLERR for ever);
+# a namespace of its own, as root, with nft
+if ((EUID == 0)) && command -v nft >/dev/null && command -v unshare >/dev/null &&
+	unshare -n true 2>/dev/null; then
+	TIMEFORMAT='%U %S'
+	{ time unshare -n sh -c "ip link set lo up &&
+		nft add table inet sfrej && nft add chain inet sfrej in '{ type filter hook input priority 0; }' &&
+		nft add rule inet sfrej in icmp type echo-request reject with icmp type host-prohibited &&
+		'$sf' -j diagnose 127.0.0.1 --no-stamp -w 3 -i 1 >'$tmp/z.json' 2>/dev/null"; } 2>"$tmp/z.time"
+	unset TIMEFORMAT
+	check "echo requests rejected (host-prohibited): the reason names the ICMP error ($(get "$tmp/z.json" "($(proto icmp))['reason']"))" \
+		test "$(get "$tmp/z.json" "'ICMP error' in ($(proto icmp))['reason']")" = True
+	check "and the 3 s run used under 0.5 s of CPU ($(cat "$tmp/z.time"))" \
+		awk '{ exit !($1 + $2 < 0.5) }' "$tmp/z.time"
+else
+	skip "ICMP error: needs root, nft and unshare -n"
+	skip "ICMP error: CPU"
+fi
 
 # 3. nothing answers: exit 1, R0
 "$sf" -j diagnose 127.0.0.1 -p "$cport" --no-icmp -w 1 -i 0.5 >"$tmp/d.json" 2>/dev/null
