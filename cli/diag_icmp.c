@@ -270,6 +270,11 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 		if (probe_stop)
 			break;
 		/* every slot before the end is sent, late or not, as STAMP's */
+		if (!grace_end && sent >= n && n == ICMP_MAX_SEQ &&
+		    start + (int64_t)((double)sent * t->interval * 1e9) < end)
+			snprintf(r->reason, sizeof(r->reason),
+				 "stopped after %u echo requests, the row's limit: the other rows ran on",
+				 n);
 		if (!grace_end && (start + (int64_t)((double)sent * t->interval * 1e9) >= end ||
 				   sent >= n)) {
 			/* stragglers: a second, or until all are back */
