@@ -407,8 +407,17 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 	u64 now;
 
 	sn = sf_net(state->net);
+	/*
+	 * dying first: at rmmod the hooks are unregistered (which does not
+	 * wait for running ones) and the config freed while the namespace
+	 * still sends, one grace period after dying was set. A hook that
+	 * reads dying false began before that grace period ended, so the
+	 * config outlives it; one that reads true never touches the config.
+	 */
+	if (unlikely(READ_ONCE(sn->dying)))
+		return NF_ACCEPT;
 	cfg = rcu_dereference(sn->config);
-	if (unlikely(!cfg || !sf_cfg(cfg, ENABLED) || READ_ONCE(sn->dying)))
+	if (unlikely(!cfg || !sf_cfg(cfg, ENABLED)))
 		return NF_ACCEPT;
 	udp = sf_parse_udp(skb, state->pf, skb_network_offset(skb), &pkt);
 	if (udp == SF_UDP_NONE)

@@ -144,10 +144,14 @@ static void __net_exit sf_net_exit(struct net *net)
 
 /*
  * After every namespace of the batch went through sf_net_exit and before
- * the core frees their sf_net: the flows' RCU callbacks account to it.
+ * the core frees their sf_net: hooks that were running when sf_net_exit
+ * unregistered them (nf_unregister_net_hooks() does not wait for them;
+ * at rmmod the namespaces still send) read sf_net.dying, so a grace
+ * period; then the flows' RCU callbacks, which account to it.
  */
 static void __net_exit sf_net_exit_batch(struct list_head *net_exit_list)
 {
+	synchronize_rcu();
 	rcu_barrier();
 }
 

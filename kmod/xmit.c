@@ -64,8 +64,11 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 
 	rcu_read_lock();
 	sn = sf_net(dev_net(dev));
+	/* dying before the config: see sf_hook_probe() */
+	if (READ_ONCE(sn->dying))
+		goto out;
 	cfg = rcu_dereference(sn->config);
-	if (!cfg || !sf_cfg(cfg, ENABLED) || READ_ONCE(sn->dying))
+	if (!cfg || !sf_cfg(cfg, ENABLED))
 		goto out;
 	if (sf_parse_udp(skb, family, skb_network_offset(skb), &pkt) != SF_UDP_OK)
 		goto out;
