@@ -25,6 +25,12 @@ MODULE_PARM_DESC(max_mem_mb,
 		 __stringify(SF_DEFAULT_MAX_MEM_MB)
 		 "); other user namespaces' namespaces share half of it");
 
+module_param_named(untrusted_ports, sf_max_untrusted_ports, uint, 0644);
+MODULE_PARM_DESC(untrusted_ports,
+		 "Most STAMP ports besides 862 that namespaces of other user namespaces alone may name, over the host (default "
+		 __stringify(SF_DEFAULT_UNTRUSTED_PORTS)
+		 "): each costs every UDP packet to or from it a receive stamp");
+
 static bool default_enabled = true;
 module_param(default_enabled, bool, 0644);
 MODULE_PARM_DESC(default_enabled,
@@ -84,7 +90,7 @@ static int __net_init sf_net_init(struct net *net)
 	if (err)
 		goto err_flows_exit;
 	/* its STAMP ports' packets get receive stamps from now on */
-	sf_rx_ports_update(NULL, cfg);
+	sf_rx_ports_update(NULL, cfg, sn->untrusted, false);
 
 	mutex_lock(&sf_nets_mutex);
 	list_add(&sn->node, &sf_nets);
@@ -131,7 +137,7 @@ static void __net_exit sf_net_exit(struct net *net)
 	/* no config writer is left: the namespace's last socket is gone */
 	if (sn->hooked)
 		sf_hooks_drop(sn);
-	sf_rx_ports_update(rcu_access_pointer(sn->config), NULL);
+	sf_rx_ports_update(rcu_access_pointer(sn->config), NULL, sn->untrusted, false);
 	/* readers that saw dying == false are gone (pre_exit + grace period) */
 	sf_flows_exit(sn);
 	cancel_work_sync(&sn->event_work);

@@ -408,35 +408,40 @@ static int sf_check_untrusted(const struct sf_config *cfg,
 int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sf_net *sn = sf_net(genl_info_net(info));
+	bool host_admin = netlink_capable(skb, CAP_NET_ADMIN);
+	const struct sf_config *old;
 	struct sf_config *cfg;
 	int err;
 
 	mutex_lock(&sn->conf_mutex);
-	cfg = kmemdup(rcu_dereference_protected(sn->config,
-						lockdep_is_held(&sn->conf_mutex)),
-		      sizeof(*cfg), GFP_KERNEL_ACCOUNT);
+	old = rcu_dereference_protected(sn->config, lockdep_is_held(&sn->conf_mutex));
+	cfg = kmemdup(old, sizeof(*cfg), GFP_KERNEL_ACCOUNT);
 	if (!cfg) {
 		err = -ENOMEM;
 		goto out_unlock;
 	}
 	err = sf_parse_config(cfg, info) ?:
-	      sf_check_untrusted(cfg, info, netlink_capable(skb, CAP_NET_ADMIN));
+	      sf_check_untrusted(cfg, info, host_admin);
+	if (err)
+		goto err_free;
+	err = sf_rx_ports_update(old, cfg, sn->untrusted, !host_admin);
 	if (err) {
-		kfree(cfg);
-		goto out_unlock;
+		NL_SET_ERR_MSG(info->extack,
+			       "namespaces of other user namespaces may name only so many STAMP ports of their own besides 862, over the host (module parameter untrusted_ports)");
+		goto err_free;
 	}
 	err = sf_hooks_follow(sn, cfg, true);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack,
 			       "cannot register the netfilter hooks: nothing changed");
-		kfree(cfg);
-		goto out_unlock;
+		sf_rx_ports_update(cfg, old, sn->untrusted, false);
+		goto err_free;
 	}
-	sf_rx_ports_update(rcu_dereference_protected(sn->config,
-						     lockdep_is_held(&sn->conf_mutex)),
-			   cfg);
 	sf_config_replace(sn, cfg);
 	sf_hooks_follow(sn, cfg, false);
+	goto out_unlock;
+err_free:
+	kfree(cfg);
 out_unlock:
 	mutex_unlock(&sn->conf_mutex);
 	return err;

@@ -47,10 +47,22 @@
 #include "snapfire.h"
 #include "pkt.h"
 
-/* protects sf_port_refs and the writes of sf_rx_ports (pkt.c) */
+/* protects sf_port_refs, sf_port_urefs, sf_uports, sf_rx_ports' writes */
 static DEFINE_MUTEX(sf_rx_ports_mutex);
-/* per port, how many namespaces' configurations name it */
+/* per port, how many namespaces' configurations name it ... */
 static u32 *sf_port_refs;
+/* ... and how many of those are owned by other user namespaces */
+static u32 *sf_port_urefs;
+/*
+ * The ports besides STAMP's 862 that only such namespaces name. Every UDP
+ * packet of the host to or from a port in sf_rx_ports, whatever its
+ * namespace, gets a receive stamp and enters the hooks' probe path, so
+ * anyone who can make namespaces could otherwise put every UDP port of
+ * the host there (8 a namespace). At most sf_max_untrusted_ports
+ * (module parameter untrusted_ports).
+ */
+static unsigned int sf_uports;
+unsigned int sf_max_untrusted_ports = SF_DEFAULT_UNTRUSTED_PORTS;
 
 /*
  * A later IPv4 fragment of a UDP datagram (offset not 0: no ports to tell
@@ -208,36 +220,85 @@ int sf_rx_init(void)
 		}
 	}
 	sf_port_refs = kvcalloc(SF_NPORTS, sizeof(*sf_port_refs), GFP_KERNEL);
-	return sf_port_refs ? 0 : -ENOMEM;
+	sf_port_urefs = kvcalloc(SF_NPORTS, sizeof(*sf_port_urefs), GFP_KERNEL);
+	if (!sf_port_refs || !sf_port_urefs) {
+		kvfree(sf_port_urefs);
+		kvfree(sf_port_refs);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* After every namespace is gone: no port is left in the set. */
 void sf_rx_exit(void)
 {
+	kvfree(sf_port_urefs);
 	kvfree(sf_port_refs);
+}
+
+/* Is @p named only by namespaces of other user namespaces (862 aside)? */
+static bool sf_port_untrusted_only(unsigned int p)
+{
+	lockdep_assert_held(&sf_rx_ports_mutex);
+	return p != STAMP_PORT && sf_port_refs[p] && sf_port_refs[p] == sf_port_urefs[p];
+}
+
+/* One namespace's reference to @p, added (@d 1) or dropped (-1). */
+static void sf_port_ref(unsigned int p, int d, bool untrusted)
+{
+	bool was = sf_port_untrusted_only(p);
+
+	if (d < 0 && WARN_ON_ONCE(!sf_port_refs[p] || (untrusted && !sf_port_urefs[p])))
+		return;
+	sf_port_refs[p] += d;
+	if (untrusted)
+		sf_port_urefs[p] += d;
+	sf_uports += (int)sf_port_untrusted_only(p) - (int)was;
+	if (sf_port_refs[p])
+		set_bit(p, sf_rx_ports);
+	else
+		clear_bit(p, sf_rx_ports);
+}
+
+static bool sf_config_has_port(const struct sf_config *cfg, __be16 port)
+{
+	unsigned int i;
+
+	for (i = 0; cfg && i < cfg->nports; i++)
+		if (cfg->ports[i] == port)
+			return true;
+	return false;
 }
 
 /*
  * A namespace's STAMP ports change from @old's to @new's (either NULL: it
- * comes or goes). The new ones are counted first, so a port in both never
- * leaves the set on the way.
+ * comes or goes); @untrusted: it is owned by another user namespace. The
+ * new ones are counted first, so a port in both never leaves the set on
+ * the way. With @check, -ENOSPC (nothing changed) when that would leave
+ * more than sf_max_untrusted_ports that only such namespaces name.
  */
-void sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new)
+int sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new,
+		       bool untrusted, bool check)
 {
-	unsigned int i, p;
+	unsigned int i, p, more = 0;
 
 	mutex_lock(&sf_rx_ports_mutex);
-	for (i = 0; new && i < new->nports; i++) {
-		p = ntohs(new->ports[i]);
-		if (!sf_port_refs[p]++)
-			set_bit(p, sf_rx_ports);
+	if (check && untrusted) {
+		for (i = 0; new && i < new->nports; i++) {
+			p = ntohs(new->ports[i]);
+			if (p != STAMP_PORT && !sf_port_refs[p] &&
+			    !sf_config_has_port(old, new->ports[i]))
+				more++;
+		}
+		if (more && sf_uports + more > READ_ONCE(sf_max_untrusted_ports)) {
+			mutex_unlock(&sf_rx_ports_mutex);
+			return -ENOSPC;
+		}
 	}
-	for (i = 0; old && i < old->nports; i++) {
-		p = ntohs(old->ports[i]);
-		if (WARN_ON_ONCE(!sf_port_refs[p]))
-			continue;
-		if (!--sf_port_refs[p])
-			clear_bit(p, sf_rx_ports);
-	}
+	for (i = 0; new && i < new->nports; i++)
+		sf_port_ref(ntohs(new->ports[i]), 1, untrusted);
+	for (i = 0; old && i < old->nports; i++)
+		sf_port_ref(ntohs(old->ports[i]), -1, untrusted);
 	mutex_unlock(&sf_rx_ports_mutex);
+	return 0;
 }

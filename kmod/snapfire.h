@@ -42,6 +42,8 @@
 
 #define SF_METRIC_CNT		(SNAPFIRE_METRIC_MAX + 1)
 #define SF_DEFAULT_MAX_MEM_MB	256	/* all namespaces together */
+/* STAMP ports besides 862 only other user namespaces' namespaces name (rx.c) */
+#define SF_DEFAULT_UNTRUSTED_PORTS	16
 /* new flows stop 1/2^SHIFT short of the cap: the rest is the live flows' */
 #define SF_MEM_RESERVE_SHIFT	4
 #define SF_PENDING		64	/* sender probes in flight remembered */
@@ -346,7 +348,9 @@ int sf_rx_init(void);
 void sf_rx_exit(void);
 int sf_rx_attach(void);
 void sf_rx_detach(void);
-void sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new);
+extern unsigned int sf_max_untrusted_ports;
+int sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new,
+		       bool untrusted, bool check);
 
 /* The headers of a UDP datagram to or from a STAMP port, as parsed. */
 struct sf_pkt {

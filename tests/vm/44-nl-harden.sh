@@ -8,6 +8,8 @@
 #   - a namespace owned by another user namespace (unshare -U -r -n) gets
 #     at most half of the cap, and the host's namespaces can still create
 #     flows once it is full;
+#   - STAMP ports that only such namespaces name: at most untrusted_ports
+#     (16) over the host, the next refused with ENOSPC and a reason;
 #   - delete-all and namespace exit with many flows (100 000; 20 000 on
 #     the debug kernel) work in batches: no soft lockup, RCU stall or
 #     warning in the kernel log, and the memory comes back to 0;
@@ -92,6 +94,45 @@ assert_gt "and it did fill its share" "${umem:-0}" "$((CAP / 2 - (256 << 10)))"
 f=$DP_TMP/p3.json
 ok "the host's namespace still creates flows beside it" dp_probe "$NS" "$f" 127.0.0.1 5 0.02
 assert_eq "all 5 answered" 5 "$(dp_get "$f" received)"
+
+# ---------------------- a user namespace's ports: a budget over the host
+# Every UDP packet of the host to or from a port some namespace names gets
+# a receive stamp and the hooks' probe path: namespaces of other user
+# namespaces together may add at most untrusted_ports (16) of their own
+# besides 862. Three such namespaces, held open, 8 ports each: the third
+# is refused with ENOSPC, says why, and its ports stay as they were; a
+# port the host's namespace already names costs nothing more.
+hold=()
+uns_ports() { # K: ports 30000+8K .. 30000+8K+7, in a held user+net namespace
+	local k=$1 b=$((30000 + 8 * $1))
+	unshare -U -r -n bash -c "
+		'$SF_CLI' config ports $b,$((b + 1)),$((b + 2)),$((b + 3)),$((b + 4)),$((b + 5)),$((b + 6)),$((b + 7)) >'$DP_TMP/uports$k.out' 2>&1
+		echo \$? >'$DP_TMP/uports$k.rc'
+		'$SF_CLI' -j config >'$DP_TMP/uports$k.json' 2>/dev/null
+		sleep 30" &
+	hold+=($!)
+	wait_for 10 test -s "$DP_TMP/uports$k.json"
+}
+uns_ports 0
+uns_ports 1
+uns_ports 2
+assert_eq "8 ports in a user namespace's netns: accepted" 0 "$(cat "$DP_TMP/uports0.rc")"
+assert_eq "8 more in another: accepted (16 in all)" 0 "$(cat "$DP_TMP/uports1.rc")"
+assert_ne "8 more in a third: refused" 0 "$(cat "$DP_TMP/uports2.rc")"
+ok "the refusal says why (untrusted_ports)" grep -q "untrusted_ports" "$DP_TMP/uports2.out"
+assert_eq "and the third keeps its ports (862)" "[862]" \
+	"$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ports"]).replace(" ", "")' "$DP_TMP/uports2.json" 2>/dev/null)"
+ok "the host's namespace names 30016 (a trusted port now)" sf -n "$NS" config ports 862,30016
+out=$(unshare -U -r -n "$SF_CLI" config ports 30016 2>&1)
+ok "then a user namespace may name it: no new cost ($out)" test -z "$out"
+ok "the host's administrator may raise the budget (untrusted_ports=24)" \
+	sh -c 'echo 24 >/sys/module/snapfire/parameters/untrusted_ports'
+out=$(unshare -U -r -n "$SF_CLI" config ports 30020,30021 2>&1)
+ok "and then 2 more are accepted ($out)" test -z "$out"
+echo 16 >/sys/module/snapfire/parameters/untrusted_ports
+kill "${hold[@]}" 2>/dev/null
+wait "${hold[@]}" 2>/dev/null
+ok "the host's namespace back to 862" sf -n "$NS" config ports 862
 
 # ------------------------------------------------ many flows, torn down
 sf_load || bail "reload without a cap"
