@@ -94,6 +94,19 @@ static bool sf_flow_idle(const struct sf_flow *f, unsigned long age)
  * trip, when they hold one packet as a flood's flows do. The GC, trimming
  * to a lowered max-flows, takes either (SNAPFIRE_ROLE_SENDER).
  */
+/*
+ * An event for @f, which sn->lock keeps in the table: under @f's own lock,
+ * as the packet path writes the counts the event carries (rx, the
+ * sequence state) under it on other CPUs.
+ */
+static void sf_flow_event_locked(struct sf_net *sn, u8 type, struct sf_flow *f)
+{
+	lockdep_assert_held(&sn->lock);
+	spin_lock_bh(&f->lock);
+	sf_event_push(sn, type, f, 0, 0);
+	spin_unlock_bh(&f->lock);
+}
+
 static void sf_flow_evict_one(struct sf_net *sn, u8 role)
 {
 	struct sf_flow *f, *victim = NULL;
@@ -122,7 +135,7 @@ static void sf_flow_evict_one(struct sf_net *sn, u8 role)
 	}
 	if (!victim)
 		return;
-	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_EVICTED, victim, 0, 0);
+	sf_flow_event_locked(sn, SNAPFIRE_EVENT_TYPE_FLOW_EVICTED, victim);
 	sf_flow_unlink(sn, victim);
 	sf_count(sn, SF_C_FLOWS_EVICTED);
 }
@@ -495,7 +508,7 @@ void sf_gc_work(struct work_struct *work)
 						     struct sf_flow, list);
 
 		if (sf_flow_idle(f, idle)) {
-			sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_EXPIRED, f, 0, 0);
+			sf_flow_event_locked(sn, SNAPFIRE_EVENT_TYPE_FLOW_EXPIRED, f);
 			sf_flow_unlink(sn, f);
 			sf_count(sn, SF_C_FLOWS_EXPIRED);
 		} else {

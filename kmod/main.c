@@ -177,6 +177,7 @@ static int __init sf_init(void)
 	err = sf_hist_init();
 	if (err)
 		return err;
+	sf_reflect_seed();
 	/* the tracepoints, attached while a namespace is enabled (probes.c) */
 	err = sf_rx_init();
 	if (err)

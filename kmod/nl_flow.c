@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flow-get (do and dump), flow-del and flow-reset: the namespace's flows
- * with their counters and histograms, each histogram a nest of its
- * non-empty buckets (low, high, count).
+ * flow-get (do and dump): the namespace's flows with their counters and
+ * histograms, each histogram a nest of its non-empty buckets (low, high,
+ * count). flow-del and flow-reset: nl_flow_del.c.
  *
  * Flow dumps walk the flows in id order (the id xarray) and resume each
  * message at the id where the previous one stopped. A flow that does not
@@ -462,14 +462,26 @@ static u32 sf_dump_room(struct sf_flow *f, u32 mask)
  * The next flow of the dump at id *@idx or above that passes the filters,
  * with *@idx set to its id; NULL at the end. Under RCU.
  */
+/*
+ * The next flow from *@idx that the filter takes, under RCU, which a walk
+ * past thousands of others drops to let others run (dumps run in process
+ * context; the cursor is an id, no flow is held across).
+ */
 static struct sf_flow *sf_dump_next(struct sf_net *sn, struct sf_dump_ctx *ctx,
 				    unsigned long *idx)
 {
+	unsigned int scanned = 0;
 	struct sf_flow *f;
 
-	for (; (f = xa_find(&sn->flow_ids, idx, ULONG_MAX, XA_PRESENT)); (*idx)++)
+	for (; (f = xa_find(&sn->flow_ids, idx, ULONG_MAX, XA_PRESENT)); (*idx)++) {
 		if (sf_dump_match(ctx, f))
 			return f;
+		if (!(++scanned % 4096)) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
 	return NULL;
 }
 
@@ -568,32 +580,4 @@ int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack,
 			       "a flow's histograms outgrew the dump buffer while it was being filled; dump again");
 	return err ?: skb->len;
-}
-
-/* -------------------------------------------------- flow-del, flow-reset */
-
-int sf_nl_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct sf_net *sn = sf_net(genl_info_net(info));
-	struct nlattr *a = info->attrs[SNAPFIRE_A_FLOW_ID];
-	u64 id = a ? nla_get_u64(a) : 0;
-	int err;
-
-	err = sf_flow_del(sn, id);
-	if (err == -ENOENT)
-		return sf_no_flow(info->extack, a);
-	return err;
-}
-
-int sf_nl_flow_reset_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct sf_net *sn = sf_net(genl_info_net(info));
-	struct nlattr *a = info->attrs[SNAPFIRE_A_FLOW_ID];
-	u64 id = a ? nla_get_u64(a) : 0;
-	int err;
-
-	err = sf_flow_reset(sn, id);
-	if (err == -ENOENT)
-		return sf_no_flow(info->extack, a);
-	return err;
 }

@@ -80,6 +80,8 @@ int sf_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 			sf_counters_sum(it, &one);
 			for (i = 0; i < SF_C_CNT; i++)
 				c[1].c[i] += one.c[i];
+			/* thousands of namespaces: their init and exit wait */
+			cond_resched();
 		}
 		mutex_unlock(&sf_nets_mutex);
 	}

@@ -49,11 +49,15 @@
 
 static u32 sf_rl_seed __read_mostly;
 
+/* Once, at module init: namespaces are set up in parallel. */
+void sf_reflect_seed(void)
+{
+	sf_rl_seed = get_random_u32() | 1;
+}
+
 void sf_reflect_init(struct sf_net *sn)
 {
 	spin_lock_init(&sn->rl_lock);
-	if (!sf_rl_seed)
-		sf_rl_seed = get_random_u32() | 1;
 }
 
 /*

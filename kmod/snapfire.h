@@ -368,6 +368,7 @@ struct sf_pkt {
 struct sf_stamp;
 
 /* reflect.c */
+void sf_reflect_seed(void);
 void sf_reflect_init(struct sf_net *sn);
 enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg,
 				  const struct sk_buff *skb,
