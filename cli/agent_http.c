@@ -402,10 +402,13 @@ static void *reaper(void *arg)
 				hc->cut = true;
 				n++;
 			}
-		if (n)
+		if (n) {	/* the log may block (a full pipe): not under the lock */
+			pthread_mutex_unlock(&h->lock);
 			agent_log_limited(&cut_log_rl,
 					  "http: %d connection(s) cut: no answer sent within %d s of the request",
 					  n, HTTP_DEADLINE);
+			pthread_mutex_lock(&h->lock);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec++;
 		pthread_cond_timedwait(&h->cond, &h->lock, &ts);
