@@ -229,10 +229,6 @@ EOF
 )
 if (($? == 0)); then ok "agent.conf.example: YAML, 3 targets with labels, only documented keys" true
 else not_ok "agent.conf.example: YAML, 3 targets with labels, only documented keys" "$out"; fi
-if [[ -x $SF_CLI ]] && "$SF_CLI" help agent >/dev/null 2>&1; then
-	ok "snapfire agent --check accepts agent.conf.example" "$SF_CLI" agent --check -c "$dist/agent.conf.example"
-else
-	skip "snapfire agent --check accepts agent.conf.example" "cli/snapfire has no agent command yet"
-fi
+ok "snapfire agent --check accepts agent.conf.example" "$SF_CLI" agent --check -c "$dist/agent.conf.example"
 
 done_testing

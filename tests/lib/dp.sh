@@ -252,7 +252,8 @@ dp_shaped() {
 #   dp_near NAME <KEY of WIRE.json> ACTUAL 1 DP_WIRE_ABS_NS(+EXTRA_NS: an
 #   error the caller can bound, e.g. of a difference of quantiles), the tight agreement
 #   with the wire; skipped when the captures missed packets (tcpdump under
-#   TCG load): fewer than N probes seen leaving or arriving.
+#   TCG load): fewer than N probes seen leaving or arriving; failed when
+#   WIRE.json has no counts at all (no capture, or its parse failed).
 #   On the debug kernel the absolute part also takes this run's own timing
 #   noise: the p90 distance between two stamps of one event at adjacent
 #   code points (the reflector's driver hand-off in its Follow-Up TLV and
@@ -263,7 +264,13 @@ dp_shaped() {
 dp_near_wire() {
 	local name=$1 w=$2 key=$3 act=$4 n=$5 v noise abs=$((DP_WIRE_ABS_NS + ${6:-0}))
 	mapfile -t v < <(dp_get "$w" probes refl_in "$key")
-	if ((${v[0]:-0} < n || ${v[1]:-$n} < n)); then
+	# no numbers at all: the capture's parse failed or it never ran, a
+	# failure of the test's truth, not packets missed under load
+	if ! _sf_num "${v[0]}" || ! _sf_num "${v[1]}"; then
+		not_ok "$name" "no packet counts in $w (capture or its parse failed): '${v[*]}'"
+		return
+	fi
+	if ((v[0] < n || v[1] < n)); then
 		skip "$name" "capture incomplete: ${v[0]:-?} probes out, ${v[1]:-?} in of $n"
 		return
 	fi

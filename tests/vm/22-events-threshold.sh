@@ -65,8 +65,7 @@ phase() {
 	ok "netem $netem on the router" topo_shape "$ROUTER" eth1 $netem
 	# shellcheck disable=SC2086
 	ok "config $cfg" sf -n "$SENDER" config $cfg
-	mon_start "$file"
-	ok "monitor listening" test -n "$MON"
+	ok "monitor listening" mon_start "$file"
 	ok "probe 60 at 50 ms, ssid $ssid" sf -n "$SENDER" probe "$REFL_IP4" -c 60 -i 0.05 --ssid "$ssid" -q
 	mon_stop
 }

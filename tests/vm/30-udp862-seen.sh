@@ -39,11 +39,11 @@ ok "read counter probes_rx (snapfire -j status)"
 ok "send 3 STAMP packets over IPv4" send_stamp "$TOPO_A" "$TOPO_B_IP4" 3
 sleep 0.2
 mid=$(sf_counter -n "$TOPO_B" probes_rx)
-assert_ge "IPv4 probes seen by the module (probes_rx +3)" "$((mid - before))" 3
+assert_eq "IPv4 probes seen by the module (probes_rx +3)" 3 "$((mid - before))"
 
 ok "send 2 STAMP packets over IPv6" send_stamp "$TOPO_A" "$TOPO_B_IP6" 2
 sleep 0.2
 after=$(sf_counter -n "$TOPO_B" probes_rx)
-assert_ge "IPv6 probes seen by the module (probes_rx +2)" "$((after - mid))" 2
+assert_eq "IPv6 probes seen by the module (probes_rx +2)" 2 "$((after - mid))"
 diag "probes_rx: $before -> $mid -> $after"
 done_testing

@@ -49,7 +49,7 @@ rtt_count() {
 	fi
 }
 has_samples() { local n; n=$(rtt_count) && ((n >= $1)); }
-wait_for 30 has_samples 10 || diag "the live probe: fewer than 10 rtt samples before the flood"
+ok "the live probe flow has 10 rtt samples before the flood" wait_for 30 has_samples 10
 id=$(dp_get "$DP_TMP/fl.json" --flow role=sender --last id)
 n1=$(rtt_count)
 mr0=$(sf_counter -n "$NS" mem_refused)
@@ -164,7 +164,7 @@ for round in 1 2 3; do
 	ip netns exec "$NS2" "$BIN/flood" -b $((20000 + round * 1000)) -n 100 -s 500 >/dev/null 2>&1 &
 	fl=$!
 	events_seen() { [[ -s $DP_TMP/mon$round.out ]]; }
-	wait_for 20 events_seen || diag "round $round: no event before rmmod"
+	ok "round $round: the monitor prints the flood's events before rmmod" wait_for 20 events_seen
 	ok "round $round: rmmod while a flood makes events and a monitor listens" sf_rmmod
 	kill "$fl" "$mon" 2>/dev/null
 	wait "$fl" "$mon" 2>/dev/null

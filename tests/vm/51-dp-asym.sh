@@ -29,6 +29,8 @@ must_fail "unsynced: no fwd metric" dp_get "$d/f.json" "${sel[@]}" fwd
 must_fail "unsynced: no rev metric" dp_get "$d/f.json" "${sel[@]}" rev
 assert_eq "unsynced: flow synced false" 0 "$(dp_get "$d/f.json" "${sel[@]}" synced)"
 dp_flows "$REFLECTOR" "$d/rf.json"
+assert_match "unsynced: the reflector's flow is there" '^[0-9]+$' \
+	"$(dp_get "$d/rf.json" --flow role=reflector id)"
 must_fail "unsynced: no fwd metric on the reflector" dp_get "$d/rf.json" --flow role=reflector fwd
 
 # --- one side only claims sync: still none (both clocks must claim it)

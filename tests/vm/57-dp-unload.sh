@@ -26,7 +26,8 @@ for round in 1 2; do
 	"$SF_CLI" -n "$SENDER" probe "$REFL_IP6" -6 -c 600 -i 0.005 >"$DP_TMP/bg6-$round.out" 2>&1 &
 	bg6=$!
 	# wait until flows exist and replies come back
-	wait_for 20 replies_ge 50 || diag "round $round: fewer than 50 replies before rmmod"
+	ok "round $round: replies flowing (50) before rmmod" wait_for 20 replies_ge 50
+	ok "round $round: both probes (IPv4, IPv6) still running" kill -0 "$bg4" "$bg6"
 	ok "round $round: rmmod while probing" sf_rmmod
 	if grep -q "^$SF_MODNAME " /proc/modules; then
 		not_ok "round $round: gone from /proc/modules"

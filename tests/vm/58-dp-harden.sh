@@ -198,9 +198,10 @@ paths=()
 for ((i = 0; i < ${n:-0}; i++)); do paths+=("wire.replies.$i.ipid"); done
 ids=$( ((${#paths[@]})) && dp_get "$f" "${paths[@]}" | sort -un | tr '\n' ' ')
 assert_eq "ip-id: every reply's IP ID is 0 (seen: ${ids:-none})" "0" "${ids% }"
-if [[ $(dmesg 2>/dev/null) == *"heap alloc:on"* ]]; then
-	diag "ip-id: this kernel zeroes what it allocates (init_on_alloc): an IP ID left unset reads 0 here too"
-fi
+# the check means something only where allocations are not zeroed
+# (tests/run boots every kernel with init_on_alloc=0)
+assert_contains "ip-id: the kernel does not zero allocations (init_on_alloc=0): an unset IP ID would show" \
+	"init_on_alloc=0" "$(cat /proc/cmdline)"
 fi
 
 # --------------------------------------------------------------- no-flow
@@ -279,21 +280,24 @@ done
 diag "fairness: A sent ${v[0]} in ${v[1]} s ($rate/s), ${v[2]} answered;" \
 	"B: 192.0.2.3 ${v[3]} of 5 answered (reflector: ${bin[0]} in, ${bout[0]} out)," \
 	"192.0.2.4 ${v[4]} of 5 (${bin[1]} in, ${bout[1]} out)"
-if ((rate > 500)); then
-	ok "fairness: the flood outpaced the shared bucket (100/s)"
-else
-	skip "fairness: the flood outpaced the shared bucket (100/s)" "only $rate/s in this VM"
-fi
 # the better of the two (one of them may share A's hashed bucket): every
 # probe that reached the reflector answered (a reflector whose shared
 # bucket the flood drained refuses them), and at least 3 of its 5 reached
-# it, so that the check has something to say
+# it, so that the check has something to say. Only when the flood did
+# outpace the shared bucket (100/s): else a reflector with no fairness at
+# all would answer the second source too, and the check says nothing.
 best=0
 for i in 0 1; do
 	[[ ${bin[i]} == "${bout[i]}" ]] && ((bin[i] > best)) && best=${bin[i]}
 done
-assert_ge "fairness: a second source had every probe that reached the reflector answered (at least 3 of its 5)" \
-	"$best" 3
+if ((rate > 500)); then
+	ok "fairness: the flood outpaced the shared bucket (100/s)"
+	assert_ge "fairness: a second source had every probe that reached the reflector answered (at least 3 of its 5)" \
+		"$best" 3
+else
+	skip "fairness: the flood outpaced the shared bucket (100/s)" "only $rate/s in this VM"
+	skip "fairness: a second source answered beside the flood" "only $rate/s in this VM: no flood to be fair against"
+fi
 
 # IPv6: 4 sources of one /64, 10 probes each, interleaved
 ok "fairness: rate 10 burst 5" dp_cfg "$REFLECTOR" rate 10 burst 5

@@ -132,6 +132,13 @@ else
 fi
 
 # -------------------------------------------- 3. load/unload under load
+load_runs() {
+	local f p
+	kill -0 "$pr" 2>/dev/null && kill -0 "$mo" 2>/dev/null || return 1
+	f=$(sf_counter -n "$T" flows)
+	p=$(sf_counter -n "$T" probes_rx)
+	[[ $f =~ ^[0-9]+$ && $p =~ ^[0-9]+$ ]] && ((f > 0 && p > 0))
+}
 topo_cleanup
 t0=$SECONDS
 busy=0
@@ -139,7 +146,8 @@ part 3 || CYCLES=0
 for ((c = 1; c <= CYCLES; c++)); do
 	sf_load >/dev/null || { not_ok "cycle $c: insmod"; break; }
 	topo_pair >/dev/null || { not_ok "cycle $c: hosts"; break; }
-	sf -n "$T" config reflect on rate 0 max-flows 200000 flow-rate 4000000000 >/dev/null
+	sf -n "$T" config reflect on rate 0 max-flows 200000 flow-rate 4000000000 >/dev/null ||
+		{ not_ok "cycle $c: config reflect on"; break; }
 	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
 	"$SF_CLI" -n "$S" probe "$TOPO_B_IP4" -i 0.01 -c 100000 >/dev/null 2>&1 &
 	pr=$!
@@ -152,6 +160,15 @@ for ((c = 1; c <= CYCLES; c++)); do
 	ip netns exec "$T" "$BIN/nldump" -t 1 -q >/dev/null 2>&1 &
 	du=$!
 	sleep 0.5
+	# the load runs: the probe and the monitor alive, the reflector's
+	# namespace counting probes and holding flows (the flood's, the probe's)
+	if ! load_runs; then
+		not_ok "cycle $c: the load runs before rmmod" \
+			"probe alive: $(kill -0 "$pr" 2>/dev/null && echo yes || echo no), monitor: $(kill -0 "$mo" 2>/dev/null && echo yes || echo no), flows: $(sf_counter -n "$T" flows), probes_rx: $(sf_counter -n "$T" probes_rx)"
+		kill "$pr" "$mo" "$fl" "$du" 2>/dev/null
+		wait 2>/dev/null
+		break
+	fi
 	# A netlink dump in progress holds a module reference (netlink_dump_start):
 	# rmmod says "in use" until it is done, by design. Retry while it does
 	# (the dump of up to DUMP_FLOWS flows takes seconds on the debug kernel);

@@ -299,6 +299,7 @@ tcp_case immediate 0
 # srtt - STAMP's network part: the server's reply time alone (python under
 # TCG: a few ms, more on a loaded host), well below the 30 ms planted below
 assert_cmp "immediate: TCP's min_rtt is at most the wire's round trip + 2 ms + 30 %" "$TCP_MIN" "<=" $((WIRE + TOL_NS))
+assert_match "immediate: TCP's srtt and STAMP's network part read" '^[0-9]+ [0-9]+$' "$TCP_SRTT $NET"
 assert_cmp "immediate: TCP's srtt is the path (within 15 ms of STAMP's network part: the ACK rides on the reply)" \
 	"$((TCP_SRTT - NET))" "<=" 15000000
 assert_contains "immediate: the path accounts for TCP's round trip" \

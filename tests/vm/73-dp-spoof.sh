@@ -43,6 +43,11 @@ d() {
 	a=$(dp_get "$DP_TMP/mark.st" "counters.$1")
 	sf -n "$REFLECTOR" -j status >"$DP_TMP/now.st"
 	b=$(dp_get "$DP_TMP/now.st" "counters.$1")
+	# a counter that cannot be read is no "+0": say so, the checks fail
+	if ! _sf_num "$a" || ! _sf_num "$b"; then
+		echo "unreadable($1: '$a' '$b')"
+		return
+	fi
 	echo $((b - a))
 }
 
