@@ -65,7 +65,8 @@ phase() {
 	ok "netem $netem on the router" topo_shape "$ROUTER" eth1 $netem
 	# shellcheck disable=SC2086
 	ok "config $cfg" sf -n "$SENDER" config $cfg
-	ok "monitor listening" mon_start "$file"
+	# in this shell, not through ok (a subshell): MON must be set here
+	if mon_start "$file"; then ok "monitor listening"; else not_ok "monitor listening" "$(cat "$file.err")"; fi
 	ok "probe 60 at 50 ms, ssid $ssid" sf -n "$SENDER" probe "$REFL_IP4" -c 60 -i 0.05 --ssid "$ssid" -q
 	mon_stop
 }

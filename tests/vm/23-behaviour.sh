@@ -56,8 +56,14 @@ PY
 # ------------------------------------------- idle expiry, events' netns
 ok "reflector on" dp_reflect "$REFLECTOR" on
 ok "sender: idle-timeout 1" dp_cfg "$SENDER" idle-timeout 1
-ok "a monitor in the sender's namespace listening" mon_start "$SENDER" "$DP_TMP/mon-sender.json"
-ok "a monitor in the router's namespace listening" mon_start "$ROUTER" "$DP_TMP/mon-router.json"
+# in this shell, not through ok (a subshell): MONS must hold their pids
+for m in "$SENDER:sender" "$ROUTER:router"; do
+	if mon_start "${m%%:*}" "$DP_TMP/mon-${m#*:}.json"; then
+		ok "a monitor in the ${m#*:}'s namespace listening"
+	else
+		not_ok "a monitor in the ${m#*:}'s namespace listening" "$(cat "$DP_TMP/mon-${m#*:}.json.err")"
+	fi
+done
 ok "5 probes" dp_probe "$SENDER" "$DP_TMP/p.json" "$REFL_IP4" 5 0.05
 assert_eq "one sender flow made (it may already have expired)" 1 "$(sf_counter -n "$SENDER" flows_created)"
 no_flows() { [[ $(sf_counter -n "$SENDER" flows) == 0 ]]; }
