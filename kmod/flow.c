@@ -78,6 +78,19 @@ static bool sf_flow_idle(const struct sf_flow *f, unsigned long age)
 }
 
 /*
+ * An event for @f, which sn->lock keeps in the table: under @f's own lock,
+ * as the packet path writes the counts the event carries (rx, the
+ * sequence state) under it on other CPUs.
+ */
+static void sf_flow_event_locked(struct sf_net *sn, u8 type, struct sf_flow *f)
+{
+	lockdep_assert_held(&sn->lock);
+	spin_lock_bh(&f->lock);
+	sf_event_push(sn, type, f, 0, 0);
+	spin_unlock_bh(&f->lock);
+}
+
+/*
  * Evict one flow to make room for a flow of role @role. CLOCK with a
  * preference: the first flow of the list with one packet at most and idle
  * for a second or more goes at once; otherwise, of the SF_EVICT_SCAN flows
@@ -94,19 +107,6 @@ static bool sf_flow_idle(const struct sf_flow *f, unsigned long age)
  * trip, when they hold one packet as a flood's flows do. The GC, trimming
  * to a lowered max-flows, takes either (SNAPFIRE_ROLE_SENDER).
  */
-/*
- * An event for @f, which sn->lock keeps in the table: under @f's own lock,
- * as the packet path writes the counts the event carries (rx, the
- * sequence state) under it on other CPUs.
- */
-static void sf_flow_event_locked(struct sf_net *sn, u8 type, struct sf_flow *f)
-{
-	lockdep_assert_held(&sn->lock);
-	spin_lock_bh(&f->lock);
-	sf_event_push(sn, type, f, 0, 0);
-	spin_unlock_bh(&f->lock);
-}
-
 static void sf_flow_evict_one(struct sf_net *sn, u8 role)
 {
 	struct sf_flow *f, *victim = NULL;

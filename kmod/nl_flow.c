@@ -460,11 +460,8 @@ static u32 sf_dump_room(struct sf_flow *f, u32 mask)
 
 /*
  * The next flow of the dump at id *@idx or above that passes the filters,
- * with *@idx set to its id; NULL at the end. Under RCU.
- */
-/*
- * The next flow from *@idx that the filter takes, under RCU, which a walk
- * past thousands of others drops to let others run (dumps run in process
+ * with *@idx set to its id; NULL at the end. Under RCU, which a walk past
+ * thousands of others drops to let others run (dumps run in process
  * context; the cursor is an id, no flow is held across).
  */
 static struct sf_flow *sf_dump_next(struct sf_net *sn, struct sf_dump_ctx *ctx,

@@ -260,16 +260,6 @@ static void sf_port_ref(unsigned int p, int d, bool untrusted)
 		clear_bit(p, sf_rx_ports);
 }
 
-static bool sf_config_has_port(const struct sf_config *cfg, __be16 port)
-{
-	unsigned int i;
-
-	for (i = 0; cfg && i < cfg->nports; i++)
-		if (cfg->ports[i] == port)
-			return true;
-	return false;
-}
-
 /*
  * A namespace's STAMP ports change from @old's to @new's (either NULL: it
  * comes or goes); @untrusted: it is owned by another user namespace. The
@@ -287,7 +277,7 @@ int sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new,
 		for (i = 0; new && i < new->nports; i++) {
 			p = ntohs(new->ports[i]);
 			if (p != STAMP_PORT && !sf_port_refs[p] &&
-			    !sf_config_has_port(old, new->ports[i]))
+			    !(old && sf_config_port(old, new->ports[i])))
 				more++;
 		}
 		if (more && sf_uports + more > READ_ONCE(sf_max_untrusted_ports)) {
