@@ -9,28 +9,24 @@
 #include "snapfire.h"
 #include "netlink.h"
 
-int sf_nl_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
+/* @op (sf_flow_del or sf_flow_reset) on the flow the request names. */
+static int sf_nl_flow_op(struct genl_info *info, int (*op)(struct sf_net *sn, u64 id))
 {
-	struct sf_net *sn = sf_net(genl_info_net(info));
 	struct nlattr *a = info->attrs[SNAPFIRE_A_FLOW_ID];
-	u64 id = a ? nla_get_u64(a) : 0;
 	int err;
 
-	err = sf_flow_del(sn, id);
+	err = op(sf_net(genl_info_net(info)), a ? nla_get_u64(a) : 0);
 	if (err == -ENOENT)
 		return sf_no_flow(info->extack, a);
 	return err;
 }
 
+int sf_nl_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return sf_nl_flow_op(info, sf_flow_del);
+}
+
 int sf_nl_flow_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sf_net *sn = sf_net(genl_info_net(info));
-	struct nlattr *a = info->attrs[SNAPFIRE_A_FLOW_ID];
-	u64 id = a ? nla_get_u64(a) : 0;
-	int err;
-
-	err = sf_flow_reset(sn, id);
-	if (err == -ENOENT)
-		return sf_no_flow(info->extack, a);
-	return err;
+	return sf_nl_flow_op(info, sf_flow_reset);
 }
