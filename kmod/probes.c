@@ -9,8 +9,8 @@
  * tracepoints' own static keys are off again and no packet calls into the
  * module at all.
  *
- * The last reference dropped, they stay attached for SF_PROBES_LINGER
- * more: attaching and detaching patch the kernel's text at every
+ * The last reference dropped, they stay attached for sf_probes_linger
+ * seconds more: attaching and detaching patch the kernel's text at every
  * tracepoint site (static keys and calls, with IPIs to every CPU), and a
  * namespace owned by an unprivileged user namespace may turn `enabled` on
  * and off as often as it likes. So that costs at most one detach and
@@ -29,6 +29,7 @@
  * slot an earlier load of the module freed). So until sf_probes_start(),
  * references are only counted.
  */
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -38,7 +39,17 @@
 
 #include "snapfire.h"
 
-#define SF_PROBES_LINGER	(5 * HZ)
+#define SF_PROBES_LINGER_MAX	3600U	/* seconds */
+
+/*
+ * How long the probes stay attached after the last reference went, in
+ * seconds; read at each last put (module parameter probes_linger).
+ */
+static unsigned int sf_probes_linger = 5;
+module_param_named(probes_linger, sf_probes_linger, uint, 0644);
+MODULE_PARM_DESC(probes_linger,
+		 "Seconds the tracepoint probes stay attached once snapfire is enabled in no namespace (default 5, at most 3600): "
+		 "each detach and attach patches the kernel's text");
 
 /*
  * Protects sf_probes_users, sf_probes_ready, sf_probes_attached,
@@ -85,7 +96,7 @@ static void sf_probes_detach(void)
 	sf_probes_attached = false;
 }
 
-/* SF_PROBES_LINGER after the last reference went: detach, if still none. */
+/* sf_probes_linger after the last reference went: detach, if still none. */
 static void sf_probes_idle(struct work_struct *work)
 {
 	mutex_lock(&sf_probes_mutex);
@@ -124,7 +135,8 @@ void sf_probes_put(void)
 	/* (each last put pushes the detach further out) */
 	if (!--sf_probes_users && !sf_probes_stopped)
 		mod_delayed_work(system_wq, &sf_probes_idle_work,
-				 SF_PROBES_LINGER);
+				 min(READ_ONCE(sf_probes_linger),
+				     SF_PROBES_LINGER_MAX) * HZ);
 out_unlock:
 	mutex_unlock(&sf_probes_mutex);
 }

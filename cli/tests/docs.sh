@@ -2,7 +2,8 @@
 # cli/tests/docs.sh — the configuration keys have one source, the CLI's
 # table (config.c, printed by `snapfire config --help`): the man page
 # documents exactly those keys, and bash completion offers exactly those
-# keys and their choices (read from the binary when completing).
+# keys and their choices (read from the binary when completing). The
+# module's parameters have theirs, kmod/*.c: the man page documents them.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.." || exit 2
@@ -25,6 +26,14 @@ table=$(./snapfire config --help | awk '/^Keys:/ { k = 1; next } k && /^  / { pr
 man=$(awk '/^\.SS config/ { c = 1; next } /^\.SS/ { c = 0 } c && tp && /^\.BR / { print $2 } { tp = /^\.TP/ }' snapfire.8 |
 	sed 's/\\-/-/g' | xargs)
 check "snapfire.8 documents every key of config --help, in its order, and no other" "$table" "$man"
+
+# the module's parameters (module_param in kmod/*.c): each a .TP/.BR
+# entry under ".SH MODULE PARAMETERS", in any order
+kparams=$(sed -nE 's/^module_param(_named)?\(([a-z_0-9]+),.*/\2/p' ../kmod/*.c | sort | xargs)
+[[ $(wc -w <<<"$kparams") -ge 3 ]] || kparams="(module_param not found in ../kmod/*.c)"
+mparams=$(awk '/^\.SH MODULE PARAMETERS/ { c = 1; next } /^\.SH/ { c = 0 } c && tp && /^\.BR / { print $2 } { tp = /^\.TP/ }' snapfire.8 |
+	sort | xargs)
+check "snapfire.8 documents every module parameter, and no other" "$kparams" "$mparams"
 
 # bash completion, with bash-completion's _init_completion stubbed
 complete_words() { # WORDS... (the last one is being completed)
