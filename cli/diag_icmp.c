@@ -7,9 +7,17 @@
  * when the stack got the reply (SO_TIMESTAMPING's software receive time).
  * Where ping sockets are not allowed, a raw socket (CAP_NET_RAW) does the
  * same, with our own identifier and a filter for echo replies.
+ *
+ * A reply counts only if it carries the request's payload back: a random
+ * nonce of the run and the request's 32-bit index. The identifier and
+ * the 16-bit sequence are easy to guess (and, on a raw socket, another
+ * ping's may match): anyone able to send packets from the target's
+ * address could otherwise forge round trips, and earlier echoes could
+ * pass for later ones once the sequence wraps.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
@@ -18,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +45,11 @@ struct raw_icmp_filter {
 };
 
 #define ICMP_PAYLOAD	56	/* as ping's default: 64 bytes of ICMP */
+/* the payload: nonce, index (big endian), then ICMP_TAG */
+#define ICMP_NONCE	8
+#define ICMP_TAG	"snapfire diagnose"
+#define ECHO_MINLEN	(8 + ICMP_NONCE + 4)
+_Static_assert(ICMP_NONCE + 4 + sizeof(ICMP_TAG) - 1 <= ICMP_PAYLOAD, "payload");
 #define ICMP_MAX_SEQ	(1u << 20)
 
 struct echo {
@@ -173,7 +187,12 @@ static int icmp_socket(bool v6, int *ident, char *why, size_t n)
 	return fd;
 }
 
-static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n)
+/*
+ * The echo replies waiting on @fd, each matched to its request of the @n
+ * sent; those whose payload is not ours are counted in *@foreign.
+ */
+static void receive(int fd, bool v6, int ident, const uint8_t *nonce,
+		    struct echo *e, uint32_t n, uint64_t *foreign)
 {
 	for (;;) {
 		uint8_t buf[256];
@@ -183,6 +202,7 @@ static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n)
 				     .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
 		ssize_t len = recvmsg(fd, &mh, MSG_DONTWAIT);
 		uint16_t seq;
+		uint32_t idx;
 		int64_t t;
 
 		const uint8_t *icmp = buf;
@@ -218,14 +238,18 @@ static void receive(int fd, bool v6, int ident, struct echo *e, uint32_t n)
 				continue;
 			seq = ntohs(h->un.echo.sequence);
 		}
-		/* 16-bit sequence: the latest echo with those low bits */
-		for (uint32_t k = seq; k < n; k += 65536) {
-			if (k + 65536 < n)
-				continue;
-			if (!e[k].rx)
-				e[k].rx = t;	/* a duplicate keeps the first */
-			break;
+		if (len < ECHO_MINLEN || memcmp(icmp + 8, nonce, ICMP_NONCE)) {
+			(*foreign)++;
+			continue;
 		}
+		memcpy(&idx, icmp + 8 + ICMP_NONCE, sizeof(idx));
+		idx = ntohl(idx);
+		if (idx >= n || (uint16_t)idx != seq) {
+			(*foreign)++;
+			continue;
+		}
+		if (!e[idx].rx)
+			e[idx].rx = t;	/* a duplicate keeps the first */
 	}
 }
 
@@ -237,6 +261,8 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 		      SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
 	uint32_t n = (uint32_t)(t->duration / t->interval) + 2, sent = 0, nkeys = 0, k;
 	uint32_t *key2seq = NULL;
+	uint64_t foreign = 0;
+	uint8_t nonce[ICMP_NONCE];
 	int64_t start, end, grace_end = 0;
 	struct echo *e;
 	int fd, ident = -1;
@@ -247,6 +273,12 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 	fd = icmp_socket(v6, &ident, r->reason, sizeof(r->reason));
 	if (fd < 0) {
 		r->state = DS_FAILED;
+		return;
+	}
+	if (getrandom(nonce, sizeof(nonce), 0) != sizeof(nonce)) {
+		r->state = DS_FAILED;
+		snprintf(r->reason, sizeof(r->reason), "getrandom: %s", strerror(errno));
+		close(fd);
 		return;
 	}
 	e = calloc(n, sizeof(*e));
@@ -293,6 +325,7 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 		}
 		if (!grace_end && now >= next) {
 			uint8_t pkt[8 + ICMP_PAYLOAD] = { 0 };
+			uint32_t idx = htonl(sent);
 
 			if (v6) {
 				struct icmp6_hdr *h = (void *)pkt;
@@ -307,7 +340,9 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 				h->type = ICMP_ECHO;
 				h->un.echo.sequence = htons((uint16_t)sent);
 			}
-			memcpy(pkt + 8, "snapfire diagnose", 17);
+			memcpy(pkt + 8, nonce, ICMP_NONCE);
+			memcpy(pkt + 8 + ICMP_NONCE, &idx, sizeof(idx));
+			memcpy(pkt + ECHO_MINLEN, ICMP_TAG, sizeof(ICMP_TAG) - 1);
 			if (ident >= 0 && !v6) {
 				struct icmphdr *h = (void *)pkt;
 
@@ -331,7 +366,7 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 			if ((pfd.revents & POLLERR) && !drain_errqueue(fd, e, key2seq, nkeys))
 				take_error(fd, r);
 			if (pfd.revents & POLLIN)
-				receive(fd, v6, ident, e, sent);
+				receive(fd, v6, ident, nonce, e, sent, &foreign);
 		}
 	}
 	drain_errqueue(fd, e, key2seq, nkeys);
@@ -348,7 +383,13 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 		samples_add(&r->s, e[k].rx > tx ? e[k].rx - tx : 0);
 	}
 	free(e);
-	if (!r->s.n && !r->reason[0])
+	if (r->reason[0])
+		return;
+	if (!r->s.n && !foreign)
 		snprintf(r->reason, sizeof(r->reason),
 			 "no echo reply in %u requests (ICMP filtered, or the host is down)", sent);
+	else if (foreign)
+		snprintf(r->reason, sizeof(r->reason),
+			 "%" PRIu64 " echo replies ignored, %" PRIu64 " of ours in %u requests: they did not carry our request back (forged, or another ping's)",
+			 foreign, (uint64_t)r->s.n, sent);
 }

@@ -11,8 +11,6 @@ source "$(dirname "$0")/lib.sh"
 drv=${AGENT_HTTP_DRV:-$top/cli/tests/agent_http_drv}
 tmp=$(mktemp -d)
 pid=
-skipped=0
-skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - # SKIP $1"; }
 cleanup() {
 	[[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$tmp"

@@ -198,6 +198,34 @@ else
 	skip "ICMP error: CPU"
 fi
 
+# 2d. echo replies forged from the target's address with the request's
+# identifier and sequence, but not its payload (a spoofer who knows the
+# program: its tag, zeros), the kernel's own replies off: none is a
+# sample. Over a raw socket (root in a new namespace, whose
+# ping_group_range is empty) and over a ping socket.
+if ((EUID == 0)) && command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
+	for sock in raw ping; do
+		grp="1 0"
+		[[ $sock == ping ]] && grp="0 2147483647"
+		unshare -n sh -c "ip link set lo up && sysctl -qw net.ipv4.icmp_echo_ignore_all=1 &&
+			sysctl -qw net.ipv4.ping_group_range='$grp' &&
+			{ '$py' '$here/icmp_forge.py' 4 tag >'$tmp/forge.$sock' 2>&1 & } &&
+			sleep 0.5 &&
+			'$sf' -j diagnose 127.0.0.1 --no-stamp -w 2 -i 0.2 >'$tmp/f.$sock.json' 2>/dev/null; wait"
+		icmp=$(proto icmp)
+		forged=$(tail -1 "$tmp/forge.$sock")
+		check "$sock socket: $forged echo replies forged, none a sample ($(get "$tmp/f.$sock.json" "$icmp['samples']") samples, $(get "$tmp/f.$sock.json" "$icmp['lost']") lost)" \
+			test "$((forged > 0)),$(get "$tmp/f.$sock.json" "$icmp['samples'] == 0 and $icmp['lost'] == $icmp['attempts'] > 0")" = "1,True"
+		check "$sock socket: the reason says replies were ignored ($(get "$tmp/f.$sock.json" "$icmp['reason']"))" \
+			test "$(get "$tmp/f.$sock.json" "'echo replies ignored' in $icmp['reason']")" = True
+	done
+else
+	for sock in raw ping; do
+		skip "$sock socket: forged echo replies: needs root and unshare -n"
+		skip "$sock socket: forged echo replies: the reason"
+	done
+fi
+
 # 3. nothing answers: exit 1, R0
 "$sf" -j diagnose 127.0.0.1 -p "$cport" --no-icmp -w 1 -i 0.5 >"$tmp/d.json" 2>/dev/null
 rc=$?
@@ -212,5 +240,5 @@ check "--http ftp://: usage error (exit 2)" test $? = 2
 "$sf" diagnose 127.0.0.1 -w 0.5 >/dev/null 2>&1
 check "-w 0.5: usage error (exit 2)" test $? = 2
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 ((fail == 0))

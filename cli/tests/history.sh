@@ -10,7 +10,6 @@
 set -u
 export LC_ALL=C	# ASCII shades, byte columns (the UTF-8 case sets its own)
 . "$(dirname "$0")/lib.sh"
-skip=0
 fill=$here/hs_fill
 [[ -x $fill ]] || { echo "not ok 1 - $fill is built (make -C cli tests/hs_fill)"; echo "0 passed, 1 failed"; exit 1; }
 tmp=$(mktemp -d /tmp/sf-history.XXXXXX)
@@ -170,5 +169,5 @@ check "damaged store: hour 19 still the slowest" grep -qE '^19 .*<- highest p99'
 hist "$tmp/bad.day" "$tmp/bad.day.err" tokyo-1 -d "$tmp/bad" --by day --since "$since" --until "$until"
 check "damaged store, --by day: each problem still reported once" test "$(wc -l <"$tmp/bad.day.err")" -eq 3
 
-echo "$pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skipped skipped"
 ((fail == 0))

@@ -12,6 +12,8 @@ VG=()
 # --trace-children: `snapfire diagnose` and `agent` exec snapfire-ext (cli/ext.c)
 command -v valgrind >/dev/null && VG=(valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full)
 
+skipped=0
+skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - # SKIP $1"; }
 check() { # desc cmd...
 	local d=$1; shift
 	n=$((n + 1))
