@@ -48,8 +48,7 @@
 static unsigned int sf_probes_linger = 5;
 module_param_named(probes_linger, sf_probes_linger, uint, 0644);
 MODULE_PARM_DESC(probes_linger,
-		 "Seconds the tracepoint probes stay attached once snapfire is enabled in no namespace (default 5, at most 3600): "
-		 "each detach and attach patches the kernel's text");
+		 "Seconds the tracepoint probes stay attached once snapfire is enabled in no namespace (default 5, at most 3600): each detach and attach patches the kernel's text");
 
 /*
  * Protects sf_probes_users, sf_probes_ready, sf_probes_attached,
