@@ -180,6 +180,30 @@ dp_wire() { # OUT ARGS...
 
 # dp_craft NS OUT ARGS... : tests/lib/dp_craft.py ARGS in NS > OUT (hand-made
 # probes: spoofed addresses and ports, wrong checksums)
+# dp_rate_max FILE BURST RATE [FLOOR] : the most probes of FILE's burst
+# (dp_stamp's or dp_craft's JSON) a token bucket of BURST refilled at RATE
+# a second may let through: BURST, RATE a second between the first and the
+# last answered probe's arrival at the reflector, and 1 for the token a
+# partial second holds; at least FLOOR. The arrivals are the replies'
+# Receive Timestamps (T2, RFC 8762 4.3.1): the bucket refills by the
+# reflector's clock as it handles each probe, and a slow kernel handles a
+# burst for longer than its sender took to send it.
+dp_rate_max() {
+	"$DP_PY" "${DP_PYF[@]}" -c '
+import json, sys
+f, burst, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+floor = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+t = []
+for r in json.load(open(f))["replies"]:
+    if r.get("rx_ts_ns"):
+        t.append(r["rx_ts_ns"])
+    elif len(r.get("hex", "")) >= 48:
+        ee, sec, frac = (int(r["hex"][a:b], 16) for a, b in ((24, 28), (32, 40), (40, 48)))
+        t.append(sec * 1000000000 + (frac if ee & 0x4000 else frac * 1000000000 >> 32))
+span = max(t) - min(t) if t else 0
+print(max(floor, burst + 1 + rate * span // 1000000000))' "$@"
+}
+
 dp_craft() {
 	local ns=$1 out=$2
 	shift 2

@@ -34,11 +34,13 @@ of every PACKET due in it, in the order given (e.g. n=3000 and
 n=5,start=2000,every=200: five copies of the second one, 200 of the first
 one's apart, once the first one has sent 2000). --recv listens on UDP port
 sport of every PACKET (any address, both families) and reports what
-arrives until --wait (1) seconds after the last send.
+arrives until --wait seconds after the last send (1 times
+$SF_TIMEOUT_SCALE, the slow kernel's factor).
 """
 import argparse
 import ipaddress
 import json
+import os
 import select
 import socket
 import struct
@@ -134,7 +136,8 @@ def send(spec, v6, pkt):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--interval", type=float, default=0.0)
-    ap.add_argument("--wait", type=float, default=1.0)
+    ap.add_argument("--wait", type=float,
+                    default=1.0 * max(1, int(os.environ.get("SF_TIMEOUT_SCALE", "1") or 1)))
     ap.add_argument("--recv", action="store_true")
     ap.add_argument("packets", nargs="+")
     a = ap.parse_args()

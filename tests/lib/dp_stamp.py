@@ -30,7 +30,9 @@ options:
                    unauthenticated layout, the packet is a valid probe: empty
                    TLVs, then one of 12 bytes)
   --payload-len N  send the first N bytes (zero padded) instead
-  --wait S (0.5)   how long to wait for replies after the last send
+  --wait S         how long to wait for replies after the last send (0.5 s
+                   times $SF_TIMEOUT_SCALE, the slow kernel's factor), less
+                   once every probe sent has a reply (not with --capture)
   --broadcast      SO_BROADCAST
   --capture IF     also capture on IF (AF_PACKET): the probes as they left
                    and the replies as they arrived, with the UDP checksum
@@ -38,6 +40,7 @@ options:
 """
 import argparse
 import json
+import os
 import select
 import socket
 import struct
@@ -161,7 +164,8 @@ def main():
     ap.add_argument("--mbz", default="")
     ap.add_argument("--auth", action="store_true")
     ap.add_argument("--payload-len", type=int)
-    ap.add_argument("--wait", type=float, default=0.5)
+    ap.add_argument("--wait", type=float,
+                    default=0.5 * max(1, int(os.environ.get("SF_TIMEOUT_SCALE", "1") or 1)))
     ap.add_argument("--broadcast", action="store_true")
     ap.add_argument("--capture")
     a = ap.parse_args()
@@ -195,12 +199,14 @@ def main():
 
     sent, replies, frames = [], [], []
 
-    def drain(timeout):
+    def drain(timeout, until_all=False):
         end = time.monotonic() + timeout
         socks = [s] + ([cap] if cap else [])
         while True:
             left = end - time.monotonic()
             if left <= 0:
+                break
+            if until_all and {x["seq"] for x in sent} <= {r.get("sender_seq") for r in replies}:
                 break
             r, _, _ = select.select(socks, [], [], left)
             if s in r:
@@ -232,7 +238,8 @@ def main():
         sent.append({"seq": seq, "len": len(pkt), "ts_hex": pkt[4:12].hex() if len(pkt) >= 12 else "",
                      "ee": a.ee, "hex": pkt[:64].hex(), "payload": pkt.hex()})
         drain(a.interval if i + 1 < len(seqs) else 0)
-    drain(a.wait)
+    # (with --capture the whole wait: the last frames may trail the socket)
+    drain(a.wait, until_all=not cap)
 
     wire = {"probes": [], "replies": []}
     for pkttype, fr in frames:

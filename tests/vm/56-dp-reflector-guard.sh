@@ -1,8 +1,10 @@
 #!/bin/bash
 # Datapath: who the in-kernel reflector answers. The truth is what comes
 # back on the crafted sender's socket.
-#   rate 10/s burst 5: a burst of 50 probes gets 5..15 replies, the rest are
-#     counted rate-limited, replies counted reflected;
+#   rate 10/s burst 5: a burst of 50 probes gets at least 5 replies, at
+#     most 6 + 10 per second between the first and the last answered
+#     probe's arrival (at least 15; see rate-total), the rest are counted
+#     rate-limited, replies counted reflected;
 #   rate 0 rate-total 10: the namespace's bucket alone: at least its burst
 #     (10) of 50, at most 11 + 10 more per second between the first and the
 #     last answered probe's arrival (their T2: the bucket refills by the
@@ -23,15 +25,6 @@
 
 dp_need_cli
 
-# total_max FILE : the most rate-total 10 may answer of FILE's burst: its
-# burst (10), 10 a second between the first and the last answered probe's
-# arrival at the reflector (T2), and 1 for the token a partial second holds
-total_max() {
-	"$DP_PY" -c '
-import json, sys
-t = [r["rx_ts_ns"] for r in json.load(open(sys.argv[1]))["replies"] if r.get("rx_ts_ns")]
-print(11 + (10 * (max(t) - min(t)) // 1000000000 if t else 0))' "$1"
-}
 dp_setup_line3
 
 delta() { # NAME BEFORE : counter now - BEFORE
@@ -44,13 +37,15 @@ ok "rate 10 burst 5" dp_cfg "$REFLECTOR" rate 10 burst 5
 rl0=$(sf_counter -n "$REFLECTOR" rate_limited)
 rf0=$(sf_counter -n "$REFLECTOR" reflected)
 f=$DP_TMP/rate.json
-ok "burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 50 --interval 0.001 --wait 0.5
+ok "burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 50 --interval 0.001
 n=$(dp_get "$f" replies.#)
 rl=$(delta rate_limited "$rl0")
 rf=$(delta reflected "$rf0")
 diag "rate: $n replies, rate_limited +$rl, reflected +$rf"
 assert_ge "rate: at least the burst (5) answered" "$n" 5
-assert_le "rate: at most ~15 answered" "$n" 15
+# (the burst, 10 a second of the probes' arrivals, at least 15)
+max=$(dp_rate_max "$f" 5 10 15)
+assert_le "rate: at most the burst + 10/s over the answered probes' arrivals (${max:-?})" "$n" "${max:-15}"
 assert_eq "rate: reflected counts the replies" "$n" "$rf"
 assert_eq "rate: rate_limited counts the rest" "$((50 - n))" "$rl"
 sleep 1.1
@@ -64,12 +59,12 @@ ok "rate 0 rate-total 10" dp_cfg "$REFLECTOR" rate 0 rate-total 10
 rl0=$(sf_counter -n "$REFLECTOR" rate_limited)
 f=$DP_TMP/total.json
 ok "rate-total: burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" \
-	--count 50 --interval 0.001 --wait 0.5 --sport 40002
+	--count 50 --interval 0.001 --sport 40002
 n=$(dp_get "$f" replies.#)
 rl=$(delta rate_limited "$rl0")
 diag "rate-total 10: $n replies, rate_limited +$rl"
 assert_ge "rate-total: its burst (one second of it: 10) answered" "$n" 10
-assert_le "rate-total: at most 11 + 10 a second of arrivals answered" "$n" "$(total_max "$f")"
+assert_le "rate-total: at most 11 + 10 a second of arrivals answered" "$n" "$(dp_rate_max "$f" 10 10)"
 assert_eq "rate-total: rate_limited counts the rest" "$((50 - n))" "$rl"
 # with a per-source limit that lets all 50 through (rate 1000 burst 100),
 # the namespace's bucket still holds them to rate-total
@@ -77,18 +72,18 @@ ok "rate 1000 burst 100 rate-total 10" dp_cfg "$REFLECTOR" rate 1000 burst 100 r
 rl0=$(sf_counter -n "$REFLECTOR" rate_limited)
 f=$DP_TMP/total1.json
 ok "rate-total under a per-source limit: burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" \
-	--dst "$REFL_IP4" --count 50 --interval 0.001 --wait 0.5 --sport 40005
+	--dst "$REFL_IP4" --count 50 --interval 0.001 --sport 40005
 n=$(dp_get "$f" replies.#)
 rl=$(delta rate_limited "$rl0")
 diag "rate 1000 rate-total 10: $n replies, rate_limited +$rl"
 assert_ge "rate-total under a per-source limit: its burst (10) answered" "$n" 10
-assert_le "rate-total under a per-source limit: at most 11 + 10 a second of arrivals" "$n" "$(total_max "$f")"
+assert_le "rate-total under a per-source limit: at most 11 + 10 a second of arrivals" "$n" "$(dp_rate_max "$f" 10 10)"
 assert_eq "rate-total under a per-source limit: rate_limited counts the rest" "$((50 - n))" "$rl"
 ok "rate 0" dp_cfg "$REFLECTOR" rate 0
 ok "rate-total 0 (rate 0: no limit at all)" dp_cfg "$REFLECTOR" rate-total 0
 f=$DP_TMP/total2.json
 ok "rate-total 0: burst of 50 probes at 1 ms" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" \
-	--count 50 --interval 0.001 --wait 0.5 --sport 40003
+	--count 50 --interval 0.001 --sport 40003
 assert_eq "rate-total 0: all 50 answered" 50 "$(dp_get "$f" replies.#)"
 
 # --- allow-list
