@@ -109,7 +109,7 @@ uns_ports() { # K: ports 30000+8K .. 30000+8K+7, in a held user+net namespace
 		'$SF_CLI' config ports $b,$((b + 1)),$((b + 2)),$((b + 3)),$((b + 4)),$((b + 5)),$((b + 6)),$((b + 7)) >'$DP_TMP/uports$k.out' 2>&1
 		echo \$? >'$DP_TMP/uports$k.rc'
 		'$SF_CLI' -j config >'$DP_TMP/uports$k.json' 2>/dev/null
-		sleep 30" &
+		exec sleep 3600" &	# held until killed below, however slow the setup
 	hold+=($!)
 	wait_for 10 test -s "$DP_TMP/uports$k.json"
 }

@@ -87,9 +87,17 @@ if part 1; then
 		-6 "$TOPO_A_IP6,$TOPO_B_IP6" -s "$SEED" -n "$N_PKT")
 	ok "stampfuzz: $N_PKT datagrams sent (seed $SEED)" test $? = 0
 	diag "stampfuzz: $fz ($((SECONDS - t0)) s)"
-	# settle: the last replies and the counters
-	sleep 2
+	# settle: the last replies and the counters, until two snapshots a
+	# second apart agree (the backlog, raised above, can hold seconds of
+	# the flood behind a slow kernel's softirq)
 	c1=$(counters "$T")
+	for ((i = 0; i < 60 * ${SF_TIMEOUT_SCALE:-1}; i++)); do
+		sleep 1
+		cn=$(counters "$T")
+		[[ $cn == "$c1" ]] && break
+		c1=$cn
+	done
+	diag "fuzz: counters settled after $((i + 1)) s"
 	r1=$(snmp6 "$T" Ip6ReasmOKs)
 	fj() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$fz" "$1"; }
 	diag "T's counter deltas: $(for k in $(awk '{ print $1 }' <<<"$c1"); do printf '%s=%s ' "$k" "$(d "$k")"; done)"
@@ -159,10 +167,9 @@ for ((c = 1; c <= CYCLES; c++)); do
 	sleep 1
 	ip netns exec "$T" "$BIN/nldump" -t 1 -q >/dev/null 2>&1 &
 	du=$!
-	sleep 0.5
 	# the load runs: the probe and the monitor alive, the reflector's
 	# namespace counting probes and holding flows (the flood's, the probe's)
-	if ! load_runs; then
+	if ! wait_for 30 load_runs; then
 		not_ok "cycle $c: the load runs before rmmod" \
 			"probe alive: $(kill -0 "$pr" 2>/dev/null && echo yes || echo no), monitor: $(kill -0 "$mo" 2>/dev/null && echo yes || echo no), flows: $(sf_counter -n "$T" flows), probes_rx: $(sf_counter -n "$T" probes_rx)"
 		kill "$pr" "$mo" "$fl" "$du" 2>/dev/null
@@ -173,7 +180,7 @@ for ((c = 1; c <= CYCLES; c++)); do
 	# rmmod says "in use" until it is done, by design. Retry while it does
 	# (the dump of up to DUMP_FLOWS flows takes seconds on the debug kernel);
 	# any other failure, or a module still in use after 60 s, fails.
-	busy_until=$((SECONDS + 60))
+	busy_until=$((SECONDS + 60 * ${SF_TIMEOUT_SCALE:-1}))
 	tc=$SECONDS
 	until out=$(sf_rmmod 2>&1); do
 		if [[ $out != *"in use"* ]] || ((SECONDS >= busy_until)); then
