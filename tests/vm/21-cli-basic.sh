@@ -42,12 +42,15 @@ assert_eq "reflect shown on" True "$(sf -n "$B" -j config | J 'd["reflect"]')"
 
 sf -n "$A" monitor --count 1 >"$SF_TMP/mon.out" 2>"$SF_TMP/mon.err" &
 mon=$!
-wait_for 5 grep -q listening "$SF_TMP/mon.err"
+# (a monitor not listening would miss the flow and wait below for ever)
+wait_for 10 grep -q listening "$SF_TMP/mon.err" || bail "monitor not listening: $(cat "$SF_TMP/mon.err")"
 
 out=$(sf -n "$A" -j probe "$TOPO_B_IP4" -c 10 -i 0.05 --ssid 77)
 assert_eq "probe through the in-kernel reflector: 10 received" 10 "$(J 'd["received"]' <<<"$out")"
 assert_gt "probe rtt p50 > 0" "$(J 'd["rtt"]["p50_ns"]' <<<"$out")" 0
 
+mon_done() { ! kill -0 "$mon" 2>/dev/null; }
+wait_for 30 mon_done || kill "$mon" 2>/dev/null
 wait "$mon"; assert_eq "monitor --count 1 exits 0" 0 "$?"
 diag "monitor stderr: $(cat "$SF_TMP/mon.err")"
 assert_contains "monitor saw flow-new" "flow-new id=" "$(cat "$SF_TMP/mon.out")"

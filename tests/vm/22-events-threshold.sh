@@ -3,7 +3,7 @@
 # them: RTT p99 over a window above rtt-threshold (netem 20 ms against 5 ms),
 # loss over a window above loss-threshold (netem 50 % loss against 10 %),
 # one event per crossing (not one per window while it stays high), and
-# none while below (netem 1 ms against 50 ms, no loss against 90 %).
+# none while below (netem 1 ms against 500 ms, no loss against 90 %).
 # timeout: 300
 # debug-kernel: skip: threshold events against netem; event delivery runs here in 44 and 60 (monitors across floods and unload), the event code in KUnit (snapfire_flow)
 # cpus: 1 (one probe flow and its events)
@@ -92,7 +92,9 @@ read -r n _ _ < <(events "$SF_TMP/loss.json" rtt-high 2)
 assert_eq "no rtt-high event without an rtt threshold" 0 "$n"
 
 # --- below both thresholds: nothing
-phase "$SF_TMP/calm.json" 3 "delay 1ms" "rtt-threshold 50ms loss-threshold 90"
+# (500 ms: a window of 1 s holds some 20 samples, so one stalled by a busy
+# host, as TCG beside other VMs does for tens of ms, would be its p99)
+phase "$SF_TMP/calm.json" 3 "delay 1ms" "rtt-threshold 500ms loss-threshold 90"
 read -r n _ _ < <(events "$SF_TMP/calm.json" rtt-high 3)
 assert_eq "no rtt-high event below the threshold" 0 "$n"
 read -r n _ _ < <(events "$SF_TMP/calm.json" loss-high 3)

@@ -37,7 +37,12 @@ charged_for_n() {
 			unshare -n sleep 600 &
 			pids+=($!)
 		done
-		held() { [[ $(readlink "/proc/${pids[-1]}/ns/net") != "$(readlink /proc/1/ns/net)" ]]; }
+		held() { # every one of them in a namespace of its own by now
+			local p
+			for p in "${pids[@]}"; do
+				[[ $(readlink "/proc/$p/ns/net") != "$(readlink /proc/1/ns/net)" ]] || return 1
+			done
+		}
 		wait_for 30 held || exit 1
 		sleep 1
 		awk '$1 == "percpu" { p = $2 } $1 == "slab_unreclaimable" { s = $2 }
