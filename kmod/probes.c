@@ -43,10 +43,22 @@
 
 /*
  * How long the probes stay attached after the last reference went, in
- * seconds; read at each last put (module parameter probes_linger).
+ * seconds; read at each last put (module parameter probes_linger, which
+ * refuses more than SF_PROBES_LINGER_MAX).
  */
 static unsigned int sf_probes_linger = 5;
-module_param_named(probes_linger, sf_probes_linger, uint, 0644);
+
+static int sf_probes_linger_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, SF_PROBES_LINGER_MAX);
+}
+
+static const struct kernel_param_ops sf_probes_linger_ops = {
+	.set = sf_probes_linger_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(probes_linger, &sf_probes_linger_ops, &sf_probes_linger, 0644);
 MODULE_PARM_DESC(probes_linger,
 		 "Seconds the tracepoint probes stay attached once snapfire is enabled in no namespace (default 5, at most 3600): each detach and attach patches the kernel's text");
 
@@ -134,8 +146,7 @@ void sf_probes_put(void)
 	/* (each last put pushes the detach further out) */
 	if (!--sf_probes_users && !sf_probes_stopped)
 		mod_delayed_work(system_wq, &sf_probes_idle_work,
-				 min(READ_ONCE(sf_probes_linger),
-				     SF_PROBES_LINGER_MAX) * HZ);
+				 READ_ONCE(sf_probes_linger) * HZ);
 out_unlock:
 	mutex_unlock(&sf_probes_mutex);
 }

@@ -29,7 +29,7 @@ check "snapfire.8 documents every key of config --help, in its order, and no oth
 
 # the module's parameters (module_param in kmod/*.c): each a .TP/.BR
 # entry under ".SH MODULE PARAMETERS", in any order
-kparams=$(sed -nE 's/^module_param(_named)?\(([a-z_0-9]+),.*/\2/p' ../kmod/*.c | sort | xargs)
+kparams=$(sed -nE 's/^module_param(_named|_cb)?\(([a-z_0-9]+),.*/\2/p' ../kmod/*.c | sort | xargs)
 [[ $(wc -w <<<"$kparams") -ge 3 ]] || kparams="(module_param not found in ../kmod/*.c)"
 mparams=$(awk '/^\.SH MODULE PARAMETERS/ { c = 1; next } /^\.SH/ { c = 0 } c && tp && /^\.BR / { print $2 } { tp = /^\.TP/ }' snapfire.8 |
 	sort | xargs)

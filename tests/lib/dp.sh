@@ -178,32 +178,39 @@ dp_wire() { # OUT ARGS...
 	}
 }
 
-# dp_craft NS OUT ARGS... : tests/lib/dp_craft.py ARGS in NS > OUT (hand-made
-# probes: spoofed addresses and ports, wrong checksums)
 # dp_rate_max FILE BURST RATE [FLOOR] : the most probes of FILE's burst
 # (dp_stamp's or dp_craft's JSON) a token bucket of BURST refilled at RATE
-# a second may let through: BURST, RATE a second between the first and the
-# last answered probe's arrival at the reflector, and 1 for the token a
-# partial second holds; at least FLOOR. The arrivals are the replies'
-# Receive Timestamps (T2, RFC 8762 4.3.1): the bucket refills by the
-# reflector's clock as it handles each probe, and a slow kernel handles a
-# burst for longer than its sender took to send it.
+# a second may let through: BURST, RATE a second of the time the reflector
+# spent on the answered probes, and 1 for the token a partial second
+# holds; at least FLOOR. That time is from the replies themselves (RFC
+# 8762 4.3.1): the first Receive Timestamp (T2, taken as a probe arrives,
+# before it waits in the backlog) to the last Timestamp (T3, taken after
+# its token): the bucket refills by the reflector's clock as it handles
+# each probe, and a slow kernel handles a burst for longer than its sender
+# took to send it.
 dp_rate_max() {
 	"$DP_PY" "${DP_PYF[@]}" -c '
 import json, sys
 f, burst, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 floor = int(sys.argv[4]) if len(sys.argv) > 4 else 0
-t = []
+def ts(h, ee):
+    sec, frac = int(h[:8], 16), int(h[8:16], 16)
+    return sec * 1000000000 + (frac if ee & 0x4000 else frac * 1000000000 >> 32)
+t2, t3 = [], []
 for r in json.load(open(f))["replies"]:
-    if r.get("rx_ts_ns"):
-        t.append(r["rx_ts_ns"])
-    elif len(r.get("hex", "")) >= 48:
-        ee, sec, frac = (int(r["hex"][a:b], 16) for a, b in ((24, 28), (32, 40), (40, 48)))
-        t.append(sec * 1000000000 + (frac if ee & 0x4000 else frac * 1000000000 >> 32))
-span = max(t) - min(t) if t else 0
+    h = r.get("hex", "")
+    if len(h) < 48:
+        continue
+    ee = int(h[24:28], 16)
+    if int(h[8:24], 16) and int(h[32:48], 16):	# (0: not written)
+        t3.append(ts(h[8:24], ee))
+        t2.append(ts(h[32:48], ee))
+span = max(0, max(t3) - min(t2)) if t2 else 0
 print(max(floor, burst + 1 + rate * span // 1000000000))' "$@"
 }
 
+# dp_craft NS OUT ARGS... : tests/lib/dp_craft.py ARGS in NS > OUT (hand-made
+# probes: spoofed addresses and ports, wrong checksums)
 dp_craft() {
 	local ns=$1 out=$2
 	shift 2

@@ -32,7 +32,8 @@ options:
   --payload-len N  send the first N bytes (zero padded) instead
   --wait S         how long to wait for replies after the last send (0.5 s
                    times $SF_TIMEOUT_SCALE, the slow kernel's factor), less
-                   once every probe sent has a reply (not with --capture)
+                   once every probe sent has a reply: 0.2 s more then (not
+                   with --capture)
   --broadcast      SO_BROADCAST
   --capture IF     also capture on IF (AF_PACKET): the probes as they left
                    and the replies as they arrived, with the UDP checksum
@@ -207,7 +208,10 @@ def main():
             if left <= 0:
                 break
             if until_all and {x["seq"] for x in sent} <= {r.get("sender_seq") for r in replies}:
-                break
+                # every probe answered: a last 0.2 s for duplicates
+                until_all = False
+                end = min(end, time.monotonic() + 0.2)
+                continue
             r, _, _ = select.select(socks, [], [], left)
             if s in r:
                 while True:

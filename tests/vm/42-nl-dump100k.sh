@@ -145,7 +145,7 @@ n=$(nflows)
 ok "config max-flows $n (the flood below evicts one flow per new one)" sf -n "$NS" config max-flows "$n"
 # floods of 200 ports x SSIDS probes, one after the other until stopped
 # after the dump, however the host schedules the two
-ip netns exec "$NS" sh -c "trap 'kill \$c 2>/dev/null; exit 0' TERM
+ip netns exec "$NS" sh -c "trap 'pkill -P \$\$; exit 0' TERM
 	while :; do '$BIN/flood' -b 30000 -n 200 -s '$SSIDS' & c=\$!; wait \$c || exit 1; done" >/dev/null 2>&1 &
 fl=$!
 sleep 2

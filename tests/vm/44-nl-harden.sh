@@ -111,6 +111,7 @@ uns_ports() { # K: ports 30000+8K .. 30000+8K+7, in a held user+net namespace
 		'$SF_CLI' -j config >'$DP_TMP/uports$k.json' 2>/dev/null
 		exec sleep 3600" &	# held until killed below, however slow the setup
 	hold+=($!)
+	on_exit "kill $! 2>/dev/null"
 	wait_for 10 test -s "$DP_TMP/uports$k.json"
 }
 uns_ports 0

@@ -1,13 +1,11 @@
 #!/bin/bash
 # Datapath: who the in-kernel reflector answers. The truth is what comes
 # back on the crafted sender's socket.
-#   rate 10/s burst 5: a burst of 50 probes gets at least 5 replies, at
-#     most 6 + 10 per second between the first and the last answered
-#     probe's arrival (at least 15; see rate-total), the rest are counted
-#     rate-limited, replies counted reflected;
+#   rate 10/s burst 5: a burst of 50 probes gets 5..6 + 10/s replies
+#     (dp_rate_max), the rest counted rate-limited, replies reflected;
 #   rate 0 rate-total 10: the namespace's bucket alone: at least its burst
-#     (10) of 50, at most 11 + 10 more per second between the first and the
-#     last answered probe's arrival (their T2: the bucket refills by the
+#     (10) of 50, at most 11 + 10 more per second from the first answered
+#     probe's T2 to the last one's T3 (the bucket refills by the
 #     reflector's clock, and a slow kernel stretches the burst past 1 s);
 #     rate 1000 burst 100 rate-total 10: the same, the per-source bucket
 #     letting all through; with rate 0 and rate-total 0 nothing is

@@ -29,6 +29,7 @@ for round in 1 2; do
 	bg4=$!
 	"$SF_CLI" -n "$SENDER" probe "$REFL_IP6" -6 -c 1000000 -i 0.005 >"$DP_TMP/bg6-$round.out" 2>&1 &
 	bg6=$!
+	on_exit "kill $bg4 $bg6 2>/dev/null"
 	# wait until flows exist and replies come back
 	ok "round $round: replies flowing (50 more than the $base before) before rmmod" \
 		wait_for 20 replies_ge $((base + 50))

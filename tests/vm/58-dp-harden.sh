@@ -313,7 +313,13 @@ mapfile -t v < <(dp_get "$f" replies.# send_s)
 # slow kernel stretches past the sender's send_s)
 max=$(dp_rate_max "$f" 5 10)
 diag "fairness: rate-prefix6 64: ${v[0]} of 40 answered (sent in ${v[1]} s)"
-assert_le "fairness: rate-prefix6 64: one bucket for the /64 (<= $max of 40 answered)" "${v[0]}" "$max"
+# (a bucket per address lets 4 x 5 through: a bound of 20 or more, from a
+# kernel that took 1.4 s over the 40, could not tell the two apart)
+if ((max < 20)); then
+	assert_le "fairness: rate-prefix6 64: one bucket for the /64 (<= $max of 40 answered)" "${v[0]}" "$max"
+else
+	skip "fairness: rate-prefix6 64: one bucket for the /64" "the reflector took so long that one bucket may let $max through, a bucket per address 20"
+fi
 ok "fairness: config rate-prefix6 128" dp_cfg "$REFLECTOR" rate-prefix6 128
 sleep 1
 f=$DP_TMP/p128.json
@@ -347,7 +353,11 @@ ok "fairness: the same 3 sources again (rate-prefix4 24)" v4burst "$f" 42040
 mapfile -t v < <(dp_get "$f" replies.# send_s)
 max=$(dp_rate_max "$f" 5 10)
 diag "fairness: rate-prefix4 24: ${v[0]} of 30 answered (sent in ${v[1]} s)"
-assert_le "fairness: rate-prefix4 24: one bucket for the /24 (<= $max of 30 answered)" "${v[0]}" "$max"
+if ((max < 15)); then
+	assert_le "fairness: rate-prefix4 24: one bucket for the /24 (<= $max of 30 answered)" "${v[0]}" "$max"
+else
+	skip "fairness: rate-prefix4 24: one bucket for the /24" "the reflector took so long that one bucket may let $max through, a bucket per address 15"
+fi
 
 # --------------------------------------------------------------- unicast
 fresh unicast
