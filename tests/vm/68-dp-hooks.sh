@@ -158,7 +158,7 @@ ok "default_enabled=0, enabled on: hostb answers" answered
 LINGER=/sys/module/snapfire/parameters/probes_linger
 assert_eq "probes_linger: default 5 s" 5 "$(cat "$LINGER")"
 must_fail "probes_linger: more than 3600 s refused" sh -c "echo 3601 >$LINGER"
-on_exit "echo 5 >$LINGER 2>/dev/null"
+on_exit "[[ ! -w $LINGER ]] || echo 5 >$LINGER"
 echo 600 >"$LINGER"
 ok "hostb: enabled off (the last namespace)" dp_cfg "$B" enabled off
 ok "enabled nowhere, at once: the tracepoint probes linger" attached "$A" "$TOPO_A_IP4"
