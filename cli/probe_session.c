@@ -285,21 +285,31 @@ bool probe_receive(struct probe *p)
 	return true;
 }
 
-/* Polls for replies until the absolute CLOCK_MONOTONIC deadline. */
+/*
+ * Polls for replies until the absolute CLOCK_MONOTONIC deadline. A caller
+ * already past it still gets one ppoll() with no wait: the signals its
+ * @mask lets in (SIGINT, blocked everywhere else) are taken there, and a
+ * waiting reply is read. Without it a sender running behind its schedule
+ * (a stalled or starved process) sent probe after probe with Ctrl-C
+ * pending and no reply read, until the count ran out.
+ */
 void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
 		       uint64_t stop_when_all)
 {
 	for (;;) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-		struct timespec to;
+		struct timespec to = { 0, 0 };
+		bool late = now >= deadline;
 
-		if (probe_stop || now >= deadline)
+		if (probe_stop)
 			break;
 		if (stop_when_all && p->received >= p->sent)
 			break;
-		to.tv_sec = (time_t)((deadline - now) / 1000000000ULL);
-		to.tv_nsec = (long)((deadline - now) % 1000000000ULL);
+		if (!late) {
+			to.tv_sec = (time_t)((deadline - now) / 1000000000ULL);
+			to.tv_nsec = (long)((deadline - now) % 1000000000ULL);
+		}
 		/*
 		 * Without a mask of the caller's (diagnose's thread, whose
 		 * signals another thread takes), probe_stop is set elsewhere
@@ -311,12 +321,8 @@ void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
 		}
 		if (ppoll(&pfd, 1, &to, mask) > 0)
 			probe_receive(p);
-	}
-	if (!probe_stop && !stop_when_all) {
-		struct timespec abs = { (time_t)(deadline / 1000000000ULL),
-					(long)(deadline % 1000000000ULL) };
-
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL);
+		if (late)
+			break;
 	}
 }
 
@@ -456,6 +462,7 @@ void probe_build_tlvs(const struct probe *p, uint8_t *buf)
 void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
 	       uint64_t count, double duration, const sigset_t *mask)
 {
+	uint64_t ival = (uint64_t)llround(interval * 1e9);
 	uint64_t start, deadline_w = 0, grace;
 
 	start = clock_ns(CLOCK_MONOTONIC);
@@ -463,7 +470,18 @@ void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
 		deadline_w = start + (uint64_t)(duration * 1e9);
 	for (uint64_t k = 0; !probe_stop; k++) {
 		uint64_t next = start + (uint64_t)llround((double)k * interval * 1e9);
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
+		/*
+		 * More than an interval behind (the process was stopped or
+		 * starved): the slots missed are skipped, as ping does, not
+		 * sent in a burst that queues behind itself and then measures
+		 * that queue. The schedule restarts from now.
+		 */
+		if (now > next + ival) {
+			start = next = now;
+			k = 0;
+		}
 		if (deadline_w && next >= deadline_w) {
 			probe_wait_until(p, deadline_w, mask, 0);
 			break;

@@ -95,6 +95,59 @@ el=$(( ($(date +%s%N) - start) / 1000000 ))
 check "-w 1 -i 0.1 sends 10 probes" test "$(jget "$tmp/pw.json" 'd["sent"]')" = 10
 check "-w 1 ends within 2.5 s (${el} ms)" test "$el" -lt 2500
 
+# A sender behind its schedule (stopped, as a starved process on a busy
+# host is): SIGSTOP for 3 s at -i 0.001 leaves 3 000 slots missed. Ctrl-C
+# right after it runs again must end it at once (it used to send all 3 000
+# first, Ctrl-C held back, no reply read: Ctrl-C is let in only while it
+# waits, and a late sender never waited); and a sender that resumes must
+# not make the missed slots up in a burst. The reflector prints each
+# probe's Sender Timestamp (T1): when it was sent.
+t1s() { grep -c '^t1 ' "$1"; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+waitgone() { for _ in $(seq 100); do gone "$1" && return 0; sleep 0.1; done; return 1; }
+# most probes sent within any WINDOW ns (the T1s of "t1 SEQ NS" lines)
+t1_max_in() { awk -v w="$2" '$1 == "t1" { t[n++] = $3 } END { m = 0; j = 0
+	for (i = 0; i < n; i++) { while (t[i] - t[j] >= w) j++; if (i - j + 1 > m) m = i - j + 1 }
+	print m }' "$1"; }
+check "reflector on 127.0.0.1:$((port + 4)), logging T1" start_reflector "$tmp/rs" -p $((port + 4)) -b 127.0.0.1 --log-t1
+"$sf" -j probe 127.0.0.1 -p $((port + 4)) -i 0.001 >"$tmp/ps.json" 2>&1 &
+bg=$!
+sleep 0.5
+kill -STOP "$bg"
+sleep 0.3
+before=$(t1s "$tmp/rs")
+sleep 2.7
+kill -CONT "$bg"
+kill -INT "$bg"
+check "stopped 3 s at -i 0.001, resumed, Ctrl-C: it ends" waitgone "$bg"
+wait "$bg" 2>/dev/null
+sleep 0.3
+after=$(t1s "$tmp/rs")
+# (it runs between the two kills: a probe per millisecond they are apart,
+# one at once for the schedule restarted; the bug sent the 3 000)
+check "Ctrl-C 3 000 slots behind: it stops, no catching up ($((after - before)) sent after the stop, at most 20)" \
+	test $((after - before)) -le 20
+check "  and the summary counts what was sent ($after)" \
+	test "$(jget "$tmp/ps.json" 'd["sent"]')" = "$after"
+n0=$(wc -l <"$tmp/rs")
+"$sf" -j probe 127.0.0.1 -p $((port + 4)) -i 0.01 >"$tmp/pb.json" 2>&1 &
+bg=$!
+sleep 0.5
+kill -STOP "$bg"
+sleep 1
+kill -CONT "$bg"
+sleep 0.5
+kill -INT "$bg"
+waitgone "$bg"
+wait "$bg" 2>/dev/null
+sleep 0.3
+tail -n +$((n0 + 1)) "$tmp/rs" >"$tmp/rs2"
+# T1 >= the probe's slot, so two probes at most fall in any half
+# interval (one late, the next on time); the missed slots sent at once
+# would put 100 there
+check "stopped 1 s at -i 0.01, resumed: no burst (at most 2 probes in any 5 ms, saw $(t1_max_in "$tmp/rs2" 5000000))" \
+	test "$(t1_max_in "$tmp/rs2" 5000000)" -le 2
+
 "$sf" probe 127.0.0.1 -p 1 -c 1 -i 0.01 -q >/dev/null 2>&1
 check "no reflector: exit 1" test $? = 1
 "$sf" probe 127.0.0.1 -s 46 >/dev/null 2>&1

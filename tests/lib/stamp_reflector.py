@@ -5,7 +5,7 @@ without the kernel module.
 
     stamp_reflector.py [-p PORT] [-b ADDR] [-6] [--drop-every N] [--delay MS]
                        [--count N] [--rfc8762] [--followup-lag MS]
-                       [--dup-every N] [--swap-every N]
+                       [--dup-every N] [--swap-every N] [--log-t1]
 
 Prints "ready" on stdout once bound. Replies to every valid test packet with
 a reflector packet: sequence, T1, error estimate and SSID copied, T2/T3 from
@@ -26,6 +26,10 @@ mode 2 (SW local): a known far-host egress delay for the sender to find.
 reply back and sends it right after the next one (a reordering). Each is
 printed as it happens ("dup SEQ", "swap SEQ": the reply held back), so a
 test can count exactly what the sender must have seen.
+
+--log-t1 prints "t1 SEQ NS" for every probe received: its Sender Timestamp
+(NTP format) in Unix ns, the time the sender put it on its way, to check
+when a sender sent, whatever the scheduling of this reflector.
 """
 import argparse
 import socket
@@ -88,6 +92,8 @@ def main():
                     help="send every Nth reply after the next one")
     ap.add_argument("--zero-t1-every", type=int, default=0,
                     help="echo a Sender Timestamp of 0 in every Nth reply (forged)")
+    ap.add_argument("--log-t1", action="store_true",
+                    help='print "t1 SEQ NS" for every probe (its Sender Timestamp)')
     args = ap.parse_args()
     last = {}   # peer -> (seq, t3 ns) of the last reply sent to it
     held = None  # (reply, peer, seq) held back by --swap-every
@@ -116,6 +122,10 @@ def main():
         if args.drop_every and n % args.drop_every == 0:
             continue
         seq, t1, ee, ssid = struct.unpack("!I8sHH", data[:16])
+        if args.log_t1:
+            sec, frac = struct.unpack("!II", t1)
+            print("t1", seq, (sec - NTP_OFFSET) * 1_000_000_000 + (frac * 1_000_000_000 >> 32),
+                  flush=True)
         if args.rfc8762:
             ssid = 0
         if args.delay:
