@@ -253,6 +253,11 @@ static void receive(int fd, bool v6, int ident, const uint8_t *nonce,
 	}
 }
 
+static int64_t slot_ns(int64_t start, double interval, uint64_t slot)
+{
+	return start + (int64_t)((double)slot * interval * 1e9);
+}
+
 void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 {
 	bool v6 = t->addr.ss_family == AF_INET6;
@@ -260,10 +265,11 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 		      SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
 		      SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
 	uint32_t n = (uint32_t)(t->duration / t->interval) + 2, sent = 0, nkeys = 0, k;
+	uint64_t slot = 0;	/* the schedule's: start + slot x interval */
 	uint32_t *key2seq = NULL;
 	uint64_t foreign = 0;
 	uint8_t nonce[ICMP_NONCE];
-	int64_t start, end, grace_end = 0;
+	int64_t start, end, ival, grace_end = 0;
 	struct echo *e;
 	int fd, ident = -1;
 
@@ -295,20 +301,27 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 	}
 	start = diag_mono_ns();
 	end = start + (int64_t)(t->duration * 1e9);
+	ival = (int64_t)(t->interval * 1e9);
 	for (;;) {
-		int64_t now = diag_mono_ns(), next;
+		int64_t now = diag_mono_ns(), next, wait_ms;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 		if (probe_stop)
 			break;
-		/* every slot before the end is sent, late or not, as STAMP's */
+		/*
+		 * More than an interval behind (the process stopped or starved
+		 * of CPU): the missed slots are skipped, as STAMP's and TCP's
+		 * are, not sent in a burst (after the window, too) that
+		 * queues behind itself and is measured.
+		 */
+		if (!grace_end && now - slot_ns(start, t->interval, slot) > ival)
+			slot = (uint64_t)((double)(now - start) / (t->interval * 1e9));
 		if (!grace_end && sent >= n && n == ICMP_MAX_SEQ &&
-		    start + (int64_t)((double)sent * t->interval * 1e9) < end)
+		    slot_ns(start, t->interval, slot) < end)
 			snprintf(r->reason, sizeof(r->reason),
 				 "stopped after %u echo requests, the row's limit: the other rows ran on",
 				 n);
-		if (!grace_end && (start + (int64_t)((double)sent * t->interval * 1e9) >= end ||
-				   sent >= n)) {
+		if (!grace_end && (slot_ns(start, t->interval, slot) >= end || sent >= n)) {
 			/* stragglers: a second, or until all are back */
 			grace_end = now + 1000000000LL;
 		}
@@ -321,7 +334,7 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 				break;
 			next = grace_end;
 		} else {
-			next = start + (int64_t)((double)sent * t->interval * 1e9);
+			next = slot_ns(start, t->interval, slot);
 		}
 		if (!grace_end && now >= next) {
 			uint8_t pkt[8 + ICMP_PAYLOAD] = { 0 };
@@ -359,10 +372,13 @@ void diag_icmp_run(const struct diag_target *t, struct diag_row_res *r)
 				key2seq[nkeys++] = sent;
 			}
 			sent++;
+			slot++;
 			r->attempts++;
 			continue;
 		}
-		if (poll(&pfd, 1, (int)((next - now) / 1000000 + 1)) > 0) {
+		/* at most 0.1 s: probe_stop is looked at that often */
+		wait_ms = (next - now) / 1000000 + 1;
+		if (poll(&pfd, 1, (int)(wait_ms < 100 ? wait_ms : 100)) > 0) {
 			if ((pfd.revents & POLLERR) && !drain_errqueue(fd, e, key2seq, nkeys))
 				take_error(fd, r);
 			if (pfd.revents & POLLIN)

@@ -227,6 +227,28 @@ else
 	done
 fi
 
+# 2e. the ICMP row when the process stops (a starved diagnose on a busy
+# host): resumed after its window, it sends nothing more (it sent every
+# missed slot back to back, after the window too, each one a "sample");
+# and Ctrl-C ends it within a poll, not at the next echo (-i 60: a minute)
+"$sf" -j diagnose 127.0.0.1 --no-stamp -w 3 -i 0.1 >"$tmp/s.json" 2>/dev/null &
+bg=$!
+sleep 1
+kill -STOP "$bg"
+sleep 4
+kill -CONT "$bg"
+wait "$bg"
+check "stopped 4 s in a 3 s window at -i 0.1: no echo after it ($(get "$tmp/s.json" "($(proto icmp))['attempts']") sent, at most 15)" \
+	test "$(get "$tmp/s.json" "($(proto icmp))['attempts'] <= 15")" = True
+"$sf" -j diagnose 127.0.0.1 --no-stamp -w 120 -i 60 >/dev/null 2>&1 &
+bg=$!
+sleep 1
+t0=$(date +%s%N)
+kill -INT "$bg"
+wait "$bg"
+el=$((($(date +%s%N) - t0) / 1000000))
+check "-i 60: Ctrl-C ends it in ${el} ms (under 10 s; the next echo was 59 s away)" test "$el" -lt 10000
+
 # 3. nothing answers: exit 1, R0
 "$sf" -j diagnose 127.0.0.1 -p "$cport" --no-icmp -w 1 -i 0.5 >"$tmp/d.json" 2>/dev/null
 rc=$?
