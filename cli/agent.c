@@ -315,6 +315,7 @@ static void run(struct agentd *d, const sigset_t *orig)
 	struct agent *a = &d->a;
 	struct pollfd *pfd = calloc(AGENT_MAX_TARGETS, sizeof(*pfd));
 	int *idx = calloc(AGENT_MAX_TARGETS, sizeof(*idx));
+	uint64_t due = 0;	/* when the last ppoll() was to return at the latest */
 
 	if (!pfd || !idx) {
 		agent_log("out of memory");
@@ -327,6 +328,11 @@ static void run(struct agentd *d, const sigset_t *orig)
 		uint64_t now = clock_ns(CLOCK_MONOTONIC), real = clock_ns(CLOCK_REALTIME), wake;
 		struct timespec ts;
 		int i, n = 0, r;
+
+		/* back long after the wake asked for: the process was stopped
+		 * or starved, and that time is no target's silence */
+		if (due && now > due + STALL_NS)
+			agent_sess_stalled(d, now - due);
 
 		if (got_hup) {
 			got_hup = 0;
@@ -380,6 +386,7 @@ static void run(struct agentd *d, const sigset_t *orig)
 			wake = now;
 		ts.tv_sec = (time_t)((wake - now) / NSEC);
 		ts.tv_nsec = (long)((wake - now) % NSEC);
+		due = wake;
 		r = ppoll(pfd, (nfds_t)n, &ts, orig);
 		if (r <= 0)
 			continue;

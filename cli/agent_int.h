@@ -133,8 +133,14 @@ void agent_sess_open(struct agent_target *t);
 void agent_sess_close(struct sess *s);
 void agent_sess_free(struct sess *s);
 void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now);
-void agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now);
+/* at most this many datagrams a call (one target cannot hold the loop):
+ * returns how many were read, SESS_DRAIN_MAX when more may wait */
+#define SESS_DRAIN_MAX 64
+int agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now);
 void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now);
+/* the session thread ran @stall ns late (stopped, starved): not silence */
+#define STALL_NS (NSEC / 10)
+void agent_sess_stalled(struct agentd *d, uint64_t stall);
 void agent_sess_count_unreach(struct agent_target *t);	/* [agent->lock] */
 
 /* agent_store.c */

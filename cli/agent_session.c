@@ -308,9 +308,17 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 	e = probe_send(&s->p, s->buf, s->ee);
 	s->k++;
 	s->next = s->start + (uint64_t)llround((double)s->k * t->conf.interval * 1e9);
-	if (s->next + NSEC < now) {	/* asleep (suspend, a stall): resync */
-		s->start = s->next = now;
-		s->k = 0;
+	if (s->next <= now) {
+		/*
+		 * This probe left an interval late or more (the process
+		 * stopped or starved, a suspend): the slots missed are
+		 * skipped, not sent in a burst that queues behind itself and
+		 * lands in the minute's histogram. The schedule restarts from
+		 * this probe.
+		 */
+		s->start = now;
+		s->k = 1;
+		s->next = now + (uint64_t)llround(t->conf.interval * 1e9);
 	}
 	if (e && e != ECONNREFUSED) {
 		agent_jsonl_rec(d, t->conf.name, real, "error", 0, strerror(e));
@@ -419,6 +427,15 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 	uint64_t to = timeout_ns(&t->conf);
 	size_t i = 0;
 
+	/*
+	 * Before a probe is called lost or the target unreachable, the
+	 * replies waiting on the socket are read: after a stall (the process
+	 * stopped or starved) they are there, unread, past their deadline.
+	 */
+	if (s->open && ((s->npend && s->pend[0].mono + to <= now) ||
+			(s->since && s->since + to <= now && s->reach != -1)))
+		while (agent_sess_drain(d, t, now) == SESS_DRAIN_MAX)
+			;
 	while (i < s->npend && s->pend[i].mono + to <= now) {
 		agent_jsonl_rec(d, t->conf.name, s->pend[i].real, "timeout", to, "no reply");
 		i++;
@@ -448,18 +465,38 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 	pthread_mutex_unlock(&a->lock);
 }
 
-void agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now)
+/*
+ * The session thread did not run for @stall ns past its wake: no probe
+ * went out then, so no reply was missing. A target's silence (since its
+ * last reply, from which target_unreachable is judged) does not count
+ * that time; a probe already sent keeps its deadline (its reply, if it
+ * came, is read before it is judged: agent_sess_timeouts()).
+ */
+void agent_sess_stalled(struct agentd *d, uint64_t stall)
+{
+	int i;
+
+	for (i = 0; i < d->a.ntargets; i++) {
+		struct sess *s = d->a.targets[i].session;
+
+		if (s->since)
+			s->since += stall;
+	}
+}
+
+int agent_sess_drain(struct agentd *d, struct agent_target *t, uint64_t now)
 {
 	struct sess *s = t->session;
 	uint64_t refused;
 	int i;
 
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < SESS_DRAIN_MAX; i++) {
 		refused = s->p.unreachable;
 		if (probe_receive(&s->p))
 			sess_received(d, t, now);
 		else if (s->p.unreachable == refused)
 			break;		/* nothing more waiting */
 	}
+	return i;
 }
 

@@ -317,6 +317,65 @@ check "store: reordered = the replies the reflector held back past the next ($ns
 check "store: received counts each reply once, duplicates aside" \
 	test "$(ssum impair received "$tmp/state-impair" 2>/dev/null)" -le "$(ssum impair sent "$tmp/state-impair" 2>/dev/null)"
 
+# Stalls (the agent stopped, as a process starved on a busy host is):
+# the probes it missed are skipped, not sent in a burst on resume (it
+# made up 80 of them back to back after 0.8 s), the replies that came in
+# meanwhile are read before anything is judged (it called the probes in
+# flight lost), and the time stopped is no silence of the target's (it
+# logged target_unreachable, then target_recovered 5 ms later). The
+# reflector prints each probe's T1.
+sport=$(free_port udp)
+"$py" "$top/tests/lib/stamp_reflector.py" -p "$sport" -b 127.0.0.1 --log-t1 >"$tmp/srefl" 2>&1 &
+srefl=$!
+pids+=($srefl)
+for _ in $(seq 50); do grep -q ready "$tmp/srefl" 2>/dev/null && break; sleep 0.1; done
+cat >"$tmp/stall.conf" <<EOF
+listen: 127.0.0.1:$hport
+state-dir: $tmp/state-stall
+targets:
+  - { name: stall, address: 127.0.0.1, port: $sport, interval: 0.01 }
+EOF
+"$sfx" agent -c "$tmp/stall.conf" >/dev/null 2>"$tmp/stall.log" &
+apid=$!
+for _ in $(seq 100); do grep -q 'started:' "$tmp/stall.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+# 0.8 s: under the 1 s after which it used to start its schedule again
+kill -STOP "$apid"
+sleep 0.8
+kill -CONT "$apid"
+sleep 1
+# 4 s, longer than the 3 s timeout, most likely with no probe in flight
+# (a round trip on loopback is some 0.1 ms of the 10)
+kill -STOP "$apid"
+sleep 4
+kill -CONT "$apid"
+sleep 1
+# 4 s with probes in flight: the reflector held 0.3 s first (some 30
+# probes wait for it), then let go while the agent is stopped: their
+# replies wait, unread, past their 3 s deadline when it runs again
+kill -STOP "$srefl"
+sleep 0.3
+kill -STOP "$apid"
+kill -CONT "$srefl"
+sleep 4
+kill -CONT "$apid"
+sleep 2
+curl -sf "http://127.0.0.1:$hport/metrics" -o "$tmp/stall.metrics"
+kill -TERM "$apid"
+wait "$apid"
+apid=
+# most probes sent within any 5 ms (half the interval): 2 at most when
+# none is made up (one late, the next on time)
+burst=$(awk '$1 == "t1" { t[n++] = $3 } END { m = 0; j = 0
+	for (i = 0; i < n; i++) { while (t[i] - t[j] >= 5000000) j++; if (i - j + 1 > m) m = i - j + 1 }
+	print m }' "$tmp/srefl")
+check "stopped 0.8 s and 4 s at 0.01 s: no burst on resume (at most 2 probes in any 5 ms, saw $burst)" \
+	test "$burst" -le 2
+lost=$("$py" -c 'import re,sys; print(re.search(r"^snapfire_target_lost_total\{target=\"stall\"\} (\d+)", open(sys.argv[1]).read(), re.M).group(1))' "$tmp/stall.metrics" 2>/dev/null)
+check "stopped 4 s, probes in flight: the replies that waited are read, none lost (lost $lost)" test "$lost" = 0
+check "stopped 4 s, twice: no target_unreachable logged" \
+	test "$(grep -c target_unreachable "$tmp/stall.log")" = 0
+
 # An interface going down and up (a veth pair in a network namespace of
 # its own): one send_error, logged once, "error" records while it is
 # down, and sending again after. Needs root (unshare -n) and veth.
