@@ -36,7 +36,7 @@ int cmd_watch(int argc, char **argv)
 	struct flow_filter flt = { .port = -1, .ssid = -1, .hist_mask = ALL_METRICS };
 	double interval = 1;
 	uint64_t count = 0, done = 0;
-	struct timespec next;
+	struct timespec next, late;
 	struct sfnl n;
 	int i, rc;
 
@@ -111,6 +111,14 @@ int cmd_watch(int argc, char **argv)
 			next.tv_sec++;
 			next.tv_nsec -= 1000000000L;
 		}
+		/*
+		 * Late (the process stopped, a slow dump): one refresh now,
+		 * not one for every interval missed, back to back.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &late);
+		if (late.tv_sec > next.tv_sec ||
+		    (late.tv_sec == next.tv_sec && late.tv_nsec > next.tv_nsec))
+			next = late;
 		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
 	}

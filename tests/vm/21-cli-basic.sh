@@ -114,6 +114,26 @@ fi
 
 out=$(sf -n "$A" -j watch --count 2 -i 0.2)
 assert_eq "watch -j --count 2 prints 2 documents" 2 "$(wc -l <<<"$out")"
+# stopped 4 s at -i 0.1, it refreshes once on resuming, not 40 times
+# back to back: at most one document per 0.1 s it ran, and 2 more
+ms() { echo $(($(date +%s%N) / 1000000)); }
+w0=$(ms)
+"$SF_CLI" -n "$A" -j watch -i 0.1 >"$SF_TMP/watch.jsonl" 2>&1 &
+wpid=$!
+sleep 0.5
+kill -STOP "$wpid"
+s0=$(ms)
+sleep 4
+kill -CONT "$wpid"
+s1=$(ms)
+sleep 0.5
+kill -INT "$wpid"
+wait "$wpid"
+assert_eq "watch: Ctrl-C ends it, exit 0" 0 "$?"
+ran=$(($(ms) - w0 - (s1 - s0)))
+nw=$(wc -l <"$SF_TMP/watch.jsonl")
+assert_le "watch stopped 4 s at -i 0.1: no burst of missed refreshes ($nw documents in $ran ms of running)" \
+	"$nw" $((ran / 100 + 2))
 
 ok "reset flow" sf -n "$A" reset "$id"
 assert_eq "rx 0 after reset" 0 "$(sf -n "$A" -j flows --ssid 77 | J 'd["flows"][0]["rx"]')"
