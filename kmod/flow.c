@@ -192,7 +192,8 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 		f->pending = (struct sf_pending *)(f + 1);
 
 	spin_lock_bh(&sn->lock);
-	if (unlikely(sn->dying))
+	/* written without sn->lock (sf_net_pre_exit), read under it */
+	if (unlikely(READ_ONCE(sn->dying)))
 		goto err_unlock;
 	/*
 	 * Make room for one. When the limit was lowered below the count, the
@@ -231,7 +232,8 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
 				   SF_GC_PERIOD);
 	sf_mem_add(sn, size);	/* not f->mem: a reader may have grown it */
-	sf_event_push(sn, SNAPFIRE_EVENT_TYPE_FLOW_NEW, f, 0, 0);
+	/* in the table now: another CPU's packet may be counting in it */
+	sf_flow_event_locked(sn, SNAPFIRE_EVENT_TYPE_FLOW_NEW, f);
 	spin_unlock_bh(&sn->lock);
 	sf_count(sn, SF_C_FLOWS_CREATED);
 	return f;

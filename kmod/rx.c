@@ -43,6 +43,7 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <trace/events/net.h>
 
 #include "snapfire.h"
 #include "pkt.h"
@@ -152,6 +153,21 @@ static struct {
 	{ "napi_gro_receive_entry", sf_rx_tp_entry },
 	{ "napi_gro_frags_entry", sf_rx_tp_entry },
 };
+
+/*
+ * The probes are registered by address (the tracepoints are found by
+ * name): the compiler checks each against its tracepoint's prototype
+ * here, so a kernel that changes one fails the build instead of calling
+ * the probe with other arguments.
+ */
+static void __maybe_unused sf_rx_tp_check_types(void)
+{
+	check_trace_callback_type_netif_rx(sf_rx_tp);
+	check_trace_callback_type_netif_receive_skb_entry(sf_rx_tp_entry);
+	check_trace_callback_type_netif_receive_skb_list_entry(sf_rx_tp_entry);
+	check_trace_callback_type_napi_gro_receive_entry(sf_rx_tp_entry);
+	check_trace_callback_type_napi_gro_frags_entry(sf_rx_tp_entry);
+}
 
 struct sf_tp_query {
 	const char *name;

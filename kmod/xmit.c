@@ -11,6 +11,7 @@
 #include <linux/netdevice.h>
 #include <linux/tracepoint.h>
 #include <linux/udp.h>
+#include <trace/events/net.h>
 
 #include "snapfire.h"
 #include "pkt.h"
@@ -139,6 +140,12 @@ static void sf_xmit_probe(void *data, const struct sk_buff *skb,
 }
 
 static struct tracepoint *sf_tp_xmit;
+
+/* registered by address: checked against the tracepoint's prototype (rx.c) */
+static void __maybe_unused sf_xmit_check_type(void)
+{
+	check_trace_callback_type_net_dev_start_xmit(sf_xmit_probe);
+}
 
 /* At load: the tracepoint must be there (attached later, probes.c). */
 int sf_xmit_init(void)
