@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,26 @@
 
 void agent_jsonl_open(struct agentd *d)
 {
+	int fd;
+
 	if (d->jsonl) {
 		fclose(d->jsonl);
 		d->jsonl = NULL;
 	}
 	if (!d->a.conf.jsonl[0])
 		return;
-	d->jsonl = fopen(d->a.conf.jsonl, "ae");
+	/*
+	 * Never blocking: the probing thread writes the records. A FIFO
+	 * with no reader is refused (ENXIO) instead of holding the open
+	 * until one comes, and a full one drops records (EAGAIN, said once)
+	 * instead of stopping the probes and SIGTERM with them.
+	 */
+	fd = open(d->a.conf.jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0666);
+	if (fd >= 0) {
+		d->jsonl = fdopen(fd, "a");
+		if (!d->jsonl)
+			close(fd);
+	}
 	if (!d->jsonl)
 		agent_log("jsonl: cannot open %s: %s (no JSON Lines until it can be: fix it and send SIGHUP)",
 			  d->a.conf.jsonl, strerror(errno));

@@ -317,6 +317,40 @@ check "store: reordered = the replies the reflector held back past the next ($ns
 check "store: received counts each reply once, duplicates aside" \
 	test "$(ssum impair received "$tmp/state-impair" 2>/dev/null)" -le "$(ssum impair sent "$tmp/state-impair" 2>/dev/null)"
 
+# JSON Lines into a FIFO (a log shipper's): with nobody reading it the
+# agent starts all the same and says why there are no records (its open
+# waited for a reader, the probes and SIGTERM with it); with a reader
+# that stops reading, the full FIFO drops records, said once, and the
+# probes go on (a write waited)
+mkfifo "$tmp/fifo"
+{
+	printf 'listen: 127.0.0.1:%s\nstate-dir: %s\njsonl: %s\ntargets:\n' "$hport" "$tmp/state-fifo" "$tmp/fifo"
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		printf '  - { name: f%s, address: 127.0.0.1, port: %s, interval: 0.01 }\n' "$i" "$rport"
+	done
+} >"$tmp/fifo.conf"
+"$sfx" agent -c "$tmp/fifo.conf" >/dev/null 2>"$tmp/fifo.log" &
+apid=$!
+check "jsonl a FIFO nobody reads: the agent starts" wait_for grep -q 'started:' "$tmp/fifo.log"
+check "  and says it cannot open it" grep -q "jsonl: cannot open $tmp/fifo" "$tmp/fifo.log"
+exec 7<>"$tmp/fifo"	# a reader, this shell, that never reads
+kill -HUP "$apid"
+check "a reader that does not read, SIGHUP: the full FIFO drops records, said" \
+	wait_for grep -q "jsonl: cannot write $tmp/fifo" "$tmp/fifo.log"
+sent_f0() { curl -sf "http://127.0.0.1:$hport/metrics" | sed -n 's/^snapfire_target_sent_total{target="f0"} //p'; }
+a=$(sent_f0)
+sleep 2.5
+b=$(sent_f0)
+check "  and the probes go on ($a, then $b sent)" test "${b:-0}" -gt "${a:-0}"
+t0=$(date +%s)
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+apid=
+check "  and SIGTERM ends it at once (exit $rc, $(($(date +%s) - t0)) s)" test "$rc" = 0 -a $(($(date +%s) - t0)) -le 5
+check "  the records before the FIFO was full are there" sh -c "timeout 1 cat <&7 | grep -q '\"target\":\"f0\"'"
+exec 7<&-
+
 # Stalls (the agent stopped, as a process starved on a busy host is):
 # the probes it missed are skipped, not sent in a burst on resume (it
 # made up 80 of them back to back after 0.8 s), the replies that came in
