@@ -40,9 +40,18 @@ dport=$(free_port udp)
 while [[ $dport == "$rport" ]]; do dport=$(free_port udp); done
 hport=$(free_port tcp)
 
-"$py" "$top/tests/lib/stamp_reflector.py" -p "$rport" -b 127.0.0.1 >"$tmp/refl" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do grep -q ready "$tmp/refl" 2>/dev/null && break; sleep 0.1; done
+# refl_start VAR OUT PORT [ARGS...]: the reflector on 127.0.0.1:PORT, its
+# pid in VAR, once it is ready
+refl_start() {
+	local var=$1 out=$2 port=$3
+	shift 3
+	"$py" "$top/tests/lib/stamp_reflector.py" -p "$port" -b 127.0.0.1 "$@" >"$out" 2>&1 &
+	printf -v "$var" %s $!
+	pids+=($!)
+	for _ in $(seq 50); do grep -q ready "$out" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+refl_start refl "$tmp/refl" "$rport"
 check "reflector on 127.0.0.1:$rport" grep -q ready "$tmp/refl"
 
 wait_for() { # CMD...: until it succeeds, at most 10 s
@@ -282,17 +291,13 @@ check "store: live's sent agrees with /metrics at that time (<=)" \
 # the agent's duplicates and reordered counters (/metrics while it runs,
 # the store after SIGTERM) count exactly those
 iport=$(free_port udp)
-"$py" "$top/tests/lib/stamp_reflector.py" -p "$iport" -b 127.0.0.1 --dup-every 4 --swap-every 7 \
-	>"$tmp/irefl" 2>&1 &
-irefl=$!
-pids+=($irefl)
-for _ in $(seq 50); do grep -q ready "$tmp/irefl" 2>/dev/null && break; sleep 0.1; done
-cat >"$tmp/impair.conf" <<EOF
-listen: 127.0.0.1:$hport
-state-dir: $tmp/state-impair
-targets:
-  - { name: impair, address: 127.0.0.1, port: $iport, interval: 0.1 }
-EOF
+refl_start irefl "$tmp/irefl" "$iport" --dup-every 4 --swap-every 7
+# one_target_conf FILE STATE-DIR NAME PORT INTERVAL: one target on loopback
+one_target_conf() {
+	printf 'listen: 127.0.0.1:%s\nstate-dir: %s\ntargets:\n  - { name: %s, address: 127.0.0.1, port: %s, interval: %s }\n' \
+		"$hport" "$2" "$3" "$4" "$5" >"$1"
+}
+one_target_conf "$tmp/impair.conf" "$tmp/state-impair" impair "$iport" 0.1
 "${VG[@]}" "$sfx" agent -c "$tmp/impair.conf" >/dev/null 2>"$tmp/impair.log" &
 apid=$!
 for _ in $(seq 100); do grep -q 'started:' "$tmp/impair.log" 2>/dev/null && break; sleep 0.1; done
@@ -359,16 +364,8 @@ exec 7<&-
 # logged target_unreachable, then target_recovered 5 ms later). The
 # reflector prints each probe's T1.
 sport=$(free_port udp)
-"$py" "$top/tests/lib/stamp_reflector.py" -p "$sport" -b 127.0.0.1 --log-t1 >"$tmp/srefl" 2>&1 &
-srefl=$!
-pids+=($srefl)
-for _ in $(seq 50); do grep -q ready "$tmp/srefl" 2>/dev/null && break; sleep 0.1; done
-cat >"$tmp/stall.conf" <<EOF
-listen: 127.0.0.1:$hport
-state-dir: $tmp/state-stall
-targets:
-  - { name: stall, address: 127.0.0.1, port: $sport, interval: 0.01 }
-EOF
+refl_start srefl "$tmp/srefl" "$sport" --log-t1
+one_target_conf "$tmp/stall.conf" "$tmp/state-stall" stall "$sport" 0.01
 "$sfx" agent -c "$tmp/stall.conf" >/dev/null 2>"$tmp/stall.log" &
 apid=$!
 for _ in $(seq 100); do grep -q 'started:' "$tmp/stall.log" 2>/dev/null && break; sleep 0.1; done
@@ -400,9 +397,7 @@ wait "$apid"
 apid=
 # most probes sent within any 5 ms (half the interval): 2 at most when
 # none is made up (one late, the next on time)
-burst=$(awk '$1 == "t1" { t[n++] = $3 } END { m = 0; j = 0
-	for (i = 0; i < n; i++) { while (t[i] - t[j] >= 5000000) j++; if (i - j + 1 > m) m = i - j + 1 }
-	print m }' "$tmp/srefl")
+burst=$(t1_max_in "$tmp/srefl" 5000000)
 check "stopped 0.8 s and 4 s at 0.01 s: no burst on resume (at most 2 probes in any 5 ms, saw $burst)" \
 	test "$burst" -le 2
 lost=$("$py" -c 'import re,sys; print(re.search(r"^snapfire_target_lost_total\{target=\"stall\"\} (\d+)", open(sys.argv[1]).read(), re.M).group(1))' "$tmp/stall.metrics" 2>/dev/null)

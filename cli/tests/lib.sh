@@ -20,3 +20,12 @@ check() { # desc cmd...
 	if "$@"; then pass=$((pass + 1)); echo "ok $n - $d"
 	else fail=$((fail + 1)); echo "not ok $n - $d"; fi
 }
+
+# t1_max_in FILE WINDOW_NS: the most probes sent within any WINDOW_NS, from
+# the "t1 SEQ NS" lines of tests/lib/stamp_reflector.py --log-t1 (each
+# probe's Sender Timestamp: when it was sent)
+t1_max_in() {
+	awk -v w="$2" '$1 == "t1" { t[n++] = $3 } END { m = 0; j = 0
+		for (i = 0; i < n; i++) { while (t[i] - t[j] >= w) j++; if (i - j + 1 > m) m = i - j + 1 }
+		print m }' "$1"
+}

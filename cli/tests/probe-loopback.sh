@@ -105,10 +105,6 @@ check "-w 1 ends within 2.5 s (${el} ms)" test "$el" -lt 2500
 t1s() { grep -c '^t1 ' "$1"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 waitgone() { for _ in $(seq 100); do gone "$1" && return 0; sleep 0.1; done; return 1; }
-# most probes sent within any WINDOW ns (the T1s of "t1 SEQ NS" lines)
-t1_max_in() { awk -v w="$2" '$1 == "t1" { t[n++] = $3 } END { m = 0; j = 0
-	for (i = 0; i < n; i++) { while (t[i] - t[j] >= w) j++; if (i - j + 1 > m) m = i - j + 1 }
-	print m }' "$1"; }
 check "reflector on 127.0.0.1:$((port + 4)), logging T1" start_reflector "$tmp/rs" -p $((port + 4)) -b 127.0.0.1 --log-t1
 "$sf" -j probe 127.0.0.1 -p $((port + 4)) -i 0.001 >"$tmp/ps.json" 2>&1 &
 bg=$!
