@@ -40,18 +40,19 @@ dport=$(free_port udp)
 while [[ $dport == "$rport" ]]; do dport=$(free_port udp); done
 hport=$(free_port tcp)
 
-# refl_start VAR OUT PORT [ARGS...]: the reflector on 127.0.0.1:PORT, its
-# pid in VAR, once it is ready
+# refl_start OUT PORT [ARGS...]: the reflector on 127.0.0.1:PORT, once it
+# is ready; its pid in refl_pid
+refl_pid=
 refl_start() {
-	local var=$1 out=$2 port=$3
-	shift 3
+	local out=$1 port=$2
+	shift 2
 	"$py" "$top/tests/lib/stamp_reflector.py" -p "$port" -b 127.0.0.1 "$@" >"$out" 2>&1 &
-	printf -v "$var" %s $!
+	refl_pid=$!
 	pids+=($!)
 	for _ in $(seq 50); do grep -q ready "$out" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
-refl_start refl "$tmp/refl" "$rport"
+refl_start "$tmp/refl" "$rport"
 check "reflector on 127.0.0.1:$rport" grep -q ready "$tmp/refl"
 
 wait_for() { # CMD...: until it succeeds, at most 10 s
@@ -291,7 +292,8 @@ check "store: live's sent agrees with /metrics at that time (<=)" \
 # the agent's duplicates and reordered counters (/metrics while it runs,
 # the store after SIGTERM) count exactly those
 iport=$(free_port udp)
-refl_start irefl "$tmp/irefl" "$iport" --dup-every 4 --swap-every 7
+refl_start "$tmp/irefl" "$iport" --dup-every 4 --swap-every 7
+irefl=$refl_pid
 # one_target_conf FILE STATE-DIR NAME PORT INTERVAL: one target on loopback
 one_target_conf() {
 	printf 'listen: 127.0.0.1:%s\nstate-dir: %s\ntargets:\n  - { name: %s, address: 127.0.0.1, port: %s, interval: %s }\n' \
@@ -364,7 +366,8 @@ exec 7<&-
 # logged target_unreachable, then target_recovered 5 ms later). The
 # reflector prints each probe's T1.
 sport=$(free_port udp)
-refl_start srefl "$tmp/srefl" "$sport" --log-t1
+refl_start "$tmp/srefl" "$sport" --log-t1
+srefl=$refl_pid
 one_target_conf "$tmp/stall.conf" "$tmp/state-stall" stall "$sport" 0.01
 "$sfx" agent -c "$tmp/stall.conf" >/dev/null 2>"$tmp/stall.log" &
 apid=$!
