@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,25 @@ bool probe_receive(struct probe *p)
 }
 
 /*
+ * One reply, read and printed with the signals @mask lets in: a line
+ * printed into a pipe whose reader stopped reading waits in write(),
+ * which Ctrl-C then interrupts (no SA_RESTART) instead of staying
+ * pending behind it for as long as the reader sleeps.
+ */
+static void receive_with(struct probe *p, const sigset_t *mask)
+{
+	sigset_t held;
+
+	if (!mask) {
+		probe_receive(p);
+		return;
+	}
+	pthread_sigmask(SIG_SETMASK, mask, &held);
+	probe_receive(p);
+	pthread_sigmask(SIG_SETMASK, &held, NULL);
+}
+
+/*
  * Polls for replies until the absolute CLOCK_MONOTONIC deadline. A caller
  * already past it still gets one ppoll() with no wait: the signals its
  * @mask lets in (SIGINT, blocked everywhere else) are taken there, and a
@@ -320,7 +340,7 @@ void probe_wait_until(struct probe *p, uint64_t deadline, const sigset_t *mask,
 			to.tv_nsec = 100000000L;
 		}
 		if (ppoll(&pfd, 1, &to, mask) > 0)
-			probe_receive(p);
+			receive_with(p, mask);
 		if (late)
 			break;
 	}

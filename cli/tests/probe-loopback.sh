@@ -144,6 +144,23 @@ tail -n +$((n0 + 1)) "$tmp/rs" >"$tmp/rs2"
 check "stopped 1 s at -i 0.01, resumed: no burst (at most 2 probes in any 5 ms, saw $(t1_max_in "$tmp/rs2" 5000000))" \
 	test "$(t1_max_in "$tmp/rs2" 5000000)" -le 2
 
+# stdout a pipe whose reader does not read (a pager not scrolled): a
+# reply's line waits in write(). Ctrl-C there stops the probes (it stayed
+# pending behind the write for as long as the reader slept), and a second
+# gives up the summary, which cannot be written either.
+mkfifo "$tmp/out"
+exec 8<>"$tmp/out"	# the reader: this shell, which never reads
+"$sf" probe 127.0.0.1 -p $((port + 4)) -i 0.0005 >"$tmp/out" 2>/dev/null &
+bg=$!
+sleep 2	# 64 KiB of lines: full after some 1 200 replies, 0.6 s
+kill -INT "$bg"
+sleep 0.3
+kill -INT "$bg"
+check "stdout a pipe nobody reads: Ctrl-C, twice, ends it" waitgone "$bg"
+kill -KILL "$bg" 2>/dev/null
+wait "$bg" 2>/dev/null
+exec 8<&-
+
 "$sf" probe 127.0.0.1 -p 1 -c 1 -i 0.01 -q >/dev/null 2>&1
 check "no reflector: exit 1" test $? = 1
 "$sf" probe 127.0.0.1 -s 46 >/dev/null 2>&1
