@@ -73,8 +73,10 @@ check "one object per protocol: stamp icmp tcp tcp_connect http_connect http_ttf
 	"stamp icmp tcp tcp_connect http_connect http_ttfb"
 check "every protocol that ran has integer _ns percentiles, p50 <= p95 <= p99 <= max" \
 	test "$(get "$tmp/a.json" "all(isinstance(p[k], int) for p in d['protocols'] if p['status'] == 'ok' for k in ('p50_ns', 'p95_ns', 'p99_ns', 'max_ns')) and all(p['p50_ns'] <= p['p95_ns'] <= p['p99_ns'] <= p['max_ns'] for p in d['protocols'] if p['status'] == 'ok')")" = True
-check "stamp against an RFC 8762-only reflector: 20 samples, no loss" \
-	test "$(get "$tmp/a.json" "($(proto stamp))['samples'], ($(proto stamp))['lost']")" = "(20, 0)"
+# (20 slots of 0.1 s in 2 s; one more than an interval late, which
+# valgrind on a loaded host makes happen, is skipped, not sent in a burst)
+check "stamp against an RFC 8762-only reflector: 15 to 20 samples ($(get "$tmp/a.json" "($(proto stamp))['samples']")), no loss" \
+	test "$(get "$tmp/a.json" "15 <= ($(proto stamp))['samples'] <= 20, ($(proto stamp))['lost']")" = "(True, 0)"
 check "icmp: samples (ping socket, or raw as root)" \
 	test "$(get "$tmp/a.json" "($(proto icmp))['samples'] >= 15")" = True
 check "tcp to a closed port: failed, the reason says so" \

@@ -92,7 +92,9 @@ check "IPv6: 10 sent, 8 received, 20% loss" test "$(jget "$tmp/p6.json" 'd["sent
 start=$(date +%s%N)
 "$sf" -j probe 127.0.0.1 -p "$port" -i 0.1 -w 1 >"$tmp/pw.json" 2>&1
 el=$(( ($(date +%s%N) - start) / 1000000 ))
-check "-w 1 -i 0.1 sends 10 probes" test "$(jget "$tmp/pw.json" 'd["sent"]')" = 10
+# (a slot more than an interval late, on a loaded host, is skipped)
+check "-w 1 -i 0.1 sends 10 probes, 8 at least ($(jget "$tmp/pw.json" 'd["sent"]'))" \
+	test "$(jget "$tmp/pw.json" '8 <= d["sent"] <= 10')" = True
 check "-w 1 ends within 2.5 s (${el} ms)" test "$el" -lt 2500
 
 # A sender behind its schedule (stopped, as a starved process on a busy
