@@ -439,16 +439,20 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 	struct sess *s = t->session;
 	struct agent *a = &d->a;
 	uint64_t to = timeout_ns(&t->conf);
-	size_t i = 0;
+	bool silent = s->since && s->since + to <= now && s->reach != -1;
+	size_t i = 0, j;
 
 	/*
 	 * Before a probe is called lost or the target unreachable, the
 	 * replies waiting on the socket are read: after a stall (the process
 	 * stopped or starved) they are there, unread, past their deadline.
+	 * As many as the pending probes can have answers, and a batch more:
+	 * a flood of datagrams from the target's address does not hold the
+	 * loop here (agent_sess_drain()'s own cap is a batch).
 	 */
-	if (s->open && ((s->npend && s->pend[0].mono + to <= now) ||
-			(s->since && s->since + to <= now && s->reach != -1)))
-		while (agent_sess_drain(d, t, now) == SESS_DRAIN_MAX)
+	if (s->open && ((s->npend && s->pend[0].mono + to <= now) || silent))
+		for (j = 0; j <= s->npend / SESS_DRAIN_MAX &&
+			    agent_sess_drain(d, t, now) == SESS_DRAIN_MAX; j++)
 			;
 	while (i < s->npend && s->pend[i].mono + to <= now) {
 		agent_jsonl_rec(d, t->conf.name, s->pend[i].real, "timeout", to, "no reply");
@@ -462,7 +466,7 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 		t->counters[AC_LOST] += i;
 		t->cur_counters[AC_LOST] += i;
 	}
-	if (s->since && s->since + to <= now && s->reach != -1) {
+	if (s->since && s->since + to <= now && s->reach != -1) {	/* after the drain */
 		char why[96] = "";
 
 		/* the host answered, with ICMP port unreachable: say so */
