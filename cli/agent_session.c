@@ -244,7 +244,11 @@ void agent_sess_open(struct agent_target *t)
 	s->p.dest = host;
 	if (probe_open(&s->p, AF_UNSPEC, 0, c->dscp)) {
 		s->p.dest = NULL;
-		snprintf(s->why, sizeof(s->why), "cannot open a UDP socket to %s port %u", host, c->port);
+		if (errno == EMSGSIZE)
+			snprintf(s->why, sizeof(s->why), "%zu-byte probes do not fit the path's MTU to %s (IPv6 probes are not sent in fragments)",
+				 s->p.size, host);
+		else
+			snprintf(s->why, sizeof(s->why), "cannot open a UDP socket to %s port %u", host, c->port);
 		goto retry;
 	}
 	s->p.dest = NULL;		/* host is gone: p.addr holds it */

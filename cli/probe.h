@@ -66,6 +66,9 @@ char *probe_ms(char *buf, size_t n, int64_t ns);
 /* The final report: text, or JSON with -j. */
 void probe_summary(struct probe *p);
 
+/* an IPv6 probe's bytes on the wire besides its UDP payload: IPv6, UDP */
+#define PROBE_IP6_OVERHEAD 48
+
 /* Probe size with the Follow-Up Telemetry TLV and nothing else */
 #define FU_SIZE (STAMP_BASE_LEN + STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN)
 

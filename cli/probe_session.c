@@ -424,8 +424,31 @@ int probe_open(struct probe *p, int family, uint64_t sport, int dscp)
 		return EXIT_FAIL;
 	}
 	if (ai->ai_family == AF_INET6) {
+		int mtu = 0;
+		socklen_t ml = sizeof(mtu);
+
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
 			  p->addr, sizeof(p->addr));
+		/*
+		 * Never in fragments: IPv6 reassembles after the netfilter
+		 * hook where snapfire sees a datagram arrive, so a reflector's
+		 * module would never see the probe (nor a sender's the reply).
+		 * Too long for the path: refused here, or by send() once a
+		 * Packet Too Big lowers the path's MTU.
+		 */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+		if (!getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &ml) &&
+		    mtu > PROBE_IP6_OVERHEAD &&
+		    p->size > (size_t)(mtu - PROBE_IP6_OVERHEAD)) {
+			if (!p->quiet)	/* the agent says it its own way */
+				errmsg("probe: a %zu-byte probe does not fit the path's MTU to %s (%d bytes, %d of them UDP payload): IPv6 probes are not sent in fragments (the kernel reassembles IPv6 past the point where snapfire times and answers probes); use -s %d or less",
+				       p->size, p->addr, mtu, mtu - PROBE_IP6_OVERHEAD,
+				       mtu - PROBE_IP6_OVERHEAD);
+			close(fd);
+			freeaddrinfo(res);
+			errno = EMSGSIZE;	/* the agent's reason */
+			return EXIT_FAIL;
+		}
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
 		if (dscp >= 0) {
 			int tc = dscp << 2;

@@ -425,6 +425,18 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 	to_port = sf_config_port(cfg, pkt.dport);
 	if (!to_port && !sf_config_port(cfg, pkt.sport))
 		return NF_ACCEPT;
+	/*
+	 * An IPv6 fragment (the first; or an atomic one): the stack
+	 * reassembles it after LOCAL_IN, where no hook sees the datagram
+	 * (unless nf_defrag_ipv6 did before: then it arrives whole). Counted
+	 * there, so that a probe larger than the path's MTU is not lost
+	 * without a trace; left to the stack.
+	 */
+	if (unlikely(udp == SF_UDP_FRAG6)) {
+		if (hook == NF_INET_LOCAL_IN)
+			sf_count(sn, SF_C_FRAGMENTS);
+		return NF_ACCEPT;
+	}
 
 	switch (hook) {
 	case NF_INET_PRE_ROUTING:

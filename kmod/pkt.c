@@ -57,8 +57,10 @@ noinline bool sf_maybe_probe_slow(const struct sk_buff *skb, __be16 proto,
 		if (nexthdr != IPPROTO_UDP) {
 			if (nexthdr == IPPROTO_TCP || !ipv6_ext_hdr(nexthdr))
 				return false;
+			/* a first or atomic fragment has its ports: offset 0 */
 			uoff = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
-			if (uoff < 0 || nexthdr != IPPROTO_UDP || frag_off)
+			if (uoff < 0 || nexthdr != IPPROTO_UDP ||
+			    (frag_off & htons(IP6_OFFSET)))
 				return false;
 			off = uoff;
 		}
@@ -73,12 +75,15 @@ noinline bool sf_maybe_probe_slow(const struct sk_buff *skb, __be16 proto,
  * Peek at the network and UDP headers at @nhoff (from skb->data). Only
  * unfragmented UDP qualifies; the UDP length must fit in the packet, or
  * the result is SF_UDP_BAD_LEN with only the addresses and ports filled.
+ * An IPv6 first or atomic fragment of UDP is SF_UDP_FRAG6, likewise with
+ * only the addresses and ports: its UDP length is the whole datagram's.
  */
 enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 			 unsigned int nhoff, struct sf_pkt *pkt)
 {
 	struct udphdr _uh;
 	const struct udphdr *uh;
+	bool frag6 = false;
 	unsigned int ulen;
 
 	if (family == AF_INET) {
@@ -107,14 +112,15 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 		if (ip6h->nexthdr == IPPROTO_UDP) {
 			off = nhoff + sizeof(*ip6h);
 		} else if (ipv6_find_hdr(skb, &off, IPPROTO_UDP, NULL,
-					 &flags) != IPPROTO_UDP ||
-			   (flags & IP6_FH_F_FRAG)) {
-			/*
-			 * Fragments, the first one included (it looks like
-			 * UDP): IPv6 reassembles them after LOCAL_IN.
-			 */
+					 &flags) != IPPROTO_UDP) {
+			/* later fragments among them: no UDP header */
 			return SF_UDP_NONE;
 		}
+		/*
+		 * A first (or atomic) fragment: ports, but the datagram's
+		 * length. IPv6 reassembles after LOCAL_IN.
+		 */
+		frag6 = flags & IP6_FH_F_FRAG;
 		pkt->saddr = ip6h->saddr;
 		pkt->daddr = ip6h->daddr;
 		pkt->ttl = ip6h->hop_limit;
@@ -128,6 +134,8 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 		return SF_UDP_NONE;
 	pkt->sport = uh->source;
 	pkt->dport = uh->dest;
+	if (frag6)
+		return SF_UDP_FRAG6;
 	ulen = ntohs(uh->len);
 	if (ulen < sizeof(*uh) || ulen > skb->len - pkt->udpoff)
 		return SF_UDP_BAD_LEN;

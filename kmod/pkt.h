@@ -19,8 +19,9 @@
 enum sf_dir { SF_INGRESS, SF_EGRESS };
 
 enum sf_udp {
-	SF_UDP_NONE,		/* not unfragmented UDP: not ours */
+	SF_UDP_NONE,		/* not UDP, or an IPv4 fragment: not ours */
 	SF_UDP_BAD_LEN,		/* UDP, ports parsed, but its length is wrong */
+	SF_UDP_FRAG6,		/* IPv6 first/atomic fragment: ports parsed */
 	SF_UDP_OK,
 };
 
@@ -59,8 +60,8 @@ static __always_inline bool sf_linear(const struct sk_buff *skb,
  * Is the packet at @off (from skb->data), of ethertype @proto, UDP to or
  * from a port that some namespace has configured as a STAMP port? IPv4
  * first fragments count, later ones (no ports) do not: rx.c stamps those
- * of every UDP datagram itself; IPv6 fragments never do (hooks.c leaves
- * them).
+ * of every UDP datagram itself. IPv6 first (and atomic) fragments count
+ * too, for LOCAL_IN to count them (hooks.c): IPv6 reassembles after it.
  *
  * The first test of every timestamp point (the netfilter hooks, the rx
  * and xmit tracepoint probes): a superset of every namespace's probes,

@@ -69,7 +69,17 @@ static const struct pt_case pt_cases[] = {
 	V6X("ipv6 hop-by-hop", IPPROTO_UDP, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, true),
 	V6X("ipv6 hop-by-hop, other ports", IPPROTO_UDP, NEXTHDR_HOP, 0, 7000, 7001, 0, false),
 	V6X("ipv6 destination options", IPPROTO_UDP, NEXTHDR_DEST, 0, PT_PORT, 40000, 0, true),
-	V6X("ipv6 first fragment", IPPROTO_UDP, NEXTHDR_FRAGMENT, IP6_MF, 40000, PT_PORT, 0, false),
+	/* IPv6 fragments: the first (or atomic) one passes, for LOCAL_IN's count */
+	V6X("ipv6 first fragment", IPPROTO_UDP, NEXTHDR_FRAGMENT, IP6_MF,
+	    40000, PT_PORT, 0, true),
+	V6X("ipv6 first fragment, other ports", IPPROTO_UDP, NEXTHDR_FRAGMENT,
+	    IP6_MF, 7000, 7001, 0, false),
+	V6X("ipv6 atomic fragment", IPPROTO_UDP, NEXTHDR_FRAGMENT, 0,
+	    PT_PORT, 40000, 0, true),
+	V6X("ipv6 later fragment", IPPROTO_UDP, NEXTHDR_FRAGMENT,
+	    (10 << 3) | IP6_MF, 40000, PT_PORT, 0, false),
+	V6X("ipv6 last fragment", IPPROTO_UDP, NEXTHDR_FRAGMENT, 10 << 3,
+	    40000, PT_PORT, 0, false),
 	V6X("ipv6 hop-by-hop, tcp", IPPROTO_TCP, NEXTHDR_HOP, 0, 40000, PT_PORT, 0, false),
 	V6N("ipv6 no next header", NEXTHDR_NONE, 40000, PT_PORT, false),
 	V6N("ipv6 icmpv6", NEXTHDR_ICMP, 40000, PT_PORT, false),
@@ -213,6 +223,50 @@ static void pkt_port_set(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/*
+ * sf_parse_udp() on IPv6 fragments: the first and an atomic one give their
+ * ports, not a length (theirs is the datagram's); later ones nothing.
+ */
+static void pkt_parse_frag6(struct kunit *test)
+{
+	static const struct {
+		u16 frag;
+		enum sf_udp want;
+	} fc[] = {
+		{ IP6_MF, SF_UDP_FRAG6 },
+		{ 0, SF_UDP_FRAG6 },
+		{ (10 << 3) | IP6_MF, SF_UDP_NONE },
+		{ 10 << 3, SF_UDP_NONE },
+	};
+	struct pt_case c = V6X("frag", IPPROTO_UDP, NEXTHDR_FRAGMENT, 0,
+			       40000, PT_PORT, 0, true);
+	unsigned int i, len;
+	struct sk_buff *skb;
+	struct sf_pkt pkt;
+	u8 buf[PT_MAX];
+
+	for (i = 0; i < ARRAY_SIZE(fc); i++) {
+		c.frag = fc[i].frag;
+		len = pt_build(&c, buf, 0);
+		skb = pt_skb(test, buf, len, len);
+		memset(&pkt, 0, sizeof(pkt));
+		KUNIT_EXPECT_EQ_MSG(test, sf_parse_udp(skb, AF_INET6, 0, &pkt),
+				    fc[i].want, "frag_off %#x", fc[i].frag);
+		if (fc[i].want == SF_UDP_FRAG6) {
+			KUNIT_EXPECT_EQ(test, ntohs(pkt.sport), 40000);
+			KUNIT_EXPECT_EQ(test, ntohs(pkt.dport), PT_PORT);
+			KUNIT_EXPECT_EQ(test, pkt.family, AF_INET6);
+		}
+		kfree_skb(skb);
+	}
+	/* unfragmented, behind a hop-by-hop header: whole */
+	c.ext_type = NEXTHDR_HOP;
+	len = pt_build(&c, buf, 0);
+	skb = pt_skb(test, buf, len, len);
+	KUNIT_EXPECT_EQ(test, sf_parse_udp(skb, AF_INET6, 0, &pkt), SF_UDP_OK);
+	kfree_skb(skb);
+}
+
 static int pkt_test_init(struct kunit *test)
 {
 	bitmap_zero(sf_rx_ports, SF_NPORTS);
@@ -228,6 +282,7 @@ static void pkt_test_exit(struct kunit *test)
 static struct kunit_case pkt_test_cases[] = {
 	KUNIT_CASE(pkt_cases),
 	KUNIT_CASE(pkt_port_set),
+	KUNIT_CASE(pkt_parse_frag6),
 	{}
 };
 

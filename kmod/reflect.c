@@ -390,6 +390,15 @@ static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
 		kfree_skb(nskb);
 		return -EADDRNOTAVAIL;
 	}
+	/*
+	 * A probe that came in fragments and was reassembled before LOCAL_IN
+	 * (by nf_defrag_ipv6: the stack's own reassembly comes after it, and
+	 * hooks.c leaves those) is as long as its reply, which must then be
+	 * fragmented too: ip6_fragment() drops a datagram over the MTU that
+	 * does not have ignore_df, as a socket's would.
+	 */
+	if (IP6CB(skb)->frag_max_size)
+		nskb->ignore_df = 1;
 	skb_dst_set(nskb, dst);
 	return ip6_local_out(net, NULL, nskb);
 }

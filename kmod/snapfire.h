@@ -82,6 +82,7 @@ enum sf_counter {
 	SF_C_FLOWS_LIMITED,
 	SF_C_FLOWS_FULL,
 	SF_C_FOREIGN_PROBES,
+	SF_C_FRAGMENTS,
 	SF_C_CNT
 };
 
