@@ -334,6 +334,7 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 		struct hist h;
 		uint64_t minute;
 		long r = hs_decode(version, day, b + o, len - o, &minute, &h);
+		bool found = false;
 		size_t skip;
 
 		if (r > 0) {
@@ -345,15 +346,15 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 			good_end = o;
 			continue;
 		}
-		if (r == 0) {
-			snprintf(what, sizeof(what), "%zu bytes at %zu: a truncated record: skipped",
-				 len - o, o);
-			if (report)
-				report(path, what, rarg);
-			break;
-		}
 		/*
-		 * Not a record: on to the next good one, trying the markers
+		 * Not a record (r < 0), or one that runs past the end (r == 0):
+		 * a torn tail, an append cut short, unless a good record
+		 * follows, when its length was damaged instead. Either way on
+		 * to the next good one; none: the tail is torn. Without that
+		 * look, one flipped bit in a length made the rest of the day a
+		 * "tail", which the next append cut off.
+		 *
+		 * The next good one: trying the markers
 		 * only, with a budget for the CRCs tried on the way: a file of
 		 * markers would cost a CRC of up to HS_MAX_PAYLOAD bytes at
 		 * every offset (seconds a megabyte). The budget is the file's
@@ -384,8 +385,16 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 			budget -= cost;
 			if (hs_decode(version, day, m, rem, &minute, &h) > 0) {
 				hist_free(&h);
+				found = true;
 				break;
 			}
+		}
+		if (r == 0 && !found) {
+			snprintf(what, sizeof(what), "%zu bytes at %zu: a truncated record: skipped",
+				 len - o, o);
+			if (report)
+				report(path, what, rarg);
+			break;
 		}
 		snprintf(what, sizeof(what), "%zu bytes at %zu: not a good record (length or CRC): skipped",
 			 skip, o);

@@ -349,6 +349,66 @@ static void test_files(void)
 /* The writer's cache: a file is checked whole once, then appended to
  * directly while it is as the writer left it; a torn tail, a file
  * replaced, a new day or another key are checked whole again. */
+/*
+ * A length field damaged in the middle of a file, so that its record seems
+ * to run past the end: not a torn tail when good records follow. Before,
+ * the reader stopped there and the next append cut the rest of the day.
+ */
+static void test_bad_length(void)
+{
+	char dir[] = "/tmp/hstore-len.XXXXXX", path[160], cmd[300];
+	const uint64_t day = 20424, m0 = day * 1440 + 600;
+	uint8_t b[4096];
+	struct got g;
+	struct hist h;
+	long size, at = -1, o;
+	int fd, i, n = 0;
+	ssize_t got;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "hstore: mkdtemp");
+		return;
+	}
+	mkhist(&h, 1000000, 5);
+	for (i = 0; i < 8; i++)
+		hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + (uint64_t)i, &h, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/t1/rtt/20251202.sfh", dir);
+	size = fsize(path);
+	fd = open(path, O_RDWR);
+	got = fd >= 0 && size <= (long)sizeof(b) ? pread(fd, b, (size_t)size, 0) : -1;
+	/* the third record's marker; its length, 2 bytes further, made to
+	 * run 100 bytes past the end of the file */
+	for (o = HS_HDR_LEN; got == size && o + 4 <= size; o++) {
+		if (b[o] == (HS_REC_MARKER & 0xff) && b[o + 1] == HS_REC_MARKER >> 8 && ++n == 3) {
+			at = o;
+			break;
+		}
+	}
+	if (at > 0) {
+		long plen = size - at + 100;
+		uint8_t le[2] = { (uint8_t)plen, (uint8_t)(plen >> 8) };
+
+		CHECK(plen <= HS_MAX_PAYLOAD, "hstore: the damaged length is one a record may have");
+		if (pwrite(fd, le, 2, at + 2) != 2)
+			at = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	CHECK(at > 0, "hstore: the third record found and its length damaged");
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(g.n == 7 && g.minutes[2] == m0 + 3 && g.reports == 1 &&
+	      strstr(g.last, "not a good record"),
+	      "hstore: a length running past the end, good records after it: only that record skipped (%d read: %s)",
+	      g.n, g.last);
+	hs_append(dir, "t1", SNAPFIRE_METRIC_RTT, m0 + 8, &h, NULL, NULL);
+	read_all(dir, m0, m0 + 10, &g);
+	CHECK(g.n == 8 && g.minutes[7] == m0 + 8,
+	      "hstore: the next append keeps the records after it: 8 minutes (%d)", g.n);
+	hist_free(&h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0, "hstore: cleanup");
+}
+
 static void test_cache(void)
 {
 	char dir[] = "/tmp/hstore-cache.XXXXXX", path[128], path2[160], cmd[640];
@@ -552,6 +612,7 @@ void test_hstore(void)
 {
 	test_records();
 	test_files();
+	test_bad_length();
 	test_crafted();
 	test_cache();
 	test_v1_file();
