@@ -212,7 +212,7 @@ static void histogram(FILE *f, const char *name, const char *lab, const struct p
 
 int agent_prom_format(FILE *f, const struct agent_prom_snap *s)
 {
-	char name[96], help[160];
+	char name[96], help[256];
 	unsigned int m;
 	int i, c;
 

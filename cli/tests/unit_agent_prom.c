@@ -173,6 +173,20 @@ void test_agent_prom(void)
 		}
 	}
 	CHECK(fam_ok, "agent prom: HELP and TYPE once per family, before its series");
+	/* every histogram's HELP whole, the longest metric label's too */
+	{
+		unsigned int m, whole = 0;
+
+		for (m = 0; m < METRIC_COUNT; m++) {
+			snprintf(line, sizeof(line), "# HELP snapfire_target_%s_seconds The %s of",
+				 metric_name(m), metric_label(m));
+			const char *h = strstr(text, line), *e = h ? strchr(h, '\n') : NULL;
+
+			whole += e && e - h > 13 && !strncmp(e - 13, "upper bound).", 13);
+		}
+		CHECK(whole == METRIC_COUNT, "agent prom: every histogram's HELP ends whole (%u of %d)",
+		      whole, METRIC_COUNT);
+	}
 
 	/* the documented bound: 11 + 183 per target */
 	for (p = text; *p; p = strchr(p, '\n') + 1) {
