@@ -82,9 +82,11 @@ static void close_minute(struct agentd *d, uint64_t minute)
  * LimitNOFILE=8192 (its system call filter refuses setrlimit). Besides the
  * sockets: stdio, the JSON Lines file, the netlink socket, the store's
  * file, the HTTP server's listening socket, epoll and connections
- * (HTTP_CONN_MAX, 64) and the name lookups' sockets: AGENT_FD_SPARE.
+ * (AGENT_HTTP_CONN_MAX, 256: clients hold them, so they must not be able
+ * to take the files the sessions, the store or the netlink socket need)
+ * and the name lookups' sockets: AGENT_FD_SPARE.
  */
-#define AGENT_FD_SPARE	128
+#define AGENT_FD_SPARE	(AGENT_HTTP_CONN_MAX + 64)
 
 static void nofile_raise(void)
 {

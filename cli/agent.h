@@ -33,6 +33,16 @@
 #define AGENT_LISTEN_DEFAULT	"127.0.0.1:9862"
 #define AGENT_STATE_DEFAULT	"/var/lib/snapfire"
 #define AGENT_MAX_TARGETS	4096
+/* the HTTP server's connections at most (agent_http.c), each an open file */
+#define AGENT_HTTP_CONN_MAX	256
+/*
+ * The minutes that may wait for the store thread (a slow or stalled disk):
+ * beyond, the oldest waiting is dropped (store_error), so that a disk that
+ * hangs costs a quarter of an hour's counters in memory, not a day's.
+ */
+#define AGENT_STORE_QUEUE_MAX	15
+/* /healthz is unhealthy with more minutes than this not yet stored */
+#define AGENT_STORE_BEHIND_MAX	2
 #define AGENT_MAX_LABELS	8
 #define AGENT_LABEL_NAME_MAX	64
 #define AGENT_LABEL_VALUE_MAX	128

@@ -59,7 +59,7 @@
 #include "hstore.h"
 #include "verdict.h"
 
-#define HTTP_CONN_MAX	256
+#define HTTP_CONN_MAX	AGENT_HTTP_CONN_MAX
 #define HTTP_PER_IP	8
 #define HTTP_TIMEOUT	10		/* seconds without progress */
 #define HTTP_DEADLINE	30		/* seconds for a request, headers to last byte */
@@ -244,9 +244,9 @@ static enum MHD_Result page_metrics(struct agent_http *h, struct MHD_Connection 
 static enum MHD_Result page_healthz(struct agent_http *h, struct MHD_Connection *c)
 {
 	struct agent *a = h->a;
-	uint64_t last;
+	uint64_t last, behind;
 	bool store_ok, module;
-	char *buf = NULL, t[48];
+	char *buf = NULL, t[48], why[128];
 	const char *status, *reason;
 	size_t len = 0;
 	int n;
@@ -257,11 +257,18 @@ static enum MHD_Result page_healthz(struct agent_http *h, struct MHD_Connection 
 	module = a->module_loaded;
 	last = a->last_store_write_ns;
 	store_ok = a->store_ok;
+	behind = a->jobs_queued - a->jobs_done;
 	pthread_mutex_unlock(&a->lock);
 
 	if (!store_ok) {
 		status = "unhealthy";
 		reason = "the history store could not be written (see the agent's log)";
+	} else if (behind > AGENT_STORE_BEHIND_MAX) {
+		/* store_ok says how the last write went: one that hangs never ends */
+		snprintf(why, sizeof(why), "the history store is %" PRIu64 " minutes behind (a slow or stalled disk?)",
+			 behind);
+		status = "unhealthy";
+		reason = why;
 	} else if (!n) {
 		status = "unhealthy";
 		reason = "no target is configured: no session runs";
@@ -274,8 +281,8 @@ static enum MHD_Result page_healthz(struct agent_http *h, struct MHD_Connection 
 		return agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	fprintf(f, "{\"status\": \"%s\", \"reason\": ", status);
 	json_escape(f, reason);
-	fprintf(f, ", \"targets\": %d, \"module_loaded\": %s, \"store_ok\": %s, \"last_store_write\": ",
-		n, module ? "true" : "false", store_ok ? "true" : "false");
+	fprintf(f, ", \"targets\": %d, \"module_loaded\": %s, \"store_ok\": %s, \"store_behind\": %" PRIu64 ", \"last_store_write\": ",
+		n, module ? "true" : "false", store_ok ? "true" : "false", behind);
 	if (last)
 		fprintf(f, "\"%s\"}\n", agent_http_iso(t, sizeof(t), last, false));
 	else

@@ -102,6 +102,7 @@ struct agentd {
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
 	struct job *qhead, *qtail;
+	int qlen;			/* [qlock] jobs waiting, at most AGENT_STORE_QUEUE_MAX */
 	bool qstop;
 	struct kprev *kp;
 	int nkp;

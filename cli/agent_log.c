@@ -7,8 +7,11 @@
  * (agent_log_limited), so that no client can fill the journal.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent_int.h"
 #include "common.h"
@@ -25,16 +28,44 @@ char *agent_iso(char *buf, size_t n, uint64_t real_ns)
 	return buf;
 }
 
+/* vlog: @n after a piece that printf said is @r long, at most @cap */
+static size_t piece(size_t n, size_t cap, int r, bool *cut)
+{
+	if (r < 0)
+		return n;
+	if ((size_t)r > cap - n) {
+		*cut = true;
+		return cap;
+	}
+	return n + (size_t)r;
+}
+
+/*
+ * One write() a line: the session, store, HTTP and reaper threads all log,
+ * and stderr is unbuffered, so a line written in pieces could be cut by
+ * another thread's. PIPE_BUF (4096) bytes or less, which a pipe takes at
+ * once; a longer line is cut, "..." at its end.
+ */
 static void vlog(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
-	char t[64];
+	char t[64], line[4096];
+	const size_t cap = sizeof(line) - 4;	/* room for "...\n" */
+	bool cut = false;
+	size_t n;
 
-	/* one fprintf per piece; stderr is unbuffered, and the threads'
-	 * lines are short enough not to interleave within a write */
-	fprintf(stderr, "%s snapfire agent: %s", agent_iso(t, sizeof(t), clock_ns(CLOCK_REALTIME)),
-		prefix);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "%s\n", suffix);
+	n = piece(0, cap, snprintf(line, cap + 1, "%s snapfire agent: %s",
+				   agent_iso(t, sizeof(t), clock_ns(CLOCK_REALTIME)), prefix),
+		  &cut);
+	n = piece(n, cap, vsnprintf(line + n, cap + 1 - n, fmt, ap), &cut);
+	n = piece(n, cap, snprintf(line + n, cap + 1 - n, "%s", suffix), &cut);
+	if (cut) {
+		memcpy(line + n, "...", 3);
+		n += 3;
+	}
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) < 0) {
+		/* nowhere left to say it */
+	}
 }
 
 void agent_log(const char *fmt, ...)

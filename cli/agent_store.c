@@ -399,6 +399,7 @@ void *agent_store_thread(void *arg)
 			d->qhead = j->next;
 			if (!d->qhead)
 				d->qtail = NULL;
+			d->qlen--;
 		}
 		pthread_mutex_unlock(&d->qlock);
 		if (!j)
@@ -424,7 +425,7 @@ void agent_queue_minute(struct agentd *d, uint64_t minute, struct agent_target *
 			const bool *skip, bool partial)
 {
 	struct agent *a = &d->a;
-	struct job *j = calloc(1, sizeof(*j));
+	struct job *j = calloc(1, sizeof(*j)), *drop = NULL;
 	int i;
 
 	if (j)
@@ -464,12 +465,32 @@ void agent_queue_minute(struct agentd *d, uint64_t minute, struct agent_target *
 	a->jobs_queued++;
 	pthread_mutex_unlock(&a->lock);
 	pthread_mutex_lock(&d->qlock);
+	/* the store thread has not taken the oldest for that long: drop it */
+	if (d->qlen >= AGENT_STORE_QUEUE_MAX && d->qhead) {
+		drop = d->qhead;
+		d->qhead = drop->next;
+		if (!d->qhead)
+			d->qtail = NULL;
+		d->qlen--;
+	}
 	if (d->qtail)
 		d->qtail->next = j;
 	else
 		d->qhead = j;
 	d->qtail = j;
+	d->qlen++;
 	pthread_cond_signal(&d->qcond);
 	pthread_mutex_unlock(&d->qlock);
+	if (drop) {
+		uint64_t dropped = drop->minute;
+
+		job_free(drop);
+		pthread_mutex_lock(&a->lock);
+		a->jobs_done++;		/* it will not be: nobody waits for it */
+		pthread_cond_broadcast(&a->job_done);
+		agent_event_log(a, AE_STORE_ERROR, "the history store has not taken a minute for %d minutes (a stalled disk?): minute %" PRIu64 " dropped, not stored",
+				AGENT_STORE_QUEUE_MAX, dropped);
+		pthread_mutex_unlock(&a->lock);
+	}
 }
 

@@ -287,6 +287,24 @@ else
 	check "driver listens (unhealthy)" false
 fi
 
+# a store that stalls (a disk that hangs: its last write never ends, so
+# store_ok still says the one before went well): 2 minutes behind is
+# healthy, 3 not, and /healthz says how far behind
+for behind in 2 3; do
+	if launch 127.0.0.1 behind "$behind"; then
+		r=$(get "http://127.0.0.1:$port/healthz")
+		want=200
+		((behind > 2)) && want=503
+		check "/healthz, the store $behind minutes behind: $want ($r)" test "${r%% *}" = "$want"
+		check "/healthz, $behind behind: store_behind $behind, the reason says it when unhealthy" \
+			"$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); b = int(sys.argv[2])
+sys.exit(0 if d["store_behind"] == b and (b <= 2 or "minutes behind" in d["reason"]) else 1)' "$tmp/body" "$behind"
+		check "driver exits cleanly (behind $behind)" stop
+	else
+		check "driver listens (behind $behind)" false
+	fi
+done
+
 # hostile clients (tests/http_abuse.py): a slowloris is cut at the 30 s
 # deadline, not kept for ever by its trickle; 40 scrapes that never read,
 # made in 10 different seconds, share at most HTTP_PAGES_MAX pages of

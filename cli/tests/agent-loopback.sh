@@ -98,7 +98,8 @@ out=$("$sf" agent -c "$tmp/bad.conf" 2>&1)
 check "a bad file is refused at start too (exit 2)" test "$?:${out%% (*}" = "2:$tmp/bad.conf:$badline: target: unknown key 'prot'"
 
 # a UDP socket per target: 300 targets (on the dead port) do not fit a
-# hard open-file limit of 300 (the agent needs 128 more): refused with the
+# hard open-file limit of 300 (the agent needs 320 more: 256 HTTP clients
+# among them): refused with the
 # numbers; under a soft limit of 200 and a hard one of 2000 the agent
 # raises its soft limit and opens all 300
 {
@@ -107,7 +108,7 @@ check "a bad file is refused at start too (exit 2)" test "$?:${out%% (*}" = "2:$
 } >"$tmp/many.conf"
 out=$(ulimit -Sn 200 && ulimit -Hn 300 && "$sfx" agent -c "$tmp/many.conf" 2>&1)
 check "300 targets, open files 300: refused (exit 1), the need and the limit said" \
-	test "$?:$out" = "1:snapfire agent: $tmp/many.conf: 300 targets need 428 open files (a UDP socket each and 128 more); the limit is 300 (hard 300): raise it (ulimit -n 428; LimitNOFILE= in the systemd unit) or configure fewer targets"
+	test "$?:$out" = "1:snapfire agent: $tmp/many.conf: 300 targets need 620 open files (a UDP socket each and 320 more); the limit is 300 (hard 300): raise it (ulimit -n 620; LimitNOFILE= in the systemd unit) or configure fewer targets"
 (ulimit -Sn 200 && ulimit -Hn 2000 && exec "$sfx" agent -c "$tmp/many.conf" >/dev/null 2>"$tmp/many.log") &
 mpid=$!
 for _ in $(seq 100); do grep -q 'started:' "$tmp/many.log" 2>/dev/null && break; sleep 0.1; done

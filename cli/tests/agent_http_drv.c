@@ -3,10 +3,11 @@
  * tests/agent-http.sh's server: a struct agent built by hand, a history
  * store written with hs_append, and agent_http_start on it.
  *
- *	agent_http_drv STATE_DIR LISTEN [unhealthy | many N]
+ *	agent_http_drv STATE_DIR LISTEN [unhealthy | many N | behind N]
  *
  * "many N" adds N targets with every metric's histogram, for /metrics
- * pages of megabytes (≈12 KB a target).
+ * pages of megabytes (≈12 KB a target). "behind N": N minutes queued for
+ * a store that has not written one of them (a stalled disk).
  *
  * Prints "ready MINUTE" (the current minute the data is placed around)
  * once it listens, serves until SIGTERM or SIGINT, then stops the server
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
 	a.last_store_write_ns = (uint64_t)time(NULL) * 1000000000ull;
 	if (argc > 3 && !strcmp(argv[3], "unhealthy"))
 		a.store_ok = false;
+	if (argc > 4 && !strcmp(argv[3], "behind"))	/* minutes queued, none stored */
+		a.jobs_queued = strtoull(argv[4], NULL, 10);
 	a.events[AE_CONFIG_RELOAD] = 2;
 
 	snprintf(t[0].conf.name, sizeof(t[0].conf.name), "tokyo-1");

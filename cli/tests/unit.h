@@ -44,6 +44,9 @@ void test_agent_prom(void);
 /* unit_agent_log.c */
 void test_agent_log(void);
 
+/* unit_agent_queue.c */
+void test_agent_queue(void);
+
 /* unit_agent_hist.c */
 void test_agent_hist_merged(void);
 
