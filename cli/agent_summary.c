@@ -323,8 +323,12 @@ enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c)
 		r = hq_window(s->dir, s->key, AGENT_COUNTER_METRIC(AC_RECEIVED), from, now_min,
 			      &rcv, store_report, &problems);
 	if (r) {
+		/* where the store lives is the log's to say, not a client's to know */
+		agent_log_limited(&store_log_rl, "summary: reading the history store under %s: %s",
+				  s->dir, strerror(-r));
 		ret = agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "reading the history store under %s: %s", s->dir, strerror(-r));
+				  "reading the history store: %s (the agent's log says where)",
+				  strerror(-r));
 		goto out;
 	}
 	sent = cov.sum + s->cur_counters[AC_SENT];
