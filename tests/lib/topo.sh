@@ -18,6 +18,8 @@
 #   topo_unshape NS IF                remove it
 #   topo_exec NS CMD...               ip netns exec NS CMD...
 #   topo_ping NS ADDR [COUNT]         ping (v4/v6 chosen by ADDR)
+#   topo_udp_listen NS 4|6 PORT OUT   a plain UDP socket on PORT: what it
+#                                     receives, "n=N sizes=S,..." in OUT
 #   topo_cleanup                      delete every namespace made here
 #
 # Ready-made topologies (variables describe the result)
@@ -121,6 +123,31 @@ topo_exec() {
 	local ns=$1
 	shift
 	ip netns exec "$ns" "$@"
+}
+
+# topo_udp_listen NS FAMILY(4|6) PORT OUT: a plain UDP socket on PORT in NS,
+# in the background, writing "n=COUNT sizes=SIZE,..." to OUT once 3 s pass
+# without a datagram (30 s for the first); returns once it is bound. The
+# truth of what the stack delivers to a socket there.
+topo_udp_listen() {
+	: >"$4"
+	ip netns exec "$1" python3 - "$2" "$3" "$4" <<'PY' &
+import socket, sys
+fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", int(sys.argv[2])))
+open(sys.argv[3] + ".ready", "w").close()
+s.settimeout(30)
+sizes = [len(s.recv(65535))]
+s.settimeout(3)
+try:
+    while True:
+        sizes.append(len(s.recv(65535)))
+except socket.timeout:
+    pass
+open(sys.argv[3], "w").write("n=%d sizes=%s\n" % (len(sizes), ",".join(sorted(set(map(str, sizes))))))
+PY
+	wait_for 20 test -e "$4.ready"
 }
 
 # topo_ping NS ADDR [COUNT]

@@ -26,29 +26,6 @@ tmp=$(mktemp -d /tmp/sf-gso.XXXXXX)
 on_exit "rm -rf $tmp"
 SEGS=4 SENDS=3
 
-# listen FAMILY OUT: a plain socket on hostb's port 862 writing, once 3 s
-# pass without a datagram, "n=COUNT sizes=SIZE,..." to OUT
-listen() {
-	: >"$2"
-	topo_exec "$TOPO_B" python3 - "$1" "$2" <<'PY' &
-import socket, sys
-fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 862))
-open(sys.argv[2] + ".ready", "w").close()
-s.settimeout(30)
-sizes = [len(s.recv(65535))]
-s.settimeout(3)
-try:
-    while True:
-        sizes.append(len(s.recv(65535)))
-except socket.timeout:
-    pass
-open(sys.argv[2], "w").write("n=%d sizes=%s\n" % (len(sizes), ",".join(sorted(set(map(str, sizes))))))
-PY
-	wait_for 20 test -e "$2.ready"
-}
-
 # send_gso DST: SENDS sendmsg calls from hosta, each SEGS 44-byte
 # Session-Sender test packets (RFC 8762 4.2.1) with UDP_SEGMENT 44;
 # prints the replies its socket got within 1 s
@@ -107,7 +84,7 @@ for v in 4 6; do
 	b_rf=$(cnt "$TOPO_B" reflected) b_rx=$(cnt "$TOPO_B" probes_rx)
 	b_fc=$(cnt "$TOPO_B" flows_created)
 	[[ -n $a_gso && -n $b_gso ]] || bail "IPv$v: counter gso in snapfire -j status"
-	listen "$v" "$tmp/sock$v"
+	topo_udp_listen "$TOPO_B" "$v" 862 "$tmp/sock$v"
 	replies=$(send_gso "$dst")
 	wait_for 30 test -s "$tmp/sock$v"
 	got=$(cat "$tmp/sock$v")

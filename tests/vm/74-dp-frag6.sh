@@ -65,28 +65,6 @@ assert_eq "agent: nothing sent (sender local_out)" "$lo0" "$(cnt "$SENDER" local
 assert_eq "agent: the reason logged once, not at every retry" 1 "$(grep -c "MTU" "$DP_TMP/agent/log")"
 
 # --------------------------------------- fragments, no conntrack anywhere
-# listen OUT: a plain IPv6 socket on the reflector's port 862 writing, once
-# 3 s pass without a datagram, "n=COUNT sizes=SIZE,..." to OUT
-listen() {
-	: >"$1"
-	topo_exec "$REFLECTOR" python3 - "$1" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("::", 862))
-open(sys.argv[1] + ".ready", "w").close()
-s.settimeout(30)
-sizes = [len(s.recv(65535))]
-s.settimeout(3)
-try:
-    while True:
-        sizes.append(len(s.recv(65535)))
-except socket.timeout:
-    pass
-open(sys.argv[1], "w").write("n=%d sizes=%s\n" % (len(sizes), ",".join(sorted(set(map(str, sizes))))))
-PY
-	wait_for 20 test -e "$1.ready"
-}
-
 declare -A c0
 snap() {
 	local h k
@@ -101,7 +79,7 @@ delta() { echo $(($(cnt "$1" "$2") - c0[$1.$2])); }
 # 44 + a 4-byte TLV header + 1952 bytes of padding: 2000 bytes of UDP
 # payload, two fragments at MTU 1500
 snap
-listen "$DP_TMP/sock"
+topo_udp_listen "$REFLECTOR" 6 862 "$DP_TMP/sock"
 ok "no conntrack: 5 probes of 2000 bytes (dp_stamp.py)" dp_stamp "$SENDER" "$DP_TMP/frag.json" \
 	--dst "$REFL_IP6" --tlv 1:1952 --count 5 --interval 0.05 --wait 1
 wait_for 30 test -s "$DP_TMP/sock"
