@@ -267,6 +267,107 @@ static void pkt_parse_frag6(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/*
+ * IPv6 extension header chains around a fragment header: a routing header
+ * before it, two fragment headers, one cut short. Each case gives the
+ * headers in order (type, and for a fragment header its offset field),
+ * whether the packet stops inside the last one, and the answers of the
+ * peek and of sf_parse_udp().
+ */
+struct pt_chain {
+	const char *name;
+	u8 type[3];
+	u16 frag[3];
+	unsigned int n;
+	bool cut;		/* the packet ends 4 bytes into the last header */
+	bool want;
+	enum sf_udp parse;
+};
+
+static const struct pt_chain pt_chains[] = {
+	{ "routing, then a first fragment", { NEXTHDR_ROUTING, NEXTHDR_FRAGMENT },
+	  { 0, IP6_MF }, 2, false, true, SF_UDP_FRAG6 },
+	{ "routing, then a later fragment", { NEXTHDR_ROUTING, NEXTHDR_FRAGMENT },
+	  { 0, (8 << 3) | IP6_MF }, 2, false, false, SF_UDP_NONE },
+	{ "two first-fragment headers", { NEXTHDR_FRAGMENT, NEXTHDR_FRAGMENT },
+	  { IP6_MF, IP6_MF }, 2, false, true, SF_UDP_FRAG6 },
+	{ "a first, then a later fragment header", { NEXTHDR_FRAGMENT, NEXTHDR_FRAGMENT },
+	  { IP6_MF, 8 << 3 }, 2, false, false, SF_UDP_NONE },
+	{ "a fragment header cut short", { NEXTHDR_FRAGMENT }, { IP6_MF }, 1,
+	  true, false, SF_UDP_NONE },
+	{ "hop-by-hop, a fragment header cut short", { NEXTHDR_HOP, NEXTHDR_FRAGMENT },
+	  { 0, IP6_MF }, 2, true, false, SF_UDP_NONE },
+};
+
+static unsigned int pt_chain_build(const struct pt_chain *c, u8 *buf)
+{
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
+	unsigned int off = sizeof(*ip6h), i, len;
+	struct udphdr *uh;
+
+	memset(buf, 0xa5, PT_MAX);
+	memset(ip6h, 0, sizeof(*ip6h));
+	ip6h->version = 6;
+	ip6h->hop_limit = 64;
+	ip6h->nexthdr = c->type[0];
+	for (i = 0; i < c->n; i++) {
+		u8 *e = buf + off;
+
+		memset(e, 0, 8);
+		e[0] = i + 1 < c->n ? c->type[i + 1] : IPPROTO_UDP;
+		if (c->type[i] == NEXTHDR_FRAGMENT)
+			*(__be16 *)(e + 2) = htons(c->frag[i]);
+		else if (c->type[i] == NEXTHDR_ROUTING)
+			e[2] = 4;	/* routing type 4 (SRH), segments left 0 */
+		else
+			memcpy(e + 2, "\x01\x04", 2);	/* PadN over the rest */
+		off += 8;
+	}
+	uh = (struct udphdr *)(buf + off);
+	uh->source = htons(40000);
+	uh->dest = htons(PT_PORT);
+	uh->len = htons(sizeof(*uh) + 4);
+	uh->check = 0;
+	len = off + sizeof(*uh) + 4;
+	ip6h->payload_len = htons(len - sizeof(*ip6h));
+	return c->cut ? off - 4 : len;
+}
+
+static void pkt_frag6_chains(struct kunit *test)
+{
+	const __be16 proto = htons(ETH_P_IPV6);
+	unsigned int i, len, head;
+	struct sk_buff *skb;
+	struct sf_pkt pkt;
+	u8 buf[PT_MAX];
+
+	for (i = 0; i < ARRAY_SIZE(pt_chains); i++) {
+		const struct pt_chain *c = &pt_chains[i];
+
+		len = pt_chain_build(c, buf);
+		for (head = 0; head <= len + 1; head++) {
+			skb = pt_skb(test, buf, len, min(head, len));
+			KUNIT_EXPECT_EQ_MSG(test, sf_maybe_probe(skb, proto, 0), c->want,
+					    "%s: linear %u of %u", c->name, head, len);
+			KUNIT_EXPECT_EQ_MSG(test, sf_maybe_probe_slow(skb, proto, 0),
+					    c->want, "slow: %s: linear %u of %u",
+					    c->name, head, len);
+			/*
+			 * sf_parse_udp() runs where the stack has pulled the
+			 * fixed header (ipv6_find_hdr() reads its nexthdr in
+			 * place): only with those 40 bytes linear
+			 */
+			memset(&pkt, 0, sizeof(pkt));
+			if (head >= sizeof(struct ipv6hdr))
+				KUNIT_EXPECT_EQ_MSG(test,
+						    sf_parse_udp(skb, AF_INET6, 0, &pkt),
+						    c->parse, "parse: %s: linear %u of %u",
+						    c->name, head, len);
+			kfree_skb(skb);
+		}
+	}
+}
+
 static int pkt_test_init(struct kunit *test)
 {
 	bitmap_zero(sf_rx_ports, SF_NPORTS);
@@ -283,6 +384,7 @@ static struct kunit_case pkt_test_cases[] = {
 	KUNIT_CASE(pkt_cases),
 	KUNIT_CASE(pkt_port_set),
 	KUNIT_CASE(pkt_parse_frag6),
+	KUNIT_CASE(pkt_frag6_chains),
 	{}
 };
 
