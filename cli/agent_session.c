@@ -437,13 +437,18 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* No reply for the timeout @to at @now, and not yet called down */
+static bool sess_silent(const struct sess *s, uint64_t to, uint64_t now)
+{
+	return s->since && s->since + to <= now && s->reach != -1;
+}
+
 /* Probes unanswered for the timeout are lost; no reply for as long: down. */
 void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 {
 	struct sess *s = t->session;
 	struct agent *a = &d->a;
 	uint64_t to = timeout_ns(&t->conf);
-	bool silent = s->since && s->since + to <= now && s->reach != -1;
 	size_t i = 0, j;
 
 	/*
@@ -454,7 +459,7 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 	 * a flood of datagrams from the target's address does not hold the
 	 * loop here (agent_sess_drain()'s own cap is a batch).
 	 */
-	if (s->open && ((s->npend && s->pend[0].mono + to <= now) || silent))
+	if (s->open && ((s->npend && s->pend[0].mono + to <= now) || sess_silent(s, to, now)))
 		for (j = 0; j <= s->npend / SESS_DRAIN_MAX &&
 			    agent_sess_drain(d, t, now) == SESS_DRAIN_MAX; j++)
 			;
@@ -470,7 +475,7 @@ void agent_sess_timeouts(struct agentd *d, struct agent_target *t, uint64_t now)
 		t->counters[AC_LOST] += i;
 		t->cur_counters[AC_LOST] += i;
 	}
-	if (s->since && s->since + to <= now && s->reach != -1) {	/* after the drain */
+	if (sess_silent(s, to, now)) {	/* again: the drain may have heard it */
 		char why[96] = "";
 
 		/* the host answered, with ICMP port unreachable: say so */
