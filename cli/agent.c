@@ -415,7 +415,6 @@ static void agentd_free(struct agentd *d)
 	pthread_mutex_destroy(&d->a.lock);
 	pthread_mutex_destroy(&d->qlock);
 	pthread_cond_destroy(&d->qcond);
-	pthread_cond_destroy(&d->a.job_done);
 	free(d);
 }
 
@@ -479,7 +478,6 @@ int cmd_agent(int argc, char **argv)
 	pthread_mutex_init(&d->a.lock, NULL);
 	pthread_mutex_init(&d->qlock, NULL);
 	pthread_cond_init(&d->qcond, NULL);
-	pthread_cond_init(&d->a.job_done, NULL);
 	d->a.conf = c;
 	d->a.store_ok = true;
 	d->a.module_loaded = true;

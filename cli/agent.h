@@ -132,9 +132,9 @@ struct agent {
 	uint64_t last_store_write_ns;	/* [lock] CLOCK_REALTIME, 0: never */
 	bool store_ok;			/* [lock] the last append succeeded */
 	/* [lock] minutes handed to the store thread, and those it has done:
-	 * a summary waits (briefly) for the minutes closed before it */
+	 * a summary waits (briefly, suspended: agent_http_conn.c) for the
+	 * minutes closed before it */
 	uint64_t jobs_queued, jobs_done;
-	pthread_cond_t job_done;	/* broadcast under lock as jobs_done grows */
 	uint64_t started_ns;
 };
 

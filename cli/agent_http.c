@@ -17,7 +17,9 @@
  * One thread: MHD's internal polling thread (epoll) serves every
  * connection. The pages take milliseconds (the summary reads at most a
  * day's minute records per metric) and hold agent->lock only to copy what
- * they need, so the session thread never waits on a client.
+ * they need, so the session thread never waits on a client. A summary
+ * that must wait for the store to take the minute just closed is
+ * suspended meanwhile, not waited for on that thread (agent_http_conn.c).
  *
  * What clients may take is bounded, for a listen address opened beyond
  * localhost (docs/AGENT.md: still firewall it to the Prometheus servers):
@@ -62,34 +64,9 @@
 #define HTTP_CONN_MAX	AGENT_HTTP_CONN_MAX
 #define HTTP_PER_IP	8
 #define HTTP_TIMEOUT	10		/* seconds without progress */
-#define HTTP_DEADLINE	30		/* seconds for a request, headers to last byte */
 #define HTTP_MEM	(16 * 1024)	/* per connection: headers of the request */
 #define HTTP_PAGE_NS	1000000000ULL	/* /metrics built at most this often */
 #define HTTP_PAGES_MAX	4		/* /metrics pages in flight at once */
-
-/* a connection, for the reaper */
-struct http_conn {
-	struct http_conn *next, **pprev;
-	int fd;
-	uint64_t since_ns;	/* CLOCK_MONOTONIC: accepted, or its last request ended */
-	bool cut;
-};
-
-struct agent_http {
-	struct MHD_Daemon *d;
-	struct agent *a;
-
-	pthread_t reaper;
-	pthread_mutex_t lock;	/* protects conns and stop: MHD's thread and the reaper */
-	pthread_cond_t cond;	/* the reaper's sleep, cut short by stop */
-	struct http_conn *conns;
-	bool stop;
-
-	/* MHD's thread only (and agent_http_stop once it has stopped) */
-	struct MHD_Response *page;	/* the newest /metrics page, one reference */
-	uint64_t page_ns;		/* CLOCK_MONOTONIC it was built */
-	unsigned int pages;		/* pages not yet freed, the newest included */
-};
 
 /* ------------------------------------------------------------------ */
 /* responses */
@@ -295,6 +272,21 @@ static enum MHD_Result page_healthz(struct agent_http *h, struct MHD_Connection 
 		     JSON_TYPE, buf, len);
 }
 
+/* The summary: suspended while the store takes the minutes closed before
+ * it (agent_http_conn.c), answered when called again (*req is the wait). */
+static enum MHD_Result page_summary(struct agent_http *h, struct MHD_Connection *c, void **req)
+{
+	uint64_t want = 0;
+	enum MHD_Result ret;
+
+	ret = agent_page_summary(h->a, c, *req != NULL, &want);
+	if (!want)
+		return ret;
+	if (agent_http_wait(h, c, want, req))
+		return agent_page_summary(h->a, c, true, &want);
+	return MHD_YES;
+}
+
 /* ------------------------------------------------------------------ */
 /* the server */
 
@@ -306,7 +298,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)version;
 	(void)upload_data;
-	(void)req;
 	if (*upload_data_size) {	/* a body we do not read */
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -319,109 +310,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (!strcmp(url, "/healthz"))
 		return page_healthz(h, c);
 	if (!strcmp(url, "/api/v1/summary"))
-		return agent_page_summary(h->a, c);
+		return page_summary(h, c, req);
 	return agent_http_error(c, MHD_HTTP_NOT_FOUND,
 			   "no such page: the pages are /metrics, /healthz and /api/v1/summary");
-}
-
-/* ------------------------------------------------------------------ */
-/* the deadline: the reaper thread */
-
-/* MHD's thread: a connection accepted (tracked) or closed (forgotten).
- * MHD reports the close before it closes the descriptor, so the reaper,
- * under h->lock, only ever shuts down a descriptor that is still this
- * connection's. */
-static void conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
-			enum MHD_ConnectionNotificationCode code)
-{
-	struct agent_http *h = cls;
-	const union MHD_ConnectionInfo *ci;
-	struct http_conn *hc = *ctx;
-
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (!ci)
-			return;
-		hc = calloc(1, sizeof(*hc));
-		if (!hc) {	/* no deadline to keep: not served */
-			shutdown(ci->connect_fd, SHUT_RDWR);
-			return;
-		}
-		hc->fd = ci->connect_fd;
-		hc->since_ns = clock_ns(CLOCK_MONOTONIC);
-		pthread_mutex_lock(&h->lock);
-		hc->next = h->conns;
-		if (hc->next)
-			hc->next->pprev = &hc->next;
-		hc->pprev = &h->conns;
-		h->conns = hc;
-		pthread_mutex_unlock(&h->lock);
-		*ctx = hc;
-	} else if (hc) {
-		pthread_mutex_lock(&h->lock);
-		*hc->pprev = hc->next;
-		if (hc->next)
-			hc->next->pprev = hc->pprev;
-		pthread_mutex_unlock(&h->lock);
-		free(hc);
-		*ctx = NULL;
-	}
-}
-
-/* MHD's thread: a request ended; the next one's deadline starts now. */
-static void req_done(void *cls, struct MHD_Connection *c, void **req,
-		     enum MHD_RequestTerminationCode toe)
-{
-	struct agent_http *h = cls;
-	const union MHD_ConnectionInfo *ci;
-	struct http_conn *hc;
-
-	(void)req;
-	(void)toe;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	hc = ci ? ci->socket_context : NULL;
-	if (!hc)
-		return;
-	pthread_mutex_lock(&h->lock);
-	hc->since_ns = clock_ns(CLOCK_MONOTONIC);
-	pthread_mutex_unlock(&h->lock);
-}
-
-static struct agent_logrl cut_log_rl = AGENT_LOGRL_INIT;
-
-/* Once a second, shuts down the connections past HTTP_DEADLINE: MHD sees
- * the end of the stream on its next turn and closes them. */
-static void *reaper(void *arg)
-{
-	struct agent_http *h = arg;
-	struct http_conn *hc;
-	struct timespec ts;
-	uint64_t now;
-	int n;
-
-	pthread_mutex_lock(&h->lock);
-	while (!h->stop) {
-		now = clock_ns(CLOCK_MONOTONIC);
-		n = 0;
-		for (hc = h->conns; hc; hc = hc->next)
-			if (!hc->cut && now - hc->since_ns > HTTP_DEADLINE * 1000000000ULL) {
-				shutdown(hc->fd, SHUT_RDWR);
-				hc->cut = true;
-				n++;
-			}
-		if (n) {	/* the log may block (a full pipe): not under the lock */
-			pthread_mutex_unlock(&h->lock);
-			agent_log_limited(&cut_log_rl,
-					  "http: %d connection(s) cut: no answer sent within %d s of the request",
-					  n, HTTP_DEADLINE);
-			pthread_mutex_lock(&h->lock);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec++;
-		pthread_cond_timedwait(&h->cond, &h->lock, &ts);
-	}
-	pthread_mutex_unlock(&h->lock);
-	return NULL;
 }
 
 /* MHD's messages as the agent's log lines (a timestamp each), held to a
@@ -500,7 +391,8 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 	socklen_t sslen;
 	uint16_t port;
 	char listen[sizeof(a->conf.listen)];
-	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_SUSPEND_RESUME;
 	pthread_condattr_t ca;
 	int e;
 
@@ -531,15 +423,15 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEM,
-				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
-				MHD_OPTION_NOTIFY_COMPLETED, req_done, h,
+				MHD_OPTION_NOTIFY_CONNECTION, agent_http_conn_notify, h,
+				MHD_OPTION_NOTIFY_COMPLETED, agent_http_req_done, h,
 				MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "%s is in use or not an address of this host (the line above says which): change listen: in the configuration",
 			 listen);
 		goto destroy_sync;
 	}
-	e = pthread_create(&h->reaper, NULL, reaper, h);
+	e = pthread_create(&h->reaper, NULL, agent_http_reaper, h);
 	if (e) {
 		snprintf(err, errlen, "cannot start the HTTP server's reaper thread: %s", strerror(e));
 		goto stop_daemon;
@@ -563,7 +455,7 @@ void agent_http_stop(struct agent_http *h)
 	h->stop = true;
 	pthread_cond_signal(&h->cond);
 	pthread_mutex_unlock(&h->lock);
-	pthread_join(h->reaper, NULL);
+	pthread_join(h->reaper, NULL);	/* it resumed every summary waiting */
 	MHD_stop_daemon(h->d);	/* closes every connection: conns is empty */
 	if (h->page)
 		MHD_destroy_response(h->page);

@@ -408,7 +408,6 @@ void *agent_store_thread(void *arg)
 		job_free(j);
 		pthread_mutex_lock(&d->a.lock);
 		d->a.jobs_done++;
-		pthread_cond_broadcast(&d->a.job_done);
 		pthread_mutex_unlock(&d->a.lock);
 	}
 	hs_cache_free(hsc);
@@ -487,7 +486,6 @@ void agent_queue_minute(struct agentd *d, uint64_t minute, struct agent_target *
 		job_free(drop);
 		pthread_mutex_lock(&a->lock);
 		a->jobs_done++;		/* it will not be: nobody waits for it */
-		pthread_cond_broadcast(&a->job_done);
 		agent_event_log(a, AE_STORE_ERROR, "the history store has not taken a minute for %d minutes (a stalled disk?): minute %" PRIu64 " dropped, not stored",
 				AGENT_STORE_QUEUE_MAX, dropped);
 		pthread_mutex_unlock(&a->lock);

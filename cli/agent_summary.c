@@ -60,9 +60,6 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-/* How long a summary waits for the minutes being stored */
-#define SUMMARY_WAIT_S 5
-
 /* What a summary needs from memory, copied under the lock. */
 struct snap {
 	char dir[4096], key[AGENT_NAME_MAX + 1];
@@ -94,8 +91,12 @@ static void snap_free(struct snap *s)
 		hist_free(&s->cur[m]);
 }
 
-/* 0, -ENOENT (no such target) or -ENOMEM */
-static int snap_take(struct agent *a, const char *target, struct snap *s)
+/*
+ * 0, -ENOENT (no such target), -ENOMEM, or -EAGAIN with *@want set: not
+ * @waited, and minutes closed before now are queued for the store.
+ */
+static int snap_take(struct agent *a, const char *target, bool waited, uint64_t *want,
+		     struct snap *s)
 {
 	unsigned int m;
 	int i, r = -ENOENT;
@@ -112,19 +113,14 @@ static int snap_take(struct agent *a, const char *target, struct snap *s)
 	}
 	/*
 	 * A minute just closed has left memory (cur) but may not be in the
-	 * store yet: wait for the store thread to finish the minutes queued
-	 * so far (normally well under a second; at most SUMMARY_WAIT_S, after
-	 * which minutes_stored < minutes shows the gap).
+	 * store yet: the caller waits for the store thread to finish the
+	 * minutes queued so far (normally well under a second; at most
+	 * HTTP_WAIT_S, after which minutes_stored < minutes shows the gap).
 	 */
-	if (a->jobs_done < a->jobs_queued) {
-		uint64_t want = a->jobs_queued;
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += SUMMARY_WAIT_S;
-		while (a->jobs_done < want &&
-		       pthread_cond_timedwait(&a->job_done, &a->lock, &until) != ETIMEDOUT)
-			;
+	if (!waited && a->jobs_done < a->jobs_queued) {
+		*want = a->jobs_queued;
+		pthread_mutex_unlock(&a->lock);
+		return -EAGAIN;
 	}
 	for (i = 0; i < a->ntargets; i++) {
 		const struct agent_target *t = &a->targets[i];
@@ -243,7 +239,8 @@ static void verdict_out(FILE *f, const struct hist *w)
 		fputs("null}", f);
 }
 
-enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c)
+enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c, bool waited,
+				   uint64_t *want)
 {
 	struct hist w[METRIC_COUNT] = { { 0 } }, rcv = { 0 };
 	struct query q = { 0 };
@@ -258,6 +255,7 @@ enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c)
 	FILE *f;
 	int r = 0;
 
+	*want = 0;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
 	if (q.bad[0])
 		return agent_http_error(c, MHD_HTTP_BAD_REQUEST,
@@ -286,7 +284,11 @@ enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c)
 	s = malloc(sizeof(*s));
 	if (!s)
 		return agent_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	r = snap_take(a, q.target, s);
+	r = snap_take(a, q.target, waited, want, s);
+	if (r == -EAGAIN) {	/* the caller suspends the request, then calls again */
+		free(s);
+		return MHD_YES;
+	}
 	if (r == -ENOENT) {
 		free(s);
 		if (hs_key_ok(q.target))

@@ -305,6 +305,55 @@ sys.exit(0 if d["store_behind"] == b and (b <= 2 or "minutes behind" in d["reaso
 	fi
 done
 
+# a summary waits (up to 5 s) for the store to take the minutes closed
+# before it; meanwhile MHD's only thread serves the other pages (the
+# summary's connection is suspended, not waited for on that thread)
+sum_bg() { # NAME: a summary in the background; $tmp/NAME.done when answered
+	rm -f "$tmp/$1.done"
+	(curl -sS -g -o "$tmp/$1.body" -w '%{http_code} %{time_total}' --max-time 20 \
+		"http://127.0.0.1:$port/api/v1/summary?target=tokyo-1&window=5m" >"$tmp/$1.res" 2>&1
+	 touch "$tmp/$1.done") &
+	sum_pid=$!
+}
+sum_wait() { # NAME: the answer's "CODE SECONDS" in $r
+	wait "$sum_pid"
+	r=$(cat "$tmp/$1.res")
+}
+if launch 127.0.0.1 behind 3; then
+	sum_bg s1
+	sleep 0.3
+	r=$(get "http://127.0.0.1:$port/healthz")
+	check "/healthz answered while a summary waits for the store (${r%% *}; the summary still waiting)" \
+		test "${r%% *}" = 503 -a ! -e "$tmp/s1.done"
+	r=$(get "http://127.0.0.1:$port/metrics")
+	check "/metrics answered while a summary waits for the store (${r%% *}; the summary still waiting)" \
+		test "${r%% *}" = 200 -a ! -e "$tmp/s1.done"
+	sum_wait s1
+	check "a summary waits at most 5 s for a store that does not move, then answers 200 from what is stored ($r s)" \
+		awk -v r="$r" 'BEGIN { split(r, a, " "); exit !(a[1] == 200 && a[2] >= 4.5 && a[2] < 10) }'
+	check "... and says how many minutes it found stored (1 of 5)" \
+		"$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["minutes"] == 5 and d["minutes_stored"] == 1 else 1)' "$tmp/s1.body"
+	sum_bg s2
+	sleep 0.5
+	kill -USR1 "$pid"	# the store catches up
+	sum_wait s2
+	check "a waiting summary is answered once the store catches up, not at the end of its wait ($r s)" \
+		awk -v r="$r" 'BEGIN { split(r, a, " "); exit !(a[1] == 200 && a[2] < 4) }'
+	r=$(get "http://127.0.0.1:$port/healthz")
+	check "/healthz healthy once the store caught up (${r%% *})" test "${r%% *}" = 200
+	kill -USR2 "$pid"	# a minute queued: the next summary waits
+	sleep 0.2
+	sum_bg s3
+	sleep 0.5
+	check "a summary after a new minute waits again" test ! -e "$tmp/s3.done"
+	check "driver exits cleanly while a summary waits (every wait resumed before the server stops)" stop
+	sum_wait s3
+	check "the waiting client is answered or closed when the server stops, not left hanging ($r)" \
+		awk -v r="$r" 'BEGIN { n = split(r, a, " "); exit !(n < 2 || a[2] < 4) }'
+else
+	check "driver listens (behind 3, summaries waiting)" false
+fi
+
 # hostile clients (tests/http_abuse.py): a slowloris is cut at the 30 s
 # deadline, not kept for ever by its trickle; 40 scrapes that never read,
 # made in 10 different seconds, share at most HTTP_PAGES_MAX pages of

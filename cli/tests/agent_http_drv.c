@@ -7,7 +7,9 @@
  *
  * "many N" adds N targets with every metric's histogram, for /metrics
  * pages of megabytes (≈12 KB a target). "behind N": N minutes queued for
- * a store that has not written one of them (a stalled disk).
+ * a store that has not written one of them (a stalled disk). SIGUSR1:
+ * the store catches up (jobs_done = jobs_queued); SIGUSR2: one more
+ * minute queued.
  *
  * Prints "ready MINUTE" (the current minute the data is placed around)
  * once it listens, serves until SIGTERM or SIGINT, then stops the server
@@ -177,6 +179,8 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	h = agent_http_start(&a, err, sizeof(err));
@@ -186,7 +190,14 @@ int main(int argc, char **argv)
 	} else {
 		printf("ready %" PRIu64 "\n", M);
 		fflush(stdout);
-		sigwait(&set, &sig);
+		while (!sigwait(&set, &sig) && (sig == SIGUSR1 || sig == SIGUSR2)) {
+			pthread_mutex_lock(&a.lock);
+			if (sig == SIGUSR1)
+				a.jobs_done = a.jobs_queued;
+			else
+				a.jobs_queued++;
+			pthread_mutex_unlock(&a.lock);
+		}
 		agent_http_stop(h);
 	}
 	for (i = 0; i < a.ntargets; i++)

@@ -30,7 +30,6 @@ static void queue_test(void)
 		return;
 	}
 	pthread_mutex_init(&d->a.lock, NULL);
-	pthread_cond_init(&d->a.job_done, NULL);
 	pthread_mutex_init(&d->qlock, NULL);
 	pthread_cond_init(&d->qcond, NULL);
 	snprintf(d->a.conf.state_dir, sizeof(d->a.conf.state_dir), "%s", dir);

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's HTTP connections (agent_http.c serves their pages):
+ *
+ * - each one's deadline: tracked from MHD's connection callbacks, and cut
+ *   by the reaper thread HTTP_DEADLINE seconds after its accept or its
+ *   last request's end (a client that trickles its headers or reads its
+ *   answer a byte at a time);
+ * - summaries that wait for the store: /api/v1/summary answers from the
+ *   store once it has taken the minutes closed before the request. Such a
+ *   request is suspended (MHD_suspend_connection) rather than waited for
+ *   on MHD's only thread, so /metrics and /healthz are served meanwhile;
+ *   the reaper resumes it when the store gets there or after HTTP_WAIT_S,
+ *   and the handler is called again to answer.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "agent.h"
+#include "agent_http_int.h"
+#include "common.h"
+
+/* MHD's thread: a connection accepted (tracked) or closed (forgotten).
+ * MHD reports the close before it closes the descriptor, so the reaper,
+ * under h->lock, only ever shuts down a descriptor that is still this
+ * connection's. */
+void agent_http_conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
+			    enum MHD_ConnectionNotificationCode code)
+{
+	struct agent_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct http_conn *hc = *ctx;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci)
+			return;
+		hc = calloc(1, sizeof(*hc));
+		if (!hc) {	/* no deadline to keep: not served */
+			shutdown(ci->connect_fd, SHUT_RDWR);
+			return;
+		}
+		hc->fd = ci->connect_fd;
+		hc->since_ns = clock_ns(CLOCK_MONOTONIC);
+		pthread_mutex_lock(&h->lock);
+		hc->next = h->conns;
+		if (hc->next)
+			hc->next->pprev = &hc->next;
+		hc->pprev = &h->conns;
+		h->conns = hc;
+		pthread_mutex_unlock(&h->lock);
+		*ctx = hc;
+	} else if (hc) {
+		pthread_mutex_lock(&h->lock);
+		*hc->pprev = hc->next;
+		if (hc->next)
+			hc->next->pprev = hc->pprev;
+		pthread_mutex_unlock(&h->lock);
+		free(hc);
+		*ctx = NULL;
+	}
+}
+
+/* under h->lock: @w off h->waits */
+static void wait_unlink(struct agent_http *h, struct http_wait *w)
+{
+	(void)h;
+	*w->pprev = w->next;
+	if (w->next)
+		w->next->pprev = w->pprev;
+	w->linked = false;
+}
+
+/* MHD's thread: a request ended; the next one's deadline starts now, and
+ * a summary's wait is freed (off the list first if the request ended while
+ * it waited: only MHD_stop_daemon ends one so, and the reaper has resumed
+ * every wait before it). */
+void agent_http_req_done(void *cls, struct MHD_Connection *c, void **req,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct agent_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct http_wait *w = *req;
+	struct http_conn *hc;
+
+	(void)toe;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	hc = ci ? ci->socket_context : NULL;
+	pthread_mutex_lock(&h->lock);
+	if (hc)
+		hc->since_ns = clock_ns(CLOCK_MONOTONIC);
+	if (w && w->linked)
+		wait_unlink(h, w);
+	pthread_mutex_unlock(&h->lock);
+	free(w);
+	*req = NULL;
+}
+
+int agent_http_wait(struct agent_http *h, struct MHD_Connection *c, uint64_t want, void **req)
+{
+	struct http_wait *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -1;
+	w->c = c;
+	w->want = want;
+	w->until_ns = clock_ns(CLOCK_MONOTONIC) + HTTP_WAIT_S * 1000000000ULL;
+	/* suspended before the reaper can see it: it resumes only suspended ones */
+	MHD_suspend_connection(c);
+	pthread_mutex_lock(&h->lock);
+	if (h->stop) {	/* the reaper has resumed its last: not waiting */
+		pthread_mutex_unlock(&h->lock);
+		MHD_resume_connection(c);
+		free(w);
+		return -1;
+	}
+	w->next = h->waits;
+	if (w->next)
+		w->next->pprev = &w->next;
+	w->pprev = &h->waits;
+	h->waits = w;
+	w->linked = true;
+	pthread_cond_signal(&h->cond);	/* the reaper's finer ticks */
+	pthread_mutex_unlock(&h->lock);
+	*req = w;
+	return 0;
+}
+
+/*
+ * The reaper, h->lock held: unlinks the waits that are over (the store
+ * has reached theirs, their time is up, or @all) and returns up to @max of
+ * their connections in @out, to be resumed once the lock is dropped. A
+ * suspended connection is MHD's to keep until resumed, so it stays valid;
+ * its wait is not touched again (the request may end and free it as soon
+ * as it is resumed).
+ */
+static unsigned int waits_over(struct agent_http *h, uint64_t done, uint64_t now, bool all,
+			       struct MHD_Connection **out, unsigned int max)
+{
+	struct http_wait *w, *next;
+	unsigned int n = 0;
+
+	for (w = h->waits; w && n < max; w = next) {
+		next = w->next;
+		if (all || done >= w->want || now >= w->until_ns) {
+			wait_unlink(h, w);
+			out[n++] = w->c;
+		}
+	}
+	return n;
+}
+
+#define WAIT_TICK_NS	20000000ULL	/* the store's progress, looked at while summaries wait */
+#define RESUME_BATCH	64
+static struct agent_logrl cut_log_rl = AGENT_LOGRL_INIT;
+
+/*
+ * Once a second, shuts down the connections past HTTP_DEADLINE: MHD sees
+ * the end of the stream on its next turn and closes them. While summaries
+ * wait, every WAIT_TICK_NS, resumes those whose wait is over (jobs_done
+ * read under agent.lock, not nested in h->lock). Stopping, resumes them
+ * all: MHD_stop_daemon must find none suspended.
+ */
+void *agent_http_reaper(void *arg)
+{
+	struct MHD_Connection *resume[RESUME_BATCH];
+	struct agent_http *h = arg;
+	struct http_conn *hc;
+	struct timespec ts;
+	uint64_t now, done, last_cut = 0;
+	unsigned int i, nr;
+	int n;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (h->stop || h->waits) {
+			bool stop = h->stop;
+
+			pthread_mutex_unlock(&h->lock);
+			pthread_mutex_lock(&h->a->lock);
+			done = h->a->jobs_done;
+			pthread_mutex_unlock(&h->a->lock);
+			pthread_mutex_lock(&h->lock);
+			do {
+				nr = waits_over(h, done, now, stop, resume, RESUME_BATCH);
+				pthread_mutex_unlock(&h->lock);
+				for (i = 0; i < nr; i++)
+					MHD_resume_connection(resume[i]);
+				pthread_mutex_lock(&h->lock);
+			} while (nr == RESUME_BATCH);
+			if (stop)
+				break;
+		}
+		n = 0;
+		if (now - last_cut >= 1000000000ULL) {
+			last_cut = now;
+			for (hc = h->conns; hc; hc = hc->next)
+				if (!hc->cut && now - hc->since_ns > HTTP_DEADLINE * 1000000000ULL) {
+					shutdown(hc->fd, SHUT_RDWR);
+					hc->cut = true;
+					n++;
+				}
+		}
+		if (n) {	/* the log may block (a full pipe): not under the lock */
+			pthread_mutex_unlock(&h->lock);
+			agent_log_limited(&cut_log_rl,
+					  "http: %d connection(s) cut: no answer sent within %d s of the request",
+					  n, HTTP_DEADLINE);
+			pthread_mutex_lock(&h->lock);
+		}
+		if (h->stop)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (h->waits) {
+			ts.tv_nsec += WAIT_TICK_NS;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+		} else {
+			ts.tv_sec++;
+		}
+		pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
