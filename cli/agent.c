@@ -512,8 +512,11 @@ int cmd_agent(int argc, char **argv)
 	sigdelset(&orig, SIGTERM);
 	sigaddset(&orig, SIGPIPE);
 
+	if (agent_log_start())
+		agent_log("cannot start the log's thread: lines are written directly (a stalled journald stalls the agent)");
 	if (pthread_create(&d->store_th, NULL, agent_store_thread, d)) {
 		errmsg("agent: cannot start the store thread");
+		agent_log_stop(2000);
 		agentd_free(d);
 		return EXIT_FAIL;
 	}
@@ -546,6 +549,7 @@ int cmd_agent(int argc, char **argv)
 	http_stop(d);
 	if (!rc)
 		agent_log("stopped");
+	agent_log_stop(2000);
 	agentd_free(d);
 	return rc;
 }

@@ -159,6 +159,18 @@ void agent_http_stop(struct agent_http *h);
 /* agent_log.c: the agent's log, stderr (journald): one line with a UTC timestamp */
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
+ * From agent_log_start() to agent_log_stop(), through a writer thread: a
+ * stderr that blocks stalls no thread that logs. At most
+ * AGENT_LOG_QUEUE_MAX lines wait; those that find the queue full are
+ * counted in a line of their own instead. agent_log_start: 0 or -errno
+ * (lines are then written directly, as before it). agent_log_stop waits
+ * up to @wait_ms for the queue to be written; false if it was not (the
+ * writer is left blocked; the process is about to exit).
+ */
+#define AGENT_LOG_QUEUE_MAX	256
+int agent_log_start(void);
+bool agent_log_stop(unsigned int wait_ms);
+/*
  * ... and for a line a client can cause as often as it likes (one per
  * connection or request): at most AGENT_LOG_BURST at once, then one each
  * AGENT_LOG_EVERY_NS; the next line written counts the ones held back.

@@ -5,10 +5,19 @@
  * client can cause at will -- one per aborted connection (libmicrohttpd's
  * messages) or per request over a damaged history file -- held to a rate
  * (agent_log_limited), so that no client can fill the journal.
+ *
+ * Once agent_log_start() has run, lines go through a queue to a writer
+ * thread of their own: many are logged with agent->lock held, and a
+ * stderr that stops taking them (a stalled journald, a full pipe) must
+ * stall neither the probing nor the HTTP server. The queue holds at most
+ * AGENT_LOG_QUEUE_MAX lines; those that find it full are not written, and
+ * a line in their place counts them.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +49,151 @@ static size_t piece(size_t n, size_t cap, int r, bool *cut)
 	return n + (size_t)r;
 }
 
+/* a line queued, or in place of the lines that found the queue full */
+struct log_line {
+	struct log_line *next;
+	unsigned long dropped;	/* a place holder: this many lines not written */
+	size_t len;
+	char s[];
+};
+
+static struct {
+	pthread_mutex_t lock;	/* protects everything below but th */
+	pthread_cond_t more;	/* a line queued, or stop */
+	pthread_cond_t idle;	/* the queue emptied and written */
+	struct log_line *head, *tail;
+	unsigned int n;		/* lines queued, place holders not counted */
+	bool running, stop, writing;
+	pthread_t th;
+} lq = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.more = PTHREAD_COND_INITIALIZER,
+	.idle = PTHREAD_COND_INITIALIZER,
+};
+
+static void out(const char *s, size_t n)
+{
+	if (write(STDERR_FILENO, s, n) < 0) {
+		/* nowhere left to say it */
+	}
+}
+
+static void *log_writer(void *arg)
+{
+	struct log_line *l;
+	char t[64], msg[160];
+
+	(void)arg;
+	pthread_mutex_lock(&lq.lock);
+	for (;;) {
+		while (!lq.head && !lq.stop) {
+			pthread_cond_broadcast(&lq.idle);
+			pthread_cond_wait(&lq.more, &lq.lock);
+		}
+		l = lq.head;
+		if (!l)
+			break;
+		lq.head = l->next;
+		if (!lq.head)
+			lq.tail = NULL;
+		if (!l->dropped)
+			lq.n--;
+		lq.writing = true;
+		pthread_mutex_unlock(&lq.lock);
+		if (l->dropped) {
+			int k = snprintf(msg, sizeof(msg),
+					 "%s snapfire agent: %lu log lines not written: stderr did not take them (journald stalled?)\n",
+					 agent_iso(t, sizeof(t), clock_ns(CLOCK_REALTIME)), l->dropped);
+
+			out(msg, k < (int)sizeof(msg) ? (size_t)k : sizeof(msg) - 1);
+		} else {
+			out(l->s, l->len);
+		}
+		free(l);
+		pthread_mutex_lock(&lq.lock);
+		lq.writing = false;
+	}
+	pthread_cond_broadcast(&lq.idle);
+	pthread_mutex_unlock(&lq.lock);
+	return NULL;
+}
+
+int agent_log_start(void)
+{
+	int e;
+
+	pthread_mutex_lock(&lq.lock);
+	lq.stop = false;
+	e = pthread_create(&lq.th, NULL, log_writer, NULL);
+	lq.running = !e;
+	pthread_mutex_unlock(&lq.lock);
+	return e ? -e : 0;
+}
+
+bool agent_log_stop(unsigned int wait_ms)
+{
+	struct timespec until;
+	bool drained;
+
+	pthread_mutex_lock(&lq.lock);
+	if (!lq.running) {
+		pthread_mutex_unlock(&lq.lock);
+		return true;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while ((lq.head || lq.writing) &&
+	       pthread_cond_timedwait(&lq.idle, &lq.lock, &until) != ETIMEDOUT)
+		;
+	drained = !lq.head && !lq.writing;
+	lq.stop = true;		/* later lines are written directly */
+	lq.running = false;
+	pthread_cond_signal(&lq.more);
+	pthread_mutex_unlock(&lq.lock);
+	if (drained)
+		pthread_join(lq.th, NULL);
+	return drained;
+}
+
+/* The line to the writer thread, or dropped and counted; false when no
+ * writer runs (the caller writes it). */
+static bool enqueue(const char *s, size_t n)
+{
+	struct log_line *l = NULL;
+	bool queued = true;
+
+	pthread_mutex_lock(&lq.lock);
+	if (!lq.running || lq.stop) {
+		queued = false;
+	} else if (lq.n < AGENT_LOG_QUEUE_MAX && (l = malloc(sizeof(*l) + n))) {
+		l->dropped = 0;
+		l->len = n;
+		memcpy(l->s, s, n);
+		lq.n++;
+	} else if (lq.tail && lq.tail->dropped) {
+		lq.tail->dropped++;
+	} else if ((l = malloc(sizeof(*l)))) {
+		l->dropped = 1;
+		l->len = 0;
+	}
+	if (l) {
+		l->next = NULL;
+		if (lq.tail)
+			lq.tail->next = l;
+		else
+			lq.head = l;
+		lq.tail = l;
+		pthread_cond_signal(&lq.more);
+	}
+	pthread_mutex_unlock(&lq.lock);
+	return queued;
+}
+
 /*
  * One write() a line: the session, store, HTTP and reaper threads all log,
  * and stderr is unbuffered, so a line written in pieces could be cut by
@@ -63,9 +217,8 @@ static void vlog(const char *prefix, const char *fmt, va_list ap, const char *su
 		n += 3;
 	}
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0) {
-		/* nowhere left to say it */
-	}
+	if (!enqueue(line, n))
+		out(line, n);
 }
 
 void agent_log(const char *fmt, ...)

@@ -3,9 +3,13 @@
  * CLI unit tests: the agent's store queue (agent_store.c) when the store
  * thread takes nothing (a disk that hangs): at most AGENT_STORE_QUEUE_MAX
  * minutes wait, the oldest beyond dropped, counted done and as store_error;
- * and its log lines (agent_log.c), each one write, a long one cut.
+ * and its log lines (agent_log.c), each one write, a long one cut, and a
+ * stderr that takes nothing (a stalled journald): logging returns, at most
+ * AGENT_LOG_QUEUE_MAX lines wait, the rest are counted in a line.
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -95,8 +99,78 @@ static void log_test(void)
 	      "agent log: a line longer than 4096 bytes is cut to 4096, '...' at its end (%zu)", len);
 }
 
+/* the read end of the stalled pipe, once the test lets it be read */
+struct drain {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static void *drain_pipe(void *arg)
+{
+	struct drain *dr = arg;
+	ssize_t r;
+
+	while (dr->len < dr->cap && (r = read(dr->fd, dr->buf + dr->len, dr->cap - dr->len)) > 0)
+		dr->len += (size_t)r;
+	return NULL;
+}
+
+static void log_stall_test(void)
+{
+	static char buf[1 << 20];
+	struct drain dr = { .buf = buf, .cap = sizeof(buf) - 1 };
+	int p[2], saved = dup(STDERR_FILENO), i, n = 1000, written = 0, whole = 1;
+	unsigned long dropped = 0, k;
+	pthread_t th;
+	char *l, *nl;
+	bool drained;
+
+	if (saved < 0 || pipe(p)) {
+		CHECK(0, "agent log stall: setup");
+		return;
+	}
+	fcntl(p[1], F_SETPIPE_SZ, 4096);
+	dup2(p[1], STDERR_FILENO);
+	close(p[1]);
+	CHECK(agent_log_start() == 0, "agent log stall: the writer thread starts");
+	/* the old way blocks here for ever, with the pipe full: killed */
+	signal(SIGALRM, SIG_DFL);
+	alarm(60);
+	for (i = 0; i < n; i++)
+		agent_log("stall %04d: a line of about a hundred bytes, logged while nothing reads stderr", i);
+	alarm(0);
+	CHECK(1, "agent log stall: %d lines logged with nothing reading stderr: every call returned", n);
+	dr.fd = p[0];
+	pthread_create(&th, NULL, drain_pipe, &dr);
+	drained = agent_log_stop(10000);
+	dup2(saved, STDERR_FILENO);	/* the pipe's last writer: end of file */
+	close(saved);
+	pthread_join(th, NULL);
+	close(p[0]);
+	buf[dr.len] = 0;
+	for (l = buf; *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		if (!nl || strncmp(l, "20", 2)) {
+			whole = 0;
+			break;
+		}
+		if (strstr(l, " snapfire agent: stall ") && strstr(l, "stderr\n") == nl - 6)
+			written++;
+		else if (sscanf(strstr(l, " snapfire agent: ") ?: "", " snapfire agent: %lu log lines not written", &k) == 1)
+			dropped += k;
+		else
+			whole = 0;
+	}
+	CHECK(drained && whole && written >= AGENT_LOG_QUEUE_MAX && dropped > 0 &&
+	      written + dropped == (unsigned long)n,
+	      "agent log stall: once read, the queue is written whole (%s, whole lines %d): %d lines written, %lu counted as not written, %d in all",
+	      drained ? "drained" : "NOT drained", whole, written, dropped, n);
+}
+
 void test_agent_queue(void)
 {
 	queue_test();
 	log_test();
+	log_stall_test();
 }
