@@ -121,7 +121,6 @@ static void target_free(struct agent_target *t)
 	unsigned int m;
 
 	for (m = 0; m < METRIC_COUNT; m++) {
-		hist_free(&t->cum[m]);
 		hist_free(&t->cur[m]);
 	}
 	agent_sess_free(t->session);

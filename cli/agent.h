@@ -109,13 +109,28 @@ void agent_conf_free(struct agent_conf *c);
 bool agent_target_same(const struct agent_target_conf *a,
 		       const struct agent_target_conf *b);
 
+/* /metrics' fixed le bounds, in ns, rising (agent_prom.c) */
+#define AGENT_PROM_NLE	19
+extern const uint64_t agent_prom_le_ns[AGENT_PROM_NLE];
+extern const int agent_prom_nle;
+/* a histogram binned at them: each module bucket under the first le >= its
+ * upper bound (not cumulative), at[AGENT_PROM_NLE]: above the last (+Inf) */
+struct agent_prom_bins {
+	uint64_t at[AGENT_PROM_NLE + 1];
+	uint64_t total, sum;
+};
+/* adds @h (its buckets, their total and its sum) to @p */
+void agent_prom_bin_add(struct agent_prom_bins *p, const struct hist *h);
+
 /* A target's live state (agent.c); [lock] unless said otherwise. */
 struct agent_target {
 	struct agent_target_conf conf;
 	bool up;			/* a reply within max(3 intervals, 3 s) */
 	bool kernel;			/* the module's flow was found last minute */
 	uint64_t counters[AC_COUNT];	/* since the agent started */
-	struct hist cum[METRIC_COUNT];	/* since the agent started, for /metrics */
+	/* since the agent started, binned at /metrics' le bounds as each
+	 * minute is stored: a scrape copies it, it does not bin it */
+	struct agent_prom_bins prom[METRIC_COUNT];
 	struct hist cur[METRIC_COUNT];	/* the current minute, not yet stored */
 	uint64_t cur_counters[AC_COUNT];
 	uint64_t last_reply_ns;		/* CLOCK_REALTIME */
@@ -146,9 +161,6 @@ struct agent_prom_snap;
 struct agent_prom_snap *agent_prom_snap(const struct agent *a);
 int agent_prom_format(FILE *f, const struct agent_prom_snap *s);
 void agent_prom_snap_free(struct agent_prom_snap *s);
-/* The fixed le boundaries of every exported histogram, in ns, rising. */
-extern const uint64_t agent_prom_le_ns[];
-extern const int agent_prom_nle;
 
 /* agent_http.c: starts the server on a->conf.listen; NULL with @err set
  * when it cannot listen. */

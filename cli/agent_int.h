@@ -63,6 +63,7 @@ struct sess {
 /* The store thread's queue. */
 struct job_ent {
 	uint64_t sess_id;
+	int tidx;			/* its target's index when queued: a hint */
 	char name[AGENT_NAME_MAX + 1];
 	bool have_flow_id;
 	uint8_t family, peer[16];

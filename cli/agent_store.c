@@ -269,18 +269,50 @@ static void prune(struct agentd *d, const struct job *j)
 	closedir(dir);
 }
 
+/* a->lock held: the target whose session made @e, at the index it had
+ * when queued unless a reload has moved it; NULL if it is gone */
+static struct agent_target *target_of(struct agent *a, const struct job_ent *e)
+{
+	struct agent_target *t;
+	int k;
+
+	if (e->tidx >= 0 && e->tidx < a->ntargets) {
+		t = &a->targets[e->tidx];
+		if (t->session && ((struct sess *)t->session)->id == e->sess_id)
+			return t;
+	}
+	for (k = 0; k < a->ntargets; k++) {
+		t = &a->targets[k];
+		if (t->session && ((struct sess *)t->session)->id == e->sess_id)
+			return t;
+	}
+	return NULL;
+}
+
+static void prom_add(struct agent_prom_bins *dst, const struct agent_prom_bins *src)
+{
+	size_t i;
+
+	for (i = 0; i <= AGENT_PROM_NLE; i++)
+		dst->at[i] += src->at[i];
+	dst->total += src->total;
+	dst->sum += src->sum;
+}
+
 /* @hsc: where the store left each day file (hstore.h); NULL: none */
 static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
 {
 	struct agent *a = &d->a;
 	struct flowset fs = { 0 };
 	struct kprev *nkp = calloc((size_t)j->n + 1, sizeof(*nkp));
-	bool kernel = module_read(d, &fs), ok = true, reset = false;
+	bool kernel = module_read(d, &fs), reset = false;
 	int i, nn = 0, err = 0;
 	unsigned int m, c;
 
 	for (i = 0; i < j->n; i++) {
 		struct job_ent *e = &j->e[i];
+		struct agent_prom_bins bins[METRIC_COUNT];
+		struct agent_target *t;
 		struct hist rec[METRIC_COUNT];
 		struct flow *f = kernel && e->have_flow_id ? flow_of(&fs, e) : NULL;
 		struct kprev *prev = f ? kp_find(d->kp, d->nkp, e) : NULL;
@@ -330,27 +362,26 @@ static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
 			if (r && !err)
 				err = r;
 		}
+		memset(bins, 0, sizeof(bins));
+		for (m = 0; m < METRIC_COUNT; m++)
+			if (rec[m].count)
+				agent_prom_bin_add(&bins[m], &rec[m]);
 		pthread_mutex_lock(&a->lock);
 		if (reset)
 			agent_event_log(a, AE_MODULE_BACK, "target %s: the module's flow went backwards (module reloaded or flow recreated): its counts start again",
 					e->name);
 		reset = false;
-		for (int k = 0; k < a->ntargets; k++) {
-			struct agent_target *t = &a->targets[k];
-
-			if (!t->session || ((struct sess *)t->session)->id != e->sess_id)
-				continue;
+		t = target_of(a, e);
+		if (t) {
 			t->kernel = f != NULL;
 			for (m = 0; m < METRIC_COUNT; m++)
-				if (rec[m].count && hq_merge(&t->cum[m], &rec[m]))
-					ok = false;
+				if (rec[m].count)
+					prom_add(&t->prom[m], &bins[m]);
 		}
 		pthread_mutex_unlock(&a->lock);
 		for (m = 0; m < METRIC_COUNT; m++)
 			hist_free(&rec[m]);
 	}
-	if (!ok)
-		agent_log("out of memory merging this minute into the totals of /metrics");
 	pthread_mutex_lock(&a->lock);
 	if (err && a->store_ok)
 		agent_event_log(a, AE_STORE_ERROR, "cannot write the history under %s: %s (check the directory and the disk)",
@@ -449,6 +480,7 @@ void agent_queue_minute(struct agentd *d, uint64_t minute, struct agent_target *
 			continue;
 		e = &j->e[j->n++];
 		e->sess_id = s->id;
+		e->tidx = i;
 		snprintf(e->name, sizeof(e->name), "%s", t->conf.name);
 		e->have_flow_id = s->open;
 		e->family = s->family;

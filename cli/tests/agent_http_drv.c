@@ -86,11 +86,12 @@ static void many(struct agent_target *t, int i)
 	for (c = 0; c < AC_COUNT; c++)
 		t->counters[c] = 1000 + i;
 	for (m = 0; m < METRIC_COUNT; m++) {
-		t->cum[m].present = 1;
-		hist_add_bucket(&t->cum[m], 1000, 2000, 10);
-		hist_add_bucket(&t->cum[m], 1000000, 1100000, 20);
-		t->cum[m].count = 30;
-		t->cum[m].sum = 30000000;
+		struct hist h = { .present = 1, .count = 30, .sum = 30000000 };
+
+		hist_add_bucket(&h, 1000, 2000, 10);
+		hist_add_bucket(&h, 1000000, 1100000, 20);
+		agent_prom_bin_add(&t->prom[m], &h);
+		hist_free(&h);
 	}
 }
 
@@ -167,12 +168,15 @@ int main(int argc, char **argv)
 	t[0].cur_counters[AC_SENT] = 10;
 	t[0].cur_counters[AC_RECEIVED] = 10;
 	/* /metrics: a histogram with buckets on both sides of le bounds */
-	t[0].cum[SNAPFIRE_METRIC_RTT].present = 1;
-	hist_add_bucket(&t[0].cum[SNAPFIRE_METRIC_RTT], 90000, 110000, 10);
-	hist_add_bucket(&t[0].cum[SNAPFIRE_METRIC_RTT], 190000, 200000, 20);
-	hist_add_bucket(&t[0].cum[SNAPFIRE_METRIC_RTT], 290000, 310000, 10);
-	t[0].cum[SNAPFIRE_METRIC_RTT].count = 40;
-	t[0].cum[SNAPFIRE_METRIC_RTT].sum = 8000000;
+	{
+		struct hist h = { .present = 1, .count = 40, .sum = 8000000 };
+
+		hist_add_bucket(&h, 90000, 110000, 10);
+		hist_add_bucket(&h, 190000, 200000, 20);
+		hist_add_bucket(&h, 290000, 310000, 10);
+		agent_prom_bin_add(&t[0].prom[SNAPFIRE_METRIC_RTT], &h);
+		hist_free(&h);
+	}
 	snprintf(t[1].conf.name, sizeof(t[1].conf.name), "b");
 
 	/* the server's thread inherits the mask: the signals come to sigwait */
@@ -203,7 +207,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < a.ntargets; i++)
 		for (m = 0; m < METRIC_COUNT; m++) {
 			hist_free(&t[i].cur[m]);
-			hist_free(&t[i].cum[m]);
 		}
 	free(t);
 	pthread_mutex_destroy(&a.lock);

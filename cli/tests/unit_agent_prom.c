@@ -52,7 +52,6 @@ void test_agent_prom(void)
 	char *text = NULL, line[512], *p;
 	size_t len = 0, series = 0;
 	bool rising = true, fam_ok = true;
-	unsigned int m;
 	FILE *f;
 	int i, r;
 
@@ -78,18 +77,25 @@ void test_agent_prom(void)
 	t[0].counters[AC_REORDERED] = 1;
 	t[0].counters[AC_DUPLICATES] = 2;
 	t[0].counters[AC_PORT_UNREACHABLE] = 4;
-	/* buckets on, just above and far above the le bounds */
+	/* buckets on, just above and far above the le bounds, in two minutes
+	 * binned as each is stored: the page shows their sum */
 	{
-		struct hist *h = &t[0].cum[SNAPFIRE_METRIC_RTT];
+		struct hist h1 = { .present = 1, .count = 9, .sum = 1234000000 };
+		struct hist h2 = { .present = 1, .count = 6, .sum = 567890 };
+		struct hist absent = { .present = 0 };
 
-		h->present = 1;
-		hist_add_bucket(h, 9000, 10000, 2);		/* high == le 10us */
-		hist_add_bucket(h, 10001, 12000, 3);		/* -> 25us */
-		hist_add_bucket(h, 24000, 26000, 4);		/* straddles 25us -> 50us */
-		hist_add_bucket(h, 1000000000, 1100000000, 1);	/* straddles 1s -> 2.5s */
-		hist_add_bucket(h, 11000000000ull, 12000000000ull, 5);	/* above 10s: +Inf */
-		h->count = 15;
-		h->sum = 1234567890;
+		hist_add_bucket(&h1, 9000, 10000, 2);		/* high == le 10us */
+		hist_add_bucket(&h1, 10001, 12000, 3);		/* -> 25us */
+		hist_add_bucket(&h1, 24000, 26000, 4);		/* straddles 25us -> 50us */
+		hist_add_bucket(&h2, 1000000000, 1100000000, 1);	/* straddles 1s -> 2.5s */
+		hist_add_bucket(&h2, 11000000000ull, 12000000000ull, 5);	/* above 10s: +Inf */
+		hist_add_bucket(&absent, 1000, 1000, 1000);	/* not present: not counted */
+		agent_prom_bin_add(&t[0].prom[SNAPFIRE_METRIC_RTT], &h1);
+		agent_prom_bin_add(&t[0].prom[SNAPFIRE_METRIC_RTT], &absent);
+		agent_prom_bin_add(&t[0].prom[SNAPFIRE_METRIC_RTT], &h2);
+		hist_free(&h1);
+		hist_free(&h2);
+		hist_free(&absent);
 	}
 	snprintf(t[1].conf.name, sizeof(t[1].conf.name), "b");
 	t[1].counters[AC_SENT] = 7;
@@ -198,7 +204,4 @@ void test_agent_prom(void)
 	CHECK(series == 11 + 2 * (1 + AC_COUNT + METRIC_COUNT * 22),
 	      "agent prom: %zu series: 11 + 183 per target", series);
 	free(text);
-	for (i = 0; i < 2; i++)
-		for (m = 0; m < METRIC_COUNT; m++)
-			hist_free(&t[i].cum[m]);
 }
