@@ -157,8 +157,11 @@ t0=$SECONDS
 busy=0
 part 3 || CYCLES=0
 for ((c = 1; c <= CYCLES; c++)); do
+	t_in=$SECONDS
 	sf_load >/dev/null || { not_ok "cycle $c: insmod"; break; }
+	t_top=$SECONDS
 	topo_pair >/dev/null || { not_ok "cycle $c: hosts"; break; }
+	t_load=$SECONDS
 	sf -n "$T" config reflect on rate 0 max-flows 200000 flow-rate 4000000000 >/dev/null ||
 		{ not_ok "cycle $c: config reflect on"; break; }
 	mac=$(ip -n "$T" -br link show eth0 | awk '{ print $3 }')
@@ -187,6 +190,9 @@ for ((c = 1; c <= CYCLES; c++)); do
 	# any other failure, or a module still in use after 60 s, fails.
 	busy_until=$((SECONDS + 60 * ${SF_TIMEOUT_SCALE:-1}))
 	tc=$SECONDS
+	if ((c <= 3)); then
+		diag "cycle $c: insmod $((t_top - t_in)) s, hosts $((t_load - t_top)) s, the load started and seen running $((tc - t_load)) s (flows $(sf_counter -n "$T" flows))"
+	fi
 	until out=$(sf_rmmod 2>&1); do
 		if [[ $out != *"in use"* ]] || ((SECONDS >= busy_until)); then
 			not_ok "cycle $c: rmmod under load" "$out"
