@@ -514,8 +514,8 @@ int cmd_agent(int argc, char **argv)
 	if (agent_log_start())
 		agent_log("cannot start the log's thread: lines are written directly (a stalled journald stalls the agent)");
 	if (pthread_create(&d->store_th, NULL, agent_store_thread, d)) {
+		agent_log_stop(2000);	/* the queued lines before this one */
 		errmsg("agent: cannot start the store thread");
-		agent_log_stop(2000);
 		agentd_free(d);
 		return EXIT_FAIL;
 	}

@@ -416,6 +416,17 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 	pthread_condattr_destroy(&ca);
 	port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 		     ((struct sockaddr_in *)&ss)->sin_port);
+	/*
+	 * The reaper first: the daemon serves from its start, and a summary
+	 * it suspends must have the reaper to resume it, also before
+	 * MHD_stop_daemon on the way out (which aborts the process if it
+	 * finds one suspended).
+	 */
+	e = pthread_create(&h->reaper, NULL, agent_http_reaper, h);
+	if (e) {
+		snprintf(err, errlen, "cannot start the HTTP server's reaper thread: %s", strerror(e));
+		goto destroy_sync;
+	}
 	h->d = MHD_start_daemon(flags, port, NULL, NULL, handler, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -429,17 +440,16 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 	if (!h->d) {
 		snprintf(err, errlen, "%s is in use or not an address of this host (the line above says which): change listen: in the configuration",
 			 listen);
-		goto destroy_sync;
-	}
-	e = pthread_create(&h->reaper, NULL, agent_http_reaper, h);
-	if (e) {
-		snprintf(err, errlen, "cannot start the HTTP server's reaper thread: %s", strerror(e));
-		goto stop_daemon;
+		goto stop_reaper;
 	}
 	(void)sslen;
 	return h;
-stop_daemon:
-	MHD_stop_daemon(h->d);
+stop_reaper:
+	pthread_mutex_lock(&h->lock);
+	h->stop = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->reaper, NULL);
 destroy_sync:
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);

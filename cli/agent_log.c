@@ -60,10 +60,12 @@ struct log_line {
 static struct {
 	pthread_mutex_t lock;	/* protects everything below but th */
 	pthread_cond_t more;	/* a line queued, or stop */
-	pthread_cond_t idle;	/* the queue emptied and written */
+	pthread_cond_t idle;	/* the queue emptied and written (CLOCK_MONOTONIC) */
 	struct log_line *head, *tail;
 	unsigned int n;		/* lines queued, place holders not counted */
+	unsigned long lost;	/* dropped with no place holder to count them (no memory) */
 	bool running, stop, writing;
+	bool alive;		/* a writer thread exists, joined or not */
 	pthread_t th;
 } lq = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -120,12 +122,24 @@ static void *log_writer(void *arg)
 
 int agent_log_start(void)
 {
+	pthread_condattr_t ca;
 	int e;
 
 	pthread_mutex_lock(&lq.lock);
+	if (lq.alive) {		/* one left blocked by an earlier stop */
+		pthread_mutex_unlock(&lq.lock);
+		return -EBUSY;
+	}
+	/* nobody waits on idle before a writer runs: re-made on the monotonic clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&lq.idle);
+	pthread_cond_init(&lq.idle, &ca);
+	pthread_condattr_destroy(&ca);
 	lq.stop = false;
 	e = pthread_create(&lq.th, NULL, log_writer, NULL);
 	lq.running = !e;
+	lq.alive = !e;
 	pthread_mutex_unlock(&lq.lock);
 	return e ? -e : 0;
 }
@@ -140,7 +154,7 @@ bool agent_log_stop(unsigned int wait_ms)
 		pthread_mutex_unlock(&lq.lock);
 		return true;
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += wait_ms / 1000;
 	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
 	if (until.tv_nsec >= 1000000000L) {
@@ -150,9 +164,16 @@ bool agent_log_stop(unsigned int wait_ms)
 	while ((lq.head || lq.writing) &&
 	       pthread_cond_timedwait(&lq.idle, &lq.lock, &until) != ETIMEDOUT)
 		;
+	/*
+	 * Later lines are written directly. Not drained (a stderr still
+	 * blocked): the writer is left to it, the process about to exit;
+	 * what it has not written by then is lost, and lines written
+	 * directly meanwhile may come before it.
+	 */
 	drained = !lq.head && !lq.writing;
-	lq.stop = true;		/* later lines are written directly */
+	lq.stop = true;
 	lq.running = false;
+	lq.alive = !drained;
 	pthread_cond_signal(&lq.more);
 	pthread_mutex_unlock(&lq.lock);
 	if (drained)
@@ -176,10 +197,14 @@ static bool enqueue(const char *s, size_t n)
 		memcpy(l->s, s, n);
 		lq.n++;
 	} else if (lq.tail && lq.tail->dropped) {
-		lq.tail->dropped++;
+		lq.tail->dropped += 1 + lq.lost;
+		lq.lost = 0;
 	} else if ((l = malloc(sizeof(*l)))) {
-		l->dropped = 1;
+		l->dropped = 1 + lq.lost;
 		l->len = 0;
+		lq.lost = 0;
+	} else {
+		lq.lost++;	/* counted by the next place holder */
 	}
 	if (l) {
 		l->next = NULL;

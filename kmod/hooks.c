@@ -426,13 +426,15 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 	if (!to_port && !sf_config_port(cfg, pkt.sport))
 		return NF_ACCEPT;
 	/*
-	 * An IPv6 fragment (the first; or an atomic one): the stack
-	 * reassembles it after LOCAL_IN, where no hook sees the datagram
+	 * A first fragment. IPv4 reassembles before LOCAL_IN, so here it is
+	 * one passing PRE_ROUTING (no conntrack defragmented it): the whole
+	 * datagram comes to LOCAL_IN. IPv6 (the first; or an atomic one)
+	 * reassembles after LOCAL_IN, where no hook sees the datagram
 	 * (unless nf_defrag_ipv6 did before: then it arrives whole). Counted
 	 * there, so that a probe larger than the path's MTU is not lost
 	 * without a trace; left to the stack.
 	 */
-	if (unlikely(udp == SF_UDP_FRAG6)) {
+	if (unlikely(udp == SF_UDP_FRAG)) {
 		if (hook == NF_INET_LOCAL_IN)
 			sf_count(sn, SF_C_FRAGMENTS);
 		return NF_ACCEPT;

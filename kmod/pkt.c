@@ -75,15 +75,17 @@ noinline bool sf_maybe_probe_slow(const struct sk_buff *skb, __be16 proto,
  * Peek at the network and UDP headers at @nhoff (from skb->data). Only
  * unfragmented UDP qualifies; the UDP length must fit in the packet, or
  * the result is SF_UDP_BAD_LEN with only the addresses and ports filled.
- * An IPv6 first or atomic fragment of UDP is SF_UDP_FRAG6, likewise with
- * only the addresses and ports: its UDP length is the whole datagram's.
+ * A first fragment of UDP (IPv6: or an atomic one) is SF_UDP_FRAG with
+ * the addresses and ports, and @pkt->plen the whole datagram's payload
+ * length as its UDP header says (0 if less than the header), of which
+ * the fragment holds only a part: not checked against it.
  */
 enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 			 unsigned int nhoff, struct sf_pkt *pkt)
 {
 	struct udphdr _uh;
 	const struct udphdr *uh;
-	bool frag6 = false;
+	bool frag = false;
 	unsigned int ulen;
 
 	if (family == AF_INET) {
@@ -93,8 +95,10 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 		iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
 		if (!iph || iph->version != 4 || iph->ihl < 5 ||
 		    iph->protocol != IPPROTO_UDP ||
-		    (iph->frag_off & htons(IP_MF | IP_OFFSET)))
+		    (iph->frag_off & htons(IP_OFFSET)))
 			return SF_UDP_NONE;
+		/* a first fragment: IPv4 reassembles before LOCAL_IN */
+		frag = iph->frag_off & htons(IP_MF);
 		ipv6_addr_set_v4mapped(iph->saddr, &pkt->saddr);
 		ipv6_addr_set_v4mapped(iph->daddr, &pkt->daddr);
 		pkt->ttl = iph->ttl;
@@ -120,7 +124,7 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 		 * A first (or atomic) fragment: ports, but the datagram's
 		 * length. IPv6 reassembles after LOCAL_IN.
 		 */
-		frag6 = flags & IP6_FH_F_FRAG;
+		frag = flags & IP6_FH_F_FRAG;
 		pkt->saddr = ip6h->saddr;
 		pkt->daddr = ip6h->daddr;
 		pkt->ttl = ip6h->hop_limit;
@@ -134,9 +138,11 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 		return SF_UDP_NONE;
 	pkt->sport = uh->source;
 	pkt->dport = uh->dest;
-	if (frag6)
-		return SF_UDP_FRAG6;
 	ulen = ntohs(uh->len);
+	if (frag) {
+		pkt->plen = ulen >= sizeof(*uh) ? ulen - sizeof(*uh) : 0;
+		return SF_UDP_FRAG;
+	}
 	if (ulen < sizeof(*uh) || ulen > skb->len - pkt->udpoff)
 		return SF_UDP_BAD_LEN;
 	pkt->plen = ulen - sizeof(*uh);

@@ -19,9 +19,9 @@
 enum sf_dir { SF_INGRESS, SF_EGRESS };
 
 enum sf_udp {
-	SF_UDP_NONE,		/* not UDP, or an IPv4 fragment: not ours */
+	SF_UDP_NONE,		/* not UDP, or a later fragment: not ours */
 	SF_UDP_BAD_LEN,		/* UDP, ports parsed, but its length is wrong */
-	SF_UDP_FRAG6,		/* IPv6 first/atomic fragment: ports parsed */
+	SF_UDP_FRAG,		/* a first (IPv6: or atomic) fragment: ports parsed */
 	SF_UDP_OK,
 };
 

@@ -224,8 +224,57 @@ static void pkt_port_set(struct kunit *test)
 }
 
 /*
+ * sf_parse_udp() on IPv4 fragments: the first gives its ports and the
+ * datagram's payload length from its UDP header (3000 bytes, though the
+ * fragment holds 4); later and last ones nothing; unfragmented whole.
+ */
+static void pkt_parse_frag4(struct kunit *test)
+{
+	static const struct {
+		u16 frag, ulen;
+		enum sf_udp want;
+		unsigned int plen;
+	} fc[] = {
+		{ IP_MF, 3008, SF_UDP_FRAG, 3000 },
+		{ IP_MF, 4, SF_UDP_FRAG, 0 },			/* a UDP length under 8 */
+		{ IP_MF | IP_DF, 3008, SF_UDP_FRAG, 3000 },
+		{ IP_MF | 10, 3008, SF_UDP_NONE, 0 },
+		{ 185, 3008, SF_UDP_NONE, 0 },			/* the last */
+		{ 0, 12, SF_UDP_OK, 4 },
+		{ 0, 3008, SF_UDP_BAD_LEN, 0 },
+	};
+	struct pt_case c = V4("frag", IPPROTO_UDP, 0, 0, 40000, PT_PORT, 0, true);
+	unsigned int i, len;
+	struct sk_buff *skb;
+	struct sf_pkt pkt;
+	u8 buf[PT_MAX];
+
+	for (i = 0; i < ARRAY_SIZE(fc); i++) {
+		c.frag = fc[i].frag;
+		len = pt_build(&c, buf, 0);
+		((struct udphdr *)(buf + sizeof(struct iphdr)))->len = htons(fc[i].ulen);
+		skb = pt_skb(test, buf, len, len);
+		memset(&pkt, 0, sizeof(pkt));
+		KUNIT_EXPECT_EQ_MSG(test, sf_parse_udp(skb, AF_INET, 0, &pkt),
+				    fc[i].want, "frag_off %#x, udp length %u",
+				    fc[i].frag, fc[i].ulen);
+		if (fc[i].want == SF_UDP_FRAG || fc[i].want == SF_UDP_OK) {
+			KUNIT_EXPECT_EQ(test, ntohs(pkt.sport), 40000);
+			KUNIT_EXPECT_EQ(test, ntohs(pkt.dport), PT_PORT);
+			KUNIT_EXPECT_EQ(test, pkt.family, AF_INET);
+			KUNIT_EXPECT_EQ(test, pkt.udpoff, sizeof(struct iphdr));
+			KUNIT_EXPECT_EQ_MSG(test, pkt.plen, fc[i].plen,
+					    "frag_off %#x, udp length %u",
+					    fc[i].frag, fc[i].ulen);
+		}
+		kfree_skb(skb);
+	}
+}
+
+/*
  * sf_parse_udp() on IPv6 fragments: the first and an atomic one give their
- * ports, not a length (theirs is the datagram's); later ones nothing.
+ * ports and the datagram's payload length (their UDP header's); later ones
+ * nothing.
  */
 static void pkt_parse_frag6(struct kunit *test)
 {
@@ -233,8 +282,8 @@ static void pkt_parse_frag6(struct kunit *test)
 		u16 frag;
 		enum sf_udp want;
 	} fc[] = {
-		{ IP6_MF, SF_UDP_FRAG6 },
-		{ 0, SF_UDP_FRAG6 },
+		{ IP6_MF, SF_UDP_FRAG },
+		{ 0, SF_UDP_FRAG },
 		{ (10 << 3) | IP6_MF, SF_UDP_NONE },
 		{ 10 << 3, SF_UDP_NONE },
 	};
@@ -252,10 +301,11 @@ static void pkt_parse_frag6(struct kunit *test)
 		memset(&pkt, 0, sizeof(pkt));
 		KUNIT_EXPECT_EQ_MSG(test, sf_parse_udp(skb, AF_INET6, 0, &pkt),
 				    fc[i].want, "frag_off %#x", fc[i].frag);
-		if (fc[i].want == SF_UDP_FRAG6) {
+		if (fc[i].want == SF_UDP_FRAG) {
 			KUNIT_EXPECT_EQ(test, ntohs(pkt.sport), 40000);
 			KUNIT_EXPECT_EQ(test, ntohs(pkt.dport), PT_PORT);
 			KUNIT_EXPECT_EQ(test, pkt.family, AF_INET6);
+			KUNIT_EXPECT_EQ(test, pkt.plen, 4U);	/* pt_build's UDP length 12 */
 		}
 		kfree_skb(skb);
 	}
@@ -286,11 +336,11 @@ struct pt_chain {
 
 static const struct pt_chain pt_chains[] = {
 	{ "routing, then a first fragment", { NEXTHDR_ROUTING, NEXTHDR_FRAGMENT },
-	  { 0, IP6_MF }, 2, false, true, SF_UDP_FRAG6 },
+	  { 0, IP6_MF }, 2, false, true, SF_UDP_FRAG },
 	{ "routing, then a later fragment", { NEXTHDR_ROUTING, NEXTHDR_FRAGMENT },
 	  { 0, (8 << 3) | IP6_MF }, 2, false, false, SF_UDP_NONE },
 	{ "two first-fragment headers", { NEXTHDR_FRAGMENT, NEXTHDR_FRAGMENT },
-	  { IP6_MF, IP6_MF }, 2, false, true, SF_UDP_FRAG6 },
+	  { IP6_MF, IP6_MF }, 2, false, true, SF_UDP_FRAG },
 	{ "a first, then a later fragment header", { NEXTHDR_FRAGMENT, NEXTHDR_FRAGMENT },
 	  { IP6_MF, 8 << 3 }, 2, false, false, SF_UDP_NONE },
 	{ "a fragment header cut short", { NEXTHDR_FRAGMENT }, { IP6_MF }, 1,
@@ -383,6 +433,7 @@ static void pkt_test_exit(struct kunit *test)
 static struct kunit_case pkt_test_cases[] = {
 	KUNIT_CASE(pkt_cases),
 	KUNIT_CASE(pkt_port_set),
+	KUNIT_CASE(pkt_parse_frag4),
 	KUNIT_CASE(pkt_parse_frag6),
 	KUNIT_CASE(pkt_frag6_chains),
 	{}

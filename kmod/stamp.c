@@ -85,9 +85,10 @@ static enum sf_parse_result sf_stamp_tlvs(const struct sk_buff *skb,
 	return SF_PARSE_OK;
 }
 
-enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
-				    unsigned int len, bool reflector, u64 now_ns,
-				    struct sf_stamp *st)
+static enum sf_parse_result sf_stamp_parse_base(const struct sk_buff *skb, unsigned int off,
+						unsigned int len, unsigned int have,
+						bool reflector, u64 now_ns,
+						struct sf_stamp *st)
 {
 	union {
 		struct stamp_sender_pkt s;
@@ -113,8 +114,8 @@ enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 		return SF_PARSE_SHORT;
 	if (len > STAMP_MAX_LEN)
 		return SF_PARSE_LONG;
-	/* The skb must hold all @len bytes. */
-	if (off > skb->len || len > skb->len - off)
+	/* The skb must hold @have bytes of them. */
+	if (off > skb->len || have > skb->len - off)
 		return SF_PARSE_SHORT;
 	p = skb_header_pointer(skb, off, STAMP_BASE_LEN, &buf);
 	if (!p)
@@ -145,6 +146,24 @@ enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 	}
 	st->len = len;
 	st->tlv_len = len - STAMP_BASE_LEN;
+	return SF_PARSE_OK;
+}
 
+enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
+				    unsigned int len, bool reflector, u64 now_ns,
+				    struct sf_stamp *st)
+{
+	enum sf_parse_result r;
+
+	r = sf_stamp_parse_base(skb, off, len, len, reflector, now_ns, st);
+	if (r != SF_PARSE_OK || st->auth)
+		return r;
 	return sf_stamp_tlvs(skb, off, len, reflector, now_ns, st);
+}
+
+enum sf_parse_result sf_stamp_parse_head(const struct sk_buff *skb, unsigned int off,
+					 unsigned int len, bool reflector, u64 now_ns,
+					 struct sf_stamp *st)
+{
+	return sf_stamp_parse_base(skb, off, len, STAMP_BASE_LEN, reflector, now_ns, st);
 }

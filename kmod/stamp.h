@@ -65,6 +65,16 @@ enum sf_parse_result {
 enum sf_parse_result sf_stamp_parse(const struct sk_buff *skb, unsigned int off,
 				    unsigned int len, bool reflector, u64 now_ns,
 				    struct sf_stamp *st);
+/*
+ * The same for the first fragment of a datagram of @len payload bytes:
+ * only the fixed header (STAMP_BASE_LEN bytes) need be in the skb; the
+ * TLVs are neither parsed nor located (@st->hmac and the Follow-Up fields
+ * stay 0; @st->tlv_len is the datagram's). @len still decides @st->auth
+ * and the bounds.
+ */
+enum sf_parse_result sf_stamp_parse_head(const struct sk_buff *skb, unsigned int off,
+					 unsigned int len, bool reflector, u64 now_ns,
+					 struct sf_stamp *st);
 
 /*
  * Timestamp conversions; @ptp selects PTPv2 truncated (EE Z bit) over NTP.

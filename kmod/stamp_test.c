@@ -185,6 +185,55 @@ static void stamp_reflector_packet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.sender_ttl, 0);
 }
 
+/*
+ * The first fragment of a 3000-byte reply (the driver hand-off of a
+ * datagram longer than the MTU): only the fixed header is in the skb, the
+ * datagram's length says the rest. sf_stamp_parse() asks for all of it;
+ * sf_stamp_parse_head() reads the header and locates no TLV. The bounds
+ * and the authenticated-mode test still go by the datagram's length.
+ */
+static void stamp_head_of_fragment(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN];
+	struct sf_stamp st;
+	struct sk_buff *skb;
+
+	stamp_build_reflector(b);
+	skb = stamp_skb(test, b, sizeof(b), false);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, 3000, true, NOW_2023, &st),
+			SF_PARSE_SHORT);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, 3000, true, NOW_2023, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.seq, 7U);
+	KUNIT_EXPECT_EQ(test, st.ts, NS(1700000001) + 500);
+	KUNIT_EXPECT_EQ(test, st.ssid, 0x1234);
+	KUNIT_EXPECT_EQ(test, st.sender_seq, 0xfffffffeU);
+	KUNIT_EXPECT_EQ(test, st.sender_ttl, 63);
+	KUNIT_EXPECT_FALSE(test, st.auth);
+	KUNIT_EXPECT_EQ(test, st.len, 3000U);
+	KUNIT_EXPECT_EQ(test, st.tlv_len, 3000U - STAMP_BASE_LEN);
+	KUNIT_EXPECT_FALSE(test, st.hmac);
+	KUNIT_EXPECT_EQ(test, st.fu_off, 0U);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, STAMP_MAX_LEN + 1, true,
+						  NOW_2023, &st),
+			SF_PARSE_LONG);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, STAMP_BASE_LEN - 1, true,
+						  NOW_2023, &st),
+			SF_PARSE_SHORT);
+	/* a header cut short is short, whatever the datagram's length */
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR + 1, 3000, true, NOW_2023, &st),
+			SF_PARSE_SHORT);
+	kfree_skb(skb);
+
+	/* zero timestamp bytes 4..15 and 112 bytes or more: authenticated */
+	memset(b, 0, sizeof(b));
+	skb = stamp_skb(test, b, sizeof(b), true);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, 3000, false, NOW_2023, &st),
+			SF_PARSE_OK);
+	KUNIT_EXPECT_TRUE(test, st.auth);
+	kfree_skb(skb);
+}
+
 /* The uapi structs agree with the byte layout. */
 static void stamp_struct_layout(struct kunit *test)
 {
@@ -499,6 +548,7 @@ static struct kunit_case stamp_test_cases[] = {
 	KUNIT_CASE(stamp_reflector_packet),
 	KUNIT_CASE(stamp_struct_layout),
 	KUNIT_CASE(stamp_truncated),
+	KUNIT_CASE(stamp_head_of_fragment),
 	KUNIT_CASE(stamp_too_long),
 	KUNIT_CASE(stamp_tlvs),
 	KUNIT_CASE(stamp_zero_ts_packet),

@@ -40,7 +40,9 @@ static bool sf_dev_stacked(const struct net_device *dev)
  * shared with the driver now: read only. Fired once per device the packet
  * passes; only the lowest (not stacked) device's counts, so each probe
  * gets one tx-stage sample, ending where its last queue let it go; and
- * only for a packet made on this host, not a mirrored copy of it.
+ * only for a packet made on this host, not a mirrored copy of it. A
+ * datagram longer than the MTU leaves in fragments: its first (the one
+ * with the ports and the STAMP header) is its hand-off.
  */
 static noinline void sf_xmit_one(const struct sk_buff *skb,
 				 const struct net_device *dev, u8 family)
@@ -49,8 +51,10 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 	struct sf_flow_key key;
 	struct sf_stamp st;
 	struct sf_flow *f;
+	enum sf_parse_result res;
 	struct sf_pkt pkt;
 	struct sf_net *sn;
+	enum sf_udp udp;
 	bool to_port;
 	u64 now;
 
@@ -71,14 +75,20 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 	cfg = rcu_dereference(sn->config);
 	if (!cfg || !sf_cfg(cfg, ENABLED))
 		goto out;
-	if (sf_parse_udp(skb, family, skb_network_offset(skb), &pkt) != SF_UDP_OK)
+	udp = sf_parse_udp(skb, family, skb_network_offset(skb), &pkt);
+	if (udp != SF_UDP_OK && udp != SF_UDP_FRAG)
 		goto out;
 	to_port = sf_config_port(cfg, pkt.dport);
 	if (!to_port && !sf_config_port(cfg, pkt.sport))
 		goto out;
 	now = sf_now();
-	if (sf_stamp_parse(skb, pkt.udpoff + sizeof(struct udphdr), pkt.plen,
-			   !to_port, now, &st) != SF_PARSE_OK || st.auth)
+	if (udp == SF_UDP_FRAG)
+		res = sf_stamp_parse_head(skb, pkt.udpoff + sizeof(struct udphdr),
+					  pkt.plen, !to_port, now, &st);
+	else
+		res = sf_stamp_parse(skb, pkt.udpoff + sizeof(struct udphdr),
+				     pkt.plen, !to_port, now, &st);
+	if (res != SF_PARSE_OK || st.auth)
 		goto out;
 
 	sf_key(&key, &pkt, SF_EGRESS,

@@ -24,7 +24,9 @@
 #     receive stamp (an rx-stage sample each on the reflector, rx-stage min
 #     > 0 on the sender). Reassembly keeps the stamp of the fragment queued
 #     last, and only first fragments (the ones with ports) were stamped: in
-#     order, none had one.
+#     order, none had one. The driver hand-off of each probe's and each
+#     reply's first fragment ends its tx stage: a tx-stage sample each on
+#     either side (before, fragments were not looked at there: none).
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -173,4 +175,8 @@ assert_eq "fragments: the reflector: a receive stamp on every probe (rx-stage sa
 	"$(dp_get "$DP_TMP/frag-r.json" --flow role=reflector --last rx_stage.count)"
 assert_gt "fragments: the sender: a receive stamp on every reply (rx-stage min > 0)" \
 	"$(dp_get "$DP_TMP/frag-s.json" --flow role=sender --last rx_stage.min_ns)" 0
+assert_eq "fragments: the reflector: a tx-stage sample on every reply (its first fragment's hand-off)" 10 \
+	"$(dp_get "$DP_TMP/frag-r.json" --flow role=reflector --last tx_stage.count)"
+assert_eq "fragments: the sender: a tx-stage sample on every probe (its first fragment's hand-off)" 10 \
+	"$(dp_get "$DP_TMP/frag-s.json" --flow role=sender --last tx_stage.count)"
 done_testing

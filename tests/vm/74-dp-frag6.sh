@@ -21,6 +21,9 @@
 #     whole and are answered with replies as long, in fragments; the
 #     sender, without conntrack, counts the replies' first fragments.
 #     Before, every such reply was dropped at the MTU (reflect-errors).
+#     The driver hand-off of each probe's and each reply's first fragment
+#     ends its tx stage: xmit +5 and 5 tx-stage samples on either side
+#     (before, fragments were not looked at there: none).
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -69,7 +72,7 @@ declare -A c0
 snap() {
 	local h k
 	for h in "$SENDER" "$ROUTER" "$REFLECTOR"; do
-		for k in fragments reflected reflect_errors malformed flows_created; do
+		for k in fragments reflected reflect_errors malformed flows_created xmit; do
 			c0[$h.$k]=$(cnt "$h" "$k")
 		done
 	done
@@ -102,6 +105,10 @@ table inet sfct {
 	}
 }
 NFT
+# the sender's flow (dp_stamp.py's socket) had the first 5 probes already
+dp_flows "$SENDER" "$DP_TMP/frag-ct-s0.json"
+tx0=$(dp_get "$DP_TMP/frag-ct-s0.json" --flow role=sender --last tx_stage.count 2>/dev/null)
+[[ $tx0 =~ ^[0-9]+$ ]] || tx0=0
 snap
 ok "conntrack: 5 probes of 2000 bytes (dp_stamp.py)" dp_stamp "$SENDER" "$DP_TMP/frag-ct.json" \
 	--dst "$REFL_IP6" --tlv 1:1952 --count 5 --interval 0.05 --wait 2
@@ -111,4 +118,14 @@ assert_eq "conntrack: the reflector reflected 5" 5 "$(delta "$REFLECTOR" reflect
 assert_eq "conntrack: no reflect error" 0 "$(delta "$REFLECTOR" reflect_errors)"
 assert_eq "conntrack: the reflector saw them whole (no fragments counted)" 0 "$(delta "$REFLECTOR" fragments)"
 assert_eq "conntrack: the sender counted the replies' first fragments" 5 "$(delta "$SENDER" fragments)"
+assert_eq "conntrack: the reflector's driver hand-off of each reply's first fragment (xmit)" 5 \
+	"$(delta "$REFLECTOR" xmit)"
+assert_eq "conntrack: the sender's driver hand-off of each probe's first fragment (xmit)" 5 \
+	"$(delta "$SENDER" xmit)"
+dp_flows "$SENDER" "$DP_TMP/frag-ct-s.json"
+dp_flows "$REFLECTOR" "$DP_TMP/frag-ct-r.json"
+assert_eq "conntrack: the reflector flow: a tx-stage sample on every reply" 5 \
+	"$(dp_get "$DP_TMP/frag-ct-r.json" --flow role=reflector --last tx_stage.count)"
+assert_eq "conntrack: the sender flow: a tx-stage sample on every probe (+5)" 5 \
+	"$(($(dp_get "$DP_TMP/frag-ct-s.json" --flow role=sender --last tx_stage.count) - tx0))"
 done_testing
