@@ -136,20 +136,6 @@ static void sf_delay_variation(struct sf_flow *f, u32 seq, s64 delay)
 	f->prev_delay = delay;
 }
 
-/*
- * Did a socket of this namespace send @skb? A Session-Sender's probe does.
- * Not so a copy that TEE or nft dup sends (orphaned), nor a container's
- * packet that ipvlan (l3, l3s) hands to this namespace's ip_local_out()
- * (scrubbed, orphaned): not this host's measurements, they would be
- * recorded twice, or in a namespace that is not theirs, past flow-rate.
- */
-static bool sf_own_socket(const struct sk_buff *skb, const struct net *net)
-{
-	const struct sock *sk = skb->sk;
-
-	return sk && sk_fullsock(sk) && net_eq(sock_net(sk), net);
-}
-
 /* Sender, LOCAL_OUT: a probe leaves; remember when. */
 static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
 			  const struct sf_pkt *pkt, const struct sf_stamp *st)

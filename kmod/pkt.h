@@ -118,4 +118,18 @@ static inline u64 sf_now(void)
 	return ktime_get_real_ns();
 }
 
+/*
+ * Did a socket of this namespace send @skb? A Session-Sender's probe does.
+ * Not so a copy that TEE or nft dup sends (orphaned), nor a container's
+ * packet that ipvlan (l3, l3s) hands to this namespace's ip_local_out()
+ * (scrubbed, orphaned): not this host's measurements, they would be
+ * recorded twice, or in a namespace that is not theirs, past flow-rate.
+ */
+static inline bool sf_own_socket(const struct sk_buff *skb, const struct net *net)
+{
+	const struct sock *sk = skb->sk;
+
+	return sk && sk_fullsock(sk) && net_eq(sock_net(sk), net);
+}
+
 #endif /* _SF_PKT_H */

@@ -269,6 +269,25 @@ static void pkt_parse_frag4(struct kunit *test)
 		}
 		kfree_skb(skb);
 	}
+	/* a first fragment cut inside its UDP header: nothing */
+	c.frag = IP_MF;
+	len = pt_build(&c, buf, 0);
+	skb = pt_skb(test, buf, sizeof(struct iphdr) + 6, sizeof(struct iphdr) + 6);
+	KUNIT_EXPECT_EQ(test, sf_parse_udp(skb, AF_INET, 0, &pkt), SF_UDP_NONE);
+	kfree_skb(skb);
+	/* with IP options (ihl 7), split after 10 bytes (the rest paged) */
+	c.ihl = 7;
+	len = pt_build(&c, buf, 0);
+	((struct udphdr *)(buf + 28))->len = htons(3008);
+	skb = pt_skb(test, buf, len, 10);
+	memset(&pkt, 0, sizeof(pkt));
+	KUNIT_EXPECT_EQ(test, sf_parse_udp(skb, AF_INET, 0, &pkt), SF_UDP_FRAG);
+	KUNIT_EXPECT_EQ(test, pkt.udpoff, 28U);
+	KUNIT_EXPECT_EQ(test, pkt.plen, 3000U);
+	KUNIT_EXPECT_EQ(test, ntohs(pkt.dport), PT_PORT);
+	KUNIT_EXPECT_EQ(test, pkt.ttl, 64);
+	KUNIT_EXPECT_TRUE(test, ipv6_addr_v4mapped(&pkt.saddr));
+	kfree_skb(skb);
 }
 
 /*

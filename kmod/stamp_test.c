@@ -185,6 +185,9 @@ static void stamp_reflector_packet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.sender_ttl, 0);
 }
 
+/* sf_stamp_parse_head() of @skb at UDP_HDR + @o, @l bytes of datagram */
+#define HEAD(o, l, refl) sf_stamp_parse_head(skb, UDP_HDR + (o), l, refl, NOW_2023, &st)
+
 /*
  * The first fragment of a 3000-byte reply (the driver hand-off of a
  * datagram longer than the MTU): only the fixed header is in the skb, the
@@ -202,8 +205,7 @@ static void stamp_head_of_fragment(struct kunit *test)
 	skb = stamp_skb(test, b, sizeof(b), false);
 	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, 3000, true, NOW_2023, &st),
 			SF_PARSE_SHORT);
-	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, 3000, true, NOW_2023, &st),
-			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, HEAD(0, 3000, true), SF_PARSE_OK);
 	KUNIT_EXPECT_EQ(test, st.seq, 7U);
 	KUNIT_EXPECT_EQ(test, st.ts, NS(1700000001) + 500);
 	KUNIT_EXPECT_EQ(test, st.ssid, 0x1234);
@@ -212,27 +214,56 @@ static void stamp_head_of_fragment(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, st.auth);
 	KUNIT_EXPECT_EQ(test, st.len, 3000U);
 	KUNIT_EXPECT_EQ(test, st.tlv_len, 3000U - STAMP_BASE_LEN);
-	KUNIT_EXPECT_FALSE(test, st.hmac);
-	KUNIT_EXPECT_EQ(test, st.fu_off, 0U);
-	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, STAMP_MAX_LEN + 1, true,
-						  NOW_2023, &st),
-			SF_PARSE_LONG);
-	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, STAMP_BASE_LEN - 1, true,
-						  NOW_2023, &st),
-			SF_PARSE_SHORT);
+	KUNIT_EXPECT_EQ(test, HEAD(0, STAMP_MAX_LEN + 1, true), SF_PARSE_LONG);
+	KUNIT_EXPECT_EQ(test, HEAD(0, STAMP_BASE_LEN - 1, true), SF_PARSE_SHORT);
 	/* a header cut short is short, whatever the datagram's length */
-	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR + 1, 3000, true, NOW_2023, &st),
-			SF_PARSE_SHORT);
+	KUNIT_EXPECT_EQ(test, HEAD(1, 3000, true), SF_PARSE_SHORT);
 	kfree_skb(skb);
 
 	/* zero timestamp bytes 4..15 and 112 bytes or more: authenticated */
 	memset(b, 0, sizeof(b));
 	skb = stamp_skb(test, b, sizeof(b), true);
-	KUNIT_EXPECT_EQ(test, sf_stamp_parse_head(skb, UDP_HDR, 3000, false, NOW_2023, &st),
-			SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, HEAD(0, 3000, false), SF_PARSE_OK);
 	KUNIT_EXPECT_TRUE(test, st.auth);
+	KUNIT_EXPECT_EQ(test, HEAD(0, STAMP_AUTH_LEN - 1, false), SF_PARSE_OK);
+	KUNIT_EXPECT_FALSE(test, st.auth);
 	kfree_skb(skb);
 }
+
+/*
+ * A first fragment holding the header, a Follow-Up TLV and the start of an
+ * HMAC TLV cut by the fragment's end: the head parse locates neither (the
+ * whole parse of the same bytes as a datagram finds the cut).
+ */
+static void stamp_head_with_tlvs(struct kunit *test)
+{
+	u8 b[STAMP_BASE_LEN + 20 + 10];
+	unsigned int fu = STAMP_BASE_LEN, hm = STAMP_BASE_LEN + 20;
+	struct sf_stamp st;
+	struct sk_buff *skb;
+
+	stamp_build_reflector(b);
+	memset(b + fu, 0, sizeof(b) - fu);
+	put8(b, fu + 1, STAMP_TLV_FOLLOWUP_TELEMETRY);
+	put16(b, fu + 2, 16);
+	put32(b, fu + 4, 6);
+	put32(b, fu + 8, 1700000001);
+	put8(b, fu + 16, STAMP_TS_SW_LOCAL);
+	put8(b, hm + 1, STAMP_TLV_HMAC);
+	put16(b, hm + 2, 16);
+	skb = stamp_skb(test, b, sizeof(b), true);
+	KUNIT_EXPECT_EQ(test, sf_stamp_parse(skb, UDP_HDR, sizeof(b), true, NOW_2023, &st),
+			SF_PARSE_TLV_LEN);
+	KUNIT_EXPECT_EQ(test, HEAD(0, 1500, true), SF_PARSE_OK);
+	KUNIT_EXPECT_EQ(test, st.seq, 7U);
+	KUNIT_EXPECT_FALSE(test, st.hmac);
+	KUNIT_EXPECT_EQ(test, st.fu_off, 0U);
+	KUNIT_EXPECT_EQ(test, st.fu_seq, 0U);
+	KUNIT_EXPECT_EQ(test, st.fu_ts, 0ULL);
+	kfree_skb(skb);
+}
+
+#undef HEAD
 
 /* The uapi structs agree with the byte layout. */
 static void stamp_struct_layout(struct kunit *test)
@@ -549,6 +580,7 @@ static struct kunit_case stamp_test_cases[] = {
 	KUNIT_CASE(stamp_struct_layout),
 	KUNIT_CASE(stamp_truncated),
 	KUNIT_CASE(stamp_head_of_fragment),
+	KUNIT_CASE(stamp_head_with_tlvs),
 	KUNIT_CASE(stamp_too_long),
 	KUNIT_CASE(stamp_tlvs),
 	KUNIT_CASE(stamp_zero_ts_packet),

@@ -98,6 +98,15 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 		goto out;	/* forwarded, or not from here */
 
 	/* BH is off on every xmit path (netpoll's, IRQs off, left above) */
+	/*
+	 * A first fragment of a probe: only one of this host's sockets. An
+	 * IPv6 datagram forwarded, reassembled by nf_defrag_ipv6 and cut
+	 * again on the slow path loses its skb_iif (ip6_copy_metadata()
+	 * does not copy it, unlike IPv4's), but not its owner: it has none.
+	 */
+	if (udp == SF_UDP_FRAG && to_port && !sf_own_socket(skb, dev_net(dev)))
+		goto out;
+
 	spin_lock(&f->lock);
 	if (to_port) {
 		struct sf_pending *p = &f->pending[st.seq % SF_PENDING];

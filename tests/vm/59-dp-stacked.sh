@@ -179,4 +179,8 @@ assert_eq "fragments: the reflector: a tx-stage sample on every reply (its first
 	"$(dp_get "$DP_TMP/frag-r.json" --flow role=reflector --last tx_stage.count)"
 assert_eq "fragments: the sender: a tx-stage sample on every probe (its first fragment's hand-off)" 10 \
 	"$(dp_get "$DP_TMP/frag-s.json" --flow role=sender --last tx_stage.count)"
+# (before, the hand-off missed them, and each reply was unmatched: timed
+# from the T1 it echoes)
+assert_eq "fragments: the sender: every reply matched to its probe's hand-off (unmatched 0)" 0 \
+	"$(sf_counter -n "$SENDER" unmatched)"
 done_testing
