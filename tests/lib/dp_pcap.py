@@ -39,6 +39,9 @@ packets (UDP from --port) and prints a JSON summary:
   refl_in, refl_out  probe frames in / reply frames out at the reflector
   fwd_p50_ns    median of reflector-wire-in - sender-wire-out (same clock)
   rev_p50_ns    median of sender-wire-in - reflector-wire-out
+  fwd_p50_lo_ns / fwd_p50_hi_ns (and rev_, rtt_2cap_): the two middle
+                values of the same (equal for an odd count): every value
+                between them is a median as much as their mean is
   rtt_2cap_p50_ns  median of (sender in - out) - (reflector out - in)
   fwd_lost      probes that left the sender and never reached the reflector
   transit_modified  probes/replies whose STAMP payload differs between the
@@ -151,6 +154,16 @@ def median(v):
     v = sorted(v)
     n = len(v)
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) // 2
+
+
+def mid_pair(v):
+    """the two middle values of @v (sorted here; one, twice, for an odd
+    count): any value between them is a median of @v"""
+    if not v:
+        return None, None
+    v = sorted(v)
+    n = len(v)
+    return v[(n - 1) // 2], v[n // 2]
 
 
 def p90(v):
@@ -317,6 +330,8 @@ def main():
         rev = [in_t[s][0] - rout[s] for s in rout if s in in_t]
         rtt2 = [(in_t[s][0] - out_t[s]) - (rout[s] - rin[s])
                 for s in in_t if s in out_t and s in rin and s in rout]
+        for k, v in (("fwd", fwd), ("rev", rev), ("rtt_2cap", rtt2)):
+            res[k + "_p50_lo_ns"], res[k + "_p50_hi_ns"] = mid_pair(v)
         res.update({
             "refl_in": len(rprobes), "refl_out": len(rreplies),
             "fwd_p50_ns": median(fwd), "rev_p50_ns": median(rev),

@@ -329,7 +329,10 @@ near_wire() {
 		skip "$name" "capture incomplete: ${V[wire_probes]:-?} probes out, ${V[wire_refl_in]:-?} in of $n"
 		return
 	fi
-	dp_near "$name" "${V[wire_$key]:-}" "$act" 1 "$DP_WIRE_ABS_NS"
+	# a median of an even count: any value between the middle two (dp.sh)
+	local lo=${V[wire_${key%_ns}_lo_ns]:-} hi=${V[wire_${key%_ns}_hi_ns]:-} gap=0
+	_sf_num "$lo" && _sf_num "$hi" && ((hi >= lo)) && gap=$(((hi - lo) / 2))
+	dp_near "$name" "${V[wire_$key]:-}" "$act" 1 "$((DP_WIRE_ABS_NS + gap))"
 }
 
 # listen_overflows: the reflector's TcpExtListenOverflows
