@@ -66,9 +66,8 @@ void agent_http_conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
 }
 
 /* under h->lock: @w off h->waits */
-static void wait_unlink(struct agent_http *h, struct http_wait *w)
+static void wait_unlink(struct http_wait *w)
 {
-	(void)h;
 	*w->pprev = w->next;
 	if (w->next)
 		w->next->pprev = w->pprev;
@@ -94,7 +93,7 @@ void agent_http_req_done(void *cls, struct MHD_Connection *c, void **req,
 	if (hc)
 		hc->since_ns = clock_ns(CLOCK_MONOTONIC);
 	if (w && w->linked)
-		wait_unlink(h, w);
+		wait_unlink(w);
 	pthread_mutex_unlock(&h->lock);
 	free(w);
 	*req = NULL;
@@ -147,7 +146,7 @@ static unsigned int waits_over(struct agent_http *h, uint64_t done, uint64_t now
 	for (w = h->waits; w && n < max; w = next) {
 		next = w->next;
 		if (all || done >= w->want || now >= w->until_ns) {
-			wait_unlink(h, w);
+			wait_unlink(w);
 			out[n++] = w->c;
 		}
 	}

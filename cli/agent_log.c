@@ -64,7 +64,7 @@ static struct {
 	struct log_line *head, *tail;
 	unsigned int n;		/* lines queued, place holders not counted */
 	unsigned long lost;	/* dropped with no place holder to count them (no memory) */
-	bool running, stop, writing;
+	bool stop, writing;	/* queueing: alive && !stop */
 	bool alive;		/* a writer thread exists, joined or not */
 	pthread_t th;
 } lq = {
@@ -138,7 +138,6 @@ int agent_log_start(void)
 	pthread_condattr_destroy(&ca);
 	lq.stop = false;
 	e = pthread_create(&lq.th, NULL, log_writer, NULL);
-	lq.running = !e;
 	lq.alive = !e;
 	pthread_mutex_unlock(&lq.lock);
 	return e ? -e : 0;
@@ -150,7 +149,7 @@ bool agent_log_stop(unsigned int wait_ms)
 	bool drained;
 
 	pthread_mutex_lock(&lq.lock);
-	if (!lq.running) {
+	if (!lq.alive || lq.stop) {
 		pthread_mutex_unlock(&lq.lock);
 		return true;
 	}
@@ -172,7 +171,6 @@ bool agent_log_stop(unsigned int wait_ms)
 	 */
 	drained = !lq.head && !lq.writing;
 	lq.stop = true;
-	lq.running = false;
 	lq.alive = !drained;
 	pthread_cond_signal(&lq.more);
 	pthread_mutex_unlock(&lq.lock);
@@ -189,7 +187,7 @@ static bool enqueue(const char *s, size_t n)
 	bool queued = true;
 
 	pthread_mutex_lock(&lq.lock);
-	if (!lq.running || lq.stop) {
+	if (!lq.alive || lq.stop) {
 		queued = false;
 	} else if (lq.n < AGENT_LOG_QUEUE_MAX && (l = malloc(sizeof(*l) + n))) {
 		l->dropped = 0;

@@ -330,9 +330,7 @@ near_wire() {
 		return
 	fi
 	# a median of an even count: any value between the middle two (dp.sh)
-	local lo=${V[wire_${key%_ns}_lo_ns]:-} hi=${V[wire_${key%_ns}_hi_ns]:-} gap=0
-	_sf_num "$lo" && _sf_num "$hi" && ((hi >= lo)) && gap=$(((hi - lo) / 2))
-	dp_near "$name" "${V[wire_$key]:-}" "$act" 1 "$((DP_WIRE_ABS_NS + gap))"
+	dp_near "$name" "${V[wire_$key]:-}" "$act" 1 "$((DP_WIRE_ABS_NS + $(dp_mid_gap "$d/wire.json" "$key")))"
 }
 
 # listen_overflows: the reflector's TcpExtListenOverflows
