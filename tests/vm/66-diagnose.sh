@@ -36,7 +36,8 @@
 # once on a loaded host): the truth is the far host's wire, from
 # the request's first segment in to the answer's first segment out. The
 # estimate is within 10 % + 8 ms of its median, and within 90 % .. +
-# 30 ms of the planted 20 ms (python under TCG adds 5-10 ms). libcurl's
+# 30 ms of the planted 20 ms (python under TCG adds 5-10 ms) when that
+# hold is itself (else skipped: python missed its sleep). libcurl's
 # connect p50 stays under half that hold: a leak of the server's delay
 # into it would make it at least the hold.
 # The full listen queue is confirmed by ss (Recv-Q over the backlog) and
@@ -425,8 +426,6 @@ dp_cap_stop
 load far_application "$d/diag.json" stamp,icmp,http_connect,http_ttfb ""
 verdict far_application far_application R8
 app=${V[est_far_application]:-}
-in_range "far_application: the estimate ~ the planted $DELAY_MS ms (90 % .. + 30 ms: python under TCG)" \
-	"$LO_NS" $((DELAY_NS + 30000000)) "$app"
 # the truth: per connection, the request's first segment in on the far
 # host's wire to the answer's first segment out, all the far host held
 # it (its stack and the application); the median over the connections
@@ -449,6 +448,18 @@ assert_cmp "far_application: the far host's wire has every request diagnose time
 # 2026-12-04; a missing or doubled hold is still far out)
 dp_near "far_application: the estimate agrees with the far host's hold on its wire (10 % + 8 ms)" \
 	"${hold:-0}" "$app" 10 8000000
+# against the planted delay only when python kept to it: on a loaded TCG
+# host its 20 ms sleep held the answer 55 ms on the far host's wire once
+# (CI, 2026-12-06), and the estimate (51.7 ms) followed the wire, as the
+# check above asserts; the wire's hold outside the bound skips this one
+pl_hi=$((DELAY_NS + 30000000))
+if _sf_num "${hold:-}" && ((hold < LO_NS || hold > pl_hi)); then
+	skip "far_application: the estimate ~ the planted $DELAY_MS ms (90 % .. + 30 ms: python under TCG)" \
+		"python missed the planted delay: the far host's wire held a median ${hold} ns, bound [$LO_NS, $pl_hi]; the estimate ${app:-?} ns"
+else
+	in_range "far_application: the estimate ~ the planted $DELAY_MS ms (90 % .. + 30 ms: python under TCG)" \
+		"$LO_NS" "$pl_hi" "$app"
+fi
 # the server's own time (accept to its first byte) starts before the
 # request arrives: it also counts the client's delay between its connect
 # and its request, so it is shown, not compared
