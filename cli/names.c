@@ -42,7 +42,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"STAMP-port packets seen at netfilter LOCAL_IN.",
 	"STAMP-port packets seen at netfilter LOCAL_OUT.",
 	"STAMP-port packets seen at netfilter POST_ROUTING.",
-	"Probes of a known sender flow seen at the driver hand-off.",
+	"Probes of a known sender flow and replies of a known reflector flow seen at the driver hand-off (each with a tx_stage sample).",
 	"Valid STAMP test packets received (LOCAL_IN), both roles.",
 	"Valid STAMP test packets sent from this host, both roles.",
 	"STAMP-port packets that did not parse (short, bad TLV lengths, oversized); passed on untouched.",
