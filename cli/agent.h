@@ -159,6 +159,11 @@ int agent_prom_write(FILE *f, const struct agent *a);
  * out of memory), then the page from that copy, without the lock */
 struct agent_prom_snap;
 struct agent_prom_snap *agent_prom_snap(const struct agent *a);
+/* ... the copy's memory allocated (and written) before the lock is
+ * taken, for @ntargets, and filled under it: -EAGAIN when the number of
+ * targets is no longer @ntargets (a reload in between), -ENOMEM */
+struct agent_prom_snap *agent_prom_snap_new(int ntargets);
+int agent_prom_snap_fill(struct agent_prom_snap *s, const struct agent *a);
 int agent_prom_format(FILE *f, const struct agent_prom_snap *s);
 void agent_prom_snap_free(struct agent_prom_snap *s);
 

@@ -159,7 +159,7 @@ static struct MHD_Response *metrics_build(struct agent_http *h, char *err, size_
 	struct MHD_Response *r;
 	size_t len = 0;
 	FILE *f;
-	int e;
+	int e = 0, n;
 
 	p = calloc(1, sizeof(*p));
 	f = p ? open_memstream(&p->buf, &len) : NULL;
@@ -169,11 +169,26 @@ static struct MHD_Response *metrics_build(struct agent_http *h, char *err, size_
 		return NULL;
 	}
 	p->h = h;
-	/* the copy under the lock, the text without it: the probing thread
-	 * takes the lock on every send and reply */
+	/* the copy under the lock, its memory and the text without it: the
+	 * probing thread takes the lock on every send and reply. A reload
+	 * between the count and the copy changes the count: again, with the
+	 * new one (a reload takes a SIGHUP: twice in a row is rare) */
 	pthread_mutex_lock(&h->a->lock);
-	snap = agent_prom_snap(h->a);
+	n = h->a->ntargets;
 	pthread_mutex_unlock(&h->a->lock);
+	do {
+		snap = agent_prom_snap_new(n);
+		if (!snap)
+			break;
+		pthread_mutex_lock(&h->a->lock);
+		e = agent_prom_snap_fill(snap, h->a);
+		n = h->a->ntargets;
+		pthread_mutex_unlock(&h->a->lock);
+		if (e) {
+			agent_prom_snap_free(snap);
+			snap = NULL;
+		}
+	} while (e == -EAGAIN);
 	e = snap ? agent_prom_format(f, snap) : -ENOMEM;
 	agent_prom_snap_free(snap);
 	if (fclose(f) && !e)

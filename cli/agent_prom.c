@@ -124,7 +124,7 @@ struct prom_target {
 };
 
 struct agent_prom_snap {
-	int ntargets;
+	int ntargets, cap;
 	bool module_loaded;
 	uint64_t events[AE_COUNT];
 	struct prom_target *t;
@@ -154,35 +154,60 @@ void agent_prom_snap_free(struct agent_prom_snap *s)
 	free(s);
 }
 
-struct agent_prom_snap *agent_prom_snap(const struct agent *a)
+struct agent_prom_snap *agent_prom_snap_new(int ntargets)
 {
 	struct agent_prom_snap *s = calloc(1, sizeof(*s));
-	int i;
 
 	if (!s)
 		return NULL;
+	s->cap = ntargets > 0 ? ntargets : 0;
+	if (s->cap) {
+		/* written here, not on the first copy: fresh mmap'ed memory
+		 * faults its pages in at its first write, which would be under
+		 * agent->lock (20 ms at 4 096 targets). explicit_bzero(): a
+		 * memset(0) after malloc is folded into calloc by the compiler,
+		 * which leaves the pages untouched */
+		s->t = malloc((size_t)s->cap * sizeof(*s->t));
+		if (!s->t) {
+			free(s);
+			return NULL;
+		}
+		explicit_bzero(s->t, (size_t)s->cap * sizeof(*s->t));
+	}
+	return s;
+}
+
+int agent_prom_snap_fill(struct agent_prom_snap *s, const struct agent *a)
+{
+	int i;
+
+	if (a->ntargets != s->cap)
+		return -EAGAIN;
 	s->module_loaded = a->module_loaded;
 	memcpy(s->events, a->events, sizeof(s->events));
-	if (a->ntargets > 0) {
-		s->t = calloc(a->ntargets, sizeof(*s->t));
-		if (!s->t)
-			goto nomem;
-	}
 	for (i = 0; i < a->ntargets; i++) {
 		struct prom_target *t = &s->t[i];
 
 		s->ntargets = i + 1;
 		t->lab = target_labels(&a->targets[i].conf);
 		if (!t->lab)
-			goto nomem;
+			return -ENOMEM;
 		t->up = a->targets[i].up;
 		memcpy(t->counters, a->targets[i].counters, sizeof(t->counters));
 		memcpy(t->h, a->targets[i].prom, sizeof(t->h));
 	}
+	return 0;
+}
+
+struct agent_prom_snap *agent_prom_snap(const struct agent *a)
+{
+	struct agent_prom_snap *s = agent_prom_snap_new(a->ntargets);
+
+	if (s && agent_prom_snap_fill(s, a)) {
+		agent_prom_snap_free(s);
+		return NULL;
+	}
 	return s;
-nomem:
-	agent_prom_snap_free(s);
-	return NULL;
 }
 
 /* ------------------------------------------------------------ the page */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The agent's /metrics page (agent_prom.c) from a struct agent built by hand. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,30 @@ void test_agent_prom(void)
 		}
 	}
 	CHECK(fam_ok, "agent prom: HELP and TYPE once per family, before its series");
+	/* the copy in two steps (memory before the lock, agent_http.c): a
+	 * count that changed in between is -EAGAIN; the right one, the same
+	 * page as in one step */
+	{
+		struct agent_prom_snap *s1 = agent_prom_snap_new(a.ntargets + 1);
+		struct agent_prom_snap *s2 = agent_prom_snap_new(a.ntargets);
+		char *text2 = NULL;
+		size_t len2 = 0;
+		FILE *f2 = open_memstream(&text2, &len2);
+		int r1 = s1 ? agent_prom_snap_fill(s1, &a) : -ENOMEM;
+		int r2 = s2 ? agent_prom_snap_fill(s2, &a) : -ENOMEM;
+
+		CHECK(r1 == -EAGAIN, "agent prom: a copy made for another count of targets: -EAGAIN (%d)",
+		      r1);
+		if (!r2 && f2)
+			r2 = agent_prom_format(f2, s2);
+		if (f2)
+			fclose(f2);
+		CHECK(!r2 && text2 && !strcmp(text2, text),
+		      "agent prom: the two-step copy gives the one-step page (%d)", r2);
+		agent_prom_snap_free(s1);
+		agent_prom_snap_free(s2);
+		free(text2);
+	}
 	/* every histogram's HELP whole, the longest metric label's too */
 	{
 		unsigned int m, whole = 0;
