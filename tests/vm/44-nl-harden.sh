@@ -61,8 +61,14 @@ flt=(--role sender --port "$(dp_get "$DP_TMP/fl.json" --flow id="$id" local_port
 	--ssid "$(dp_get "$DP_TMP/fl.json" --flow id="$id" ssid)")
 n1=$(rtt_count)
 mr0=$(sf_counter -n "$NS" mem_refused)
-out=$(ip netns exec "$NS" "$BIN/flood" -n 50 -s 100 2>&1)
-ok "flood: 5000 new (port, SSID) pairs, ~15 MB of flows at no cap" test $? = 0
+# the floods to the cap: 5000 (port, SSID) pairs, ~15 MB of flows at no
+# cap; on the debug kernel 2000 (~6 MB: still past the cap, and 232 s of
+# its 1 556 at 5000 in make check, 2026-12-06); the checks below say
+# whether a flood reached the line
+FL_PORTS=50
+slow_kernel && FL_PORTS=20
+out=$(ip netns exec "$NS" "$BIN/flood" -n "$FL_PORTS" -s 100 2>&1)
+ok "flood: $((FL_PORTS * 100)) new (port, SSID) pairs, ~$((FL_PORTS * 3 / 10)) MB of flows at no cap" test $? = 0
 diag "flood: $out"
 mem=$(sf_counter global_mem_bytes)
 diag "global memory $mem bytes, cap $CAP; $(sf_counter -n "$NS" flows) flows"
@@ -91,7 +97,7 @@ assert_eq "after delete-all the memory is back to 0" 0 "$(sf_counter global_mem_
 uout=$(unshare -U -r -n bash -c "
 	ip link set lo up
 	'$SF_CLI' config max-flows 65536 idle-timeout 604800 >/dev/null || exit 3
-	'$BIN/flood' -n 50 -s 100 >/dev/null || exit 4
+	'$BIN/flood' -n $FL_PORTS -s 100 >/dev/null || exit 4
 	'$SF_CLI' -j status" 2>&1)
 rc=$?
 ok "flood inside unshare -U -r -n" test "$rc" = 0
