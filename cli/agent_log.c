@@ -120,6 +120,13 @@ static void *log_writer(void *arg)
 	return NULL;
 }
 
+/* errmsg()'s lines while the writer runs: the paths the agent shares
+ * with the CLI (netlink, probe set-up) report through it too */
+static void log_errmsg(const char *msg)
+{
+	agent_log("%s", msg);
+}
+
 int agent_log_start(void)
 {
 	pthread_condattr_t ca;
@@ -140,6 +147,8 @@ int agent_log_start(void)
 	e = pthread_create(&lq.th, NULL, log_writer, NULL);
 	lq.alive = !e;
 	pthread_mutex_unlock(&lq.lock);
+	if (!e)
+		errmsg_to(log_errmsg);
 	return e ? -e : 0;
 }
 
@@ -171,6 +180,7 @@ bool agent_log_stop(unsigned int wait_ms)
 	 */
 	drained = !lq.head && !lq.writing;
 	lq.stop = true;
+	errmsg_to(NULL);
 	lq.alive = !drained;
 	pthread_cond_signal(&lq.more);
 	pthread_mutex_unlock(&lq.lock);

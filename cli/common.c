@@ -14,10 +14,30 @@
 bool g_json;
 const char *g_prog = "snapfire";
 
+/* Where errmsg()'s lines go instead of stderr (the agent's log queue:
+ * agent_log.c), or NULL; set and cleared while no other thread runs
+ * errmsg(), read atomically all the same */
+static void (*err_sink)(const char *msg);
+
+void errmsg_to(void (*sink)(const char *msg))
+{
+	__atomic_store_n(&err_sink, sink, __ATOMIC_RELEASE);
+}
+
 void errmsg(const char *fmt, ...)
 {
+	void (*sink)(const char *msg) = __atomic_load_n(&err_sink, __ATOMIC_ACQUIRE);
 	va_list ap;
 
+	if (sink) {
+		char msg[1024];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		sink(msg);
+		return;
+	}
 	fflush(stdout);
 	fprintf(stderr, "%s: ", g_prog);
 	va_start(ap, fmt);

@@ -26,6 +26,9 @@ extern const char *g_prog;
 
 /* Prints "snapfire: <msg>" to stderr. */
 void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* errmsg()'s lines to @sink instead of stderr (NULL: stderr again): the
+ * agent's log, whose writer thread a stalled stderr does not stall */
+void errmsg_to(void (*sink)(const char *msg));
 /* Prints a usage error and a pointer to help; returns EXIT_USAGE. */
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent_int.h"
+#include "common.h"
 #include "unit.h"
 
 static void queue_test(void)
@@ -120,7 +121,7 @@ static void log_stall_test(void)
 {
 	static char buf[1 << 20];
 	struct drain dr = { .buf = buf, .cap = sizeof(buf) - 1 };
-	int p[2], saved = dup(STDERR_FILENO), i, n = 1000, written = 0, whole = 1;
+	int p[2], saved = dup(STDERR_FILENO), i, n = 1000, m = 50, written = 0, whole = 1;
 	unsigned long dropped = 0, k;
 	pthread_t th;
 	char *l, *nl;
@@ -139,8 +140,12 @@ static void log_stall_test(void)
 	alarm(60);
 	for (i = 0; i < n; i++)
 		agent_log("stall %04d: a line of about a hundred bytes, logged while nothing reads stderr", i);
+	/* errmsg(), which the paths shared with the CLI use, goes there too */
+	for (i = 0; i < m; i++)
+		errmsg("stall errmsg %04d: a line of about a hundred bytes, while nothing reads stderr", i);
 	alarm(0);
-	CHECK(1, "agent log stall: %d lines logged with nothing reading stderr: every call returned", n);
+	CHECK(1, "agent log stall: %d lines logged and %d errmsg() lines with nothing reading stderr: every call returned",
+	      n, m);
 	dr.fd = p[0];
 	pthread_create(&th, NULL, drain_pipe, &dr);
 	drained = agent_log_stop(10000);
@@ -163,9 +168,37 @@ static void log_stall_test(void)
 			whole = 0;
 	}
 	CHECK(drained && whole && written >= AGENT_LOG_QUEUE_MAX && dropped > 0 &&
-	      written + dropped == (unsigned long)n,
+	      written + dropped == (unsigned long)(n + m),
 	      "agent log stall: once read, the queue is written whole (%s, whole lines %d): %d lines written, %lu counted as not written, %d in all",
-	      drained ? "drained" : "NOT drained", whole, written, dropped, n);
+	      drained ? "drained" : "NOT drained", whole, written, dropped, n + m);
+	/* after the stop, errmsg() writes to stderr itself again */
+	{
+		char tmp[] = "/tmp/agent-errmsg.XXXXXX", got[256] = "";
+		int fd = mkstemp(tmp), keep = dup(STDERR_FILENO);
+		ssize_t r = -1;
+
+		if (fd >= 0 && keep >= 0) {
+			dup2(fd, STDERR_FILENO);
+			errmsg("after the stop");
+			fflush(stderr);
+			dup2(keep, STDERR_FILENO);
+			r = pread(fd, got, sizeof(got) - 1, 0);
+		}
+		bool direct;
+
+		if (r > 0)
+			got[r] = 0;
+		direct = r > 0 && strstr(got, "after the stop\n") && !strstr(got, "snapfire agent:");
+		got[strcspn(got, "\n")] = 0;
+		CHECK(direct, "agent log stall: after agent_log_stop(), errmsg() writes to stderr directly ('%s')",
+		      got);
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		if (keep >= 0)
+			close(keep);
+	}
 }
 
 void test_agent_queue(void)
