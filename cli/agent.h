@@ -123,6 +123,18 @@ struct agent_prom_bins {
 void agent_prom_bin_add(struct agent_prom_bins *p, const struct hist *h);
 
 /* A target's live state (agent.c); [lock] unless said otherwise. */
+/* The module's cumulative histograms of a flow, last minute. */
+struct kprev {
+	uint8_t family, peer[16];
+	uint16_t lport, ssid;
+	struct hist h[METRIC_COUNT];
+};
+
+/* agent_store.c: the current minute of the flow of @base, read from the
+ * module now, less @base, into @out; 0, or -ENOENT when the module or
+ * the flow is not there (the session started again) */
+int agent_kernel_minute(const struct kprev *base, struct hist out[METRIC_COUNT]);
+
 struct agent_target {
 	struct agent_target_conf conf;
 	bool up;			/* a reply within max(3 intervals, 3 s) */
@@ -134,6 +146,11 @@ struct agent_target {
 	struct hist cur[METRIC_COUNT];	/* the current minute, not yet stored */
 	uint64_t cur_counters[AC_COUNT];
 	uint64_t last_reply_ns;		/* CLOCK_REALTIME */
+	/* [lock] the module's sender flow when the last minute was stored:
+	 * its identity and cumulative histograms then, the base a summary
+	 * subtracts from the flow read live (NULL: no such flow); points
+	 * into the store thread's array, replaced under the lock */
+	const struct kprev *kbase;
 	void *session;			/* agent.c's, not for readers */
 };
 

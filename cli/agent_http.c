@@ -276,7 +276,7 @@ static enum MHD_Result page_healthz(struct agent_http *h, struct MHD_Connection 
 	fprintf(f, ", \"targets\": %d, \"module_loaded\": %s, \"store_ok\": %s, \"store_behind\": %" PRIu64 ", \"last_store_write\": ",
 		n, module ? "true" : "false", store_ok ? "true" : "false", behind);
 	if (last)
-		fprintf(f, "\"%s\"}\n", agent_http_iso(t, sizeof(t), last, false));
+		fprintf(f, "\"%s\"}\n", agent_http_iso(t, sizeof(t), last, true));
 	else
 		fputs("null}\n", f);
 	if (fclose(f)) {

@@ -70,6 +70,7 @@ struct job_ent {
 	uint16_t lport, ssid;
 	uint64_t counters[AC_COUNT];
 	struct hist uh;			/* userspace round trips of the minute */
+	int kpi;			/* store thread: its flow's new kprev, -1: none */
 };
 
 struct job {
@@ -80,13 +81,6 @@ struct job {
 	bool partial;			/* some targets only: keep the others' kprev */
 	int n;
 	struct job_ent *e;
-};
-
-/* The module's cumulative histograms of a flow, last minute. */
-struct kprev {
-	uint8_t family, peer[16];
-	uint16_t lport, ssid;
-	struct hist h[METRIC_COUNT];
 };
 
 struct agentd {

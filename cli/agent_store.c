@@ -318,6 +318,7 @@ static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
 		struct kprev *prev = f ? kp_find(d->kp, d->nkp, e) : NULL;
 
 		memset(rec, 0, sizeof(rec));
+		e->kpi = -1;
 		if (f) {
 			for (m = 0; m < METRIC_COUNT; m++) {
 				const struct hist *pv = prev ? &prev->h[m] : NULL;
@@ -330,8 +331,9 @@ static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
 				}
 			}
 			if (nkp) {	/* the flow's histograms are the next minute's base */
-				struct kprev *k = &nkp[nn++];
+				struct kprev *k = &nkp[nn];
 
+				e->kpi = nn++;
 				k->family = e->family;
 				k->lport = e->lport;
 				k->ssid = e->ssid;
@@ -394,13 +396,73 @@ static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
 	pthread_mutex_unlock(&a->lock);
 	flowset_free(&fs);
 	if (nkp && !j->partial) {
-		agent_kp_free(d->kp, d->nkp);
+		struct kprev *old = d->kp;
+		struct agent_target *t;
+		int nold = d->nkp;
+
+		/* the summaries' bases (agent_target.kbase) move with the array */
+		pthread_mutex_lock(&a->lock);
 		d->kp = nkp;
 		d->nkp = nn;
+		for (i = 0; i < a->ntargets; i++)
+			a->targets[i].kbase = NULL;
+		for (i = 0; i < j->n; i++) {
+			t = j->e[i].kpi >= 0 ? target_of(a, &j->e[i]) : NULL;
+			if (t)
+				t->kbase = &nkp[j->e[i].kpi];
+		}
+		pthread_mutex_unlock(&a->lock);
+		agent_kp_free(old, nold);
 	} else if (nkp) {
 		agent_kp_free(nkp, nn);
 	}
 	prune(d, j);
+}
+
+/*
+ * The current minute of the flow @base names: the flow read from the
+ * module now (one flow: the module filters the dump by remote address,
+ * port, SSID and role), less @base, its histograms when the last minute
+ * was stored; as
+ * store_job() makes a minute, so a summary's current minute is the same
+ * measure as the stored ones (the round trip between the driver's
+ * hand-offs, and every stage), not the userspace round trip, which also
+ * holds this host's send path. Called without agent->lock (@base is the
+ * caller's copy).
+ */
+int agent_kernel_minute(const struct kprev *base, struct hist out[METRIC_COUNT])
+{
+	struct flow_filter flt = { .port = base->lport, .ssid = base->ssid,
+				   .role = SNAPFIRE_ROLE_SENDER, .family = base->family,
+				   .hist_mask = ALL_METRICS };
+	struct flowset fs = { 0 };
+	struct flow *f = NULL;
+	unsigned int m;
+	struct sfnl n;
+	size_t i;
+	int rc;
+
+	memset(out, 0, METRIC_COUNT * sizeof(*out));
+	memcpy(flt.peer, base->peer, sizeof(flt.peer));	/* with .family: its remote address */
+	/* not through the genl family first: resolving it would load the
+	 * module on a DKMS host (module_read()) */
+	if (access("/sys/module/snapfire", F_OK) || sfnl_open_quiet(&n))
+		return -ENOENT;
+	rc = flows_get(&n, &flt, &fs);
+	sfnl_close(&n);
+	for (i = 0; !rc && i < fs.n && !f; i++)
+		if (fs.v[i].family == base->family && fs.v[i].local_port == base->lport &&
+		    fs.v[i].ssid == base->ssid &&
+		    !memcmp(fs.v[i].remote_addr, base->peer, base->family == AF_INET6 ? 16 : 4))
+			f = &fs.v[i];
+	for (m = 0; f && m < METRIC_COUNT; m++) {
+		if (!f->hist[m].count)
+			continue;
+		if (!agent_hist_delta(&f->hist[m], &base->h[m], &out[m]))
+			hist_clone(&out[m], &f->hist[m]);	/* recreated: all of it */
+	}
+	flowset_free(&fs);
+	return f ? 0 : -ENOENT;
 }
 
 static void job_free(struct job *j)

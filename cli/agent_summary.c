@@ -63,9 +63,11 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 /* What a summary needs from memory, copied under the lock. */
 struct snap {
 	char dir[4096], key[AGENT_NAME_MAX + 1];
-	struct hist cur[METRIC_COUNT];
+	struct hist cur[METRIC_COUNT];	/* userspace round trips only */
 	uint64_t cur_counters[AC_COUNT];
 	uint64_t now;
+	bool have_base;			/* the module's flow, last minute: */
+	struct kprev base;		/* the base of the current minute */
 };
 
 static int hist_copy(struct hist *dst, const struct hist *src)
@@ -87,8 +89,10 @@ static void snap_free(struct snap *s)
 {
 	unsigned int m;
 
-	for (m = 0; m < METRIC_COUNT; m++)
+	for (m = 0; m < METRIC_COUNT; m++) {
 		hist_free(&s->cur[m]);
+		hist_free(&s->base.h[m]);
+	}
 }
 
 /*
@@ -134,6 +138,14 @@ static int snap_take(struct agent *a, const char *target, bool waited, uint64_t 
 		r = 0;
 		for (m = 0; m < METRIC_COUNT && !r; m++)
 			r = hist_copy(&s->cur[m], &t->cur[m]);
+		if (t->kbase && !r) {
+			s->have_base = true;
+			s->base = *t->kbase;
+			for (m = 0; m < METRIC_COUNT; m++)
+				memset(&s->base.h[m], 0, sizeof(s->base.h[m]));
+			for (m = 0; m < METRIC_COUNT && !r; m++)
+				r = hist_copy(&s->base.h[m], &t->kbase->h[m]);
+		}
 		break;
 	}
 	s->now = clock_ns(CLOCK_REALTIME);
@@ -242,7 +254,8 @@ static void verdict_out(FILE *f, const struct hist *w)
 enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c, bool waited,
 				   uint64_t *want)
 {
-	struct hist w[METRIC_COUNT] = { { 0 } }, rcv = { 0 };
+	struct hist w[METRIC_COUNT] = { { 0 } }, live[METRIC_COUNT] = { { 0 } }, rcv = { 0 };
+	const struct hist *cur;
 	struct query q = { 0 };
 	struct cov cov = { 0 };
 	unsigned int metric = SNAPFIRE_METRIC_RTT, problems = 0, mi, wi, k;
@@ -310,10 +323,17 @@ enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c, bo
 	 */
 	now_min = s->now / 60000000000ull;
 	from = now_min + 1 - windows[wi].minutes;
+	/* the current minute as the stored ones are made: the module's flow
+	 * when the last minute came from it (every metric), else (no module,
+	 * no flow, or a session started again since) the userspace round trips */
+	cur = s->cur;
+	if (s->have_base && !agent_kernel_minute(&s->base, live) &&
+	    (live[SNAPFIRE_METRIC_RTT].count || !s->cur[SNAPFIRE_METRIC_RTT].count))
+		cur = live;
 	for (k = 0; k < METRIC_COUNT && !r; k++) {
 		r = hq_window(s->dir, s->key, k, from, now_min, &w[k], store_report, &problems);
-		if (!r && (s->cur[k].count || hist_bucket_total(&s->cur[k])))
-			r = hq_merge(&w[k], &s->cur[k]);
+		if (!r && (cur[k].count || hist_bucket_total(&cur[k])))
+			r = hq_merge(&w[k], &cur[k]);
 	}
 	cov.problems = &problems;
 	cov.from = from;
@@ -387,8 +407,10 @@ enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c, bo
 	}
 	ret = agent_http_reply(c, MHD_HTTP_OK, JSON_TYPE, buf, len);
 out:
-	for (k = 0; k < METRIC_COUNT; k++)
+	for (k = 0; k < METRIC_COUNT; k++) {
 		hist_free(&w[k]);
+		hist_free(&live[k]);
+	}
 	hist_free(&rcv);
 	snap_free(s);
 	free(s);
