@@ -49,6 +49,18 @@
 
 static volatile sig_atomic_t got_hup, got_term;
 
+/* Opens @t's session, and says under the lock which flow it probes with */
+static void sess_open(struct agent *a, struct agent_target *t)
+{
+	struct sess *s = t->session;
+
+	agent_sess_open(t);
+	pthread_mutex_lock(&a->lock);
+	if (s->open)
+		t->flow_lport = s->lport;
+	pthread_mutex_unlock(&a->lock);
+}
+
 /* Closes minute @minute for every target. A session past SEQ_RECYCLE
  * probes restarts here, after its flow's identity was taken. */
 static void close_minute(struct agentd *d, uint64_t minute)
@@ -67,7 +79,7 @@ static void close_minute(struct agentd *d, uint64_t minute)
 			agent_sess_count_unreach(&a->targets[i]);
 			pthread_mutex_unlock(&a->lock);
 			agent_sess_close(s);
-			agent_sess_open(&a->targets[i]);
+			sess_open(a, &a->targets[i]);
 		}
 	}
 }
@@ -355,7 +367,7 @@ static void run(struct agentd *d, const sigset_t *orig)
 			uint64_t to = timeout_ns(&t->conf);
 
 			if (!s->open && now >= s->retry_at)
-				agent_sess_open(t);
+				sess_open(a, t);
 			agent_sess_timeouts(d, t, now);
 			if (!s->open) {
 				/* no socket: an "error" record each interval (a

@@ -151,6 +151,9 @@ struct agent_target {
 	 * subtracts from the flow read live (NULL: no such flow); points
 	 * into the store thread's array, replaced under the lock */
 	const struct kprev *kbase;
+	/* [lock] the local port of the session's socket (its sender flow's)
+	 * since it last opened: a base of another port is an older session's */
+	uint16_t flow_lport;
 	void *session;			/* agent.c's, not for readers */
 };
 

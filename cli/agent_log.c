@@ -121,10 +121,14 @@ static void *log_writer(void *arg)
 }
 
 /* errmsg()'s lines while the writer runs: the paths the agent shares
- * with the CLI (netlink, probe set-up) report through it too */
+ * with the CLI (netlink, flow dumps) report through it too, held to a
+ * rate: a summary request may run one (agent_kernel_minute()), and a
+ * client sends as many as it likes */
+static struct agent_logrl errmsg_rl = AGENT_LOGRL_INIT;
+
 static void log_errmsg(const char *msg)
 {
-	agent_log("%s", msg);
+	agent_log_limited(&errmsg_rl, "%s", msg);
 }
 
 int agent_log_start(void)

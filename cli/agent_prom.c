@@ -36,8 +36,9 @@
  * a sample is never reported faster than it was), and one above the last
  * le (10 s) only under +Inf.
  *
- * Two steps: agent_prom_snap() copies what the page shows, under
- * agent->lock, binned by le already as each minute was stored
+ * Two steps: agent_prom_snap_fill() copies what the page shows, under
+ * agent->lock, into memory agent_prom_snap_new() took before it (once
+ * per copy), binned by le already as each minute was stored
  * (agent_prom_bin_add: 1.3 KB a target, no per-bucket work); the 12 MB of
  * text that 1 000 targets make are formatted from that copy after the
  * lock is dropped (agent_prom_format), so the probing thread, which takes

@@ -432,7 +432,7 @@ static void store_job(struct agentd *d, struct job *j, struct hs_cache *hsc)
  */
 int agent_kernel_minute(const struct kprev *base, struct hist out[METRIC_COUNT])
 {
-	struct flow_filter flt = { .port = base->lport, .ssid = base->ssid,
+	struct flow_filter flt = { .port = base->lport, .port_local = true, .ssid = base->ssid,
 				   .role = SNAPFIRE_ROLE_SENDER, .family = base->family,
 				   .hist_mask = ALL_METRICS };
 	struct flowset fs = { 0 };

@@ -138,7 +138,15 @@ static int snap_take(struct agent *a, const char *target, bool waited, uint64_t 
 		r = 0;
 		for (m = 0; m < METRIC_COUNT && !r; m++)
 			r = hist_copy(&s->cur[m], &t->cur[m]);
-		if (t->kbase && !r) {
+		/*
+		 * The base, when it is of the flow the session probes with now
+		 * (a session started again has another port until its first
+		 * minute is stored) and every minute closed is stored (a wait
+		 * that timed out: the records of some targets may already hold
+		 * the minute the base still counts)
+		 */
+		if (t->kbase && t->kbase->lport == t->flow_lport &&
+		    a->jobs_done == a->jobs_queued && !r) {
 			s->have_base = true;
 			s->base = *t->kbase;
 			for (m = 0; m < METRIC_COUNT; m++)
@@ -325,10 +333,10 @@ enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c, bo
 	from = now_min + 1 - windows[wi].minutes;
 	/* the current minute as the stored ones are made: the module's flow
 	 * when the last minute came from it (every metric), else (no module,
-	 * no flow, or a session started again since) the userspace round trips */
+	 * no flow, a session started again since, the store behind) the
+	 * userspace round trips */
 	cur = s->cur;
-	if (s->have_base && !agent_kernel_minute(&s->base, live) &&
-	    (live[SNAPFIRE_METRIC_RTT].count || !s->cur[SNAPFIRE_METRIC_RTT].count))
+	if (s->have_base && !agent_kernel_minute(&s->base, live))
 		cur = live;
 	for (k = 0; k < METRIC_COUNT && !r; k++) {
 		r = hq_window(s->dir, s->key, k, from, now_min, &w[k], store_report, &problems);

@@ -90,6 +90,8 @@ int flows_get(struct sfnl *n, const struct flow_filter *flt, struct flowset *s)
 
 	if (!flt || flt->port < 0)
 		return dump_one(n, flt, 0, s);
+	if (flt->port_local)
+		return dump_one(n, flt, SNAPFIRE_A_FLOW_LOCAL_PORT, s);
 	rc = dump_one(n, flt, SNAPFIRE_A_FLOW_LOCAL_PORT, s) ?:
 	     dump_one(n, flt, SNAPFIRE_A_FLOW_REMOTE_PORT, &remote);
 	for (i = 0; !rc && i < remote.n; i++) {

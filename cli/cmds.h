@@ -55,6 +55,7 @@ struct flow_filter {
 	int family;		/* 0: any */
 	uint8_t peer[16];
 	int port;		/* -1: any; local or remote */
+	bool port_local;	/* port: the local one only (one dump, not two) */
 	int ssid;		/* -1: any */
 	uint32_t hist_mask;
 };
