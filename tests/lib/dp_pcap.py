@@ -39,7 +39,7 @@ packets (UDP from --port) and prints a JSON summary:
   refl_in, refl_out  probe frames in / reply frames out at the reflector
   fwd_p50_ns    median of reflector-wire-in - sender-wire-out (same clock)
   rev_p50_ns    median of sender-wire-in - reflector-wire-out
-  fwd_p50_lo_ns / fwd_p50_hi_ns (and rev_, rtt_2cap_): the two middle
+  fwd_p50_lo_ns / fwd_p50_hi_ns (and rev_, rtt_2cap_, rtt_wire_): the two middle
                 values of the same (equal for an odd count): every value
                 between them is a median as much as their mean is
   rtt_2cap_p50_ns  median of (sender in - out) - (reflector out - in)
@@ -268,6 +268,7 @@ def main():
         "rtt_raw_p50_ns": median(rtt_raw), "rtt_wire_p50_ns": median(rtt_wire),
         "rtt_samples": len(rtt_wire), "qdisc_p50_ns": median(qd),
     }
+    res["rtt_wire_p50_lo_ns"], res["rtt_wire_p50_hi_ns"] = mid_pair(rtt_wire)
     if ppcap:
         pre = {}
         for t, s in collect(ppcap, port, sport)[0]:
