@@ -27,8 +27,11 @@ Prints KEY<TAB>VALUE lines, NAME.KEY per target:
   lost@AT             probes whose timeout ended before AT without a reply
   sent@SPAN, recv@SPAN  the same within the span
   maxgap@SPAN         the longest time between two probes sent in the span
-  skipped@SPAN        the intervals left out by gaps longer than 1 s + one
-                      interval: a stalled agent resyncs its schedule
+  skipped@SPAN        the intervals left out by gaps longer than 1.5
+                      intervals: a probe sent an interval late or more
+                      restarts the agent's schedule from it, the slots
+                      between left out (agent_session.c agent_sess_send);
+                      one less late is followed at once by the next
   n@SPAN              round trips measured in the span (both captures)
   rtt_p50@SPAN, rtt_p90@SPAN  the network round trip of each probe,
                       (sender in - sender out) - (reflector out - in), as
@@ -122,7 +125,7 @@ def main():
         sys.exit(2)
     spcap = rpcap = jl = None
     targets, ats, spans, timeout, slack = [], [], [], 3_000_000_000, 4
-    ival, resync = 200_000_000, 1_000_000_000
+    ival, resync = 200_000_000, 300_000_000
     i = 0
     while i < len(a):
         k, v = a[i], a[i + 1] if i + 1 < len(a) else None
@@ -145,7 +148,7 @@ def main():
             timeout = int(v)
         elif k == "--interval-ns":
             ival = int(v)
-            resync = 1_000_000_000 + ival
+            resync = ival * 3 // 2
         elif k == "--rank-slack":
             slack = int(v)
         elif k == "--jsonl":
@@ -180,7 +183,7 @@ def main():
         for key, lo, hi in spans:
             out(f"{name}.sent@{key}", sum(1 for t in pout.values() if lo <= t < hi))
             # the schedule's holes: slots of @ival that a gap of more than
-            # @resync left out (a stalled agent resyncs: agent.c sess_send)
+            # @resync left out (a late agent resyncs: agent_sess_send)
             ts = sorted(t for t in pout.values() if lo <= t < hi)
             gaps = [b - a for a, b in zip(ts, ts[1:])]
             out(f"{name}.maxgap@{key}", max(gaps, default=0))
