@@ -122,7 +122,6 @@ struct agent_prom_bins {
 /* adds @h (its buckets, their total and its sum) to @p */
 void agent_prom_bin_add(struct agent_prom_bins *p, const struct hist *h);
 
-/* A target's live state (agent.c); [lock] unless said otherwise. */
 /* The module's cumulative histograms of a flow, last minute. */
 struct kprev {
 	uint8_t family, peer[16];
@@ -131,10 +130,11 @@ struct kprev {
 };
 
 /* agent_store.c: the current minute of the flow of @base, read from the
- * module now, less @base, into @out; 0, or -ENOENT when the module or
- * the flow is not there (the session started again) */
+ * module now, less @base, into @out; 0, or -ENOENT when the module, its
+ * answer or the flow is not there */
 int agent_kernel_minute(const struct kprev *base, struct hist out[METRIC_COUNT]);
 
+/* A target's live state (agent.c); [lock] unless said otherwise. */
 struct agent_target {
 	struct agent_target_conf conf;
 	bool up;			/* a reply within max(3 intervals, 3 s) */

@@ -198,18 +198,25 @@ void agent_kp_free(struct kprev *v, int n)
 	free(v);
 }
 
-static struct flow *flow_of(struct flowset *fs, const struct job_ent *e)
+/* The sender flow of @fs with that identity (a session's), or NULL */
+static struct flow *flow_find(struct flowset *fs, uint8_t family, uint16_t lport,
+			      uint16_t ssid, const uint8_t *peer)
 {
 	size_t i;
 
 	for (i = 0; i < fs->n; i++) {
 		struct flow *f = &fs->v[i];
 
-		if (f->family == e->family && f->local_port == e->lport && f->ssid == e->ssid &&
-		    !memcmp(f->remote_addr, e->peer, e->family == AF_INET6 ? 16 : 4))
+		if (f->family == family && f->local_port == lport && f->ssid == ssid &&
+		    !memcmp(f->remote_addr, peer, family == AF_INET6 ? 16 : 4))
 			return f;
 	}
 	return NULL;
+}
+
+static struct flow *flow_of(struct flowset *fs, const struct job_ent *e)
+{
+	return flow_find(fs, e->family, e->lport, e->ssid, e->peer);
 }
 
 /* Is the module there? Checked in /sys first: resolving the genl family
@@ -439,8 +446,6 @@ int agent_kernel_minute(const struct kprev *base, struct hist out[METRIC_COUNT])
 	struct flow *f = NULL;
 	unsigned int m;
 	struct sfnl n;
-	size_t i;
-	int rc;
 
 	memset(out, 0, METRIC_COUNT * sizeof(*out));
 	memcpy(flt.peer, base->peer, sizeof(flt.peer));	/* with .family: its remote address */
@@ -448,13 +453,9 @@ int agent_kernel_minute(const struct kprev *base, struct hist out[METRIC_COUNT])
 	 * module on a DKMS host (module_read()) */
 	if (access("/sys/module/snapfire", F_OK) || sfnl_open_quiet(&n))
 		return -ENOENT;
-	rc = flows_get(&n, &flt, &fs);
+	if (!flows_get(&n, &flt, &fs))
+		f = flow_find(&fs, base->family, base->lport, base->ssid, base->peer);
 	sfnl_close(&n);
-	for (i = 0; !rc && i < fs.n && !f; i++)
-		if (fs.v[i].family == base->family && fs.v[i].local_port == base->lport &&
-		    fs.v[i].ssid == base->ssid &&
-		    !memcmp(fs.v[i].remote_addr, base->peer, base->family == AF_INET6 ? 16 : 4))
-			f = &fs.v[i];
 	for (m = 0; f && m < METRIC_COUNT; m++) {
 		if (!f->hist[m].count)
 			continue;
