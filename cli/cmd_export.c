@@ -32,6 +32,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!prom)
 		return usage_err("export", "which format? the only one is --prometheus");
+	stdout_bulk();
 	rc = sfnl_open(&n);
 	if (rc)
 		return rc;

@@ -330,6 +330,7 @@ int cmd_flows(int argc, char **argv)
 	 */
 	if (!g_json)
 		flt.hist_mask = 1u << SNAPFIRE_METRIC_RTT;
+	stdout_bulk();
 	rc = sfnl_open(&n);
 	if (rc)
 		return rc;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -44,6 +45,28 @@ void errmsg(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * A listing that can run to gigabytes (`flows`, `export` of a million
+ * flows): stdout gets a 1 MiB buffer, and a pipe on it 1 MiB of room (the
+ * most an unprivileged process may ask by default, pipe-max-size). With
+ * stdio's 4 KiB writes into a 64 KiB pipe, the reader was woken for every
+ * write: `-j flows | wc -c` took 1.7 times as long as `-j flows > /dev/null`
+ * at 104 000 flows. Refusals (a pipe quota, a smaller pipe-max-size) leave
+ * the pipe as it was; a terminal keeps its line buffering. Before anything
+ * is written to stdout.
+ */
+void stdout_bulk(void)
+{
+	static char buf[1 << 20];
+	struct stat st;
+
+	if (isatty(STDOUT_FILENO))
+		return;
+	if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode))
+		(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, (int)sizeof(buf));
+	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 }
 
 int usage_err(const char *cmd, const char *fmt, ...)

@@ -29,6 +29,9 @@ void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* errmsg()'s lines to @sink instead of stderr (NULL: stderr again): the
  * agent's log, whose writer thread a stalled stderr does not stall */
 void errmsg_to(void (*sink)(const char *msg));
+/* stdout in 1 MiB writes, and a pipe on it widened to match: for the
+ * listings that can be large; before the first output */
+void stdout_bulk(void);
 /* Prints a usage error and a pointer to help; returns EXIT_USAGE. */
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
