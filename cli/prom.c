@@ -10,7 +10,8 @@
  * out after the dump. The process holds one flow at a time: its memory
  * stays the same at 100 flows or 1 M (holding them all took 2.3 GB at
  * 1 M), and the spools take what the output takes on disk. Only the
- * CLI's main thread writes them and the output: stdio's unlocked calls.
+ * CLI's main thread writes them (a buffer of its own each, struct sink)
+ * and the output (stdio's unlocked calls).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -119,152 +120,189 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
 /* The flow families, in output order: a histogram per metric, then the fields. */
 #define NFAM (METRIC_COUNT + ARRAY_SIZE(flow_fields))
 
+/*
+ * Where a family's lines go: the output ([0]) or an unlinked spool file.
+ * A line is formatted in place in the sink's buffer, which goes out whole:
+ * an export of a million flows writes some 18 million lines (2 GB), and
+ * stdio cost a copy and a call for each on top.
+ */
+#define SINK_BUF (1 << 16)
+#define PRE_MAX 96	/* "NAME_SUFFIX{" */
+#define LAB_MAX 384	/* a flow's label set */
+#define LINE_MAX (PRE_MAX + LAB_MAX + 128)	/* ",le=\"LE\"} VALUE\n" in 128 */
+_Static_assert(LINE_MAX <= SINK_BUF, "a line fits a sink's buffer");
+
+struct sink {
+	FILE *out;	/* the output ([0]); NULL for a spool */
+	int fd;		/* the spool's file, -1 for [0] */
+	int err;	/* the spool's first write error (an errno), 0 */
+	off_t size;	/* bytes written to the spool */
+	size_t n;	/* bytes in b */
+	char b[SINK_BUF];
+};
+
+/* A family's line prefixes: [0] its samples (a field's; a histogram's
+ * _bucket), [1] _sum, [2] _count. */
+struct fam_pre {
+	size_t n[3];
+	char s[3][PRE_MAX];
+};
+
 struct prom_stream {
-	FILE *spool[NFAM];	/* [0] is the output itself */
+	struct sink sink[NFAM];
+	struct fam_pre pre[NFAM];
 	const char *tmpdir;
 };
 
+static void fam_name(char *buf, size_t n, unsigned int fam)
+{
+	if (fam < METRIC_COUNT)
+		snprintf(buf, n, "snapfire_%s_seconds", metric_name(fam));
+	else
+		snprintf(buf, n, "%s", flow_fields[fam - METRIC_COUNT].name);
+}
+
 static void fam_head(FILE *f, unsigned int fam)
 {
-	char name[96];
+	char name[PRE_MAX];
 
+	fam_name(name, sizeof(name), fam);
 	if (fam < METRIC_COUNT) {
-		snprintf(name, sizeof(name), "snapfire_%s_seconds", metric_name(fam));
 		family(f, name, "histogram", metric_help[fam]);
 	} else {
 		const struct flow_field *ff = &flow_fields[fam - METRIC_COUNT];
 
-		family(f, ff->name, ff->type, ff->help);
+		family(f, name, ff->type, ff->help);
 	}
 }
 
-/*
- * Sample lines are built in a struct line: "NAME{LABELS" once per flow and
- * family (the prefix), then per line the rest, ",le=\"LE\"} VALUE\n" or
- * "} VALUE\n", written at once. An export of a million flows writes some
- * 18 million lines; printf, then a strlen and a copy per part of every
- * line, were most of its time.
- */
-struct line {
-	size_t pre;		/* length of the prefix */
-	size_t n;
-	char b[1024];
-};
-
-/* the prefix "NAME SUFFIX{LABELS"; false if it does not fit (not ours) */
-static bool line_prefix(struct line *l, const char *name, const char *suffix,
-			const char *lab, size_t nlab)
+static void fam_pre_init(struct fam_pre *p, unsigned int fam)
 {
-	size_t a = strlen(name), b = strlen(suffix);
+	static const char *const hsuf[3] = { "_bucket", "_sum", "_count" };
+	char name[PRE_MAX - 16];
+	int i, len;
 
-	if (a + b + 1 + nlab + 128 > sizeof(l->b))
-		return false;
-	memcpy(l->b, name, a);
-	memcpy(l->b + a, suffix, b);
-	l->b[a + b] = '{';
-	memcpy(l->b + a + b + 1, lab, nlab);
-	l->pre = a + b + 1 + nlab;
-	return true;
+	fam_name(name, sizeof(name), fam);
+	for (i = 0; i < 3; i++) {
+		len = snprintf(p->s[i], sizeof(p->s[i]), "%s%s{", name,
+			       fam < METRIC_COUNT ? hsuf[i] : "");
+		p->n[i] = len > 0 && (size_t)len < sizeof(p->s[i]) ? (size_t)len : 0;
+	}
 }
 
-static inline void line_put(struct line *l, const char *s, size_t n)
+/* The buffer out: to the output's stream, or written to the spool (a
+ * failure kept for prom_stream_end() to report; nothing more is written). */
+static void sink_flush(struct sink *s)
 {
-	memcpy(l->b + l->n, s, n);
-	l->n += n;
+	size_t off = 0;
+	ssize_t k;
+
+	if (s->out) {
+		fwrite_unlocked(s->b, 1, s->n, s->out);
+		s->n = 0;
+		return;
+	}
+	while (off < s->n && !s->err) {
+		k = write(s->fd, s->b + off, s->n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			s->err = k < 0 ? errno : EIO;
+		else
+			off += (size_t)k;
+	}
+	s->size += (off_t)off;
+	s->n = 0;
 }
 
-/* one line: the prefix, le="@le" if there is one, and @v as a number of
- * seconds (@secs) or as an integer */
-static void line_out(FILE *f, struct line *l, const char *le, uint64_t v, bool secs)
+/* one line: @pre, the labels @lab (@nlab bytes), le="@le" if there is one,
+ * and @v as a number of seconds (@secs) or as an integer */
+static void line_out(struct sink *s, const struct fam_pre *p, int which,
+		     const char *lab, size_t nlab, const char *le, uint64_t v, bool secs)
 {
-	char t[48];
+	char *o;
+	size_t k;
 
-	l->n = l->pre;
+	if (s->n + LINE_MAX > sizeof(s->b))
+		sink_flush(s);
+	o = s->b + s->n;
+	memcpy(o, p->s[which], p->n[which]);
+	o += p->n[which];
+	memcpy(o, lab, nlab);
+	o += nlab;
 	if (le) {
-		line_put(l, ",le=\"", 5);
-		line_put(l, le, strlen(le));
-		line_put(l, "\"} ", 3);
+		k = strlen(le);
+		memcpy(o, ",le=\"", 5);
+		memcpy(o + 5, le, k);
+		memcpy(o + 5 + k, "\"} ", 3);
+		o += 8 + k;
 	} else {
-		line_put(l, "} ", 2);
+		*o++ = '}';
+		*o++ = ' ';
 	}
-	if (secs) {
-		fmt_seconds(t, sizeof(t), v);
-		line_put(l, t, strlen(t));
-	} else {
-		l->n += fmt_u64(l->b + l->n, v);
-	}
-	l->b[l->n++] = '\n';
-	fwrite_unlocked(l->b, 1, l->n, f);
+	if (secs)
+		o += strlen(fmt_seconds(o, 48, v));
+	else
+		o += fmt_u64(o, v);
+	*o++ = '\n';
+	s->n = (size_t)(o - s->b);
 }
 
 /* One flow's samples of family @fam, its label set @lab (@nlab bytes). */
-static void fam_flow(FILE *f, unsigned int fam, const struct flow *fl, const char *lab,
-		     size_t nlab)
+static void fam_flow(struct prom_stream *ps, unsigned int fam, const struct flow *fl,
+		     const char *lab, size_t nlab)
 {
+	const struct fam_pre *p = &ps->pre[fam];
+	struct sink *s = &ps->sink[fam];
 	const struct flow_field *ff;
-	char name[96], le[48];
-	const struct hist *h;
 	uint64_t cum = 0, total;
-	struct line l;
+	const struct hist *h;
+	char le[48];
 	size_t k;
 
+	if (!p->n[0] || nlab > LAB_MAX)
+		return;		/* a name or labels that do not fit: not ours */
 	if (fam >= METRIC_COUNT) {
 		ff = &flow_fields[fam - METRIC_COUNT];
-		if (line_prefix(&l, ff->name, "", lab, nlab))
-			line_out(f, &l, NULL, field_get(fl, ff), ff->ns);
+		line_out(s, p, 0, lab, nlab, NULL, field_get(fl, ff), ff->ns);
 		return;
 	}
 	h = flow_hist(fl, fam);
 	if (!h)
 		return;
-	snprintf(name, sizeof(name), "snapfire_%s_seconds", metric_name(fam));
 	total = hist_bucket_total(h);
-	if (!line_prefix(&l, name, "_bucket", lab, nlab))
-		return;
 	for (k = 0; k < h->nb; k++) {
 		cum += h->b[k].count;
 		/* Buckets are inclusive of high: le is exact. */
 		if (k + 1 < h->nb && h->b[k + 1].high == h->b[k].high)
 			continue;
-		line_out(f, &l, fmt_seconds(le, sizeof(le), h->b[k].high), cum, false);
+		line_out(s, p, 0, lab, nlab, fmt_seconds(le, sizeof(le), h->b[k].high), cum, false);
 	}
-	line_out(f, &l, "+Inf", total, false);
-	if (line_prefix(&l, name, "_sum", lab, nlab))
-		line_out(f, &l, NULL, h->sum, true);
-	if (line_prefix(&l, name, "_count", lab, nlab))
-		line_out(f, &l, NULL, total, false);
+	line_out(s, p, 0, lab, nlab, "+Inf", total, false);
+	line_out(s, p, 1, lab, nlab, NULL, h->sum, true);
+	line_out(s, p, 2, lab, nlab, NULL, total, false);
 }
 
-/* An unlinked file in @dir, read and written; NULL with errno set. */
-static FILE *spool_open(const char *dir)
+/* An unlinked file in @dir, read and written: its descriptor, or -1 with
+ * errno set. */
+static int spool_open(const char *dir)
 {
 	char path[4096];
-	FILE *f;
 	int fd;
 
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {	/* a file system without O_TMPFILE */
-		if (snprintf(path, sizeof(path), "%s/snapfire-export-XXXXXX", dir) >=
-		    (int)sizeof(path)) {
-			errno = ENAMETOOLONG;
-			return NULL;
-		}
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd < 0)
-			return NULL;
+	if (fd >= 0)
+		return fd;
+	/* a file system without O_TMPFILE */
+	if (snprintf(path, sizeof(path), "%s/snapfire-export-XXXXXX", dir) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
 		unlink(path);
-	}
-	f = fdopen(fd, "w+");
-	/* 64 KiB writes, not the file system's 4 KiB: gigabytes go through */
-	if (f)
-		setvbuf(f, NULL, _IOFBF, 1 << 16);
-	if (!f) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-	}
-	return f;
+	return fd;
 }
 
 static void spools_close(struct prom_stream *ps)
@@ -272,14 +310,14 @@ static void spools_close(struct prom_stream *ps)
 	unsigned int i;
 
 	for (i = 1; i < NFAM; i++)
-		if (ps->spool[i])
-			fclose(ps->spool[i]);
+		if (ps->sink[i].fd >= 0)
+			close(ps->sink[i].fd);
 	free(ps);
 }
 
 struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 {
-	struct prom_stream *ps = calloc(1, sizeof(*ps));
+	struct prom_stream *ps = malloc(sizeof(*ps));
 	char name[96];
 	unsigned int i;
 	int c, e;
@@ -289,10 +327,13 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 	ps->tmpdir = getenv("TMPDIR");
 	if (!ps->tmpdir || !*ps->tmpdir)
 		ps->tmpdir = "/tmp";
-	ps->spool[0] = out;
+	for (i = 0; i < NFAM; i++) {
+		ps->sink[i] = (struct sink){ .out = i ? NULL : out, .fd = -1 };
+		fam_pre_init(&ps->pre[i], i);
+	}
 	for (i = 1; i < NFAM; i++) {
-		ps->spool[i] = spool_open(ps->tmpdir);
-		if (!ps->spool[i]) {
+		ps->sink[i].fd = spool_open(ps->tmpdir);
+		if (ps->sink[i].fd < 0) {
 			e = errno;
 			errmsg("export: cannot create a temporary file in %s (%s): set TMPDIR to a writable directory",
 			       ps->tmpdir, strerror(e));
@@ -324,7 +365,7 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 
 void prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 {
-	char lab[384];
+	char lab[LAB_MAX];
 	unsigned int i;
 	size_t nlab;
 
@@ -332,21 +373,27 @@ void prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 	labels(lab, sizeof(lab), fl);
 	nlab = strlen(lab);
 	for (i = 0; i < NFAM; i++)
-		fam_flow(ps->spool[i], i, fl, lab, nlab);
+		fam_flow(ps, i, fl, lab, nlab);
 }
 
 /* a spool onto an output without a file descriptor (a memstream) */
-static int spool_copy_stdio(FILE *sp, FILE *out)
+static int spool_copy_stdio(int in, FILE *out, off_t size)
 {
 	char buf[65536];
-	size_t n;
+	off_t off = 0;
+	ssize_t n;
 
-	if (fseeko(sp, 0, SEEK_SET))
-		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), sp)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
+	while (off < size) {
+		n = pread(in, buf, sizeof(buf), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		if (fwrite(buf, 1, (size_t)n, out) != (size_t)n)
 			return -EIO;
-	return ferror(sp) ? -EIO : 0;
+		off += n;
+	}
+	return 0;
 }
 
 /*
@@ -355,15 +402,15 @@ static int spool_copy_stdio(FILE *sp, FILE *out)
  * write() would copy twice more); pread and write where it cannot (an
  * O_APPEND output, an old kernel). 0 or -errno.
  */
-static int spool_copy(FILE *sp, FILE *out, off_t size)
+static int spool_copy(int in, FILE *out, off_t size)
 {
-	int in = fileno(sp), o = fileno(out);
+	int o = fileno(out);
 	off_t off = 0;
 	char buf[65536];
 	ssize_t n, w;
 
 	if (o < 0)
-		return spool_copy_stdio(sp, out);
+		return spool_copy_stdio(in, out, size);
 	while (off < size) {
 		n = sendfile(o, in, &off, (size_t)(size - off));
 		if (n > 0)
@@ -396,19 +443,19 @@ static int spool_copy(FILE *sp, FILE *out, off_t size)
 
 int prom_stream_end(struct prom_stream *ps)
 {
-	FILE *out = ps->spool[0];
+	FILE *out = ps->sink[0].out;
 	unsigned int i;
-	off_t size;
 	int rc = 0;
 
+	sink_flush(&ps->sink[0]);
 	for (i = 1; i < NFAM && !rc; i++) {
-		FILE *sp = ps->spool[i];
+		struct sink *s = &ps->sink[i];
 
-		errno = 0;
-		if (fflush(sp) || ferror(sp) || (size = ftello(sp)) < 0) {
-			rc = -(errno ? errno : EIO);
+		sink_flush(s);
+		if (s->err) {
+			rc = -s->err;
 			errmsg("export: writing a temporary file in %s: %s (is the file system full? TMPDIR sets the directory)",
-			       ps->tmpdir, strerror(-rc));
+			       ps->tmpdir, strerror(s->err));
 			break;
 		}
 		fam_head(out, i);
@@ -416,7 +463,7 @@ int prom_stream_end(struct prom_stream *ps)
 			rc = -(errno ? errno : EIO);
 			break;
 		}
-		rc = spool_copy(sp, out, size);
+		rc = spool_copy(s->fd, out, s->size);
 	}
 	spools_close(ps);
 	return rc;
