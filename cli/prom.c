@@ -6,16 +6,15 @@
  * The format wants every sample of a metric family in one group, but a
  * dump delivers a flow at a time, each with a sample in every family. The
  * first flow family goes straight to the output; every other family is
- * spooled to an unlinked temporary file (in $TMPDIR, else /tmp) and copied
- * out after the dump. The process holds one flow at a time: its memory
- * stays the same at 100 flows or 1 M (holding them all took 2.3 GB at
- * 1 M), and the spools take what the output takes on disk. Only the
- * CLI's main thread writes them (a buffer of its own each, struct sink)
- * and the output (stdio's unlocked calls).
+ * spooled to an unlinked temporary file (in $TMPDIR, else /tmp; spool.c)
+ * and copied out after the dump. The process holds one flow at a time:
+ * its memory stays the same at 100 flows or 1 M (holding them all took
+ * 2.3 GB at 1 M), and the spools take what the output takes on disk. Only
+ * the CLI's main thread writes them and the output (stdio's unlocked
+ * calls).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 
 #include "common.h"
 #include "flow.h"
+#include "spool.h"
 
 static const char *const metric_help[] = {
 	"STAMP network round trip (T4 - T1) - (T3 - T2), driver to driver.",
@@ -121,25 +121,15 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
 #define NFAM (METRIC_COUNT + ARRAY_SIZE(flow_fields))
 
 /*
- * Where a family's lines go: the output ([0]) or an unlinked spool file.
- * A line is formatted in place in the sink's buffer, which goes out whole:
- * an export of a million flows writes some 18 million lines (2 GB), and
- * stdio cost a copy and a call for each on top.
+ * Where a family's lines go: the output (family 0), or a spool (spool.h)
+ * each. A line is formatted in place in the destination's buffer, which
+ * goes out whole: an export of a million flows writes some 18 million
+ * lines (2 GB), and stdio cost a copy and a call for each on top.
  */
-#define SINK_BUF (1 << 16)
 #define PRE_MAX 96	/* "NAME_SUFFIX{" */
 #define LAB_MAX 384	/* a flow's label set */
 #define LINE_MAX (PRE_MAX + LAB_MAX + 128)	/* ",le=\"LE\"} VALUE\n" in 128 */
-_Static_assert(LINE_MAX <= SINK_BUF, "a line fits a sink's buffer");
-
-struct sink {
-	FILE *out;	/* the output ([0]); NULL for a spool */
-	int fd;		/* the spool's file, -1 for [0] */
-	int err;	/* the spool's first write error (an errno), 0 */
-	off_t size;	/* bytes written to the spool */
-	size_t n;	/* bytes in b */
-	char b[SINK_BUF];
-};
+_Static_assert(LINE_MAX <= SPOOL_BUF, "a line fits a buffer");
 
 /* A family's line prefixes: [0] its samples (a field's; a histogram's
  * _bucket), [1] _sum, [2] _count. */
@@ -149,9 +139,12 @@ struct fam_pre {
 };
 
 struct prom_stream {
-	struct sink sink[NFAM];
-	struct fam_pre pre[NFAM];
+	FILE *out;
+	struct spools *spools;	/* family i > 0 in spool i - 1 */
 	const char *tmpdir;
+	struct fam_pre pre[NFAM];
+	size_t on;		/* bytes in ob, family 0's lines */
+	char ob[SPOOL_BUF];
 };
 
 static void fam_name(char *buf, size_t n, unsigned int fam)
@@ -190,42 +183,30 @@ static void fam_pre_init(struct fam_pre *p, unsigned int fam)
 	}
 }
 
-/* The buffer out: to the output's stream, or written to the spool (a
- * failure kept for prom_stream_end() to report; nothing more is written). */
-static void sink_flush(struct sink *s)
+static void out_flush(struct prom_stream *ps)
 {
-	size_t off = 0;
-	ssize_t k;
-
-	if (s->out) {
-		fwrite_unlocked(s->b, 1, s->n, s->out);
-		s->n = 0;
-		return;
-	}
-	while (off < s->n && !s->err) {
-		k = write(s->fd, s->b + off, s->n - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			s->err = k < 0 ? errno : EIO;
-		else
-			off += (size_t)k;
-	}
-	s->size += (off_t)off;
-	s->n = 0;
+	fwrite_unlocked(ps->ob, 1, ps->on, ps->out);
+	ps->on = 0;
 }
 
-/* one line: @pre, the labels @lab (@nlab bytes), le="@le" if there is one,
- * and @v as a number of seconds (@secs) or as an integer */
-static void line_out(struct sink *s, const struct fam_pre *p, int which,
+/* one line of family @fam: prefix @which, the labels @lab (@nlab bytes),
+ * le="@le" if there is one, and @v as a number of seconds (@secs) or as an
+ * integer */
+static void line_out(struct prom_stream *ps, unsigned int fam, int which,
 		     const char *lab, size_t nlab, const char *le, uint64_t v, bool secs)
 {
-	char *o;
+	const struct fam_pre *p = &ps->pre[fam];
+	char *o, *start;
 	size_t k;
 
-	if (s->n + LINE_MAX > sizeof(s->b))
-		sink_flush(s);
-	o = s->b + s->n;
+	if (!fam) {
+		if (ps->on + LINE_MAX > sizeof(ps->ob))
+			out_flush(ps);
+		start = ps->ob + ps->on;
+	} else {
+		start = spools_room(ps->spools, fam - 1, LINE_MAX);
+	}
+	o = start;
 	memcpy(o, p->s[which], p->n[which]);
 	o += p->n[which];
 	memcpy(o, lab, nlab);
@@ -245,26 +226,27 @@ static void line_out(struct sink *s, const struct fam_pre *p, int which,
 	else
 		o += fmt_u64(o, v);
 	*o++ = '\n';
-	s->n = (size_t)(o - s->b);
+	if (!fam)
+		ps->on += (size_t)(o - start);
+	else
+		spools_put(ps->spools, fam - 1, (size_t)(o - start));
 }
 
 /* One flow's samples of family @fam, its label set @lab (@nlab bytes). */
 static void fam_flow(struct prom_stream *ps, unsigned int fam, const struct flow *fl,
 		     const char *lab, size_t nlab)
 {
-	const struct fam_pre *p = &ps->pre[fam];
-	struct sink *s = &ps->sink[fam];
 	const struct flow_field *ff;
 	uint64_t cum = 0, total;
 	const struct hist *h;
 	char le[48];
 	size_t k;
 
-	if (!p->n[0] || nlab > LAB_MAX)
+	if (!ps->pre[fam].n[0] || nlab >= LAB_MAX)
 		return;		/* a name or labels that do not fit: not ours */
 	if (fam >= METRIC_COUNT) {
 		ff = &flow_fields[fam - METRIC_COUNT];
-		line_out(s, p, 0, lab, nlab, NULL, field_get(fl, ff), ff->ns);
+		line_out(ps, fam, 0, lab, nlab, NULL, field_get(fl, ff), ff->ns);
 		return;
 	}
 	h = flow_hist(fl, fam);
@@ -276,43 +258,11 @@ static void fam_flow(struct prom_stream *ps, unsigned int fam, const struct flow
 		/* Buckets are inclusive of high: le is exact. */
 		if (k + 1 < h->nb && h->b[k + 1].high == h->b[k].high)
 			continue;
-		line_out(s, p, 0, lab, nlab, fmt_seconds(le, sizeof(le), h->b[k].high), cum, false);
+		line_out(ps, fam, 0, lab, nlab, fmt_seconds(le, sizeof(le), h->b[k].high), cum, false);
 	}
-	line_out(s, p, 0, lab, nlab, "+Inf", total, false);
-	line_out(s, p, 1, lab, nlab, NULL, h->sum, true);
-	line_out(s, p, 2, lab, nlab, NULL, total, false);
-}
-
-/* An unlinked file in @dir, read and written: its descriptor, or -1 with
- * errno set. */
-static int spool_open(const char *dir)
-{
-	char path[4096];
-	int fd;
-
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* a file system without O_TMPFILE */
-	if (snprintf(path, sizeof(path), "%s/snapfire-export-XXXXXX", dir) >=
-	    (int)sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd >= 0)
-		unlink(path);
-	return fd;
-}
-
-static void spools_close(struct prom_stream *ps)
-{
-	unsigned int i;
-
-	for (i = 1; i < NFAM; i++)
-		if (ps->sink[i].fd >= 0)
-			close(ps->sink[i].fd);
-	free(ps);
+	line_out(ps, fam, 0, lab, nlab, "+Inf", total, false);
+	line_out(ps, fam, 1, lab, nlab, NULL, h->sum, true);
+	line_out(ps, fam, 2, lab, nlab, NULL, total, false);
 }
 
 struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
@@ -324,23 +274,21 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 
 	if (!ps)
 		return NULL;
+	ps->out = out;
+	ps->on = 0;
 	ps->tmpdir = getenv("TMPDIR");
 	if (!ps->tmpdir || !*ps->tmpdir)
 		ps->tmpdir = "/tmp";
-	for (i = 0; i < NFAM; i++) {
-		ps->sink[i] = (struct sink){ .out = i ? NULL : out, .fd = -1 };
+	for (i = 0; i < NFAM; i++)
 		fam_pre_init(&ps->pre[i], i);
-	}
-	for (i = 1; i < NFAM; i++) {
-		ps->sink[i].fd = spool_open(ps->tmpdir);
-		if (ps->sink[i].fd < 0) {
-			e = errno;
-			errmsg("export: cannot create a temporary file in %s (%s): set TMPDIR to a writable directory",
-			       ps->tmpdir, strerror(e));
-			spools_close(ps);
-			errno = e;
-			return NULL;
-		}
+	ps->spools = spools_open(NFAM - 1, ps->tmpdir);
+	if (!ps->spools) {
+		e = errno;
+		errmsg("export: cannot create a temporary file in %s (%s): set TMPDIR to a writable directory",
+		       ps->tmpdir, strerror(e));
+		free(ps);
+		errno = e;
+		return NULL;
 	}
 	if (st) {
 		for (c = 0; c < NCOUNTERS; c++) {
@@ -443,19 +391,17 @@ static int spool_copy(int in, FILE *out, off_t size)
 
 int prom_stream_end(struct prom_stream *ps)
 {
-	FILE *out = ps->sink[0].out;
+	FILE *out = ps->out;
 	unsigned int i;
-	int rc = 0;
+	off_t size;
+	int rc = 0, fd;
 
-	sink_flush(&ps->sink[0]);
+	out_flush(ps);
 	for (i = 1; i < NFAM && !rc; i++) {
-		struct sink *s = &ps->sink[i];
-
-		sink_flush(s);
-		if (s->err) {
-			rc = -s->err;
+		rc = spools_finish(ps->spools, i - 1, &fd, &size);
+		if (rc) {
 			errmsg("export: writing a temporary file in %s: %s (is the file system full? TMPDIR sets the directory)",
-			       ps->tmpdir, strerror(s->err));
+			       ps->tmpdir, strerror(-rc));
 			break;
 		}
 		fam_head(out, i);
@@ -463,15 +409,16 @@ int prom_stream_end(struct prom_stream *ps)
 			rc = -(errno ? errno : EIO);
 			break;
 		}
-		rc = spool_copy(s->fd, out, s->size);
+		rc = spool_copy(fd, out, size);
 	}
-	spools_close(ps);
+	prom_stream_abort(ps);
 	return rc;
 }
 
 void prom_stream_abort(struct prom_stream *ps)
 {
-	spools_close(ps);
+	spools_close(ps->spools);
+	free(ps);
 }
 
 int prom_write(FILE *f, const struct status_view *st, const struct flowset *s)

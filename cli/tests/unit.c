@@ -285,6 +285,7 @@ int main(void)
 	test_hquery();
 	test_agent_conf();
 	test_nlq();
+	test_spool();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -53,4 +53,7 @@ void test_agent_hist_merged(void);
 /* unit_nlq.c */
 void test_nlq(void);
 
+/* unit_spool.c */
+void test_spool(void);
+
 #endif

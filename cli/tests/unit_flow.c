@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* CLI unit tests: flows, the Prometheus exporter, the verdict, flow_out. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -115,6 +117,47 @@ static void test_prometheus_copy(void)
 	flowset_free(&s);
 }
 
+/*
+ * A spool that cannot be written (here past RLIMIT_FSIZE: EFBIG) fails the
+ * export with its errno at the end, after the families before it.
+ */
+static void test_prometheus_spool_full(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oldsa;
+	struct flowset s = { 0 };
+	struct rlimit old, lim;
+	char *mb = NULL;
+	size_t ml = 0;
+	FILE *mf;
+	int i, rc = 1;
+
+	if (getrlimit(RLIMIT_FSIZE, &old) ||
+	    (old.rlim_max != RLIM_INFINITY && old.rlim_max < 65536)) {
+		skipped++;
+		printf("ok %d - # SKIP export: RLIMIT_FSIZE cannot be set here\n",
+		       passed + failed + skipped);
+		return;
+	}
+	for (i = 0; i < 2000; i++)	/* some 250 KB in each field's spool */
+		make_flow(flowset_add(&s), (uint64_t)i + 1, SNAPFIRE_ROLE_SENDER,
+			  "10.0.1.1", "10.0.2.2", AF_INET);
+	mf = open_memstream(&mb, &ml);	/* memory: not under the limit */
+	if (mf) {
+		sigaction(SIGXFSZ, &ign, &oldsa);
+		lim = old;
+		lim.rlim_cur = 65536;
+		setrlimit(RLIMIT_FSIZE, &lim);
+		rc = prom_write(mf, NULL, &s);
+		setrlimit(RLIMIT_FSIZE, &old);
+		sigaction(SIGXFSZ, &oldsa, NULL);
+		fclose(mf);
+	}
+	CHECK(rc == -EFBIG && ml > 0 && !strstr(mb, "snapfire_flow_rx_total"),
+	      "export: a spool past RLIMIT_FSIZE fails it with EFBIG (%d), the families after the failed one not written", rc);
+	free(mb);
+	flowset_free(&s);
+}
+
 void test_prometheus(void)
 {
 	struct flowset s = { 0 };
@@ -192,6 +235,7 @@ void test_prometheus(void)
 	}
 	flowset_free(&s);
 	test_prometheus_copy();
+	test_prometheus_spool_full();
 }
 
 void test_flow_helpers(void)
