@@ -4,10 +4,10 @@
 #include "cmds.h"
 #include "common.h"
 
+/* -1 (the dump stops) once the output failed, which prom.c has said */
 static int prom_one(struct flow *f, void *arg)
 {
-	prom_stream_flow(arg, f);
-	return 0;
+	return prom_stream_flow(arg, f) ? -1 : 0;
 }
 
 /*

@@ -64,7 +64,9 @@ void stdout_bulk(void)
 
 	if (isatty(STDOUT_FILENO))
 		return;
-	if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode))
+	/* grown only: a reader may have made it larger */
+	if (!fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode) &&
+	    fcntl(STDOUT_FILENO, F_GETPIPE_SZ) < (int)sizeof(buf))
 		(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, (int)sizeof(buf));
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 }

@@ -89,12 +89,13 @@ size_t prom_escape(char *out, size_t n, size_t len, const char *s);
  * Prometheus text exposition (prom.c), a flow at a time: begin writes the
  * status families (@st may be NULL) and opens a spool per flow family
  * (NULL with errno set, the reason printed); each flow's samples go to
- * the spools; end copies them out in family order and frees (0 or
- * -errno, the reason printed); abort frees without writing more.
+ * the spools (0, or -errno once a write to the output failed, the reason
+ * printed: stop there); end copies them out in family order and frees (0
+ * or -errno, the reason printed); abort frees without writing more.
  */
 struct prom_stream;
 struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st);
-void prom_stream_flow(struct prom_stream *ps, const struct flow *fl);
+int prom_stream_flow(struct prom_stream *ps, const struct flow *fl);
 int prom_stream_end(struct prom_stream *ps);
 void prom_stream_abort(struct prom_stream *ps);
 /* The same for a flowset held in memory (the unit tests). */

@@ -62,8 +62,11 @@ int main(int argc, char **argv)
 			return rc;
 	}
 	rc = c->fn(argc - i, argv + i);
-	if (fflush(stdout) == EOF && rc == EXIT_OK) {
-		errmsg("write error: %s", strerror(errno));
+	/* ferror too: stdio drops a buffer it could not write, and a later
+	 * flush that succeeds would hide the loss */
+	errno = 0;
+	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == EXIT_OK) {
+		errmsg("write error: %s", strerror(errno ? errno : EIO));
 		rc = EXIT_FAIL;
 	}
 	return rc;

@@ -10,8 +10,9 @@
  * and copied out after the dump. The process holds one flow at a time:
  * its memory stays the same at 100 flows or 1 M (holding them all took
  * 2.3 GB at 1 M), and the spools take what the output takes on disk. Only
- * the CLI's main thread writes them and the output (stdio's unlocked
- * calls).
+ * the CLI's main thread writes: the spools with write(2), a buffer each;
+ * the output through stdio (unlocked calls), a line formatted in place
+ * in a buffer of its own first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -128,8 +129,8 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
  */
 #define PRE_MAX 96	/* "NAME_SUFFIX{" */
 #define LAB_MAX 384	/* a flow's label set */
-#define LINE_MAX (PRE_MAX + LAB_MAX + 128)	/* ",le=\"LE\"} VALUE\n" in 128 */
-_Static_assert(LINE_MAX <= SPOOL_BUF, "a line fits a buffer");
+#define PROM_LINE_MAX (PRE_MAX + LAB_MAX + 128)	/* ",le=\"LE\"} VALUE\n" in 128 */
+_Static_assert(PROM_LINE_MAX <= SPOOL_BUF, "a line fits a buffer");
 
 /* A family's line prefixes: [0] its samples (a field's; a histogram's
  * _bucket), [1] _sum, [2] _count. */
@@ -142,6 +143,7 @@ struct prom_stream {
 	FILE *out;
 	struct spools *spools;	/* family i > 0 in spool i - 1 */
 	const char *tmpdir;
+	int out_err;		/* the output's first failed write (an errno), 0 */
 	struct fam_pre pre[NFAM];
 	size_t on;		/* bytes in ob, family 0's lines */
 	char ob[SPOOL_BUF];
@@ -172,9 +174,10 @@ static void fam_head(FILE *f, unsigned int fam)
 static void fam_pre_init(struct fam_pre *p, unsigned int fam)
 {
 	static const char *const hsuf[3] = { "_bucket", "_sum", "_count" };
-	char name[PRE_MAX - 16];
+	char name[PRE_MAX];
 	int i, len;
 
+	/* a name too long for its prefix: n 0, its samples left out */
 	fam_name(name, sizeof(name), fam);
 	for (i = 0; i < 3; i++) {
 		len = snprintf(p->s[i], sizeof(p->s[i]), "%s%s{", name,
@@ -183,9 +186,21 @@ static void fam_pre_init(struct fam_pre *p, unsigned int fam)
 	}
 }
 
+/* The output failed (@err, an errno): said once; the export stops. */
+static int out_failed(struct prom_stream *ps, int err)
+{
+	if (!ps->out_err) {
+		ps->out_err = err ? err : EIO;
+		errmsg("export: writing the output: %s", strerror(ps->out_err));
+	}
+	return -ps->out_err;
+}
+
 static void out_flush(struct prom_stream *ps)
 {
-	fwrite_unlocked(ps->ob, 1, ps->on, ps->out);
+	errno = 0;
+	if (ps->on && fwrite_unlocked(ps->ob, 1, ps->on, ps->out) != ps->on)
+		out_failed(ps, errno);
 	ps->on = 0;
 }
 
@@ -200,11 +215,11 @@ static void line_out(struct prom_stream *ps, unsigned int fam, int which,
 	size_t k;
 
 	if (!fam) {
-		if (ps->on + LINE_MAX > sizeof(ps->ob))
+		if (ps->on + PROM_LINE_MAX > sizeof(ps->ob))
 			out_flush(ps);
 		start = ps->ob + ps->on;
 	} else {
-		start = spools_room(ps->spools, fam - 1, LINE_MAX);
+		start = spools_room(ps->spools, fam - 1, PROM_LINE_MAX);
 	}
 	o = start;
 	memcpy(o, p->s[which], p->n[which]);
@@ -275,6 +290,7 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 	if (!ps)
 		return NULL;
 	ps->out = out;
+	ps->out_err = 0;
 	ps->on = 0;
 	ps->tmpdir = getenv("TMPDIR");
 	if (!ps->tmpdir || !*ps->tmpdir)
@@ -311,7 +327,7 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 	return ps;
 }
 
-void prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
+int prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 {
 	char lab[LAB_MAX];
 	unsigned int i;
@@ -322,6 +338,7 @@ void prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 	nlab = strlen(lab);
 	for (i = 0; i < NFAM; i++)
 		fam_flow(ps, i, fl, lab, nlab);
+	return -ps->out_err;
 }
 
 /* a spool onto an output without a file descriptor (a memstream) */
@@ -397,6 +414,7 @@ int prom_stream_end(struct prom_stream *ps)
 	int rc = 0, fd;
 
 	out_flush(ps);
+	rc = -ps->out_err;
 	for (i = 1; i < NFAM && !rc; i++) {
 		rc = spools_finish(ps->spools, i - 1, &fd, &size);
 		if (rc) {
@@ -405,11 +423,14 @@ int prom_stream_end(struct prom_stream *ps)
 			break;
 		}
 		fam_head(out, i);
+		errno = 0;
 		if (fflush(out) || ferror(out)) {
-			rc = -(errno ? errno : EIO);
+			rc = out_failed(ps, errno);
 			break;
 		}
 		rc = spool_copy(fd, out, size);
+		if (rc)
+			out_failed(ps, -rc);
 	}
 	prom_stream_abort(ps);
 	return rc;
@@ -425,10 +446,16 @@ int prom_write(FILE *f, const struct status_view *st, const struct flowset *s)
 {
 	struct prom_stream *ps = prom_stream_begin(f, st);
 	size_t i;
+	int rc;
 
 	if (!ps)
 		return -errno;
-	for (i = 0; i < s->n; i++)
-		prom_stream_flow(ps, &s->v[i]);
+	for (i = 0; i < s->n; i++) {
+		rc = prom_stream_flow(ps, &s->v[i]);
+		if (rc) {
+			prom_stream_abort(ps);
+			return rc;
+		}
+	}
 	return prom_stream_end(ps);
 }

@@ -15,6 +15,7 @@
 #include <linux/snapfire.h>
 
 #include "cmds.h"
+#include "common.h"
 #include "parse.h"
 #include "flow.h"
 #include "fmt.h"
@@ -117,32 +118,41 @@ static void test_prometheus_copy(void)
 	flowset_free(&s);
 }
 
+/* errmsg()'s last line, kept instead of printed */
+static char export_msg[256];
+
+static void export_msg_keep(const char *msg)
+{
+	snprintf(export_msg, sizeof(export_msg), "%s", msg);
+}
+
 /*
  * A spool that cannot be written (here past RLIMIT_FSIZE: EFBIG) fails the
- * export with its errno at the end, after the families before it.
+ * export with its errno at the end, after the families before it; an
+ * output that cannot be written (/dev/full: ENOSPC) fails it, said once.
  */
-static void test_prometheus_spool_full(void)
+static void test_prometheus_write_errors(void)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oldsa;
 	struct flowset s = { 0 };
 	struct rlimit old, lim;
 	char *mb = NULL;
 	size_t ml = 0;
-	FILE *mf;
+	FILE *mf, *full;
 	int i, rc = 1;
 
+	for (i = 0; i < 2000; i++)	/* some 250 KB in each field's spool */
+		make_flow(flowset_add(&s), (uint64_t)i + 1, SNAPFIRE_ROLE_SENDER,
+			  "10.0.1.1", "10.0.2.2", AF_INET);
 	if (getrlimit(RLIMIT_FSIZE, &old) ||
 	    (old.rlim_max != RLIM_INFINITY && old.rlim_max < 65536)) {
 		skipped++;
 		printf("ok %d - # SKIP export: RLIMIT_FSIZE cannot be set here\n",
 		       passed + failed + skipped);
-		return;
-	}
-	for (i = 0; i < 2000; i++)	/* some 250 KB in each field's spool */
-		make_flow(flowset_add(&s), (uint64_t)i + 1, SNAPFIRE_ROLE_SENDER,
-			  "10.0.1.1", "10.0.2.2", AF_INET);
-	mf = open_memstream(&mb, &ml);	/* memory: not under the limit */
-	if (mf) {
+	} else if ((mf = open_memstream(&mb, &ml))) {	/* memory: not under the limit */
+		/* nothing printed while the limit holds: stdout may be a file */
+		export_msg[0] = 0;
+		errmsg_to(export_msg_keep);
 		sigaction(SIGXFSZ, &ign, &oldsa);
 		lim = old;
 		lim.rlim_cur = 65536;
@@ -150,11 +160,29 @@ static void test_prometheus_spool_full(void)
 		rc = prom_write(mf, NULL, &s);
 		setrlimit(RLIMIT_FSIZE, &old);
 		sigaction(SIGXFSZ, &oldsa, NULL);
+		errmsg_to(NULL);
 		fclose(mf);
+		CHECK(rc == -EFBIG && ml > 0 && !strstr(mb, "snapfire_flow_rx_total") &&
+		      strstr(export_msg, "export: writing a temporary file in"),
+		      "export: a spool past RLIMIT_FSIZE fails it with EFBIG (%d), the families after the failed one not written (\"%s\")",
+		      rc, export_msg);
+		free(mb);
 	}
-	CHECK(rc == -EFBIG && ml > 0 && !strstr(mb, "snapfire_flow_rx_total"),
-	      "export: a spool past RLIMIT_FSIZE fails it with EFBIG (%d), the families after the failed one not written", rc);
-	free(mb);
+
+	full = fopen("/dev/full", "w");
+	if (!full) {
+		skipped++;
+		printf("ok %d - # SKIP export: no /dev/full\n", passed + failed + skipped);
+	} else {
+		export_msg[0] = 0;
+		errmsg_to(export_msg_keep);
+		rc = prom_write(full, NULL, &s);
+		errmsg_to(NULL);
+		fclose(full);
+		CHECK(rc == -ENOSPC && strstr(export_msg, "export: writing the output: "),
+		      "export: an output that cannot be written fails it with ENOSPC (%d, \"%s\")",
+		      rc, export_msg);
+	}
 	flowset_free(&s);
 }
 
@@ -235,7 +263,7 @@ void test_prometheus(void)
 	}
 	flowset_free(&s);
 	test_prometheus_copy();
-	test_prometheus_spool_full();
+	test_prometheus_write_errors();
 }
 
 void test_flow_helpers(void)
