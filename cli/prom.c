@@ -287,8 +287,10 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 	unsigned int i;
 	int c, e;
 
-	if (!ps)
+	if (!ps) {
+		errmsg("out of memory");
 		return NULL;
+	}
 	ps->out = out;
 	ps->out_err = 0;
 	ps->on = 0;
@@ -422,8 +424,8 @@ int prom_stream_end(struct prom_stream *ps)
 			       ps->tmpdir, strerror(-rc));
 			break;
 		}
-		fam_head(out, i);
 		errno = 0;
+		fam_head(out, i);
 		if (fflush(out) || ferror(out)) {
 			rc = out_failed(ps, errno);
 			break;
