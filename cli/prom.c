@@ -343,31 +343,12 @@ int prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 	return -ps->out_err;
 }
 
-/* a spool onto an output without a file descriptor (a memstream) */
-static int spool_copy_stdio(int in, FILE *out, off_t size)
-{
-	char buf[65536];
-	off_t off = 0;
-	ssize_t n;
-
-	while (off < size) {
-		n = pread(in, buf, sizeof(buf), off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		if (fwrite(buf, 1, (size_t)n, out) != (size_t)n)
-			return -EIO;
-		off += n;
-	}
-	return 0;
-}
-
 /*
  * A spool's @size bytes onto @out, which is flushed: sendfile(), so the
  * kernel moves the pages (a 1 M-flow export spools 2 GB, which read() and
  * write() would copy twice more); pread and write where it cannot (an
- * O_APPEND output, an old kernel). 0 or -errno.
+ * O_APPEND output, an old kernel); pread and fwrite to an output without
+ * a file descriptor (a memstream). 0 or -errno.
  */
 static int spool_copy(int in, FILE *out, off_t size)
 {
@@ -376,9 +357,7 @@ static int spool_copy(int in, FILE *out, off_t size)
 	char buf[65536];
 	ssize_t n, w;
 
-	if (o < 0)
-		return spool_copy_stdio(in, out, size);
-	while (off < size) {
+	while (o >= 0 && off < size) {
 		n = sendfile(o, in, &off, (size_t)(size - off));
 		if (n > 0)
 			continue;
@@ -395,6 +374,11 @@ static int spool_copy(int in, FILE *out, off_t size)
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
 		off += n;
+		if (o < 0) {
+			if (fwrite(buf, 1, (size_t)n, out) != (size_t)n)
+				return -EIO;
+			continue;
+		}
 		for (w = 0; w < n;) {
 			ssize_t k = write(o, buf + w, (size_t)(n - w));
 
