@@ -67,6 +67,12 @@ packets (UDP from --port) and prints a JSON summary:
   ipdv_p50_ns   median |rtt2(n) - rtt2(n-1)| over replies whose sender seq
                 is the previous reply's + 1; ipdv_samples how many
   jitter_ns     RFC 3550 J over the same pairs: J += (|D| - J) / 16
+  jitter_refl_bound_ns  the most the reflector's stamps can move a J
+                computed with them from jitter_ns: the same sum over
+                |change of (reflector out - in) - (T3 - T2)| between the
+                pair (a reply held on the reflector's host between its
+                stamp and the tap: the module's D sees what the wire's
+                does not)
   rev_lost_wire reflector sequence numbers in [lowest, highest] of those
                 that reached the sender, sent by the reflector (its
                 capture) and never received: the reverse loss of a
@@ -309,8 +315,12 @@ def main():
                 rq.append(t - t3)
         fu_wire = [t - rdep[q] for q, t in fus if q in rdep]
         # IPDV and RFC 3550 jitter over the two-capture rtt, arrival order
-        ipdv, jit, prev, done = [], 0.0, None, set()
-        for t, s, _t2, _t3, _rs in replies:
+        # bound: how far the reflector's stamps (T2, T3) alone can move the
+        # sender's J from the wire's: D changes by the change of (wire hold
+        # - stamped turnaround) between the pair, | |a| - |b| | <= |a - b|,
+        # and J is a weighted sum of |D| (weights (1/16)(15/16)^age)
+        ipdv, jit, bound, prev, done = [], 0.0, 0.0, None, set()
+        for t, s, t2, t3, _rs in replies:
             if s in done:
                 continue    # a duplicate: not a sample (kmod/seq.c)
             done.add(s)
@@ -318,11 +328,13 @@ def main():
                 prev = None
                 continue
             r2 = (t - out_t[s]) - (rout[s] - rin[s])
+            er = (rout[s] - rin[s]) - (t3 - t2) if t2 and t3 else 0
             if prev is not None and s == prev[0] + 1:
                 d = abs(r2 - prev[1])
                 ipdv.append(d)
                 jit += (d - jit) / 16
-            prev = (s, r2)
+                bound += (abs(er - prev[2]) - bound) / 16
+            prev = (s, r2, er)
         got = {rs for _t, _s, _t2, _t3, rs in replies}
         sent_r = {rs for _t, _s, _t2, _t3, rs in rreplies}
         rev_lost = (len([r for r in sent_r if min(got) <= r <= max(got) and r not in got])
@@ -347,7 +359,8 @@ def main():
             "fu_wire_absmax_ns": max((abs(v) for v in fu_wire), default=None),
             "fu_wire_p90abs_ns": p90(abs(v) for v in fu_wire),
             "ipdv_p50_ns": median(ipdv), "ipdv_samples": len(ipdv),
-            "jitter_ns": round(jit), "rev_lost_wire": rev_lost,
+            "jitter_ns": round(jit), "jitter_refl_bound_ns": round(bound),
+            "rev_lost_wire": rev_lost,
         })
     print(json.dumps(res))
 
