@@ -8,6 +8,21 @@
 
 #include "common.h"
 
+/*
+ * What went to stdout is out, or the run fails: ferror too, since stdio
+ * drops a buffer it could not write and a later flush that succeeds would
+ * hide the loss. Every return after something was printed to stdout.
+ */
+static int flushed(int rc)
+{
+	errno = 0;
+	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == EXIT_OK) {
+		errmsg("write error: %s", strerror(errno ? errno : EIO));
+		rc = EXIT_FAIL;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *netns = NULL;
@@ -28,10 +43,10 @@ int main(int argc, char **argv)
 			netns = a + 8;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
-			return EXIT_OK;
+			return flushed(EXIT_OK);
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			printf("snapfire %s\n", SNAPFIRE_VERSION);
-			return EXIT_OK;
+			return flushed(EXIT_OK);
 		} else if (a[0] == '-' && a[1]) {
 			return usage_err(NULL, "unknown option '%s'", a);
 		} else {
@@ -45,13 +60,13 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[i], "help")) {
 		if (i + 1 >= argc) {
 			usage(stdout);
-			return EXIT_OK;
+			return flushed(EXIT_OK);
 		}
 		c = cmd_find(argv[i + 1]);
 		if (!c)
 			return usage_err(NULL, "unknown command '%s'", argv[i + 1]);
 		cmd_help(stdout, c);
-		return EXIT_OK;
+		return flushed(EXIT_OK);
 	}
 	c = cmd_find(argv[i]);
 	if (!c)
@@ -61,13 +76,5 @@ int main(int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	rc = c->fn(argc - i, argv + i);
-	/* ferror too: stdio drops a buffer it could not write, and a later
-	 * flush that succeeds would hide the loss */
-	errno = 0;
-	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == EXIT_OK) {
-		errmsg("write error: %s", strerror(errno ? errno : EIO));
-		rc = EXIT_FAIL;
-	}
-	return rc;
+	return flushed(c->fn(argc - i, argv + i));
 }

@@ -59,5 +59,18 @@ check "completion: stamp-tx on|off" "on off" "$(complete_words snapfire config s
 check "completion: mode's choices" "stateless stateful" "$(complete_words snapfire config mode '')"
 check "completion: allow none" "none" "$(complete_words snapfire config allow '')"
 check "completion: a number: nothing offered" "" "$(complete_words snapfire config window '')"
+
+# help and version text that cannot be written is an error, as any other
+# output is (main.c flushed()): exit 1 and one message, never a silent 0
+if [[ -c /dev/full ]]; then
+	for args in --help --version help "help flows" "config --help"; do
+		# shellcheck disable=SC2086 # the words of $args
+		got=$(./snapfire $args 2>&1 >/dev/full; echo "exit $?")
+		check "snapfire $args >/dev/full: the write error said once, exit 1" \
+			"snapfire: write error: No space left on device exit 1" "$(xargs <<<"$got")"
+	done
+else
+	echo "ok $((n += 1)) - # SKIP no /dev/full"
+fi
 echo "$((n - f)) passed, $f failed"
 ((f == 0))
