@@ -67,7 +67,7 @@ if [[ -c /dev/full ]]; then
 		# shellcheck disable=SC2086 # the words of $args
 		got=$(./snapfire $args 2>&1 >/dev/full; echo "exit $?")
 		check "snapfire $args >/dev/full: the write error said once, exit 1" \
-			"snapfire: write error: No space left on device exit 1" "$(xargs <<<"$got")"
+			"snapfire: write error: No space left on device exit 1" "$(tr -s '\n' ' ' <<<"$got" | sed 's/ $//')"
 	done
 else
 	echo "ok $((n += 1)) - # SKIP no /dev/full"

@@ -67,12 +67,16 @@ packets (UDP from --port) and prints a JSON summary:
   ipdv_p50_ns   median |rtt2(n) - rtt2(n-1)| over replies whose sender seq
                 is the previous reply's + 1; ipdv_samples how many
   jitter_ns     RFC 3550 J over the same pairs: J += (|D| - J) / 16
-  jitter_refl_bound_ns  the most the reflector's stamps can move a J
-                computed with them from jitter_ns: the same sum over
-                |change of (reflector out - in) - (T3 - T2)| between the
-                pair (a reply held on the reflector's host between its
-                stamp and the tap: the module's D sees what the wire's
-                does not)
+  jitter_refl_bound_ns  an upper bound on how far the reflector's stamps
+                can move a J computed with them from jitter_ns: the same
+                sum over |change of (reflector out - in) - (T3 - T2)|
+                between the pair (a reply held on the reflector's host
+                between its stamp and the tap: the module's D sees what
+                the wire's does not)
+  stamps_missing  replies on the sender's wire with a T2 or T3 of 0
+  t2_tap_absmax_ns / t2_tap_n  the largest |T2 - the probe's time on the
+                reflector's capture| over the replies that carry a T2, and
+                how many: 0 or 1 ns when both are the skb's receive stamp
   rev_lost_wire reflector sequence numbers in [lowest, highest] of those
                 that reached the sender, sent by the reflector (its
                 capture) and never received: the reverse loss of a
@@ -318,7 +322,9 @@ def main():
         # bound: how far the reflector's stamps (T2, T3) alone can move the
         # sender's J from the wire's: D changes by the change of (wire hold
         # - stamped turnaround) between the pair, | |a| - |b| | <= |a - b|,
-        # and J is a weighted sum of |D| (weights (1/16)(15/16)^age)
+        # and J is a weighted sum of |D| (weights (1/16)(15/16)^age). It is
+        # made of the stamps under test: the caller checks them (t2_tap_*,
+        # stamps_missing) before it trusts the bound.
         ipdv, jit, bound, prev, done = [], 0.0, 0.0, None, set()
         for t, s, t2, t3, _rs in replies:
             if s in done:
@@ -328,13 +334,17 @@ def main():
                 prev = None
                 continue
             r2 = (t - out_t[s]) - (rout[s] - rin[s])
-            er = (rout[s] - rin[s]) - (t3 - t2) if t2 and t3 else 0
+            er = (rout[s] - rin[s]) - (t3 - t2)
             if prev is not None and s == prev[0] + 1:
                 d = abs(r2 - prev[1])
                 ipdv.append(d)
                 jit += (d - jit) / 16
                 bound += (abs(er - prev[2]) - bound) / 16
             prev = (s, r2, er)
+        # T2 is the skb's receive stamp, which the reflector's capture
+        # reports too (af_packet): they agree to the ns unless something
+        # else stamped the packet
+        t2_tap = [abs(t2 - rin[s]) for _t, s, t2, _t3, _rs in replies if t2 and s in rin]
         got = {rs for _t, _s, _t2, _t3, rs in replies}
         sent_r = {rs for _t, _s, _t2, _t3, rs in rreplies}
         rev_lost = (len([r for r in sent_r if min(got) <= r <= max(got) and r not in got])
@@ -360,6 +370,8 @@ def main():
             "fu_wire_p90abs_ns": p90(abs(v) for v in fu_wire),
             "ipdv_p50_ns": median(ipdv), "ipdv_samples": len(ipdv),
             "jitter_ns": round(jit), "jitter_refl_bound_ns": round(bound),
+            "stamps_missing": len([1 for _t, _s, t2, t3, _rs in replies if not t2 or not t3]),
+            "t2_tap_absmax_ns": max(t2_tap, default=None), "t2_tap_n": len(t2_tap),
             "rev_lost_wire": rev_lost,
         })
     print(json.dumps(res))

@@ -59,7 +59,7 @@ ok "router: 10 ms +- 3 ms forward" topo_shape "$ROUTER" eth1 delay 10ms 3ms
 ok "router: 10 % loss reverse" topo_shape "$ROUTER" eth0 loss 10%
 captured jitter "$d" $N 0.02
 mapfile -t w < <(dp_get "$d/wire.json" probes refl_in refl_out fwd_lost rev_lost_wire ipdv_p50_ns jitter_ns ipdv_samples \
-	jitter_refl_bound_ns)
+	jitter_refl_bound_ns stamps_missing t2_tap_absmax_ns t2_tap_n)
 mapfile -t m < <(dp_get "$d/f.json" "${sel[@]}" rev_lost lost ipdv.p50_ns jitter_ns ipdv.count)
 assert_eq "jitter: both captures complete ($N probes out, $N in at the reflector, as many replies out)" \
 	"$N $N $N" "${w[0]} ${w[1]} ${w[2]}"
@@ -72,16 +72,25 @@ assert_eq "jitter: IPDV samples: the consecutive pairs the captures show" "${w[7
 # wire agreement's absolute part
 dp_near "jitter: IPDV p50 agrees with the captures' (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" "${w[5]}" "${m[2]}" 1 "$DP_WIRE_ABS_NS"
 # J weighs its last few dozen samples most. A received packet's capture
-# time is the skb's receive stamp, the module's T2 and T4 too; but a reply
-# is stamped T3 at POST_ROUTING and captured at the driver: held between
-# the two (the vCPU descheduled on a busy host, as when make check runs
-# VMs side by side) it moves the module's J off the wire's by up to twice
-# the hold over 16. The captures bound that part exactly (dp_pcap.py
-# jitter_refl_bound_ns); it is added to the tolerance: a few us when
-# nothing was held, 58 us on a host with four busy loops (said here). A
-# probe held between the sender's tap and the driver hand-off (T1) is not
-# bounded: a few instructions apart.
+# time is the skb's receive stamp (af_packet reports skb->tstamp), the
+# module's T2 and T4 too; but a reply is stamped T3 at POST_ROUTING and
+# captured at the driver: held between the two (the vCPU descheduled on a
+# busy host, as when make check runs VMs side by side) it moves the
+# module's J off the wire's by up to about twice the hold over 16. The
+# captures give an upper bound on that part (dp_pcap.py
+# jitter_refl_bound_ns), added to the tolerance: a few us when nothing was
+# held, 58 us on a host with four busy loops (said here). It is made of
+# the stamps under test, so they are checked first: every reply carries
+# both, T2 is the reflector's capture time to the ns (which also checks
+# the premise for T4), and the bound stays a small part of J (a stamp gone
+# wrong would grow it without limit). A probe held between the sender's
+# tap (af_packet's delivery) and the driver hand-off (T1) is not bounded:
+# about a microsecond apart.
+assert_eq "jitter: every reply carries T2 and T3 (the wire)" 0 "${w[9]}"
+assert_eq "jitter: T2 is the probe's time on the reflector's capture (<= 1 ns off, ${w[11]} replies)" \
+	ok "$([[ ${w[10]} =~ ^[01]$ ]] && echo ok || echo "${w[10]} ns off")"
 diag "jitter: J ${m[3]} ns (wire ${w[6]} ns); the reflector's stamps can move it by at most ${w[8]} ns from the wire's"
+assert_lt "jitter: that bound is under a quarter of the wire's J" "${w[8]}" "$((w[6] / 4))"
 dp_near "jitter: RFC 3550 jitter agrees with the captures' (5 % + $((DP_WIRE_ABS_NS / 1000)) us + that bound)" \
 	"${w[6]}" "${m[3]}" 5 "$((DP_WIRE_ABS_NS + w[8]))"
 assert_gt "jitter: and is not zero (netem's 3 ms is there)" "${m[3]}" 500000
