@@ -322,18 +322,6 @@ verdict() {
 		"${V[layer]:-} ${V[rule]:-} ${V[confidence]:-}"
 }
 
-# near_wire NAME WIRE_KEY ACTUAL N: as dp_near_wire (1 % + DP_WIRE_ABS_NS
-# of the wire's value; skipped when the captures saw fewer than N probes)
-near_wire() {
-	local name=$1 key=$2 act=$3 n=$4
-	if ((${V[wire_probes]:-0} < n || ${V[wire_refl_in]:-$n} < n)); then
-		skip "$name" "capture incomplete: ${V[wire_probes]:-?} probes out, ${V[wire_refl_in]:-?} in of $n"
-		return
-	fi
-	# a median of an even count: any value between the middle two (dp.sh)
-	dp_near "$name" "${V[wire_$key]:-}" "$act" 1 "$((DP_WIRE_ABS_NS + $(dp_mid_gap "$d/wire.json" "$key")))"
-}
-
 # listen_overflows: the reflector's TcpExtListenOverflows
 listen_overflows() {
 	ip netns exec "$REFLECTOR" cat /proc/net/netstat | awk '/^TcpExt:/ {
@@ -371,10 +359,10 @@ for dir in forward reverse; do
 	small "$dir: the local estimate" "${V[est_local]:-}"
 	small "$dir: the far_kernel estimate" "${V[est_far_kernel]:-}"
 	planted "$dir: ICMP echo p50" "${V[icmp_p50_ns]:-}"
-	near_wire "$dir: the $key part agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
-		"${key}_p50_ns" "${V[part_$key]:-}" "$n"
-	near_wire "$dir: the $other part agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
-		"${other}_p50_ns" "${V[part_$other]:-}" "$n"
+	dp_near_wire "$dir: the $key part agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
+		"$d/wire.json" "${key}_p50_ns" "${V[part_$key]:-}" "$n"
+	dp_near_wire "$dir: the $other part agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
+		"$d/wire.json" "${other}_p50_ns" "${V[part_$other]:-}" "$n"
 	dp_near "$dir: the network estimate agrees with the wire's network round trip (2 % + 1 ms)" \
 		"${V[wire_rtt_2cap_p50_ns]:-}" "${V[est_network]:-}" 2 1000000
 	if [[ $dir == forward ]]; then
