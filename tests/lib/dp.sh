@@ -303,8 +303,15 @@ dp_shaped() {
 #   their mean (make check, 2026-12-06: 66's fwd part 20.97 ms, a module
 #   bucket's upper end holding the 30th of 60 samples, against a wire
 #   median of 21.32 ms, the mean of samples 30 and 31, 0.7 ms apart).
+#   Where WIRE.json also has KEY's value with the sender's hand-off taken
+#   at the first hop's capture (dp_pcap --hop: fwd_hop_p50_lo_ns for
+#   fwd_p50_ns), the range runs from that one down: per probe the module's
+#   T1 lies between the two taps, and the sender's tap to its hand-off is
+#   a window no stamp of the reflector's bounds (CI of 1fd35c2: 66's fwd
+#   part 1.14 ms below the wire's median, with the reflector's p90 window
+#   at 59 us).
 dp_near_wire() {
-	local name=$1 w=$2 key=$3 act=$4 n=$5 v noise abs=$((DP_WIRE_ABS_NS + ${6:-0}))
+	local name=$1 w=$2 key=$3 act=$4 n=$5 v hop noise lo hi abs=$((DP_WIRE_ABS_NS + ${6:-0}))
 	mapfile -t v < <(dp_get "$w" probes refl_in "$key")
 	# no numbers at all: the capture's parse failed or it never ran, a
 	# failure of the test's truth, not packets missed under load
@@ -321,8 +328,45 @@ dp_near_wire() {
 		diag "$name: + this run's timing noise $noise ns (fu_wire_p90abs_ns)"
 		abs=$((abs + noise))
 	fi
+	mapfile -t hop < <(dp_get "$w" hop_in "${key%_p50_ns}_hop_p50_lo_ns" 2>/dev/null)
+	lo=${hop[1]:-}
+	if _sf_num "$lo"; then
+		# a bound per probe: only over the same probes
+		if ((hop[0] < v[0])); then
+			skip "$name" "first-hop capture incomplete: ${hop[0]} of ${v[0]} probes"
+			return
+		fi
+		hi=$(dp_get "$w" "${key%_ns}_hi_ns" 2>/dev/null)
+		_sf_num "$hi" || hi=${v[2]}
+		if ! _sf_num "$hi" || ((hi < lo)); then
+			not_ok "$name" "the wire's range from the first hop's tap is empty: $lo .. ${hi:-?}"
+			return
+		fi
+		diag "$name: the wire's range with the sender's hand-off between its two taps: $lo .. $hi ns"
+		dp_near "$name" $(((lo + hi) / 2)) "$act" 1 $((abs + (hi - lo) / 2))
+		return
+	fi
 	abs=$((abs + $(dp_mid_gap "$w" "$key")))
 	dp_near "$name" "${v[2]}" "$act" 1 "$abs"
+}
+
+# dp_hop_ok NAME WIRE.json N: the first hop's capture (dp_pcap --hop) saw
+#   the probes (skipped when it missed some of N under load, like the
+#   others), and its premise held: no probe reached it before the sender's
+#   tap (handoff_min_ns >= 0); the window's size goes to the log.
+dp_hop_ok() {
+	local name=$1 w=$2 n=$3 v
+	mapfile -t v < <(dp_get "$w" hop_in handoff_min_ns handoff_p50_ns handoff_p90_ns handoff_max_ns)
+	if ! _sf_num "${v[0]}"; then
+		not_ok "$name" "no first-hop count in $w (capture or its parse failed): '${v[*]}'"
+		return
+	fi
+	if ((v[0] < n)); then
+		skip "$name" "first-hop capture incomplete: ${v[0]} of $n probes"
+		return
+	fi
+	diag "$name: the sender's tap to the first hop: p50 ${v[2]} ns, p90 ${v[3]} ns, max ${v[4]} ns"
+	assert_cmp "$name: no probe at the first hop before the sender's tap (min ns)" "${v[1]}" ">=" 0
 }
 
 # dp_mid_gap WIRE.json KEY: half the distance between the two middle

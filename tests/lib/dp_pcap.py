@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""dp_pcap.py SENDER.pcap [--refl REFL.pcap] [--pre PRE.pcap] [--user-port P]
-             [--port 862] [--sport N]
+"""dp_pcap.py SENDER.pcap [--refl REFL.pcap] [--hop HOP.pcap] [--pre PRE.pcap]
+             [--user-port P] [--port 862] [--sport N]
 
 The independent truth of the datapath tests: what was on the wire.
 Reads pcap files written by `tcpdump --time-stamp-precision nano -w` on the
@@ -77,6 +77,26 @@ packets (UDP from --port) and prints a JSON summary:
   t2_tap_absmax_ns / t2_tap_n  the largest |T2 - the probe's time on the
                 reflector's capture| over the replies that carry a T2, and
                 how many: 0 or 1 ns when both are the skb's receive stamp
+  with --hop (a capture where the sender's link ends, the first hop's
+  receiving interface; on a veth pair that packet's receive stamp is taken
+  inside the sender's driver transmit, after the module's hand-off stamp):
+  hop_in        probes seen there
+  handoff_p50_ns / handoff_p90_ns / handoff_max_ns / handoff_min_ns
+                hop-in - sender-out:
+                the window that holds the sender's driver hand-off, the
+                module's T1 for RTT, fwd and jitter (the tap runs before
+                it in xmit_one()); a vCPU preempted in it stretches it;
+                a negative minimum: the premise does not hold here
+  rtt_wire_hop_p50_lo_ns, and with --refl fwd_hop_p50_lo_ns and
+  rtt_2cap_hop_p50_lo_ns  the lower middle value of the same quantity with
+                hop-in in place of sender-out: per probe, the module's
+                value lies between the two, so its median lies between
+                this and the *_p50_hi_ns
+  with --hop and --refl:
+  jitter_hop_bound_ns  the same sum as jitter_refl_bound_ns over the
+                sender's hand-off: the module's D of a probe moves from
+                the wire's by its hand-off's place in its window, so a
+                pair's change is at most the larger of the two windows
   rev_lost_wire reflector sequence numbers in [lowest, highest] of those
                 that reached the sender, sent by the reflector (its
                 capture) and never received: the reverse loss of a
@@ -222,10 +242,13 @@ def main():
         sys.stderr.write(__doc__)
         sys.exit(2)
     spcap, rpcap, ppcap, port, sport, uport = a[0], None, None, 862, None, None
+    hpcap = None
     i = 1
     while i < len(a):
         if a[i] == "--refl":
             rpcap = a[i + 1]
+        elif a[i] == "--hop":
+            hpcap = a[i + 1]
         elif a[i] == "--pre":
             ppcap = a[i + 1]
         elif a[i] == "--port":
@@ -279,6 +302,21 @@ def main():
         "rtt_samples": len(rtt_wire), "qdisc_p50_ns": median(qd),
     }
     res["rtt_wire_p50_lo_ns"], res["rtt_wire_p50_hi_ns"] = mid_pair(rtt_wire)
+    hop = {}
+    if hpcap:
+        # where the sender's link ends: the sender's hand-off lies in
+        # [out_t, hop] (hop-in is stamped inside the sender's veth_xmit)
+        for t, s in collect(hpcap, port, sport)[0]:
+            hop.setdefault(s, t)
+        ho = [hop[s] - out_t[s] for s in hop if s in out_t]
+        res["hop_in"] = len(hop)
+        res["handoff_p50_ns"] = median(ho)
+        res["handoff_p90_ns"] = p90(ho)
+        res["handoff_max_ns"] = max(ho, default=None)
+        res["handoff_min_ns"] = min(ho, default=None)
+        res["rtt_wire_hop_p50_lo_ns"] = mid_pair(
+            [t - hop[s] - (t3 - t2) for s, (t, t2, t3) in in_t.items()
+             if s in hop and t2 and t3])[0]
     if ppcap:
         pre = {}
         for t, s in collect(ppcap, port, sport)[0]:
@@ -325,7 +363,11 @@ def main():
         # and J is a weighted sum of |D| (weights (1/16)(15/16)^age). It is
         # made of the stamps under test: the caller checks them (t2_tap_*,
         # stamps_missing) before it trusts the bound.
+        # With --hop, the same over the sender's hand-off: its place w in
+        # its window [0, W] (W = hop - out) moves the module's D of a pair
+        # from the wire's by |w(n) - w(n-1)| <= max(W(n), W(n-1)).
         ipdv, jit, bound, prev, done = [], 0.0, 0.0, None, set()
+        hbound, hgaps = 0.0, 0
         for t, s, t2, t3, _rs in replies:
             if s in done:
                 continue    # a duplicate: not a sample (kmod/seq.c)
@@ -335,12 +377,17 @@ def main():
                 continue
             r2 = (t - out_t[s]) - (rout[s] - rin[s])
             er = (rout[s] - rin[s]) - (t3 - t2)
+            w = hop[s] - out_t[s] if s in hop else None
             if prev is not None and s == prev[0] + 1:
                 d = abs(r2 - prev[1])
                 ipdv.append(d)
                 jit += (d - jit) / 16
                 bound += (abs(er - prev[2]) - bound) / 16
-            prev = (s, r2, er)
+                if w is None or prev[3] is None:
+                    hgaps += 1
+                else:
+                    hbound += (max(w, prev[3]) - hbound) / 16
+            prev = (s, r2, er, w)
         # T2 is the skb's receive stamp, which the reflector's capture
         # reports too (af_packet): they agree to the ns unless something
         # else stamped the packet
@@ -355,6 +402,13 @@ def main():
                 for s in in_t if s in out_t and s in rin and s in rout]
         for k, v in (("fwd", fwd), ("rev", rev), ("rtt_2cap", rtt2)):
             res[k + "_p50_lo_ns"], res[k + "_p50_hi_ns"] = mid_pair(v)
+        if hpcap:
+            res["fwd_hop_p50_lo_ns"] = mid_pair([rin[s] - hop[s] for s in rin if s in hop])[0]
+            res["rtt_2cap_hop_p50_lo_ns"] = mid_pair(
+                [(in_t[s][0] - hop[s]) - (rout[s] - rin[s])
+                 for s in in_t if s in hop and s in rin and s in rout])[0]
+            # a pair without the hop's time has no bound: none at all
+            res["jitter_hop_bound_ns"] = None if hgaps else round(hbound)
         res.update({
             "refl_in": len(rprobes), "refl_out": len(rreplies),
             "fwd_p50_ns": median(fwd), "rev_p50_ns": median(rev),

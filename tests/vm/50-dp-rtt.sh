@@ -26,12 +26,13 @@ run() { # FAMILY DST SENDER-ADDR REFL-ADDR
 	refl0=$(sf_counter -n "$REFLECTOR" reflected) || refl0=0
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 	ok "$fam: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$dst" $N 0.02
 	dp_cap_stop
 	sleep 0.2
 	dp_flows "$SENDER" "$d/sflows.json"
 	dp_flows "$REFLECTOR" "$d/rflows.json"
-	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap"
 	diag "$fam wire: $(cat "$d/wire.json")"
 	diag "$fam probe: $(head -c 600 "$d/probe.json")"
 
@@ -55,6 +56,7 @@ run() { # FAMILY DST SENDER-ADDR REFL-ADDR
 	rtt=$(dp_get "$d/sflows.json" "${sel[@]}" rtt.p50_ns)
 	diag "$fam: rtt p50 $rtt ns (shaped $SHAPED), min $(dp_get "$d/sflows.json" "${sel[@]}" rtt.min_ns), max $(dp_get "$d/sflows.json" "${sel[@]}" rtt.max_ns)"
 	dp_shaped "$fam: rtt p50 within 2 % + 200 us (+ netem slack) of the shaped 20 ms" $SHAPED "$rtt" 2 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
+	dp_hop_ok "$fam: the router's capture" "$d/wire.json" $N
 	dp_near_wire "$fam: rtt p50 within 1 % + $((DP_WIRE_ABS_NS / 1000)) us of the wire rtt (2 captures)" \
 		"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
 	assert_gt "$fam: transit payloads compared on the wire" "$(dp_get "$d/wire.json" transit_compared)" 0

@@ -56,11 +56,12 @@ for fam in inet inet6; do
 	sel=(--flow role=sender family=$fam remote_addr="$dst")
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 	ok "$fam synced: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$dst" $N 0.02
 	dp_cap_stop
 	dp_flows "$SENDER" "$d/f.json"
 	dp_flows "$REFLECTOR" "$d/rf.json"
-	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap"
 	diag "$fam wire: $(cat "$d/wire.json")"
 	fwd=$(dp_get "$d/f.json" "${sel[@]}" fwd.p50_ns)
 	rev=$(dp_get "$d/f.json" "${sel[@]}" rev.p50_ns)
@@ -71,6 +72,7 @@ for fam in inet inet6; do
 	dp_shaped "$fam synced: fwd p50 within 2 % + 200 us (+ slack) of 30 ms" 30000000 "$fwd" 1 "$(dp_get "$d/wire.json" fwd_p50_ns)"
 	dp_shaped "$fam synced: rev p50 within 2 % + 200 us (+ slack) of 5 ms" 5000000 "$rev" 1 "$(dp_get "$d/wire.json" rev_p50_ns)"
 	dp_shaped "$fam synced: rtt p50 within 2 % + 200 us (+ slack) of 35 ms" 35000000 "$rtt" 2 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
+	dp_hop_ok "$fam synced: the router's capture" "$d/wire.json" $N
 	dp_near_wire "$fam synced: fwd p50 agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" fwd_p50_ns "$fwd" $N
 	dp_near_wire "$fam synced: rev p50 agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \

@@ -61,6 +61,7 @@ for fam in inet inet6; do
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 	dp_cap_start "$SENDER" pre0 "$d/pre.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 	ip netns exec "$SENDER" "$DP_PY" "${DP_PYF[@]}" "$DP_LIB/dp_usersend.py" "$dst" 9 $N 0.02 2>"$d/usersend.err" &
 	us=$!
 	ok "$fam own qdisc: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$dst" $N 0.02
@@ -71,7 +72,7 @@ for fam in inet inet6; do
 	dp_cap_stop
 	topo_unshape "$SENDER" eth0
 	dp_flows "$SENDER" "$d/f.json"
-	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --pre "$d/pre.pcap" --user-port 9
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap" --pre "$d/pre.pcap" --user-port 9
 	tx=$(dp_get "$d/f.json" "${sel[@]}" tx_stage.p50_ns)
 	rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
 	diag "$fam own qdisc: tx_stage p50 $tx, rtt p50 $rtt; wire $(cat "$d/wire.json")"
@@ -85,6 +86,7 @@ for fam in inet inet6; do
 	_sf_num "${w[1]:-}" && _sf_num "${w[0]:-}" && w[0]=$((w[0] + w[1]))
 	dp_shaped "$fam own qdisc: tx_stage p50 within 2 % + 200 us (+ slack) of 15 ms" 15000000 "$tx" 1 "${w[0]:-}"
 	dp_shaped "$fam own qdisc: rtt p50 within 2 % + 200 us (+ slack) of the router's 10 ms" 10000000 "$rtt" 1 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
+	dp_hop_ok "$fam own qdisc: the router's capture" "$d/wire.json" $N
 	dp_near_wire "$fam own qdisc: rtt p50 agrees with the wire rtt (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
 	assert_eq "$fam own qdisc: every probe captured before the qdisc" $N "$(dp_get "$d/wire.json" pre_probes)"
@@ -100,15 +102,17 @@ sf_load || bail "reload failed"
 ok "reflector on (after reload)" dp_reflect "$REFLECTOR" on
 dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 ok "router qdisc: probe $N at 20 ms" dp_probe "$SENDER" "$d/probe.json" "$REFL_IP4" $N 0.02
 dp_cap_stop
 dp_flows "$SENDER" "$d/f.json"
-dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap"
 sel=(--flow role=sender family=inet remote_addr="$REFL_IP4")
 tx=$(dp_get "$d/f.json" "${sel[@]}" tx_stage.p50_ns)
 rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
 diag "router qdisc: tx_stage p50 $tx, rtt p50 $rtt"
 dp_shaped "router qdisc: rtt p50 within 2 % + 200 us (+ slack) of 25 ms" 25000000 "$rtt" 2 "$(dp_get "$d/wire.json" rtt_2cap_p50_ns)"
+dp_hop_ok "router qdisc: the router's capture" "$d/wire.json" $N
 dp_near_wire "router qdisc: rtt p50 agrees with the wire rtt (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 	"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
 # (the router's 15 ms must not land here; 1 ms, x4 on the slow debug kernel)

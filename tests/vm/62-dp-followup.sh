@@ -41,10 +41,11 @@ mkdir -p "$d"
 ok "reflector: 8 ms netem on its own eth0" topo_shape "$REFLECTOR" eth0 delay 8ms
 dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 ok "far queue: probe $N at 20 ms (Follow-Up requested)" dp_probe "$SENDER" "$d/probe.json" "$REFL_IP4" $N 0.02
 dp_cap_stop
 ok "far queue: show" show_json "$SENDER" "$d/show.json"
-dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap"
 diag "far queue: wire $(cat "$d/wire.json")"
 far=$(dp_get "$d/show.json" histograms.far_tx_stage.count)
 # one per reply the Follow-Up Telemetry reports on (every reply but the
@@ -84,6 +85,7 @@ assert_eq "far queue: the second component is the network round trip" rtt \
 # value (0.78 % at the default precision 6, docs/DESIGN.md), and these two
 # are 8 ms each where the network part is 0.3 ms
 quant=$((($(dp_get "$d/show.json" rtt.p50_ns) + fx) / 128))
+dp_hop_ok "far queue: the router's capture" "$d/wire.json" $N
 dp_near_wire "far queue: network part (rtt - far_tx_stage) agrees with the two-capture network rtt (+ $((quant / 1000)) us for two quantiles' bucket error)" \
 	"$d/wire.json" rtt_2cap_p50_ns "$net" $N "$quant"
 assert_eq "far queue: far_egress_reported" 1 "$(dp_get "$d/show.json" breakdown.far_egress_reported)"

@@ -71,6 +71,7 @@ for fam in inet inet6; do
 	ok "$fam: holder bound to queue $Q" grep -q ready "$d/hold.err"
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 	ok "$fam: probe $N at 50 ms, replies held $((HOLD_US / 1000)) ms" \
 		dp_probe "$SENDER" "$d/probe.json" "$dst" $N 0.05
 	dp_cap_stop
@@ -78,7 +79,7 @@ for fam in inet inet6; do
 	ip netns exec "$SENDER" nft delete table inet sfhold
 	diag "$fam holder: $(cat "$d/hold.json" 2>/dev/null) $(grep -v ready "$d/hold.err")"
 	dp_flows "$SENDER" "$d/f.json"
-	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap"
 	truth=$(dp_get "$d/hold.json" rx_to_release_p50_ns)
 	rx=$(dp_get "$d/f.json" "${sel[@]}" rx_stage.p50_ns)
 	rtt=$(dp_get "$d/f.json" "${sel[@]}" rtt.p50_ns)
@@ -92,6 +93,7 @@ for fam in inet inet6; do
 	diag "$fam: upper bound (verdict call returned - rx timestamp) p50 $upper: re-injection $(((upper - truth) / 1000)) us"
 	assert_le "$fam: rx_stage p50 <= the verdict's return - rx timestamp p50, + 1/64 (re-injection to LOCAL_IN)" \
 		"$rx" $((upper + upper / 64))
+	dp_hop_ok "$fam: the router's capture" "$d/wire.json" $N
 	dp_near_wire "$fam: rtt p50 agrees with the wire rtt, the hold not in it (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" rtt_2cap_p50_ns "$rtt" $N
 	id=$(dp_get "$d/f.json" "${sel[@]}" id)

@@ -159,6 +159,7 @@ tcp_case() {
 	client "$SENDER" $n "$d/client.out"
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 	ok "$name: STAMP probe 50 at 20 ms (beside the TCP requests)" \
 		dp_probe "$SENDER" "$d/probe.json" "$REFL_IP4" 50 0.02
 	dp_cap_stop
@@ -185,11 +186,12 @@ tcp_case() {
 	TCP_MIN=$(dp_get "$d/tcp.json" stamp.0.tcp_min_rtt_ns)
 	TCP_SRTT=$(dp_get "$d/tcp.json" stamp.0.tcp_srtt_ns)
 	NET=$(dp_get "$d/tcp.json" stamp.0.stamp_network_p50_ns)
-	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" || not_ok "$name: reading the captures"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap" || not_ok "$name: reading the captures"
 	WIRE=$(dp_get "$d/wire.json" rtt_wire_p50_ns)
 	diag "$name: tcp min_rtt $TCP_MIN srtt $TCP_SRTT, stamp network p50 $NET, sender's wire $WIRE (ns)"
 	# the truth of the path: the sender's wire (netem under TCG runs late)
 	dp_shaped "$name: STAMP's network part is the shaped 20 ms round trip" $PATH_NS "$NET" 2 "$WIRE"
+	dp_hop_ok "$name: the router's capture" "$d/wire.json" 50
 	dp_near_wire "$name: STAMP's network part is the sender's wire round trip (less the reflector's T3 - T2)" \
 		"$d/wire.json" rtt_wire_p50_ns "$NET" 50
 	# netem never releases early: TCP's best round trip is the path's, no less

@@ -343,10 +343,12 @@ for dir in forward reverse; do
 	ok "$dir: $DELAY_MS ms netem on the router's $dev" topo_shape "$ROUTER" "$dev" delay "${DELAY_MS}ms"
 	dp_cap_start "$SENDER" eth0 "$d/s.pcap"
 	dp_cap_start "$REFLECTOR" eth0 "$d/r.pcap"
+	dp_cap_start "$ROUTER" eth0 "$d/h.pcap"
 	diagnose "$dir" "$d/diag.json" "$target" --tcp "$tcp"
 	dp_cap_stop
 	topo_unshape "$ROUTER" "$dev"
-	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" || not_ok "$dir: reading the captures"
+	dp_wire "$d/wire.json" "$d/s.pcap" --refl "$d/r.pcap" --hop "$d/h.pcap" ||
+		not_ok "$dir: reading the captures"
 	diag "$dir: wire $(cat "$d/wire.json")"
 	load "$dir" "$d/diag.json" "$okrows" "$failrows" "$d/wire.json"
 	n=${V[stamp_attempts]:-0}
@@ -359,6 +361,7 @@ for dir in forward reverse; do
 	small "$dir: the local estimate" "${V[est_local]:-}"
 	small "$dir: the far_kernel estimate" "${V[est_far_kernel]:-}"
 	planted "$dir: ICMP echo p50" "${V[icmp_p50_ns]:-}"
+	dp_hop_ok "$dir: the router's capture" "$d/wire.json" "$n"
 	dp_near_wire "$dir: the $key part agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
 		"$d/wire.json" "${key}_p50_ns" "${V[part_$key]:-}" "$n"
 	dp_near_wire "$dir: the $other part agrees with the wire (1 % + $((DP_WIRE_ABS_NS / 1000)) us)" \
