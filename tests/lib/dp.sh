@@ -315,7 +315,7 @@ dp_near_wire() {
 	mapfile -t v < <(dp_get "$w" probes refl_in "$key")
 	# no numbers at all: the capture's parse failed or it never ran, a
 	# failure of the test's truth, not packets missed under load
-	if ! _sf_num "${v[0]}" || ! _sf_num "${v[1]}"; then
+	if ! _sf_num "${v[0]:-}" || ! _sf_num "${v[1]:-}"; then
 		not_ok "$name" "no packet counts in $w (capture or its parse failed): '${v[*]}'"
 		return
 	fi
@@ -328,41 +328,50 @@ dp_near_wire() {
 		diag "$name: + this run's timing noise $noise ns (fu_wire_p90abs_ns)"
 		abs=$((abs + noise))
 	fi
-	mapfile -t hop < <(dp_get "$w" hop_in "${key%_p50_ns}_hop_p50_lo_ns" 2>/dev/null)
-	lo=${hop[1]:-}
-	if _sf_num "$lo"; then
+	# KEY's twin from the first hop's capture: "" when WIRE.json has none
+	# (no --hop, or a KEY without one), else a number or None
+	mapfile -t hop < <(dp_get "$w" "${key%_p50_ns}_hop_p50_lo_ns" hop_missing 2>/dev/null)
+	if [[ -n ${hop[0]:-} ]]; then
+		lo=${hop[0]}
 		# a bound per probe: only over the same probes
-		if ((hop[0] < v[0])); then
-			skip "$name" "first-hop capture incomplete: ${hop[0]} of ${v[0]} probes"
+		if _sf_num "${hop[1]:-}" && ((hop[1] > 0)); then
+			skip "$name" "first-hop capture incomplete: it missed ${hop[1]} of ${v[0]} probes"
 			return
 		fi
 		hi=$(dp_get "$w" "${key%_ns}_hi_ns" 2>/dev/null)
-		_sf_num "$hi" || hi=${v[2]}
-		if ! _sf_num "$hi" || ((hi < lo)); then
-			not_ok "$name" "the wire's range from the first hop's tap is empty: $lo .. ${hi:-?}"
+		_sf_num "$hi" || hi=${v[2]:-}
+		if ! _sf_num "$lo" || ! _sf_num "$hi" || ((hi < lo)); then
+			not_ok "$name" "no wire range from the first hop's capture in $w: '$lo' .. '$hi' (missing ${hop[1]:-?})"
 			return
 		fi
 		diag "$name: the wire's range with the sender's hand-off between its two taps: $lo .. $hi ns"
-		dp_near "$name" $(((lo + hi) / 2)) "$act" 1 $((abs + (hi - lo) / 2))
+		dp_near_range "$name" "$lo" "$hi" "$act" 1 "$abs"
 		return
 	fi
 	abs=$((abs + $(dp_mid_gap "$w" "$key")))
 	dp_near "$name" "${v[2]}" "$act" 1 "$abs"
 }
 
+# dp_near_range NAME LO HI ACTUAL PCT ABS: ACTUAL in [LO, HI], widened by
+#   PCT % of their middle and ABS on each side
+dp_near_range() {
+	dp_near "$1" $((($2 + $3) / 2)) "$4" "$5" $(($6 + ($3 - $2) / 2))
+}
+
 # dp_hop_ok NAME WIRE.json N: the first hop's capture (dp_pcap --hop) saw
-#   the probes (skipped when it missed some of N under load, like the
-#   others), and its premise held: no probe reached it before the sender's
-#   tap (handoff_min_ns >= 0); the window's size goes to the log.
+#   every probe the sender's did (skipped when it missed some under load,
+#   like the others), and its premise held: no probe reached it before
+#   the sender's tap (handoff_min_ns >= 0); the window's size goes to the
+#   log.
 dp_hop_ok() {
 	local name=$1 w=$2 n=$3 v
-	mapfile -t v < <(dp_get "$w" hop_in handoff_min_ns handoff_p50_ns handoff_p90_ns handoff_max_ns)
-	if ! _sf_num "${v[0]}"; then
+	mapfile -t v < <(dp_get "$w" hop_in handoff_min_ns handoff_p50_ns handoff_p90_ns handoff_max_ns hop_missing)
+	if ! _sf_num "${v[0]:-}" || ! _sf_num "${v[5]:-}"; then
 		not_ok "$name" "no first-hop count in $w (capture or its parse failed): '${v[*]}'"
 		return
 	fi
-	if ((v[0] < n)); then
-		skip "$name" "first-hop capture incomplete: ${v[0]} of $n probes"
+	if ((v[0] < n || v[5] > 0)); then
+		skip "$name" "first-hop capture incomplete: ${v[0]} of $n probes, ${v[5]} the sender's capture saw missing"
 		return
 	fi
 	diag "$name: the sender's tap to the first hop: p50 ${v[2]} ns, p90 ${v[3]} ns, max ${v[4]} ns"

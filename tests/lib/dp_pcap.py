@@ -80,7 +80,10 @@ packets (UDP from --port) and prints a JSON summary:
   with --hop (a capture where the sender's link ends, the first hop's
   receiving interface; on a veth pair that packet's receive stamp is taken
   inside the sender's driver transmit, after the module's hand-off stamp):
-  hop_in        probes seen there
+  hop_in        probes seen there (of those the sender's capture saw);
+                hop_missing: probes the sender's capture saw and it did
+                not (every *_hop_* value needs it 0 to be over the same
+                probes); both null when HOP.pcap cannot be read
   handoff_p50_ns / handoff_p90_ns / handoff_max_ns / handoff_min_ns
                 hop-in - sender-out:
                 the window that holds the sender's driver hand-off, the
@@ -97,6 +100,11 @@ packets (UDP from --port) and prints a JSON summary:
                 sender's hand-off: the module's D of a probe moves from
                 the wire's by its hand-off's place in its window, so a
                 pair's change is at most the larger of the two windows
+  ipdv_range_lo_ns / ipdv_range_hi_ns  per pair the module's |D| lies
+                within M = that larger window + the pair's change of
+                (reflector out - in) - (T3 - T2) of the wire's: the lower
+                middle value of max(0, |D| - M) and the upper middle value
+                of |D| + M, the range its IPDV median lies in
   rev_lost_wire reflector sequence numbers in [lowest, highest] of those
                 that reached the sender, sent by the reflector (its
                 capture) and never received: the reverse loss of a
@@ -305,11 +313,20 @@ def main():
     hop = {}
     if hpcap:
         # where the sender's link ends: the sender's hand-off lies in
-        # [out_t, hop] (hop-in is stamped inside the sender's veth_xmit)
-        for t, s in collect(hpcap, port, sport)[0]:
-            hop.setdefault(s, t)
-        ho = [hop[s] - out_t[s] for s in hop if s in out_t]
-        res["hop_in"] = len(hop)
+        # [out_t, hop] (hop-in is stamped inside the sender's veth_xmit).
+        # Only probes the sender's capture saw: every *_hop_* value is over
+        # the same probes as its sender-out twin when hop_missing is 0.
+        try:
+            for t, s in collect(hpcap, port, sport)[0]:
+                if s in out_t:
+                    hop.setdefault(s, t)
+            hop_ok = True
+        except OSError as e:
+            sys.stderr.write(f"dp_pcap: --hop: {e}\n")
+            hop_ok = False
+        ho = [hop[s] - out_t[s] for s in hop]
+        res["hop_in"] = len(hop) if hop_ok else None
+        res["hop_missing"] = len([s for s in out_t if s not in hop]) if hop_ok else None
         res["handoff_p50_ns"] = median(ho)
         res["handoff_p90_ns"] = p90(ho)
         res["handoff_max_ns"] = max(ho, default=None)
@@ -366,8 +383,12 @@ def main():
         # With --hop, the same over the sender's hand-off: its place w in
         # its window [0, W] (W = hop - out) moves the module's D of a pair
         # from the wire's by |w(n) - w(n-1)| <= max(W(n), W(n-1)).
+        # Per pair, the module's |D| lies within M = max(W(n), W(n-1)) +
+        # |change of er| of the wire's: ipdv_range_lo_ns / _hi_ns are the
+        # lower middle value of max(0, |D| - M) and the upper middle value
+        # of |D| + M, the range the module's IPDV median lies in.
         ipdv, jit, bound, prev, done = [], 0.0, 0.0, None, set()
-        hbound, hgaps = 0.0, 0
+        hbound, hgaps, ipdv_lo, ipdv_hi = 0.0, 0, [], []
         for t, s, t2, t3, _rs in replies:
             if s in done:
                 continue    # a duplicate: not a sample (kmod/seq.c)
@@ -386,7 +407,11 @@ def main():
                 if w is None or prev[3] is None:
                     hgaps += 1
                 else:
-                    hbound += (max(w, prev[3]) - hbound) / 16
+                    m = max(0, w, prev[3])
+                    hbound += (m - hbound) / 16
+                    m += abs(er - prev[2])
+                    ipdv_lo.append(max(0, d - m))
+                    ipdv_hi.append(d + m)
             prev = (s, r2, er, w)
         # T2 is the skb's receive stamp, which the reflector's capture
         # reports too (af_packet): they agree to the ns unless something
@@ -409,6 +434,8 @@ def main():
                  for s in in_t if s in hop and s in rin and s in rout])[0]
             # a pair without the hop's time has no bound: none at all
             res["jitter_hop_bound_ns"] = None if hgaps else round(hbound)
+            res["ipdv_range_lo_ns"] = None if hgaps else mid_pair(ipdv_lo)[0]
+            res["ipdv_range_hi_ns"] = None if hgaps else mid_pair(ipdv_hi)[1]
         res.update({
             "refl_in": len(rprobes), "refl_out": len(rreplies),
             "fwd_p50_ns": median(fwd), "rev_p50_ns": median(rev),
