@@ -11,13 +11,17 @@
 /*
  * What went to stdout is out, or the run fails: ferror too, since stdio
  * drops a buffer it could not write and a later flush that succeeds would
- * hide the loss. Every return after something was printed to stdout.
+ * hide the loss. Then the cause (its errno) is gone: stdio keeps only the
+ * error flag. Every return after something was printed to stdout.
  */
 static int flushed(int rc)
 {
 	errno = 0;
 	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == EXIT_OK) {
-		errmsg("write error: %s", strerror(errno ? errno : EIO));
+		if (errno)
+			errmsg("write error: %s", strerror(errno));
+		else
+			errmsg("write error: an earlier write to stdout failed, the output is incomplete");
 		rc = EXIT_FAIL;
 	}
 	return rc;

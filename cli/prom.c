@@ -144,6 +144,7 @@ struct prom_stream {
 	struct spools *spools;	/* family i > 0 in spool i - 1 */
 	const char *tmpdir;
 	int out_err;		/* the output's first failed write (an errno), 0 */
+	int spool_err;		/* a spool's first failed write (an errno), 0 */
 	struct fam_pre pre[NFAM];
 	size_t on;		/* bytes in ob, family 0's lines */
 	char ob[SPOOL_BUF];
@@ -194,6 +195,17 @@ static int out_failed(struct prom_stream *ps, int err)
 		errmsg("export: writing the output: %s", strerror(ps->out_err));
 	}
 	return -ps->out_err;
+}
+
+/* A spool's write failed (@err, an errno): said once; the export stops. */
+static int spool_failed(struct prom_stream *ps, int err)
+{
+	if (!ps->spool_err) {
+		ps->spool_err = err ? err : EIO;
+		errmsg("export: writing a temporary file in %s: %s (is the file system full? TMPDIR sets the directory)",
+		       ps->tmpdir, strerror(ps->spool_err));
+	}
+	return -ps->spool_err;
 }
 
 static void out_flush(struct prom_stream *ps)
@@ -293,6 +305,7 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 	}
 	ps->out = out;
 	ps->out_err = 0;
+	ps->spool_err = 0;
 	ps->on = 0;
 	ps->tmpdir = getenv("TMPDIR");
 	if (!ps->tmpdir || !*ps->tmpdir)
@@ -340,7 +353,12 @@ int prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 	nlab = strlen(lab);
 	for (i = 0; i < NFAM; i++)
 		fam_flow(ps, i, fl, lab, nlab);
-	return -ps->out_err;
+	if (ps->out_err)
+		return -ps->out_err;
+	/* a full TMPDIR ends the dump now, not after the last flow */
+	if (!ps->spool_err && spools_err(ps->spools))
+		spool_failed(ps, -spools_err(ps->spools));
+	return -ps->spool_err;
 }
 
 /*
@@ -400,12 +418,11 @@ int prom_stream_end(struct prom_stream *ps)
 	int rc = 0, fd;
 
 	out_flush(ps);
-	rc = -ps->out_err;
+	rc = ps->out_err ? -ps->out_err : -ps->spool_err;
 	for (i = 1; i < NFAM && !rc; i++) {
 		rc = spools_finish(ps->spools, i - 1, &fd, &size);
 		if (rc) {
-			errmsg("export: writing a temporary file in %s: %s (is the file system full? TMPDIR sets the directory)",
-			       ps->tmpdir, strerror(-rc));
+			spool_failed(ps, -rc);
 			break;
 		}
 		errno = 0;

@@ -19,6 +19,7 @@ struct spool {
 
 struct spools {
 	unsigned int n;
+	int err;		/* the first failed write of any spool, or 0 */
 	struct spool *sp;
 };
 
@@ -45,9 +46,17 @@ char *spools_room(struct spools *s, unsigned int i, size_t need)
 {
 	struct spool *sp = &s->sp[i];
 
-	if (sp->n + need > SPOOL_BUF)
+	if (sp->n + need > SPOOL_BUF) {
 		spool_flush(sp);
+		if (sp->err && !s->err)
+			s->err = sp->err;
+	}
 	return sp->buf + sp->n;
+}
+
+int spools_err(const struct spools *s)
+{
+	return -s->err;
 }
 
 void spools_put(struct spools *s, unsigned int i, size_t used)

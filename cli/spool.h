@@ -6,7 +6,8 @@
  *
  * The caller formats in place into a spool's buffer (spools_room(),
  * spools_put()); a full buffer is written whole. A write that fails is
- * kept and said by spools_finish(); nothing more goes to that spool.
+ * kept and said by spools_err() and spools_finish(); nothing more goes to that
+ * spool.
  *
  * A writer thread was tried (2026-12-06): on the TCG VM's two vCPUs,
  * which the dump's reader thread and the reader of the output already
@@ -35,6 +36,13 @@ struct spools *spools_open(unsigned int n, const char *dir);
  */
 char *spools_room(struct spools *s, unsigned int i, size_t need);
 void spools_put(struct spools *s, unsigned int i, size_t used);
+
+/*
+ * 0, or -errno of the first write that failed so far in any spool: a
+ * full file system is seen at the write that found it, not only at
+ * spools_finish().
+ */
+int spools_err(const struct spools *s);
 
 /*
  * Spool @i complete, its buffer written: 0 with *@fd its file and *@size

@@ -140,8 +140,10 @@ static FILE *dev_full(void)
 }
 
 /*
- * A spool that cannot be written (here past RLIMIT_FSIZE: EFBIG) fails the
- * export with its errno at the end, after the families before it; an
+ * A spool that cannot be written (here past RLIMIT_FSIZE: EFBIG) stops the
+ * export at the flow whose lines found it, said once (a full TMPDIR is not
+ * found only after the last of a million flows); one that fails only at
+ * its last write fails it at the end, after the families before it. An
  * output that cannot be written (/dev/full: ENOSPC) fails it, said once.
  */
 static void test_prometheus_write_errors(void)
@@ -150,7 +152,7 @@ static void test_prometheus_write_errors(void)
 	struct flowset s = { 0 };
 	struct rlimit old, lim;
 	char *mb = NULL;
-	size_t ml = 0;
+	size_t ml = 0, at = 0;
 	FILE *mf, *full;
 	int i, rc = 1;
 
@@ -163,22 +165,56 @@ static void test_prometheus_write_errors(void)
 		printf("ok %d - # SKIP export: RLIMIT_FSIZE cannot be set here\n",
 		       passed + failed + skipped);
 	} else if ((mf = open_memstream(&mb, &ml))) {	/* memory: not under the limit */
+		/* the largest spool's first write at some 20 flows, its second
+		 * (past the limit) at some 40: a failure at the end */
+		struct flowset few = { .v = s.v, .n = 30 };
+		struct prom_stream *ps;
+		int rc2 = 0, msgs1, msgs2;
+		size_t at2 = 0;
+		char msg1[sizeof(export_msg)];
+
 		/* nothing printed while the limit holds: stdout may be a file */
 		export_msg[0] = 0;
+		export_msgs = 0;
 		errmsg_to(export_msg_keep);
 		sigaction(SIGXFSZ, &ign, &oldsa);
 		lim = old;
 		lim.rlim_cur = 65536;
 		setrlimit(RLIMIT_FSIZE, &lim);
-		rc = prom_write(mf, NULL, &s);
+		rc = 0;
+		ps = prom_stream_begin(mf, NULL);
+		for (at = 0; ps && at < s.n && !rc; at++)
+			rc = prom_stream_flow(ps, &s.v[at]);
+		if (ps)
+			prom_stream_abort(ps);
+		msgs1 = export_msgs;
+		snprintf(msg1, sizeof(msg1), "%s", export_msg);
+		export_msg[0] = 0;
+		export_msgs = 0;
+		fclose(mf);
+		free(mb);
+		mb = NULL;
+		mf = open_memstream(&mb, &ml);
+		ps = mf ? prom_stream_begin(mf, NULL) : NULL;
+		for (at2 = 0; ps && at2 < few.n && !rc2; at2++)
+			rc2 = prom_stream_flow(ps, &few.v[at2]);
+		if (ps)
+			rc2 = rc2 ? rc2 : prom_stream_end(ps);
+		if (mf)
+			fclose(mf);
+		msgs2 = export_msgs;
 		setrlimit(RLIMIT_FSIZE, &old);
 		sigaction(SIGXFSZ, &oldsa, NULL);
 		errmsg_to(NULL);
-		fclose(mf);
-		CHECK(rc == -EFBIG && ml > 0 && !strstr(mb, "snapfire_flow_rx_total") &&
+		CHECK(rc == -EFBIG && at < s.n && msgs1 == 1 &&
+		      strstr(msg1, "export: writing a temporary file in"),
+		      "export: a spool past RLIMIT_FSIZE stops it mid-dump with EFBIG (%d, after %zu of %zu flows, %d message(s): \"%s\")",
+		      rc, at, s.n, msgs1, msg1);
+		CHECK(rc2 == -EFBIG && at2 == few.n && mb && ml > 0 && msgs2 == 1 &&
+		      !strstr(mb, "snapfire_flow_rx_total") &&
 		      strstr(export_msg, "export: writing a temporary file in"),
-		      "export: a spool past RLIMIT_FSIZE fails it with EFBIG (%d), the families after the failed one not written (\"%s\")",
-		      rc, export_msg);
+		      "export: a spool that fails at its last write fails it at the end with EFBIG (%d, every one of %zu flows taken), the families after the failed one not written, said once (%d: \"%s\")",
+		      rc2, at2, msgs2, export_msg);
 		free(mb);
 	}
 
@@ -191,7 +227,6 @@ static void test_prometheus_write_errors(void)
 		printf("ok %d - # SKIP export: no /dev/full\n", passed + failed + skipped);
 	} else {
 		struct prom_stream *ps;
-		size_t at = 0;
 
 		export_msg[0] = 0;
 		export_msgs = 0;

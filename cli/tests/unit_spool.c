@@ -97,7 +97,7 @@ static void test_spool_fail(void)
 	unsigned int rnd = 9;
 	struct spools *s;
 	off_t size0 = -1, size1 = -1;
-	int fd0, fd1, rc0, rc1;
+	int fd0, fd1, rc0, rc1, err0, err1;
 
 	s = spools_open(2, "/nonexistent-snapfire-dir");
 	CHECK(!s && errno == ENOENT, "spools: a directory that is not there: NULL, ENOENT (%s)",
@@ -120,8 +120,10 @@ static void test_spool_fail(void)
 	lim = old;
 	lim.rlim_cur = limit;
 	setrlimit(RLIMIT_FSIZE, &lim);
-	put(s, 0, &done[0], 3 * limit, &rnd);	/* fails past limit */
 	put(s, 1, &done[1], limit / 2, &rnd);	/* fits */
+	err1 = spools_err(s);
+	put(s, 0, &done[0], 3 * limit, &rnd);	/* fails past limit */
+	err0 = spools_err(s);
 	rc0 = spools_finish(s, 0, &fd0, &size0);
 	rc1 = spools_finish(s, 1, &fd1, &size1);
 	/* before anything is printed: stdout may be a file too */
@@ -130,6 +132,9 @@ static void test_spool_fail(void)
 	CHECK(rc0 == -EFBIG && size0 <= (off_t)limit && check_file(fd0, 0, (uint64_t)size0),
 	      "spools: a write past RLIMIT_FSIZE fails the spool with EFBIG (%d), what was written before is whole (%lld bytes)",
 	      rc0, (long long)size0);
+	CHECK(err1 == 0 && err0 == -EFBIG,
+	      "spools: spools_err() is 0 until a write fails, then that write's EFBIG, before the spool is finished (%d, %d)",
+	      err1, err0);
 	CHECK(rc1 == 0 && (uint64_t)size1 == limit / 2 && check_file(fd1, 1, limit / 2),
 	      "spools: the other spool is unaffected (rc %d, %lld bytes)", rc1, (long long)size1);
 	spools_close(s);
