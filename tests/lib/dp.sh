@@ -311,7 +311,7 @@ dp_shaped() {
 #   part 1.14 ms below the wire's median, with the reflector's p90 window
 #   at 59 us).
 dp_near_wire() {
-	local name=$1 w=$2 key=$3 act=$4 n=$5 v hop noise lo hi abs=$((DP_WIRE_ABS_NS + ${6:-0}))
+	local name=$1 w=$2 key=$3 act=$4 n=$5 v hop mid noise lo hi abs=$((DP_WIRE_ABS_NS + ${6:-0}))
 	mapfile -t v < <(dp_get "$w" probes refl_in "$key")
 	# no numbers at all: the capture's parse failed or it never ran, a
 	# failure of the test's truth, not packets missed under load
@@ -348,8 +348,13 @@ dp_near_wire() {
 		dp_near_range "$name" "$lo" "$hi" "$act" 1 "$abs"
 		return
 	fi
-	abs=$((abs + $(dp_mid_gap "$w" "$key")))
-	dp_near "$name" "${v[2]}" "$act" 1 "$abs"
+	# the two middle samples of KEY's median, where WIRE.json gives them
+	mapfile -t mid < <(dp_get "$w" "${key%_ns}_lo_ns" "${key%_ns}_hi_ns" 2>/dev/null)
+	if _sf_num "${mid[0]:-}" && _sf_num "${mid[1]:-}" && ((mid[1] >= mid[0])); then
+		dp_near_range "$name" "${mid[0]}" "${mid[1]}" "$act" 1 "$abs"
+	else
+		dp_near "$name" "${v[2]}" "$act" 1 "$abs"
+	fi
 }
 
 # dp_near_range NAME LO HI ACTUAL PCT ABS: ACTUAL in [LO, HI], widened by
@@ -378,15 +383,3 @@ dp_hop_ok() {
 	assert_cmp "$name: no probe at the first hop before the sender's tap (min ns)" "${v[1]}" ">=" 0
 }
 
-# dp_mid_gap WIRE.json KEY: half the distance between the two middle
-# samples of KEY's median (KEY *_p50_ns, their *_p50_lo_ns/_hi_ns), 0
-# where WIRE.json does not give them
-dp_mid_gap() {
-	local v
-	mapfile -t v < <(dp_get "$1" "${2%_ns}_lo_ns" "${2%_ns}_hi_ns" 2>/dev/null)
-	if _sf_num "${v[0]:-}" && _sf_num "${v[1]:-}" && ((v[1] >= v[0])); then
-		echo $(((v[1] - v[0]) / 2))
-	else
-		echo 0
-	fi
-}
