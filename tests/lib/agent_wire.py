@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""agent_wire.py --sender S.pcap [--refl R.pcap] --target NAME=ADDR... [options]
+"""agent_wire.py --sender S.pcap [--refl R.pcap] [--hop H.pcap] --target NAME=ADDR... [options]
 
 The wire truth of tests/vm/67-agent.sh: what `snapfire agent`'s STAMP
 sessions put on the wire and got back, per target, from the captures on
@@ -9,6 +9,10 @@ address and port 862, its replies those from there; a probe is keyed by
 (address, source port, sequence number), so sessions do not mix.
 
 options:
+  --hop H.pcap         a capture where the sender's link ends (the router's
+                       end of its veth): stamped after the sender's driver
+                       hand-off, where the module's T1 is taken, as the
+                       sender's capture is before it (tests/lib/dp_pcap.py)
   --target NAME=ADDR   a target (repeat); ADDR as the captures print it
   --at KEY=NS          an instant (ns since the epoch, CLOCK_REALTIME as the
                        captures' timestamps); repeat
@@ -42,6 +46,16 @@ Prints KEY<TAB>VALUE lines, NAME.KEY per target:
                       above: what the percentile can be when the agent's
                       samples differ from the span's by up to K (a reply at
                       the span's ends counted in the minute before or after)
+  with --hop:
+  hop_missing@SPAN    of the span's round trips, those whose probe the
+                      first hop's capture did not see
+  handoff_min@SPAN, handoff_p90@SPAN  hop - sender out over them (the
+                      premise: never below 0)
+  rtt_p50_hlo@SPAN, fwd_p50_hlo@SPAN (and p90): K ranks below the same
+                      percentile with the hop's time in place of the
+                      sender's out: per probe the module's T1 lies between
+                      the two taps, so its value between the two; empty
+                      unless hop_missing is 0
   jl_success, jl_timeout, jl_error   JSON Lines records of the target
 and, once: jl_bad (records not of the format: every field, protocol stamp,
 an ISO-8601 UTC ts; a timeout lasts the timeout with reason "no reply"; a
@@ -123,7 +137,7 @@ def main():
     if not a or a[0] in ("-h", "--help"):
         sys.stderr.write(__doc__)
         sys.exit(2)
-    spcap = rpcap = jl = None
+    spcap = rpcap = hpcap = jl = None
     targets, ats, spans, timeout, slack = [], [], [], 3_000_000_000, 4
     ival, resync = 200_000_000, 300_000_000
     i = 0
@@ -135,6 +149,8 @@ def main():
             spcap = v
         elif k == "--refl":
             rpcap = v
+        elif k == "--hop":
+            hpcap = v
         elif k == "--target":
             targets.append(v.split("=", 1))
         elif k == "--at":
@@ -161,6 +177,7 @@ def main():
     addrs = [ad for _n, ad in targets]
     snd = collect(spcap, addrs)
     rfl = collect(rpcap, addrs)
+    hops = collect(hpcap, addrs)
 
     def out(k, v):
         print(f"{k}\t{'' if v is None else v}")
@@ -168,6 +185,7 @@ def main():
     for name, ad in targets:
         pout, pin = snd[ad]
         rin, rout = rfl[ad]
+        hop = hops[ad][0]
         # a reply counts when it came within the timeout, as the agent's
         # received; a probe without one is lost when its timeout ended
         ok = {k: t for k, t in pin.items() if k in pout and t - pout[k] < timeout}
@@ -200,6 +218,17 @@ def main():
                     out(f"{name}.{m}_p{p}@{key}", pct(v, p / 100))
                     out(f"{name}.{m}_p{p}_lo@{key}", pct(v, p / 100, -slack))
                     out(f"{name}.{m}_p{p}_hi@{key}", pct(v, p / 100, slack))
+            if hpcap:
+                miss = sum(1 for k in ks if k not in hop)
+                out(f"{name}.hop_missing@{key}", miss)
+                ho = sorted(hop[k] - pout[k] for k in ks if k in hop)
+                out(f"{name}.handoff_min@{key}", ho[0] if ho else None)
+                out(f"{name}.handoff_p90@{key}", pct(ho, 0.9))
+                hv = {"rtt": sorted((pin[k] - hop[k]) - (rout[k] - rin[k]) for k in ks if k in hop),
+                      "fwd": sorted(rin[k] - hop[k] for k in ks if k in hop)}
+                for m, v in hv.items():
+                    for p in (50, 90):
+                        out(f"{name}.{m}_p{p}_hlo@{key}", None if miss else pct(v, p / 100, -slack))
     if jl:
         cnt, bad, first = jsonl_counts(jl, [n for n, _a in targets], timeout)
         for n, c in cnt.items():
