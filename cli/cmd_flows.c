@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,8 +119,10 @@ int parse_flow_id(const char *cmd, const char *s, uint64_t *id)
 
 	if (s[0] == '#')
 		s++;
+	errno = 0;
 	*id = strtoull(s, &end, 10);
-	if (!*s || *end || *s == '-')
+	/* ids start at 1: the module refuses 0 */
+	if (!*s || *end || *s == '-' || !*id || errno)
 		return usage_err(cmd, "'%s' is not a flow id (the ID column of 'snapfire flows')", s);
 	return 0;
 }

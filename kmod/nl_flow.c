@@ -36,7 +36,7 @@
  * not belong to the request at hand).
  */
 const struct nla_policy sf_flow_get_policy[SNAPFIRE_A_FLOW_HIST_MASK + 1] = {
-	[SNAPFIRE_A_FLOW_ID]		= { .type = NLA_U64 },
+	[SNAPFIRE_A_FLOW_ID]		= NLA_POLICY_MIN(NLA_U64, 1),
 	[SNAPFIRE_A_FLOW_ROLE]		=
 		NLA_POLICY_RANGE(NLA_U32, SNAPFIRE_ROLE_SENDER,
 				 SNAPFIRE_ROLE_REFLECTOR),
@@ -47,9 +47,12 @@ const struct nla_policy sf_flow_get_policy[SNAPFIRE_A_FLOW_HIST_MASK + 1] = {
 	[SNAPFIRE_A_FLOW_HIST_MASK]	= NLA_POLICY_MASK(NLA_U32, SF_ALL_METRICS),
 };
 
-/* flow-del, flow-reset */
+/*
+ * flow-del, flow-reset. Ids start at 1; 0 is flow.c's "every flow", which
+ * only a request without an id may mean, not one whose id is 0.
+ */
 const struct nla_policy sf_flow_id_policy[SNAPFIRE_A_FLOW_ID + 1] = {
-	[SNAPFIRE_A_FLOW_ID]		= { .type = NLA_U64 },
+	[SNAPFIRE_A_FLOW_ID]		= NLA_POLICY_MIN(NLA_U64, 1),
 };
 
 /* ------------------------------------------- sizes and histogram encoding */

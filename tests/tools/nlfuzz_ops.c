@@ -300,7 +300,7 @@ void gen_config_set(struct req *m, unsigned int psane)
 static uint64_t flow_id(void)
 {
 	switch (below(4)) {
-	case 0: return 0;		/* del/reset: every flow */
+	case 0: return 0;		/* refused: ids start at 1 */
 	case 1: return 1 + below(16);
 	case 2: return rnd() >> below(64);
 	}
@@ -388,11 +388,13 @@ void gen_flow_id_op(struct req *m, unsigned int psane)
 
 	if (sane || pct(30)) {
 		if (pct(70)) {
-			uint64_t id = flow_id();
-
-			put_int(m, SNAPFIRE_A_FLOW_ID, K_U64, id);
-			/* no flows: a valid id answers ENOENT, 0 means all */
-			m->expect_ok &= id == 0;
+			put_int(m, SNAPFIRE_A_FLOW_ID, K_U64, flow_id());
+			/*
+			 * No flows: an id in range answers ENOENT, 0 is out
+			 * of the policy's range (del/reset of every flow is
+			 * the request without an id)
+			 */
+			m->expect_ok = false;
 		}
 		if (sane)
 			return;

@@ -45,7 +45,7 @@ const struct spec prefix_specs[] = {
 
 /* the attribute set flow */
 const struct spec flow_specs[] = {
-	{ SNAPFIRE_A_FLOW_ID, K_U64, 0, U64MAX },
+	{ SNAPFIRE_A_FLOW_ID, K_U64, 1, U64MAX },
 	{ SNAPFIRE_A_FLOW_ROLE, K_U32, 1, 2 },	/* enum role */
 	{ SNAPFIRE_A_FLOW_FAMILY, K_U8, 0, U8MAX },
 	{ SNAPFIRE_A_FLOW_LOCAL_ADDR, K_BIN, 4, 16 },	/* length */

@@ -135,6 +135,11 @@ nw=$(wc -l <"$SF_TMP/watch.jsonl")
 assert_le "watch stopped 4 s at -i 0.1: no burst of missed refreshes ($nw documents in $ran ms of running)" \
 	"$nw" $((ran / 100 + 2))
 
+out=$(sf -n "$A" delete 0 2>&1)
+rc=$?
+assert_eq "delete 0: a usage error (ids start at 1), not every flow: exit 2" 2 "$rc"
+assert_match "delete 0: says it is not a flow id" "'0' is not a flow id" "$out"
+assert_eq "... the flow is still there" 1 "$(sf -n "$A" -j flows --ssid 77 | J 'len(d["flows"])')"
 ok "reset flow" sf -n "$A" reset "$id"
 assert_eq "rx 0 after reset" 0 "$(sf -n "$A" -j flows --ssid 77 | J 'd["flows"][0]["rx"]')"
 ok "delete flow" sf -n "$A" delete "$id"

@@ -324,6 +324,14 @@ assert_eq "... 7 flows left" 7 "$(jq length <<<"$R")"
 ydo flow-del "{\"id\":$id}"
 assert_eq "flow-del of a deleted id: ENOENT, no such flow" "2 no such flow" \
 	"$(jq -r '"\(.error) \(.extack.msg)"' <<<"$A")"
+# id 0 is no flow's: refused by the policy, not taken as "every flow"
+# (which only a request without an id means)
+for op in flow-del flow-reset flow-get; do
+	ydo $op '{"id":0}'
+	assert_eq "$op id=0: ERANGE (the policy's minimum 1)" 34 "$(jq .error <<<"$A")"
+done
+ydump flow-get
+assert_eq "... 7 flows left" 7 "$(jq length <<<"$R")"
 ydo flow-del
 ok "flow-del (all)" test $? = 0
 ydump flow-get
