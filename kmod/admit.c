@@ -6,9 +6,10 @@
  *
  *  - memory: the module's flows and histograms of all namespaces together
  *    stay under max_mem_mb, those of namespaces owned by other user
- *    namespaces under half of it (sf_mem_allowed());
- *  - rate: packets from other hosts make at most flow-rate reflector flows
- *    a second per namespace (sf_flow_rate_ok()).
+ *    namespaces and unprivileged tasks' sender flows under half of it
+ *    (sf_mem_allowed());
+ *  - rate: packets from other hosts, and unprivileged tasks' probes, make
+ *    at most flow-rate flows a second per namespace (sf_flow_rate_ok()).
  *
  * The third, max-flows, is the table's own (flow.c, eviction).
  */
@@ -20,31 +21,39 @@
 
 /* The memory cap over all namespaces, MiB (module parameter max_mem_mb). */
 unsigned int sf_max_mem_mb = SF_DEFAULT_MAX_MEM_MB;
-/* What the namespaces of other user namespaces use, all of them together. */
+/*
+ * What the untrusted flows use, all namespaces together: those of
+ * namespaces of other user namespaces, and unprivileged tasks' sender flows.
+ */
 static atomic64_t sf_untrusted_mem = ATOMIC64_INIT(0);
 
-/* Account @delta bytes of @sn's flows and histograms (negative: freed). */
-void sf_mem_add(struct sf_net *sn, s64 delta)
+/*
+ * Account @delta bytes of @sn's flows and histograms (negative: freed);
+ * @untrusted: of a flow in the untrusted half (sf_flow_untrusted()).
+ */
+void sf_mem_add(struct sf_net *sn, bool untrusted, s64 delta)
 {
 	atomic64_add(delta, &sn->mem);
 	atomic64_add(delta, &sf_global_mem);
-	if (sn->untrusted)
+	if (untrusted)
 		atomic64_add(delta, &sf_untrusted_mem);
 }
 
 /*
  * May @sn allocate @size more bytes of flows and histograms? Not past the
- * cap over all namespaces, and the namespaces owned by other user
- * namespaces (anyone can make one) not past half of it together, so that
- * they can never starve the host's own. A new flow (@new_flow) stops a
- * sixteenth short of either: that last sixteenth is kept for the flows
- * that exist, so that a flood of new sources (spoofed ones, say) cannot
- * take the next histogram groups of a live flow away. Checked before the
- * allocation and accounted after it, without a lock: concurrent CPUs may
- * overshoot the cap by one allocation each (a flow of at most 2 KiB, a
- * group of at most 1 KiB), which docs/DESIGN.md counts in the bound.
+ * cap over all namespaces, and the flows of namespaces owned by other user
+ * namespaces (anyone can make one) and those unprivileged tasks' probes
+ * made (@untrusted: any local user can send to a STAMP port) not past
+ * half of it together, so that they can never starve the host's own. A
+ * new flow (@new_flow) stops a sixteenth short of either: that last
+ * sixteenth is kept for the flows that exist, so that a flood of new
+ * sources (spoofed ones, say) cannot take the next histogram groups of a
+ * live flow away. Checked before the allocation and accounted after it,
+ * without a lock: concurrent CPUs may overshoot the cap by one allocation
+ * each (a flow of at most 2 KiB, a group of at most 1 KiB), which
+ * docs/DESIGN.md counts in the bound.
  */
-bool sf_mem_allowed(struct sf_net *sn, size_t size, bool new_flow)
+bool sf_mem_allowed(struct sf_net *sn, bool untrusted, size_t size, bool new_flow)
 {
 	u64 cap = (u64)READ_ONCE(sf_max_mem_mb) << 20;
 
@@ -54,7 +63,7 @@ bool sf_mem_allowed(struct sf_net *sn, size_t size, bool new_flow)
 		cap -= cap >> SF_MEM_RESERVE_SHIFT;
 	if (atomic64_read(&sf_global_mem) + size > cap)
 		return false;
-	return !sn->untrusted ||
+	return !untrusted ||
 	       atomic64_read(&sf_untrusted_mem) + size <= cap / 2;
 }
 

@@ -69,8 +69,12 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	[SNAPFIRE_A_CONFIG_WINDOW] = {		/* s */
 		.type = NLA_U32, .def = 10, .min = 1, .max = 3600,
 	},
-	[SNAPFIRE_A_CONFIG_EVENT_RATE] = {	/* events/s */
+	/* events/s: each a GFP_KERNEL skb and a multicast, on system_wq */
+	[SNAPFIRE_A_CONFIG_EVENT_RATE] = {
 		.type = NLA_U32, .def = 100, .min = 1, .max = U32_MAX,
+		.capped = true,
+		.capped_msg =
+			"event-rate above the default (100) needs a namespace of the initial user namespace",
 	},
 	/* lower source ports are not answered */
 	[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT] = {

@@ -2,8 +2,8 @@
 /*
  * KUnit: eviction at the max-flows limit (kmod/flow.c, sf_flow_evict_one):
  * flows that carry traffic survive a flood of one-packet flows, a slow
- * session included, and remote packets never evict this host's own
- * sender flows.
+ * session included, and neither remote packets nor unprivileged tasks'
+ * probes evict this host's administrators' sender flows.
  */
 #include <kunit/test.h>
 #include <linux/jiffies.h>
@@ -145,10 +145,74 @@ static void sf_flow_test_evict_role(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EVICTED), 77ULL);
 }
 
+/*
+ * Any local user may send probes: its sender flows are admitted as remote
+ * packets' are. A flood of them evicts its own kind and reflector flows,
+ * never an administrator's sender flow; an administrator's sender flow
+ * evicts theirs.
+ */
+static void sf_flow_test_evict_unpriv(struct kunit *test)
+{
+	struct sf_test_ns *t = test->priv;
+	struct sf_flow *snd[4], *f;
+	unsigned int i, unpriv = 0;
+	u64 id[4];
+
+	sf_cfg(t->cfg, MAX_FLOWS) = 16;
+	sf_cfg(t->cfg, EVENT_RATE) = 1000;
+	for (i = 0; i < 4; i++) {
+		snd[i] = sf_test_flow_create(t, i, SNAPFIRE_ROLE_SENDER);
+		KUNIT_ASSERT_NOT_NULL(test, snd[i]);
+		KUNIT_EXPECT_FALSE(test, snd[i]->unpriv);
+		/* one in its first round trip (one packet, idle): a flood's kind */
+		snd[i]->tx = i ? 10 : 1;
+		id[i] = snd[i]->id;
+	}
+	WRITE_ONCE(snd[0]->last_jiffies, jiffies - 2 * HZ);
+	for (i = 4; i < 16; i++) {
+		f = i & 1 ? sf_test_flow_create_unpriv(t, i) :
+			    sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		KUNIT_EXPECT_EQ(test, f->unpriv, !!(i & 1));
+		f->tx = 1;
+	}
+	for (i = 100; i < 164; i++) {
+		f = sf_test_flow_create_unpriv(t, i);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		f->tx = 1;
+	}
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_EVICTED), 64ULL);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 16U);
+	/* (a failed expectation allocates: not under RCU) */
+	for (i = 0; i < 4; i++) {
+		rcu_read_lock();
+		f = sf_flow_find_id(t->sn, id[i]);
+		rcu_read_unlock();
+		KUNIT_EXPECT_PTR_EQ(test, f, snd[i]);
+	}
+	/* the administrator's busier sender flows evict the 12 others */
+	snd[0]->tx = 10;
+	for (i = 200; i < 212; i++) {
+		f = sf_test_flow_create(t, i, SNAPFIRE_ROLE_SENDER);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		f->tx = 5;
+	}
+	spin_lock_bh(&t->sn->lock);
+	list_for_each_entry(f, &t->sn->flow_list, list)
+		unpriv += f->unpriv || f->key.role == SNAPFIRE_ROLE_REFLECTOR;
+	spin_unlock_bh(&t->sn->lock);
+	KUNIT_EXPECT_EQ(test, unpriv, 0U);
+	KUNIT_EXPECT_EQ(test, t->sn->nflows, 16U);
+	/* all administrators' now: an unprivileged one finds no room */
+	KUNIT_EXPECT_NULL(test, sf_test_flow_create_unpriv(t, 300));
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_FULL), 1ULL);
+}
+
 static struct kunit_case sf_evict_cases[] = {
 	KUNIT_CASE(sf_flow_test_evict),
 	KUNIT_CASE(sf_flow_test_evict_slow),
 	KUNIT_CASE(sf_flow_test_evict_role),
+	KUNIT_CASE(sf_flow_test_evict_unpriv),
 	{}
 };
 

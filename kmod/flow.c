@@ -53,7 +53,7 @@ static void sf_flow_free_rcu(struct rcu_head *head)
 	struct sf_flow *f = container_of(head, struct sf_flow, rcu);
 	unsigned int m;
 
-	sf_mem_add(f->sn, -(s64)f->mem);
+	sf_mem_add(f->sn, sf_flow_untrusted(f), -(s64)f->mem);
 	for (m = 0; m < SF_METRIC_CNT; m++)
 		sf_hist_free(f->hist[m]);
 	if (f->key.role == SNAPFIRE_ROLE_SENDER)
@@ -101,13 +101,15 @@ static void sf_flow_event_locked(struct sf_net *sn, u8 type, struct sf_flow *f)
  * idle most of the time, and a flood brings every flow of the list round
  * to the head within that time.
  *
- * A reflector flow, made by a packet from anywhere, evicts reflector flows
- * only: this host's own measurements (sender flows, made by its sockets)
- * are never pushed out by remote packets, not even in their first round
- * trip, when they hold one packet as a flood's flows do. The GC, trimming
- * to a lowered max-flows, takes either (SNAPFIRE_ROLE_SENDER).
+ * Unless @any, only flows anyone may make go: reflector flows (made by a
+ * packet from anywhere) and unprivileged tasks' sender flows. A flow of
+ * that kind evicts its kind only: this host's own measurements (sender
+ * flows its administrators' sockets made) are never pushed out by remote
+ * packets or by a local user's flood, not even in their first round trip,
+ * when they hold one packet as a flood's flows do. An administrator's
+ * sender flow, and the GC trimming to a lowered max-flows, take any.
  */
-static void sf_flow_evict_one(struct sf_net *sn, u8 role)
+static void sf_flow_evict_one(struct sf_net *sn, bool any)
 {
 	struct sf_flow *f, *victim = NULL;
 	u64 pkts, victim_pkts = U64_MAX;
@@ -117,8 +119,7 @@ static void sf_flow_evict_one(struct sf_net *sn, u8 role)
 	for (i = 0; i < SF_EVICT_SCAN && !list_empty(&sn->flow_list); i++) {
 		f = list_first_entry(&sn->flow_list, struct sf_flow, list);
 		list_move_tail(&f->list, &sn->flow_list);
-		if (role == SNAPFIRE_ROLE_REFLECTOR &&
-		    f->key.role != SNAPFIRE_ROLE_REFLECTOR)
+		if (!any && f->key.role != SNAPFIRE_ROLE_REFLECTOR && !f->unpriv)
 			continue;
 		pkts = READ_ONCE(f->rx) + READ_ONCE(f->tx);
 		if (pkts <= 1 && sf_flow_idle(f, HZ)) {
@@ -147,13 +148,17 @@ struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key)
 
 /*
  * Called under RCU from the packet path; returns NULL when out of memory,
- * at max-flows with no flow to evict, or past flow-rate.
+ * at max-flows with no flow to evict, or past flow-rate. @unpriv: a sender
+ * flow an unprivileged task's probe makes (struct sf_flow.unpriv); a
+ * reflector flow is anyone's anyway.
  */
 struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 				      const struct sf_config *cfg,
-				      const struct sf_flow_key *key, u64 now)
+				      const struct sf_flow_key *key, u64 now,
+				      bool unpriv)
 {
 	enum sf_counter refused = SF_C_ALLOC_FAILURES;
+	bool anyones, untrusted;
 	struct sf_flow *f, *old;
 	size_t size;
 
@@ -161,14 +166,17 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	if (likely(f))
 		return f;
 
-	if (key->role == SNAPFIRE_ROLE_REFLECTOR && !sf_flow_rate_ok(sn, cfg)) {
+	unpriv = unpriv && key->role == SNAPFIRE_ROLE_SENDER;
+	anyones = key->role == SNAPFIRE_ROLE_REFLECTOR || unpriv;
+	untrusted = sn->untrusted || unpriv;
+	if (anyones && !sf_flow_rate_ok(sn, cfg)) {
 		sf_count(sn, SF_C_FLOWS_LIMITED);
 		return NULL;
 	}
 
 	/* the accounting counts what the slab really gives */
 	size = kmalloc_size_roundup(sf_flow_size(key->role));
-	if (!sf_mem_allowed(sn, size, true)) {
+	if (!sf_mem_allowed(sn, untrusted, size, true)) {
 		sf_count(sn, SF_C_MEM_REFUSED);
 		return NULL;
 	}
@@ -186,6 +194,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	f->win_start = now;
 	f->precision = sf_cfg(cfg, HIST_PRECISION);
 	f->mem = size;
+	f->unpriv = unpriv;
 	sf_seq_init(&f->seq);
 	sf_seq_init(&f->rseq);
 	if (key->role == SNAPFIRE_ROLE_SENDER)
@@ -200,7 +209,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	 * GC trims the excess; the packet path never evicts more than one.
 	 */
 	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS))
-		sf_flow_evict_one(sn, key->role);
+		sf_flow_evict_one(sn, !anyones);
 	if (sn->nflows >= sf_cfg(cfg, MAX_FLOWS)) {
 		refused = SF_C_FLOWS_FULL;	/* nothing this role may evict */
 		goto err_unlock;
@@ -231,7 +240,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	if (++sn->nflows == 1)
 		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
 				   SF_GC_PERIOD);
-	sf_mem_add(sn, size);	/* not f->mem: a reader may have grown it */
+	sf_mem_add(sn, untrusted, size);	/* not f->mem: a reader may have grown it */
 	/* in the table now: another CPU's packet may be counting in it */
 	sf_flow_event_locked(sn, SNAPFIRE_EVENT_TYPE_FLOW_NEW, f);
 	spin_unlock_bh(&sn->lock);
@@ -350,7 +359,7 @@ static void sf_flow_zero(struct sf_flow *f)
 		f->fu = (struct sf_followup){};
 	}
 	WRITE_ONCE(f->mem, f->mem - (before - after));
-	sf_mem_add(f->sn, -(s64)(before - after));
+	sf_mem_add(f->sn, sf_flow_untrusted(f), -(s64)(before - after));
 }
 
 static void sf_flow_reset_one(struct sf_flow *f)
@@ -408,7 +417,7 @@ struct sf_replied *sf_flow_replied(struct sf_flow *f)
 	lockdep_assert_held(&f->lock);
 	if (f->replied)
 		return f->replied;
-	if (!sf_mem_allowed(sn, size, false)) {
+	if (!sf_mem_allowed(sn, sf_flow_untrusted(f), size, false)) {
 		sf_count(sn, SF_C_MEM_REFUSED);
 		return NULL;
 	}
@@ -418,7 +427,7 @@ struct sf_replied *sf_flow_replied(struct sf_flow *f)
 		return NULL;
 	}
 	WRITE_ONCE(f->mem, f->mem + size);
-	sf_mem_add(sn, size);
+	sf_mem_add(sn, sf_flow_untrusted(f), size);
 	return f->replied;
 }
 
@@ -429,6 +438,7 @@ struct sf_replied *sf_flow_replied(struct sf_flow *f)
  */
 void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 {
+	bool untrusted = sf_flow_untrusted(f);
 	struct sf_net *sn = f->sn;
 	struct sf_hist *h = f->hist[m];
 	size_t before;
@@ -436,7 +446,7 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 
 	lockdep_assert_held(&f->lock);
 	if (!h) {
-		if (!sf_mem_allowed(sn, sf_hist_head_mem(), false)) {
+		if (!sf_mem_allowed(sn, untrusted, sf_hist_head_mem(), false)) {
 			sf_count(sn, SF_C_MEM_REFUSED);
 			return;
 		}
@@ -447,10 +457,10 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 		}
 		f->hist[m] = h;
 		WRITE_ONCE(f->mem, f->mem + sf_hist_mem(h));
-		sf_mem_add(sn, sf_hist_mem(h));
+		sf_mem_add(sn, untrusted, sf_hist_mem(h));
 	}
 	before = sf_hist_mem(h);
-	if (!sf_mem_allowed(sn, sf_hist_growth(h, v), false)) {
+	if (!sf_mem_allowed(sn, untrusted, sf_hist_growth(h, v), false)) {
 		/* at the cap: the sample is lost, not the flow's memory bound */
 		sf_count(sn, SF_C_MEM_REFUSED);
 		return;
@@ -466,7 +476,7 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
 		size_t grown = sf_hist_mem(h) - before;
 
 		WRITE_ONCE(f->mem, f->mem + grown);
-		sf_mem_add(sn, grown);
+		sf_mem_add(sn, untrusted, grown);
 	}
 }
 
@@ -502,7 +512,7 @@ void sf_gc_work(struct work_struct *work)
 
 	spin_lock_bh(&sn->lock);
 	for (i = 0; i < SF_GC_SCAN && sn->nflows > max_flows; i++)
-		sf_flow_evict_one(sn, SNAPFIRE_ROLE_SENDER);
+		sf_flow_evict_one(sn, true);
 	/* nflows shrinks as flows expire: scan a count fixed beforehand */
 	n = min_t(u32, SF_GC_SCAN, sn->nflows);
 	for (i = 0; i < n; i++) {

@@ -144,6 +144,10 @@ static void sf_flow_test_flow_rate(struct kunit *test)
 			      sf_test_flow_create(t, 1000, SNAPFIRE_ROLE_SENDER));
 	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_LIMITED),
 			100ULL - made);
+	/* an unprivileged task's sender flow takes from the same bucket */
+	KUNIT_EXPECT_NULL(test, sf_test_flow_create_unpriv(t, 2000));
+	KUNIT_EXPECT_EQ(test, sf_test_counter(t->sn, SF_C_FLOWS_LIMITED),
+			101ULL - made);
 }
 
 static void sf_flow_test_expire(struct kunit *test)
@@ -366,6 +370,35 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 	rcu_barrier();
 	t->sn->untrusted = false;
+
+	/*
+	 * An unprivileged task's sender flows in the host's namespace: the
+	 * same half; an administrator's sender flow is still made past it,
+	 * and each flow's memory goes back to the account it came from.
+	 */
+	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
+	for (i = 1; i < 1 << 16; i++)
+		if (!sf_test_flow_create_unpriv(t, i))
+			break;
+	full = (s64)sf_max_mem_mb << 20;
+	flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
+	KUNIT_EXPECT_LE(test, atomic64_read(&t->sn->mem), flows_cap / 2);
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
+			flows_cap / 2 - 4096 -
+			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
+	KUNIT_EXPECT_NOT_NULL(test, sf_test_flow_create(t, 1 << 17, SNAPFIRE_ROLE_SENDER));
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
+	/* the untrusted account is empty again: half the cap fits anew */
+	for (i = 1; i < 1 << 16; i++)
+		if (!sf_test_flow_create_unpriv(t, i))
+			break;
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
+			flows_cap / 2 - 4096 -
+			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	rcu_barrier();
 	sf_max_mem_mb = saved;
 }
 

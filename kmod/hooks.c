@@ -138,7 +138,8 @@ static void sf_delay_variation(struct sf_flow *f, u32 seq, s64 delay)
 
 /* Sender, LOCAL_OUT: a probe leaves; remember when. */
 static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
-			  const struct sf_pkt *pkt, const struct sf_stamp *st)
+			  const struct net *net, const struct sf_pkt *pkt,
+			  const struct sf_stamp *st)
 {
 	struct sf_flow_key key;
 	struct sf_pending *p;
@@ -147,7 +148,11 @@ static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
 
 	sf_count(sn, SF_C_PROBES_TX);
 	sf_key(&key, pkt, SF_EGRESS, SNAPFIRE_ROLE_SENDER, st->ssid);
-	f = sf_flow_get_or_create(sn, cfg, &key, now);
+	/* who sent it matters only to a new flow: asked only then */
+	f = sf_flow_lookup(sn, &key);
+	if (!f)
+		f = sf_flow_get_or_create(sn, cfg, &key, now,
+					  !sf_admin_sender(net));
 	if (!f)
 		return;
 	WRITE_ONCE(*sf_ssid_hint(sn, &key), key.ssid);
@@ -325,7 +330,7 @@ static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
 	if (!t2)
 		t2 = now;
 	sf_key(&key, pkt, SF_INGRESS, SNAPFIRE_ROLE_REFLECTOR, st->ssid);
-	f = sf_flow_get_or_create(sn, cfg, &key, now);
+	f = sf_flow_get_or_create(sn, cfg, &key, now, false);
 	if (f) {
 		spin_lock_bh(&f->lock);
 		f->rx++;
@@ -517,7 +522,7 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		else if (!sf_own_socket(skb, state->net))
 			sf_count(sn, SF_C_FOREIGN_PROBES);
 		else
-			sf_sender_out(sn, cfg, &pkt, &st);
+			sf_sender_out(sn, cfg, state->net, &pkt, &st);
 		break;
 	case NF_INET_POST_ROUTING:
 		/*

@@ -6,11 +6,13 @@
 #ifndef _SF_PKT_H
 #define _SF_PKT_H
 
+#include <linux/capability.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
 #include <linux/udp.h>
+#include <net/net_namespace.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
@@ -130,6 +132,21 @@ static inline bool sf_own_socket(const struct sk_buff *skb, const struct net *ne
 	const struct sock *sk = skb->sk;
 
 	return sk && sk_fullsock(sk) && net_eq(sock_net(sk), net);
+}
+
+/*
+ * Did a task that administers @net send the probe now at LOCAL_OUT (one
+ * sf_own_socket() kept)? Its sender flow is then this host's own
+ * measurement; anyone else's (any local user may send UDP to a STAMP
+ * port, from as many source ports and SSIDs as it likes) is admitted as
+ * a remote packet's flow is (flow.c). A UDP probe reaches LOCAL_OUT in
+ * its sender's sendmsg(), so the task is current; in any other context
+ * it is not known, and not trusted. The _noaudit check: a refusal here
+ * is an ordinary user's probe, not a denial to log.
+ */
+static inline bool sf_admin_sender(const struct net *net)
+{
+	return in_task() && ns_capable_noaudit(net->user_ns, CAP_NET_ADMIN);
 }
 
 #endif /* _SF_PKT_H */

@@ -190,6 +190,13 @@ struct sf_flow {
 	u32 prev_seq;
 	bool have_prev;
 	bool synced;
+	/*
+	 * A sender flow whose first probe a task without CAP_NET_ADMIN over
+	 * the namespace sent (sf_admin_sender()): admitted as a remote
+	 * packet's flow is (flow-rate, evicts only its kind), its memory in
+	 * the untrusted half of the cap. Set at creation, never changed.
+	 */
+	bool unpriv;
 	u8 peer_ttl;
 	u32 refl_seq;			/* stateful reflector: next reply seq */
 	u8 precision;			/* of histograms created for this flow */
@@ -289,6 +296,17 @@ static inline void sf_count_add(struct sf_net *sn, enum sf_counter c, u64 n)
 
 void sf_counters_sum(struct sf_net *sn, struct sf_counters *out);
 
+/*
+ * Is @f's memory in the untrusted half of the cap (admit.c)? Its
+ * namespace's owner is not the initial user namespace, or an unprivileged
+ * task's probe made it. Fixed for the flow's life, so that what it added
+ * is taken back from the same account.
+ */
+static inline bool sf_flow_untrusted(const struct sf_flow *f)
+{
+	return f->sn->untrusted || f->unpriv;
+}
+
 /* config.c */
 struct sf_config *sf_config_default(gfp_t gfp);
 bool sf_config_port(const struct sf_config *cfg, __be16 port);
@@ -297,8 +315,8 @@ bool sf_config_allowed(const struct sf_config *cfg, u8 family,
 void sf_config_replace(struct sf_net *sn, struct sf_config *newcfg);
 
 /* admit.c */
-void sf_mem_add(struct sf_net *sn, s64 delta);
-bool sf_mem_allowed(struct sf_net *sn, size_t size, bool new_flow);
+void sf_mem_add(struct sf_net *sn, bool untrusted, s64 delta);
+bool sf_mem_allowed(struct sf_net *sn, bool untrusted, size_t size, bool new_flow);
 bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg);
 
 /* flow.c */
@@ -307,7 +325,8 @@ void sf_flows_exit(struct sf_net *sn);
 struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key);
 struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 				      const struct sf_config *cfg,
-				      const struct sf_flow_key *key, u64 now);
+				      const struct sf_flow_key *key, u64 now,
+				      bool unpriv);
 struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id);
 int sf_flow_del(struct sf_net *sn, u64 id);	/* id 0: all */
 void sf_flow_del_upto(struct sf_net *sn, unsigned long last);

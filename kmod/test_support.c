@@ -211,7 +211,19 @@ struct sf_flow *sf_test_flow_create(struct sf_test_ns *t, u32 n, u8 role)
 
 	sf_test_flow_key(&key, n, role);
 	rcu_read_lock();
-	f = sf_flow_get_or_create(t->sn, t->cfg, &key, ktime_get_real_ns());
+	f = sf_flow_get_or_create(t->sn, t->cfg, &key, ktime_get_real_ns(), false);
+	rcu_read_unlock();
+	return f;
+}
+
+struct sf_flow *sf_test_flow_create_unpriv(struct sf_test_ns *t, u32 n)
+{
+	struct sf_flow_key key;
+	struct sf_flow *f;
+
+	sf_test_flow_key(&key, n, SNAPFIRE_ROLE_SENDER);
+	rcu_read_lock();
+	f = sf_flow_get_or_create(t->sn, t->cfg, &key, ktime_get_real_ns(), true);
 	rcu_read_unlock();
 	return f;
 }

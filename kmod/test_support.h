@@ -60,5 +60,7 @@ void sf_test_flow_key(struct sf_flow_key *key, u32 n, u8 role);
 u64 sf_test_counter(struct sf_net *sn, enum sf_counter c);
 /* sf_flow_get_or_create() of key @n, as the packet path calls it */
 struct sf_flow *sf_test_flow_create(struct sf_test_ns *t, u32 n, u8 role);
+/* the same for a sender flow an unprivileged task's probe makes */
+struct sf_flow *sf_test_flow_create_unpriv(struct sf_test_ns *t, u32 n);
 
 #endif

@@ -451,12 +451,16 @@ out=$(userns_cli config flow-rate 1001 2>&1)
 rc=$?
 assert_ne "userns: flow-rate 1001 refused" 0 "$rc"
 assert_match "userns: the error names flow-rate and the user namespace" "flow-rate.*user namespace" "$out"
+out=$(userns_cli config event-rate 101 2>&1)
+rc=$?
+assert_ne "userns: event-rate 101 refused" 0 "$rc"
+assert_match "userns: the error names event-rate and the user namespace" "event-rate.*user namespace" "$out"
 f=$DP_TMP/userns-config.json
 # shellcheck disable=SC2016 # $1 is the inner shell's
-unshare -U -r -n bash -c '"$1" config max-flows 1000 precision 4 flow-rate 10 && "$1" -j config' _ "$SF_CLI" >"$f" 2>&1
+unshare -U -r -n bash -c '"$1" config max-flows 1000 precision 4 flow-rate 10 event-rate 5 && "$1" -j config' _ "$SF_CLI" >"$f" 2>&1
 rc=$?
-assert_eq "userns: max-flows 1000 precision 4 flow-rate 10 (lower) accepted" 0 "$rc"
-assert_eq "userns: and set" "1000 4 10" "$(dp_get "$f" max_flows precision flow_rate | tr '\n' ' ' | sed 's/ $//')"
-ok "userns: max-flows 65536 precision 6 flow-rate 1000 (the defaults) accepted" \
-	userns_cli config max-flows 65536 precision 6 flow-rate 1000
+assert_eq "userns: max-flows 1000 precision 4 flow-rate 10 event-rate 5 (lower) accepted" 0 "$rc"
+assert_eq "userns: and set" "1000 4 10 5" "$(dp_get "$f" max_flows precision flow_rate event_rate | tr '\n' ' ' | sed 's/ $//')"
+ok "userns: max-flows 65536 precision 6 flow-rate 1000 event-rate 100 (the defaults) accepted" \
+	userns_cli config max-flows 65536 precision 6 flow-rate 1000 event-rate 100
 done_testing

@@ -10,8 +10,9 @@
 #     made a flow, at least the burst did, and the rest were limited;
 #   - every one was answered all the same (reflected = probes_rx);
 # and afterwards, the bucket refilled, a probe session from hosta makes its
-# flow and is answered. A namespace of a new user namespace may not raise
-# flow-rate: 58.
+# flow and is answered. An ordinary user's probes from hosta are held to
+# flow-rate too, root's are not. A namespace of a new user namespace may not
+# raise flow-rate: 58.
 # timeout: 300
 # debug-kernel: skip: the bucket's arithmetic runs there in KUnit (snapfire_flow.sf_flow_test_flow_rate)
 # cpus: 1 (one flood at a time)
@@ -67,4 +68,32 @@ assert_eq "all 5 answered" 5 "$(dp_get "$f" received)"
 dp_flows "$T" "$DP_TMP/t-flows.json"
 assert_eq "and hostb recorded its session (a reflector flow from hosta)" 1 \
 	"$(dp_get "$DP_TMP/t-flows.json" --count --flow role=reflector remote_addr="$TOPO_A_IP4")"
+
+# ------------------------------------------------ an ordinary user's probes
+# Any local user may send UDP to a STAMP port. Its sender flows are held
+# to flow-rate as remote packets' flows are (and evict only their kind,
+# charged to the untrusted half of the memory cap: KUnit,
+# snapfire_evict.sf_flow_test_evict_unpriv and snapfire_flow's mem_cap);
+# root's are not.
+NU=1000
+ok "hosta: flow-rate $RATE" sf -n "$S" config flow-rate "$RATE"
+c0=$(counters "$S")
+t0=$(date +%s.%N)
+ok "hosta: an ordinary user (uid 65534) sends $NU probes, each a new flow" \
+	ip netns exec "$S" setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/flood" \
+	-d "$TOPO_B_IP4" -b 40000 -n $((NU / 10)) -s 10
+c1=$(counters "$S")
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", b - a + 1 }')
+tx=$(d probes_tx) made=$(d flows_created) lim=$(d flows_limited)
+diag "unprivileged: ${secs} s at most; hosta: probes_tx +$tx, flows_created +$made, flows_limited +$lim"
+assert_eq "unprivileged: every probe seen leaving" $NU "$tx"
+assert_eq "unprivileged: every probe made a flow or was counted flows_limited" "$tx" $((made + lim))
+assert_ge "unprivileged: at least the burst ($RATE) made flows" "$made" "$RATE"
+assert_le "unprivileged: at most the burst and $RATE a second made flows" "$made" $((RATE + RATE * secs))
+sleep 1.5 # the bucket refills: root's flood must not find it empty either
+c0=$(counters "$S")
+ok "hosta: root sends $NU probes, each a new flow" \
+	ip netns exec "$S" "$BIN/flood" -d "$TOPO_B_IP4" -b 50000 -n $((NU / 10)) -s 10
+c1=$(counters "$S")
+assert_eq "root: every probe made its flow, none limited" "$NU 0" "$(d flows_created) $(d flows_limited)"
 done_testing
