@@ -35,6 +35,7 @@ const char *const counter_names[NCOUNTERS] = {
 	"flows-full",
 	"foreign-probes",
 	"fragments",
+	"xfrm-refused",
 };
 
 const char *const counter_help[NCOUNTERS] = {
@@ -68,6 +69,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"New flows not made at max-flows because none of the flows the eviction looked at could go: a flow anyone may make (a reflector flow, made by a packet from anywhere, or the sender flow of an unprivileged task's probe) evicts only flows of that kind, never the sender flows of the namespace's administrators. The probe is still answered as the reflector's own checks decide.",
 	"Session-Sender packets leaving through this namespace that no socket of it sent: a copy made by TEE or nft dup, a container's packet handed over by ipvlan (l3, l3s). Not recorded: they are not this host's measurements.",
 	"IPv6 fragments of STAMP-port UDP datagrams seen at LOCAL_IN (the first fragment, which carries the ports, or an atomic one): IPv6 reassembles after LOCAL_IN, where no hook sees the datagram, so it is neither recorded nor answered, and goes on to a socket on its port if there is one. Where conntrack's defragmentation (nf_defrag_ipv6) runs, LOCAL_IN sees the datagram whole instead and it is handled as any other.",
+	"Probes and replies the host's IPsec (xfrm) policy refuses on the way in, seen at LOCAL_IN: they came in the clear, or by another transform, where a policy requires one. Neither answered nor recorded; the stack drops them, as it would before a socket.",
 };
 
 /* enum snapfire_metric, as JSON keys */
@@ -91,6 +93,6 @@ const char *const event_names[EVENT_NAMES] = {
 	[5] = "loss-high",
 };
 
-_Static_assert(30 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
+_Static_assert(31 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
 _Static_assert(8 == METRIC_COUNT, "metrics: the spec and SNAPFIRE_METRIC_MAX");
 _Static_assert(6 == EVENT_NAMES, "events: the spec and SNAPFIRE_EVENT_TYPE_MAX");

@@ -42,6 +42,7 @@
 #include <net/udp.h>
 #include <net/inet_ecn.h>
 #include <net/l3mdev.h>
+#include <net/xfrm.h>
 #include <linux/netfilter.h>
 
 #include "snapfire.h"
@@ -399,6 +400,17 @@ static int sf_reply_out6(struct net *net, const struct sk_buff *skb,
 	 */
 	if (IP6CB(skb)->frag_max_size)
 		nskb->ignore_df = 1;
+	/*
+	 * The IPsec policy for the reply, as a socket's would get: IPv4's
+	 * ip_route_output_key() looks it up, ip6_route_output() does not (a
+	 * probe that came over ESP would be answered in the clear). Releases
+	 * the route on failure.
+	 */
+	dst = xfrm_lookup(net, dst, flowi6_to_flowi(&fl6), NULL, 0);
+	if (IS_ERR(dst)) {
+		kfree_skb(nskb);
+		return PTR_ERR(dst);
+	}
 	skb_dst_set(nskb, dst);
 	return ip6_local_out(net, NULL, nskb);
 }

@@ -83,6 +83,7 @@ enum sf_counter {
 	SF_C_FLOWS_FULL,
 	SF_C_FOREIGN_PROBES,
 	SF_C_FRAGMENTS,
+	SF_C_XFRM_REFUSED,
 	SF_C_CNT
 };
 

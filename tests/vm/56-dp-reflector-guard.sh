@@ -4,17 +4,16 @@
 #   rate 10/s burst 5: a burst of 50 probes gets 5..6 + 10/s replies
 #     (dp_rate_max), the rest counted rate-limited, replies reflected;
 #   rate 0 rate-total 10: the namespace's bucket alone: at least its burst
-#     (10) of 50, at most 11 + 10 more per second from the first answered
-#     probe's T2 to the last one's T3 (the bucket refills by the
-#     reflector's clock, and a slow kernel stretches the burst past 1 s);
-#     rate 1000 burst 100 rate-total 10: the same, the per-source bucket
-#     letting all through; with rate 0 and rate-total 0 nothing is
-#     limited: 50 of 50;
+#     (10) of 50, at most 11 + 10 a second from the first answered probe's
+#     T2 to the last one's T3 (it refills by the reflector's clock); rate
+#     1000 burst 100 rate-total 10: the same; rate 0, rate-total 0: 50;
 #   allow 203.0.113.0/24: the sender (192.0.2.2) is not answered and is
 #     counted not-allowed; allow 192.0.2.0/24: answered (IPv4 only: an IPv6
 #     probe from the same host is still refused);
 #   a probe to the subnet broadcast address (SO_BROADCAST, from the router,
-#     on the reflector's link) is counted bad-source and not answered.
+#     on the reflector's link) is counted bad-source and not answered;
+#   IPsec policies requiring ESP, no SA: a probe in the clear is counted
+#     xfrm-refused, not answered; no reply leaves in the clear.
 # timeout: 400
 # debug-kernel: skip: rate-limit and allow-list outcomes against the reflector's clock; the same code (per-source and shared buckets, the allow-list, a broadcast source refused) runs here in 58 (no-flow, fairness, unicast) and 60's packet fuzzer
 # cpus: 1 (one crafted sender at a time)
@@ -119,4 +118,45 @@ assert_eq "broadcast: nothing reflected" 0 "$(delta reflected "$rf0")"
 f=$DP_TMP/unicast.json
 ok "the same from the router, unicast" dp_stamp "$ROUTER" "$f" --dst "$REFL_IP4" --sport 40001
 assert_eq "unicast from the router: answered" 1 "$(dp_get "$f" replies.#)"
+
+# --- IPsec policy. The stack checks the inbound policy in UDP's receive,
+# after LOCAL_IN, where the reflector takes the probe: a probe in the clear
+# where a policy requires ESP must be neither answered nor recorded. A
+# reply gets the outbound policy a socket's datagram would: with no SA for
+# a required transform, it does not leave (never in the clear).
+xpol() { # SRC DST PORTDIR(sport|dport) DIR : a policy requiring ESP, no SA
+	ip -n "$REFLECTOR" xfrm policy add src "$1" dst "$2" proto udp "$3" 862 dir "$4" \
+		tmpl src "${1%/*}" dst "${2%/*}" proto esp mode transport
+}
+xr0=$(sf_counter -n "$REFLECTOR" xfrm_refused)
+rx0=$(sf_counter -n "$REFLECTOR" probes_rx)
+rf0=$(sf_counter -n "$REFLECTOR" reflected)
+ok "xfrm: in, UDP to 862 from the sender must come over ESP" xpol "$SENDER_IP4/32" "$REFL_IP4/32" dport in
+f=$DP_TMP/xfrm-in.json
+ok "xfrm in: 5 probes in the clear" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 5 --interval 0.02 --sport 40010
+assert_eq "xfrm in: not answered" 0 "$(dp_get "$f" replies.#)"
+assert_eq "xfrm in: counted xfrm_refused (+5), neither probes_rx nor reflected" "5 0 0" \
+	"$(delta xfrm_refused "$xr0") $(delta probes_rx "$rx0") $(delta reflected "$rf0")"
+ok "xfrm in: the reflector's flows" dp_flows "$REFLECTOR" "$DP_TMP/xfrm-in-flows.json"
+assert_eq "xfrm in: no reflector flow recorded" 0 \
+	"$(dp_get "$DP_TMP/xfrm-in-flows.json" --flow role=reflector remote_port=40010 --count)"
+ok "xfrm: the policies flushed" ip -n "$REFLECTOR" xfrm policy flush
+f=$DP_TMP/xfrm-none.json
+ok "xfrm: 5 probes again, no policy" dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --count 5 --interval 0.02 --sport 40011
+assert_eq "xfrm: no policy, all 5 answered" 5 "$(dp_get "$f" replies.#)"
+for v in 4 6; do
+	if [[ $v == 4 ]]; then src=$REFL_IP4/32 dst=$SENDER_IP4/32 to=$REFL_IP4; else src=$REFL_IP6/128 dst=$SENDER_IP6/128 to=$REFL_IP6; fi
+	ok "xfrm out (IPv$v): replies from 862 to the sender must go over ESP" xpol "$src" "$dst" sport out
+	rf0=$(sf_counter -n "$REFLECTOR" reflected)
+	re0=$(sf_counter -n "$REFLECTOR" reflect_errors)
+	f=$DP_TMP/xfrm-out$v.json
+	ok "xfrm out (IPv$v): 5 probes" dp_stamp "$SENDER" "$f" --dst "$to" --count 5 --interval 0.02 --sport $((40020 + v))
+	assert_eq "xfrm out (IPv$v): no reply in the clear" 0 "$(dp_get "$f" replies.#)"
+	diag "xfrm out (IPv$v): reflected +$(delta reflected "$rf0"), reflect_errors +$(delta reflect_errors "$re0")"
+	ok "xfrm out (IPv$v): the policy flushed" ip -n "$REFLECTOR" xfrm policy flush
+done
+# IPv6's reply route is looked up by xfrm_lookup(), which refuses: an
+# error; IPv4's by ip_route_output_key(), which gives a blackhole route
+# when no SA is there (xfrm_lookup_route()): the reply is dropped there
+assert_eq "xfrm out (IPv6): counted reflect_errors (+5)" 5 "$(delta reflect_errors "$re0")"
 done_testing
