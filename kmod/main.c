@@ -83,21 +83,28 @@ static int __net_init sf_net_init(struct net *net)
 	if (err)
 		goto err_free_config;
 	RCU_INIT_POINTER(sn->config, cfg);
+	/*
+	 * Listed before its hooks can make a flow, and so an event: at module
+	 * unload, which may run while a namespace is being made,
+	 * sf_events_stop() cancels the event work of the listed ones.
+	 */
+	mutex_lock(&sf_nets_mutex);
+	list_add(&sn->node, &sf_nets);
+	mutex_unlock(&sf_nets_mutex);
 	/* no config writer yet: the lock is for the assertion */
 	mutex_lock(&sn->conf_mutex);
 	err = sf_hooks_follow(sn, cfg, true);
 	mutex_unlock(&sn->conf_mutex);
 	if (err)
-		goto err_flows_exit;
+		goto err_unlist;
 	/* its STAMP ports' packets get receive stamps from now on */
 	sf_rx_ports_update(NULL, cfg, sn->untrusted, false);
-
-	mutex_lock(&sf_nets_mutex);
-	list_add(&sn->node, &sf_nets);
-	mutex_unlock(&sf_nets_mutex);
 	return 0;
 
-err_flows_exit:
+err_unlist:
+	mutex_lock(&sf_nets_mutex);
+	list_del(&sn->node);
+	mutex_unlock(&sf_nets_mutex);
 	WRITE_ONCE(sn->dying, true);
 	/*
 	 * The xmit probe reads every namespace's config and, were it
