@@ -89,7 +89,7 @@ static const struct cfg_key cfg_keys[] = {
 	  .post = "/s", .zero = " (100 x rate)",
 	  .arg = "N", .help = "replies/s over all sources (0: 100 x rate)" },
 	{ "flow-rate", "flow_rate", SNAPFIRE_A_CONFIG_FLOW_RATE, U(4, UINT32_MAX),
-	  .post = "/s", .arg = "N", .help = "new flows/s that remote packets may make" },
+	  .post = "/s", .arg = "N", .help = "new flows/s remote and unprivileged probes may make" },
 };
 #undef U
 

@@ -248,7 +248,7 @@ struct sf_net {
 	u64 next_id;
 	atomic64_t mem;
 	spinlock_t flow_rate_lock;	/* protects flow_bucket */
-	struct sf_bucket flow_bucket;	/* flow-rate: new reflector flows/s */
+	struct sf_bucket flow_bucket;	/* flow-rate: new flows anyone may make, /s */
 
 	spinlock_t ev_lock;		/* protects the event ring; innermost */
 	struct sf_event *events;	/* the ring, SF_EVENT_RING of them */
