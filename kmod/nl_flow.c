@@ -552,7 +552,6 @@ int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned long idx = ctx->next;
 	struct sf_flow *f;
 	int err = 0;
-	u32 room;
 
 	if (ctx->invalid)
 		return sf_dump_parse(ctx, sf_dump_attrs(cb), cb->extack);
@@ -561,9 +560,13 @@ int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	for (f = sf_dump_next(sn, ctx, &idx); f; idx++, f = sf_dump_next(sn, ctx, &idx)) {
 		err = sf_dump_one(skb, cb, f);
 		if (err) {
-			/* next time, in a buffer big enough for it */
-			room = sf_dump_room(f, ctx->hist_mask);
-			cb->min_dump_alloc = max(cb->min_dump_alloc, room);
+			/*
+			 * Next time, in a buffer big enough for it, and no
+			 * bigger: a flow with wide histograms (up to 8 nests
+			 * of 64 KiB) must not make every later buffer of the
+			 * dump a high-order allocation.
+			 */
+			cb->min_dump_alloc = sf_dump_room(f, ctx->hist_mask);
 			break;
 		}
 		if (idx == ULONG_MAX) {
