@@ -69,7 +69,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"New flows not made at max-flows because none of the flows the eviction looked at could go: a flow anyone may make (a reflector flow, made by a packet from anywhere, or the sender flow of an unprivileged task's probe) evicts only flows of that kind, never the sender flows of the namespace's administrators. The probe is still answered as the reflector's own checks decide.",
 	"Session-Sender packets leaving through this namespace that no socket of it sent: a copy made by TEE or nft dup, a container's packet handed over by ipvlan (l3, l3s). Not recorded: they are not this host's measurements.",
 	"IPv6 fragments of STAMP-port UDP datagrams seen at LOCAL_IN (the first fragment, which carries the ports, or an atomic one): IPv6 reassembles after LOCAL_IN, where no hook sees the datagram, so it is neither recorded nor answered, and goes on to a socket on its port if there is one. Where conntrack's defragmentation (nf_defrag_ipv6) runs, LOCAL_IN sees the datagram whole instead and it is handled as any other.",
-	"Probes and replies the host's IPsec (xfrm) policy refuses on the way in, seen at LOCAL_IN: they came in the clear, or by another transform, where a policy requires one. Neither answered nor recorded; the stack drops them, as it would before a socket.",
+	"Probes to the in-kernel reflector that the host's IPsec (xfrm) policy refuses on the way in: they came in the clear, or by another transform, where a policy requires one. Neither answered nor recorded; the stack drops them, as it would before a socket. (Probes to a userspace reflector and replies to a sender are left to the stack's own check.)",
 };
 
 /* enum snapfire_metric, as JSON keys */

@@ -38,7 +38,6 @@
 #include <linux/timekeeping.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
-#include <net/xfrm.h>
 #include <net/sock.h>
 
 #include "snapfire.h"
@@ -385,19 +384,6 @@ static void sf_reflector_out(struct sf_net *sn, const struct sf_pkt *pkt,
 	spin_unlock_bh(&f->lock);
 }
 
-/*
- * Does the host's IPsec policy let @skb in, as UDP's receive would ask it
- * (no socket: the reflector is none, and a sender socket's own policy is
- * not looked at)? Without a policy for inbound traffic and a packet that
- * came in the clear, a test of a count.
- */
-static bool sf_xfrm_in_ok(struct sk_buff *skb, u8 family)
-{
-	if (family == AF_INET)
-		return xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb);
-	return xfrm6_policy_check(NULL, XFRM_POLICY_IN, skb);
-}
-
 /* sf_hook() for a packet sf_maybe_probe() kept: this namespace's probe? */
 static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 					   const struct nf_hook_state *state)
@@ -514,15 +500,6 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 
 	switch (hook) {
 	case NF_INET_LOCAL_IN:
-		/*
-		 * The stack checks the inbound IPsec policy after LOCAL_IN, in
-		 * UDP's receive (UDP is no_policy): a probe we answer is stolen
-		 * before it, and one it will drop must not be recorded.
-		 */
-		if (!sf_xfrm_in_ok(skb, pkt.family)) {
-			sf_count(sn, SF_C_XFRM_REFUSED);
-			return NF_ACCEPT;
-		}
 		sf_count(sn, SF_C_PROBES_RX);
 		if (reflector) {
 			sf_sender_in(sn, cfg, skb, &pkt, &st);

@@ -26,7 +26,8 @@
  *    sources keyed by their /rate-prefix6 prefix), checked before a
  *    namespace-wide bucket at rate-total (default 100 times the rate),
  *    which bounds what a spoofed flood can make us send without letting
- *    one flooding source starve the others.
+ *    one flooding source starve the others;
+ *  - probes the host's IPsec policy refuses (sf_xfrm_in_ok()).
  */
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
@@ -171,13 +172,32 @@ static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
 }
 
 /*
+ * Does the host's IPsec policy let @skb in, as UDP's receive would ask it
+ * after LOCAL_IN (UDP is no_policy: ip_protocol_deliver_rcu() does not)?
+ * A probe the reflector answers is taken before that, so it asks here,
+ * only while the in-kernel reflector is on: on 6.2 and later the check
+ * consumes the secpath of a packet a NIC decrypted (packet offload), after
+ * which the stack's own check would drop a packet handed back to it (a
+ * userspace reflector's probe, a sender's reply: never asked about).
+ * Without an inbound policy and a packet that came in the clear, a test
+ * of a count. A refusal bumps the kernel's XfrmIn* counter, as the
+ * stack's check would have.
+ */
+static bool sf_xfrm_in_ok(struct sk_buff *skb, u8 family)
+{
+	if (family == AF_INET)
+		return xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb);
+	return xfrm6_policy_check(NULL, XFRM_POLICY_IN, skb);
+}
+
+/*
  * Why the probe @st in @skb must be neither answered nor recorded, as the
  * counter to bump; SF_C_CNT when it may be. The allow-list and the rate
  * limit guard the in-kernel reflector only (sf_cfg(cfg, REFLECT)); without it a
  * userspace reflector answers, and its flows are recorded as they come.
  */
 enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg,
-				  const struct sk_buff *skb,
+				  struct sk_buff *skb,
 				  const struct sf_pkt *pkt,
 				  const struct sf_stamp *st)
 {
@@ -191,6 +211,9 @@ enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg
 		return SF_C_BAD_SOURCE;
 	if (!sf_cfg(cfg, REFLECT))
 		return SF_C_CNT;
+	/* before the rate limit: a flood in the clear takes no token */
+	if (!sf_xfrm_in_ok(skb, pkt->family))
+		return SF_C_XFRM_REFUSED;
 	if (!sf_config_allowed(cfg, pkt->family, &pkt->saddr))
 		return SF_C_NOT_ALLOWED;
 	if (!sf_ratelimit(sn, cfg, pkt))

@@ -392,7 +392,7 @@ struct sf_stamp;
 void sf_reflect_seed(void);
 void sf_reflect_init(struct sf_net *sn);
 enum sf_counter sf_reflect_refuse(struct sf_net *sn, const struct sf_config *cfg,
-				  const struct sk_buff *skb,
+				  struct sk_buff *skb,
 				  const struct sf_pkt *pkt,
 				  const struct sf_stamp *st);
 void sf_reflect(struct sf_net *sn, const struct sf_config *cfg,
