@@ -121,8 +121,8 @@ int parse_flow_id(const char *cmd, const char *s, uint64_t *id)
 		s++;
 	errno = 0;
 	*id = strtoull(s, &end, 10);
-	/* ids start at 1: the module refuses 0 */
-	if (!*s || *end || *s == '-' || !*id || errno)
+	/* digits only (strtoull takes blanks and a sign); ids start at 1 */
+	if (*s < '0' || *s > '9' || *end || !*id || errno)
 		return usage_err(cmd, "'%s' is not a flow id (the ID column of 'snapfire flows')", s);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <linux/snapfire.h>
 
 #include "cmds.h"
+#include "common.h"
 #include "parse.h"
 #include "flow.h"
 #include "fmt.h"
@@ -364,6 +365,31 @@ void test_out(void)
 }
 
 /* parse.c: attributes built as the module sends them, read back. */
+/*
+ * A flow id: digits, from 1 (the module refuses 0, and a request without
+ * one means every flow); '#' before it as the table prints it. Refusals
+ * go to stderr, which the test's output keeps apart.
+ */
+static void test_flow_id(void)
+{
+	static const char *const bad[] = {
+		"0", "#0", "", "#", "-1", " -1", " 5", "+5", "5x", "0x10",
+		"18446744073709551616",
+	};
+	uint64_t id = 0;
+	unsigned int i, refused = 0;
+
+	CHECK(!parse_flow_id("show", "42", &id) && id == 42, "flow id: 42 (%" PRIu64 ")", id);
+	CHECK(!parse_flow_id("show", "#7", &id) && id == 7, "flow id: #7 (%" PRIu64 ")", id);
+	CHECK(!parse_flow_id("show", "18446744073709551615", &id) && id == UINT64_MAX,
+	      "flow id: the largest u64");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused += parse_flow_id("show", bad[i], &id) == EXIT_USAGE;
+	CHECK(refused == sizeof(bad) / sizeof(bad[0]),
+	      "flow id: 0, blanks, signs, trailing text, hex and overflow refused (%u of %zu)",
+	      refused, sizeof(bad) / sizeof(bad[0]));
+}
+
 void test_parse(void)
 {
 	struct nl_msg *m = nlmsg_alloc();
@@ -374,6 +400,7 @@ void test_parse(void)
 	uint8_t a4[4] = { 192, 0, 2, 7 };
 	int rc;
 
+	test_flow_id();
 	/* an event: type, value, threshold, the flow nest with a histogram */
 	nla_put_u32(m, SNAPFIRE_A_EVENT_TYPE, SNAPFIRE_EVENT_TYPE_RTT_HIGH);
 	nla_put_u64(m, SNAPFIRE_A_EVENT_VALUE, 2500000);
