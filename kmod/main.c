@@ -113,6 +113,8 @@ err_unlist:
 	 */
 	synchronize_rcu();
 	sf_flows_exit(sn);
+	/* hooks registered part way may have made a flow, and an event */
+	cancel_work_sync(&sn->event_work);
 	rcu_barrier();	/* the core frees @sn when this returns */
 err_free_config:
 	kfree(cfg);
