@@ -77,18 +77,22 @@ bool sf_mem_allowed(struct sf_net *sn, bool untrusted, size_t size, bool new_flo
  * bucket is empty and no token can have come since, the packet is refused
  * on a read of the bucket (sf_bucket_empty()), so that a flood's packets
  * on every CPU do not queue on one lock to be told no.
+ *
+ * @local: a sender flow of an unprivileged task's probe instead, which has
+ * a bucket of its own at the same rate: any local user may send probes,
+ * but a remote flood must not stop an unprivileged agent's new sessions.
  */
-bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg)
+bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg, bool local)
 {
+	struct sf_bucket *b = local ? &sn->local_bucket : &sn->flow_bucket;
 	u64 rate = sf_cfg(cfg, FLOW_RATE);
 	bool ok;
 
-	if (sf_bucket_empty(&sn->flow_bucket, ktime_get_mono_fast_ns(), rate))
+	if (sf_bucket_empty(b, ktime_get_mono_fast_ns(), rate))
 		return false;
 	spin_lock_bh(&sn->flow_rate_lock);
 	/* read under the lock: the bucket sees the clock in order */
-	ok = sf_bucket_take(&sn->flow_bucket, ktime_get_mono_fast_ns(), rate,
-			    rate);
+	ok = sf_bucket_take(b, ktime_get_mono_fast_ns(), rate, rate);
 	spin_unlock_bh(&sn->flow_rate_lock);
 	return ok;
 }

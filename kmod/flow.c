@@ -169,7 +169,7 @@ struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
 	unpriv = unpriv && key->role == SNAPFIRE_ROLE_SENDER;
 	anyones = key->role == SNAPFIRE_ROLE_REFLECTOR || unpriv;
 	untrusted = sn->untrusted || unpriv;
-	if (anyones && !sf_flow_rate_ok(sn, cfg)) {
+	if (anyones && !sf_flow_rate_ok(sn, cfg, unpriv)) {
 		sf_count(sn, SF_C_FLOWS_LIMITED);
 		return NULL;
 	}

@@ -138,8 +138,8 @@ static void sf_delay_variation(struct sf_flow *f, u32 seq, s64 delay)
 
 /* Sender, LOCAL_OUT: a probe leaves; remember when. */
 static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
-			  const struct net *net, const struct sf_pkt *pkt,
-			  const struct sf_stamp *st)
+			  const struct sk_buff *skb, const struct net *net,
+			  const struct sf_pkt *pkt, const struct sf_stamp *st)
 {
 	struct sf_flow_key key;
 	struct sf_pending *p;
@@ -152,7 +152,7 @@ static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
 	f = sf_flow_lookup(sn, &key);
 	if (!f)
 		f = sf_flow_get_or_create(sn, cfg, &key, now,
-					  !sf_admin_sender(net));
+					  !sf_admin_sender(skb, net));
 	if (!f)
 		return;
 	WRITE_ONCE(*sf_ssid_hint(sn, &key), key.ssid);
@@ -522,7 +522,7 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		else if (!sf_own_socket(skb, state->net))
 			sf_count(sn, SF_C_FOREIGN_PROBES);
 		else
-			sf_sender_out(sn, cfg, state->net, &pkt, &st);
+			sf_sender_out(sn, cfg, skb, state->net, &pkt, &st);
 		break;
 	case NF_INET_POST_ROUTING:
 		/*

@@ -135,18 +135,35 @@ static inline bool sf_own_socket(const struct sk_buff *skb, const struct net *ne
 }
 
 /*
- * Did a task that administers @net send the probe now at LOCAL_OUT (one
- * sf_own_socket() kept)? Its sender flow is then this host's own
- * measurement; anyone else's (any local user may send UDP to a STAMP
- * port, from as many source ports and SSIDs as it likes) is admitted as
- * a remote packet's flow is (flow.c). A UDP probe reaches LOCAL_OUT in
- * its sender's sendmsg(), so the task is current; in any other context
- * it is not known, and not trusted. The _noaudit check: a refusal here
- * is an ordinary user's probe, not a denial to log.
+ * Did a task that administers @net send the probe @skb now at LOCAL_OUT
+ * (one sf_own_socket() kept), from a socket such a task opened? Its sender
+ * flow is then this host's own measurement; anyone else's (any local user
+ * may send UDP to a STAMP port, from as many source ports and SSIDs as it
+ * likes) is admitted as a remote packet's flow is (flow.c). Both, as
+ * sk_ns_capable() asks: a privileged writer of an unprivileged user's
+ * socket (passed to it, or a setuid program's stderr) is not enough.
+ *
+ * A UDP probe reaches LOCAL_OUT in its sender's sendmsg(), so the task is
+ * current; in any other context it is not known, and not trusted. The
+ * task's check does not audit (a refusal is an ordinary user's probe, not
+ * a denial to log; a granted one marks the task PF_SUPERPRIV, as any
+ * capability check does); the opener's, asked only when the task passed,
+ * does. The socket's file is read as xt_owner reads it: the task holds
+ * it while it sends; an orphaned socket's (closed meanwhile) is not
+ * trusted, a kernel socket's (no file) is.
  */
-static inline bool sf_admin_sender(const struct net *net)
+static inline bool sf_admin_sender(const struct sk_buff *skb, const struct net *net)
 {
-	return in_task() && ns_capable_noaudit(net->user_ns, CAP_NET_ADMIN);
+	const struct socket *sock;
+	const struct file *file;
+
+	if (!in_task() || !ns_capable_noaudit(net->user_ns, CAP_NET_ADMIN))
+		return false;
+	sock = READ_ONCE(skb->sk->sk_socket);
+	if (!sock)
+		return false;
+	file = READ_ONCE(sock->file);
+	return !file || file_ns_capable(file, net->user_ns, CAP_NET_ADMIN);
 }
 
 #endif /* _SF_PKT_H */

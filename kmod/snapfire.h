@@ -247,8 +247,14 @@ struct sf_net {
 	u32 nflows;
 	u64 next_id;
 	atomic64_t mem;
-	spinlock_t flow_rate_lock;	/* protects flow_bucket */
-	struct sf_bucket flow_bucket;	/* flow-rate: new flows anyone may make, /s */
+	spinlock_t flow_rate_lock;	/* protects flow_bucket, local_bucket */
+	struct sf_bucket flow_bucket;	/* flow-rate: new reflector flows/s */
+	/*
+	 * flow-rate too, apart: new flows of unprivileged local senders a
+	 * second (a remote flood must not stop an unprivileged agent's new
+	 * sessions, nor the agent a remote host's)
+	 */
+	struct sf_bucket local_bucket;
 
 	spinlock_t ev_lock;		/* protects the event ring; innermost */
 	struct sf_event *events;	/* the ring, SF_EVENT_RING of them */
@@ -318,7 +324,7 @@ void sf_config_replace(struct sf_net *sn, struct sf_config *newcfg);
 /* admit.c */
 void sf_mem_add(struct sf_net *sn, bool untrusted, s64 delta);
 bool sf_mem_allowed(struct sf_net *sn, bool untrusted, size_t size, bool new_flow);
-bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg);
+bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg, bool local);
 
 /* flow.c */
 int sf_flows_init(struct sf_net *sn);
