@@ -313,6 +313,32 @@ static void sf_flow_test_concurrent(struct kunit *test)
 }
 
 /*
+ * Untrusted flows (@unpriv: unprivileged tasks' sender flows; else
+ * reflector flows, in a namespace marked untrusted) made until one is
+ * refused: they stop at half of the cap (for new flows) over all of them,
+ * less what the other namespaces' untrusted flows hold (none here).
+ */
+static void sf_test_fill_half(struct kunit *test, struct sf_test_ns *t,
+			      bool unpriv)
+{
+	s64 full = (s64)sf_max_mem_mb << 20;
+	s64 flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
+	struct sf_flow *f;
+	unsigned int i;
+
+	for (i = 1; i < 1 << 16; i++) {
+		f = unpriv ? sf_test_flow_create_unpriv(t, i) :
+			     sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		if (!f)
+			break;
+	}
+	KUNIT_EXPECT_LE(test, atomic64_read(&t->sn->mem), flows_cap / 2);
+	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
+			flows_cap / 2 - 4096 -
+			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
+}
+
+/*
  * The memory cap: new flows are refused and counted a sixteenth short of
  * max_mem_mb; a flow that exists keeps recording into the groups it has,
  * and gets new ones from that last sixteenth, up to the cap itself; a
@@ -369,15 +395,7 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	rcu_barrier();
 	t->sn->untrusted = true;
 	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
-	for (i = 1; i < 1 << 16; i++)
-		if (!sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR))
-			break;
-	full = (s64)sf_max_mem_mb << 20;
-	flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
-	KUNIT_EXPECT_LE(test, atomic64_read(&t->sn->mem), flows_cap / 2);
-	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
-			flows_cap / 2 - 4096 -
-			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
+	sf_test_fill_half(test, t, false);
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 	rcu_barrier();
 	t->sn->untrusted = false;
@@ -388,26 +406,13 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	 * and each flow's memory goes back to the account it came from.
 	 */
 	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
-	for (i = 1; i < 1 << 16; i++)
-		if (!sf_test_flow_create_unpriv(t, i))
-			break;
-	full = (s64)sf_max_mem_mb << 20;
-	flows_cap = full - (full >> SF_MEM_RESERVE_SHIFT);
-	KUNIT_EXPECT_LE(test, atomic64_read(&t->sn->mem), flows_cap / 2);
-	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
-			flows_cap / 2 - 4096 -
-			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
+	sf_test_fill_half(test, t, true);
 	KUNIT_EXPECT_NOT_NULL(test, sf_test_flow_create(t, 1 << 17, SNAPFIRE_ROLE_SENDER));
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
 	/* the untrusted account is empty again: half the cap fits anew */
-	for (i = 1; i < 1 << 16; i++)
-		if (!sf_test_flow_create_unpriv(t, i))
-			break;
-	KUNIT_EXPECT_GT(test, atomic64_read(&t->sn->mem),
-			flows_cap / 2 - 4096 -
-			(atomic64_read(&sf_global_mem) - atomic64_read(&t->sn->mem)));
+	sf_test_fill_half(test, t, true);
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 	rcu_barrier();
 	sf_max_mem_mb = saved;
