@@ -4,6 +4,7 @@
 #ifndef SF_CLI_UNIT_H
 #define SF_CLI_UNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 extern int passed, failed, skipped;
@@ -18,7 +19,11 @@ void test_fmt(void);
 void test_json(void);
 
 /* unit_flow.c */
-void test_prometheus(void);
+struct flow;
+/* @f: flow @id of @role between addresses @l and @r (family @fam), every
+ * histogram it has with 20 buckets */
+void make_flow(struct flow *f, uint64_t id, uint32_t role, const char *l,
+	       const char *r, int fam);
 void test_flow_helpers(void);
 void test_verdict(void);
 void test_flow_out(void);
@@ -52,6 +57,9 @@ void test_agent_hist_merged(void);
 
 /* unit_nlq.c */
 void test_nlq(void);
+
+/* unit_prom.c */
+void test_prometheus(void);
 
 /* unit_spool.c */
 void test_spool(void);
