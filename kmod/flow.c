@@ -147,24 +147,21 @@ struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key)
 }
 
 /*
- * Called under RCU from the packet path; returns NULL when out of memory,
- * at max-flows with no flow to evict, or past flow-rate. @unpriv: a sender
+ * Make the flow of @key, which the caller just looked up and did not find
+ * (another CPU may make it meanwhile: then that one is returned). Called
+ * under RCU from the packet path; returns NULL when out of memory, at
+ * max-flows with no flow to evict, or past flow-rate. @unpriv: a sender
  * flow an unprivileged task's probe makes (struct sf_flow.unpriv); a
  * reflector flow is anyone's anyway.
  */
-struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
-				      const struct sf_config *cfg,
-				      const struct sf_flow_key *key, u64 now,
-				      bool unpriv)
+struct sf_flow *sf_flow_create(struct sf_net *sn, const struct sf_config *cfg,
+			       const struct sf_flow_key *key, u64 now,
+			       bool unpriv)
 {
 	enum sf_counter refused = SF_C_ALLOC_FAILURES;
 	bool anyones, untrusted;
 	struct sf_flow *f, *old;
 	size_t size;
-
-	f = sf_flow_lookup(sn, key);
-	if (likely(f))
-		return f;
 
 	unpriv = unpriv && key->role == SNAPFIRE_ROLE_SENDER;
 	anyones = key->role == SNAPFIRE_ROLE_REFLECTOR || unpriv;
@@ -489,7 +486,7 @@ void sf_flow_add_sample(struct sf_flow *f, enum snapfire_metric m, s64 v)
  *
  * It runs only while the namespace has flows: a run that leaves none does
  * not re-arm, and the first flow made after it arms it again
- * (sf_flow_get_or_create, under sf_net.lock). A host with thousands of
+ * (sf_flow_create, under sf_net.lock). A host with thousands of
  * network namespaces (containers) and snapfire loaded would otherwise
  * wake once a second for each of them. A flow made between this run's
  * unlock and its end finds the work no longer pending and queues it.

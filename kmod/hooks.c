@@ -151,8 +151,8 @@ static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
 	/* who sent it matters only to a new flow: asked only then */
 	f = sf_flow_lookup(sn, &key);
 	if (!f)
-		f = sf_flow_get_or_create(sn, cfg, &key, now,
-					  !sf_admin_sender(skb, net));
+		f = sf_flow_create(sn, cfg, &key, now,
+				   !sf_admin_sender(skb, net));
 	if (!f)
 		return;
 	WRITE_ONCE(*sf_ssid_hint(sn, &key), key.ssid);

@@ -330,10 +330,19 @@ bool sf_flow_rate_ok(struct sf_net *sn, const struct sf_config *cfg, bool local)
 int sf_flows_init(struct sf_net *sn);
 void sf_flows_exit(struct sf_net *sn);
 struct sf_flow *sf_flow_lookup(struct sf_net *sn, const struct sf_flow_key *key);
-struct sf_flow *sf_flow_get_or_create(struct sf_net *sn,
-				      const struct sf_config *cfg,
-				      const struct sf_flow_key *key, u64 now,
-				      bool unpriv);
+struct sf_flow *sf_flow_create(struct sf_net *sn, const struct sf_config *cfg,
+			       const struct sf_flow_key *key, u64 now,
+			       bool unpriv);
+
+/* The flow of @key, made if there is none (sf_flow_create()); under RCU. */
+static inline struct sf_flow *
+sf_flow_get_or_create(struct sf_net *sn, const struct sf_config *cfg,
+		      const struct sf_flow_key *key, u64 now, bool unpriv)
+{
+	struct sf_flow *f = sf_flow_lookup(sn, key);
+
+	return likely(f) ? f : sf_flow_create(sn, cfg, key, now, unpriv);
+}
 struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id);
 int sf_flow_del(struct sf_net *sn, u64 id);	/* id 0: all */
 void sf_flow_del_upto(struct sf_net *sn, unsigned long last);
