@@ -24,8 +24,8 @@
 #define NSEC		1000000000ULL
 #define MINUTE_NS	(60 * NSEC)
 /* A session restarts (new socket, new flow, sequence numbers from 0) after
- * this many probes, at a minute's end: it bounds probe.c's bitmap of
- * sequence numbers seen (512 KiB) over an indefinite run. */
+ * this many probes, at a minute's end: its sequence numbers never wrap over
+ * an indefinite run, and its flow's sequence state stays small. */
 #define SEQ_RECYCLE	(1u << 22)
 #define OPEN_RETRY_MAX	(60 * NSEC)
 

@@ -103,7 +103,7 @@ void agent_sess_close(struct sess *s)
 		close(s->p.fd);
 	s->open = false;
 	free(s->buf);
-	free(s->p.seen);
+	probe_free_slots(&s->p);
 	samples_free(&s->p.rtt);
 	samples_free(&s->p.fwd);
 	samples_free(&s->p.rev);
@@ -232,6 +232,12 @@ void agent_sess_open(struct agent_target *t)
 	s->p = (struct probe){ .fd = -1, .port = c->port, .ssid = c->ssid, .quiet = true,
 			       .followup = c->size != STAMP_BASE_LEN };
 	s->p.size = c->size ? c->size : FU_SIZE;
+	/*
+	 * A probe is pending for the timeout, and up to a second more until
+	 * agent_sess_timeouts() next runs: its slot must outlive that, or
+	 * its reply would be late (and the probe lost).
+	 */
+	s->p.window = probe_window(c->interval, (double)timeout_ns(c) / 1e9 + 2);
 	r = sess_resolve(s, c->address, host, sizeof(host));
 	if (r == 0) {
 		s->retry_at = now + NSEC / 20;	/* look again in 50 ms */
@@ -384,11 +390,6 @@ void agent_sess_count_unreach(struct agent_target *t)
 	s->unreach_seen = s->p.unreachable;
 }
 
-static bool seen(const struct probe *p, uint32_t seq)
-{
-	return seq / 8 < p->seen_bytes && (p->seen[seq / 8] & (1u << (seq % 8)));
-}
-
 static void reach_up(struct agent *a, struct agent_target *t, struct sess *s)
 {
 	if (s->reach == -1)
@@ -420,7 +421,7 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 	if (p->received > s->rx_seen) {
 		s->rx_seen = p->received;
 		for (i = j = 0; i < s->npend; i++) {
-			if (!seen(p, s->pend[i].seq)) {
+			if (!probe_answered(p, s->pend[i].seq)) {
 				s->pend[j++] = s->pend[i];
 				continue;
 			}

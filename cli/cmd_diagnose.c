@@ -107,7 +107,7 @@ static void *stamp_thread(void *arg)
 	probe_run(&p, buf, probe_error_estimate(), d->t.interval, 0, d->t.duration, NULL);
 	close(p.fd);
 	free(buf);
-	free(p.seen);
+	probe_free_slots(&p);
 	r->attempts = p.sent;
 	r->lost = p.sent > p.received ? p.sent - p.received : 0;
 	r->s = p.rtt;		/* moved */

@@ -138,7 +138,7 @@ int cmd_probe(int argc, char **argv)
 	probe_summary(&p);
 	close(p.fd);
 	free(buf);
-	free(p.seen);
+	probe_free_slots(&p);
 	samples_free(&p.rtt);
 	samples_free(&p.fwd);
 	samples_free(&p.rev);

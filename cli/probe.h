@@ -24,14 +24,30 @@ union cmsg_buf {
 };
 
 #define FU_SLOTS 64
-/* a reply's echoed T1 may lie this far outside the session (clock steps) */
-#define PROBE_CLOCK_SLACK	10000000000LL
+/*
+ * A reply's echoed T1 is its probe's: the time we read just before
+ * sending it, or the kernel's later one (the module's stamp-tx), and
+ * before the reply's arrival. This much either way for the NTP format's
+ * rounding and a clock slewed meanwhile.
+ */
+#define PROBE_T1_SLACK		1000000LL
+/* probes a session remembers at least, and at most (probe_window()) */
+#define PROBE_WINDOW_MIN	64u
+#define PROBE_WINDOW_MAX	(1u << 20)
 /* the longest wait for stragglers after the last probe, ns */
 #define PROBE_LINGER_MAX	10000000000ULL
 struct replied {
 	uint32_t seq;
 	int valid;
 	int64_t t3;
+};
+
+/* A probe sent, slot seq % nslots: what its reply is checked against. */
+struct probe_slot {
+	int64_t t1;			/* CLOCK_REALTIME just before send() */
+	uint32_t seq;
+	bool used;			/* sent: seq and t1 are set */
+	bool seen;			/* answered */
 };
 
 struct probe {
@@ -46,9 +62,16 @@ struct probe {
 	uint32_t max_seq;		/* highest received + 1 */
 	uint64_t unreachable;		/* ICMP port unreachable replies seen */
 	uint64_t implausible;		/* replies whose echoed T1 we never sent */
-	int64_t first_t1;		/* CLOCK_REALTIME of the first probe */
-	uint8_t *seen;			/* bitmap over sequence numbers */
-	size_t seen_bytes;
+	uint64_t late;			/* replies to probes no longer remembered */
+	/*
+	 * The probes sent lately, for their replies: made at the first
+	 * send, nslots a power of two at least @window (the caller's: the
+	 * probes sent while one waits for its reply, probe_window(); 0:
+	 * PROBE_WINDOW_MIN). A reply older than that is late, not received.
+	 */
+	uint32_t window;
+	uint32_t nslots;
+	struct probe_slot *slots;
 	struct samples rtt, fwd, rev;
 	int64_t last_rtt;
 	int have_last;
@@ -86,7 +109,13 @@ void probe_set_tsflags(struct probe *p, int tsflags);
 uint16_t probe_error_estimate(void);
 /* Writes the TLVs (Follow-Up Telemetry, padding) into a p->size buffer */
 void probe_build_tlvs(const struct probe *p, uint8_t *buf);
-/* Sends probe number p->sent from @buf; receives one reply (non-blocking) */
+/* The probes sent every @interval s while one waits @wait s for its reply:
+ * a struct probe's window, from PROBE_WINDOW_MIN to PROBE_WINDOW_MAX. */
+uint32_t probe_window(double interval, double wait);
+/* Frees what the session allocated (not the socket, not the samples). */
+void probe_free_slots(struct probe *p);
+/* Is probe @seq answered? Only while it is remembered (p->window). */
+bool probe_answered(const struct probe *p, uint32_t seq);
 /* Sends probe p->sent (and counts it): 0, or send()'s errno. A send() that
  * only reports an earlier probe's ICMP port unreachable (ECONNREFUSED, which
  * it clears) is counted in p->unreachable and made again. */

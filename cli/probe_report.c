@@ -86,8 +86,12 @@ void probe_summary(struct probe *p)
 		out_text(": nothing answers STAMP on port %u at %s (on a snapfire host: snapfire reflect on)\n",
 			 p->port, p->addr);
 	out_u64(p->implausible ? OUT_ANY : OUT_JSON, "implausible",
-		"%" PRIu64 " replies with a T1 this session never sent (forged or broken), ignored\n",
+		"%" PRIu64 " replies with a T1 their probe did not carry (forged or broken), ignored\n",
 		p->implausible);
+	out_u64(p->late ? OUT_ANY : OUT_JSON, "late",
+		"%" PRIu64 " replies too late to match their probe", p->late);
+	if (p->late)
+		out_text(" (sent %u or more probes earlier), counted lost\n", p->nslots);
 	samples_out("rtt", &p->rtt, p->rtt.n > 0, true, "rtt min/avg/p50/p90/p99/max");
 	if (p->rtt.n)
 		out_text("\n");

@@ -84,28 +84,52 @@ uint16_t probe_error_estimate(void)
 	return ee;
 }
 
-/* Marks seq as seen; returns 1 if it was already. */
-static int mark_seen(struct probe *p, uint32_t seq)
+uint32_t probe_window(double interval, double wait)
 {
-	size_t byte = seq / 8;
-	int was;
+	double n = interval > 0 ? ceil(wait / interval) + 1 : PROBE_WINDOW_MAX;
 
-	if (byte >= p->seen_bytes) {
-		size_t nb = p->seen_bytes ? p->seen_bytes : 128;
-		uint8_t *b;
+	if (n < PROBE_WINDOW_MIN)
+		return PROBE_WINDOW_MIN;
+	return n > PROBE_WINDOW_MAX ? PROBE_WINDOW_MAX : (uint32_t)n;
+}
 
-		while (nb <= byte)
-			nb *= 2;
-		b = realloc(p->seen, nb);
-		if (!b)
-			return 0;
-		memset(b + p->seen_bytes, 0, nb - p->seen_bytes);
-		p->seen = b;
-		p->seen_bytes = nb;
-	}
-	was = !!(p->seen[byte] & (1u << (seq % 8)));
-	p->seen[byte] |= (uint8_t)(1u << (seq % 8));
-	return was;
+void probe_free_slots(struct probe *p)
+{
+	free(p->slots);
+	p->slots = NULL;
+	p->nslots = 0;
+}
+
+/* The slot of probe @seq while it is remembered, else NULL. */
+static struct probe_slot *probe_slot(const struct probe *p, uint32_t seq)
+{
+	struct probe_slot *sl;
+
+	if (!p->nslots)
+		return NULL;
+	sl = &p->slots[seq & (p->nslots - 1)];
+	return sl->used && sl->seq == seq ? sl : NULL;
+}
+
+bool probe_answered(const struct probe *p, uint32_t seq)
+{
+	const struct probe_slot *sl = probe_slot(p, seq);
+
+	return sl && sl->seen;
+}
+
+/* The slots, at the first probe: 0 or ENOMEM. */
+static int probe_make_slots(struct probe *p)
+{
+	uint32_t n = PROBE_WINDOW_MIN;
+
+	while (n < p->window && n < PROBE_WINDOW_MAX)
+		n *= 2;
+	p->slots = calloc(n, sizeof(*p->slots));
+	if (!p->slots)
+		return ENOMEM;
+	p->nslots = n;
+	return 0;
 }
 
 int probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
@@ -113,14 +137,23 @@ int probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
 	struct stamp_sender_pkt *pkt = (struct stamp_sender_pkt *)buf;
 	int e = 0, tries;
 
+	struct probe_slot *sl;
+
+	if (!p->slots && probe_make_slots(p)) {
+		if (!p->quiet && !g_json)
+			errmsg("send seq=%u: %s", p->sent, strerror(ENOMEM));
+		return ENOMEM;
+	}
+	/* a reply to the probe this slot held is late from now on */
+	sl = &p->slots[p->sent & (p->nslots - 1)];
+	*sl = (struct probe_slot){ .seq = p->sent, .used = true };
 	pkt->seq = htonl(p->sent);
 	pkt->ee = htons(ee);
 	pkt->ssid = htons(p->ssid);
 	for (tries = 0; tries < 2; tries++) {
 		uint64_t t1 = clock_ns(CLOCK_REALTIME);
 
-		if (!p->sent && !tries)
-			p->first_t1 = (int64_t)t1;
+		sl->t1 = (int64_t)t1;
 		ns_to_ntp(t1, &pkt->ts);
 		if (send(p->fd, buf, p->size, 0) >= 0) {
 			e = 0;
@@ -179,6 +212,7 @@ bool probe_receive(struct probe *p)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
 	const struct stamp_reflector_pkt *r = (const void *)buf;
+	struct probe_slot *sl;
 	struct cmsghdr *cm;
 	int64_t t1, t2, t3, t4 = 0, rtt, fwd = 0, rev = 0;
 	uint16_t ee, see;
@@ -218,26 +252,36 @@ bool probe_receive(struct probe *p)
 	seq = ntohl(r->sender_seq);
 	if (seq >= p->sent)
 		return true;		/* not one of ours */
+	sl = probe_slot(p, seq);
+	if (!sl) {
+		/* its probe left more than a window ago: not received */
+		p->late++;
+		return true;
+	}
 	/*
 	 * The reply echoes our T1 (the kernel's, with the module's stamp-tx):
-	 * one from before this session's first probe, or after its own
-	 * arrival, was never ours (a forged or broken reply). Trusted, a T1 of
-	 * 0 made a round trip of 57 years, and the wait for stragglers
-	 * (twice the largest) as long. 10 s either way for clock steps.
+	 * one from before that very probe left, or after the reply's own
+	 * arrival, was never ours (a forged or broken reply). Trusted, a T1
+	 * of 0 made a round trip of 57 years, and the wait for stragglers
+	 * (twice the largest) as long; one from early in the session made a
+	 * round trip as long as the session, and any reply with a sequence
+	 * number still unanswered counted as that probe's. Now a reply that
+	 * is not the probe's can make its round trip shorter, never longer.
 	 */
 	ee = ntohs(r->ee);
 	see = ntohs(r->sender_ee);
 	t1 = stamp_to_ns(&r->sender_ts, see);
-	if (t1 < p->first_t1 - PROBE_CLOCK_SLACK || t1 > t4 + PROBE_CLOCK_SLACK) {
+	if (t1 < sl->t1 - PROBE_T1_SLACK || t1 > t4 + PROBE_T1_SLACK) {
 		p->implausible++;
 		return true;
 	}
-	if (mark_seen(p, seq)) {
+	if (sl->seen) {
 		p->dups++;
 		if (!p->quiet && !g_json)
 			printf("%zd bytes from %s: seq=%u (DUP!)\n", len, p->addr, seq);
 		return true;
 	}
+	sl->seen = true;
 	p->received++;
 	if (seq + 1 < p->max_seq)
 		p->reordered++;
@@ -508,6 +552,8 @@ void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
 	uint64_t ival = (uint64_t)llround(interval * 1e9);
 	uint64_t start, deadline_w = 0, grace;
 
+	if (!p->window)
+		p->window = probe_window(interval, PROBE_LINGER_MAX / 1e9);
 	start = clock_ns(CLOCK_MONOTONIC);
 	if (duration > 0)
 		deadline_w = start + (uint64_t)(duration * 1e9);

@@ -83,7 +83,7 @@ check "forged T1: 8 sent, 2 dropped, 2 implausible, 4 received" \
 check "forged T1: no round trip above a second" \
 	test "$(jget "$tmp/pz.json" 'd["rtt"]["max_ns"] < 1000000000')" = True
 "$sf" probe 127.0.0.1 -p $((port + 3)) -c 3 -i 0.02 --no-follow-up >"$tmp/pz.txt" 2>&1
-check "forged T1: the text says so" grep -q "^1 replies with a T1 this session never sent (forged or broken), ignored" "$tmp/pz.txt"
+check "forged T1: the text says so" grep -q "^1 replies with a T1 their probe did not carry (forged or broken), ignored" "$tmp/pz.txt"
 
 check "reflector on [::1]:$((port + 1)) dropping every 5th" start_reflector "$tmp/r6" -6 -p $((port + 1)) -b ::1 --drop-every 5
 "$sf" -j probe ::1 -6 -p $((port + 1)) -c 10 -i 0.01 >"$tmp/p6.json" 2>&1

@@ -286,6 +286,7 @@ int main(void)
 	test_agent_conf();
 	test_nlq();
 	test_spool();
+	test_probe_match();
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -55,6 +55,9 @@ void test_agent_queue(void);
 /* unit_agent_hist.c */
 void test_agent_hist_merged(void);
 
+/* unit_probe.c */
+void test_probe_match(void);
+
 /* unit_nlq.c */
 void test_nlq(void);
 
