@@ -38,9 +38,11 @@ void agent_jsonl_open(struct agentd *d)
 	 * Never blocking: the probing thread writes the records. A FIFO
 	 * with no reader is refused (ENXIO) instead of holding the open
 	 * until one comes, and a full one drops records (EAGAIN, said once)
-	 * instead of stopping the probes and SIGTERM with them.
+	 * instead of stopping the probes and SIGTERM with them. Made as
+	 * readable as the history (0640), not by everyone. Symlinks are
+	 * followed: /dev/stdout is one.
 	 */
-	fd = open(d->a.conf.jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0666);
+	fd = open(d->a.conf.jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
 	if (fd >= 0) {
 		d->jsonl = fdopen(fd, "a");
 		if (!d->jsonl)
