@@ -24,6 +24,16 @@
 #endif
 
 /*
+ * 64-bit only: a flow's u64 id indexes an xarray by unsigned long, and the
+ * u64 counters and flow fields that netlink and the eviction read without
+ * their writers' locks would tear on a 32-bit CPU. Nothing here was ever
+ * built or tested on one.
+ */
+#ifndef CONFIG_64BIT
+#error "snapfire needs a 64-bit kernel (see kmod/compat.h)"
+#endif
+
+/*
  * PREEMPT_RT is refused, not half supported: the driver hand-off probe
  * (xmit.c) takes a flow's spinlock_t, a sleeping lock on RT, and may
  * allocate a histogram group, in a tracepoint probe that runs with

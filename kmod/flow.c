@@ -68,7 +68,7 @@ static void sf_flow_unlink(struct sf_net *sn, struct sf_flow *f)
 	rhashtable_remove_fast(&sn->flows, &f->node, sf_flow_params);
 	xa_erase(&sn->flow_ids, f->id);
 	list_del(&f->list);
-	sn->nflows--;
+	WRITE_ONCE(sn->nflows, sn->nflows - 1);	/* status reads it unlocked */
 	call_rcu(&f->rcu, sf_flow_free_rcu);
 }
 
@@ -212,18 +212,20 @@ struct sf_flow *sf_flow_create(struct sf_net *sn, const struct sf_config *cfg,
 		goto err_unlock;
 	}
 	/*
-	 * By id first: until the key is in the rhashtable no packet can
-	 * reach the flow, so a failure below has only netlink readers (under
-	 * RCU, reading) to wait for. xa_lock nests inside sf_net.lock.
+	 * The id's slot is reserved first (the allocation that may fail),
+	 * and filled only once the key is in the rhashtable: a reserved slot
+	 * reads as empty, so netlink readers walking the ids under RCU alone
+	 * never see a flow that loses the race below. xa_lock nests inside
+	 * sf_net.lock.
 	 */
 	f->id = ++sn->next_id;
-	if (xa_insert(&sn->flow_ids, f->id, f, GFP_ATOMIC | __GFP_NOWARN))
+	if (xa_reserve(&sn->flow_ids, f->id, GFP_ATOMIC | __GFP_NOWARN))
 		goto err_unlock;
 	old = rhashtable_lookup_get_insert_fast(&sn->flows, &f->node,
 						sf_flow_params);
 	if (unlikely(old)) {
 		/* Lost a race with another CPU, or the table failed. */
-		xa_erase(&sn->flow_ids, f->id);
+		xa_release(&sn->flow_ids, f->id);
 		spin_unlock_bh(&sn->lock);
 		kfree_rcu(f, rcu);
 		if (IS_ERR(old)) {
@@ -232,9 +234,12 @@ struct sf_flow *sf_flow_create(struct sf_net *sn, const struct sf_config *cfg,
 		}
 		return old;
 	}
+	/* into the reserved slot: allocates nothing, cannot fail */
+	xa_store(&sn->flow_ids, f->id, f, GFP_ATOMIC);
 	list_add_tail(&f->list, &sn->flow_list);
 	/* the first flow arms the GC (sf_gc_work: it stops when none is left) */
-	if (++sn->nflows == 1)
+	WRITE_ONCE(sn->nflows, sn->nflows + 1);	/* status reads it unlocked */
+	if (sn->nflows == 1)
 		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
 				   SF_GC_PERIOD);
 	sf_mem_add(sn, untrusted, size);	/* not f->mem: a reader may have grown it */
@@ -334,8 +339,8 @@ static void sf_flow_zero(struct sf_flow *f)
 		sf_hist_reset(f->hist[m]);
 		after += sf_hist_mem(f->hist[m]);
 	}
-	f->tx = 0;
-	f->rx = 0;
+	WRITE_ONCE(f->tx, 0);
+	WRITE_ONCE(f->rx, 0);
 	sf_seq_init(&f->seq);
 	sf_seq_init(&f->rseq);
 	f->stateful_peer = false;

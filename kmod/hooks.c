@@ -157,7 +157,7 @@ static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
 		return;
 	WRITE_ONCE(*sf_ssid_hint(sn, &key), key.ssid);
 	spin_lock_bh(&f->lock);
-	f->tx++;
+	WRITE_ONCE(f->tx, f->tx + 1);	/* the eviction reads it unlocked */
 	f->last_seen = now;
 	WRITE_ONCE(f->last_jiffies, jiffies);
 	p = &f->pending[st->seq % SF_PENDING];
@@ -254,7 +254,7 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 		t4 = now;
 
 	spin_lock_bh(&f->lock);
-	f->rx++;
+	WRITE_ONCE(f->rx, f->rx + 1);
 	f->last_seen = now;
 	WRITE_ONCE(f->last_jiffies, jiffies);
 	f->peer_ttl = pkt->ttl;
@@ -333,7 +333,7 @@ static bool sf_reflector_in(struct sf_net *sn, const struct sf_config *cfg,
 	f = sf_flow_get_or_create(sn, cfg, &key, now, false);
 	if (f) {
 		spin_lock_bh(&f->lock);
-		f->rx++;
+		WRITE_ONCE(f->rx, f->rx + 1);
 		f->last_seen = now;
 		WRITE_ONCE(f->last_jiffies, jiffies);
 		f->peer_ttl = pkt->ttl;
@@ -377,7 +377,7 @@ static void sf_reflector_out(struct sf_net *sn, const struct sf_pkt *pkt,
 	if (!f)
 		return;
 	spin_lock_bh(&f->lock);
-	f->tx++;
+	WRITE_ONCE(f->tx, f->tx + 1);	/* the eviction reads it unlocked */
 	if (st->rx_ts)
 		sf_flow_add_sample(f, SNAPFIRE_METRIC_TURNAROUND,
 				   (s64)(t3 - st->rx_ts));

@@ -139,10 +139,6 @@ static void __net_exit sf_net_exit(struct net *net)
 {
 	struct sf_net *sn = sf_net(net);
 
-	mutex_lock(&sf_nets_mutex);
-	list_del(&sn->node);
-	mutex_unlock(&sf_nets_mutex);
-
 	/* no config writer is left: the namespace's last socket is gone */
 	if (sn->hooked)
 		sf_hooks_drop(sn);
@@ -150,6 +146,14 @@ static void __net_exit sf_net_exit(struct net *net)
 	/* readers that saw dying == false are gone (pre_exit + grace period) */
 	sf_flows_exit(sn);
 	cancel_work_sync(&sn->event_work);
+	/*
+	 * Off the list only once its event work is done: a module unload
+	 * meanwhile (sf_events_stop()) must find it, or the work could still
+	 * be sending when the genl family goes.
+	 */
+	mutex_lock(&sf_nets_mutex);
+	list_del(&sn->node);
+	mutex_unlock(&sf_nets_mutex);
 	kfree(rcu_access_pointer(sn->config));
 	kfree(sn->ssid_hint);
 	kfree(sn->rl);

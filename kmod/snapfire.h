@@ -343,6 +343,7 @@ sf_flow_get_or_create(struct sf_net *sn, const struct sf_config *cfg,
 
 	return likely(f) ? f : sf_flow_create(sn, cfg, key, now, unpriv);
 }
+
 struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id);
 int sf_flow_del(struct sf_net *sn, u64 id);	/* id 0: all */
 void sf_flow_del_upto(struct sf_net *sn, unsigned long last);
