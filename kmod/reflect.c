@@ -241,7 +241,10 @@ static void sf_fill_followup(u8 *v, const struct sf_followup *fu, bool ptp)
  * The TLVs of the reply @payload (@len bytes): the Follow-Up Telemetry TLV
  * at @st->fu_off answered, the others we do not act on flagged as
  * unrecognized, and a Follow-Up Telemetry TLV of the wrong length as
- * malformed (RFC 8972 section 4).
+ * malformed (RFC 8972 section 4). The flags are the reflector's to set:
+ * a Session-Sender sends U set on every TLV, and the reflector clears U,
+ * M and I on each but those it flags; echoed, U told a sender that the
+ * Follow-Up Telemetry it asked for was not understood.
  */
 static void sf_reply_tlvs(u8 *payload, unsigned int len,
 			  const struct sf_stamp *st, const struct sf_followup *fu)
@@ -255,6 +258,8 @@ static void sf_reply_tlvs(u8 *payload, unsigned int len,
 		pos += STAMP_TLV_HDR_LEN;
 		if (vlen > len - pos)
 			break;	/* cannot happen: the probe was validated */
+		t->flags &= ~(STAMP_TLV_FLAG_U | STAMP_TLV_FLAG_M |
+			      STAMP_TLV_FLAG_I);
 		if (t->type == STAMP_TLV_FOLLOWUP_TELEMETRY && pos == st->fu_off)
 			sf_fill_followup(payload + pos, fu, sf_ee_ptp(st->ee));
 		else if (t->type == STAMP_TLV_FOLLOWUP_TELEMETRY)

@@ -114,6 +114,17 @@ assert_eq "tlv: reply length 56" 56 "$(dp_get "$f" replies.0.len)"
 assert_eq "tlv: unknown TLV type/len kept" "180 8" \
 	"$(dp_get "$f" replies.0.tlvs.0.type) $(dp_get "$f" replies.0.tlvs.0.len)"
 assert_eq "tlv: unknown TLV flagged U (0x80)" 128 "$(($(dp_get "$f" replies.0.tlvs.0.flags) & 0x80))"
+# RFC 8972 section 4: a Session-Sender sets U on every TLV, and sets M and I
+# to 0; the reflector clears U, M and I on what it understood and flags
+# only what it did not (it used to echo the sender's flags, and add its own)
+f=$DP_TMP/flags.json
+ok "tlv flags: probe with Extra Padding U, Follow-Up Telemetry U, unknown U|M|I" \
+	dp_stamp "$SENDER" "$f" --dst "$REFL_IP4" --sport 40000 --seq 11 --ssid 0xbeef \
+	--tlv 1:8:128 --tlv 7:16:128 --tlv 180:4:224
+assert_eq "tlv flags: three TLVs back (types)" "1 7 180" \
+	"$(dp_get "$f" replies.0.tlvs.0.type) $(dp_get "$f" replies.0.tlvs.1.type) $(dp_get "$f" replies.0.tlvs.2.type)"
+assert_eq "tlv flags: Extra Padding and Follow-Up cleared (0 0), the unknown one U only (128)" "0 0 128" \
+	"$(dp_get "$f" replies.0.tlvs.0.flags) $(dp_get "$f" replies.0.tlvs.1.flags) $(dp_get "$f" replies.0.tlvs.2.flags)"
 
 # --- malformed probes: counted, not answered
 m0=$(sf_counter -n "$REFLECTOR" malformed)
