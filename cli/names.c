@@ -36,6 +36,7 @@ const char *const counter_names[NCOUNTERS] = {
 	"foreign-probes",
 	"fragments",
 	"xfrm-refused",
+	"ext-headers",
 };
 
 const char *const counter_help[NCOUNTERS] = {
@@ -70,6 +71,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Session-Sender packets leaving through this namespace that no socket of it sent: a copy made by TEE or nft dup, a container's packet handed over by ipvlan (l3, l3s). Not recorded: they are not this host's measurements.",
 	"IPv6 fragments of STAMP-port UDP datagrams seen at LOCAL_IN (the first fragment, which carries the ports, or an atomic one): IPv6 reassembles after LOCAL_IN, where no hook sees the datagram, so it is neither recorded nor answered, and goes on to a socket on its port if there is one. Where conntrack's defragmentation (nf_defrag_ipv6) runs, LOCAL_IN sees the datagram whole instead and it is handled as any other.",
 	"Probes to the in-kernel reflector that the host's IPsec (xfrm) policy refuses on the way in: they came in the clear, or by another transform, where a policy requires one. Neither answered nor recorded; the stack drops them, as it would before a socket. (Probes to a userspace reflector and replies to a sender are left to the stack's own check.)",
+	"IPv6 datagrams of a STAMP port seen at LOCAL_IN with an extension header before UDP other than hop-by-hop (a Routing or Destination Options header, AH): the stack processes those only after LOCAL_IN, and may drop the datagram (a Segment Routing header where seg6 is off, an option that says discard) or send it on to its next segment. Neither recorded nor answered; left to the stack.",
 };
 
 /* enum snapfire_metric, as JSON keys */
@@ -93,6 +95,6 @@ const char *const event_names[EVENT_NAMES] = {
 	[5] = "loss-high",
 };
 
-_Static_assert(31 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
+_Static_assert(32 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
 _Static_assert(8 == METRIC_COUNT, "metrics: the spec and SNAPFIRE_METRIC_MAX");
 _Static_assert(6 == EVENT_NAMES, "events: the spec and SNAPFIRE_EVENT_TYPE_MAX");

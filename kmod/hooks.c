@@ -430,6 +430,17 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 			sf_count(sn, SF_C_FRAGMENTS);
 		return NF_ACCEPT;
 	}
+	/*
+	 * IPv6 with a Routing, Destination Options or other extension header
+	 * before UDP (hop-by-hop aside): the stack processes it after
+	 * LOCAL_IN, and may drop the datagram or send it on to the next
+	 * segment. Counted and left to it, like a fragment: not recorded, not
+	 * answered. (On the way out it is the sender's own choice: handled.)
+	 */
+	if (unlikely(pkt.exthdr) && hook == NF_INET_LOCAL_IN) {
+		sf_count(sn, SF_C_EXT_HEADERS);
+		return NF_ACCEPT;
+	}
 
 	switch (hook) {
 	case NF_INET_PRE_ROUTING:

@@ -72,6 +72,26 @@ noinline bool sf_maybe_probe_slow(const struct sk_buff *skb, __be16 proto,
 }
 
 /*
+ * Is there more than a hop-by-hop header between @ip6h (at @nhoff) and
+ * UDP? ip6_rcv_core() processes hop-by-hop before PRE_ROUTING; any other
+ * extension header (Routing, Destination Options, AH) is processed after
+ * LOCAL_IN, and may make the stack drop the datagram (a Segment Routing
+ * header where seg6 is off, an unknown option whose type says discard) or
+ * forward it to the next segment.
+ */
+static bool sf_ipv6_exthdr(const struct sk_buff *skb, unsigned int nhoff,
+			   const struct ipv6hdr *ip6h)
+{
+	struct ipv6_opt_hdr _hp;
+	const struct ipv6_opt_hdr *hp;
+
+	if (ip6h->nexthdr != NEXTHDR_HOP)
+		return true;
+	hp = skb_header_pointer(skb, nhoff + sizeof(*ip6h), sizeof(_hp), &_hp);
+	return !hp || hp->nexthdr != IPPROTO_UDP;
+}
+
+/*
  * Peek at the network and UDP headers at @nhoff (from skb->data). Only
  * unfragmented UDP qualifies; the UDP length must fit in the packet, or
  * the result is SF_UDP_BAD_LEN with only the addresses and ports filled.
@@ -88,6 +108,7 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 	bool frag = false;
 	unsigned int ulen;
 
+	pkt->exthdr = false;
 	if (family == AF_INET) {
 		struct iphdr _iph;
 		const struct iphdr *iph;
@@ -115,10 +136,12 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 			return SF_UDP_NONE;
 		if (ip6h->nexthdr == IPPROTO_UDP) {
 			off = nhoff + sizeof(*ip6h);
-		} else if (ipv6_find_hdr(skb, &off, IPPROTO_UDP, NULL,
-					 &flags) != IPPROTO_UDP) {
+		} else {
 			/* later fragments among them: no UDP header */
-			return SF_UDP_NONE;
+			if (ipv6_find_hdr(skb, &off, IPPROTO_UDP, NULL,
+					  &flags) != IPPROTO_UDP)
+				return SF_UDP_NONE;
+			pkt->exthdr = sf_ipv6_exthdr(skb, nhoff, ip6h);
 		}
 		/*
 		 * A first (or atomic) fragment: ports, but the datagram's

@@ -337,11 +337,13 @@ static void pkt_parse_frag6(struct kunit *test)
 }
 
 /*
- * IPv6 extension header chains around a fragment header: a routing header
- * before it, two fragment headers, one cut short. Each case gives the
- * headers in order (type, and for a fragment header its offset field),
- * whether the packet stops inside the last one, and the answers of the
- * peek and of sf_parse_udp().
+ * IPv6 extension header chains: around a fragment header (a routing
+ * header before it, two fragment headers, one cut short), and before a
+ * whole datagram, where any header but hop-by-hop is one the stack
+ * processes after LOCAL_IN (sf_pkt.exthdr). Each case gives the headers in
+ * order (type, and for a fragment header its offset field), whether the
+ * packet stops inside the last one, and the answers of the peek and of
+ * sf_parse_udp() (and, for a whole datagram, its exthdr).
  */
 struct pt_chain {
 	const char *name;
@@ -351,6 +353,7 @@ struct pt_chain {
 	bool cut;		/* the packet ends 4 bytes into the last header */
 	bool want;
 	enum sf_udp parse;
+	bool exthdr;
 };
 
 static const struct pt_chain pt_chains[] = {
@@ -366,6 +369,13 @@ static const struct pt_chain pt_chains[] = {
 	  true, false, SF_UDP_NONE },
 	{ "hop-by-hop, a fragment header cut short", { NEXTHDR_HOP, NEXTHDR_FRAGMENT },
 	  { 0, IP6_MF }, 2, true, false, SF_UDP_NONE },
+	{ "hop-by-hop", { NEXTHDR_HOP }, { 0 }, 1, false, true, SF_UDP_OK, false },
+	{ "routing (SRH)", { NEXTHDR_ROUTING }, { 0 }, 1, false, true, SF_UDP_OK, true },
+	{ "destination options", { NEXTHDR_DEST }, { 0 }, 1, false, true, SF_UDP_OK, true },
+	{ "hop-by-hop, routing", { NEXTHDR_HOP, NEXTHDR_ROUTING }, { 0, 0 }, 2,
+	  false, true, SF_UDP_OK, true },
+	{ "hop-by-hop, destination options", { NEXTHDR_HOP, NEXTHDR_DEST }, { 0, 0 }, 2,
+	  false, true, SF_UDP_OK, true },
 };
 
 static unsigned int pt_chain_build(const struct pt_chain *c, u8 *buf)
@@ -431,6 +441,10 @@ static void pkt_frag6_chains(struct kunit *test)
 				KUNIT_EXPECT_EQ_MSG(test,
 						    sf_parse_udp(skb, AF_INET6, 0, &pkt),
 						    c->parse, "parse: %s: linear %u of %u",
+						    c->name, head, len);
+			if (head >= sizeof(struct ipv6hdr) && c->parse == SF_UDP_OK)
+				KUNIT_EXPECT_EQ_MSG(test, pkt.exthdr, c->exthdr,
+						    "exthdr: %s: linear %u of %u",
 						    c->name, head, len);
 			kfree_skb(skb);
 		}

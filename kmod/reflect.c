@@ -159,16 +159,28 @@ static bool sf_bad_source(const struct sk_buff *skb, const struct sf_pkt *pkt)
 		return type == RTN_BROADCAST ||
 		       (type == RTN_LOCAL && !sf_local_dev(dev));
 	}
-	if ((ipv6_addr_type(&pkt->saddr) &
-	     (IPV6_ADDR_ANY | IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
+	/* (IPV6_ADDR_ANY is 0: ipv6_addr_type() has no bit for ::) */
+	if (ipv6_addr_any(&pkt->saddr) ||
+	    (ipv6_addr_type(&pkt->saddr) &
+	     (IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED)) ||
 	    ipv6_addr_is_multicast(&pkt->daddr))
 		return true;
+	if (!dev)
+		return false;
+	/*
+	 * Over loopback, one of our own, as a datagram this host sent itself
+	 * has: IPV6_FREEBIND lets any user's socket send with any source
+	 * (IPv4's output routing refuses one not ours to an unprivileged
+	 * socket), and the reply would leave for that address from port
+	 * 862, past egress rules on the sender's uid.
+	 */
+	if (sf_local_dev(dev))
+		return !ipv6_chk_addr(dev_net(dev), &pkt->saddr, NULL, 0);
 	/*
 	 * Our own address from the network, as above: IPv6 never drops it.
 	 * (An anycast one is caught when the reply is routed.)
 	 */
-	return dev && !sf_local_dev(dev) &&
-	       ipv6_chk_addr(dev_net(dev), &pkt->saddr, dev, 0);
+	return ipv6_chk_addr(dev_net(dev), &pkt->saddr, dev, 0);
 }
 
 /*

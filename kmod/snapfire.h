@@ -84,6 +84,7 @@ enum sf_counter {
 	SF_C_FOREIGN_PROBES,
 	SF_C_FRAGMENTS,
 	SF_C_XFRM_REFUSED,
+	SF_C_EXT_HEADERS,
 	SF_C_CNT
 };
 
@@ -400,6 +401,12 @@ struct sf_pkt {
 	struct in6_addr daddr;
 	__be16 sport;
 	__be16 dport;
+	/*
+	 * IPv6: an extension header other than hop-by-hop before UDP (a
+	 * Routing or Destination Options header, AH, ...), which the stack
+	 * processes only after LOCAL_IN
+	 */
+	bool exthdr;
 };
 
 struct sf_stamp;

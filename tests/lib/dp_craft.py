@@ -20,6 +20,10 @@ PACKET is KEY=VALUE[,KEY=VALUE...]:
   n (1)           how many copies
   start (0), every (1)   send a copy in round start, start + every, ...
   csum (ok)       UDP checksum: ok, zero, or bad (the right one, bits flipped)
+  ext=hbh|dst|rh  IPv6: an extension header before UDP: hop-by-hop or
+                  destination options (PadN over its 8 bytes), or a Segment
+                  Routing header (routing type 4) with Segments Left 0 and
+                  dst its one segment
   dev=IF          send on IF (the scope of a link-local destination)
   dmac=MAC        with dev: an Ethernet frame to MAC through an AF_PACKET
                   socket (no routing, no netfilter), else a raw IP socket
@@ -87,7 +91,16 @@ def packet(spec, seq):
         raise SystemExit(f"dp_craft: csum={spec['csum']}: expected ok, zero or bad")
     udp = udp[:6] + struct.pack("!H", c) + udp[8:]
     if v6:
-        ip = struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + src.packed + dst.packed
+        ext, nh = b"", 17
+        if spec.get("ext") in ("hbh", "dst"):
+            ext, nh = bytes((17, 0, 1, 4, 0, 0, 0, 0)), 0 if spec["ext"] == "hbh" else 60
+        elif spec.get("ext") == "rh":
+            # RFC 8754: next, hdr ext len 2 (one segment), type 4, segments
+            # left 0, last entry 0, flags 0, tag 0, then the segment
+            ext, nh = bytes((17, 2, 4, 0, 0, 0, 0, 0)) + dst.packed, 43
+        elif spec.get("ext"):
+            raise SystemExit(f"dp_craft: ext={spec['ext']}: expected hbh, dst or rh")
+        ip = struct.pack("!IHBB", 6 << 28, len(ext) + ulen, nh, 64) + src.packed + dst.packed + ext
     else:
         ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + ulen, seq & 0xFFFF, 0, 64, 17, 0)
         ip += src.packed + dst.packed
@@ -100,7 +113,7 @@ def parse(arg):
     for kv in arg.split(","):
         k, _, v = kv.partition("=")
         num = ("sport", "dport", "seq", "n", "start", "every")
-        if k not in num + ("src", "dst", "csum", "dev", "dmac"):
+        if k not in num + ("src", "dst", "csum", "dev", "dmac", "ext"):
             raise SystemExit(f"dp_craft: unknown key {k!r} in {arg!r}")
         spec[k] = int(v, 0) if k in num else v
     if "src" not in spec or "dst" not in spec:

@@ -13,7 +13,16 @@
 #     delivered to the reflector host itself, from port 862, at whatever
 #     local service holds the probe's source port. A plain socket on that
 #     port gets nothing; bad_source +2, nothing reflected, no flow. A probe
-#     the host sends to its own address (over lo) is still answered.
+#     the host sends to its own address (over lo) is still answered; one
+#     an ordinary user's socket sends over lo from an address that is not
+#     the host's (IPV6_FREEBIND) is refused (bad_source): its reply left
+#     for that address from port 862.
+#   unspecified: a probe from IPv6's unspecified address :: is refused
+#     (bad_source), not answered.
+#   ext: IPv6 probes with a Destination Options or a Segment Routing
+#     header before UDP are counted ext_headers and left to the stack,
+#     which processes those headers only after LOCAL_IN (and drops the
+#     SRH, seg6 being off); one with a hop-by-hop header is answered.
 #   stamp-port: with a userspace reflector on port 862 (the module's off),
 #     a spoofed flood of probes from port 862 of 40 sources makes no sender
 #     flow of its replies (from 862 to 862): counted refused_port at
@@ -119,6 +128,56 @@ for dst in "$REFL_IP4" "$REFL_IP6"; do
 	ok "local: the reflector host probes its own $dst" dp_stamp "$REFLECTOR" "$f" --dst "$dst" --sport 43020
 	assert_eq "local: its own probe to $dst over lo is answered" 1 "$(dp_get "$f" replies.#)"
 done
+# over lo from an address not ours: IPV6_FREEBIND lets any user's socket
+# do it, and the reply left for that address, from port 862
+mark
+ok "local: an ordinary user's socket (IPV6_FREEBIND) sends over lo from [$ROUTER_IP6_R]:43021" \
+	ip netns exec "$REFLECTOR" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	python3 - "$ROUTER_IP6_R" "$REFL_IP6" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, 78, 1)	# IPV6_FREEBIND
+s.bind((sys.argv[1], 43021))
+sec, ns = divmod(time.time_ns(), 1_000_000_000)
+p = bytearray(44)
+struct.pack_into("!IIIHH", p, 0, 1, sec + 2208988800, (ns << 32) // 1_000_000_000, 1, 0x1234)
+s.sendto(bytes(p), (sys.argv[2], 862))
+PY
+assert_eq "local: a source not ours over lo: bad_source +1, nothing reflected" "1 0" \
+	"$(d bad_source) $(d reflected)"
+
+# ------------------------------------------------------------ unspecified
+# IPv6's unspecified source: ip6_rcv_core() lets it in, and
+# ipv6_addr_type() has no bit for it (IPV6_ADDR_ANY is 0), so the test
+# for it never matched: the probe was answered, the reply routed to ::.
+mark
+ok "unspecified: the router sends [::]:43030 -> [$REFL_IP6]:862" \
+	dp_craft "$ROUTER" "$DP_TMP/unspec.json" --wait 0 "src=::,dst=$REFL_IP6,sport=43030"
+assert_eq "unspecified: reached LOCAL_IN, bad_source +1, nothing reflected" "1 1 0" \
+	"$(d local_in) $(d bad_source) $(d reflected)"
+
+# ------------------------------------------------------------------- ext
+# IPv6 extension headers other than hop-by-hop are processed after
+# LOCAL_IN: the stack drops a Segment Routing header where seg6 is off
+# (the default), even with Segments Left 0, and a Destination Options
+# header is the final destination's to act on. The reflector answered
+# them all, before the stack's verdict.
+ok "ext: seg6 off on the reflector (the default)" ip netns exec "$REFLECTOR" sysctl -qw \
+	net.ipv6.conf.all.seg6_enabled=0 net.ipv6.conf.eth0.seg6_enabled=0
+mark
+ok "ext: the router sends probes with hop-by-hop, destination options, a routing header" \
+	dp_craft "$ROUTER" "$DP_TMP/ext.json" --recv \
+	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43040,ext=hbh" \
+	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43041,ext=dst" \
+	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43042,ext=rh"
+mapfile -t v < <(dp_get "$DP_TMP/ext.json" answered.43040 answered.43041 answered.43042)
+assert_eq "ext: hop-by-hop (processed before PRE_ROUTING): answered" 1 "${v[0]:-0}"
+assert_eq "ext: destination options: left to the stack, not answered" 0 "${v[1]:-0}"
+assert_eq "ext: Segment Routing header: left to the stack (which drops it), not answered" 0 "${v[2]:-0}"
+assert_eq "ext: ext_headers +2, reflected +1" "2 1" "$(d ext_headers) $(d reflected)"
+dp_flows "$REFLECTOR" "$DP_TMP/extf.json"
+assert_eq "ext: no flow for the two left to the stack" "0 0" \
+	"$(dp_get "$DP_TMP/extf.json" --flow remote_port=43041 --count) $(dp_get "$DP_TMP/extf.json" --flow remote_port=43042 --count)"
 
 # ------------------------------------------------------------ stamp-port
 ok "stamp-port: module reloaded" sf_load
