@@ -58,7 +58,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"Flows expired after the idle timeout.",
 	"GFP_ATOMIC allocations of flows or histogram buckets that failed.",
 	"Samples outside a histogram's range, counted in its end buckets.",
-	"Reflected packets whose send times were no longer known (stage metrics skipped).",
+	"Replies a sender could not match to a probe's record: with no flow (the probe was never seen leaving) or a sequence number after every one the flow sent (forged, or a broken reflector's), ignored; with the probe's send time no longer remembered (more than 64 in flight), recorded with the T1 the reply carries, or without a round trip when that T1 cannot be this host's (after the reply's arrival, or before the probe or its flow began).",
 	"Events not sent because of the event rate limit.",
 	"Probes neither answered nor recorded because their source port is a STAMP port, 0, or below min-source-port; and packets this host sends from a STAMP port to one (a userspace reflector's reply to such a probe), not recorded as a sender flow.",
 	"Probes neither answered nor recorded because their MBZ holds a Receive Timestamp: a reflector's reply sent back at us.",

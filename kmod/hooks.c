@@ -157,6 +157,8 @@ static void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
 		return;
 	WRITE_ONCE(*sf_ssid_hint(sn, &key), key.ssid);
 	spin_lock_bh(&f->lock);
+	if (!f->tx || (s32)(st->seq - f->tx_seq_hi) > 0)
+		f->tx_seq_hi = st->seq;
 	WRITE_ONCE(f->tx, f->tx + 1);	/* the eviction reads it unlocked */
 	f->last_seen = now;
 	WRITE_ONCE(f->last_jiffies, jiffies);
@@ -235,7 +237,7 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 	struct sf_flow_key key;
 	struct sf_pending *p;
 	struct sf_flow *f;
-	bool synced;
+	bool synced, own, carried;
 
 	sf_key(&key, pkt, SF_INGRESS, SNAPFIRE_ROLE_SENDER, st->ssid);
 	f = sf_flow_lookup(sn, &key);
@@ -254,6 +256,18 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 		t4 = now;
 
 	spin_lock_bh(&f->lock);
+	/*
+	 * A sequence number after every one this flow sent (serial
+	 * arithmetic: a session may wrap) answers no probe of ours: forged,
+	 * or a broken reflector's. Counted and ignored: recorded, its gap
+	 * made thousands of losses and its T1 (0, say) a round trip of
+	 * years.
+	 */
+	if (unlikely((s32)(st->sender_seq - f->tx_seq_hi) > 0)) {
+		spin_unlock_bh(&f->lock);
+		sf_count(sn, SF_C_UNMATCHED);
+		return;
+	}
 	WRITE_ONCE(f->rx, f->rx + 1);
 	f->last_seen = now;
 	WRITE_ONCE(f->last_jiffies, jiffies);
@@ -272,14 +286,22 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 	 * Only its own record is used up; another probe's is left alone.
 	 */
 	p = &f->pending[st->sender_seq % SF_PENDING];
-	if (p->valid && p->seq == st->sender_seq && p->t_xmit) {
-		t1 = p->t_xmit;
-	} else {
-		t1 = st->sender_ts;
+	own = p->valid && p->seq == st->sender_seq;
+	carried = !own || !p->t_xmit;
+	t1 = carried ? st->sender_ts : p->t_xmit;
+	if (carried)
 		sf_count(sn, SF_C_UNMATCHED);
-	}
 	if (p->seq == st->sender_seq)
 		p->valid = false;
+	/*
+	 * A carried T1 must be one this host wrote: not after the reply's
+	 * arrival, nor before the probe (its own record), or the flow, began
+	 * (a second of slack for the clock). A broken reflector's (0, say)
+	 * made a round trip of years; the reply still counts as received.
+	 */
+	if (carried &&
+	    (t1 > t4 || t1 + NSEC_PER_SEC < (own ? p->t_out : f->created)))
+		goto out;
 
 	turnaround = (s64)(st->ts - st->rx_ts);
 	rtt = (s64)(t4 - t1) - turnaround;

@@ -201,6 +201,7 @@ struct sf_flow {
 	bool unpriv;
 	u8 peer_ttl;
 	u32 refl_seq;			/* stateful reflector: next reply seq */
+	u32 tx_seq_hi;			/* sender: highest seq sent (serial) */
 	u8 precision;			/* of histograms created for this flow */
 	u32 mem;			/* bytes, histograms included */
 	struct sf_hist *hist[SF_METRIC_CNT];

@@ -20,6 +20,9 @@ PACKET is KEY=VALUE[,KEY=VALUE...]:
   n (1)           how many copies
   start (0), every (1)   send a copy in round start, start + every, ...
   csum (ok)       UDP checksum: ok, zero, or bad (the right one, bits flipped)
+  sseq=N          a Session-Reflector test packet instead (RFC 8762 4.3.1,
+                  T2 = T3 = now) answering Sender Sequence Number N, whose
+  t1=now|zero     echoed Timestamp is now (default) or zero (1900)
   ext=hbh|dst|rh  IPv6: an extension header before UDP: hop-by-hop or
                   destination options (PadN over its 8 bytes), or a Segment
                   Routing header (routing type 4) with Segments Left 0 and
@@ -71,11 +74,34 @@ def csum16(b):
     return ~s & 0xFFFF
 
 
+def reply(seq, sseq, t1):
+    """A 44-byte Session-Reflector test packet (RFC 8762 4.3.1): T2 = T3 =
+    now, SSID 0x1234, answering Sender Sequence Number sseq whose
+    Timestamp is t1 (ns since 1970; 0: the NTP era's zero, 1900)."""
+    def ntp(ns):
+        if not ns:
+            return 0, 0
+        sec, rem = divmod(ns, 1_000_000_000)
+        return (sec + NTP_OFF) & 0xFFFFFFFF, (rem << 32) // 1_000_000_000
+    now = ntp(time.time_ns())
+    p = bytearray(44)
+    struct.pack_into("!IIIHHII", p, 0, seq, now[0], now[1], 0x0001, 0x1234, now[0], now[1])
+    struct.pack_into("!IIIH", p, 24, sseq, *ntp(t1), 0x0001)
+    p[40] = 64
+    return bytes(p)
+
+
 def packet(spec, seq):
     """The IP packet of one copy of spec, and its UDP checksum."""
     src, dst = ipaddress.ip_address(spec["src"]), ipaddress.ip_address(spec["dst"])
     v6 = src.version == 6
-    payload = stamp(seq)
+    if "sseq" in spec:
+        t1 = {"zero": 0, "now": time.time_ns()}.get(spec.get("t1", "now"))
+        if t1 is None:
+            raise SystemExit(f"dp_craft: t1={spec['t1']}: expected zero or now")
+        payload = reply(seq, spec["sseq"], t1)
+    else:
+        payload = stamp(seq)
     ulen = 8 + len(payload)
     udp = struct.pack("!HHHH", spec["sport"], spec["dport"], ulen, 0) + payload
     if v6:
@@ -112,8 +138,8 @@ def parse(arg):
     spec = {"sport": 40000, "dport": 862, "seq": 1, "n": 1, "csum": "ok", "start": 0, "every": 1}
     for kv in arg.split(","):
         k, _, v = kv.partition("=")
-        num = ("sport", "dport", "seq", "n", "start", "every")
-        if k not in num + ("src", "dst", "csum", "dev", "dmac", "ext"):
+        num = ("sport", "dport", "seq", "n", "start", "every", "sseq")
+        if k not in num + ("src", "dst", "csum", "dev", "dmac", "ext", "t1"):
             raise SystemExit(f"dp_craft: unknown key {k!r} in {arg!r}")
         spec[k] = int(v, 0) if k in num else v
     if "src" not in spec or "dst" not in spec:

@@ -23,6 +23,11 @@
 #     header before UDP are counted ext_headers and left to the stack,
 #     which processes those headers only after LOCAL_IN (and drops the
 #     SRH, seg6 being off); one with a hop-by-hop header is answered.
+#   reply: replies the router forges to a sender's unanswered session
+#     (its SSID and ports): a number never sent is counted unmatched and
+#     ignored (it was recorded, its gap 59 993 losses); one whose record
+#     is gone, with a T1 of 1900, counts as received with no round trip
+#     (it made one of 126 years); one with a plausible T1 is recorded.
 #   stamp-port: with a userspace reflector on port 862 (the module's off),
 #     a spoofed flood of probes from port 862 of 40 sources makes no sender
 #     flow of its replies (from 862 to 862): counted refused_port at
@@ -178,6 +183,35 @@ assert_eq "ext: ext_headers +2, reflected +1" "2 1" "$(d ext_headers) $(d reflec
 dp_flows "$REFLECTOR" "$DP_TMP/extf.json"
 assert_eq "ext: no flow for the two left to the stack" "0 0" \
 	"$(dp_get "$DP_TMP/extf.json" --flow remote_port=43041 --count) $(dp_get "$DP_TMP/extf.json" --flow remote_port=43042 --count)"
+
+# ----------------------------------------------------------------- reply
+# Replies the sender never asked for: the router, spoofing the reflector,
+# answers a session whose 100 probes nobody answered (the reflector off),
+# with the session's SSID and ports. Probe 5's record is gone (64 in
+# flight: probe 69 took its slot), so its reply's own T1 is used: 0 (1900)
+# made a round trip of 126 years. Probe 60000 was never sent: its gap
+# counted 59 993 losses (the flow's loss is by sequence number).
+ok "reply: the in-kernel reflector off (nothing answers)" sf -n "$REFLECTOR" reflect off
+# (its status is 1: nothing answered)
+dp_probe "$SENDER" "$DP_TMP/unans.json" "$REFL_IP4" 100 0.01 --ssid 4660 --sport 43050
+assert_eq "reply: the sender sent 100 probes from port 43050, SSID 0x1234; none answered" "100 0" \
+	"$(dp_get "$DP_TMP/unans.json" sent) $(dp_get "$DP_TMP/unans.json" received)"
+u0=$(sf_counter -n "$SENDER" unmatched)
+ok "reply: the router sends replies to probes 5 (T1 0), 6 (T1 now) and 60000 (never sent)" \
+	dp_craft "$ROUTER" "$DP_TMP/forged.json" --wait 0 \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=5,t1=zero" \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=6" \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=60000"
+dp_flows "$SENDER" "$DP_TMP/forgedf.json"
+sel=(--flow role=sender local_port=43050 --last)
+assert_eq "reply: unmatched +3 (two records gone, one number never sent)" 3 \
+	"$(($(sf_counter -n "$SENDER" unmatched) - u0))"
+assert_eq "reply: the flow sent 100, received 2 (5 and 6; not 60000)" "100 2" \
+	"$(dp_get "$DP_TMP/forgedf.json" "${sel[@]}" tx) $(dp_get "$DP_TMP/forgedf.json" "${sel[@]}" rx)"
+assert_eq "reply: one round trip (6's), none from a T1 of 1900" 1 \
+	"$(dp_get "$DP_TMP/forgedf.json" "${sel[@]}" rtt.count)"
+assert_eq "reply: lost 0 by sequence number (5 and 6), not 59 993" 0 \
+	"$(dp_get "$DP_TMP/forgedf.json" "${sel[@]}" lost)"
 
 # ------------------------------------------------------------ stamp-port
 ok "stamp-port: module reloaded" sf_load
