@@ -59,7 +59,7 @@ static enum sf_parse_result sf_stamp_tlvs(const struct sk_buff *skb,
 					  bool reflector, u64 now_ns,
 					  struct sf_stamp *st)
 {
-	unsigned int pos = STAMP_BASE_LEN;
+	unsigned int pos = STAMP_BASE_LEN, n = 0;
 
 	while (pos < len) {
 		struct stamp_tlv buf;
@@ -68,6 +68,8 @@ static enum sf_parse_result sf_stamp_tlvs(const struct sk_buff *skb,
 
 		if (len - pos < STAMP_TLV_HDR_LEN)
 			return SF_PARSE_TLV_TRUNC;
+		if (++n > SF_STAMP_MAX_TLVS)
+			return SF_PARSE_TLV_MANY;
 		tlv = skb_header_pointer(skb, off + pos, sizeof(buf), &buf);
 		if (!tlv)
 			return SF_PARSE_SHORT;

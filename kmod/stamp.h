@@ -46,7 +46,16 @@ enum sf_parse_result {
 	SF_PARSE_LONG,		/* payload longer than STAMP_MAX_LEN */
 	SF_PARSE_TLV_TRUNC,	/* fewer than 4 bytes left for a TLV header */
 	SF_PARSE_TLV_LEN,	/* a TLV's length runs past the payload */
+	SF_PARSE_TLV_MANY,	/* more than SF_STAMP_MAX_TLVS TLVs */
 };
+
+/*
+ * The most TLVs a packet may carry. RFC 8972 sets no bound, but a 9 KB
+ * payload of empty TLVs is 2 293 of them, each a header read (a copy,
+ * when the skb is not linear) on every CPU a flood reaches, before any
+ * rate limit; a sender has no use for more than a handful.
+ */
+#define SF_STAMP_MAX_TLVS	64
 
 /*
  * Parse the STAMP payload of @len bytes at offset @off of @skb (linear or

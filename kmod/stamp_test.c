@@ -409,6 +409,36 @@ static void stamp_tlvs(struct kunit *test)
 	}
 }
 
+/*
+ * At most SF_STAMP_MAX_TLVS TLVs: that many empty ones parse, one more is
+ * SF_PARSE_TLV_MANY (a 9 KB payload of them was 2 293 header reads), in a
+ * linear skb and a paged one, either layout.
+ */
+static void stamp_tlv_count(struct kunit *test)
+{
+	unsigned int n, len, i;
+	struct sf_stamp st;
+	u8 *b;
+	int frag;
+
+	b = kunit_kzalloc(test, STAMP_BASE_LEN + 4 * (SF_STAMP_MAX_TLVS + 1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for (n = SF_STAMP_MAX_TLVS; n <= SF_STAMP_MAX_TLVS + 1; n++) {
+		len = STAMP_BASE_LEN + 4 * n;
+		for (frag = 0; frag < 2; frag++) {
+			stamp_build_sender(b);
+			for (i = 0; i < n; i++)
+				put8(b, STAMP_BASE_LEN + 4 * i + 1, 1);	/* Extra Padding, empty */
+			KUNIT_EXPECT_EQ_MSG(test, stamp_parse_buf(test, b, len, false, frag, &st),
+					    n > SF_STAMP_MAX_TLVS ? SF_PARSE_TLV_MANY : SF_PARSE_OK,
+					    "%u empty TLVs (frag %d)", n, frag);
+			KUNIT_EXPECT_EQ_MSG(test, stamp_parse_buf(test, b, len, true, frag, &st),
+					    n > SF_STAMP_MAX_TLVS ? SF_PARSE_TLV_MANY : SF_PARSE_OK,
+					    "%u empty TLVs, reflector (frag %d)", n, frag);
+		}
+	}
+}
+
 /* A zero T2 in a reflector packet parses to 0; the others are unaffected. */
 static void stamp_zero_ts_packet(struct kunit *test)
 {
@@ -583,6 +613,7 @@ static struct kunit_case stamp_test_cases[] = {
 	KUNIT_CASE(stamp_head_with_tlvs),
 	KUNIT_CASE(stamp_too_long),
 	KUNIT_CASE(stamp_tlvs),
+	KUNIT_CASE(stamp_tlv_count),
 	KUNIT_CASE(stamp_zero_ts_packet),
 	KUNIT_CASE(stamp_guard_flags),
 	KUNIT_CASE(stamp_followup),
