@@ -257,11 +257,8 @@ static void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 
 	spin_lock_bh(&f->lock);
 	/*
-	 * A sequence number after every one this flow sent (serial
-	 * arithmetic: a session may wrap) answers no probe of ours: forged,
-	 * or a broken reflector's. Counted and ignored: recorded, its gap
-	 * made thousands of losses and its T1 (0, say) a round trip of
-	 * years.
+	 * After every sequence number this flow sent (serial: it may wrap):
+	 * no probe of ours; recorded, its gap made as many losses.
 	 */
 	if (unlikely((s32)(st->sender_seq - f->tx_seq_hi) > 0)) {
 		spin_unlock_bh(&f->lock);
