@@ -32,15 +32,26 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 		.type = NLA_U32, .def = SNAPFIRE_REFLECT_MODE_STATELESS,
 		.min = 0, .max = SNAPFIRE_REFLECT_MODE_STATEFUL,
 	},
-	[SNAPFIRE_A_CONFIG_RATE_LIMIT] = {	/* replies/s per source, 0: off */
+	/*
+	 * Replies/s per source, 0: off. The reflector's work is done in
+	 * softirq, charged to no one: another user namespace's namespace
+	 * may not turn the limits off or raise them.
+	 */
+	[SNAPFIRE_A_CONFIG_RATE_LIMIT] = {
 		.type = NLA_U32, .def = 1000, .min = 0, .max = U32_MAX,
+		.capped = true, .umin = 1, .umax = 1000,
+		.capped_msg =
+			"rate-limit of 0 (off) or above the default (1000) needs a namespace of the initial user namespace",
 	},
 	[SNAPFIRE_A_CONFIG_RATE_BURST] = {
 		.type = NLA_U32, .def = 100, .min = 1, .max = U32_MAX,
+		.capped = true, .umin = 1, .umax = 100,
+		.capped_msg =
+			"rate-burst above the default (100) needs a namespace of the initial user namespace",
 	},
 	[SNAPFIRE_A_CONFIG_MAX_FLOWS] = {
 		.type = NLA_U32, .def = 65536, .min = 16, .max = 4194304,
-		.capped = true,
+		.capped = true, .umin = 16, .umax = 65536,
 		.capped_msg =
 			"max-flows above the default (65536) needs a namespace of the initial user namespace",
 	},
@@ -50,6 +61,7 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	[SNAPFIRE_A_CONFIG_HIST_PRECISION] = {	/* memory grows with 2^p */
 		.type = NLA_U8, .def = SF_HIST_DEFAULT_P,
 		.min = SF_HIST_MIN_P, .max = SF_HIST_MAX_P, .capped = true,
+		.umin = SF_HIST_MIN_P, .umax = SF_HIST_DEFAULT_P,
 		/* the text says the default: SF_HIST_DEFAULT_P */
 		.capped_msg =
 			"hist-precision above the default (6) needs a namespace of the initial user namespace",
@@ -72,13 +84,19 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	/* events/s: each a GFP_KERNEL skb and a multicast, on system_wq */
 	[SNAPFIRE_A_CONFIG_EVENT_RATE] = {
 		.type = NLA_U32, .def = 100, .min = 1, .max = U32_MAX,
-		.capped = true,
+		.capped = true, .umin = 1, .umax = 100,
 		.capped_msg =
 			"event-rate above the default (100) needs a namespace of the initial user namespace",
 	},
-	/* lower source ports are not answered */
+	/*
+	 * Lower source ports are not answered: a well-known service's
+	 * (echo, chargen) would play ping-pong with the reflector.
+	 */
 	[SNAPFIRE_A_CONFIG_MIN_SOURCE_PORT] = {
 		.type = NLA_U16, .def = 1024, .min = 0, .max = U16_MAX,
+		.capped = true, .umin = 1024, .umax = U16_MAX,
+		.capped_msg =
+			"min-source-port below the default (1024) needs a namespace of the initial user namespace",
 	},
 	/* IPv6 sources share a rate-limit bucket per /64 */
 	[SNAPFIRE_A_CONFIG_RATE_PREFIX6] = {
@@ -90,11 +108,14 @@ const struct sf_config_key sf_config_keys[SNAPFIRE_A_CONFIG_PAD] = {
 	/* replies/s over all sources; 0: 100 x RATE_LIMIT */
 	[SNAPFIRE_A_CONFIG_RATE_TOTAL] = {
 		.type = NLA_U32, .def = 0, .min = 0, .max = U32_MAX,
+		.capped = true, .umin = 0, .umax = 100000,
+		.capped_msg =
+			"rate-total above 100000 (the default's, 100 x rate-limit) needs a namespace of the initial user namespace",
 	},
 	/* new reflector flows/s, burst 1 s of it: each costs a GFP_ATOMIC */
 	[SNAPFIRE_A_CONFIG_FLOW_RATE] = {
 		.type = NLA_U32, .def = 1000, .min = 1, .max = U32_MAX,
-		.capped = true,
+		.capped = true, .umin = 1, .umax = 1000,
 		.capped_msg =
 			"flow-rate above the default (1000) needs a namespace of the initial user namespace",
 	},

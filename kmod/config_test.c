@@ -79,6 +79,13 @@ static void sf_config_test_keys(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, cfg->val[a], k->def, "attr %u", a);
 		/* a capped setting's refusal has its own message */
 		KUNIT_EXPECT_EQ_MSG(test, k->capped, !!k->capped_msg, "attr %u", a);
+		/* its untrusted range within its range, the default in it */
+		if (k->capped) {
+			KUNIT_EXPECT_LE_MSG(test, k->min, k->umin, "attr %u", a);
+			KUNIT_EXPECT_LE_MSG(test, k->umin, k->def, "attr %u", a);
+			KUNIT_EXPECT_LE_MSG(test, k->def, k->umax, "attr %u", a);
+			KUNIT_EXPECT_LE_MSG(test, k->umax, k->max, "attr %u", a);
+		}
 	}
 	/* the messages state the defaults they refuse to exceed */
 	k = &sf_config_keys[SNAPFIRE_A_CONFIG_MAX_FLOWS];

@@ -374,9 +374,11 @@ static int sf_parse_config(struct sf_config *cfg, const struct genl_info *info)
 
 /*
  * A namespace owned by a user namespace other than the initial one belongs
- * to whoever created that user namespace, unprivileged or not: it may
- * lower the memory-relevant limits (sf_config_key.capped) but not raise
- * them above the defaults, unless the request comes from the host's
+ * to whoever created that user namespace, unprivileged or not: it may set
+ * the limits that bound kernel memory and softirq work, and what the
+ * reflector answers (sf_config_key.capped), only within their untrusted
+ * ranges (not above the defaults, nor the rate limits off, nor
+ * min-source-port below its default), unless the request comes from the host's
  * administrator (@host_admin: CAP_NET_ADMIN in the initial user
  * namespace). Only what this request sets is checked: a limit the host's
  * administrator raised stays, and other settings can still be changed.
@@ -392,7 +394,8 @@ static int sf_check_untrusted(const struct sf_config *cfg,
 	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
 		const struct sf_config_key *k = &sf_config_keys[a];
 
-		if (k->capped && tb[a] && cfg->val[a] > k->def) {
+		if (k->capped && tb[a] &&
+		    (cfg->val[a] < k->umin || cfg->val[a] > k->umax)) {
 			/* NL_SET_ERR_MSG_ATTR's work, the text from the table */
 			do_trace_netlink_extack(k->capped_msg);
 			if (info->extack) {

@@ -108,10 +108,14 @@ struct sf_config_key {
 	u8 type;		/* NLA_U8, NLA_U16, NLA_U32, NLA_U64; 0: none */
 	/*
 	 * A namespace owned by a user namespace other than the initial one
-	 * may lower it but not raise it above @def (it sizes kernel memory).
+	 * may set it from @umin to @umax only: it sizes kernel memory or
+	 * work done in softirq, or bounds what the reflector answers
+	 * (@def lies within; nl_config.c's sf_check_untrusted()).
 	 */
 	bool capped;
-	/* capped: the extack of a refusal, naming the setting and its default */
+	u64 umin;
+	u64 umax;
+	/* capped: the extack of a refusal, naming the setting and its range */
 	const char *capped_msg;
 	u64 def;
 	u64 min;

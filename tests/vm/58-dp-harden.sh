@@ -36,7 +36,10 @@
 #   status: no global_counters / global_mem_bytes for an unprivileged user or
 #     for root of a new user namespace, only for the host's root; a network
 #     namespace owned by a new user namespace may lower max-flows,
-#     precision and flow-rate, not raise them above 65536 / 6 / 1000.
+#     precision, flow-rate and event-rate, not raise them above 65536 / 6
+#     / 1000 / 100; nor turn the reflector's rate limit off (rate 0) or
+#     raise rate, burst or rate-total above 1000 / 100 / 100000, nor lower
+#     min-source-port below 1024.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -455,12 +458,23 @@ out=$(userns_cli config event-rate 101 2>&1)
 rc=$?
 assert_ne "userns: event-rate 101 refused" 0 "$rc"
 assert_match "userns: the error names event-rate and the user namespace" "event-rate.*user namespace" "$out"
+# the reflector's limits: its work is done in softirq, charged to no one;
+# they could be turned off (rate 0), raised, or min-source-port lowered
+# to answer echo and chargen (a loop) in a namespace anyone can make
+for kv in "rate 0:rate-limit" "rate 1001:rate-limit" "burst 101:rate-burst" \
+	"rate-total 100001:rate-total" "min-source-port 1023:min-source-port"; do
+	# shellcheck disable=SC2086 # the setting and its value, two words
+	out=$(userns_cli config ${kv%%:*} 2>&1)
+	rc=$?
+	assert_ne "userns: ${kv%%:*} refused" 0 "$rc"
+	assert_match "userns: the error names ${kv#*:} and the user namespace" "${kv#*:}.*user namespace" "$out"
+done
 f=$DP_TMP/userns-config.json
 # shellcheck disable=SC2016 # $1 is the inner shell's
-unshare -U -r -n bash -c '"$1" config max-flows 1000 precision 4 flow-rate 10 event-rate 5 && "$1" -j config' _ "$SF_CLI" >"$f" 2>&1
+unshare -U -r -n bash -c '"$1" config max-flows 1000 precision 4 flow-rate 10 event-rate 5 rate 10 burst 5 rate-total 500 min-source-port 2000 && "$1" -j config' _ "$SF_CLI" >"$f" 2>&1
 rc=$?
-assert_eq "userns: max-flows 1000 precision 4 flow-rate 10 event-rate 5 (lower) accepted" 0 "$rc"
-assert_eq "userns: and set" "1000 4 10 5" "$(dp_get "$f" max_flows precision flow_rate event_rate | tr '\n' ' ' | sed 's/ $//')"
-ok "userns: max-flows 65536 precision 6 flow-rate 1000 event-rate 100 (the defaults) accepted" \
-	userns_cli config max-flows 65536 precision 6 flow-rate 1000 event-rate 100
+assert_eq "userns: max-flows 1000 precision 4 flow-rate 10 event-rate 5 rate 10 burst 5 rate-total 500 min-source-port 2000 (stricter) accepted" 0 "$rc"
+assert_eq "userns: and set" "1000 4 10 5 10 5 500 2000" "$(dp_get "$f" max_flows precision flow_rate event_rate rate burst rate_total min_source_port | tr '\n' ' ' | sed 's/ $//')"
+ok "userns: the defaults accepted (max-flows 65536 precision 6 flow-rate 1000 event-rate 100 rate 1000 burst 100 rate-total 0 min-source-port 1024)" \
+	userns_cli config max-flows 65536 precision 6 flow-rate 1000 event-rate 100 rate 1000 burst 100 rate-total 0 min-source-port 1024
 done_testing
