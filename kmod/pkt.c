@@ -8,7 +8,9 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
+#include <linux/seg6.h>
 #include <linux/udp.h>
+#include <net/addrconf.h>
 #include <net/ip.h>
 #include <net/dsfield.h>
 #include <net/ipv6.h>
@@ -71,24 +73,141 @@ noinline bool sf_maybe_probe_slow(const struct sk_buff *skb, __be16 proto,
 	return uh && (sf_rx_port(uh->dest) || sf_rx_port(uh->source));
 }
 
+#define SF_DSTOPT_MAX	64	/* longer Destination Options: the stack's */
+
 /*
- * Is there more than a hop-by-hop header between @ip6h (at @nhoff) and
- * UDP? ip6_rcv_core() processes hop-by-hop before PRE_ROUTING; any other
- * extension header (Routing, Destination Options, AH) is processed after
- * LOCAL_IN, and may make the stack drop the datagram (a Segment Routing
- * header where seg6 is off, an unknown option whose type says discard) or
- * forward it to the next segment.
+ * Would ipv6_destopt_rcv() pass the Destination Options header at @off
+ * (@len bytes) on? As ip6_parse_tlv() reads it: padding at most 7 bytes
+ * in a row, PadN of zeros; other options at most max_dst_opts_cnt, each
+ * one the stack skips when unknown (action bits 00, unknowns allowed);
+ * the home address option (Mobile IPv6) is the stack's to act on.
+ */
+static bool sf_ipv6_dstopt_passes(const struct sk_buff *skb, unsigned int off,
+				  unsigned int len)
+{
+	const struct net *net = skb->dev ? dev_net(skb->dev) : NULL;
+	int max = net ? READ_ONCE(net->ipv6.sysctl.max_dst_opts_cnt) :
+			IP6_DEFAULT_MAX_DST_OPTS_CNT;
+	unsigned int pos = 2, padlen = 0, n = 0, i;
+	u8 buf[SF_DSTOPT_MAX];
+	const u8 *h;
+
+	if (len > SF_DSTOPT_MAX ||
+	    (net && len > READ_ONCE(net->ipv6.sysctl.max_dst_opts_len)))
+		return false;
+	h = skb_header_pointer(skb, off, len, buf);
+	if (!h)
+		return false;
+	while (pos < len) {
+		unsigned int olen;
+
+		if (h[pos] == IPV6_TLV_PAD1) {
+			if (++padlen > 7)
+				return false;
+			pos++;
+			continue;
+		}
+		if (len - pos < 2 || h[pos + 1] + 2U > len - pos)
+			return false;
+		olen = h[pos + 1] + 2;
+		if (h[pos] == IPV6_TLV_PADN) {
+			padlen += olen;
+			if (padlen > 7)
+				return false;
+			for (i = 2; i < olen; i++)
+				if (h[pos + i])
+					return false;
+		} else {
+			/* max < 0: -max of them, none unknown (all are here) */
+			if (max < 0 || ++n > max || h[pos] == IPV6_TLV_HAO ||
+			    (h[pos] & 0xc0))
+				return false;
+			padlen = 0;
+		}
+		pos += olen;
+	}
+	return true;
+}
+
+/*
+ * Would ipv6_rthdr_rcv() deliver the datagram with the Routing header at
+ * @off here? Only with no segment left; a Segment Routing header only
+ * where seg6 is on (on all and on the device) and no HMAC is to be checked
+ * (none there, seg6_require_hmac 0; or -1); a RPL header (type 3) or a
+ * Mobile IPv6 one (type 2) is the stack's to judge.
+ */
+static bool sf_ipv6_rthdr_passes(const struct sk_buff *skb, unsigned int off)
+{
+	struct ipv6_sr_hdr _srh;
+	const struct ipv6_sr_hdr *srh;
+	const struct inet6_dev *idev;
+	int accept;
+
+	srh = skb_header_pointer(skb, off, sizeof(_srh), &_srh);
+	if (!srh || srh->segments_left)
+		return false;
+	if (srh->type == IPV6_SRCRT_TYPE_2 || srh->type == IPV6_SRCRT_TYPE_3)
+		return false;
+	if (srh->type != IPV6_SRCRT_TYPE_4)
+		return true;
+	idev = skb->dev ? __in6_dev_get(skb->dev) : NULL;
+	if (!idev)
+		return false;
+	accept = min(READ_ONCE(dev_net(skb->dev)->ipv6.devconf_all->seg6_enabled),
+		     READ_ONCE(idev->cnf.seg6_enabled));
+	if (!accept)
+		return false;
+#ifdef CONFIG_IPV6_SEG6_HMAC
+	if (READ_ONCE(idev->cnf.seg6_require_hmac) >= 0 &&
+	    ((srh->flags & SR6_FLAG1_HMAC) ||
+	     READ_ONCE(idev->cnf.seg6_require_hmac) > 0))
+		return false;
+#endif
+	return true;
+}
+
+/*
+ * Is there an extension header between @ip6h (at @nhoff) and UDP that may
+ * keep the stack from delivering the datagram here? ip6_rcv_core()
+ * processes a hop-by-hop header before PRE_ROUTING; the others (Routing,
+ * Destination Options, AH, ...) are processed after LOCAL_IN, and may
+ * make it drop the datagram (a Segment Routing header where seg6 is off,
+ * an option whose type says discard) or send it on to its next segment.
+ * Those it would pass on as they are (padding, a last segment reached)
+ * are no obstacle.
  */
 static bool sf_ipv6_exthdr(const struct sk_buff *skb, unsigned int nhoff,
 			   const struct ipv6hdr *ip6h)
 {
+	unsigned int off = nhoff + sizeof(*ip6h), i;
 	struct ipv6_opt_hdr _hp;
 	const struct ipv6_opt_hdr *hp;
+	u8 nexthdr = ip6h->nexthdr;
 
-	if (ip6h->nexthdr != NEXTHDR_HOP)
-		return true;
-	hp = skb_header_pointer(skb, nhoff + sizeof(*ip6h), sizeof(_hp), &_hp);
-	return !hp || hp->nexthdr != IPPROTO_UDP;
+	for (i = 0; i < 8 && nexthdr != IPPROTO_UDP; i++) {
+		hp = skb_header_pointer(skb, off, sizeof(_hp), &_hp);
+		if (!hp)
+			return true;
+		switch (nexthdr) {
+		case NEXTHDR_HOP:	/* only right behind the fixed header */
+			if (i)
+				return true;
+			break;
+		case NEXTHDR_DEST:
+			if (!sf_ipv6_dstopt_passes(skb, off, ipv6_optlen(hp)))
+				return true;
+			break;
+		case NEXTHDR_ROUTING:
+			if (!sf_ipv6_rthdr_passes(skb, off))
+				return true;
+			break;
+		default:		/* AH, a fragment header, ... */
+			return true;
+		}
+		nexthdr = hp->nexthdr;
+		off += ipv6_optlen(hp);
+	}
+	return nexthdr != IPPROTO_UDP;
 }
 
 /*

@@ -354,6 +354,7 @@ struct pt_chain {
 	bool want;
 	enum sf_udp parse;
 	bool exthdr;
+	const char *body[3];	/* bytes 2..7 of a header, if not the default */
 };
 
 static const struct pt_chain pt_chains[] = {
@@ -369,13 +370,39 @@ static const struct pt_chain pt_chains[] = {
 	  true, false, SF_UDP_NONE },
 	{ "hop-by-hop, a fragment header cut short", { NEXTHDR_HOP, NEXTHDR_FRAGMENT },
 	  { 0, IP6_MF }, 2, true, false, SF_UDP_NONE },
+	/*
+	 * Whole datagrams: exthdr is whether the stack may not deliver them
+	 * after LOCAL_IN. (No device here: no seg6 settings, so every SRH is
+	 * one; 73-dp-spoof.sh has it with seg6 on and off.)
+	 */
 	{ "hop-by-hop", { NEXTHDR_HOP }, { 0 }, 1, false, true, SF_UDP_OK, false },
-	{ "routing (SRH)", { NEXTHDR_ROUTING }, { 0 }, 1, false, true, SF_UDP_OK, true },
-	{ "destination options", { NEXTHDR_DEST }, { 0 }, 1, false, true, SF_UDP_OK, true },
-	{ "hop-by-hop, routing", { NEXTHDR_HOP, NEXTHDR_ROUTING }, { 0, 0 }, 2,
+	{ "routing (SRH), no seg6 settings", { NEXTHDR_ROUTING }, { 0 }, 1, false, true,
+	  SF_UDP_OK, true },
+	{ "routing type 0, no segment left", { NEXTHDR_ROUTING }, { 0 }, 1, false, true,
+	  SF_UDP_OK, false, { "\x00\x00\x00\x00\x00\x00" } },
+	{ "routing type 0, a segment left", { NEXTHDR_ROUTING }, { 0 }, 1, false, true,
+	  SF_UDP_OK, true, { "\x00\x01\x00\x00\x00\x00" } },
+	{ "routing type 2 (Mobile IPv6)", { NEXTHDR_ROUTING }, { 0 }, 1, false, true,
+	  SF_UDP_OK, true, { "\x02\x00\x00\x00\x00\x00" } },
+	{ "destination options, PadN", { NEXTHDR_DEST }, { 0 }, 1, false, true, SF_UDP_OK,
+	  false },
+	{ "destination options, Pad1 x 6", { NEXTHDR_DEST }, { 0 }, 1, false, true,
+	  SF_UDP_OK, false, { "\x00\x00\x00\x00\x00\x00" } },
+	{ "destination options, PadN not zero", { NEXTHDR_DEST }, { 0 }, 1, false, true,
+	  SF_UDP_OK, true, { "\x01\x04\x00\x00\x07\x00" } },
+	{ "destination options, an unknown one to skip (00)", { NEXTHDR_DEST }, { 0 }, 1,
+	  false, true, SF_UDP_OK, false, { "\x0f\x04\x01\x02\x03\x04" } },
+	{ "destination options, an unknown one to discard (10)", { NEXTHDR_DEST }, { 0 }, 1,
+	  false, true, SF_UDP_OK, true, { "\x8f\x04\x01\x02\x03\x04" } },
+	{ "destination options, home address", { NEXTHDR_DEST }, { 0 }, 1, false, true,
+	  SF_UDP_OK, true, { "\xc9\x04\x01\x02\x03\x04" } },
+	{ "hop-by-hop, routing (SRH)", { NEXTHDR_HOP, NEXTHDR_ROUTING }, { 0, 0 }, 2,
 	  false, true, SF_UDP_OK, true },
 	{ "hop-by-hop, destination options", { NEXTHDR_HOP, NEXTHDR_DEST }, { 0, 0 }, 2,
+	  false, true, SF_UDP_OK, false },
+	{ "destination options, hop-by-hop", { NEXTHDR_DEST, NEXTHDR_HOP }, { 0, 0 }, 2,
 	  false, true, SF_UDP_OK, true },
+	{ "AH", { NEXTHDR_AUTH }, { 0 }, 1, false, true, SF_UDP_OK, true },
 };
 
 static unsigned int pt_chain_build(const struct pt_chain *c, u8 *buf)
@@ -394,7 +421,9 @@ static unsigned int pt_chain_build(const struct pt_chain *c, u8 *buf)
 
 		memset(e, 0, 8);
 		e[0] = i + 1 < c->n ? c->type[i + 1] : IPPROTO_UDP;
-		if (c->type[i] == NEXTHDR_FRAGMENT)
+		if (c->body[i])
+			memcpy(e + 2, c->body[i], 6);
+		else if (c->type[i] == NEXTHDR_FRAGMENT)
 			*(__be16 *)(e + 2) = htons(c->frag[i]);
 		else if (c->type[i] == NEXTHDR_ROUTING)
 			e[2] = 4;	/* routing type 4 (SRH), segments left 0 */

@@ -23,10 +23,11 @@ PACKET is KEY=VALUE[,KEY=VALUE...]:
   sseq=N          a Session-Reflector test packet instead (RFC 8762 4.3.1,
                   T2 = T3 = now) answering Sender Sequence Number N, whose
   t1=now|zero     echoed Timestamp is now (default) or zero (1900)
-  ext=hbh|dst|rh  IPv6: an extension header before UDP: hop-by-hop or
-                  destination options (PadN over its 8 bytes), or a Segment
-                  Routing header (routing type 4) with Segments Left 0 and
-                  dst its one segment
+  ext=hbh|dst|dstx|rh  IPv6: an extension header before UDP: hop-by-hop
+                  or destination options (PadN over its 8 bytes), destination
+                  options with an unknown option whose type says discard
+                  (0x8f), or a Segment Routing header (routing type 4) with
+                  Segments Left 0 and dst its one segment
   dev=IF          send on IF (the scope of a link-local destination)
   dmac=MAC        with dev: an Ethernet frame to MAC through an AF_PACKET
                   socket (no routing, no netfilter), else a raw IP socket
@@ -120,12 +121,14 @@ def packet(spec, seq):
         ext, nh = b"", 17
         if spec.get("ext") in ("hbh", "dst"):
             ext, nh = bytes((17, 0, 1, 4, 0, 0, 0, 0)), 0 if spec["ext"] == "hbh" else 60
+        elif spec.get("ext") == "dstx":
+            ext, nh = bytes((17, 0, 0x8F, 4, 1, 2, 3, 4)), 60
         elif spec.get("ext") == "rh":
             # RFC 8754: next, hdr ext len 2 (one segment), type 4, segments
             # left 0, last entry 0, flags 0, tag 0, then the segment
             ext, nh = bytes((17, 2, 4, 0, 0, 0, 0, 0)) + dst.packed, 43
         elif spec.get("ext"):
-            raise SystemExit(f"dp_craft: ext={spec['ext']}: expected hbh, dst or rh")
+            raise SystemExit(f"dp_craft: ext={spec['ext']}: expected hbh, dst, dstx or rh")
         ip = struct.pack("!IHBB", 6 << 28, len(ext) + ulen, nh, 64) + src.packed + dst.packed + ext
     else:
         ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + ulen, seq & 0xFFFF, 0, 64, 17, 0)

@@ -19,10 +19,11 @@
 #     for that address from port 862.
 #   unspecified: a probe from IPv6's unspecified address :: is refused
 #     (bad_source), not answered.
-#   ext: IPv6 probes with a Destination Options or a Segment Routing
-#     header before UDP are counted ext_headers and left to the stack,
-#     which processes those headers only after LOCAL_IN (and drops the
-#     SRH, seg6 being off); one with a hop-by-hop header is answered.
+#   ext: IPv6 probes with a header the stack processes after LOCAL_IN and
+#     would drop (a Segment Routing header where seg6 is off, a
+#     destination option whose type says discard) are counted ext_headers
+#     and left to it; with hop-by-hop, PadN in destination options, or an
+#     SRH at its last segment where seg6 is on, they are answered.
 #   reply: replies the router forges to a sender's unanswered session
 #     (its SSID and ports): a number never sent is counted unmatched and
 #     ignored (it was recorded, its gap 59 993 losses); one whose record
@@ -163,26 +164,39 @@ assert_eq "unspecified: reached LOCAL_IN, bad_source +1, nothing reflected" "1 1
 
 # ------------------------------------------------------------------- ext
 # IPv6 extension headers other than hop-by-hop are processed after
-# LOCAL_IN: the stack drops a Segment Routing header where seg6 is off
-# (the default), even with Segments Left 0, and a Destination Options
-# header is the final destination's to act on. The reflector answered
-# them all, before the stack's verdict.
+# LOCAL_IN. The stack drops a Segment Routing header where seg6 is off
+# (the default), even with Segments Left 0, and an unknown destination
+# option whose type says discard; it delivers padding, and an SRH whose
+# last segment this is where seg6 is on. The reflector answered them all,
+# before the stack's verdict; now it answers what the stack would deliver.
 ok "ext: seg6 off on the reflector (the default)" ip netns exec "$REFLECTOR" sysctl -qw \
 	net.ipv6.conf.all.seg6_enabled=0 net.ipv6.conf.eth0.seg6_enabled=0
 mark
-ok "ext: the router sends probes with hop-by-hop, destination options, a routing header" \
+ok "ext: the router sends probes with hop-by-hop, destination options (PadN; a discard option), an SRH" \
 	dp_craft "$ROUTER" "$DP_TMP/ext.json" --recv \
 	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43040,ext=hbh" \
 	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43041,ext=dst" \
-	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43042,ext=rh"
-mapfile -t v < <(dp_get "$DP_TMP/ext.json" answered.43040 answered.43041 answered.43042)
+	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43042,ext=rh" \
+	"src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43043,ext=dstx"
+mapfile -t v < <(dp_get "$DP_TMP/ext.json" answered.43040 answered.43041 answered.43042 answered.43043)
 assert_eq "ext: hop-by-hop (processed before PRE_ROUTING): answered" 1 "${v[0]:-0}"
-assert_eq "ext: destination options: left to the stack, not answered" 0 "${v[1]:-0}"
-assert_eq "ext: Segment Routing header: left to the stack (which drops it), not answered" 0 "${v[2]:-0}"
-assert_eq "ext: ext_headers +2, reflected +1" "2 1" "$(d ext_headers) $(d reflected)"
+assert_eq "ext: destination options, PadN only (the stack delivers it): answered" 1 "${v[1]:-0}"
+assert_eq "ext: Segment Routing header, seg6 off: left to the stack (which drops it), not answered" 0 "${v[2]:-0}"
+assert_eq "ext: destination option whose type says discard: left to the stack, not answered" 0 "${v[3]:-0}"
+assert_eq "ext: ext_headers +2, reflected +2" "2 2" "$(d ext_headers) $(d reflected)"
 dp_flows "$REFLECTOR" "$DP_TMP/extf.json"
 assert_eq "ext: no flow for the two left to the stack" "0 0" \
-	"$(dp_get "$DP_TMP/extf.json" --flow remote_port=43041 --count) $(dp_get "$DP_TMP/extf.json" --flow remote_port=43042 --count)"
+	"$(dp_get "$DP_TMP/extf.json" --flow remote_port=43042 --count) $(dp_get "$DP_TMP/extf.json" --flow remote_port=43043 --count)"
+ok "ext: seg6 on on the reflector" ip netns exec "$REFLECTOR" sysctl -qw \
+	net.ipv6.conf.all.seg6_enabled=1 net.ipv6.conf.eth0.seg6_enabled=1
+mark
+ok "ext: the router sends a probe with an SRH whose last segment is the reflector" \
+	dp_craft "$ROUTER" "$DP_TMP/ext6.json" --recv "src=$ROUTER_IP6_R,dst=$REFL_IP6,sport=43044,ext=rh"
+assert_eq "ext: SRH, seg6 on, no segment left (the stack delivers it): answered" 1 \
+	"$(dp_get "$DP_TMP/ext6.json" answered.43044)"
+assert_eq "ext: ext_headers +0, reflected +1" "0 1" "$(d ext_headers) $(d reflected)"
+ok "ext: seg6 off again" ip netns exec "$REFLECTOR" sysctl -qw \
+	net.ipv6.conf.all.seg6_enabled=0 net.ipv6.conf.eth0.seg6_enabled=0
 
 # ----------------------------------------------------------------- reply
 # Replies the sender never asked for: the router, spoofing the reflector,
