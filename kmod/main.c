@@ -102,9 +102,6 @@ static int __net_init sf_net_init(struct net *net)
 	return 0;
 
 err_unlist:
-	mutex_lock(&sf_nets_mutex);
-	list_del(&sn->node);
-	mutex_unlock(&sf_nets_mutex);
 	WRITE_ONCE(sn->dying, true);
 	/*
 	 * The xmit probe reads every namespace's config and, were it
@@ -115,6 +112,10 @@ err_unlist:
 	sf_flows_exit(sn);
 	/* hooks registered part way may have made a flow, and an event */
 	cancel_work_sync(&sn->event_work);
+	/* unlisted only now, as in sf_net_exit(): an unload waits for it */
+	mutex_lock(&sf_nets_mutex);
+	list_del(&sn->node);
+	mutex_unlock(&sf_nets_mutex);
 	rcu_barrier();	/* the core frees @sn when this returns */
 err_free_config:
 	kfree(cfg);
