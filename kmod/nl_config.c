@@ -381,9 +381,13 @@ static int sf_parse_config(struct sf_config *cfg, const struct genl_info *info)
  * min-source-port below its default), unless the request comes from the host's
  * administrator (@host_admin: CAP_NET_ADMIN in the initial user
  * namespace). Only what this request sets is checked: a limit the host's
- * administrator raised stays, and other settings can still be changed.
+ * administrator raised stays, and other settings can still be changed;
+ * nor is a value the namespace has already (@old): a client that writes
+ * back what config-get read, as YNL's read-modify-write does, is not
+ * refused for a limit the host's administrator set.
  */
-static int sf_check_untrusted(const struct sf_config *cfg,
+static int sf_check_untrusted(const struct sf_config *old,
+			      const struct sf_config *cfg,
 			      struct genl_info *info, bool host_admin)
 {
 	struct nlattr **tb = info->attrs;
@@ -394,7 +398,7 @@ static int sf_check_untrusted(const struct sf_config *cfg,
 	for (a = 0; a < ARRAY_SIZE(sf_config_keys); a++) {
 		const struct sf_config_key *k = &sf_config_keys[a];
 
-		if (k->capped && tb[a] &&
+		if (k->capped && tb[a] && cfg->val[a] != old->val[a] &&
 		    (cfg->val[a] < k->umin || cfg->val[a] > k->umax)) {
 			/* NL_SET_ERR_MSG_ATTR's work, the text from the table */
 			do_trace_netlink_extack(k->capped_msg);
@@ -424,7 +428,7 @@ int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	}
 	err = sf_parse_config(cfg, info) ?:
-	      sf_check_untrusted(cfg, info, host_admin);
+	      sf_check_untrusted(old, cfg, info, host_admin);
 	if (err)
 		goto err_free;
 	err = sf_rx_ports_update(old, cfg, sn->untrusted, !host_admin);

@@ -39,7 +39,8 @@
 #     precision, flow-rate and event-rate, not raise them above 65536 / 6
 #     / 1000 / 100; nor turn the reflector's rate limit off (rate 0) or
 #     raise rate, burst or rate-total above 1000 / 100 / 100000, nor lower
-#     min-source-port below 1024.
+#     min-source-port below 1024; a value the host's administrator set
+#     there (rate 0) may be written back unchanged, not set anew.
 # shellcheck source=tests/lib/dp.sh
 . "$(dirname "$0")/../lib/dp.sh"
 
@@ -477,4 +478,21 @@ assert_eq "userns: max-flows 1000 precision 4 flow-rate 10 event-rate 5 rate 10 
 assert_eq "userns: and set" "1000 4 10 5 10 5 500 2000" "$(dp_get "$f" max_flows precision flow_rate event_rate rate burst rate_total min_source_port | tr '\n' ' ' | sed 's/ $//')"
 ok "userns: the defaults accepted (max-flows 65536 precision 6 flow-rate 1000 event-rate 100 rate 1000 burst 100 rate-total 0 min-source-port 1024)" \
 	userns_cli config max-flows 65536 precision 6 flow-rate 1000 event-rate 100 rate 1000 burst 100 rate-total 0 min-source-port 1024
+# What the host's administrator set there stays: its root may write the
+# same value back (YNL's read-modify-write sends every setting config-get
+# gave), not make it another out of range.
+unshare -U -r -n sleep 120 &
+upid=$!
+for _ in $(seq 50); do
+	[[ $(readlink "/proc/$upid/ns/net") != "$(readlink /proc/self/ns/net)" ]] && break
+	sleep 0.1
+done
+ok "userns: the host's administrator sets rate 0 (off) in it" nsenter -t "$upid" -n "$SF_CLI" config rate 0
+ok "userns: its root writes rate 0 back (unchanged): accepted" nsenter -t "$upid" -U -n "$SF_CLI" config rate 0
+ok "userns: its root sets rate 5" nsenter -t "$upid" -U -n "$SF_CLI" config rate 5
+out=$(nsenter -t "$upid" -U -n "$SF_CLI" config rate 0 2>&1)
+rc=$?
+assert_ne "userns: then rate 0 again (a change, out of its range): refused" 0 "$rc"
+kill "$upid" 2>/dev/null
+wait "$upid" 2>/dev/null
 done_testing
