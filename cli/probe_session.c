@@ -261,12 +261,8 @@ bool probe_receive(struct probe *p)
 	/*
 	 * The reply echoes our T1 (the kernel's, with the module's stamp-tx):
 	 * one from before that very probe left, or after the reply's own
-	 * arrival, was never ours (a forged or broken reply). Trusted, a T1
-	 * of 0 made a round trip of 57 years, and the wait for stragglers
-	 * (twice the largest) as long; one from early in the session made a
-	 * round trip as long as the session, and any reply with a sequence
-	 * number still unanswered counted as that probe's. Now a reply that
-	 * is not the probe's can make its round trip shorter, never longer.
+	 * arrival, was never ours (forged or broken). A reply that is not
+	 * the probe's can make its round trip shorter, never longer.
 	 */
 	ee = ntohs(r->ee);
 	see = ntohs(r->sender_ee);
@@ -554,6 +550,11 @@ void probe_run(struct probe *p, uint8_t *buf, uint16_t ee, double interval,
 
 	if (!p->window)
 		p->window = probe_window(interval, PROBE_LINGER_MAX / 1e9);
+	/* made here, not at the first send: without them no probe is sent */
+	if (!p->slots && probe_make_slots(p)) {
+		errmsg("out of memory for %u probes' send times", p->window);
+		return;
+	}
 	start = clock_ns(CLOCK_MONOTONIC);
 	if (duration > 0)
 		deadline_w = start + (uint64_t)(duration * 1e9);
