@@ -259,9 +259,7 @@ err_unlock:
 /* The caller holds rcu_read_lock(); the flow stays valid until it drops it. */
 struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id)
 {
-	if (id > ULONG_MAX)
-		return NULL;
-	return xa_load(&sn->flow_ids, id);
+	return xa_load(&sn->flow_ids, id);	/* 64-bit only (compat.h) */
 }
 
 /*
@@ -272,12 +270,12 @@ struct sf_flow *sf_flow_find_id(struct sf_net *sn, u64 id)
  */
 static unsigned long sf_flow_last_id(struct sf_net *sn)
 {
-	u64 last;
+	unsigned long last;
 
 	spin_lock_bh(&sn->lock);
 	last = sn->next_id;
 	spin_unlock_bh(&sn->lock);
-	return min_t(u64, last, ULONG_MAX);
+	return last;
 }
 
 /*

@@ -450,10 +450,9 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	/*
-	 * IPv6 with a Routing, Destination Options or other extension header
-	 * before UDP (hop-by-hop aside): the stack processes it after
-	 * LOCAL_IN, and may drop the datagram or send it on to the next
-	 * segment. Counted and left to it, like a fragment: not recorded, not
+	 * IPv6 with an extension header before UDP that the stack, which
+	 * processes it after LOCAL_IN, may not pass on (sf_ipv6_exthdr()):
+	 * counted and left to it, like a fragment: not recorded, not
 	 * answered. (On the way out it is the sender's own choice: handled.)
 	 */
 	if (unlikely(pkt.exthdr) && hook == NF_INET_LOCAL_IN) {

@@ -407,9 +407,8 @@ struct sf_pkt {
 	__be16 sport;
 	__be16 dport;
 	/*
-	 * IPv6: an extension header other than hop-by-hop before UDP (a
-	 * Routing or Destination Options header, AH, ...), which the stack
-	 * processes only after LOCAL_IN
+	 * IPv6: an extension header before UDP that the stack, processing it
+	 * only after LOCAL_IN, may not pass on (pkt.c's sf_ipv6_exthdr())
 	 */
 	bool exthdr;
 };
