@@ -64,8 +64,8 @@ struct probe {
 	uint64_t implausible;		/* replies whose echoed T1 we never sent */
 	uint64_t late;			/* replies to probes no longer remembered */
 	/*
-	 * The probes sent lately, for their replies: made at the first
-	 * send, nslots a power of two at least @window (the caller's: the
+	 * The probes sent lately, for their replies: made by probe_run()
+	 * (the agent's, at its first send), nslots a power of two at least @window (the caller's: the
 	 * probes sent while one waits for its reply, probe_window(); 0:
 	 * PROBE_WINDOW_MIN). A reply older than that is late, not received.
 	 */

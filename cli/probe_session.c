@@ -118,7 +118,7 @@ bool probe_answered(const struct probe *p, uint32_t seq)
 	return sl && sl->seen;
 }
 
-/* The slots, at the first probe: 0 or ENOMEM. */
+/* The slots, before the first probe: 0 or ENOMEM. */
 static int probe_make_slots(struct probe *p)
 {
 	uint32_t n = PROBE_WINDOW_MIN;
