@@ -316,7 +316,7 @@ static int check_dirs(const struct hargs *a)
 		errmsg("%s: the path is too long", a->dir);
 		return EXIT_FAIL;
 	}
-	if (stat(p, &st)) {
+	if (lstat(p, &st)) {
 		if (errno == EACCES) {
 			errmsg("cannot read %s: %s (run as root or as the agent's user)", p,
 			       strerror(errno));
@@ -329,6 +329,12 @@ static int check_dirs(const struct hargs *a)
 		else
 			errmsg("no history of target '%s' in %s: the store holds no target yet "
 			       "(the agent writes a record a minute per target)", a->target, a->dir);
+		return EXIT_FAIL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		/* the agent's user owns it: never followed (hstore_dir.c) */
+		errmsg("%s is %s, not the target's directory: the store's directories are never followed (is someone tampering with the agent's state-dir?)",
+		       p, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
 		return EXIT_FAIL;
 	}
 	if (access(p, R_OK | X_OK)) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The history store: minute histograms in day files; see hstore.h. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -224,48 +223,6 @@ bad:
 
 /* -------------------------------------------------------------- files */
 
-/* A metric's directory: the metric's name, or the agent's counter's. */
-static bool metric_ok(unsigned int metric)
-{
-	return metric < METRIC_COUNT ||
-	       (metric >= AGENT_COUNTER_METRIC(0) && metric < AGENT_COUNTER_METRIC(AC_COUNT));
-}
-
-static const char *metric_dir(unsigned int metric)
-{
-	return metric < METRIC_COUNT ? metric_name(metric) :
-	       agent_counter_names[metric - AGENT_COUNTER_METRIC(0)];
-}
-
-static int day_path(char *buf, size_t n, const char *dir, const char *key,
-		    unsigned int metric, uint64_t day)
-{
-	time_t t = (time_t)(day * 86400);
-	struct tm tm;
-	int r;
-
-	gmtime_r(&t, &tm);
-	r = snprintf(buf, n, "%s/%s/%s/%04d%02d%02d.sfh", dir, key, metric_dir(metric),
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
-}
-
-static int mkdirs(const char *dir, const char *key, unsigned int metric)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", dir);
-	if (mkdir(p, 0750) && errno != EEXIST)
-		return -errno;
-	snprintf(p, sizeof(p), "%s/%s", dir, key);
-	if (mkdir(p, 0750) && errno != EEXIST)
-		return -errno;
-	snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_dir(metric));
-	if (mkdir(p, 0750) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* The file's version when its header is ours for @metric and @day, else 0. */
 static unsigned int header_version(const uint8_t *b, size_t len, unsigned int metric,
 				   uint64_t day)
@@ -277,10 +234,11 @@ static unsigned int header_version(const uint8_t *b, size_t len, unsigned int me
 }
 
 /*
- * The whole file into *buf (NULL, 0 when it does not exist). -errno;
- * -EFBIG: not a regular file (never waited on or followed), or too large.
+ * The whole file @name in directory @dfd into *buf (NULL, 0 when it does
+ * not exist). -errno; -EFBIG: not a regular file (never waited on or
+ * followed), or too large.
  */
-static int slurp(const char *path, uint8_t **buf, size_t *len)
+static int slurp(int dfd, const char *name, uint8_t **buf, size_t *len)
 {
 	struct stat st;
 	ssize_t r;
@@ -288,7 +246,7 @@ static int slurp(const char *path, uint8_t **buf, size_t *len)
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > HS_MAX_FILE) {
@@ -418,28 +376,34 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 {
 	uint64_t day = minute / 1440;
 	uint8_t hdr[HS_HDR_LEN] = HS_MAGIC, *rec = NULL, *b = NULL;
-	char path[PATH_MAX], aside[PATH_MAX + 32];
+	char path[PATH_MAX], name[HS_DAY_NAME], aside[HS_DAY_NAME + 32];
 	unsigned int version = HS_VERSION;	/* a new file's */
 	struct hs_tail *t = NULL;
 	struct stat st;
 	size_t len;
 	long end = HS_HDR_LEN;
-	int stop = 0, fd = -1, r, n;
+	int stop = 0, fd = -1, dfd, r, n;
 
-	if (!hs_key_ok(key) || !metric_ok(metric))
+	if (!hs_key_ok(key) || !hs_metric_ok(metric))
 		return -EINVAL;
-	r = day_path(path, sizeof(path), dir, key, metric, day);
+	r = hs_day_path(path, sizeof(path), dir, key, metric, day);
 	if (r)
 		return r;
+	hs_day_name(name, day);
+	dfd = hs_dir_open(dir, key, metric, true);
+	if (dfd < 0)
+		return dfd;
 	rec = malloc(HS_MAX_PAYLOAD + 8);
-	if (!rec)
+	if (!rec) {
+		close(dfd);
 		return -ENOMEM;
+	}
 	if (c) {
 		t = hs_tail_get(c, key, metric, day);
 		if (t && t->day == day) {
 			/* records in the file's own version (an older file of today) */
 			n = hs_encode(t->version, minute, h, rec);
-			r = n < 0 ? -E2BIG : hs_append_fast(path, t, rec, n);
+			r = n < 0 ? -E2BIG : hs_append_fast(dfd, name, t, rec, n);
 			if (r <= 0) {
 				if (!r)
 					t->end += n;
@@ -447,6 +411,7 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 					t->day = UINT64_MAX;
 				c->fast++;
 				free(rec);
+				close(dfd);
 				return r;
 			}
 		}
@@ -454,15 +419,15 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 			t->day = UINT64_MAX;	/* until this append succeeds */
 		c->checked++;
 	}
-	r = mkdirs(dir, key, metric) ?: slurp(path, &b, &len);
+	r = slurp(dfd, name, &b, &len);
 	if (r && r != -EFBIG)
 		goto out;
 	if (r == -EFBIG || (b && len)) {
 		/* too big to be ours, or a file to check and append to */
 		end = r ? -1 : walk(path, b, len, metric, day, 0, 0, NULL, NULL, report, arg, &stop);
 		if (end < 0) {
-			snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
-			if (rename(path, aside)) {
+			snprintf(aside, sizeof(aside), "%s.corrupt-%ld", name, (long)time(NULL));
+			if (renameat(dfd, name, dfd, aside)) {
 				r = -errno;
 				goto out;
 			}
@@ -481,7 +446,7 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 		r = -E2BIG;
 		goto out;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
 	if (fd < 0) {
 		r = -errno;
 		goto out;
@@ -517,6 +482,7 @@ int hs_append_cached(const char *dir, const char *key, unsigned int metric,
 out:
 	if (fd >= 0)
 		close(fd);
+	close(dfd);
 	free(rec);
 	free(b);
 	return r;
@@ -526,20 +492,37 @@ int hs_read(const char *dir, const char *key, unsigned int metric,
 	    uint64_t from, uint64_t to, hs_record_fn fn, hs_report_fn report,
 	    void *arg)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[HS_DAY_NAME];
 	uint64_t day;
-	int stop = 0, r;
+	int stop = 0, dfd, r;
 
-	if (!hs_key_ok(key) || !metric_ok(metric))
+	if (!hs_key_ok(key) || !hs_metric_ok(metric))
 		return -EINVAL;
-	for (day = from / 1440; from < to && day <= (to - 1) / 1440 && !stop; day++) {
+	if (from >= to)
+		return 0;
+	dfd = hs_dir_open(dir, key, metric, false);
+	if (dfd == -ENOENT)
+		return 0;	/* nothing stored */
+	if (dfd < 0) {
+		if (report) {
+			snprintf(path, sizeof(path), "%s/%s/%s", dir, key, hs_metric_dir(metric));
+			report(path, dfd == -ENOTDIR ?
+			       "a link or not a directory (the store's directories are never followed): skipped" :
+			       strerror(-dfd), arg);
+		}
+		return 0;
+	}
+	for (day = from / 1440; day <= (to - 1) / 1440 && !stop; day++) {
 		uint8_t *b;
 		size_t len;
 
-		r = day_path(path, sizeof(path), dir, key, metric, day);
-		if (r)
-			return r;
-		r = slurp(path, &b, &len);
+		r = hs_day_path(path, sizeof(path), dir, key, metric, day);
+		if (r) {
+			stop = r;
+			break;
+		}
+		hs_day_name(name, day);
+		r = slurp(dfd, name, &b, &len);
 		if (r) {
 			if (report)
 				report(path, r == -EFBIG ? "not a regular file, or too large to be a history file: skipped" :
@@ -550,44 +533,6 @@ int hs_read(const char *dir, const char *key, unsigned int metric,
 			walk(path, b, len, metric, day, from, to, fn, arg, report, arg, &stop);
 		free(b);
 	}
+	close(dfd);
 	return stop;
-}
-
-int hs_prune(const char *dir, const char *key, unsigned int keep_days,
-	     uint64_t now_minute)
-{
-	uint64_t today = now_minute / 1440;
-	char p[PATH_MAX];
-	unsigned int m;
-	int deleted = 0;
-
-	if (!hs_key_ok(key))
-		return -EINVAL;
-	for (m = 0; m < AGENT_COUNTER_METRIC(AC_COUNT); m++) {
-		struct dirent *de;
-		DIR *d;
-
-		if (!metric_ok(m))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s/%s", dir, key, metric_dir(m));
-		d = opendir(p);
-		if (!d)
-			continue;
-		while ((de = readdir(d))) {
-			struct tm tm = { 0 };
-			char *rest;
-			uint64_t day;
-
-			rest = strptime(de->d_name, "%Y%m%d", &tm);
-			if (!rest || (strcmp(rest, ".sfh") && strncmp(rest, ".sfh.corrupt-", 13)))
-				continue;
-			day = (uint64_t)timegm(&tm) / 86400;
-			if (day + keep_days >= today)
-				continue;
-			if (!unlinkat(dirfd(d), de->d_name, 0))
-				deleted++;
-		}
-		closedir(d);
-	}
-	return deleted;
 }

@@ -5,6 +5,9 @@
  *
  *	DIR/TARGET/METRIC/YYYYMMDD.sfh
  *
+ * Nothing below DIR is followed (hstore_dir.c): TARGET and METRIC are
+ * opened a directory at a time, and a day file with O_NOFOLLOW.
+ *
  * METRIC is a metric_name() (ids below METRIC_COUNT), or one of the agent's
  * counters (agent.h: ids AGENT_COUNTER_METRIC(c), from 64 on, directory
  * agent_counter_names[c]: "sent", "received", ...), stored as a record

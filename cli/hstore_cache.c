@@ -85,12 +85,13 @@ struct hs_tail *hs_tail_get(struct hs_cache *c, const char *key, unsigned int me
 }
 
 /* The fast path: @t says where this writer left @path, and it is so. */
-int hs_append_fast(const char *path, const struct hs_tail *t, const uint8_t *rec, int n)
+int hs_append_fast(int dfd, const char *name, const struct hs_tail *t, const uint8_t *rec,
+		   int n)
 {
 	struct stat st;
 	int fd, r = 0;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = openat(dfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return 1;
 	if (fstat(fd, &st) || st.st_dev != t->dev || st.st_ino != t->ino || st.st_size != t->end) {

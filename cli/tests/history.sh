@@ -127,6 +127,19 @@ check "an empty window: exit 1, a message" test $? -eq 1 -a -n "$(grep 'no rtt h
 check "an unknown target: exit 1, the targets there listed" test $? -eq 1 -a -n "$(grep 'targets there: tokyo-1' "$tmp/unk")"
 "$sf" history tokyo-1 -d "$tmp/none" >/dev/null 2>&1
 check "a missing state directory: exit 1" test $? -eq 1
+# the agent's user owns what is below the state-dir, and history runs as
+# root: a linked target or metric directory is not followed (hstore_dir.c);
+# the state-dir itself may be a link, the administrator's
+mkdir -p "$tmp/st2/mlink" && ln -s "$st/tokyo-1" "$tmp/st2/tlink" && ln -s "$st/tokyo-1/rtt" "$tmp/st2/mlink/rtt"
+"$sf" history tlink -d "$tmp/st2" --since "$since" --until "$until" >"$tmp/tl" 2>&1
+check "a target directory that is a link: exit 1, said, nothing read" \
+	test $? -eq 1 -a -n "$(grep 'is a symbolic link, not the target.s directory' "$tmp/tl")" -a -z "$(grep 'minutes stored' "$tmp/tl")"
+"$sf" history mlink -d "$tmp/st2" --since "$since" --until "$until" >"$tmp/ml" 2>&1
+check "a metric directory that is a link: reported, nothing read through it" \
+	test -n "$(grep 'mlink.*never followed' "$tmp/ml")" -a -z "$(grep '10080 minutes stored' "$tmp/ml")"
+ln -s "$st" "$tmp/stlink"
+hist "$tmp/sl" "$tmp/sl.err" tokyo-1 -d "$tmp/stlink" --tz Asia/Tokyo --since "$since" --until "$until"
+check "a state-dir that is a link is read as the store" cmp -s "$tmp/sl" "$tmp/jst"
 printf 'state-dir: %s\ntargets:\n  - name: tokyo-1\n    address: 192.0.2.10\n' "$st" >"$tmp/agent.conf"
 hist "$tmp/conf" "$tmp/conf.err" tokyo-1 -c "$tmp/agent.conf" --tz Asia/Tokyo --since "$since" --until "$until"
 check "-c FILE: the state-dir of the agent's configuration" cmp -s "$tmp/conf" "$tmp/jst"

@@ -3,7 +3,8 @@
  * and every flipped byte is skipped (never trusted, never a crash), torn
  * tails are cut before appending, a damaged length mid-file is not one, a
  * bad header is set aside, days split files, pruning keeps the last days;
- * the writer's cache appends directly only to a file as it left it. The
+ * the writer's cache appends directly only to a file as it left it; a
+ * linked target or metric directory is never followed. The
  * record format's tests: unit_hstore_rec.c. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -211,6 +212,81 @@ static void test_files(void)
 	hist_free(&h);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
+		CHECK(0, "hstore: clean up %s", dir);
+}
+
+/*
+ * The directories below the store's: the agent's user owns them, and
+ * `snapfire history` runs as root. A target or a metric directory that
+ * is a link is not followed by a reader, a writer (with its cache or
+ * without) or pruning; the store's own directory may be one.
+ */
+static void test_linked_dirs(void)
+{
+	char dir[] = "/tmp/hstore-ln.XXXXXX", other[] = "/tmp/hstore-other.XXXXXX";
+	char path[200], to[200], vfile[200];
+	const uint64_t day = 20424, m0 = day * 1440 + 600;
+	struct hs_cache *c = hs_cache_new();
+	struct hist h;
+	struct got g;
+	long vsize;
+	int i;
+
+	if (!mkdtemp(dir) || !mkdtemp(other) || !c) {
+		CHECK(0, "hstore: mkdtemp, cache");
+		hs_cache_free(c);
+		return;
+	}
+	unit_mkhist(&h, 1000000, 5);
+	/* another directory's history, which a link tries to reach */
+	hs_append(other, "t1", SNAPFIRE_METRIC_RTT, m0, &h, NULL, NULL);
+	snprintf(vfile, sizeof(vfile), "%s/t1/rtt/20251202.sfh", other);
+	vsize = fsize(vfile);
+	snprintf(to, sizeof(to), "%s/t1", other);
+	snprintf(path, sizeof(path), "%s/lt", dir);		/* DIR/lt -> OTHER/t1 */
+	CHECK(vsize > HS_HDR_LEN && !symlink(to, path), "hstore: a target directory that is a link");
+	snprintf(path, sizeof(path), "%s/lm", dir);		/* DIR/lm/rtt -> OTHER/t1/rtt */
+	snprintf(to, sizeof(to), "%s/t1/rtt", other);
+	if (mkdir(path, 0700) || (strcat(path, "/rtt"), symlink(to, path)))
+		CHECK(0, "hstore: a metric directory that is a link");
+	for (i = 0; i < 2; i++) {
+		const char *key = i ? "lm" : "lt", *what = i ? "metric" : "target";
+
+		memset(&g, 0, sizeof(g));
+		hs_read(dir, key, SNAPFIRE_METRIC_RTT, m0 - 10, m0 + 10, on_rec, on_report, &g);
+		CHECK(g.n == 0 && g.reports == 1 && strstr(g.last, "never followed"),
+		      "hstore: a linked %s directory: not read through, reported (%d minutes, %s)",
+		      what, g.n, g.last);
+		CHECK(hs_append(dir, key, SNAPFIRE_METRIC_RTT, m0 + 1, &h, NULL, NULL) == -ENOTDIR &&
+		      hs_append_cached(dir, key, SNAPFIRE_METRIC_RTT, m0 + 2, &h, c, NULL, NULL) ==
+		      -ENOTDIR && fsize(vfile) == vsize,
+		      "hstore: a linked %s directory: no append writes through it", what);
+		CHECK(hs_prune(dir, key, 0, (day + 30) * 1440) == 0 && fsize(vfile) == vsize,
+		      "hstore: a linked %s directory: pruning deletes nothing through it", what);
+	}
+	/* the cache's fast path: a directory swapped for a link after an append */
+	hs_append_cached(dir, "sw", SNAPFIRE_METRIC_RTT, m0, &h, c, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/sw/rtt", dir);
+	snprintf(to, sizeof(to), "%s/sw/rtt.old", dir);
+	if (rename(path, to))
+		CHECK(0, "hstore: move %s aside", path);
+	snprintf(to, sizeof(to), "%s/t1/rtt", other);
+	if (symlink(to, path))
+		CHECK(0, "hstore: swap a metric directory for a link");
+	CHECK(hs_append_cached(dir, "sw", SNAPFIRE_METRIC_RTT, m0 + 1, &h, c, NULL, NULL) ==
+	      -ENOTDIR && fsize(vfile) == vsize,
+	      "hstore: the cache's direct append does not follow a directory swapped for a link");
+	/* the store's own directory may be a link: the administrator's */
+	snprintf(path, sizeof(path), "%s/root", dir);
+	CHECK(!symlink(other, path), "hstore: the store's directory is a link");
+	memset(&g, 0, sizeof(g));
+	hs_read(path, "t1", SNAPFIRE_METRIC_RTT, m0 - 10, m0 + 10, on_rec, on_report, &g);
+	CHECK(g.n == 1 && !g.reports, "hstore: a store whose directory is a link is read");
+
+	hs_cache_free(c);
+	hist_free(&h);
+	snprintf(path, sizeof(path), "rm -rf %s %s", dir, other);
+	if (system(path))
 		CHECK(0, "hstore: clean up %s", dir);
 }
 
@@ -484,4 +560,5 @@ void test_hstore(void)
 	test_crafted();
 	test_cache();
 	test_v1_file();
+	test_linked_dirs();
 }
