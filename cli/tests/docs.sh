@@ -59,6 +59,14 @@ check "completion: stamp-tx on|off" "on off" "$(complete_words snapfire config s
 check "completion: mode's choices" "stateless stateful" "$(complete_words snapfire config mode '')"
 check "completion: allow none" "none" "$(complete_words snapfire config allow '')"
 check "completion: a number: nothing offered" "" "$(complete_words snapfire config window '')"
+# names in a directory the completion lists (the history store's targets,
+# the agent user's) are words, never code: compgen -W expands $(...) and
+# backquotes, and an injected command's output would be offered
+cd_tmp=$(mktemp -d /tmp/sf-compl.XXXXXX)
+mkdir "$cd_tmp/tokyo-1" "$cd_tmp/\$(echo\${IFS}INJECTED)" "$cd_tmp/\`echo\${IFS}INJ2\`"
+check "completion: history -d DIR TARGET offers the store's targets, runs no name" \
+	"tokyo-1" "$(complete_words snapfire history -d "$cd_tmp" '')"
+rm -rf "$cd_tmp"
 
 # help and version text that cannot be written is an error, as any other
 # output is (main.c flushed()): exit 1 and one message, never a silent 0
