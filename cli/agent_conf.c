@@ -40,6 +40,8 @@ const char *const agent_counter_names[AC_COUNT] = {
 	[AC_REORDERED] = "reordered",
 	[AC_DUPLICATES] = "duplicates",
 	[AC_PORT_UNREACHABLE] = "port_unreachable",
+	[AC_IMPLAUSIBLE] = "implausible",
+	[AC_LATE] = "late",
 };
 
 struct ctx {

@@ -12,7 +12,8 @@
  *	snapfire_agent_events_total{event}		counter, AE_COUNT series
  *	snapfire_target_up{target,LABELS}		gauge, 0/1
  *	snapfire_target_{sent,received,lost,reordered,duplicates,
- *		port_unreachable}_total{target,LABELS}	counters
+ *		port_unreachable,implausible,late}_total{target,LABELS}
+ *							counters
  *	snapfire_target_METRIC_seconds{target,LABELS}	histogram per metric of
  *		hist.h (rtt, fwd, rev, turnaround, tx_stage, rx_stage, ipdv,
  *		far_tx_stage), since the agent started, with the fixed le
@@ -21,11 +22,11 @@
  * Bounded cardinality. Every target has the same series whatever it
  * measured (a histogram without samples is all zeros), so:
  *
- *	per target	1 up + AC_COUNT (6) counters + METRIC_COUNT (8) x
- *			(19 le + 1 +Inf + _sum + _count = 22) = 183 series
+ *	per target	1 up + AC_COUNT (8) counters + METRIC_COUNT (8) x
+ *			(19 le + 1 +Inf + _sum + _count = 22) = 185 series
  *	per agent	info, targets, module_loaded + AE_COUNT (8) events
  *			= 11 series
- *	at most		AGENT_MAX_TARGETS (4096) x 183 + 11 = 749579 series
+ *	at most		AGENT_MAX_TARGETS (4096) x 185 + 11 = 757771 series
  *
  * Labels: target (the configured name) and at most AGENT_MAX_LABELS (8)
  * free-form labels from the config; their values are the operator's, so
@@ -78,8 +79,10 @@ static const char *const ac_help[AC_COUNT] = {
 	"Replies that arrived after one of a higher sequence number since the agent started.",
 	"Replies whose sequence number had already been received since the agent started.",
 	"ICMP port unreachable errors for the target's probes since the agent started: the host is there, nothing answers STAMP on that port.",
+	"Replies refused since the agent started: their echoed T1 is not their probe's send time (a broken reflector, or a forger).",
+	"Replies refused since the agent started: to probes sent longer ago than the agent remembers (its timeout and 2 s more, 64 probes at least), which were counted lost.",
 };
-_Static_assert(AC_COUNT == 6, "a counter added to agent.h needs its help text here");
+_Static_assert(AC_COUNT == 8, "a counter added to agent.h needs its help text here");
 
 /* `target="NAME",k="v",...`: at most 8 + 2 x 64 + 8 x (68 + 2 x 128) bytes */
 #define LABELS_MAX	4096

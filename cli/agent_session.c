@@ -115,6 +115,7 @@ void agent_sess_close(struct sess *s)
 	s->p.fd = -1;
 	s->npend = 0;
 	s->rx_seen = s->reord_seen = s->dups_seen = 0;
+	s->implaus_seen = s->late_seen = 0;
 	s->unreach_mark = s->unreach_seen = 0;
 }
 
@@ -378,6 +379,15 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* What probe.c counted (@v) since *@seen goes to the target's counter @c.
+ * [agent->lock] */
+static void count_new(struct agent_target *t, enum agent_counter c, uint64_t v, uint64_t *seen)
+{
+	t->counters[c] += v - *seen;
+	t->cur_counters[c] += v - *seen;
+	*seen = v;
+}
+
 /* The ICMP port unreachable errors probe.c counted since the last call go
  * to the target's counter: from agent_sess_timeouts(), which the loop runs
  * for every target each pass (at least once a second), and before a
@@ -385,11 +395,8 @@ void agent_sess_send(struct agentd *d, struct agent_target *t, uint64_t now)
 void agent_sess_count_unreach(struct agent_target *t)
 {
 	struct sess *s = t->session;
-	uint64_t n = s->p.unreachable - s->unreach_seen;
 
-	t->counters[AC_PORT_UNREACHABLE] += n;
-	t->cur_counters[AC_PORT_UNREACHABLE] += n;
-	s->unreach_seen = s->p.unreachable;
+	count_new(t, AC_PORT_UNREACHABLE, s->p.unreachable, &s->unreach_seen);
 }
 
 static void reach_up(struct agent *a, struct agent_target *t, struct sess *s)
@@ -414,12 +421,17 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 	/* the samples are probe.c's for `snapfire probe`'s report: not kept */
 	p->rtt.n = p->fwd.n = p->rev.n = p->far.n = 0;
 	pthread_mutex_lock(&a->lock);
-	t->counters[AC_DUPLICATES] += p->dups - s->dups_seen;
-	t->cur_counters[AC_DUPLICATES] += p->dups - s->dups_seen;
-	t->counters[AC_REORDERED] += p->reordered - s->reord_seen;
-	t->cur_counters[AC_REORDERED] += p->reordered - s->reord_seen;
-	s->dups_seen = p->dups;
-	s->reord_seen = p->reordered;
+	count_new(t, AC_DUPLICATES, p->dups, &s->dups_seen);
+	count_new(t, AC_REORDERED, p->reordered, &s->reord_seen);
+	/*
+	 * Every reply probe_receive() read comes here, those it refused
+	 * too: one echoing a T1 its probe did not carry (a broken reflector,
+	 * a forger) or answering a probe no longer remembered counts nowhere
+	 * else, and a target whose replies are all refused would just look
+	 * down, its probes lost.
+	 */
+	count_new(t, AC_IMPLAUSIBLE, p->implausible, &s->implaus_seen);
+	count_new(t, AC_LATE, p->late, &s->late_seen);
 	if (p->received > s->rx_seen) {
 		s->rx_seen = p->received;
 		for (i = j = 0; i < s->npend; i++) {

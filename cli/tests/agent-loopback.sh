@@ -9,8 +9,10 @@
 # the live targets, timeout for the dead one), the store files and their
 # counters against the JSON Lines, /metrics when the HTTP server is built
 # in, a clean exit on SIGTERM, duplicated and reordered replies counted
-# exactly (a reflector that makes them), and an interface going down and up (a veth
-# in a namespace of its own). Prints ok/not ok and "N passed, N failed".
+# exactly (a reflector that makes them), refused replies (a forged T1, a
+# reply held back past what the agent remembers) counted exactly, and an
+# interface going down and up (a veth in a namespace of its own). Prints
+# ok/not ok and "N passed, N failed".
 set -u
 # shellcheck source=cli/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -203,6 +205,8 @@ check "/metrics: the dead target's probes lost, none received" \
 # loopback (not rate limited there); two before a read make one error
 check "/metrics: the dead target's ICMP port unreachable counted (5 <= n <= sent), none for live" \
 	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); g=lambda n, w: int(re.search(r"^snapfire_target_%s_total\{target=\"%s\"[^}]*\} (\d+)" % (n, w), t, re.M).group(1)); sys.exit(not (5 <= g("port_unreachable", "dead") <= g("sent", "dead") and g("port_unreachable", "live") == 0))' "$tmp/metrics"
+check "/metrics: no reply refused (implausible, late: 0) from the live targets" \
+	"$py" -c 'import re,sys; t=open(sys.argv[1]).read(); v=[int(x) for x in re.findall(r"^snapfire_target_(?:implausible|late)_total\{target=\"live2?\"[^}]*\} (\d+)", t, re.M)]; sys.exit(not (len(v) == 4 and sum(v) == 0))' "$tmp/metrics"
 curl -s -o "$tmp/healthz" -w '%{http_code}' "http://127.0.0.1:$hport/healthz" >"$tmp/healthz.code"
 check "/healthz: 200, the module not loaded" \
 	sh -c "grep -qx 200 '$tmp/healthz.code' && grep -q '\"module_loaded\": false' '$tmp/healthz'"
@@ -255,8 +259,8 @@ check "JSON Lines: a timeout lasts the timeout (3 s: max(3 intervals, 3 s)), rea
 # The store: the minute(s) written, counters as the JSON Lines say
 check "store: live's rtt day file" test -s "$tmp/state/live/rtt/$(date -u +%Y%m%d).sfh" -o -n "$(ls "$tmp"/state/live/rtt/*.sfh 2>/dev/null)"
 check "store: no rtt for dead" test ! -e "$tmp/state/dead/rtt"
-check "store: counters of each target (sent, received, lost, reordered, duplicates, port_unreachable)" \
-	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates port_unreachable; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
+check "store: counters of each target (sent, received, lost, reordered, duplicates, port_unreachable, implausible, late)" \
+	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates port_unreachable implausible late; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
 # the sum of a counter's records (hstore.h: a record's payload starts with
 # the minute and the count, LEB128)
 ssum() { # TARGET METRIC [STATE-DIR]
@@ -324,6 +328,65 @@ check "store: reordered = the replies the reflector held back past the next ($ns
 	test "$(ssum impair reordered "$tmp/state-impair" 2>/dev/null)" = "$nswap" -a "$nswap" -gt 0
 check "store: received counts each reply once, duplicates aside" \
 	test "$(ssum impair received "$tmp/state-impair" 2>/dev/null)" -le "$(ssum impair sent "$tmp/state-impair" 2>/dev/null)"
+
+# Refused replies: a reflector that echoes a T1 of 0 in every 3rd reply
+# (57 years before the probe left: forged or broken) and one that holds
+# every 50th reply back for 600 probes, past the 512 the agent remembers
+# at 0.01 s intervals (probe_window(): its 3 s timeout and 2 s more), so
+# late whatever the timing. Neither is received; each is counted, in
+# /metrics while the agent runs and in the store after SIGTERM, exactly
+# as the reflectors say they sent them. Without the counters a target
+# whose replies are refused only looked lost, or even fine.
+fport=$(free_port udp)
+refl_start "$tmp/frefl" "$fport" --zero-t1-every 3
+frefl=$refl_pid
+lport=$(free_port udp)
+refl_start "$tmp/lrefl" "$lport" --hold-every 50 --hold-for 600
+lrefl=$refl_pid
+printf 'listen: 127.0.0.1:%s\nstate-dir: %s\ntargets:\n  - { name: forged, address: 127.0.0.1, port: %s, interval: 0.1 }\n  - { name: held, address: 127.0.0.1, port: %s, interval: 0.01 }\n' \
+	"$hport" "$tmp/state-refused" "$fport" "$lport" >"$tmp/refused.conf"
+"${VG[@]}" "$sfx" agent -c "$tmp/refused.conf" >/dev/null 2>"$tmp/refused.log" &
+apid=$!
+# the first held reply goes out after 650 probes: 6.5 s at the least
+for _ in $(seq 400); do
+	(($(grep -c '^held ' "$tmp/lrefl") >= 2)) && break
+	sleep 0.1
+done
+rmx() { # WHAT TARGET: the target's WHAT_total on /metrics (-1: none)
+	"$py" -c 'import re,sys; m=re.search(r"^snapfire_target_%s_total\{target=\"%s\"\} (\d+)" % (sys.argv[2], sys.argv[3]), open(sys.argv[1]).read(), re.M); print(m.group(1) if m else -1)' "$tmp/refused.metrics" "$@" 2>/dev/null || echo -1
+}
+refused_seen() {
+	curl -sf "http://127.0.0.1:$hport/metrics" -o "$tmp/refused.metrics" &&
+		(($(rmx implausible forged) > 0 && $(rmx late held) > 0))
+}
+check "/metrics: forged T1s counted implausible, held replies late, while it runs" wait_for refused_seen
+check "/metrics: ... only there (implausible $(rmx implausible forged), late $(rmx late held)); forged still up, its other replies received" \
+	test "$(rmx late forged):$(rmx implausible held)" = 0:0 -a "$(rmx received forged)" -gt 0 -a \
+		"$(grep -c '^snapfire_target_up{target="forged"} 1$' "$tmp/refused.metrics")" = 1
+kill -TERM "$frefl" "$lrefl"
+wait "$frefl" "$lrefl" 2>/dev/null
+sleep 1.5	# the last replies read (under valgrind on a loaded host)
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+apid=
+nzero=$(grep -c '^zero-t1 ' "$tmp/frefl") nheld=$(grep -c '^held ' "$tmp/lrefl")
+rs() { # WHAT TARGET: the sum of the target's WHAT in the store (-1: none)
+	local v
+	v=$(ssum "$2" "$1" "$tmp/state-refused" 2>/dev/null)
+	echo "${v:--1}"
+}
+check "refused replies: the agent exits 0 (valgrind-clean when installed)" test "$rc" = 0
+check "store: forged's implausible = the replies with a T1 of 0 ($nzero), its late 0" \
+	test "$(rs implausible forged):$(rs late forged)" = "$nzero:0" -a "$nzero" -gt 0
+check "store: forged's received and implausible each reply once, no more than sent" \
+	test $(($(rs received forged) + $(rs implausible forged))) -le "$(rs sent forged)" -a "$(rs received forged)" -gt 0
+check "store: held's late = the replies held back past the window ($nheld), its implausible 0" \
+	test "$(rs late held):$(rs implausible held)" = "$nheld:0" -a "$nheld" -gt 0
+check "store: held's late replies not received, their probes lost ($(rs lost held) >= $nheld)" \
+	test "$(rs lost held)" -ge "$nheld" -a $(($(rs received held) + $(rs lost held))) -le "$(rs sent held)"
+"$sf" history forged -d "$tmp/state-refused" --since 1h >"$tmp/refused.history" 2>&1
+check "snapfire history reads the store with the new counters' directories (exit 0)" test $? = 0
 
 # JSON Lines into a FIFO (a log shipper's): with nobody reading it the
 # agent starts all the same and says why there are no records (its open

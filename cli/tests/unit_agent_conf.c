@@ -241,7 +241,9 @@ static void test_same(void)
 	CHECK(!agent_target_same(&a, &b), "agent_target_same: address matters");
 	CHECK(!strcmp(agent_event_names[AE_CONFIG_RELOAD_FAILED], "config_reload_failed") &&
 	      !strcmp(agent_counter_names[AC_DUPLICATES], "duplicates") &&
-	      !strcmp(agent_counter_names[AC_PORT_UNREACHABLE], "port_unreachable"),
+	      !strcmp(agent_counter_names[AC_PORT_UNREACHABLE], "port_unreachable") &&
+	      !strcmp(agent_counter_names[AC_IMPLAUSIBLE], "implausible") &&
+	      !strcmp(agent_counter_names[AC_LATE], "late"),
 	      "agent: event and counter names");
 }
 

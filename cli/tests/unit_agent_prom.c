@@ -78,6 +78,8 @@ void test_agent_prom(void)
 	t[0].counters[AC_REORDERED] = 1;
 	t[0].counters[AC_DUPLICATES] = 2;
 	t[0].counters[AC_PORT_UNREACHABLE] = 4;
+	t[0].counters[AC_IMPLAUSIBLE] = 5;
+	t[0].counters[AC_LATE] = 6;
 	/* buckets on, just above and far above the le bounds, in two minutes
 	 * binned as each is stored: the page shows their sum */
 	{
@@ -129,9 +131,13 @@ void test_agent_prom(void)
 	      has_line(text, "snapfire_target_reordered_total{" LAB_A "} 1") &&
 	      has_line(text, "snapfire_target_duplicates_total{" LAB_A "} 2") &&
 	      has_line(text, "snapfire_target_port_unreachable_total{" LAB_A "} 4") &&
+	      has_line(text, "snapfire_target_implausible_total{" LAB_A "} 5") &&
+	      has_line(text, "snapfire_target_late_total{" LAB_A "} 6") &&
 	      has_line(text, "snapfire_target_sent_total{target=\"b\"} 7") &&
-	      has_line(text, "snapfire_target_port_unreachable_total{target=\"b\"} 0"),
-	      "agent prom: the six counters of each target");
+	      has_line(text, "snapfire_target_port_unreachable_total{target=\"b\"} 0") &&
+	      has_line(text, "snapfire_target_implausible_total{target=\"b\"} 0") &&
+	      has_line(text, "snapfire_target_late_total{target=\"b\"} 0"),
+	      "agent prom: the eight counters of each target");
 	for (i = 0; i < agent_prom_nle; i++) {
 		snprintf(line, sizeof(line), "snapfire_target_rtt_seconds_bucket{" LAB_A ",le=\"%s\"} %d",
 			 le_text[i], cum_a[i]);
@@ -157,6 +163,7 @@ void test_agent_prom(void)
 			"snapfire_target_received_total", "snapfire_target_lost_total",
 			"snapfire_target_reordered_total", "snapfire_target_duplicates_total",
 			"snapfire_target_port_unreachable_total",
+			"snapfire_target_implausible_total", "snapfire_target_late_total",
 		};
 		char name[96];
 		size_t k;
@@ -219,14 +226,14 @@ void test_agent_prom(void)
 		      whole, METRIC_COUNT);
 	}
 
-	/* the documented bound: 11 + 183 per target */
+	/* the documented bound: 11 + 185 per target */
 	for (p = text; *p; p = strchr(p, '\n') + 1) {
 		if (*p != '#')
 			series++;
 		if (!strchr(p, '\n'))
 			break;
 	}
-	CHECK(series == 11 + 2 * (1 + AC_COUNT + METRIC_COUNT * 22),
-	      "agent prom: %zu series: 11 + 183 per target", series);
+	CHECK(series == 11 + 2 * 185 && 1 + AC_COUNT + METRIC_COUNT * 22 == 185,
+	      "agent prom: %zu series: 11 + 185 per target", series);
 	free(text);
 }

@@ -5,7 +5,8 @@ without the kernel module.
 
     stamp_reflector.py [-p PORT] [-b ADDR] [-6] [--drop-every N] [--delay MS]
                        [--count N] [--rfc8762] [--followup-lag MS]
-                       [--dup-every N] [--swap-every N] [--log-t1]
+                       [--dup-every N] [--swap-every N] [--zero-t1-every N]
+                       [--hold-every N --hold-for M] [--log-t1]
 
 Prints "ready" on stdout once bound. Replies to every valid test packet with
 a reflector packet: sequence, T1, error estimate and SSID copied, T2/T3 from
@@ -23,9 +24,15 @@ and a "real" transmit time planted MS after the T3 that reply carried,
 mode 2 (SW local): a known far-host egress delay for the sender to find.
 
 --dup-every N sends every Nth reply twice; --swap-every N holds every Nth
-reply back and sends it right after the next one (a reordering). Each is
-printed as it happens ("dup SEQ", "swap SEQ": the reply held back), so a
-test can count exactly what the sender must have seen.
+reply back and sends it right after the next one (a reordering);
+--zero-t1-every N echoes a Sender Timestamp of 0 in every Nth reply (a
+T1 its probe did not carry: forged or broken); --hold-every N holds every
+Nth reply back until M more probes came in (--hold-for M, default 1000),
+then sends it as it was: given more probes than the sender remembers,
+it is a reply too late to match its probe, whatever the timing. Each is
+printed as it happens ("dup SEQ", "swap SEQ": the reply held back,
+"zero-t1 SEQ", "held SEQ": the held reply, once sent), so a test can
+count exactly what the sender must have seen.
 
 --log-t1 prints "t1 SEQ NS" for every probe received: its Sender Timestamp
 (NTP format) in Unix ns, the time the sender put it on its way, to check
@@ -92,11 +99,16 @@ def main():
                     help="send every Nth reply after the next one")
     ap.add_argument("--zero-t1-every", type=int, default=0,
                     help="echo a Sender Timestamp of 0 in every Nth reply (forged)")
+    ap.add_argument("--hold-every", type=int, default=0,
+                    help="send every Nth reply only --hold-for probes later")
+    ap.add_argument("--hold-for", type=int, default=1000,
+                    help="probes a reply of --hold-every waits for")
     ap.add_argument("--log-t1", action="store_true",
                     help='print "t1 SEQ NS" for every probe (its Sender Timestamp)')
     args = ap.parse_args()
     last = {}   # peer -> (seq, t3 ns) of the last reply sent to it
     held = None  # (reply, peer, seq) held back by --swap-every
+    holds = []   # (n to send at, reply, peer, seq) of --hold-every, oldest first
 
     fam = socket.AF_INET6 if args.v6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
@@ -134,11 +146,14 @@ def main():
         t3 = time.time_ns()
         if args.zero_t1_every and n % args.zero_t1_every == 0:
             t1 = bytes(8)
+            print("zero-t1", seq, flush=True)
         reply = struct.pack("!I8sHH8sI8sHHB3s", seq, ntp(t3), my_ee, ssid, ntp(t2),
                             seq, t1, ee, 0, ttl & 0xFF, b"\0\0\0")
         if not args.rfc8762:
             reply += tlvs(data[BASE:], last.get(peer), args.followup_lag)
-        if args.swap_every and held is None and n % args.swap_every == 0:
+        if args.hold_every and n % args.hold_every == 0:
+            holds.append((n + args.hold_for, reply, peer, seq))
+        elif args.swap_every and held is None and n % args.swap_every == 0:
             held = (reply, peer, seq)
         else:
             s.sendto(reply, peer)
@@ -149,6 +164,10 @@ def main():
                 s.sendto(held[0], held[1])
                 print("swap", held[2], flush=True)
                 held = None
+        while holds and holds[0][0] <= n:
+            _, hreply, hpeer, hseq = holds.pop(0)
+            s.sendto(hreply, hpeer)
+            print("held", hseq, flush=True)
         last[peer] = (seq, t3)
         if args.count and n >= args.count:
             break
