@@ -412,6 +412,24 @@ static int sf_check_untrusted(const struct sf_config *old,
 	return 0;
 }
 
+/*
+ * The request's first port attribute that @old does not name, besides
+ * 862: what a refusal of the untrusted port budget points at.
+ */
+static const struct nlattr *sf_new_port_attr(const struct genl_info *info,
+					     const struct sf_config *old)
+{
+	const struct nlattr *a;
+	int rem;
+
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(a) == SNAPFIRE_A_CONFIG_PORT &&
+		    nla_get_u16(a) != STAMP_PORT &&
+		    !sf_config_port(old, htons(nla_get_u16(a))))
+			return a;
+	return NULL;
+}
+
 int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sf_net *sn = sf_net(genl_info_net(info));
@@ -433,8 +451,8 @@ int sf_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	err = sf_rx_ports_update(old, cfg, sn->untrusted, !host_admin);
 	if (err) {
-		NL_SET_ERR_MSG(info->extack,
-			       "namespaces of other user namespaces may name only so many STAMP ports of their own besides 862, over the host (module parameter untrusted_ports)");
+		NL_SET_ERR_MSG_ATTR(info->extack, sf_new_port_attr(info, old),
+				    "namespaces of other user namespaces may name only so many STAMP ports of their own besides 862, over the host (module parameter untrusted_ports)");
 		goto err_free;
 	}
 	err = sf_hooks_follow(sn, cfg, true);

@@ -135,6 +135,15 @@ assert_eq "8 ports in a user namespace's netns: accepted" 0 "$(cat "$DP_TMP/upor
 assert_eq "8 more in another: accepted (16 in all)" 0 "$(cat "$DP_TMP/uports1.rc")"
 assert_ne "8 more in a third: refused" 0 "$(cat "$DP_TMP/uports2.rc")"
 ok "the refusal says why (untrusted_ports)" grep -q "untrusted_ports" "$DP_TMP/uports2.out"
+# and points at the port it cannot take (NLMSGERR_ATTR_OFFS), as YNL
+# resolves it; the kernel's own client, not ours
+if Y=$("$SF_REPO/scripts/ynl-path" 2>/dev/null) && [[ -f $Y/tools/net/ynl/cli.py ]]; then
+	out=$(unshare -U -r -n /usr/bin/python3 "$Y/tools/net/ynl/cli.py" --spec "$SF_REPO/include/snapfire.yaml" \
+		--no-schema --do config-set --json '{"port":[862,30100]}' 2>&1)
+	assert_contains "the refusal points at the new port (YNL: bad-attr .port)" "'bad-attr': '.port'" "$out"
+else
+	skip "the refusal points at the new port" "no YNL tree (scripts/ynl-path)"
+fi
 assert_eq "and the third keeps its ports (862)" "[862]" \
 	"$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ports"]).replace(" ", "")' "$DP_TMP/uports2.json" 2>/dev/null)"
 ok "the host's namespace names 30016 (a trusted port now)" sf -n "$NS" config ports 862,30016
