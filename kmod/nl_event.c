@@ -25,7 +25,10 @@ static size_t sf_event_size(void)
 
 /*
  * Send @ev to the namespace's listeners of the events group; process
- * context (the event work). 0 when there is no listener.
+ * context (the event work). 0 when there is no listener: in any
+ * namespace, as genl_has_listeners() tells (the protocol's listener
+ * bitmap is the host's); then the message is built and multicast to a
+ * namespace with none, within the namespace's event-rate.
  */
 int sf_genl_event(struct sf_net *sn, const struct sf_event *ev)
 {
