@@ -100,6 +100,33 @@ size_t sf_hist_mem(const struct sf_hist *h)
 	return h ? h->mem : 0;
 }
 
+size_t sf_hist_copy_size(const struct sf_hist *h)
+{
+	if (!h)
+		return 0;
+	return struct_size(h, group, h->ngroups) + h->mem - sf_hist_head_mem();
+}
+
+struct sf_hist *sf_hist_copy(void *buf, const struct sf_hist *h)
+{
+	struct sf_hist *c = buf;
+	u8 *to = (u8 *)buf + struct_size(h, group, h->ngroups);
+	unsigned int g;
+	size_t n;
+
+	memcpy(c, h, struct_size(h, group, 0));
+	for (g = 0; g < h->ngroups; g++) {
+		c->group[g] = NULL;
+		if (!h->group[g])
+			continue;
+		n = sf_hist_group_size(h->p, sf_hist_wide(h, g));
+		memcpy(to, h->group[g], n);
+		c->group[g] = to;
+		to += n;
+	}
+	return c;
+}
+
 u32 sf_hist_bucket(const struct sf_hist *h, unsigned int group,
 		   unsigned int sub)
 {

@@ -75,6 +75,18 @@ size_t sf_hist_mem(const struct sf_hist *h);
 /* The header's share: the cache's object size. */
 size_t sf_hist_head_mem(void);
 
+/*
+ * A copy of @h in one buffer, taken under the lock that serialises @h and
+ * read after it is dropped (a flow-get's message is encoded from it).
+ * sf_hist_copy_size(): the bytes it takes, the header with @h's group
+ * pointers and each allocated group (0 for NULL). sf_hist_copy(): copies
+ * @h into @buf, that many bytes aligned for a u64, and returns it: a
+ * histogram whose groups lie in @buf, for sf_hist_next() and the
+ * header's fields. Never passed to sf_hist_free() or sf_hist_add().
+ */
+size_t sf_hist_copy_size(const struct sf_hist *h);
+struct sf_hist *sf_hist_copy(void *buf, const struct sf_hist *h);
+
 /* Count of bucket (@group, @sub); 0 when its group was never used. */
 u32 sf_hist_bucket(const struct sf_hist *h, unsigned int group,
 		   unsigned int sub);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for hist.c's walk of the non-empty buckets (sf_hist_next()),
- * which every flow dump runs twice a histogram.
+ * which every flow dump runs twice a histogram, and of the copy a flow-get
+ * walks instead of the histogram itself (sf_hist_copy()).
  */
 #include <kunit/test.h>
 #include <linux/bitops.h>
 #include <linux/limits.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
 
 #include "hist.h"
 #include "test_support.h"
@@ -115,8 +118,77 @@ static void hist_next_skips(struct kunit *test)
 	}
 }
 
+/*
+ * sf_hist_copy(): the copy walks as the original (narrow and wide groups,
+ * the last one), has its header fields, takes exactly
+ * sf_hist_copy_size() bytes (a canary after them stays), shares no group
+ * with the original, and stays as it was when the original changes.
+ */
+static void hist_copy(struct kunit *test)
+{
+	u8 p;
+
+	KUNIT_EXPECT_EQ(test, sf_hist_copy_size(NULL), 0UL);
+	for (p = SF_HIST_MIN_P; p <= SF_HIST_MAX_P; p++) {
+		struct sf_hist *h = sf_hist_alloc(p, GFP_KERNEL), *c;
+		unsigned int pos = 0, cpos = 0, i, g, nb = 0;
+		u64 low, high, clow, chigh, v;
+		u32 n, cn;
+		size_t size;
+		u8 *buf;
+
+		KUNIT_ASSERT_NOT_NULL(test, h);
+		KUNIT_EXPECT_EQ(test, sf_hist_copy_size(h), struct_size(h, group, h->ngroups));
+		for (v = 3; v < 10000000000ULL; v = v * 5 / 2)
+			sf_hist_add(h, v, GFP_KERNEL);
+		for (i = 0; i <= U16_MAX; i++)
+			sf_hist_add(h, 777, GFP_KERNEL);	/* a wide group */
+		sf_hist_add(h, S64_MAX, GFP_KERNEL);
+		KUNIT_EXPECT_NE(test, h->wide, 0ULL);
+		size = sf_hist_copy_size(h);
+		buf = kunit_kmalloc(test, size + 8, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, buf);
+		memset(buf + size, 0xa5, 8);
+		c = sf_hist_copy(buf, h);
+		KUNIT_EXPECT_PTR_EQ(test, (void *)c, (void *)buf);
+		KUNIT_EXPECT_PTR_EQ(test, memchr_inv(buf + size, 0xa5, 8), (void *)NULL);
+		KUNIT_EXPECT_EQ(test, c->count, h->count);
+		KUNIT_EXPECT_EQ(test, c->sum, h->sum);
+		KUNIT_EXPECT_EQ(test, c->min, h->min);
+		KUNIT_EXPECT_EQ(test, c->max, h->max);
+		KUNIT_EXPECT_EQ(test, c->clamped, h->clamped);
+		KUNIT_EXPECT_EQ(test, c->p, h->p);
+		for (g = 0; g < h->ngroups; g++) {
+			KUNIT_EXPECT_EQ(test, !c->group[g], !h->group[g]);
+			KUNIT_EXPECT_TRUE(test, !c->group[g] || c->group[g] != h->group[g]);
+			KUNIT_EXPECT_TRUE(test, !c->group[g] ||
+					  ((u8 *)c->group[g] >= buf &&
+					   (u8 *)c->group[g] < buf + size));
+		}
+		while (sf_hist_next(h, &pos, &low, &high, &n)) {
+			KUNIT_ASSERT_TRUE(test, sf_hist_next(c, &cpos, &clow, &chigh, &cn));
+			KUNIT_EXPECT_EQ(test, clow, low);
+			KUNIT_EXPECT_EQ(test, chigh, high);
+			KUNIT_EXPECT_EQ(test, cn, n);
+			nb++;
+		}
+		KUNIT_EXPECT_FALSE(test, sf_hist_next(c, &cpos, &clow, &chigh, &cn));
+		KUNIT_EXPECT_GE(test, nb, 10U);
+		/* the original changes, the copy does not */
+		v = h->count;
+		sf_hist_add(h, 777, GFP_KERNEL);
+		sf_hist_reset(h);
+		cpos = 0;
+		KUNIT_EXPECT_TRUE(test, sf_hist_next(c, &cpos, &clow, &chigh, &cn));
+		KUNIT_EXPECT_EQ(test, clow, 3ULL);
+		KUNIT_EXPECT_EQ(test, c->count, v);
+		sf_hist_free(h);
+	}
+}
+
 static struct kunit_case hist_walk_test_cases[] = {
 	KUNIT_CASE(hist_next_skips),
+	KUNIT_CASE(hist_copy),
 	{}
 };
 

@@ -105,6 +105,7 @@ static const struct genl_ops sf_genl_ops[] = {
 		.doit		= sf_nl_flow_get_doit,
 		.start		= sf_nl_flow_dump_start,
 		.dumpit		= sf_nl_flow_dumpit,
+		.done		= sf_nl_flow_dump_done,
 		.policy		= sf_flow_get_policy,
 		.maxattr	= ARRAY_SIZE(sf_flow_get_policy) - 1,
 	},

@@ -23,10 +23,15 @@
 #include "compat.h"
 
 #define SF_ALL_METRICS		(BIT(SF_METRIC_CNT) - 1)
-/* extra buckets per histogram allowed for in a reply's size estimate */
-#define SF_SLACK_BUCKETS	8
-/* flow-get replies are re-built at most this often when histograms grow */
-#define SF_GET_TRIES		3
+/*
+ * Room for the histograms' growth between the copy's sizing and its
+ * taking (a few new groups), and in a dump buffer sized for a flow
+ * (its buckets: sf_flow_snap_msg_size() counts 40 bytes a bucket).
+ */
+#define SF_SNAP_SLACK		4096
+#define SF_DUMP_SLACK		(8 * 8 * 40)
+/* a flow-get's copy is sized again at most this often when histograms grow */
+#define SF_GET_TRIES		4
 
 /* ---------------------------------------------------------------- policies */
 
@@ -55,225 +60,6 @@ const struct nla_policy sf_flow_id_policy[SNAPFIRE_A_FLOW_ID + 1] = {
 	[SNAPFIRE_A_FLOW_ID]		= NLA_POLICY_MIN(NLA_U64, 1),
 };
 
-/* ------------------------------------------- sizes and histogram encoding */
-
-static size_t sf_flow_attrs_size(void)
-{
-	return sf_flow_key_size() +				/* ID .. SSID */
-	       nla_total_size_64bit(sizeof(u64)) +		/* CREATED */
-	       nla_total_size_64bit(sizeof(u64)) +		/* LAST_SEEN */
-	       nla_total_size_64bit(sizeof(u64)) +		/* TX */
-	       nla_total_size_64bit(sizeof(u64)) +		/* RX */
-	       nla_total_size_64bit(sizeof(u64)) +		/* LOST */
-	       nla_total_size_64bit(sizeof(u64)) +		/* REORDERED */
-	       nla_total_size_64bit(sizeof(u64)) +		/* DUPLICATES */
-	       nla_total_size_64bit(sizeof(u64)) +		/* REV_LOST */
-	       nla_total_size_64bit(sizeof(u64)) +		/* RESTARTS */
-	       nla_total_size_64bit(sizeof(u64)) +		/* JITTER */
-	       nla_total_size(sizeof(u8)) +			/* SYNCED */
-	       nla_total_size(sizeof(u8)) +			/* PEER_TTL */
-	       nla_total_size(sizeof(u32)) +			/* MEM */
-	       nla_total_size(sizeof(u8));			/* PEER_STATEFUL */
-}
-
-static size_t sf_hist_head_size(void)
-{
-	return nla_total_size(0) +				/* HIST */
-	       nla_total_size(sizeof(u32)) +			/* HIST_METRIC */
-	       nla_total_size_64bit(sizeof(u64)) +		/* HIST_COUNT */
-	       nla_total_size_64bit(sizeof(u64)) +		/* HIST_SUM */
-	       nla_total_size_64bit(sizeof(u64)) +		/* HIST_MIN_VALUE */
-	       nla_total_size_64bit(sizeof(u64)) +		/* HIST_MAX_VALUE */
-	       nla_total_size_64bit(sizeof(u64)) +		/* HIST_CLAMPED */
-	       nla_total_size(sizeof(u8));			/* HIST_PRECISION */
-}
-
-static size_t sf_bucket_size(void)
-{
-	return nla_total_size(0) +				/* HIST_BUCKET */
-	       nla_total_size_64bit(sizeof(u64)) +		/* BUCKET_LOW */
-	       nla_total_size_64bit(sizeof(u64)) +		/* BUCKET_HIGH */
-	       nla_total_size_64bit(sizeof(u64));		/* BUCKET_COUNT */
-}
-
-/*
- * An attribute is at most U16_MAX bytes long, so a histogram nest holds at
- * most this many buckets. A histogram with more non-empty buckets (samples
- * spread over many powers of two at a high precision) is sent with runs of
- * adjacent buckets merged into one [low, high] bucket: counts stay exact,
- * only the resolution drops.
- */
-static unsigned int sf_hist_nest_max_buckets(void)
-{
-	return (U16_MAX - sf_hist_head_size()) / sf_bucket_size();
-}
-
-static unsigned int sf_hist_nonempty(const struct sf_hist *h)
-{
-	unsigned int pos = 0, n = 0;
-	u64 low, high;
-	u32 count;
-
-	while (sf_hist_next(h, &pos, &low, &high, &count))
-		n++;
-	return n;
-}
-
-/* Buckets sent for @h: how many non-empty buckets to merge into one, and how many result. */
-static unsigned int sf_hist_merge(const struct sf_hist *h, unsigned int *sent)
-{
-	unsigned int n = sf_hist_nonempty(h);
-	unsigned int merge = max(1U, DIV_ROUND_UP(n, sf_hist_nest_max_buckets()));
-
-	if (sent)
-		*sent = DIV_ROUND_UP(n, merge);
-	return merge;
-}
-
-static bool sf_hist_wanted(const struct sf_hist *h, u32 mask, unsigned int m)
-{
-	return (mask & BIT(m)) && h && h->count;
-}
-
-/*
- * Payload bytes of the message of flow @f with the histograms in @mask, plus
- * @slack buckets per histogram for samples that may arrive before it is
- * filled. The caller holds f->lock.
- */
-static size_t sf_flow_msg_size(const struct sf_flow *f, u32 mask,
-			       unsigned int slack)
-{
-	size_t size = sf_flow_attrs_size();
-	unsigned int m, sent;
-
-	lockdep_assert_held(&f->lock);
-	for (m = 0; m < SF_METRIC_CNT; m++) {
-		if (!sf_hist_wanted(f->hist[m], mask, m))
-			continue;
-		sf_hist_merge(f->hist[m], &sent);
-		sent = min(sent + slack, sf_hist_nest_max_buckets());
-		size += sf_hist_head_size() + sent * sf_bucket_size();
-	}
-	return size;
-}
-
-static int sf_put_bucket(struct sk_buff *skb, u64 low, u64 high, u64 count)
-{
-	struct nlattr *nest;
-
-	nest = nla_nest_start(skb, SNAPFIRE_A_HIST_BUCKET);
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, SNAPFIRE_A_BUCKET_LOW, low,
-			      SNAPFIRE_A_BUCKET_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_BUCKET_HIGH, high,
-			      SNAPFIRE_A_BUCKET_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_BUCKET_COUNT, count,
-			      SNAPFIRE_A_BUCKET_PAD)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
-/* One histogram with its non-empty buckets in order; under the flow lock. */
-static int sf_put_hist(struct sk_buff *skb, const struct sf_hist *h,
-		       unsigned int metric)
-{
-	unsigned int pos = 0, run = 0, merge = sf_hist_merge(h, NULL);
-	u64 low, high, run_low = 0, run_count = 0;
-	struct nlattr *nest;
-	u32 count;
-
-	nest = nla_nest_start(skb, SNAPFIRE_A_FLOW_HIST);
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, SNAPFIRE_A_HIST_METRIC, metric) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_HIST_COUNT, h->count,
-			      SNAPFIRE_A_HIST_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_HIST_SUM, h->sum,
-			      SNAPFIRE_A_HIST_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_HIST_MIN_VALUE, h->min,
-			      SNAPFIRE_A_HIST_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_HIST_MAX_VALUE, h->max,
-			      SNAPFIRE_A_HIST_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_HIST_CLAMPED, h->clamped,
-			      SNAPFIRE_A_HIST_PAD) ||
-	    nla_put_u8(skb, SNAPFIRE_A_HIST_PRECISION, h->p))
-		goto cancel;
-
-	while (sf_hist_next(h, &pos, &low, &high, &count)) {
-		if (!run)
-			run_low = low;
-		run_count += count;
-		if (++run < merge)
-			continue;
-		if (sf_put_bucket(skb, run_low, high, run_count))
-			goto cancel;
-		run = 0;
-		run_count = 0;
-	}
-	if (run && sf_put_bucket(skb, run_low, high, run_count))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	return 0;
-
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
-}
-
-/* All attributes of flow @f, histograms in @mask; takes the flow's lock. */
-static int sf_put_flow(struct sk_buff *skb, struct sf_flow *f, u32 mask)
-{
-	unsigned int m;
-	int err = -EMSGSIZE;
-
-	if (sf_put_flow_key(skb, &f->key, f->id))
-		return -EMSGSIZE;
-
-	/* nla_put() does not allocate: fill in one go under the lock */
-	spin_lock_bh(&f->lock);
-	if (nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_CREATED, f->created,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_LAST_SEEN, f->last_seen,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_TX, f->tx,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_RX, f->rx,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_LOST, sf_seq_lost(&f->seq),
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_REORDERED, f->seq.reordered,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_DUPLICATES, f->seq.duplicates,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_REV_LOST,
-			      f->key.role == SNAPFIRE_ROLE_SENDER ?
-			      sf_seq_lost(&f->rseq) : 0,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_RESTARTS, f->seq.restarts,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u64_64bit(skb, SNAPFIRE_A_FLOW_JITTER, f->jitter >> 4,
-			      SNAPFIRE_A_FLOW_PAD) ||
-	    nla_put_u8(skb, SNAPFIRE_A_FLOW_SYNCED, f->synced) ||
-	    nla_put_u8(skb, SNAPFIRE_A_FLOW_PEER_TTL, f->peer_ttl) ||
-	    nla_put_u32(skb, SNAPFIRE_A_FLOW_MEM, f->mem) ||
-	    nla_put_u8(skb, SNAPFIRE_A_FLOW_PEER_STATEFUL, f->stateful_peer))
-		goto out_unlock;
-	for (m = 0; m < SF_METRIC_CNT; m++) {
-		if (!sf_hist_wanted(f->hist[m], mask, m))
-			continue;
-		if (sf_put_hist(skb, f->hist[m], m))
-			goto out_unlock;
-	}
-	err = 0;
-out_unlock:
-	spin_unlock_bh(&f->lock);
-	return err;
-}
-
 /* ------------------------------------------------------------ flow-get do */
 
 static const int sf_dump_only_attrs[] = {
@@ -288,15 +74,15 @@ int sf_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sf_net *sn = sf_net(genl_info_net(info));
 	struct netlink_ext_ack *extack = info->extack;
+	struct sf_flow_snap *snap = NULL;
 	struct nlattr **tb = info->attrs;
 	u32 mask = SF_ALL_METRICS;
-	struct sf_flow_key key;
+	size_t size, room;
 	struct sk_buff *msg;
 	struct sf_flow *f;
 	unsigned int i;
-	size_t size;
+	int err = 0;
 	void *hdr;
-	int err;
 	u64 id;
 
 	if (!tb[SNAPFIRE_A_FLOW_ID]) {
@@ -315,56 +101,51 @@ int sf_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[SNAPFIRE_A_FLOW_HIST_MASK])
 		mask = nla_get_u32(tb[SNAPFIRE_A_FLOW_HIST_MASK]);
 
-	/* Find it by id (a list walk), then by key: size, allocate, fill. */
-	rcu_read_lock();
-	f = sf_flow_find_id(sn, id);
-	if (!f) {
-		rcu_read_unlock();
-		return sf_no_flow(extack, tb[SNAPFIRE_A_FLOW_ID]);
-	}
-	key = f->key;
-	spin_lock_bh(&f->lock);
-	size = sf_flow_msg_size(f, mask, SF_SLACK_BUCKETS);
-	spin_unlock_bh(&f->lock);
-	rcu_read_unlock();
-
+	/*
+	 * The copy (flow_msg.c): the first take only measures it; one that
+	 * the histograms outgrew meanwhile is taken again, in more room.
+	 */
 	for (i = 0; i < SF_GET_TRIES; i++) {
-		/* up to 8 x 64 KB, kept by a socket that never reads: charged */
-		msg = genlmsg_new(size, GFP_KERNEL_ACCOUNT);
-		if (!msg)
+		room = snap ? sf_flow_snap_need(snap) + SF_SNAP_SLACK : 0;
+		sf_flow_snap_free(snap);
+		snap = sf_flow_snap_alloc(room);
+		if (!snap)
 			return -ENOMEM;
-		hdr = genlmsg_put_reply(msg, info, &sf_genl_family, 0,
-					SNAPFIRE_CMD_FLOW_GET);
-		if (!hdr) {
-			nlmsg_free(msg);
-			return -EMSGSIZE;
-		}
-
 		rcu_read_lock();
-		f = sf_flow_lookup(sn, &key);
-		if (!f || f->id != id) {
-			rcu_read_unlock();
-			nlmsg_free(msg);
-			return sf_no_flow(extack, tb[SNAPFIRE_A_FLOW_ID]);
-		}
-		err = sf_put_flow(msg, f, mask);
-		if (err) {
-			/* histograms grew since they were measured */
-			spin_lock_bh(&f->lock);
-			size = sf_flow_msg_size(f, mask, 2 * SF_SLACK_BUCKETS);
-			spin_unlock_bh(&f->lock);
-		}
+		f = sf_flow_find_id(sn, id);
+		err = f ? sf_flow_snap_take(snap, f, mask) : -ENOENT;
 		rcu_read_unlock();
-
-		if (!err) {
-			genlmsg_end(msg, hdr);
-			return genlmsg_reply(msg, info);
-		}
-		nlmsg_free(msg);
+		if (err != -ENOBUFS)
+			break;
 	}
-	NL_SET_ERR_MSG_ATTR(extack, tb[SNAPFIRE_A_FLOW_ID],
-			    "flow histograms kept growing while being read; try again");
-	return -EAGAIN;
+	if (err == -ENOENT) {
+		err = sf_no_flow(extack, tb[SNAPFIRE_A_FLOW_ID]);
+		goto out_free;
+	}
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SNAPFIRE_A_FLOW_ID],
+				    "flow histograms kept growing while being read; try again");
+		err = -EAGAIN;
+		goto out_free;
+	}
+
+	size = sf_flow_snap_msg_size(snap);
+	/* up to 8 x 64 KB, kept by a socket that never reads: charged */
+	msg = genlmsg_new(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	err = -ENOMEM;
+	if (!msg)
+		goto out_free;
+	hdr = genlmsg_put_reply(msg, info, &sf_genl_family, 0, SNAPFIRE_CMD_FLOW_GET);
+	err = -EMSGSIZE;
+	if (!hdr || sf_flow_snap_put(msg, snap, size)) {
+		nlmsg_free(msg);
+		goto out_free;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+out_free:
+	sf_flow_snap_free(snap);
+	return err;
 }
 
 /* ---------------------------------------------------------- flow-get dump */
@@ -382,6 +163,8 @@ struct sf_dump_ctx {
 	   has_rport:1,
 	   has_ssid:1,
 	   invalid:1;			/* bad filters, refused by dumpit */
+	/* the current flow's copy (flow_msg.c); freed by .done */
+	struct sf_flow_snap *snap;
 };
 
 static struct sf_dump_ctx *sf_dump_ctx(struct netlink_callback *cb)
@@ -450,17 +233,6 @@ static bool sf_dump_match(const struct sf_dump_ctx *ctx, const struct sf_flow *f
 	       (!ctx->has_ssid || k->ssid == ctx->ssid);
 }
 
-/* Skb room a dump needs for flow @f: its message and nothing else. */
-static u32 sf_dump_room(struct sf_flow *f, u32 mask)
-{
-	size_t size;
-
-	spin_lock_bh(&f->lock);
-	size = sf_flow_msg_size(f, mask, SF_SLACK_BUCKETS);
-	spin_unlock_bh(&f->lock);
-	return nlmsg_total_size(GENL_HDRLEN + size);
-}
-
 /*
  * The next flow of the dump at id *@idx or above that passes the filters,
  * with *@idx set to its id; NULL at the end. Under RCU, which a walk past
@@ -485,13 +257,38 @@ static struct sf_flow *sf_dump_next(struct sf_net *sn, struct sf_dump_ctx *ctx,
 	return NULL;
 }
 
+/*
+ * Room for the copy of flow @f: the copy is remade, bigger, after RCU is
+ * dropped (the allocation sleeps; the dump goes on at the same id, which
+ * the flow may have left). 0 or -ENOMEM.
+ */
+static int sf_dump_snap_grow(struct sf_dump_ctx *ctx)
+{
+	size_t room = sf_flow_snap_need(ctx->snap) + SF_SNAP_SLACK;
+	struct sf_flow_snap *snap;
+
+	snap = sf_flow_snap_alloc(room);
+	if (!snap)
+		return -ENOMEM;
+	sf_flow_snap_free(ctx->snap);
+	ctx->snap = snap;
+	return 0;
+}
+
+/* Skb room for the message of the flow whose copy is in ctx->snap. */
+static u32 sf_dump_room(const struct sf_dump_ctx *ctx)
+{
+	return nlmsg_total_size(GENL_HDRLEN + sf_flow_snap_msg_size(ctx->snap) +
+				SF_DUMP_SLACK);
+}
+
 int sf_nl_flow_dump_start(struct netlink_callback *cb)
 {
 	struct sf_net *sn = sf_net(sock_net(cb->skb->sk));
 	struct sf_dump_ctx *ctx = sf_dump_ctx(cb);
 	unsigned long idx = 0;
 	struct sf_flow *f;
-	int err;
+	int err, i;
 
 	err = sf_dump_parse(ctx, sf_dump_attrs(cb), cb->extack);
 	if (err) {
@@ -504,33 +301,64 @@ int sf_nl_flow_dump_start(struct netlink_callback *cb)
 		ctx->invalid = 1;
 		return 0;
 	}
+	ctx->snap = sf_flow_snap_alloc(0);
+	if (!ctx->snap)
+		return -ENOMEM;
 	if (!ctx->hist_mask)
 		return 0;
 
 	/*
 	 * The first flow's histograms may not fit in a default-sized dump
-	 * buffer: make the first buffer big enough for it.
+	 * buffer: make the first buffer big enough for it, and its copy's.
 	 */
-	rcu_read_lock();
-	f = sf_dump_next(sn, ctx, &idx);
-	if (f)
-		cb->min_dump_alloc = sf_dump_room(f, ctx->hist_mask);
-	rcu_read_unlock();
+	for (i = 0; i < 2; i++) {
+		rcu_read_lock();
+		f = sf_dump_next(sn, ctx, &idx);
+		err = f ? sf_flow_snap_take(ctx->snap, f, ctx->hist_mask) : 0;
+		if (f && !err)
+			cb->min_dump_alloc = sf_dump_room(ctx);
+		rcu_read_unlock();
+		if (err != -ENOBUFS)
+			break;
+		if (sf_dump_snap_grow(ctx))
+			break;		/* dumpit tries again */
+	}
 	return 0;
 }
 
-/* One flow message; -EMSGSIZE leaves the skb as it was. Under RCU. */
-static int sf_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
-		       struct sf_flow *f)
+/* the dump's end, or its socket's: what .start allocated */
+int sf_nl_flow_dump_done(struct netlink_callback *cb)
 {
 	struct sf_dump_ctx *ctx = sf_dump_ctx(cb);
+
+	sf_flow_snap_free(ctx->snap);
+	ctx->snap = NULL;
+	return 0;
+}
+
+/*
+ * The message of the flow copied in ctx->snap; -EMSGSIZE leaves the skb
+ * as it was. It fits a buffer that holds nothing yet, if need be with
+ * more buckets merged (the flow grew since the buffer was sized for it),
+ * so that a flow growing faster than the dump never fails it.
+ */
+static int sf_dump_one(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sf_dump_ctx *ctx = sf_dump_ctx(cb);
+	bool first = !skb->len;
+	size_t room;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &sf_genl_family, NLM_F_MULTI, SNAPFIRE_CMD_FLOW_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (sf_put_flow(skb, f, ctx->hist_mask)) {
+	room = skb_tailroom(skb);
+	if (!first && room < sf_flow_snap_msg_size(ctx->snap)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;	/* in the next buffer, whole */
+	}
+	if (sf_flow_snap_put(skb, ctx->snap, room)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -557,8 +385,19 @@ int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		return sf_dump_parse(ctx, sf_dump_attrs(cb), cb->extack);
 
 	rcu_read_lock();
-	for (f = sf_dump_next(sn, ctx, &idx); f; idx++, f = sf_dump_next(sn, ctx, &idx)) {
-		err = sf_dump_one(skb, cb, f);
+	f = sf_dump_next(sn, ctx, &idx);
+	while (f) {
+		err = sf_flow_snap_take(ctx->snap, f, ctx->hist_mask);
+		if (err == -ENOBUFS) {
+			rcu_read_unlock();
+			err = sf_dump_snap_grow(ctx);
+			rcu_read_lock();
+			if (err)
+				break;
+			f = sf_dump_next(sn, ctx, &idx);	/* the same id */
+			continue;
+		}
+		err = sf_dump_one(skb, cb);
 		if (err) {
 			/*
 			 * Next time, in a buffer big enough for it, and no
@@ -566,13 +405,13 @@ int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			 * of 64 KiB) must not make every later buffer of the
 			 * dump a high-order allocation.
 			 */
-			cb->min_dump_alloc = sf_dump_room(f, ctx->hist_mask);
+			cb->min_dump_alloc = sf_dump_room(ctx);
 			break;
 		}
-		if (idx == ULONG_MAX) {
-			f = NULL;
+		if (idx == ULONG_MAX)
 			break;
-		}
+		idx++;
+		f = sf_dump_next(sn, ctx, &idx);
 	}
 	rcu_read_unlock();
 	ctx->next = idx;
@@ -581,6 +420,6 @@ int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		return skb->len;
 	if (err == -EMSGSIZE)
 		NL_SET_ERR_MSG(cb->extack,
-			       "a flow's histograms outgrew the dump buffer while it was being filled; dump again");
+			       "a flow's histograms do not fit a dump buffer; dump again");
 	return err ?: skb->len;
 }
