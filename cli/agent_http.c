@@ -34,7 +34,23 @@
  * - /metrics is one page (≈12 KB a target) shared by every request: built
  *   at most once each HTTP_PAGE_NS, and while HTTP_PAGES_MAX are still
  *   being sent, the newest is served again whatever its age. The memory of
- *   any number of scrapes is at most HTTP_PAGES_MAX + 1 pages.
+ *   any number of scrapes is at most HTTP_PAGES_MAX + 1 pages;
+ * - summaries, which read up to two day files a metric and may dump a
+ *   flow from the module, share a budget of this thread's time:
+ *   HTTP_SUMMARY_RATE_NS a second, HTTP_SUMMARY_BURST_NS at once (a token
+ *   bucket, struct http_budget). Each summary's time is taken once it
+ *   ran, so one that cost more than was left puts the budget below 0;
+ *   while it is, summaries are answered 429 with Retry-After (the seconds
+ *   until it is back to 0) without reading anything, and the refusals
+ *   are logged, at a rate, with their count. The budget is looked at when
+ *   a summary starts and again when it is resumed after waiting for the
+ *   store: the computing is charged, the wait (suspended) is not.
+ *   /metrics and /healthz are never refused, and whatever clients ask,
+ *   summaries take at most HTTP_SUMMARY_RATE_NS of each second once the
+ *   burst is spent, one summary more at a time. Wall-clock time rather
+ *   than the thread's CPU time: a scrape waits for the thread, which a
+ *   summary that sleeps on a cold disk or on the module's dump holds as
+ *   long as one that computes.
  * A client that holds every slot delays scrapes; it costs the agent no
  * thread, no unbounded memory and no probe: the measurement runs on the
  * session thread, which never touches a connection.
@@ -67,13 +83,26 @@
 #define HTTP_MEM	(16 * 1024)	/* per connection: headers of the request */
 #define HTTP_PAGE_NS	1000000000ULL	/* /metrics built at most this often */
 #define HTTP_PAGES_MAX	4		/* /metrics pages in flight at once */
+/*
+ * Summaries may take this much of the thread a second, and this much at
+ * once: a dashboard that opens with tens of 1-day summaries (a few ms
+ * each) fits in the burst, and a scrape queued behind summaries waits at
+ * most the burst, what refills meanwhile (a quarter: 0.67 s in all) and
+ * one summary more, far below Prometheus' 10 s timeout.
+ */
+#define HTTP_SUMMARY_RATE_NS	250000000ULL
+#define HTTP_SUMMARY_BURST_NS	500000000ULL
+
+uint64_t agent_http_summary_rate_ns = HTTP_SUMMARY_RATE_NS;
+uint64_t agent_http_summary_burst_ns = HTTP_SUMMARY_BURST_NS;
 
 /* ------------------------------------------------------------------ */
 /* responses */
 
-/* Queues @body (@len bytes, malloc'ed, taken) with @status. */
-enum MHD_Result agent_http_reply(struct MHD_Connection *c, unsigned int status,
-				 const char *type, char *body, size_t len)
+/* Queues @body (@len bytes, malloc'ed, taken) with @status, and the
+ * header @hdr: @val when @hdr. */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
+			     char *body, size_t len, const char *hdr, const char *val)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -87,23 +116,27 @@ enum MHD_Result agent_http_reply(struct MHD_Connection *c, unsigned int status,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (hdr)
+		MHD_add_response_header(r, hdr, val);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-/* {"error": @msg} with @status. */
-enum MHD_Result agent_http_error(struct MHD_Connection *c, unsigned int status,
-				 const char *fmt, ...)
+enum MHD_Result agent_http_reply(struct MHD_Connection *c, unsigned int status,
+				 const char *type, char *body, size_t len)
 {
-	char msg[512], *buf = NULL;
+	return reply(c, status, type, body, len, NULL, NULL);
+}
+
+/* {"error": @msg} with @status, and the header @hdr: @val when @hdr */
+static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned int status,
+				   const char *msg, const char *hdr, const char *val)
+{
+	char *buf = NULL;
 	size_t len = 0;
-	va_list ap;
 	FILE *f;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return MHD_NO;
@@ -114,7 +147,19 @@ enum MHD_Result agent_http_error(struct MHD_Connection *c, unsigned int status,
 		free(buf);
 		return MHD_NO;
 	}
-	return agent_http_reply(c, status, JSON_TYPE, buf, len);
+	return reply(c, status, JSON_TYPE, buf, len, hdr, val);
+}
+
+enum MHD_Result agent_http_error(struct MHD_Connection *c, unsigned int status,
+				 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error_reply(c, status, msg, NULL, NULL);
 }
 
 /* "2026-12-01T10:00:00Z", or with milliseconds when @ms */
@@ -287,19 +332,54 @@ static enum MHD_Result page_healthz(struct agent_http *h, struct MHD_Connection 
 		     JSON_TYPE, buf, len);
 }
 
-/* The summary: suspended while the store takes the minutes closed before
- * it (agent_http_conn.c), answered when called again (*req is the wait). */
+/* ------------------------------------------------------------------ */
+/* /api/v1/summary */
+
+/* with the summaries' budget spent: 429, and the count in the log */
+static struct agent_logrl budget_log_rl = AGENT_LOGRL_INIT;
+
+static enum MHD_Result summary_refused(struct agent_http *h, struct MHD_Connection *c,
+				       unsigned int wait)
+{
+	char msg[256], val[16];
+	unsigned long long ms = h->budget.rate_ns / 1000000;
+
+	h->budget.refused++;
+	agent_log_limited(&budget_log_rl,
+			  "http: a summary refused with 429 (%" PRIu64 " since the start): summaries have used their %llu ms a second of the HTTP thread",
+			  h->budget.refused, ms);
+	snprintf(msg, sizeof(msg),
+		 "too many summaries: they have used their %llu ms a second of the agent's HTTP thread, the rest is for /metrics: retry after %u s",
+		 ms, wait);
+	snprintf(val, sizeof(val), "%u", wait);
+	return error_reply(c, MHD_HTTP_TOO_MANY_REQUESTS, msg, MHD_HTTP_HEADER_RETRY_AFTER, val);
+}
+
+/*
+ * The summary, within the budget: suspended while the store takes the
+ * minutes closed before it (agent_http_conn.c), answered when called
+ * again (*req is the wait). Each call is charged for its own time, the
+ * budget looked at before each: a resumed summary is refused if others
+ * spent it meanwhile, so that many resumed at once cannot hold the thread.
+ */
 static enum MHD_Result page_summary(struct agent_http *h, struct MHD_Connection *c, void **req)
 {
-	uint64_t want = 0;
+	uint64_t want = 0, t0 = clock_ns(CLOCK_MONOTONIC), t1;
+	unsigned int wait = agent_http_budget_wait(&h->budget, t0);
 	enum MHD_Result ret;
 
+	if (wait)
+		return summary_refused(h, c, wait);
 	ret = agent_page_summary(h->a, c, *req != NULL, &want);
-	if (!want)
-		return ret;
-	if (agent_http_wait(h, c, want, req))
-		return agent_page_summary(h->a, c, true, &want);
-	return MHD_YES;
+	if (want) {
+		if (agent_http_wait(h, c, want, req))
+			ret = agent_page_summary(h->a, c, true, &want);
+		else
+			ret = MHD_YES;
+	}
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	agent_http_budget_charge(&h->budget, t1, t1 - t0);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -424,6 +504,8 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 		return NULL;
 	}
 	h->a = a;
+	h->budget.rate_ns = agent_http_summary_rate_ns;
+	h->budget.burst_ns = agent_http_summary_burst_ns;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

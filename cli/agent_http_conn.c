@@ -11,7 +11,9 @@
  *   request is suspended (MHD_suspend_connection) rather than waited for
  *   on MHD's only thread, so /metrics and /healthz are served meanwhile;
  *   the reaper resumes it when the store gets there or after HTTP_WAIT_S,
- *   and the handler is called again to answer.
+ *   and the handler is called again to answer;
+ * - the summaries' budget of MHD's thread's time (struct http_budget;
+ *   agent_http.c's page_summary() looks at it and charges it).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -228,4 +230,34 @@ void *agent_http_reaper(void *arg)
 	}
 	pthread_mutex_unlock(&h->lock);
 	return NULL;
+}
+
+/* the summaries' budget (agent_http_int.h) */
+
+/*
+ * @ns of the thread at @rate_ns a second, in ns of the clock: @ns * 1e9 /
+ * @rate_ns without its overflow (a summary on a hung disk may take minutes)
+ */
+static uint64_t budget_time(uint64_t ns, uint64_t rate_ns)
+{
+	return ns / rate_ns * 1000000000ULL + ns % rate_ns * 1000000000ULL / rate_ns;
+}
+
+unsigned int agent_http_budget_wait(const struct http_budget *b, uint64_t now_ns)
+{
+	uint64_t wait;
+
+	if (now_ns >= b->empty_ns)
+		return 0;
+	wait = b->empty_ns - now_ns;
+	return (unsigned int)(wait / 1000000000ULL + (wait % 1000000000ULL != 0));
+}
+
+void agent_http_budget_charge(struct http_budget *b, uint64_t now_ns, uint64_t cost_ns)
+{
+	uint64_t fill = budget_time(b->burst_ns, b->rate_ns);	/* from empty to full */
+
+	if (now_ns > fill && now_ns - fill > b->empty_ns)	/* full since: no more */
+		b->empty_ns = now_ns - fill;
+	b->empty_ns += budget_time(cost_ns, b->rate_ns);
 }

@@ -41,6 +41,22 @@ struct http_wait {
 	bool linked;		/* on agent_http.waits (under agent_http.lock) */
 };
 
+/*
+ * The summaries' budget: a token bucket of MHD's thread's time (ns of
+ * CLOCK_MONOTONIC), filled at @rate_ns a second up to @burst_ns, from
+ * which each summary's cost is taken once it ran; one may start while
+ * the bucket is not below 0. Kept as the generic cell rate algorithm
+ * keeps one, as the moment it is empty until: its level at t is
+ * (t - @empty_ns) * @rate_ns a second, at most @burst_ns, so that time
+ * passing needs no refill. MHD's thread only.
+ */
+struct http_budget {
+	uint64_t rate_ns;	/* a second; 1 to 1000000000 */
+	uint64_t burst_ns;
+	uint64_t empty_ns;	/* CLOCK_MONOTONIC; 0: full */
+	uint64_t refused;	/* summaries answered 429 */
+};
+
 struct agent_http {
 	struct MHD_Daemon *d;
 	struct agent *a;
@@ -61,6 +77,7 @@ struct agent_http {
 	struct MHD_Response *page;	/* the newest /metrics page, one reference */
 	uint64_t page_ns;		/* CLOCK_MONOTONIC it was built */
 	unsigned int pages;		/* pages not yet freed, the newest included */
+	struct http_budget budget;	/* the summaries' */
 };
 
 /* Queues @body (@len bytes, malloc'ed, taken) with @status. */
@@ -82,6 +99,13 @@ char *agent_http_iso(char *buf, size_t n, uint64_t ns, bool ms);
 enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c, bool waited,
 				   uint64_t *want);
 
+/*
+ * The budget each server starts with (agent_http.c: HTTP_SUMMARY_*).
+ * Only tests/agent_http_drv sets them, before agent_http_start, so that
+ * its clients exceed them on a machine of any speed.
+ */
+extern uint64_t agent_http_summary_rate_ns, agent_http_summary_burst_ns;
+
 /* agent_http_conn.c: MHD's connection and completion callbacks */
 void agent_http_conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
 			    enum MHD_ConnectionNotificationCode code);
@@ -95,5 +119,12 @@ void *agent_http_reaper(void *arg);
  * wait (out of memory, stopping): answer at once.
  */
 int agent_http_wait(struct agent_http *h, struct MHD_Connection *c, uint64_t want, void **req);
+/*
+ * The summaries' budget: 0 when one may start at @now_ns, else the whole
+ * seconds until one may (at least 1: Retry-After) ...
+ */
+unsigned int agent_http_budget_wait(const struct http_budget *b, uint64_t now_ns);
+/* ... and a summary (or a part of one) that ended at @now_ns took @cost_ns */
+void agent_http_budget_charge(struct http_budget *b, uint64_t now_ns, uint64_t cost_ns);
 
 #endif

@@ -4,8 +4,9 @@
 # over a history store it writes (see the data in agent_http_drv.c), under
 # valgrind when installed, with curl: /metrics through promtool, /healthz,
 # /api/v1/summary's numbers for 5m/1h/1d against the stored data, the 400,
-# 404 and 405 answers, IPv6, the connection limit and timeout, and hostile
-# clients (a slowloris, unread scrapes: tests/http_abuse.py).
+# 404 and 405 answers, IPv6, the connection limit and timeout, the
+# summaries' budget (429 to a client that asks for them back to back), and
+# hostile clients (a slowloris, unread scrapes: tests/http_abuse.py).
 # shellcheck source=cli/tests/lib.sh
 source "$(dirname "$0")/lib.sh"
 drv=${AGENT_HTTP_DRV:-$top/cli/tests/agent_http_drv}
@@ -352,6 +353,103 @@ if launch 127.0.0.1 behind 3; then
 		awk -v r="$r" 'BEGIN { n = split(r, a, " "); exit !(n < 2 || a[2] < 4) }'
 else
 	check "driver listens (behind 3, summaries waiting)" false
+fi
+
+# summaries have a budget of the server's only thread (agent_http.c:
+# 250 ms a second, 500 ms at once; the driver's "budget 20": 20 ms, which
+# 1-day summaries exceed on any machine, valgrind or not). A client that
+# asks for them back to back on its 8 connections (from 127.0.0.2) over a
+# full day of minutes (tests/hs_fill) gets 429 with Retry-After and the
+# JSON error, while every /metrics and /healthz from another address gets
+# 200; a summary asked after Retry-After seconds is served again
+if [[ ! -x $here/hs_fill ]]; then
+	check "$here/hs_fill is built (make -C cli tests/hs_fill)" false
+elif launch 127.0.0.1 many 1 budget 20; then
+	M=$(awk '/^ready/ { print $2 }' "$tmp/drv.out")
+	"$here/hs_fill" "$tmp/state" many-2 $((M - 1439)) 1439 -1 >/dev/null
+	"$py" - "$port" 3 >"$tmp/hammer" 2>&1 <<-'EOF'
+	import http.client, json, sys, threading, time
+	port, secs = int(sys.argv[1]), float(sys.argv[2])
+	summary = "/api/v1/summary?target=many-2&window=1d"
+	lock = threading.Lock()
+	d = {"summaries": {}, "bad_429": [], "scrapes": {}, "conn_errors": 0}
+	stop = threading.Event()
+	def ask(c, path):  # (status, Retry-After, Content-Type, body)
+	    c.request("GET", path)
+	    r = c.getresponse()
+	    return r.status, r.getheader("Retry-After"), r.getheader("Content-Type"), r.read()
+	def refusal_ok(ra, ctype, body):
+	    try:
+	        e = json.loads(body)
+	        return (ra is not None and ra.isdigit() and int(ra) >= 1 and ctype == "application/json"
+	                and list(e) == ["error"] and "retry after" in e["error"])
+	    except ValueError:
+	        return False
+	def count(key, code):
+	    with lock:
+	        d[key][code] = d[key].get(code, 0) + 1
+	def hammer():
+	    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=("127.0.0.2", 0))
+	    while not stop.is_set():
+	        try:
+	            code, ra, ctype, body = ask(c, summary)
+	        except (OSError, http.client.HTTPException):
+	            with lock:
+	                d["conn_errors"] += 1
+	            c.close()
+	            continue
+	        count("summaries", code)
+	        if code == 429 and not refusal_ok(ra, ctype, body):
+	            with lock:
+	                d["bad_429"].append([ra, ctype, body.decode(errors="replace")])
+	    c.close()
+	def scrape():
+	    while not stop.is_set():
+	        for path in ("/metrics", "/healthz"):
+	            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+	            try:
+	                code = ask(c, path)[0]
+	            except (OSError, http.client.HTTPException) as e:
+	                code = type(e).__name__
+	            c.close()
+	            count("scrapes", "%s %s" % (path, code))
+	        time.sleep(0.05)
+	ts = [threading.Thread(target=hammer) for _ in range(8)] + [threading.Thread(target=scrape)]
+	for t in ts:
+	    t.start()
+	time.sleep(secs)
+	stop.set()
+	for t in ts:
+	    t.join()
+	# until one is refused (at once, or once these spent what is left);
+	# then Retry-After seconds, and again
+	d["retry_after"] = d["after_wait"] = None
+	c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+	for _ in range(200):
+	    code, ra, ctype, body = ask(c, summary)
+	    if code == 429:
+	        d["retry_after"] = ra
+	        if refusal_ok(ra, ctype, body):
+	            time.sleep(int(ra))
+	            d["after_wait"] = ask(c, summary)[0]
+	        break
+	print(json.dumps(d))
+	EOF
+	cat "$tmp/hammer" >&2
+	hammer() { "$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$tmp/hammer" "$1"; }
+	check "1-day summaries back to back on 8 connections: some served, some refused 429" \
+		hammer 'd["summaries"].get("200", 0) > 0 and d["summaries"].get("429", 0) > 0'
+	check "... every 429 with Retry-After (whole seconds, at least 1) and a JSON error that says to retry" \
+		hammer 'not d["bad_429"] and set(d["summaries"]) <= {"200", "429"}'
+	check "every /metrics and /healthz meanwhile: 200" \
+		hammer 'sum(d["scrapes"].values()) >= 4 and all(k.endswith(" 200") for k in d["scrapes"])'
+	check "after Retry-After seconds, a summary is served again" \
+		hammer 'd["retry_after"] is not None and d["after_wait"] == 200'
+	check "the refusals are logged, with their count, at a rate" \
+		grep -qE 'http: a summary refused with 429 \([0-9]+ since the start\)' "$tmp/drv.err"
+	check "driver exits cleanly (summaries refused)" stop
+else
+	check "driver listens (summaries' budget)" false
 fi
 
 # hostile clients (tests/http_abuse.py): a slowloris is cut at the 30 s

@@ -3,11 +3,14 @@
  * tests/agent-http.sh's server: a struct agent built by hand, a history
  * store written with hs_append, and agent_http_start on it.
  *
- *	agent_http_drv STATE_DIR LISTEN [unhealthy | many N | behind N]
+ *	agent_http_drv STATE_DIR LISTEN [unhealthy | many N | behind N | budget MS]...
  *
  * "many N" adds N targets with every metric's histogram, for /metrics
  * pages of megabytes (≈12 KB a target). "behind N": N minutes queued for
- * a store that has not written one of them (a stalled disk). SIGUSR1:
+ * a store that has not written one of them (a stalled disk). "budget MS":
+ * summaries may take MS (1 to 1000) ms of the server's thread a second,
+ * and MS at once (the agent: 250 and 500), so that the script's clients
+ * exceed it on a machine of any speed, under valgrind or not. SIGUSR1:
  * the store catches up (jobs_done = jobs_queued); SIGUSR2: one more
  * minute queued.
  *
@@ -34,6 +37,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "agent_http_int.h"
 #include "hstore.h"
 
 static void report(const char *path, const char *what, void *arg)
@@ -102,14 +106,33 @@ int main(int argc, char **argv)
 	const char *dir;
 	struct agent_http *h;
 	char err[512];
-	uint64_t M;
+	uint64_t M, behind = 0;
 	unsigned int m;
 	sigset_t set;
-	int i, sig, r = 0;
+	int i, sig, r = 0, nmany = 0, budget_ms = 0;	/* 0: the agent's */
+	bool unhealthy = false;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: agent_http_drv STATE_DIR LISTEN [unhealthy]\n");
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "unhealthy"))
+			unhealthy = true;
+		else if (i + 1 < argc && !strcmp(argv[i], "many"))
+			nmany = atoi(argv[++i]);
+		else if (i + 1 < argc && !strcmp(argv[i], "behind"))
+			behind = strtoull(argv[++i], NULL, 10);
+		else if (i + 1 < argc && !strcmp(argv[i], "budget"))
+			budget_ms = atoi(argv[++i]);
+		else
+			break;
+		if (budget_ms < 0 || budget_ms > 1000)
+			break;
+	}
+	if (argc < 3 || i < argc) {
+		fprintf(stderr, "usage: agent_http_drv STATE_DIR LISTEN [unhealthy | many N | behind N | budget MS]...\n");
 		return 2;
+	}
+	if (budget_ms) {	/* before agent_http_start, which takes it */
+		agent_http_summary_rate_ns = budget_ms * 1000000ULL;
+		agent_http_summary_burst_ns = agent_http_summary_rate_ns;
 	}
 	dir = argv[1];
 	M = (uint64_t)time(NULL) / 60;
@@ -131,8 +154,7 @@ int main(int argc, char **argv)
 	if (r)
 		return 1;
 
-	if (argc > 4 && !strcmp(argv[3], "many"))
-		a.ntargets += atoi(argv[4]);
+	a.ntargets += nmany;
 	t = calloc(a.ntargets, sizeof(*t));
 	if (!t)
 		return 1;
@@ -143,10 +165,9 @@ int main(int argc, char **argv)
 	snprintf(a.conf.listen, sizeof(a.conf.listen), "%s", argv[2]);
 	snprintf(a.conf.state_dir, sizeof(a.conf.state_dir), "%s", dir);
 	a.last_store_write_ns = (uint64_t)time(NULL) * 1000000000ull;
-	if (argc > 3 && !strcmp(argv[3], "unhealthy"))
+	if (unhealthy)
 		a.store_ok = false;
-	if (argc > 4 && !strcmp(argv[3], "behind"))	/* minutes queued, none stored */
-		a.jobs_queued = strtoull(argv[4], NULL, 10);
+	a.jobs_queued = behind;		/* minutes queued, none stored */
 	a.events[AE_CONFIG_RELOAD] = 2;
 
 	snprintf(t[0].conf.name, sizeof(t[0].conf.name), "tokyo-1");

@@ -281,6 +281,7 @@ int main(void)
 	test_agent_prom();
 	test_agent_hist_merged();
 	test_agent_log();
+	test_agent_http_budget();
 	test_agent_queue();
 	test_hquery();
 	test_agent_conf();

@@ -49,6 +49,9 @@ void test_agent_prom(void);
 /* unit_agent_log.c */
 void test_agent_log(void);
 
+/* unit_agent_http.c */
+void test_agent_http_budget(void);
+
 /* unit_agent_queue.c */
 void test_agent_queue(void);
 

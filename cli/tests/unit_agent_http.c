@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CLI unit tests: the summaries' budget of the agent's HTTP thread
+ * (agent_http_conn.c, struct http_budget) at clock values given by the
+ * test, with the agent's own numbers (250 ms a second, 500 ms at once):
+ * the burst, the deficit one expensive summary leaves and the Retry-After
+ * it gives, the refill, a long quiet worth no more than the burst, and a
+ * summary of an hour that overflows nothing.
+ */
+#include <stdint.h>
+
+#include "agent_http_int.h"
+#include "unit.h"
+
+#define MS	1000000ULL
+#define S	1000000000ULL
+
+void test_agent_http_budget(void)
+{
+	const uint64_t t0 = 1000 * S;
+	struct http_budget b = { .rate_ns = agent_http_summary_rate_ns,
+				 .burst_ns = agent_http_summary_burst_ns };
+	unsigned int w;
+	int i;
+
+	CHECK(b.rate_ns == 250 * MS && b.burst_ns == 500 * MS,
+	      "the agent's budget is docs/AGENT.md's: 250 ms a second, 500 ms at once (%llu, %llu ns)",
+	      (unsigned long long)b.rate_ns, (unsigned long long)b.burst_ns);
+	w = agent_http_budget_wait(&b, t0);
+	CHECK(w == 0, "a server that never served a summary may serve one (%u)", w);
+	for (i = 0; i < 5; i++)
+		agent_http_budget_charge(&b, t0, 100 * MS);
+	w = agent_http_budget_wait(&b, t0);
+	CHECK(w == 0, "five summaries of 100 ms at once: the burst spent to 0, not below (%u)", w);
+	agent_http_budget_charge(&b, t0, 1 * MS);
+	w = agent_http_budget_wait(&b, t0);
+	CHECK(w == 1, "1 ms more: below 0, refused, retry after 1 s (%u)", w);
+	w = agent_http_budget_wait(&b, t0 + 4 * MS - 1);
+	CHECK(w == 1, "... still refused just before the 4 ms that refill 1 ms (%u)", w);
+	w = agent_http_budget_wait(&b, t0 + 4 * MS);
+	CHECK(w == 0, "... and served once they passed (%u)", w);
+
+	b.empty_ns = 0;		/* full again */
+	agent_http_budget_charge(&b, t0, 2 * S);
+	w = agent_http_budget_wait(&b, t0);
+	CHECK(w == 6, "one summary of 2 s from full: 1.5 s below 0, Retry-After 6 s (%u)", w);
+	w = agent_http_budget_wait(&b, t0 + 1);
+	CHECK(w == 6, "... the seconds rounded up (%u)", w);
+	w = agent_http_budget_wait(&b, t0 + 5 * S + 500 * MS);
+	CHECK(w == 1, "... 5.5 s later: 1 (%u)", w);
+	w = agent_http_budget_wait(&b, t0 + 6 * S);
+	CHECK(w == 0, "... 6 s later: served (%u)", w);
+	agent_http_budget_charge(&b, t0 + 7 * S, 250 * MS);
+	w = agent_http_budget_wait(&b, t0 + 7 * S);
+	CHECK(w == 0, "a second after it was back to 0: 250 ms to spend (%u)", w);
+	agent_http_budget_charge(&b, t0 + 7 * S, 1);
+	w = agent_http_budget_wait(&b, t0 + 7 * S);
+	CHECK(w == 1, "... and not 1 ns more (%u)", w);
+
+	agent_http_budget_charge(&b, t0 + 1000 * S, 600 * MS);
+	w = agent_http_budget_wait(&b, t0 + 1000 * S);
+	CHECK(w == 1, "after a quiet of 1 000 s, the burst and no more: 600 ms goes below 0 (%u)", w);
+	w = agent_http_budget_wait(&b, t0 + 1000 * S + 400 * MS);
+	CHECK(w == 0, "... by 100 ms, refilled in 400 ms (%u)", w);
+
+	b.empty_ns = 0;
+	agent_http_budget_charge(&b, t0, 3600 * S);
+	w = agent_http_budget_wait(&b, t0);
+	CHECK(w == 4 * 3600 - 2,
+	      "a summary of an hour (a hung disk): 4 hours less the burst's 2 s, no overflow (%u)", w);
+
+	b = (struct http_budget){ .rate_ns = S, .burst_ns = S };
+	agent_http_budget_charge(&b, t0, 1500 * MS);
+	w = agent_http_budget_wait(&b, t0);
+	CHECK(w == 1, "the whole thread a second: 1.5 s from full waits 0.5 s, said 1 (%u)", w);
+}
