@@ -166,6 +166,7 @@ struct agent {
 	int ntargets;
 	uint64_t events[AE_COUNT];	/* [lock] */
 	bool module_loaded;		/* [lock] */
+	uint64_t summaries_refused;	/* [lock] 429s of /api/v1/summary (agent_http.c) */
 	uint64_t last_store_write_ns;	/* [lock] CLOCK_REALTIME, 0: never */
 	bool store_ok;			/* [lock] the last append succeeded */
 	/* [lock] minutes handed to the store thread, and those it has done:

@@ -10,6 +10,7 @@
  *	snapfire_agent_targets				gauge
  *	snapfire_agent_module_loaded			gauge, 0/1
  *	snapfire_agent_events_total{event}		counter, AE_COUNT series
+ *	snapfire_agent_http_summaries_refused_total	counter
  *	snapfire_target_up{target,LABELS}		gauge, 0/1
  *	snapfire_target_{sent,received,lost,reordered,duplicates,
  *		port_unreachable,implausible,late}_total{target,LABELS}
@@ -25,8 +26,8 @@
  *	per target	1 up + AC_COUNT (8) counters + METRIC_COUNT (8) x
  *			(19 le + 1 +Inf + _sum + _count = 22) = 185 series
  *	per agent	info, targets, module_loaded + AE_COUNT (8) events
- *			= 11 series
- *	at most		AGENT_MAX_TARGETS (4096) x 185 + 11 = 757771 series
+ *			+ summaries refused = 12 series
+ *	at most		AGENT_MAX_TARGETS (4096) x 185 + 12 = 757772 series
  *
  * Labels: target (the configured name) and at most AGENT_MAX_LABELS (8)
  * free-form labels from the config; their values are the operator's, so
@@ -131,6 +132,7 @@ struct agent_prom_snap {
 	int ntargets, cap;
 	bool module_loaded;
 	uint64_t events[AE_COUNT];
+	uint64_t summaries_refused;
 	struct prom_target *t;
 };
 
@@ -189,6 +191,7 @@ int agent_prom_snap_fill(struct agent_prom_snap *s, const struct agent *a)
 		return -EAGAIN;
 	s->module_loaded = a->module_loaded;
 	memcpy(s->events, a->events, sizeof(s->events));
+	s->summaries_refused = a->summaries_refused;
 	for (i = 0; i < a->ntargets; i++) {
 		struct prom_target *t = &s->t[i];
 
@@ -253,6 +256,9 @@ int agent_prom_format(FILE *f, const struct agent_prom_snap *s)
 	for (c = 0; c < AE_COUNT; c++)
 		fprintf(f, "snapfire_agent_events_total{event=\"%s\"} %" PRIu64 "\n",
 			agent_event_names[c], s->events[c]);
+	family(f, "snapfire_agent_http_summaries_refused_total", "counter",
+	       "Requests of /api/v1/summary answered 429: summaries had used their share of the HTTP thread's time.");
+	fprintf(f, "snapfire_agent_http_summaries_refused_total %" PRIu64 "\n", s->summaries_refused);
 
 	family(f, "snapfire_target_up", "gauge",
 	       "1 when the target replied within max(3 intervals, 3 s).");

@@ -433,6 +433,11 @@ elif launch 127.0.0.1 many 1 budget 20; then
 	            time.sleep(int(ra))
 	            d["after_wait"] = ask(c, summary)[0]
 	        break
+	# the agent's own count of them, in /metrics (built at most once a second)
+	time.sleep(1.1)
+	for line in ask(c, "/metrics")[3].decode().splitlines():
+	    if line.startswith("snapfire_agent_http_summaries_refused_total "):
+	        d["metric_refused"] = int(line.split()[1])
 	print(json.dumps(d))
 	EOF
 	cat "$tmp/hammer" >&2
@@ -445,6 +450,8 @@ elif launch 127.0.0.1 many 1 budget 20; then
 		hammer 'sum(d["scrapes"].values()) >= 4 and all(k.endswith(" 200") for k in d["scrapes"])'
 	check "after Retry-After seconds, a summary is served again" \
 		hammer 'd["retry_after"] is not None and d["after_wait"] == 200'
+	check "/metrics counts every 429 (snapfire_agent_http_summaries_refused_total)" \
+		hammer 'd.get("metric_refused") is not None and d["summaries"].get("429", 0) + 1 <= d["metric_refused"] <= d["summaries"].get("429", 0) + 1 + d["conn_errors"]'
 	check "the refusals are logged, with their count, at a rate" \
 		grep -qE 'http: a summary refused with 429 \([0-9]+ since the start\)' "$tmp/drv.err"
 	check "driver exits cleanly (summaries refused)" stop

@@ -104,6 +104,7 @@ void test_agent_prom(void)
 	t[1].counters[AC_SENT] = 7;
 	a.events[AE_STORE_ERROR] = 3;
 	a.events[AE_TARGET_UNREACHABLE] = 1;
+	a.summaries_refused = 9;
 
 	f = open_memstream(&text, &len);
 	r = agent_prom_write(f, &a);
@@ -122,6 +123,8 @@ void test_agent_prom(void)
 			 i == AE_STORE_ERROR ? 3 : i == AE_TARGET_UNREACHABLE ? 1 : 0);
 		CHECK(has_line(text, line), "agent prom: event line '%s'", line);
 	}
+	CHECK(has_line(text, "snapfire_agent_http_summaries_refused_total 9"),
+	      "agent prom: the summaries refused 429");
 	CHECK(has_line(text, "snapfire_target_up{" LAB_A "} 1") &&
 	      has_line(text, "snapfire_target_up{target=\"b\"} 0"),
 	      "agent prom: up, with the labels escaped (\\\" \\\\ \\n) after target=");
@@ -226,14 +229,14 @@ void test_agent_prom(void)
 		      whole, METRIC_COUNT);
 	}
 
-	/* the documented bound: 11 + 185 per target */
+	/* the documented bound: 12 + 185 per target */
 	for (p = text; *p; p = strchr(p, '\n') + 1) {
 		if (*p != '#')
 			series++;
 		if (!strchr(p, '\n'))
 			break;
 	}
-	CHECK(series == 11 + 2 * 185 && 1 + AC_COUNT + METRIC_COUNT * 22 == 185,
-	      "agent prom: %zu series: 11 + 185 per target", series);
+	CHECK(series == 12 + 2 * 185 && 1 + AC_COUNT + METRIC_COUNT * 22 == 185,
+	      "agent prom: %zu series: 12 + 185 per target", series);
 	free(text);
 }
