@@ -23,8 +23,9 @@
  *
  * What clients may take is bounded, for a listen address opened beyond
  * localhost (docs/AGENT.md: still firewall it to the Prometheus servers):
- * - HTTP_CONN_MAX connections in all, HTTP_PER_IP from one address,
- *   HTTP_MEM bytes of buffer each;
+ * - HTTP_CONN_MAX connections in all, AGENT_HTTP_PER_CLIENT from one
+ *   client (an IPv4 address, an IPv6 /64, or this host: all of 127/8 and
+ *   ::1; agent_http_accept()), HTTP_MEM bytes of buffer each;
  * - a connection without progress for HTTP_TIMEOUT seconds is dropped
  *   (MHD), and one whose request is not answered and sent within
  *   HTTP_DEADLINE seconds of its accept or of its last request's end is
@@ -78,7 +79,6 @@
 #include "verdict.h"
 
 #define HTTP_CONN_MAX	AGENT_HTTP_CONN_MAX
-#define HTTP_PER_IP	8
 #define HTTP_TIMEOUT	10		/* seconds without progress */
 #define HTTP_MEM	(16 * 1024)	/* per connection: headers of the request */
 #define HTTP_PAGE_NS	1000000000ULL	/* /metrics built at most this often */
@@ -527,11 +527,10 @@ struct agent_http *agent_http_start(struct agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the HTTP server's reaper thread: %s", strerror(e));
 		goto destroy_sync;
 	}
-	h->d = MHD_start_daemon(flags, port, NULL, NULL, handler, h,
+	h->d = MHD_start_daemon(flags, port, agent_http_accept, h, handler, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_MAX,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEM,
 				MHD_OPTION_NOTIFY_CONNECTION, agent_http_conn_notify, h,

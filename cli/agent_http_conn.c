@@ -13,10 +13,15 @@
  *   the reaper resumes it when the store gets there or after HTTP_WAIT_S,
  *   and the handler is called again to answer;
  * - the summaries' budget of MHD's thread's time (struct http_budget;
- *   agent_http.c's page_summary() looks at it and charges it).
+ *   agent_http.c's page_summary() looks at it and charges it);
+ * - the connections of one client, counted by its address's prefix:
+ *   MHD's own limit counts each address apart, and any local user can
+ *   connect from all of 127/8, anyone with a /64 from all of it.
  */
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -25,6 +30,56 @@
 #include "agent.h"
 #include "agent_http_int.h"
 #include "common.h"
+
+void agent_http_client(const struct sockaddr *addr, struct http_client *who)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *v4 = NULL;
+
+	memset(who, 0, sizeof(*who));
+	if (addr->sa_family == AF_INET) {
+		v4 = (const uint8_t *)&((const struct sockaddr_in *)addr)->sin_addr;
+	} else if (addr->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+
+		if (!memcmp(a->s6_addr, mapped, sizeof(mapped)))
+			v4 = a->s6_addr + 12;
+		else if (IN6_IS_ADDR_LOOPBACK(a))
+			who->b[15] = 1;			/* this host: ::1 */
+		else
+			memcpy(who->b, a->s6_addr, 8);	/* its /64 */
+		if (!v4)
+			return;
+	} else {
+		return;
+	}
+	/* IPv4 in the v4-mapped form, so that no /64 equals it */
+	memcpy(who->b, mapped, sizeof(mapped));
+	if (v4[0] == 127) {
+		/* this host, as ::1 (no /64 key has a bit in its last 8 bytes) */
+		memset(who->b, 0, sizeof(who->b));
+		who->b[15] = 1;
+		return;
+	}
+	memcpy(who->b + 12, v4, 4);
+}
+
+/* MHD's thread, before a connection is made: within its client's share? */
+enum MHD_Result agent_http_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct agent_http *h = cls;
+	struct http_client who;
+	struct http_conn *hc;
+	unsigned int n = 0;
+
+	(void)len;
+	agent_http_client(addr, &who);
+	pthread_mutex_lock(&h->lock);
+	for (hc = h->conns; hc; hc = hc->next)
+		n += !memcmp(&hc->who, &who, sizeof(who));
+	pthread_mutex_unlock(&h->lock);
+	return n < AGENT_HTTP_PER_CLIENT ? MHD_YES : MHD_NO;
+}
 
 /* MHD's thread: a connection accepted (tracked) or closed (forgotten).
  * MHD reports the close before it closes the descriptor, so the reaper,
@@ -48,6 +103,9 @@ void agent_http_conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
 		}
 		hc->fd = ci->connect_fd;
 		hc->since_ns = clock_ns(CLOCK_MONOTONIC);
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci && ci->client_addr)
+			agent_http_client(ci->client_addr, &hc->who);
 		pthread_mutex_lock(&h->lock);
 		hc->next = h->conns;
 		if (hc->next)

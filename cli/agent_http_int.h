@@ -19,8 +19,14 @@
 #define HTTP_WAIT_S	5		/* a summary's wait for the minutes being stored */
 
 /* a connection, for the reaper */
+/* a client, as the connection limit counts them (agent_http_client()) */
+struct http_client {
+	uint8_t b[16];
+};
+
 struct http_conn {
 	struct http_conn *next, **pprev;
+	struct http_client who;
 	int fd;
 	uint64_t since_ns;	/* CLOCK_MONOTONIC: accepted, or its last request ended */
 	bool cut;
@@ -107,6 +113,16 @@ enum MHD_Result agent_page_summary(struct agent *a, struct MHD_Connection *c, bo
 extern uint64_t agent_http_summary_rate_ns, agent_http_summary_burst_ns;
 
 /* agent_http_conn.c: MHD's connection and completion callbacks */
+/*
+ * MHD's accept policy: at most @per (AGENT_HTTP_PER_CLIENT) connections
+ * from one client, where one client is an IPv4 address, an IPv6 /64, or
+ * this host itself (127/8, ::1, the v4-mapped ones): any local user can
+ * send from every loopback address, and anyone with a /64 from every
+ * address in it. MHD_YES or MHD_NO.
+ */
+#define AGENT_HTTP_PER_CLIENT	8
+enum MHD_Result agent_http_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+void agent_http_client(const struct sockaddr *addr, struct http_client *who);
 void agent_http_conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
 			    enum MHD_ConnectionNotificationCode code);
 void agent_http_req_done(void *cls, struct MHD_Connection *c, void **req,

@@ -51,6 +51,7 @@ void test_agent_log(void);
 
 /* unit_agent_http.c */
 void test_agent_http_budget(void);
+void test_agent_http_client(void);
 
 /* unit_agent_queue.c */
 void test_agent_queue(void);

@@ -5,9 +5,12 @@
  * test, with the agent's own numbers (250 ms a second, 500 ms at once):
  * the burst, the deficit one expensive summary leaves and the Retry-After
  * it gives, the refill, a long quiet worth no more than the burst, and a
- * summary of an hour that overflows nothing.
+ * summary of an hour that overflows nothing. And who one client is, for
+ * the connection limit (agent_http_client()).
  */
+#include <arpa/inet.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agent_http_int.h"
 #include "unit.h"
@@ -73,4 +76,63 @@ void test_agent_http_budget(void)
 	agent_http_budget_charge(&b, t0, 1500 * MS);
 	w = agent_http_budget_wait(&b, t0);
 	CHECK(w == 1, "the whole thread a second: 1.5 s from full waits 0.5 s, said 1 (%u)", w);
+}
+
+/* the client an address counts as: @a and @b the same one? */
+static int same_client(const char *a, const char *b)
+{
+	struct sockaddr_storage sa[2];
+	struct http_client who[2];
+	const char *s[2] = { a, b };
+	int i;
+
+	memset(sa, 0, sizeof(sa));
+	for (i = 0; i < 2; i++) {
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&sa[i];
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa[i];
+
+		if (inet_pton(AF_INET, s[i], &v4->sin_addr) == 1)
+			v4->sin_family = AF_INET;
+		else if (inet_pton(AF_INET6, s[i], &v6->sin6_addr) == 1)
+			v6->sin6_family = AF_INET6;
+		else
+			return -1;
+		agent_http_client((struct sockaddr *)&sa[i], &who[i]);
+	}
+	return !memcmp(&who[0], &who[1], sizeof(who[0]));
+}
+
+void test_agent_http_client(void)
+{
+	static const struct {
+		const char *a, *b;
+		int same;
+	} t[] = {
+		{ "127.0.0.1", "127.0.0.2", 1 },	/* this host: one client */
+		{ "127.0.0.1", "127.255.1.9", 1 },
+		{ "127.0.0.1", "::1", 1 },
+		{ "::ffff:127.0.0.5", "::1", 1 },
+		{ "192.0.2.1", "192.0.2.1", 1 },
+		{ "192.0.2.1", "192.0.2.2", 0 },	/* IPv4: each address */
+		{ "192.0.2.1", "::ffff:192.0.2.1", 1 },
+		{ "192.0.2.1", "127.0.0.1", 0 },
+		{ "2001:db8:1:2::1", "2001:db8:1:2:ffff::9", 1 },	/* a /64 */
+		{ "2001:db8:1:2::1", "2001:db8:1:3::1", 0 },
+		{ "2001:db8:1:2::1", "::1", 0 },
+		{ "::", "0.0.0.0", 0 },
+		{ "7f00::1", "::1", 0 },
+	};
+	size_t i, bad = 0;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r = same_client(t[i].a, t[i].b);
+
+		if (r != t[i].same) {
+			bad++;
+			CHECK(0, "agent http: %s and %s %s one client (got %d)", t[i].a, t[i].b,
+			      t[i].same ? "are" : "are not", r);
+		}
+	}
+	CHECK(!bad, "agent http: clients for the connection limit: IPv4 addresses, IPv6 /64s, this host as one (%zu cases)",
+	      i);
 }
