@@ -11,8 +11,11 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdlib.h>
+#include <libgen.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/snapfire.h>
@@ -24,9 +27,28 @@
 
 /* ------------------------------------------------------------ JSON Lines */
 
+/*
+ * May @path's last component be followed if it is a link? Not when the
+ * agent runs as root (`snapfire agent -n NS` by hand) and the directory
+ * that holds it is someone else's: its owner (the agent's user, for
+ * /var/log/snapfire) could point it at any file root may write, as
+ * fs.protected_symlinks refuses in world-writable sticky directories.
+ * /dev/stdout, a link in a directory of root's, is followed.
+ */
+static bool jsonl_follow(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (geteuid())
+		return true;
+	snprintf(dir, sizeof(dir), "%s", path);
+	return !stat(dirname(dir), &st) && st.st_uid == 0;
+}
+
 void agent_jsonl_open(struct agentd *d)
 {
-	int fd;
+	int fd, nofollow;
 
 	if (d->jsonl) {
 		fclose(d->jsonl);
@@ -40,17 +62,22 @@ void agent_jsonl_open(struct agentd *d)
 	 * until one comes, and a full one drops records (EAGAIN, said once)
 	 * instead of stopping the probes and SIGTERM with them. Made as
 	 * readable as the history (0640), not by everyone. Symlinks are
-	 * followed: /dev/stdout is one.
+	 * followed (/dev/stdout is one), but not by root in a directory
+	 * someone else owns (jsonl_follow()).
 	 */
-	fd = open(d->a.conf.jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+	nofollow = jsonl_follow(d->a.conf.jsonl) ? 0 : O_NOFOLLOW;
+	fd = open(d->a.conf.jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | nofollow,
+		  0640);
 	if (fd >= 0) {
 		d->jsonl = fdopen(fd, "a");
 		if (!d->jsonl)
 			close(fd);
 	}
 	if (!d->jsonl)
-		agent_log("jsonl: cannot open %s: %s (no JSON Lines until it can be: fix it and send SIGHUP)",
-			  d->a.conf.jsonl, strerror(errno));
+		agent_log("jsonl: cannot open %s: %s%s (no JSON Lines until it can be: fix it and send SIGHUP)",
+			  d->a.conf.jsonl, strerror(errno),
+			  errno == ELOOP && nofollow ?
+			  ": a link in a directory root does not own, not followed by root" : "");
 	d->jsonl_failing = false;
 }
 

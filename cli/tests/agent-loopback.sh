@@ -422,6 +422,36 @@ check "  and SIGTERM ends it at once (exit $rc, $(($(date +%s) - t0)) s)" test "
 check "  the records before the FIFO was full are there" sh -c "timeout 1 cat <&7 | grep -q '\"target\":\"f0\"'"
 exec 7<&-
 
+# JSON Lines as root through a link in a directory root does not own (the
+# agent's user owns /var/log/snapfire, and could point the file at any
+# that root may write): not followed, and said; a link in a directory of
+# root's (/dev/stdout) is followed
+if ((EUID == 0)) && id nobody >/dev/null 2>&1; then
+	mkdir "$tmp/ulog" && chown nobody "$tmp/ulog"
+	echo keep >"$tmp/victim"
+	ln -s "$tmp/victim" "$tmp/ulog/probes.jsonl"
+	ln -s "$tmp/followed" "$tmp/rootlink"
+	for j in ulog/probes.jsonl rootlink; do
+		printf 'listen: 127.0.0.1:%s\nstate-dir: %s\njsonl: %s\ntargets:\n  - { name: l, address: 127.0.0.1, port: %s, interval: 0.05 }\n' \
+			"$hport" "$tmp/state-ln" "$tmp/$j" "$rport" >"$tmp/ln.conf"
+		"$sfx" agent -c "$tmp/ln.conf" >/dev/null 2>"$tmp/ln.log" &
+		apid=$!
+		wait_for grep -q 'started:' "$tmp/ln.log"
+		sleep 1.5
+		kill -TERM "$apid"
+		wait "$apid"
+		apid=
+		cp "$tmp/ln.log" "$tmp/ln-${j%%/*}.log"
+	done
+	check "root, jsonl a link in a directory root does not own: not followed, said" \
+		grep -q "jsonl: cannot open $tmp/ulog/probes.jsonl: .*not followed by root" "$tmp/ln-ulog.log"
+	check "  the file it points to untouched" test "$(cat "$tmp/victim")" = keep
+	check "root, jsonl a link in root's directory: followed (records in $tmp/followed)" \
+		grep -q '"target":"l"' "$tmp/followed"
+else
+	skip "jsonl links as root: not root, or no user nobody"
+fi
+
 # Stalls (the agent stopped, as a process starved on a busy host is):
 # the probes it missed are skipped, not sent in a burst on resume (it
 # made up 80 of them back to back after 0.8 s), the replies that came in
