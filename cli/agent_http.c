@@ -24,8 +24,9 @@
  * What clients may take is bounded, for a listen address opened beyond
  * localhost (docs/AGENT.md: still firewall it to the Prometheus servers):
  * - HTTP_CONN_MAX connections in all, AGENT_HTTP_PER_CLIENT from one
- *   client (an IPv4 address, an IPv6 /64, or this host: all of 127/8 and
- *   ::1; agent_http_accept()), HTTP_MEM bytes of buffer each;
+ *   address (every loopback address is one, this host) and
+ *   AGENT_HTTP_PER_NET from one IPv6 /64 (agent_http_accept()), HTTP_MEM
+ *   bytes of buffer each;
  * - a connection without progress for HTTP_TIMEOUT seconds is dropped
  *   (MHD), and one whose request is not answered and sent within
  *   HTTP_DEADLINE seconds of its accept or of its last request's end is

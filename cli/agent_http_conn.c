@@ -14,9 +14,9 @@
  *   and the handler is called again to answer;
  * - the summaries' budget of MHD's thread's time (struct http_budget;
  *   agent_http.c's page_summary() looks at it and charges it);
- * - the connections of one client, counted by its address's prefix:
- *   MHD's own limit counts each address apart, and any local user can
- *   connect from all of 127/8, anyone with a /64 from all of it.
+ * - the connections of one client and of one IPv6 /64: MHD's own limit
+ *   counts each address apart, and any local user can connect from all
+ *   of 127/8, anyone with a /64 from all of it.
  */
 #include <netinet/in.h>
 #include <pthread.h>
@@ -42,43 +42,50 @@ void agent_http_client(const struct sockaddr *addr, struct http_client *who)
 	} else if (addr->sa_family == AF_INET6) {
 		const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
 
-		if (!memcmp(a->s6_addr, mapped, sizeof(mapped)))
+		if (!memcmp(a->s6_addr, mapped, sizeof(mapped))) {
 			v4 = a->s6_addr + 12;
-		else if (IN6_IS_ADDR_LOOPBACK(a))
-			who->b[15] = 1;			/* this host: ::1 */
-		else
-			memcpy(who->b, a->s6_addr, 8);	/* its /64 */
+		} else if (IN6_IS_ADDR_LOOPBACK(a)) {
+			who->addr[15] = 1;		/* this host: ::1 */
+			memcpy(who->net, who->addr, sizeof(who->net));
+		} else {
+			memcpy(who->addr, a->s6_addr, 16);
+			/* its /64; a link-local one is its own (fe80::/64 is every link's) */
+			memcpy(who->net, a->s6_addr, IN6_IS_ADDR_LINKLOCAL(a) ? 16 : 8);
+		}
 		if (!v4)
 			return;
 	} else {
 		return;
 	}
-	/* IPv4 in the v4-mapped form, so that no /64 equals it */
-	memcpy(who->b, mapped, sizeof(mapped));
 	if (v4[0] == 127) {
-		/* this host, as ::1 (no /64 key has a bit in its last 8 bytes) */
-		memset(who->b, 0, sizeof(who->b));
-		who->b[15] = 1;
-		return;
+		who->addr[15] = 1;			/* this host, as ::1 */
+	} else {
+		memcpy(who->addr, mapped, sizeof(mapped));	/* v4-mapped */
+		memcpy(who->addr + 12, v4, 4);
 	}
-	memcpy(who->b + 12, v4, 4);
+	memcpy(who->net, who->addr, sizeof(who->net));	/* one address */
 }
 
-/* MHD's thread, before a connection is made: within its client's share? */
+/*
+ * MHD's thread, before a connection is made: within its client's share,
+ * and its /64's?
+ */
 enum MHD_Result agent_http_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 {
 	struct agent_http *h = cls;
+	unsigned int n = 0, nn = 0;
 	struct http_client who;
 	struct http_conn *hc;
-	unsigned int n = 0;
 
 	(void)len;
 	agent_http_client(addr, &who);
 	pthread_mutex_lock(&h->lock);
-	for (hc = h->conns; hc; hc = hc->next)
-		n += !memcmp(&hc->who, &who, sizeof(who));
+	for (hc = h->conns; hc; hc = hc->next) {
+		n += !memcmp(hc->who.addr, who.addr, sizeof(who.addr));
+		nn += !memcmp(hc->who.net, who.net, sizeof(who.net));
+	}
 	pthread_mutex_unlock(&h->lock);
-	return n < AGENT_HTTP_PER_CLIENT ? MHD_YES : MHD_NO;
+	return n < AGENT_HTTP_PER_CLIENT && nn < AGENT_HTTP_PER_NET ? MHD_YES : MHD_NO;
 }
 
 /* MHD's thread: a connection accepted (tracked) or closed (forgotten).

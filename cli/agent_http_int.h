@@ -19,9 +19,15 @@
 #define HTTP_WAIT_S	5		/* a summary's wait for the minutes being stored */
 
 /* a connection, for the reaper */
-/* a client, as the connection limit counts them (agent_http_client()) */
+/*
+ * A client, as the connection limits count them (agent_http_client()):
+ * its address (IPv4 v4-mapped; every loopback address is ::1, this
+ * host), and the network it is counted in too (an IPv6 /64, or the
+ * address itself: IPv4, link-local, this host).
+ */
 struct http_client {
-	uint8_t b[16];
+	uint8_t addr[16];
+	uint8_t net[16];
 };
 
 struct http_conn {
@@ -114,13 +120,16 @@ extern uint64_t agent_http_summary_rate_ns, agent_http_summary_burst_ns;
 
 /* agent_http_conn.c: MHD's connection and completion callbacks */
 /*
- * MHD's accept policy: at most @per (AGENT_HTTP_PER_CLIENT) connections
- * from one client, where one client is an IPv4 address, an IPv6 /64, or
- * this host itself (127/8, ::1, the v4-mapped ones): any local user can
- * send from every loopback address, and anyone with a /64 from every
- * address in it. MHD_YES or MHD_NO.
+ * MHD's accept policy: at most AGENT_HTTP_PER_CLIENT connections from one
+ * address, where every loopback address is one (127/8, ::1 and the
+ * v4-mapped ones: any local user can send from all of them), and at most
+ * AGENT_HTTP_PER_NET from one IPv6 /64 (anyone with one can send from all
+ * of it). A neighbour in Prometheus' /64 cannot take its 8, only the /64's
+ * 32; a client with a /56 still could take all 256 (HTTP_CONN_MAX): past
+ * localhost, the firewall is the bound. MHD_YES or MHD_NO.
  */
 #define AGENT_HTTP_PER_CLIENT	8
+#define AGENT_HTTP_PER_NET	32
 enum MHD_Result agent_http_accept(void *cls, const struct sockaddr *addr, socklen_t len);
 void agent_http_client(const struct sockaddr *addr, struct http_client *who);
 void agent_http_conn_notify(void *cls, struct MHD_Connection *c, void **ctx,

@@ -283,6 +283,7 @@ int main(void)
 	test_agent_log();
 	test_agent_http_budget();
 	test_agent_http_client();
+	test_agent_http_accept();
 	test_agent_queue();
 	test_hquery();
 	test_agent_conf();

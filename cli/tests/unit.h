@@ -52,6 +52,7 @@ void test_agent_log(void);
 /* unit_agent_http.c */
 void test_agent_http_budget(void);
 void test_agent_http_client(void);
+void test_agent_http_accept(void);
 
 /* unit_agent_queue.c */
 void test_agent_queue(void);

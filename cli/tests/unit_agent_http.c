@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agent_http_int.h"
@@ -78,7 +79,7 @@ void test_agent_http_budget(void)
 	CHECK(w == 1, "the whole thread a second: 1.5 s from full waits 0.5 s, said 1 (%u)", w);
 }
 
-/* the client an address counts as: @a and @b the same one? */
+/* @a and @b: 2 when the same client (address), + 1 when in the same net */
 static int same_client(const char *a, const char *b)
 {
 	struct sockaddr_storage sa[2];
@@ -99,26 +100,29 @@ static int same_client(const char *a, const char *b)
 			return -1;
 		agent_http_client((struct sockaddr *)&sa[i], &who[i]);
 	}
-	return !memcmp(&who[0], &who[1], sizeof(who[0]));
+	return 2 * !memcmp(who[0].addr, who[1].addr, sizeof(who[0].addr)) +
+	       !memcmp(who[0].net, who[1].net, sizeof(who[0].net));
 }
 
 void test_agent_http_client(void)
 {
 	static const struct {
 		const char *a, *b;
-		int same;
+		int same;	/* 3: one client; 1: two in one /64; 0: apart */
 	} t[] = {
-		{ "127.0.0.1", "127.0.0.2", 1 },	/* this host: one client */
-		{ "127.0.0.1", "127.255.1.9", 1 },
-		{ "127.0.0.1", "::1", 1 },
-		{ "::ffff:127.0.0.5", "::1", 1 },
-		{ "192.0.2.1", "192.0.2.1", 1 },
+		{ "127.0.0.1", "127.0.0.2", 3 },	/* this host: one client */
+		{ "127.0.0.1", "127.255.1.9", 3 },
+		{ "127.0.0.1", "::1", 3 },
+		{ "::ffff:127.0.0.5", "::1", 3 },
+		{ "192.0.2.1", "192.0.2.1", 3 },
 		{ "192.0.2.1", "192.0.2.2", 0 },	/* IPv4: each address */
-		{ "192.0.2.1", "::ffff:192.0.2.1", 1 },
+		{ "192.0.2.1", "::ffff:192.0.2.1", 3 },
 		{ "192.0.2.1", "127.0.0.1", 0 },
-		{ "2001:db8:1:2::1", "2001:db8:1:2:ffff::9", 1 },	/* a /64 */
+		{ "2001:db8:1:2::1", "2001:db8:1:2::1", 3 },
+		{ "2001:db8:1:2::1", "2001:db8:1:2:ffff::9", 1 },	/* one /64 */
 		{ "2001:db8:1:2::1", "2001:db8:1:3::1", 0 },
 		{ "2001:db8:1:2::1", "::1", 0 },
+		{ "fe80::1", "fe80::2", 0 },	/* link-local: every link's /64 */
 		{ "::", "0.0.0.0", 0 },
 		{ "7f00::1", "::1", 0 },
 	};
@@ -129,10 +133,52 @@ void test_agent_http_client(void)
 
 		if (r != t[i].same) {
 			bad++;
-			CHECK(0, "agent http: %s and %s %s one client (got %d)", t[i].a, t[i].b,
-			      t[i].same ? "are" : "are not", r);
+			CHECK(0, "agent http: %s and %s: %d (want %d: 3 one client, 1 one /64, 0 apart)",
+			      t[i].a, t[i].b, r, t[i].same);
 		}
 	}
-	CHECK(!bad, "agent http: clients for the connection limit: IPv4 addresses, IPv6 /64s, this host as one (%zu cases)",
+	CHECK(!bad, "agent http: clients for the connection limits: IPv4 addresses, IPv6 addresses in /64s, this host as one (%zu cases)",
 	      i);
+}
+
+/* agent_http_accept() with @n connections of @from already open: @to? */
+static enum MHD_Result accept_after(const char *from, int n, const char *to)
+{
+	struct agent_http h = { .conns = NULL };
+	struct http_conn c[64];
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	enum MHD_Result r;
+	int i;
+
+	pthread_mutex_init(&h.lock, NULL);
+	for (i = 0; i < n && i < 64; i++) {
+		char a[64];
+
+		memset(&c[i], 0, sizeof(c[i]));
+		snprintf(a, sizeof(a), from, i + 1);	/* %x: each its own */
+		inet_pton(AF_INET6, a, &sa.sin6_addr);
+		agent_http_client((struct sockaddr *)&sa, &c[i].who);
+		c[i].next = h.conns;
+		h.conns = &c[i];
+	}
+	inet_pton(AF_INET6, to, &sa.sin6_addr);
+	r = agent_http_accept(&h, (struct sockaddr *)&sa, sizeof(sa));
+	pthread_mutex_destroy(&h.lock);
+	return r;
+}
+
+void test_agent_http_accept(void)
+{
+	CHECK(accept_after("2001:db8:1:2::9", 7, "2001:db8:1:2::9") == MHD_YES &&
+	      accept_after("2001:db8:1:2::9", 8, "2001:db8:1:2::9") == MHD_NO,
+	      "agent http: 8 connections from one address, not 9");
+	CHECK(accept_after("::ffff:127.0.0.%d", 8, "::1") == MHD_NO &&
+	      accept_after("::ffff:127.0.0.%d", 7, "::1") == MHD_YES,
+	      "agent http: 8 from this host's loopback addresses, whichever, not 9");
+	CHECK(accept_after("2001:db8:1:2::%x", 31, "2001:db8:1:2::ff") == MHD_YES &&
+	      accept_after("2001:db8:1:2::%x", 32, "2001:db8:1:2::ff") == MHD_NO,
+	      "agent http: 32 connections from one /64's addresses, not 33");
+	CHECK(accept_after("2001:db8:1:2::%x", 32, "2001:db8:1:3::1") == MHD_YES &&
+	      accept_after("fe80::%x", 40, "fe80::ff") == MHD_YES,
+	      "agent http: another /64 is not held up by a full one; link-local addresses are each their own");
 }
