@@ -414,7 +414,8 @@ static int sf_check_untrusted(const struct sf_config *old,
 
 /*
  * The request's first port attribute that @old does not name, besides
- * 862: what a refusal of the untrusted port budget points at.
+ * 862 and those another namespace names (they cost nothing more): what a
+ * refusal of the untrusted port budget points at.
  */
 static const struct nlattr *sf_new_port_attr(const struct genl_info *info,
 					     const struct sf_config *old)
@@ -425,7 +426,8 @@ static const struct nlattr *sf_new_port_attr(const struct genl_info *info,
 	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem)
 		if (nla_type(a) == SNAPFIRE_A_CONFIG_PORT &&
 		    nla_get_u16(a) != STAMP_PORT &&
-		    !sf_config_port(old, htons(nla_get_u16(a))))
+		    !sf_config_port(old, htons(nla_get_u16(a))) &&
+		    !sf_rx_port_named(nla_get_u16(a)))
 			return a;
 	return NULL;
 }

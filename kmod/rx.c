@@ -276,6 +276,11 @@ static void sf_port_ref(unsigned int p, int d, bool untrusted)
 		clear_bit(p, sf_rx_ports);
 }
 
+bool sf_rx_port_named(u16 port)
+{
+	return READ_ONCE(sf_port_refs[port]);
+}
+
 /*
  * A namespace's STAMP ports change from @old's to @new's (either NULL: it
  * comes or goes); @untrusted: it is owned by another user namespace. The

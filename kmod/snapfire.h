@@ -394,6 +394,8 @@ void sf_rx_detach(void);
 extern unsigned int sf_max_untrusted_ports;
 int sf_rx_ports_update(const struct sf_config *old, const struct sf_config *new,
 		       bool untrusted, bool check);
+/* @port (host order) named by some namespace now? Unlocked: for a message */
+bool sf_rx_port_named(u16 port);
 
 /* The headers of a UDP datagram to or from a STAMP port, as parsed. */
 struct sf_pkt {
