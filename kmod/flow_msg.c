@@ -6,7 +6,9 @@
  * flow's lock: the counters, and each wanted histogram as one memcpy() of
  * its allocated groups (sf_hist_copy(): about 8 KiB for the widest
  * histogram at the default precision, 30 KiB at precision 8). The message
- * is then sized exactly and encoded from that copy, with no lock held.
+ * is then sized from that copy (an upper bound, a few bytes over: the
+ * flow key's addresses and the 64-bit padding are counted at their
+ * largest) and encoded from it, with no lock held.
  *
  * Before, the buckets were walked (twice) and encoded under the lock: up
  * to some 15 000 bucket nests for a flow with wide histograms, a
@@ -63,9 +65,12 @@ struct sf_flow_snap *sf_flow_snap_alloc(size_t room)
 	/* room is a u64 multiple: each copy starts aligned */
 	room = round_up(room, sizeof(u64));
 	/* the caller's to keep (a dump's, until .done): charged */
-	s = kvzalloc(struct_size(s, buf, room / sizeof(u64)), GFP_KERNEL_ACCOUNT);
-	if (s)
-		s->room = room;
+	s = kvmalloc(struct_size(s, buf, room / sizeof(u64)), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return NULL;
+	/* the copies' room is written before it is read: not zeroed */
+	memset(s, 0, sizeof(*s));
+	s->room = room;
 	return s;
 }
 

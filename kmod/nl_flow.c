@@ -356,7 +356,7 @@ static int sf_dump_one(struct sk_buff *skb, struct netlink_callback *cb)
 	room = skb_tailroom(skb);
 	if (!first && room < sf_flow_snap_msg_size(ctx->snap)) {
 		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;	/* in the next buffer, whole */
+		return -EMSGSIZE;	/* in the next buffer, unmerged */
 	}
 	if (sf_flow_snap_put(skb, ctx->snap, room)) {
 		genlmsg_cancel(skb, hdr);
@@ -416,7 +416,12 @@ int sf_nl_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_unlock();
 	ctx->next = idx;
 
-	if (err == -EMSGSIZE && skb->len)
+	/*
+	 * What the buffer holds goes out; the next call starts again at this
+	 * flow, in a buffer of its own (a copy that could not grow: again
+	 * then, and failed only if it still cannot).
+	 */
+	if ((err == -EMSGSIZE || err == -ENOMEM) && skb->len)
 		return skb->len;
 	if (err == -EMSGSIZE)
 		NL_SET_ERR_MSG(cb->extack,
