@@ -344,14 +344,14 @@ static enum MHD_Result summary_refused(struct agent_http *h, struct MHD_Connecti
 {
 	char msg[256], val[16];
 	unsigned long long ms = h->budget.rate_ns / 1000000;
+	uint64_t refused;
 
-	h->budget.refused++;
 	pthread_mutex_lock(&h->a->lock);
-	h->a->summaries_refused++;	/* /metrics counts them */
+	refused = ++h->a->summaries_refused;	/* /metrics counts them */
 	pthread_mutex_unlock(&h->a->lock);
 	agent_log_limited(&budget_log_rl,
 			  "http: a summary refused with 429 (%" PRIu64 " since the start): summaries have used their %llu ms a second of the HTTP thread",
-			  h->budget.refused, ms);
+			  refused, ms);
 	snprintf(msg, sizeof(msg),
 		 "too many summaries: they have used their %llu ms a second of the agent's HTTP thread, the rest is for /metrics: retry after %u s",
 		 ms, wait);

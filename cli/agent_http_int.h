@@ -66,7 +66,6 @@ struct http_budget {
 	uint64_t rate_ns;	/* a second; 1 to 1000000000 */
 	uint64_t burst_ns;
 	uint64_t empty_ns;	/* CLOCK_MONOTONIC; 0: full */
-	uint64_t refused;	/* summaries answered 429 */
 };
 
 struct agent_http {

@@ -242,8 +242,10 @@ check "405 says Allow: GET, HEAD" \
 # 127.0.0.9, and the 9th, from 127.0.0.10, is refused; once they are
 # closed, one is served again
 check "8 connections from 8 loopback addresses: the 9th, from another, is refused" \
-	"$py" - "$port" <<-'EOF'
-	import socket, sys, time, urllib.request
+	"$py" - "$port" "$top/cli/tests" <<-'EOF'
+	import socket, sys, time
+	sys.path.insert(0, sys.argv[2])
+	from http_conn import refused, served
 	port = int(sys.argv[1])
 	def conn(i):
 	    s = socket.socket()
@@ -253,47 +255,24 @@ check "8 connections from 8 loopback addresses: the 9th, from another, is refuse
 	conns = [conn(i) for i in range(2, 10)]
 	time.sleep(0.5)
 	last = conn(10)
-	last.settimeout(5)
-	# refused: closed or reset unanswered (an idle accepted one would
-	# time out, so it is asked something)
-	try:
-	    last.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
-	    refused = not last.recv(5).startswith(b"HTTP/")
-	except (ConnectionResetError, BrokenPipeError):
-	    refused = True
-	except Exception:
-	    refused = False
+	no = refused(last)
 	for c in conns + [last]:
 	    c.close()
-	ok = False
-	for _ in range(50):   # the server forgets the closed ones on its next turn
-	    try:
-	        ok = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=20).status == 200
-	        break
-	    except OSError:
-	        time.sleep(0.1)
-	print("9th refused %s, served after %s" % (refused, ok), file=sys.stderr)
-	sys.exit(0 if refused and ok else 1)
+	ok = served(port, 50)
+	print("9th refused %s, served after %s" % (no, ok), file=sys.stderr)
+	sys.exit(0 if no and ok else 1)
 	EOF
 
 # bounded: from one address at most 8 connections; an idle one is dropped
 # after 10 s, and then the server answers again
 check "9 idle connections: the 9th is refused, and after the timeout a request is served" \
-	"$py" - "$port" <<-'EOF'
-	import socket, sys, time, urllib.request
+	"$py" - "$port" "$top/cli/tests" <<-'EOF'
+	import socket, sys, time
+	sys.path.insert(0, sys.argv[2])
+	from http_conn import refused, served
 	port = int(sys.argv[1])
 	conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(9)]
-	last = conns[-1]
-	last.settimeout(5)
-	# refused: closed or reset unanswered (asked something: an accepted
-	# idle one would time out as well)
-	try:
-	    last.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
-	    refused = not last.recv(5).startswith(b"HTTP/")
-	except (ConnectionResetError, BrokenPipeError):
-	    refused = True
-	except Exception:
-	    refused = False
+	no = refused(conns[-1])
 	first = conns[0]
 	first.settimeout(20)
 	t0 = time.time()
@@ -304,15 +283,9 @@ check "9 idle connections: the 9th is refused, and after the timeout a request i
 	waited = time.time() - t0
 	for c in conns:
 	    c.close()
-	ok = False
-	for _ in range(30):   # the server reaps the dropped ones on its next turn
-	    try:
-	        ok = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=20).status == 200
-	        break
-	    except OSError:
-	        time.sleep(0.1)
-	print("refused %s, idle dropped %s after %.1fs, served %s" % (refused, dropped, waited, ok), file=sys.stderr)
-	sys.exit(0 if refused and dropped and waited < 15 and ok else 1)
+	ok = served(port, 30)
+	print("refused %s, idle dropped %s after %.1fs, served %s" % (no, dropped, waited, ok), file=sys.stderr)
+	sys.exit(0 if no and dropped and waited < 15 and ok else 1)
 	EOF
 
 check "a second server on the same port is refused, with what to do" \
