@@ -37,6 +37,7 @@ const char *const counter_names[NCOUNTERS] = {
 	"fragments",
 	"xfrm-refused",
 	"ext-headers",
+	"implausible",
 };
 
 const char *const counter_help[NCOUNTERS] = {
@@ -72,6 +73,7 @@ const char *const counter_help[NCOUNTERS] = {
 	"IPv6 fragments of STAMP-port UDP datagrams seen at LOCAL_IN (the first fragment, which carries the ports, or an atomic one): IPv6 reassembles after LOCAL_IN, where no hook sees the datagram, so it is neither recorded nor answered, and goes on to a socket on its port if there is one. Where conntrack's defragmentation (nf_defrag_ipv6) runs, LOCAL_IN sees the datagram whole instead and it is handled as any other.",
 	"Probes to the in-kernel reflector that the host's IPsec (xfrm) policy refuses on the way in: they came in the clear, or by another transform, where a policy requires one. Neither answered nor recorded; the stack drops them, as it would before a socket. (Probes to a userspace reflector and replies to a sender are left to the stack's own check.)",
 	"IPv6 datagrams of a STAMP port seen at LOCAL_IN with an extension header before UDP that the stack, which processes it only after LOCAL_IN, may not pass on: a Segment Routing header where seg6 is off, a routing header with segments left, a destination option whose type says discard, AH. Neither recorded nor answered; left to the stack. (AH is counted on its first pass: once xfrm has checked it, the datagram comes back without it and is handled.) Hop-by-hop, padding, an option to skip and a routing header at its last segment are no obstacle.",
+	"Replies a sender received (rx, sequence accounting) but took no sample from, because the reflector's timestamps cannot be: T2 or T3 missing (0), T3 before T2, or a turnaround (T3 - T2) longer than the whole round trip (T4 - T1). Also Follow-Up Telemetry that says a reply left the reflector before that reply's T3: no far-tx-stage sample.",
 };
 
 /* enum snapfire_metric, as JSON keys */
@@ -95,6 +97,6 @@ const char *const event_names[EVENT_NAMES] = {
 	[5] = "loss-high",
 };
 
-_Static_assert(32 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
+_Static_assert(33 == NCOUNTERS, "counters: the spec and SNAPFIRE_A_COUNTERS_PAD");
 _Static_assert(8 == METRIC_COUNT, "metrics: the spec and SNAPFIRE_METRIC_MAX");
 _Static_assert(6 == EVENT_NAMES, "events: the spec and SNAPFIRE_EVENT_TYPE_MAX");

@@ -61,7 +61,7 @@ struct probe {
 	uint64_t received, dups, reordered;
 	uint32_t max_seq;		/* highest received + 1 */
 	uint64_t unreachable;		/* ICMP port unreachable replies seen */
-	uint64_t implausible;		/* replies whose echoed T1 we never sent */
+	uint64_t implausible;		/* replies refused: an echoed T1 we never sent, or a T2 and T3 that cannot be */
 	uint64_t late;			/* replies to probes no longer remembered */
 	/*
 	 * The probes sent lately, for their replies: made by probe_run()

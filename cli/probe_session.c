@@ -189,10 +189,13 @@ static void followup_in(struct probe *p, const uint8_t *buf, size_t len, int64_t
 		return;
 	if (fu->ts.sec || fu->ts.frac) {
 		uint32_t fseq = ntohl(fu->seq);
+		int64_t left = stamp_to_ns(&fu->ts, ntohs(r->ee));
 
 		rp = &p->replied[fseq % FU_SLOTS];
 		if (rp->valid && rp->seq == fseq) {
-			samples_add(&p->far, stamp_to_ns(&fu->ts, ntohs(r->ee)) - rp->t3);
+			/* a reply cannot have left before its T3 was written */
+			if (left >= rp->t3)
+				samples_add(&p->far, left - rp->t3);
 			rp->valid = 0;
 		}
 	}
@@ -270,6 +273,19 @@ bool probe_receive(struct probe *p)
 		p->implausible++;
 		return true;
 	}
+	/*
+	 * Its T2 and T3 must both be there (0: none, or before 1970), in that
+	 * order, and hold the probe no longer than its whole round trip took:
+	 * a T2 of 0 made a round trip of 0, a T3 before T2 one with the
+	 * reflector's time left in. Refused as a wrong T1 is: a forged reply
+	 * does not use up the genuine one's place.
+	 */
+	t2 = stamp_to_ns(&r->rx_ts, ee);
+	t3 = stamp_to_ns(&r->ts, ee);
+	if (!t2 || t3 < t2 || t3 - t2 > t4 - t1) {
+		p->implausible++;
+		return true;
+	}
 	if (sl->seen) {
 		p->dups++;
 		if (!p->quiet && !g_json)
@@ -282,10 +298,7 @@ bool probe_receive(struct probe *p)
 		p->reordered++;
 	else
 		p->max_seq = seq + 1;
-	t2 = stamp_to_ns(&r->rx_ts, ee);
-	t3 = stamp_to_ns(&r->ts, ee);
-	/* a turnaround below 0 (T3 before T2) is the reflector's error: none */
-	rtt = (t4 - t1) - (t3 > t2 ? t3 - t2 : 0);
+	rtt = (t4 - t1) - (t3 - t2);
 	if (rtt < 0)
 		rtt = 0;
 	both_s = (ee & STAMP_EE_S) && (see & STAMP_EE_S);

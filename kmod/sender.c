@@ -65,7 +65,8 @@ void sf_sender_out(struct sf_net *sn, const struct sf_config *cfg,
  * the reflector's previous reply really left it; that reply's T3 was
  * written before the reflector's qdisc. Then remember this reply's T3.
  */
-static void sf_followup_in(struct sf_flow *f, const struct sf_stamp *st)
+static void sf_followup_in(struct sf_net *sn, struct sf_flow *f,
+			   const struct sf_stamp *st)
 {
 	struct sf_replied *replied, *r;
 
@@ -78,8 +79,12 @@ static void sf_followup_in(struct sf_flow *f, const struct sf_stamp *st)
 	if (st->fu_ts) {
 		r = &replied[st->fu_seq % SF_PENDING];
 		if (r->valid && r->seq == st->fu_seq && r->t3) {
-			sf_flow_add_sample(f, SNAPFIRE_METRIC_FAR_TX_STAGE,
-					   (s64)(st->fu_ts - r->t3));
+			/* it cannot have left before its T3 was written */
+			if (st->fu_ts >= r->t3)
+				sf_flow_add_sample(f, SNAPFIRE_METRIC_FAR_TX_STAGE,
+						   (s64)(st->fu_ts - r->t3));
+			else
+				sf_count(sn, SF_C_IMPLAUSIBLE);
 			r->valid = false;
 		}
 	}
@@ -137,7 +142,7 @@ void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 		f->stateful_peer = true;
 	sf_seq_update(&f->rseq, st->seq);
 
-	sf_followup_in(f, st);
+	sf_followup_in(sn, f, st);
 
 	/*
 	 * The probe's own record, unless the probe SF_PENDING later took its
@@ -161,6 +166,18 @@ void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 	if (carried &&
 	    (t1 > t4 || t1 + NSEC_PER_SEC < (own ? p->t_out : f->created)))
 		goto out;
+	/*
+	 * The reflector's T2 and T3 must both be there, in that order, and
+	 * must not hold the probe longer than its whole round trip took.
+	 * Else no sample: a T2 of 0 made a turnaround of 56 years and a
+	 * round trip of 0 (clamped), a T3 before T2 a round trip longer
+	 * than the wire's.
+	 */
+	if (!st->rx_ts || st->ts < st->rx_ts ||
+	    (t4 >= t1 && st->ts - st->rx_ts > t4 - t1)) {
+		sf_count(sn, SF_C_IMPLAUSIBLE);
+		goto out;
+	}
 
 	turnaround = (s64)(st->ts - st->rx_ts);
 	rtt = (s64)(t4 - t1) - turnaround;

@@ -85,6 +85,7 @@ enum sf_counter {
 	SF_C_FRAGMENTS,
 	SF_C_XFRM_REFUSED,
 	SF_C_EXT_HEADERS,
+	SF_C_IMPLAUSIBLE,
 	SF_C_CNT
 };
 

@@ -83,6 +83,61 @@ static void reply(int fd, const struct stamp_sender_pkt *pr, uint16_t ssid, int6
 		perror("send");
 }
 
+/* Answer probe @pr from @fd (SSID 7) with T2 @t2 and T3 @t3 (ns; 0: zero). */
+static void reply_t23(int fd, const struct stamp_sender_pkt *pr, uint64_t t2, uint64_t t3)
+{
+	struct stamp_reflector_pkt r;
+
+	memset(&r, 0, sizeof(r));
+	r.seq = pr->seq;
+	if (t3)
+		put_ns(&r.ts, t3);
+	if (t2)
+		put_ns(&r.rx_ts, t2);
+	r.ssid = htons(7);
+	r.sender_seq = pr->seq;
+	r.sender_ts = pr->ts;
+	r.sender_ee = pr->ee;
+	r.sender_ttl = 64;
+	if (send(fd, &r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		perror("send");
+}
+
+/*
+ * Answer probe @pr from @fd with T2 = T1 + 1 us, T3 = T2 + 1 us and a
+ * Follow-Up Telemetry TLV: reflector sequence number @fseq left at @fts
+ * (ns; 0: none). Returns its T3.
+ */
+static uint64_t reply_fu(int fd, const struct stamp_sender_pkt *pr, uint32_t fseq, uint64_t fts)
+{
+	struct {
+		struct stamp_reflector_pkt r;
+		struct stamp_tlv tlv;
+		struct stamp_tlv_followup fu;
+	} m;	/* no padding: every part is 4-byte aligned (asserted) */
+	uint64_t t1 = ts_ns(&pr->ts);
+
+	_Static_assert(sizeof(m) == STAMP_BASE_LEN + STAMP_TLV_HDR_LEN + STAMP_FOLLOWUP_LEN,
+		       "a reply with one Follow-Up Telemetry TLV");
+	memset(&m, 0, sizeof(m));
+	m.r.seq = pr->seq;
+	put_ns(&m.r.rx_ts, t1 + 1000);
+	put_ns(&m.r.ts, t1 + 2000);
+	m.r.ssid = htons(7);
+	m.r.sender_seq = pr->seq;
+	m.r.sender_ts = pr->ts;
+	m.r.sender_ee = pr->ee;
+	m.r.sender_ttl = 64;
+	m.tlv.type = STAMP_TLV_FOLLOWUP_TELEMETRY;
+	m.tlv.len = htons(STAMP_FOLLOWUP_LEN);
+	m.fu.seq = htonl(fseq);
+	if (fts)
+		put_ns(&m.fu.ts, fts);
+	if (send(fd, &m, sizeof(m), 0) != (ssize_t)sizeof(m))
+		perror("send");
+	return t1 + 2000;
+}
+
 /* the reply just sent, taken in: true if there was one */
 static bool take(struct probe *p)
 {
@@ -157,17 +212,70 @@ void test_probe_match(void)
 	CHECK(take(&p) && p.received == 3 && probe_answered(&p, 68),
 	      "probe: the genuine reply after a forged one is received");
 
+	/*
+	 * The reflector's T2 and T3 that cannot be: one missing, T3 before
+	 * T2, a turnaround longer than the whole round trip. A T2 of 0 made a
+	 * round trip of 0. Refused, as a wrong T1 is, so that the genuine
+	 * reply still counts.
+	 */
+	{
+		uint64_t now = clock_ns(CLOCK_REALTIME), t1 = ts_ns(&pr[63].ts);
+
+		reply_t23(fd[1], &pr[63], 0, now);
+		CHECK(take(&p) && p.implausible == 4 && p.received == 3 && !probe_answered(&p, 63),
+		      "probe: a reply with no T2 (0) is implausible, not received");
+		reply_t23(fd[1], &pr[63], now, 0);
+		CHECK(take(&p) && p.implausible == 5 && !probe_answered(&p, 63),
+		      "probe: a reply with no T3 (0) is implausible");
+		reply_t23(fd[1], &pr[63], now, now - 1000000);
+		CHECK(take(&p) && p.implausible == 6 && !probe_answered(&p, 63),
+		      "probe: a reply whose T3 is before its T2 is implausible");
+		reply_t23(fd[1], &pr[63], t1 - 10000000000ULL, now);
+		CHECK(take(&p) && p.implausible == 7 && p.received == 3 && !probe_answered(&p, 63),
+		      "probe: a turnaround (10 s) longer than the round trip is implausible");
+		/* a turnaround of 1 us: received, the round trip without it */
+		p.max_rtt = 0;
+		reply_t23(fd[1], &pr[63], t1 + 1000, t1 + 2000);
+		CHECK(take(&p) && p.implausible == 7 && p.received == 4 && probe_answered(&p, 63) &&
+		      p.max_rtt > 0 && p.max_rtt < (int64_t)(clock_ns(CLOCK_REALTIME) - t1),
+		      "probe: then the genuine reply is received, its turnaround taken off (rtt %lld ns)",
+		      (long long)p.max_rtt);
+	}
+
+	/*
+	 * Follow-Up Telemetry: when the reflector's previous reply really
+	 * left. One that says before that reply's T3 (by 1 ms) is no far
+	 * egress sample (it made one of -1 ms); 5 us after it is one.
+	 */
+	{
+		uint64_t t3_62, t3_61;
+
+		p.followup = true;
+		t3_62 = reply_fu(fd[1], &pr[62], 0, 0);
+		CHECK(take(&p) && p.received == 5 && p.far.n == 0,
+		      "probe: a reply with an empty Follow-Up TLV: received, no far sample");
+		t3_61 = reply_fu(fd[1], &pr[61], 62, t3_62 - 1000000);
+		CHECK(take(&p) && p.received == 6 && p.far.n == 0,
+		      "probe: a Follow-Up time before that reply's T3 is no far sample");
+		reply_fu(fd[1], &pr[60], 61, t3_61 + 5000);
+		CHECK(take(&p) && p.received == 7 && p.far.n == 1 &&
+		      p.far.v[0] >= 4990 && p.far.v[0] <= 5010,
+		      "probe: one 5 us after it is a far sample of 5 us (%lld ns)",
+		      p.far.n ? (long long)p.far.v[0] : -1LL);
+		p.followup = false;
+	}
+
 	/* probe 0's slot holds probe 64 now: its reply is late */
 	reply(fd[1], &pr[0], 7, 0, 0, false);
-	CHECK(take(&p) && p.late == 1 && p.received == 3 && !probe_answered(&p, 0),
+	CHECK(take(&p) && p.late == 1 && p.received == 7 && !probe_answered(&p, 0),
 	      "probe: a reply to a probe older than the window is late, not received");
 	/* a number never sent */
 	reply(fd[1], &pr[0], 7, 0, NPROBES, true);
-	CHECK(take(&p) && p.late == 1 && p.implausible == 3 && p.received == 3,
+	CHECK(take(&p) && p.late == 1 && p.implausible == 7 && p.received == 7,
 	      "probe: a reply to a probe never sent is ignored");
 	/* a datagram shorter than the base packet */
 	if (send(fd[1], buf, 20, 0) == 20)
-		CHECK(take(&p) && p.received == 3 && p.implausible == 3,
+		CHECK(take(&p) && p.received == 7 && p.implausible == 7,
 		      "probe: a short datagram is ignored");
 out:
 	for (i = 0; i < 2; i++)

@@ -23,6 +23,10 @@ PACKET is KEY=VALUE[,KEY=VALUE...]:
   sseq=N          a Session-Reflector test packet instead (RFC 8762 4.3.1,
                   T2 = T3 = now) answering Sender Sequence Number N, whose
   t1=now|zero     echoed Timestamp is now (default) or zero (1900)
+  t23=now|zero|t2zero|t3zero|reversed|long   its T2 and T3: now (default),
+                  both zero, only T2 zero, only T3 zero, T3 1 ms before T2,
+                  or T2 1000 s before T3 (a turnaround longer than any
+                  round trip)
   ext=hbh|dst|dstx|rh  IPv6: an extension header before UDP: hop-by-hop
                   or destination options (PadN over its 8 bytes), destination
                   options with an unknown option whose type says discard
@@ -75,18 +79,30 @@ def csum16(b):
     return ~s & 0xFFFF
 
 
-def reply(seq, sseq, t1):
-    """A 44-byte Session-Reflector test packet (RFC 8762 4.3.1): T2 = T3 =
-    now, SSID 0x1234, answering Sender Sequence Number sseq whose
-    Timestamp is t1 (ns since 1970; 0: the NTP era's zero, 1900)."""
+T23 = {
+    "now": lambda n: (n, n),
+    "zero": lambda n: (0, 0),
+    "t2zero": lambda n: (0, n),
+    "t3zero": lambda n: (n, 0),
+    "reversed": lambda n: (n, n - 1_000_000),
+    "long": lambda n: (n - 1000 * 1_000_000_000, n),
+}
+
+
+def reply(seq, sseq, t1, t23="now"):
+    """A 44-byte Session-Reflector test packet (RFC 8762 4.3.1): T2 and T3
+    as t23 says (T23: ns since 1970 from now), SSID 0x1234, answering
+    Sender Sequence Number sseq whose Timestamp is t1 (ns since 1970; 0:
+    the NTP era's zero, 1900)."""
     def ntp(ns):
         if not ns:
             return 0, 0
         sec, rem = divmod(ns, 1_000_000_000)
         return (sec + NTP_OFF) & 0xFFFFFFFF, (rem << 32) // 1_000_000_000
-    now = ntp(time.time_ns())
+    t2, t3 = T23[t23](time.time_ns())
+    t2, t3 = ntp(t2), ntp(t3)
     p = bytearray(44)
-    struct.pack_into("!IIIHHII", p, 0, seq, now[0], now[1], 0x0001, 0x1234, now[0], now[1])
+    struct.pack_into("!IIIHHII", p, 0, seq, t3[0], t3[1], 0x0001, 0x1234, t2[0], t2[1])
     struct.pack_into("!IIIH", p, 24, sseq, *ntp(t1), 0x0001)
     p[40] = 64
     return bytes(p)
@@ -100,7 +116,9 @@ def packet(spec, seq):
         t1 = {"zero": 0, "now": time.time_ns()}.get(spec.get("t1", "now"))
         if t1 is None:
             raise SystemExit(f"dp_craft: t1={spec['t1']}: expected zero or now")
-        payload = reply(seq, spec["sseq"], t1)
+        if spec.get("t23", "now") not in T23:
+            raise SystemExit(f"dp_craft: t23={spec['t23']}: expected one of {', '.join(T23)}")
+        payload = reply(seq, spec["sseq"], t1, spec.get("t23", "now"))
     else:
         payload = stamp(seq)
     ulen = 8 + len(payload)
@@ -142,7 +160,7 @@ def parse(arg):
     for kv in arg.split(","):
         k, _, v = kv.partition("=")
         num = ("sport", "dport", "seq", "n", "start", "every", "sseq")
-        if k not in num + ("src", "dst", "csum", "dev", "dmac", "ext", "t1"):
+        if k not in num + ("src", "dst", "csum", "dev", "dmac", "ext", "t1", "t23"):
             raise SystemExit(f"dp_craft: unknown key {k!r} in {arg!r}")
         spec[k] = int(v, 0) if k in num else v
     if "src" not in spec or "dst" not in spec:

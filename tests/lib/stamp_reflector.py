@@ -6,6 +6,7 @@ without the kernel module.
     stamp_reflector.py [-p PORT] [-b ADDR] [-6] [--drop-every N] [--delay MS]
                        [--count N] [--rfc8762] [--followup-lag MS]
                        [--dup-every N] [--swap-every N] [--zero-t1-every N]
+                       [--zero-t2-every N]
                        [--hold-every N --hold-for M] [--log-t1]
 
 Prints "ready" on stdout once bound. Replies to every valid test packet with
@@ -26,12 +27,14 @@ mode 2 (SW local): a known far-host egress delay for the sender to find.
 --dup-every N sends every Nth reply twice; --swap-every N holds every Nth
 reply back and sends it right after the next one (a reordering);
 --zero-t1-every N echoes a Sender Timestamp of 0 in every Nth reply (a
-T1 its probe did not carry: forged or broken); --hold-every N holds every
+T1 its probe did not carry: forged or broken); --zero-t2-every N sends a
+Receive Timestamp (T2) of 0 in every Nth reply (no T2: broken);
+--hold-every N holds every
 Nth reply back until M more probes came in (--hold-for M, default 1000),
 then sends it as it was: given more probes than the sender remembers,
 it is a reply too late to match its probe, whatever the timing. Each is
 printed as it happens ("dup SEQ", "swap SEQ": the reply held back,
-"zero-t1 SEQ", "held SEQ": the held reply, once sent), so a test can
+"zero-t1 SEQ", "zero-t2 SEQ", "held SEQ": the held reply, once sent), so a test can
 count exactly what the sender must have seen.
 
 --log-t1 prints "t1 SEQ NS" for every probe received: its Sender Timestamp
@@ -99,6 +102,8 @@ def main():
                     help="send every Nth reply after the next one")
     ap.add_argument("--zero-t1-every", type=int, default=0,
                     help="echo a Sender Timestamp of 0 in every Nth reply (forged)")
+    ap.add_argument("--zero-t2-every", type=int, default=0,
+                    help="send a Receive Timestamp of 0 in every Nth reply (broken)")
     ap.add_argument("--hold-every", type=int, default=0,
                     help="send every Nth reply only --hold-for probes later")
     ap.add_argument("--hold-for", type=int, default=1000,
@@ -147,7 +152,11 @@ def main():
         if args.zero_t1_every and n % args.zero_t1_every == 0:
             t1 = bytes(8)
             print("zero-t1", seq, flush=True)
-        reply = struct.pack("!I8sHH8sI8sHHB3s", seq, ntp(t3), my_ee, ssid, ntp(t2),
+        t2b = ntp(t2)
+        if args.zero_t2_every and n % args.zero_t2_every == 0:
+            t2b = bytes(8)
+            print("zero-t2", seq, flush=True)
+        reply = struct.pack("!I8sHH8sI8sHHB3s", seq, ntp(t3), my_ee, ssid, t2b,
                             seq, t1, ee, 0, ttl & 0xFF, b"\0\0\0")
         if not args.rfc8762:
             reply += tlvs(data[BASE:], last.get(peer), args.followup_lag)

@@ -12,7 +12,9 @@
 #      that the far host's queue is counted as network, and blames it.
 #   3. a reflector that is not ours (tests/lib/stamp_reflector.py) answering
 #      Follow-Up with a planted 5 ms: the module's far_tx_stage min and
-#      max are exactly that (the module parses a peer's TLV, not its own).
+#      max are exactly that (the module parses a peer's TLV, not its own);
+#      planting -5 ms (a reply that left before its T3) makes no sample and
+#      counts implausible.
 #   4. 15 ms netem on the SENDER's eth0: show blames this host.
 #   5. 15 ms netem on the router: show blames the network.
 # timeout: 600
@@ -140,6 +142,23 @@ assert_within "peer: far_tx_stage min is the planted 5 ms (+-2 ns)" 5000000 \
 	"$(dp_get "$d/f.json" "${sel[@]}" far_tx_stage.min_ns)" 0 2
 assert_within "peer: far_tx_stage max is the planted 5 ms (+-2 ns)" 5000000 \
 	"$(dp_get "$d/f.json" "${sel[@]}" far_tx_stage.max_ns)" 0 2
+ip netns pids "$REFLECTOR" | xargs -r kill 2>/dev/null
+# the same peer saying its replies left 5 ms before their T3: impossible;
+# no far_tx_stage sample (each was one of -5 ms, clamped to 0), counted
+# implausible
+ip netns exec "$REFLECTOR" /usr/bin/python3 "$SF_REPO/tests/lib/stamp_reflector.py" \
+	-b "$REFL_IP4" --followup-lag=-5 >"$d/refl2.out" 2>&1 &
+on_exit "kill $! 2>/dev/null"
+ready2() { grep -q ready "$d/refl2.out"; }
+ok "userspace reflector, Follow-Up lag -5 ms" wait_for 30 ready2
+i0=$(sf_counter -n "$SENDER" implausible)
+ok "peer, -5 ms: probe 30 at 20 ms" dp_probe "$SENDER" "$d/probe2.json" "$REFL_IP4" 30 0.02
+dp_flows "$SENDER" "$d/f2.json"
+replies=$(dp_get "$d/f2.json" "${sel[@]}" rtt.count)
+assert_cmp "peer, -5 ms: most replies received" "$replies" ">=" 27
+must_fail "peer, -5 ms: no far_tx_stage sample" dp_get "$d/f2.json" "${sel[@]}" far_tx_stage.count
+assert_cmp "peer, -5 ms: implausible grew by every reply but the first (less two per loss)" \
+	"$(($(sf_counter -n "$SENDER" implausible) - i0))" ">=" "$((29 - 2 * (30 - replies)))"
 ip netns pids "$REFLECTOR" | xargs -r kill 2>/dev/null
 ok "in-kernel reflector on again" dp_reflect "$REFLECTOR" on
 ok "reflector namespace: stamp-tx on" dp_cfg "$REFLECTOR" stamp-tx on

@@ -29,6 +29,9 @@
 #     ignored (it was recorded, its gap 59 993 losses); one whose record
 #     is gone, with a T1 of 1900, counts as received with no round trip
 #     (it made one of 126 years); one with a plausible T1 is recorded.
+#     Replies whose T2 and T3 cannot be (one or both 0, T3 before T2, a
+#     turnaround longer than the round trip) are received, implausible +5,
+#     and make no sample (a T2 of 0 made a round trip of 0).
 #   stamp-port: with a userspace reflector on port 862 (the module's off),
 #     a spoofed flood of probes from port 862 of 40 sources makes no sender
 #     flow of its replies (from 862 to 862): counted refused_port at
@@ -226,6 +229,31 @@ assert_eq "reply: one round trip (6's), none from a T1 of 1900" 1 \
 	"$(dp_get "$DP_TMP/forgedf.json" "${sel[@]}" rtt.count)"
 assert_eq "reply: lost 0 by sequence number (5 and 6), not 59 993" 0 \
 	"$(dp_get "$DP_TMP/forgedf.json" "${sel[@]}" lost)"
+# the reflector's T2 and T3 that cannot be, on probes 7 to 11 (their
+# records gone: the T1 they carry, now, is used): only T2 0 (which made a
+# turnaround of 56 years and a round trip of 0), only T3 0, both 0, T3
+# before T2, a turnaround of 1000 s; each received, no sample; then 12
+# with T2 = T3 = now makes a round trip
+# (stamp-tx off on the router: its module would write its own T3 into
+# what it sends from port 862, as it does for a userspace reflector's)
+ok "reply: stamp-tx off on the router" sf -n "$ROUTER" config stamp-tx off
+i0=$(sf_counter -n "$SENDER" implausible)
+ok "reply: the router sends replies to probes 7 to 11 with impossible T2 and T3, to 12 with good ones" \
+	dp_craft "$ROUTER" "$DP_TMP/forged23.json" --wait 0 \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=7,t23=t2zero" \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=8,t23=t3zero" \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=9,t23=zero" \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=10,t23=reversed" \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=11,t23=long" \
+	"src=$REFL_IP4,dst=$SENDER_IP4,sport=862,dport=43050,sseq=12"
+dp_flows "$SENDER" "$DP_TMP/forged23f.json"
+assert_eq "reply: implausible +5 (the five with impossible T2 and T3)" 5 \
+	"$(($(sf_counter -n "$SENDER" implausible) - i0))"
+assert_eq "reply: received 8 (7 to 12 as well), round trips 2 (6's and 12's), turnarounds 2" "8 2 2" \
+	"$(dp_get "$DP_TMP/forged23f.json" "${sel[@]}" rx) $(dp_get "$DP_TMP/forged23f.json" "${sel[@]}" rtt.count) $(dp_get "$DP_TMP/forged23f.json" "${sel[@]}" turnaround.count)"
+assert_eq "reply: no round trip clamped at 0 (the smallest is above 0)" 1 \
+	"$(dp_get "$DP_TMP/forged23f.json" "${sel[@]}" rtt.min_ns | awk '{ print ($1 > 0) }')"
+ok "reply: stamp-tx on again on the router" sf -n "$ROUTER" config stamp-tx on
 
 # ------------------------------------------------------------ stamp-port
 ok "stamp-port: module reloaded" sf_load
