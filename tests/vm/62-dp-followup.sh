@@ -1,13 +1,11 @@
 #!/bin/bash
 # Datapath: the far host's own egress queue (RFC 8972 Follow-Up Telemetry)
 # and the verdict of `snapfire show` for a delay planted at each place.
-#   1. 8 ms netem on the REFLECTOR's eth0: its queue holds each reply after
-#      T3 was written. The reflector's Follow-Up Telemetry reports the real
-#      departure (driver hand-off) of its previous reply; checked against
-#      the reflector's capture (the reported times against the departures
-#      on its wire; far_tx_stage against wire departure - T3; the network
-#      part, rtt - far_tx_stage, against the two-capture network RTT), and
-#      `snapfire show` puts the delay on the far host.
+#   1. 8 ms netem on the REFLECTOR's eth0 (its queue holds each reply after
+#      T3 was written): Follow-Up Telemetry's departure (driver hand-off) of
+#      the previous reply against the reflector's capture (the times against
+#      its wire; far_tx_stage against wire departure - T3; rtt - far_tx_stage
+#      against the two-capture network RTT); show blames the far host.
 #   2. the same queue, probes without the TLV (--no-follow-up): show says
 #      that the far host's queue is counted as network, and blames it.
 #   3. a reflector that is not ours (tests/lib/stamp_reflector.py) answering
