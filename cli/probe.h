@@ -61,6 +61,8 @@ struct probe {
 	uint64_t received, dups, reordered;
 	uint32_t max_seq;		/* highest received + 1 */
 	uint64_t unreachable;		/* ICMP port unreachable replies seen */
+	uint64_t icmp_errors;		/* other ICMP errors for the probes (icmp_errno_probe()) */
+	int icmp_errno;			/* the last of those, an errno */
 	uint64_t implausible;		/* replies refused: an echoed T1 we never sent, or a T2 and T3 that cannot be */
 	uint64_t late;			/* replies to probes no longer remembered */
 	/*

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common.h"
 #include "fmt.h"
@@ -85,6 +86,13 @@ void probe_summary(struct probe *p)
 	if (p->unreachable)
 		out_text(": nothing answers STAMP on port %u at %s (on a snapfire host: snapfire reflect on)\n",
 			 p->port, p->addr);
+	out_u64(p->icmp_errors ? OUT_ANY : OUT_JSON, "icmp_errors",
+		"%" PRIu64 " other ICMP errors", p->icmp_errors);
+	if (p->icmp_errors)
+		out_str(OUT_ANY, "icmp_error", " (the last: %s): the path or a firewall refuses the probes\n",
+			strerror(p->icmp_errno));
+	else
+		out_null("icmp_error");
 	out_u64(p->implausible ? OUT_ANY : OUT_JSON, "implausible",
 		"%" PRIu64 " replies with timestamps that cannot be theirs (a T1 their probe did not carry, or T2 and T3 missing, out of order or further apart than the round trip: forged or broken), ignored\n",
 		p->implausible);

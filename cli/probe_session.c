@@ -131,10 +131,37 @@ static int probe_make_slots(struct probe *p)
 	return 0;
 }
 
+/*
+ * An errno a connected UDP socket reports for an ICMP error to one of its
+ * datagrams (RFC 1122 4.1.3.3: a hard error), at its next recvmsg() or
+ * send(), which then neither reads nor sends: host, network or protocol
+ * unreachable, administratively prohibited (EHOSTUNREACH; EACCES over
+ * IPv6), fragmentation needed or packet too big, a parameter problem.
+ * Port unreachable (ECONNREFUSED) is counted apart. From send() most may
+ * also be the send's own failure (no route, larger than the interface's
+ * MTU): probe_send() tells them apart by trying again.
+ */
+static bool icmp_errno_probe(int e)
+{
+	switch (e) {
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENOPROTOOPT:
+	case EACCES:
+	case EMSGSIZE:
+	case EPROTO:
+	case EHOSTDOWN:
+	case ENONET:
+	case EOPNOTSUPP:
+		return true;
+	}
+	return false;
+}
+
 int probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
 {
 	struct stamp_sender_pkt *pkt = (struct stamp_sender_pkt *)buf;
-	int e = 0, tries;
+	int e = 0, tries, pending = 0;
 
 	struct probe_slot *sl;
 
@@ -159,10 +186,20 @@ int probe_send(struct probe *p, uint8_t *buf, uint16_t ee)
 			break;
 		}
 		e = errno;
-		if (e != ECONNREFUSED)
+		if (e == ECONNREFUSED) {
+			/* nothing was sent: the error was an earlier probe's */
+			p->unreachable++;
+		} else if (!tries && icmp_errno_probe(e)) {
+			/* an earlier probe's ICMP error, or this send's own: again */
+			pending = e;
+		} else {
 			break;
-		/* nothing was sent: the error was an earlier probe's */
-		p->unreachable++;
+		}
+	}
+	if (pending && e != pending) {
+		/* not this send's own (the next try did not fail so): an ICMP error */
+		p->icmp_errors++;
+		p->icmp_errno = pending;
 	}
 	if (e && e != ECONNREFUSED && !p->quiet && !g_json)
 		errmsg("send seq=%u: %s", p->sent, strerror(e));
@@ -224,8 +261,13 @@ bool probe_receive(struct probe *p)
 
 	len = recvmsg(p->fd, &mh, MSG_DONTWAIT);
 	if (len < 0) {
-		if (errno == ECONNREFUSED)	/* a probe's ICMP port unreachable */
+		if (errno == ECONNREFUSED) {	/* a probe's ICMP port unreachable */
 			p->unreachable++;
+		} else if (icmp_errno_probe(errno)) {
+			/* was dropped unsaid: a firewall's reject looked like loss */
+			p->icmp_errors++;
+			p->icmp_errno = errno;
+		}
 		return false;
 	}
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {

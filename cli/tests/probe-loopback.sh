@@ -98,6 +98,25 @@ check "no T2: 9 sent, 3 implausible, 6 received" \
 check "no T2: no round trip of 0 (min above 0)" \
 	test "$(jget "$tmp/pt2.json" 'd["rtt"]["count"] == 6 and d["rtt"]["min_ns"] > 0')" = True
 
+# Probes a firewall rejects (nft: admin-prohibited, which the socket
+# reports as EHOSTUNREACH at its next recvmsg or send): counted and named,
+# where they were read and dropped unsaid and the run looked like plain
+# loss. A namespace of its own, as root, with nft.
+if ((EUID == 0)) && command -v nft >/dev/null && command -v unshare >/dev/null &&
+	unshare -n true 2>/dev/null; then
+	unshare -n sh -c "ip link set lo up &&
+		nft add table inet sfrej && nft add chain inet sfrej in '{ type filter hook input priority 0; }' &&
+		nft add rule inet sfrej in udp dport $((port + 9)) reject with icmp type admin-prohibited &&
+		'$sf' -j probe 127.0.0.1 -p $((port + 9)) -c 5 -i 0.05 >'$tmp/prej.json' 2>/dev/null;
+		'$sf' probe 127.0.0.1 -p $((port + 9)) -c 2 -i 0.05 >'$tmp/prej.txt' 2>&1; true"
+	check "rejected (admin-prohibited): 5 sent, none received, $(jget "$tmp/prej.json" 'd.get("icmp_errors")') ICMP errors, the last '$(jget "$tmp/prej.json" 'd.get("icmp_error")')'" \
+		test "$(jget "$tmp/prej.json" 'd["sent"], d["received"], d["icmp_errors"] >= 4, d["icmp_error"]')" = "(5, 0, True, 'No route to host')"
+	check "rejected: the text says so" grep -q "ICMP errors (the last: No route to host): the path or a firewall refuses the probes" "$tmp/prej.txt"
+else
+	skip "ICMP errors: needs root, nft and unshare -n"
+	skip "ICMP errors: text"
+fi
+
 check "reflector on [::1]:$((port + 1)) dropping every 5th" start_reflector "$tmp/r6" -6 -p $((port + 1)) -b ::1 --drop-every 5
 "$sf" -j probe ::1 -6 -p $((port + 1)) -c 10 -i 0.01 >"$tmp/p6.json" 2>&1
 check "IPv6: 10 sent, 8 received, 20% loss" test "$(jget "$tmp/p6.json" 'd["sent"], d["received"], d["loss_pct"]')" = "(10, 8, 20)"
