@@ -187,14 +187,22 @@ static int icmp_socket(bool v6, int *ident, char *why, size_t n)
 	return fd;
 }
 
+/* replies read per receive(): then the schedule and probe_stop again */
+#define ICMP_DRAIN_MAX	64
+
 /*
- * The echo replies waiting on @fd, each matched to its request of the @n
- * sent; those whose payload is not ours are counted in *@foreign.
+ * The echo replies waiting on @fd, at most ICMP_DRAIN_MAX, each matched to
+ * its request of the @n sent; those whose payload is not ours are counted
+ * in *@foreign. Bounded: anyone may send echo replies (to a ping socket,
+ * with our identifier), and a socket that never empties kept the loop
+ * from its next request, its deadline and Ctrl-C.
  */
 static void receive(int fd, bool v6, int ident, const uint8_t *nonce,
 		    struct echo *e, uint32_t n, uint64_t *foreign)
 {
-	for (;;) {
+	int k;
+
+	for (k = 0; k < ICMP_DRAIN_MAX; k++) {
 		uint8_t buf[256];
 		union cmsg_buf cbuf;
 		struct iovec iov = { buf, sizeof(buf) };
