@@ -45,6 +45,12 @@ static void on_report(const char *path, const char *what, void *arg)
 	char *s;
 	int i;
 
+	/* full: counted, not compared with the 200 (a damaged store can
+	 * make millions) */
+	if (r->n == MAX_REPORTS) {
+		r->dropped++;
+		return;
+	}
 	if (asprintf(&s, "%s: %s", path, what) < 0)
 		return;
 	for (i = 0; i < r->n; i++)
@@ -52,11 +58,6 @@ static void on_report(const char *path, const char *what, void *arg)
 			free(s);
 			return;
 		}
-	if (r->n == MAX_REPORTS) {
-		r->dropped++;
-		free(s);
-		return;
-	}
 	errmsg("%s", s);
 	r->seen[r->n++] = s;
 }
@@ -64,7 +65,7 @@ static void on_report(const char *path, const char *what, void *arg)
 static void reports_free(struct reports *r)
 {
 	if (r->dropped)
-		errmsg("%d more problems of the store not shown", r->dropped);
+		errmsg("%d more reports of problems in the store not shown (some may repeat one above)", r->dropped);
 	while (r->n)
 		free(r->seen[--r->n]);
 }

@@ -274,13 +274,28 @@ static int slurp(int dfd, const char *name, uint8_t **buf, size_t *len)
  * rest reported. Returns the end of the last good record (the offset a
  * writer may append at), or -1 when the header is not ours.
  */
+/*
+ * The damaged regions of one file reported one by one, at most: a file of
+ * alternating good records and junk (the cap allows 44 MB of them, and the
+ * store is the agent's user's to write) made some two million reports,
+ * which `snapfire history`, run by root, spent minutes on.
+ */
+#define HS_WALK_REPORTS	8
+
+static void walk_report(const char *path, const char *what, hs_report_fn report,
+			void *rarg, unsigned int *n)
+{
+	if (report && (*n)++ < HS_WALK_REPORTS)
+		report(path, what, rarg);
+}
+
 static long walk(const char *path, const uint8_t *b, size_t len, unsigned int metric,
 		 uint64_t day, uint64_t from, uint64_t to, hs_record_fn fn, void *arg,
 		 hs_report_fn report, void *rarg, int *stop)
 {
 	static const uint8_t marker[2] = { HS_REC_MARKER & 0xff, HS_REC_MARKER >> 8 };
 	size_t o = HS_HDR_LEN, good_end = HS_HDR_LEN, budget = len + HS_RESYNC_BUDGET;
-	unsigned int version = header_version(b, len, metric, day);
+	unsigned int version = header_version(b, len, metric, day), nrep = 0;
 	char what[160];
 
 	if (!version) {
@@ -336,9 +351,8 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 				snprintf(what, sizeof(what),
 					 "%zu bytes at %zu: too damaged to find the next record (CRC budget spent): skipped",
 					 len - o, o);
-				if (report)
-					report(path, what, rarg);
-				return (long)good_end;
+				walk_report(path, what, report, rarg, &nrep);
+				goto out;
 			}
 			budget -= cost;
 			if (hs_decode(version, day, m, rem, &minute, &h) > 0) {
@@ -350,15 +364,19 @@ static long walk(const char *path, const uint8_t *b, size_t len, unsigned int me
 		if (r == 0 && !found) {
 			snprintf(what, sizeof(what), "%zu bytes at %zu: a truncated record: skipped",
 				 len - o, o);
-			if (report)
-				report(path, what, rarg);
+			walk_report(path, what, report, rarg, &nrep);
 			break;
 		}
 		snprintf(what, sizeof(what), "%zu bytes at %zu: not a good record (length or CRC): skipped",
 			 skip, o);
-		if (report)
-			report(path, what, rarg);
+		walk_report(path, what, report, rarg, &nrep);
 		o += skip;
+	}
+out:
+	if (report && nrep > HS_WALK_REPORTS) {
+		snprintf(what, sizeof(what), "%u more damaged regions: skipped",
+			 nrep - HS_WALK_REPORTS);
+		report(path, what, rarg);
 	}
 	return (long)good_end;
 }

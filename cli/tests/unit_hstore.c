@@ -555,6 +555,7 @@ static void test_crafted(void)
 void test_hstore(void)
 {
 	test_hstore_records();
+	test_hstore_many_damaged();
 	test_files();
 	test_bad_length();
 	test_crafted();

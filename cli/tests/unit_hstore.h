@@ -12,5 +12,6 @@
 void unit_mkhist(struct hist *h, uint64_t base, int nb);
 /* unit_hstore_rec.c */
 void test_hstore_records(void);
+void test_hstore_many_damaged(void);
 
 #endif
