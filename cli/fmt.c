@@ -251,9 +251,10 @@ int parse_duration(const char *s, uint64_t *ns)
 	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
 		if (!strcmp(end, u[i].unit)) {
 			v *= u[i].mul;
-			if (v > 1.8e19)
+			/* 2^64 ns and more do not fit */
+			if (v + 0.5 >= 0x1p64)
 				return -1;
-			*ns = (uint64_t)llround(v);
+			*ns = round_u64(v);
 			return 0;
 		}
 	}

@@ -8,6 +8,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/*
+ * @v rounded to the nearest integer, 0 below 0 (and NaN), UINT64_MAX from
+ * 2^64 on: llround() gives a long long, and stops at 2^63 (a duration of
+ * 1e19 ns came out as 2^63).
+ */
+static inline uint64_t round_u64(double v)
+{
+	if (!(v > 0))
+		return 0;
+	if (v + 0.5 >= 0x1p64)
+		return UINT64_MAX;
+	return (uint64_t)(v + 0.5);
+}
+
 /* @v in decimal at @p (20 bytes at most, no NUL): the length */
 size_t fmt_u64(char *p, uint64_t v);
 /* ns -> "812ns", "1.23us", "4.56ms", "1.20s" (3 significant digits). */

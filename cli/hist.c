@@ -124,7 +124,7 @@ uint64_t hist_percentile(const struct hist *h, double p)
 		v = (double)h->min;
 	if (h->max && v > (double)h->max)
 		v = (double)h->max;
-	return (uint64_t)llround(v);
+	return round_u64(v);
 }
 
 uint64_t hist_mean(const struct hist *h)
@@ -173,8 +173,8 @@ void hist_render(FILE *f, const struct hist *h, int max_rows, int width,
 		if (!rows)
 			return;
 		for (i = 0; i < nrows; i++) {
-			rows[i].lo = (uint64_t)llround(exp(llo + step * i));
-			rows[i].hi = (uint64_t)llround(exp(llo + step * (i + 1)));
+			rows[i].lo = round_u64(exp(llo + step * i));
+			rows[i].hi = round_u64(exp(llo + step * (i + 1)));
 		}
 		rows[0].lo = h->b[0].low;
 		rows[nrows - 1].hi = hi;
@@ -185,7 +185,8 @@ void hist_render(FILE *f, const struct hist *h, int max_rows, int width,
 
 			if (mid < 1)
 				mid = 1;
-			r = (int)((log(mid) - llo) / step);
+			/* step 0: every bucket near 2^64 (NaN otherwise) */
+			r = step > 0 ? (int)((log(mid) - llo) / step) : 0;
 			if (r < 0)
 				r = 0;
 			if (r >= nrows)

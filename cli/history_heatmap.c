@@ -54,8 +54,8 @@ void history_heatmap_out(const struct hist *hours, const struct hist *total, con
 	llo = log((double)lo);
 	step = (log((double)hi + 1) - llo) / nrows;
 	for (r = 0; r < nrows; r++) {
-		rlo[r] = (uint64_t)llround(exp(llo + step * r));
-		rhi[r] = (uint64_t)llround(exp(llo + step * (r + 1)));
+		rlo[r] = round_u64(exp(llo + step * r));
+		rhi[r] = round_u64(exp(llo + step * (r + 1)));
 	}
 	rlo[0] = lo;
 	rhi[nrows - 1] = hi;

@@ -2,6 +2,7 @@
 /* CLI unit tests: fmt.c, its number and duration formatting against printf
  * (the reference) and its JSON writer against a reference writer. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,15 @@ void test_fmt(void)
 	CHECK(parse_duration("2 ms", &ns) < 0, "parse_duration rejects '2 ms'");
 	CHECK(parse_duration("-1ms", &ns) < 0, "parse_duration rejects negatives");
 	CHECK(parse_duration("5min", &ns) < 0, "parse_duration rejects unknown units");
+	/* above 2^63 ns: llround() made every one 2^63 */
+	CHECK(!parse_duration("1e19", &ns) && ns == 10000000000000000000ULL &&
+	      !parse_duration("1e10s", &ns) && ns == 10000000000000000000ULL,
+	      "parse_duration: 1e19 and 1e10s are 10^19 ns (%llu)", (unsigned long long)ns);
+	CHECK(parse_duration("1.9e19", &ns) < 0 && parse_duration("2e10s", &ns) < 0,
+	      "parse_duration refuses 2^64 ns and more");
+	CHECK(round_u64(-1) == 0 && round_u64(NAN) == 0 && round_u64(0x1p64) == UINT64_MAX &&
+	      round_u64(0x1p63) == 0x8000000000000000ULL && round_u64(2.5) == 3,
+	      "round_u64: 0 below 0 and NaN, UINT64_MAX from 2^64, else the nearest");
 	CHECK(!parse_percent_ppm("1.5", &ppm) && ppm == 15000, "1.5%% -> 15000 ppm");
 	CHECK(!parse_percent_ppm("100%", &ppm) && ppm == 1000000, "100%% -> 1000000 ppm");
 	CHECK(parse_percent_ppm("101", &ppm) < 0, "101%% rejected");
