@@ -55,6 +55,7 @@ enum agent_counter {
 	AC_PORT_UNREACHABLE,	/* ICMP port unreachable: no STAMP listener there */
 	AC_IMPLAUSIBLE,		/* replies refused: a T1 their probe did not carry, impossible T2/T3 */
 	AC_LATE,		/* replies refused: their probe no longer remembered */
+	AC_ICMP_ERRORS,		/* other ICMP errors: unreachable, prohibited (a reject) */
 	AC_COUNT
 };
 #define AGENT_COUNTER_METRIC(c)	(64u + (c))

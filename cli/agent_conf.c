@@ -42,6 +42,7 @@ const char *const agent_counter_names[AC_COUNT] = {
 	[AC_PORT_UNREACHABLE] = "port_unreachable",
 	[AC_IMPLAUSIBLE] = "implausible",
 	[AC_LATE] = "late",
+	[AC_ICMP_ERRORS] = "icmp_errors",
 };
 
 struct ctx {

@@ -47,6 +47,7 @@ struct sess {
 	size_t npend, cappend;
 	/* p.received, .reordered, .dups, .implausible, .late: as last counted */
 	uint64_t rx_seen, reord_seen, dups_seen, implaus_seen, late_seen;
+	uint64_t icmp_seen;		/* p.icmp_errors as last counted */
 	uint64_t last_reply;		/* mono, 0: none yet */
 	uint64_t since;			/* mono: opened, or the last reply */
 	int reach;			/* 0 unknown, 1 up, -1 unreachable */

@@ -13,7 +13,7 @@
  *	snapfire_agent_http_summaries_refused_total	counter
  *	snapfire_target_up{target,LABELS}		gauge, 0/1
  *	snapfire_target_{sent,received,lost,reordered,duplicates,
- *		port_unreachable,implausible,late}_total{target,LABELS}
+ *		port_unreachable,implausible,late,icmp_errors}_total{target,LABELS}
  *							counters
  *	snapfire_target_METRIC_seconds{target,LABELS}	histogram per metric of
  *		hist.h (rtt, fwd, rev, turnaround, tx_stage, rx_stage, ipdv,
@@ -23,11 +23,11 @@
  * Bounded cardinality. Every target has the same series whatever it
  * measured (a histogram without samples is all zeros), so:
  *
- *	per target	1 up + AC_COUNT (8) counters + METRIC_COUNT (8) x
- *			(19 le + 1 +Inf + _sum + _count = 22) = 185 series
+ *	per target	1 up + AC_COUNT (9) counters + METRIC_COUNT (8) x
+ *			(19 le + 1 +Inf + _sum + _count = 22) = 186 series
  *	per agent	info, targets, module_loaded + AE_COUNT (8) events
  *			+ summaries refused = 12 series
- *	at most		AGENT_MAX_TARGETS (4096) x 185 + 12 = 757772 series
+ *	at most		AGENT_MAX_TARGETS (4096) x 186 + 12 = 761868 series
  *
  * Labels: target (the configured name) and at most AGENT_MAX_LABELS (8)
  * free-form labels from the config; their values are the operator's, so
@@ -82,8 +82,9 @@ static const char *const ac_help[AC_COUNT] = {
 	"ICMP port unreachable errors for the target's probes since the agent started: the host is there, nothing answers STAMP on that port.",
 	"Replies refused since the agent started: their echoed T1 is not their probe's send time (a broken reflector, or a forger).",
 	"Replies refused since the agent started: to probes sent longer ago than the agent remembers (its timeout and 2 s more, 64 probes at least), which were counted lost.",
+	"ICMP errors other than port unreachable for the target's probes since the agent started: host, network or protocol unreachable, administratively prohibited (a firewall's reject), fragmentation needed.",
 };
-_Static_assert(AC_COUNT == 8, "a counter added to agent.h needs its help text here");
+_Static_assert(AC_COUNT == 9, "a counter added to agent.h needs its help text here");
 
 /* `target="NAME",k="v",...`: at most 8 + 2 x 64 + 8 x (68 + 2 x 128) bytes */
 #define LABELS_MAX	4096

@@ -143,6 +143,7 @@ void agent_sess_close(struct sess *s)
 	s->npend = 0;
 	s->rx_seen = s->reord_seen = s->dups_seen = 0;
 	s->implaus_seen = s->late_seen = 0;
+	s->icmp_seen = 0;
 	s->unreach_mark = s->unreach_seen = 0;
 }
 
@@ -415,15 +416,18 @@ static void count_new(struct agent_target *t, enum agent_counter c, uint64_t v, 
 	*seen = v;
 }
 
-/* The ICMP port unreachable errors probe.c counted since the last call go
- * to the target's counter: from agent_sess_timeouts(), which the loop runs
- * for every target each pass (at least once a second), and before a
- * session is recycled. [agent->lock] */
+/* The ICMP errors probe.c counted since the last call (port unreachable,
+ * and the others: host or network unreachable, administratively
+ * prohibited, ...) go to the target's counters: from
+ * agent_sess_timeouts(), which the loop runs for every target each pass
+ * (at least once a second), and before a session is recycled.
+ * [agent->lock] */
 void agent_sess_count_unreach(struct agent_target *t)
 {
 	struct sess *s = t->session;
 
 	count_new(t, AC_PORT_UNREACHABLE, s->p.unreachable, &s->unreach_seen);
+	count_new(t, AC_ICMP_ERRORS, s->p.icmp_errors, &s->icmp_seen);
 }
 
 static void reach_up(struct agent *a, struct agent_target *t, struct sess *s)

@@ -259,8 +259,8 @@ check "JSON Lines: a timeout lasts the timeout (3 s: max(3 intervals, 3 s)), rea
 # The store: the minute(s) written, counters as the JSON Lines say
 check "store: live's rtt day file" test -s "$tmp/state/live/rtt/$(date -u +%Y%m%d).sfh" -o -n "$(ls "$tmp"/state/live/rtt/*.sfh 2>/dev/null)"
 check "store: no rtt for dead" test ! -e "$tmp/state/dead/rtt"
-check "store: counters of each target (sent, received, lost, reordered, duplicates, port_unreachable, implausible, late)" \
-	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates port_unreachable implausible late; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
+check "store: counters of each target (sent, received, lost, reordered, duplicates, port_unreachable, implausible, late, icmp_errors)" \
+	sh -c "for t in live dead live2; do for c in sent received lost reordered duplicates port_unreachable implausible late icmp_errors; do ls '$tmp'/state/\$t/\$c/*.sfh >/dev/null 2>&1 || exit 1; done; done"
 # the sum of a counter's records (hstore.h: a record's payload starts with
 # the minute and the count, LEB128)
 ssum() { # TARGET METRIC [STATE-DIR]
@@ -531,6 +531,34 @@ EOF
 	check "interface down and up: the agent kept running, clean exit" grep -q '^rc=0$' "$tmp/down.log"
 else
 	skip "interface down: no unshare -n or veth here"
+fi
+
+# Probes a firewall rejects (nft, admin-prohibited: EHOSTUNREACH at the
+# socket's next read or send), in a namespace of its own: counted per
+# target (icmp_errors in the store), not just lost. Needs root and nft.
+if command -v nft >/dev/null && unshare -n true 2>/dev/null; then
+	cat >"$tmp/rej.conf" <<EOF
+listen: 127.0.0.1:$hport
+state-dir: $tmp/state-rej
+targets:
+  - { name: rej, address: 127.0.0.1, port: 18699, interval: 0.1 }
+EOF
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	VGS="${VG[*]}" SF=$sfx T=$tmp P=18699 unshare -n bash -c '
+		ip link set lo up &&
+		nft add table inet sfrej && nft add chain inet sfrej in "{ type filter hook input priority 0; }" &&
+		nft add rule inet sfrej in udp dport $P reject with icmp type admin-prohibited || exit 1
+		$VGS "$SF" agent -c "$T/rej.conf" 2>"$T/rej.log" & a=$!
+		for _ in $(seq 100); do grep -q started: "$T/rej.log" && break; sleep 0.1; done
+		sleep 3
+		kill -TERM $a; wait $a; echo "rc=$?" >>"$T/rej.log"'
+	sent=$(ssum rej sent "$tmp/state-rej" 2>/dev/null)
+	icmp=$(ssum rej icmp_errors "$tmp/state-rej" 2>/dev/null)
+	check "rejected (admin-prohibited): store: icmp_errors $icmp of $sent sent (all but the last few)" \
+		test "${icmp:-0}" -gt 0 -a "${icmp:-0}" -le "${sent:-0}" -a "$((${icmp:-0} + 3))" -ge "${sent:-0}"
+	check "rejected: the agent exits 0" grep -q '^rc=0$' "$tmp/rej.log"
+else
+	skip "rejected: no nft or unshare -n here"
 fi
 
 echo "$pass passed, $fail failed, $skipped skipped"

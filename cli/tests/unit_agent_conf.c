@@ -243,7 +243,8 @@ static void test_same(void)
 	      !strcmp(agent_counter_names[AC_DUPLICATES], "duplicates") &&
 	      !strcmp(agent_counter_names[AC_PORT_UNREACHABLE], "port_unreachable") &&
 	      !strcmp(agent_counter_names[AC_IMPLAUSIBLE], "implausible") &&
-	      !strcmp(agent_counter_names[AC_LATE], "late"),
+	      !strcmp(agent_counter_names[AC_LATE], "late") &&
+	      !strcmp(agent_counter_names[AC_ICMP_ERRORS], "icmp_errors"),
 	      "agent: event and counter names");
 }
 

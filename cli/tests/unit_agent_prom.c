@@ -80,6 +80,7 @@ void test_agent_prom(void)
 	t[0].counters[AC_PORT_UNREACHABLE] = 4;
 	t[0].counters[AC_IMPLAUSIBLE] = 5;
 	t[0].counters[AC_LATE] = 6;
+	t[0].counters[AC_ICMP_ERRORS] = 8;
 	/* buckets on, just above and far above the le bounds, in two minutes
 	 * binned as each is stored: the page shows their sum */
 	{
@@ -136,11 +137,13 @@ void test_agent_prom(void)
 	      has_line(text, "snapfire_target_port_unreachable_total{" LAB_A "} 4") &&
 	      has_line(text, "snapfire_target_implausible_total{" LAB_A "} 5") &&
 	      has_line(text, "snapfire_target_late_total{" LAB_A "} 6") &&
+	      has_line(text, "snapfire_target_icmp_errors_total{" LAB_A "} 8") &&
 	      has_line(text, "snapfire_target_sent_total{target=\"b\"} 7") &&
 	      has_line(text, "snapfire_target_port_unreachable_total{target=\"b\"} 0") &&
 	      has_line(text, "snapfire_target_implausible_total{target=\"b\"} 0") &&
-	      has_line(text, "snapfire_target_late_total{target=\"b\"} 0"),
-	      "agent prom: the eight counters of each target");
+	      has_line(text, "snapfire_target_late_total{target=\"b\"} 0") &&
+	      has_line(text, "snapfire_target_icmp_errors_total{target=\"b\"} 0"),
+	      "agent prom: the nine counters of each target");
 	for (i = 0; i < agent_prom_nle; i++) {
 		snprintf(line, sizeof(line), "snapfire_target_rtt_seconds_bucket{" LAB_A ",le=\"%s\"} %d",
 			 le_text[i], cum_a[i]);
@@ -167,6 +170,7 @@ void test_agent_prom(void)
 			"snapfire_target_reordered_total", "snapfire_target_duplicates_total",
 			"snapfire_target_port_unreachable_total",
 			"snapfire_target_implausible_total", "snapfire_target_late_total",
+			"snapfire_target_icmp_errors_total",
 		};
 		char name[96];
 		size_t k;
@@ -229,14 +233,14 @@ void test_agent_prom(void)
 		      whole, METRIC_COUNT);
 	}
 
-	/* the documented bound: 12 + 185 per target */
+	/* the documented bound: 12 + 186 per target */
 	for (p = text; *p; p = strchr(p, '\n') + 1) {
 		if (*p != '#')
 			series++;
 		if (!strchr(p, '\n'))
 			break;
 	}
-	CHECK(series == 12 + 2 * 185 && 1 + AC_COUNT + METRIC_COUNT * 22 == 185,
-	      "agent prom: %zu series: 12 + 185 per target", series);
+	CHECK(series == 12 + 2 * 186 && 1 + AC_COUNT + METRIC_COUNT * 22 == 186,
+	      "agent prom: %zu series: 12 + 186 per target", series);
 	free(text);
 }

@@ -25,7 +25,7 @@
 #   - that the probes were answered: sent, received and lost summed over
 #     the targets from /metrics, the targets up, and the wire's view
 #     (the reflector's interface counters);
-#   - /metrics' size and how long one read takes (185 series a target);
+#   - /metrics' size and how long one read takes (186 series a target);
 #   - the up/down transitions the agent logged: in the measured period and
 #     from the /metrics read on (the page is formatted under the lock the
 #     session thread takes at every send and reply).
