@@ -53,7 +53,7 @@
 enum agent_counter {
 	AC_SENT, AC_RECEIVED, AC_LOST, AC_REORDERED, AC_DUPLICATES,
 	AC_PORT_UNREACHABLE,	/* ICMP port unreachable: no STAMP listener there */
-	AC_IMPLAUSIBLE,		/* replies refused: a T1 their probe did not carry, impossible T2/T3 */
+	AC_IMPLAUSIBLE,		/* replies refused (a wrong T1), or with no rtt (impossible T2/T3) */
 	AC_LATE,		/* replies refused: their probe no longer remembered */
 	AC_ICMP_ERRORS,		/* other ICMP errors: unreachable, prohibited (a reject) */
 	AC_COUNT

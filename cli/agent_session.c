@@ -459,7 +459,8 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 	 * too: one echoing a T1 its probe did not carry (a broken reflector,
 	 * a forger) or answering a probe no longer remembered counts nowhere
 	 * else, and a target whose replies are all refused would just look
-	 * down, its probes lost.
+	 * down, its probes lost. (One whose T2 and T3 cannot be is received,
+	 * with no round trip, and counted implausible too.)
 	 */
 	count_new(t, AC_IMPLAUSIBLE, p->implausible, &s->implaus_seen);
 	count_new(t, AC_LATE, p->late, &s->late_seen);
@@ -472,10 +473,16 @@ static void sess_received(struct agentd *d, struct agent_target *t, uint64_t now
 			}
 			t->counters[AC_RECEIVED]++;
 			t->cur_counters[AC_RECEIVED]++;
-			agent_uhist_add(&t->cur[SNAPFIRE_METRIC_RTT], (uint64_t)(rtt > 0 ? rtt : 0));
 			t->last_reply_ns = clock_ns(CLOCK_REALTIME);
 			s->last_reply = s->since = now;
 			reach_up(a, t, s);
+			/* a reply whose T2 and T3 cannot be: received, no round trip */
+			if (!p->last_measured) {
+				agent_jsonl_rec(d, t->conf.name, s->pend[i].real, "error", 0,
+						"the reflector's timestamps cannot be (T2, T3): no round trip");
+				continue;
+			}
+			agent_uhist_add(&t->cur[SNAPFIRE_METRIC_RTT], (uint64_t)(rtt > 0 ? rtt : 0));
 			agent_jsonl_rec(d, t->conf.name, s->pend[i].real, "success", (uint64_t)rtt, "");
 		}
 		s->npend = j;

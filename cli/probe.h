@@ -63,7 +63,7 @@ struct probe {
 	uint64_t unreachable;		/* ICMP port unreachable replies seen */
 	uint64_t icmp_errors;		/* other ICMP errors for the probes (icmp_errno_probe()) */
 	int icmp_errno;			/* the last of those, an errno */
-	uint64_t implausible;		/* replies refused: an echoed T1 we never sent, or a T2 and T3 that cannot be */
+	uint64_t implausible;		/* replies refused (an echoed T1 we never sent), or received with no rtt (T2, T3 impossible) */
 	uint64_t late;			/* replies to probes no longer remembered */
 	/*
 	 * The probes sent lately, for their replies: made by probe_run()
@@ -77,6 +77,7 @@ struct probe {
 	struct samples rtt, fwd, rev;
 	int64_t last_rtt;
 	int have_last;
+	bool last_measured;		/* the last reply received made a round trip (last_rtt) */
 	double jit_sum, jit3550;
 	uint64_t jit_n;
 	int64_t max_rtt;

@@ -94,7 +94,7 @@ void probe_summary(struct probe *p)
 	else
 		out_null("icmp_error");
 	out_u64(p->implausible ? OUT_ANY : OUT_JSON, "implausible",
-		"%" PRIu64 " replies with timestamps that cannot be theirs (a T1 their probe did not carry, or T2 and T3 missing, out of order or further apart than the round trip: forged or broken), ignored\n",
+		"%" PRIu64 " replies with timestamps that cannot be (forged or broken): a T1 their probe did not carry (ignored), or T2 and T3 missing, out of order or further apart than the round trip (received, no rtt)\n",
 		p->implausible);
 	out_u64(p->late ? OUT_ANY : OUT_JSON, "late",
 		"%" PRIu64 " replies too late to match their probe", p->late);

@@ -315,19 +315,6 @@ bool probe_receive(struct probe *p)
 		p->implausible++;
 		return true;
 	}
-	/*
-	 * Its T2 and T3 must both be there (0: none, or before 1970), in that
-	 * order, and hold the probe no longer than its whole round trip took:
-	 * a T2 of 0 made a round trip of 0, a T3 before T2 one with the
-	 * reflector's time left in. Refused as a wrong T1 is: a forged reply
-	 * does not use up the genuine one's place.
-	 */
-	t2 = stamp_to_ns(&r->rx_ts, ee);
-	t3 = stamp_to_ns(&r->ts, ee);
-	if (!t2 || t3 < t2 || t3 - t2 > t4 - t1) {
-		p->implausible++;
-		return true;
-	}
 	if (sl->seen) {
 		p->dups++;
 		if (!p->quiet && !g_json)
@@ -340,6 +327,28 @@ bool probe_receive(struct probe *p)
 		p->reordered++;
 	else
 		p->max_seq = seq + 1;
+	/*
+	 * Received (its T1 is its probe's), but it measures nothing unless
+	 * its T2 and T3 are both there (0: none, or before 1970), in that
+	 * order, and hold the probe no longer than its whole round trip
+	 * took, itself not below 0 (T1 may be up to the slack after T4): a
+	 * T2 of 0 made a round trip of 0, a T3 before T2 one with the
+	 * reflector's time left in. As the module does: implausible, no
+	 * sample. (Refused, a correct reflector's coarse timestamps, or a
+	 * clock stepped back, would have made its probe a loss.)
+	 */
+	t2 = stamp_to_ns(&r->rx_ts, ee);
+	t3 = stamp_to_ns(&r->ts, ee);
+	if (!t2 || t3 < t2 || t4 < t1 || t3 - t2 > t4 - t1) {
+		p->implausible++;
+		p->last_measured = false;
+		if (!p->quiet && !g_json) {
+			printf("%zd bytes from %s: seq=%u (reflector timestamps implausible: no rtt)\n",
+			       len, p->addr, seq);
+			fflush(stdout);
+		}
+		return true;
+	}
 	rtt = (t4 - t1) - (t3 - t2);
 	if (rtt < 0)
 		rtt = 0;
@@ -366,6 +375,7 @@ bool probe_receive(struct probe *p)
 	}
 	p->last_rtt = rtt;
 	p->have_last = 1;
+	p->last_measured = true;
 	followup_in(p, buf, (size_t)len, t3);
 	if (p->quiet || g_json)
 		return true;

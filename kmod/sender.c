@@ -168,13 +168,14 @@ void sf_sender_in(struct sf_net *sn, const struct sf_config *cfg,
 		goto out;
 	/*
 	 * The reflector's T2 and T3 must both be there, in that order, and
-	 * must not hold the probe longer than its whole round trip took.
-	 * Else no sample: a T2 of 0 made a turnaround of 56 years and a
-	 * round trip of 0 (clamped), a T3 before T2 a round trip longer
-	 * than the wire's.
+	 * must not hold the probe longer than its whole round trip took,
+	 * which must not be below 0 (T4 from a hardware clock behind the
+	 * system's, a clock stepped back). Else no sample: a T2 of 0 made a
+	 * turnaround of 56 years and a round trip of 0 (clamped), a T3
+	 * before T2 a round trip longer than the wire's.
 	 */
-	if (!st->rx_ts || st->ts < st->rx_ts ||
-	    (t4 >= t1 && st->ts - st->rx_ts > t4 - t1)) {
+	if (!st->rx_ts || st->ts < st->rx_ts || t4 < t1 ||
+	    st->ts - st->rx_ts > t4 - t1) {
 		sf_count(sn, SF_C_IMPLAUSIBLE);
 		goto out;
 	}

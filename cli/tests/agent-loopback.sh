@@ -343,8 +343,12 @@ frefl=$refl_pid
 lport=$(free_port udp)
 refl_start "$tmp/lrefl" "$lport" --hold-every 50 --hold-for 600
 lrefl=$refl_pid
-printf 'listen: 127.0.0.1:%s\nstate-dir: %s\ntargets:\n  - { name: forged, address: 127.0.0.1, port: %s, interval: 0.1 }\n  - { name: held, address: 127.0.0.1, port: %s, interval: 0.01 }\n' \
-	"$hport" "$tmp/state-refused" "$fport" "$lport" >"$tmp/refused.conf"
+# and one sending a T2 of 0 in every 4th reply: received, no round trip
+tport=$(free_port udp)
+refl_start "$tmp/trefl" "$tport" --zero-t2-every 4
+trefl=$refl_pid
+printf 'listen: 127.0.0.1:%s\nstate-dir: %s\njsonl: %s\ntargets:\n  - { name: forged, address: 127.0.0.1, port: %s, interval: 0.1 }\n  - { name: held, address: 127.0.0.1, port: %s, interval: 0.01 }\n  - { name: not, address: 127.0.0.1, port: %s, interval: 0.1 }\n' \
+	"$hport" "$tmp/state-refused" "$tmp/refused.jsonl" "$fport" "$lport" "$tport" >"$tmp/refused.conf"
 "${VG[@]}" "$sfx" agent -c "$tmp/refused.conf" >/dev/null 2>"$tmp/refused.log" &
 apid=$!
 # the first held reply goes out after 650 probes: 6.5 s at the least
@@ -363,8 +367,8 @@ check "/metrics: forged T1s counted implausible, held replies late, while it run
 check "/metrics: ... only there (implausible $(rmx implausible forged), late $(rmx late held)); forged still up, its other replies received" \
 	test "$(rmx late forged):$(rmx implausible held)" = 0:0 -a "$(rmx received forged)" -gt 0 -a \
 		"$(grep -c '^snapfire_target_up{target="forged"} 1$' "$tmp/refused.metrics")" = 1
-kill -TERM "$frefl" "$lrefl"
-wait "$frefl" "$lrefl" 2>/dev/null
+kill -TERM "$frefl" "$lrefl" "$trefl"
+wait "$frefl" "$lrefl" "$trefl" 2>/dev/null
 sleep 1.5	# the last replies read (under valgrind on a loaded host)
 kill -TERM "$apid"
 wait "$apid"
@@ -385,6 +389,17 @@ check "store: held's late = the replies held back past the window ($nheld), its 
 	test "$(rs late held):$(rs implausible held)" = "$nheld:0" -a "$nheld" -gt 0
 check "store: held's late replies not received, their probes lost ($(rs lost held) >= $nheld)" \
 	test "$(rs lost held)" -ge "$nheld" -a $(($(rs received held) + $(rs lost held))) -le "$(rs sent held)"
+nzt2=$(grep -c '^zero-t2 ' "$tmp/trefl")
+check "store: not's implausible = the replies with a T2 of 0 ($nzt2), each received" \
+	test "$(rs implausible not)" = "$nzt2" -a "$nzt2" -gt 0 -a "$(rs received not)" -gt "$nzt2"
+# shellcheck disable=SC2016 # python
+check "JSON Lines: not's replies with a T2 of 0 are 'error' records with no round trip, the others 'success'" \
+	"$py" -c 'import json,sys
+r=[x for x in map(json.loads, open(sys.argv[1])) if x["target"] == "not"]
+e=[x for x in r if x["status"] == "error"]
+ok=[x for x in r if x["status"] == "success"]
+sys.exit(not (len(e) == int(sys.argv[2]) and all("timestamps cannot be" in x["reason"] and x["duration_ms"] == 0 for x in e)
+	and len(ok) == int(sys.argv[3]) - int(sys.argv[2])))' "$tmp/refused.jsonl" "$nzt2" "$(rs received not)"
 "$sf" history forged -d "$tmp/state-refused" --since 1h >"$tmp/refused.history" 2>&1
 check "snapfire history reads the store with the new counters' directories (exit 0)" test $? = 0
 
