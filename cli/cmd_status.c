@@ -53,6 +53,8 @@ static void counters_out(const struct status_view *st)
 	out_text("\n");
 	out_obj("counters");
 	for (i = 0; i < NCOUNTERS; i++) {
+		if (st->missing & (1ULL << i))
+			continue;	/* the module has no such counter */
 		counter_key(name, sizeof(name), i);
 		out_text("  %-22s", counter_names[i]);
 		out_u64(OUT_ANY, name, " %16" PRIu64, st->counters[i]);
@@ -65,6 +67,8 @@ static void counters_out(const struct status_view *st)
 		return;
 	out_obj("global_counters");
 	for (i = 0; i < NCOUNTERS; i++) {
+		if (st->missing & (1ULL << i))
+			continue;
 		counter_key(name, sizeof(name), i);
 		out_u64(OUT_JSON, name, NULL, st->global_counters[i]);
 	}

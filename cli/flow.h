@@ -77,6 +77,12 @@ struct status_view {
 	uint64_t counters[NCOUNTERS];
 	uint64_t global_counters[NCOUNTERS];
 	bool has_counters, has_global;
+	/*
+	 * Bit i: counter i was not in the module's reply (a module older
+	 * than this CLI, loaded still after an upgrade): not shown, rather
+	 * than shown as 0.
+	 */
+	uint64_t missing;
 	uint32_t flows;
 	uint64_t mem, global_mem;
 };

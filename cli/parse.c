@@ -171,8 +171,10 @@ int flow_parse(struct flow *f, struct nlattr *head, int len)
 int status_parse(struct status_view *st, struct nlattr *head, int len)
 {
 	struct nlattr *a, *c;
+	uint64_t seen = 0;
 	int rem, rem2;
 
+	_Static_assert(NCOUNTERS <= 64, "status_view.missing holds a bit per counter");
 	memset(st, 0, sizeof(*st));
 	nla_for_each_attr(a, head, len, rem) {
 		switch (nla_type(a)) {
@@ -191,8 +193,13 @@ int status_parse(struct status_view *st, struct nlattr *head, int len)
 			nla_for_each_nested(c, a, rem2) {
 				int t = nla_type(c);
 
-				if (t >= 1 && t <= NCOUNTERS)
-					v[t - 1] = attr_uint(c);
+				/* (a pad attribute, empty, may have a
+				 * counter's number in an older module) */
+				if (t < 1 || t > NCOUNTERS || !nla_len(c))
+					continue;
+				v[t - 1] = attr_uint(c);
+				if (!g)
+					seen |= 1ULL << (t - 1);
 			}
 			break;
 		}
@@ -201,6 +208,8 @@ int status_parse(struct status_view *st, struct nlattr *head, int len)
 		case SNAPFIRE_A_STATUS_GLOBAL_MEM: st->global_mem = attr_uint(a); break;
 		}
 	}
+	if (st->has_counters)
+		st->missing = ~seen & (NCOUNTERS == 64 ? ~0ULL : (1ULL << NCOUNTERS) - 1);
 	return 0;
 }
 

@@ -325,6 +325,8 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st)
 		for (c = 0; c < NCOUNTERS; c++) {
 			char *p;
 
+			if (st->missing & (1ULL << c))
+				continue;	/* the module has no such counter */
 			snprintf(name, sizeof(name), "snapfire_%s_total", counter_names[c]);
 			for (p = name; *p; p++)
 				if (*p == '-')

@@ -237,6 +237,7 @@ void test_prometheus(void)
 		st.counters[i] = (uint64_t)i * 3;
 	st.flows = 2;
 	st.mem = 4096;
+	st.missing = 1ULL << (NCOUNTERS - 1);	/* an older module's */
 	make_flow(flowset_add(&s), 3, SNAPFIRE_ROLE_SENDER, "10.0.1.1", "10.0.2.2", AF_INET);
 	make_flow(flowset_add(&s), 4, SNAPFIRE_ROLE_REFLECTOR, "2001:db8::1", "2001:db8::2", AF_INET6);
 	fd = mkstemp(path);
@@ -253,6 +254,18 @@ void test_prometheus(void)
 	CHECK(system(cmd) == 0, "rtt +Inf bucket equals the count (210)");
 	snprintf(cmd, sizeof(cmd), "test $(grep -c '^# TYPE snapfire_rtt_seconds histogram$' %s) = 1", path);
 	CHECK(system(cmd) == 0, "one TYPE line per family");
+	{
+		char last[64], *q;
+
+		snprintf(last, sizeof(last), "%s", counter_names[NCOUNTERS - 1]);
+		for (q = last; *q; q++)
+			if (*q == '-')
+				*q = '_';
+		snprintf(cmd, sizeof(cmd), "grep -q '^snapfire_%s_total ' %s", last, path);
+		CHECK(system(cmd) != 0, "a counter the module did not send is left out, not 0 (%s)", last);
+		snprintf(cmd, sizeof(cmd), "grep -q '^snapfire_pre_routing_total 0$' %s", path);
+		CHECK(system(cmd) == 0, "the others are there (pre_routing 0)");
+	}
 	/* each family one group: its name (the histogram suffixes cut) never
 	 * comes back after another family's lines */
 	snprintf(cmd, sizeof(cmd),
