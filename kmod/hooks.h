@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The timestamp points' parts shared by hooks.c and sender.c. */
+/* What hooks.c calls of sender.c and flow_stats.c (sender.c too). */
 #ifndef _SNAPFIRE_HOOKS_H
 #define _SNAPFIRE_HOOKS_H
 
@@ -13,8 +13,7 @@ struct sf_net;
 struct sf_pkt;
 struct sf_stamp;
 
-/* hooks.c */
-u64 sf_rx_time(const struct sk_buff *skb, u64 now);
+/* flow_stats.c */
 void sf_window(struct sf_net *sn, const struct sf_config *cfg,
 	       struct sf_flow *f, u64 now);
 void sf_delay_variation(struct sf_flow *f, u32 seq, s64 delay);

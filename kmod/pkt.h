@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/ktime.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
 #include <linux/udp.h>
@@ -17,6 +18,7 @@
 #include <net/ipv6.h>
 
 #include "snapfire.h"
+#include "compat.h"
 
 enum sf_dir { SF_INGRESS, SF_EGRESS };
 
@@ -118,6 +120,26 @@ static __always_inline bool sf_maybe_probe(const struct sk_buff *skb,
 static inline u64 sf_now(void)
 {
 	return ktime_get_real_ns();
+}
+
+static inline u64 sf_abs_diff(s64 a, s64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * When the packet reached this host: a hardware receive timestamp if the
+ * NIC supplied one that is in the system clock's domain (within a second
+ * of it: a PHC running on TAI or free-running is not), else the software
+ * timestamp of the NAPI path; 0 if neither.
+ */
+static inline u64 sf_rx_time(const struct sk_buff *skb, u64 now)
+{
+	u64 hw = ktime_to_ns(skb_shinfo(skb)->hwtstamps.hwtstamp);
+
+	if (hw && sf_abs_diff(hw, now) < NSEC_PER_SEC)
+		return hw;
+	return sf_skb_rx_tstamp(skb);
 }
 
 /*
