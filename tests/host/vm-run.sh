@@ -8,8 +8,13 @@
 #     CPU's backtrace (sysrq w and l through the QEMU monitor) where the
 #     console tail shows them;
 #   - SF_DEADLINE earlier than --timeout wins;
-#   - the QEMU process's CPU time is said when the VM ends.
-# timeout: 240
+#   - the QEMU process's CPU time is said when the VM ends;
+# and its answer to a kernel fault:
+#   - a kernel that faults while booting, before the guest's init runs
+#     (no root to mount: a panic), is booted once more, said once; a
+#     fault on the first boot only leaves the command's own status;
+#   - a fault after init ran is reported (98), never booted again.
+# timeout: 360
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "$0")/../lib/testlib.sh"
 
@@ -41,5 +46,32 @@ assert_match "overrun: QEMU's CPU time said" "^[0-9]+ [0-9]+$" "$cpu"
 read -r c w <<<"${cpu:-0 0}"
 assert_gt "overrun: QEMU's CPU time is above 0 s" "$c" 0
 assert_le "overrun: and at most 2 cores' worth of its wall time" "$c" "$((2 * w + 2))"
+
+# A panic before init on every boot: two boots, then the fault (98).
+"$VMRUN" --append "rdinit=/nonexistent" -- true >"$tmp/panic.out" 2>&1
+assert_eq "panic before init, every boot: status 98" 98 "$?"
+out=$(cat "$tmp/panic.out")
+assert_match "panic before init: said, with the fault" "faulted while booting, before the guest's init ran.*"$'\n'"vm-run:   .*Kernel panic" "$out"
+assert_eq "panic before init: booted once more, once" 1 "$(grep -c '^vm-run: booting once more$' <<<"$out")"
+assert_eq "panic before init: two boots (QEMU's CPU time said for each)" 2 "$(grep -c '^vm-run: QEMU used' <<<"$out")"
+assert_match "panic before init: then reported as a fault" "KERNEL FAULT detected" "$out"
+
+# The same panic on the first boot only: the second boot runs the command.
+"$VMRUN" --first-boot-append "rdinit=/nonexistent" --console-log "$tmp/con" -- 'echo ran; exit 7' >"$tmp/once.out" 2>&1
+assert_eq "panic on the first boot only: the command's status (7)" 7 "$?"
+out=$(cat "$tmp/once.out")
+assert_eq "panic on the first boot only: the command ran, once" 1 "$(grep -c '^ran$' <<<"$out")"
+assert_eq "panic on the first boot only: booted once more, once" 1 "$(grep -c '^vm-run: booting once more$' <<<"$out")"
+assert_eq "panic on the first boot only: no fault reported" 0 "$(grep -c 'KERNEL FAULT' <<<"$out")"
+assert_match "panic on the first boot only: its console kept beside the last one" "Kernel panic" "$(cat "$tmp/con.first-boot" 2>/dev/null)"
+assert_eq "panic on the first boot only: the last console is the second boot's" 0 "$(grep -c 'Kernel panic' "$tmp/con")"
+
+# A fault after init ran (the command's time): no second boot.
+"$VMRUN" -- 'echo "WARNING: planted by tests/host/vm-run.sh" >/dev/kmsg; echo ran' >"$tmp/late.out" 2>&1
+assert_eq "fault after init: status 98" 98 "$?"
+out=$(cat "$tmp/late.out")
+assert_eq "fault after init: the command ran once" 1 "$(grep -c '^ran$' <<<"$out")"
+assert_eq "fault after init: not booted again" 0 "$(grep -c 'booting once more' <<<"$out")"
+assert_match "fault after init: the planted line reported" "vm-run:   .*WARNING: planted" "$out"
 rm -rf "$tmp"
 done_testing
