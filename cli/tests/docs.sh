@@ -7,7 +7,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.." || exit 2
-n=0 f=0
+n=0 f=0 s=0
 check() { # NAME WANT GOT
 	n=$((n + 1))
 	if [[ $2 == "$3" ]]; then
@@ -78,7 +78,8 @@ if [[ -c /dev/full ]]; then
 			"snapfire: write error: No space left on device exit 1" "$(tr -s '\n' ' ' <<<"$got" | sed 's/ $//')"
 	done
 else
-	echo "ok $((n += 1)) - # SKIP no /dev/full"
+	s=$((s + 1))
+	echo "ok $((n += 1)) - # SKIP the 5 write-error checks: no /dev/full"
 fi
-echo "$((n - f)) passed, $f failed"
+echo "$((n - f - s)) passed, $f failed, $s skipped"
 ((f == 0))

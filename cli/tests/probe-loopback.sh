@@ -177,6 +177,13 @@ tail -n +$((n0 + 1)) "$tmp/rs" >"$tmp/rs2"
 # would put 100 there
 check "stopped 1 s at -i 0.01, resumed: no burst (at most 2 probes in any 5 ms, saw $(t1_max_in "$tmp/rs2" 5000000))" \
 	test "$(t1_max_in "$tmp/rs2" 5000000)" -le 2
+# ... of probes that were sent: the stop is a gap of 0.8 s or more in T1,
+# with probes before it and after the resume (0.5 s each at 10 ms: ~50)
+read -r gap before_gap after_gap < <(awk '$1 == "t1" { t[n++] = $3 } END { g = 0; k = 0
+	for (i = 1; i < n; i++) if (t[i] - t[i - 1] > g) { g = t[i] - t[i - 1]; k = i }
+	print g, k, n - k }' "$tmp/rs2")
+check "  the stop seen in T1 (largest gap ${gap:-?} ns, >= 0.8 s), $before_gap probes before it, $after_gap after (>= 10 each)" \
+	test "${gap:-0}" -ge 800000000 -a "${before_gap:-0}" -ge 10 -a "${after_gap:-0}" -ge 10
 
 # stdout a pipe whose reader does not read (a pager not scrolled): a
 # reply's line waits in write(). Ctrl-C there stops the probes (it stayed
@@ -205,5 +212,5 @@ check "-s 50 (no room for Follow-Up + padding) is a usage error naming --no-foll
 "$sf" probe >/dev/null 2>&1
 check "no destination: exit 2" test $? = 2
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]

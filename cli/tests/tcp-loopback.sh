@@ -91,5 +91,5 @@ check "--peer nonsense: usage error (exit 2)" test $? = 2
 "$sf" tcp --port 70000 >/dev/null 2>&1
 check "--port 70000: usage error (exit 2)" test $? = 2
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 ((fail == 0))

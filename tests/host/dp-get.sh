@@ -74,6 +74,37 @@ same "a selected flow as JSON" --flow role=reflector
 same "the whole document (python answers)" 
 same "a length past a scalar fails" flows.0.tx.#
 
+# the two agreeing is not enough (both could fail alike, or answer alike
+# wrongly): the values the document above has, written out
+lit() { # WANT ARGS...: dp_get ARGS prints WANT, status 0
+	local want=$1 got rc
+	shift
+	got=$(dp_get "$tmp/flows.json" "$@" 2>&1)
+	rc=$?
+	assert_eq "the document's value: $* = $want (status 0)" "$want 0" "$got $rc"
+}
+lit 3 probes
+lit 12 counters.bad_source
+lit 3 flows.#
+lit 0 replies.#
+lit 2 counters.#
+lit 2001:db8::2 flows.1.remote_addr
+lit 2 --flow role=sender family=inet --count
+lit 0 --flow role=sender family=inet6 --count
+lit 7 --flow role=reflector rx
+lit 0 --flow role=reflector family=inet6 rtt.count
+lit 5 --flow role=sender --last tx
+lit 1 flows.0.synced
+lit 0 flows.0.peer_stateful
+lit 3 --flow synced=1 id
+lit 1 flows.0.ratio
+lit 0.25 flows.0.jitter
+lit 18446744073709551615 flows.0.rtt.min_ns
+got=$(dp_get "$tmp/flows.json" flows.7.id 2>/dev/null)
+assert_eq "a missing path: nothing printed, status 1" " 1" "$got $?"
+assert_eq "the whole document: the file's own JSON" "$(/usr/bin/python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$tmp/flows.json")" \
+	"$(dp_get "$tmp/flows.json" | /usr/bin/python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))' 2>&1)"
+
 # the flat copy follows the file
 sleep 0.01
 sed -i 's/"probes": 3/"probes": 4/' "$tmp/flows.json"

@@ -118,7 +118,7 @@ assert_eq "watch -j --count 2 prints 2 documents" 2 "$(wc -l <<<"$out")"
 # back to back: at most one document per 0.1 s it ran, and 2 more
 ms() { echo $(($(date +%s%N) / 1000000)); }
 w0=$(ms)
-"$SF_CLI" -n "$A" -j watch -i 0.1 >"$SF_TMP/watch.jsonl" 2>&1 &
+"$SF_CLI" -n "$A" -j watch -i 0.1 >"$SF_TMP/watch.jsonl" 2>"$SF_TMP/watch.err" &
 wpid=$!
 sleep 0.5
 kill -STOP "$wpid"
@@ -134,6 +134,12 @@ ran=$(($(ms) - w0 - (s1 - s0)))
 nw=$(wc -l <"$SF_TMP/watch.jsonl")
 assert_le "watch stopped 4 s at -i 0.1: no burst of missed refreshes ($nw documents in $ran ms of running)" \
 	"$nw" $((ran / 100 + 2))
+# ... of documents it did print while it ran (about 10 in its 1 s)
+assert_ge "watch: documents while it ran, 3 or more" "$nw" 3
+assert_eq "watch: every line a JSON document with its flows" "$nw" \
+	"$(/usr/bin/python3 -c 'import json, sys
+print(sum(1 for l in open(sys.argv[1]) if isinstance(json.loads(l).get("flows"), list)))' "$SF_TMP/watch.jsonl" 2>&1)"
+assert_eq "watch: nothing on stderr" "" "$(cat "$SF_TMP/watch.err")"
 
 out=$(sf -n "$A" delete 0 2>&1)
 rc=$?

@@ -183,12 +183,18 @@ NS2=sf-ev
 topo_host "$NS2" || bail "namespace $NS2"
 ok "max-flows 64 (every new flow evicts one: two events each)" sf -n "$NS2" config max-flows 64 event-rate 100000 flow-rate 4000000000
 for round in 1 2 3; do
-	"$SF_CLI" -n "$NS2" monitor >"$DP_TMP/mon$round.out" 2>&1 &
+	"$SF_CLI" -n "$NS2" -j monitor >"$DP_TMP/mon$round.out" 2>"$DP_TMP/mon$round.err" &
 	mon=$!
+	if wait_for 10 grep -q listening "$DP_TMP/mon$round.err"; then
+		ok "round $round: the monitor listens"
+	else
+		not_ok "round $round: the monitor listens" "$(cat "$DP_TMP/mon$round.err")"
+	fi
 	ip netns exec "$NS2" "$BIN/flood" -b $((20000 + round * 1000)) -n 100 -s 500 >/dev/null 2>&1 &
 	fl=$!
-	events_seen() { [[ -s $DP_TMP/mon$round.out ]]; }
-	ok "round $round: the monitor prints the flood's events before rmmod" wait_for 20 events_seen
+	# the flood's events themselves (stdout, one JSON object each), 10 or more
+	events_seen() { (($(grep -c '"event": *"flow-\(new\|evicted\)"' "$DP_TMP/mon$round.out") >= 10)); }
+	ok "round $round: the monitor prints the flood's events (flow-new, flow-evicted) before rmmod" wait_for 20 events_seen
 	ok "round $round: rmmod while a flood makes events and a monitor listens" sf_rmmod
 	kill "$fl" "$mon" 2>/dev/null
 	wait "$fl" "$mon" 2>/dev/null

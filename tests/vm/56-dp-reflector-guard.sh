@@ -149,9 +149,16 @@ for v in 4 6; do
 	ok "xfrm out (IPv$v): replies from 862 to the sender must go over ESP" xpol "$src" "$dst" sport out
 	rf0=$(sf_counter -n "$REFLECTOR" reflected)
 	re0=$(sf_counter -n "$REFLECTOR" reflect_errors)
+	rx0=$(sf_counter -n "$REFLECTOR" probes_rx)
 	f=$DP_TMP/xfrm-out$v.json
+	dp_cap_start "$REFLECTOR" eth0 "$f.pcap" "udp port 862"
 	ok "xfrm out (IPv$v): 5 probes" dp_stamp "$SENDER" "$f" --dst "$to" --count 5 --interval 0.02 --sport $((40020 + v))
+	dp_cap_stop
 	assert_eq "xfrm out (IPv$v): no reply in the clear" 0 "$(dp_get "$f" replies.#)"
+	assert_eq "xfrm out (IPv$v): the reflector took the 5 probes (probes_rx +5)" 5 "$(delta probes_rx "$rx0")"
+	# its own link, the truth: the probes came in, nothing left from 862
+	assert_eq "xfrm out (IPv$v): the reflector's eth0 saw 5 probes in, 0 UDP from 862 out" "5 0" \
+		"$(tcpdump -r "$f.pcap" -n 'udp dst port 862' 2>/dev/null | wc -l) $(tcpdump -r "$f.pcap" -n 'udp src port 862' 2>/dev/null | wc -l)"
 	diag "xfrm out (IPv$v): reflected +$(delta reflected "$rf0"), reflect_errors +$(delta reflect_errors "$re0")"
 	ok "xfrm out (IPv$v): the policy flushed" ip -n "$REFLECTOR" xfrm policy flush
 done

@@ -131,7 +131,9 @@ echo = {"%08x" % r["sender_seq"]: r["sender_ts_hex"] for r in d["replies"]}
 print(sum(1 for s, t in echo.items() if left.get(s) == t), len(echo), len(left))' "$f")
 	read -r eq ne nl <<<"$same"
 	diag "br_netfilter: $eq of $ne echoed T1 equal to the T1 that left S ($nl probes captured)"
-	assert_eq "br_netfilter: every echoed T1 is the one that left the sender" "$ne $nl" "$eq $nl"
+	# the 10 sent: 10 captured leaving S, 10 echoed, each with that T1
+	assert_eq "br_netfilter: every echoed T1 is the one that left the sender (equal, echoed, captured)" \
+		"10 10 10" "$eq $ne $nl"
 	topo_cleanup
 fi
 

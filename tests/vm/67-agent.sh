@@ -484,6 +484,8 @@ wire_cnt() { # NAME LO HI ACTUAL: in_range, skipped when a capture dropped packe
 for t in "${LIVE[@]}"; do
 	if ((caps_ok)); then
 		assert_eq "$t: every probe reached the reflector (its capture)" "${W[$t.probes]}" "${W[$t.refl_in]}"
+	else
+		skip "$t: every probe reached the reflector (its capture)" "a capture dropped packets (tcpdump)"
 	fi
 done
 assert_eq "dead: no probe reached the reflector (the blackhole)" 0 "${W[dead.refl_in]:-}"
@@ -583,8 +585,11 @@ for t in "${LIVE[@]}"; do
 		$((${W[$t.n@stored]:-0} - RANK_SLACK)) $((${W[$t.n@stored]:-0} + RANK_SLACK)) \
 		"$(dp_get "$AD/h-$t" count)"
 	diag "history $t: the sender's tap to the first hop: p90 ${W[$t.handoff_p90@stored]:-?} ns, ${W[$t.hop_missing@stored]:-?} probes missing there"
-	[[ ${W[$t.hop_missing@stored]:-} == 0 ]] &&
+	if [[ ${W[$t.hop_missing@stored]:-} == 0 ]]; then
 		assert_cmp "$t: no probe at the first hop before the sender's tap (min ns)" "${W[$t.handoff_min@stored]:-}" ">=" 0
+	else
+		skip "$t: no probe at the first hop before the sender's tap" "${W[$t.hop_missing@stored]:-?} probes missing from the first hop's capture"
+	fi
 	near_pct "history $t: p50 of the stored minutes against the wire's round trip" "$t" p50 stored "${P50[$t]}"
 	near_pct "history $t: p90 of the stored minutes against the wire's" "$t" p90 stored "${P90[$t]}"
 done

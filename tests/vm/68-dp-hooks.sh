@@ -95,7 +95,14 @@ ok "disabled: hostb has no hooks" unhooked "$B" "$BIP"
 ok "disabled: hosta keeps its hooks" hooked "$A" "$TOPO_A_IP4"
 assert_contains "disabled: its config says so" '"enabled": false' "$(sf -n "$B" -j config)"
 p0=$(sf_counter -n "$B" local_in)
-if answered; then not_ok "disabled: hostb does not answer"; else ok "disabled: hostb does not answer"; fi
+# the probes reach hostb's stack (a socket of its own on 862 gets them:
+# nothing consumed them), and nothing answers or counts them
+topo_udp_listen "$B" 4 862 "$DP_TMP/disabled.sock"
+f=$DP_TMP/probe.disabled.json
+ok "disabled: 3 probes sent to hostb" dp_stamp "$A" "$f" --dst "$BIP" --count 3 --interval 0.05
+assert_eq "disabled: hostb does not answer (replies)" 0 "$(dp_get "$f" replies.#)"
+wait_for 15 test -s "$DP_TMP/disabled.sock"
+assert_match "disabled: the 3 reached hostb's own socket on 862" "^n=3 " "$(cat "$DP_TMP/disabled.sock")"
 assert_eq "disabled: nothing counted at LOCAL_IN" "$p0" "$(sf_counter -n "$B" local_in)"
 ok "hostb: enabled off again (no change)" dp_cfg "$B" enabled off
 ok "off twice: still none" unhooked "$B" "$BIP"
