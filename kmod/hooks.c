@@ -241,9 +241,15 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		 * tell: ip6_forward sets no IP6SKB_FORWARDED, and IPv4 bridged
 		 * through br_netfilter passes here without IPSKB_FORWARDED. But
 		 * a forwarded or bridged skb came in on a device (skb_iif set),
-		 * which locally made ones (sockets, our replies) did not.
+		 * which locally made ones (sockets, our replies) did not. An
+		 * ipvlan (l3, l3s) sends a container's packets through the
+		 * lower device's namespace's stack with the container's socket
+		 * (skb_scrub_packet() clears skb_iif, keeps the owner): that
+		 * namespace's flows and T1 are not theirs either. LOCAL_OUT
+		 * counted them foreign-probes.
 		 */
-		if (skb->skb_iif || udp != SF_UDP_OK)
+		if (skb->skb_iif || udp != SF_UDP_OK ||
+		    (skb->sk && !net_eq(sock_net(skb->sk), state->net)))
 			return NF_ACCEPT;
 		sf_count(sn, SF_C_POST_ROUTING);
 		if (unlikely(skb_is_gso(skb)))

@@ -146,8 +146,9 @@ static inline u64 sf_rx_time(const struct sk_buff *skb, u64 now)
  * Did a socket of this namespace send @skb? A Session-Sender's probe does.
  * Not so a copy that TEE or nft dup sends (orphaned), nor a container's
  * packet that ipvlan (l3, l3s) hands to this namespace's ip_local_out()
- * (scrubbed, orphaned): not this host's measurements, they would be
- * recorded twice, or in a namespace that is not theirs, past flow-rate.
+ * (scrubbed, its socket the container's): not this host's measurements,
+ * they would be recorded twice, or in a namespace that is not theirs,
+ * past flow-rate.
  */
 static inline bool sf_own_socket(const struct sk_buff *skb, const struct net *net)
 {

@@ -54,6 +54,7 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 	enum sf_parse_result res;
 	struct sf_pkt pkt;
 	struct sf_net *sn;
+	struct net *net;
 	enum sf_udp udp;
 	bool to_port;
 	u64 now;
@@ -67,8 +68,16 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 	if (unlikely(irqs_disabled()))
 		return;
 
+	/*
+	 * The namespace the packet was made in, its socket's where it has
+	 * one: a macvlan or ipvlan device hands a container's packets to a
+	 * lower device in another namespace (the host's), whose flows are
+	 * not theirs to time. A packet with no socket (the in-kernel
+	 * reflector's replies) counts in the device's.
+	 */
+	net = skb->sk ? sock_net(skb->sk) : dev_net(dev);
 	rcu_read_lock();
-	sn = sf_net(dev_net(dev));
+	sn = sf_net(net);
 	/* dying before the config: see sf_hook_probe() */
 	if (READ_ONCE(sn->dying))
 		goto out;
@@ -99,12 +108,15 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 
 	/* BH is off on every xmit path (netpoll's, IRQs off, left above) */
 	/*
-	 * A first fragment of a probe: only one of this host's sockets. An
-	 * IPv6 datagram forwarded, reassembled by nf_defrag_ipv6 and cut
-	 * again on the slow path loses its skb_iif (ip6_copy_metadata()
-	 * does not copy it, unlike IPv4's), but not its owner: it has none.
+	 * A probe: only from one of this namespace's sockets, as LOCAL_OUT
+	 * kept it (sf_sender_out()). Not a packet without one that claims a
+	 * pending probe's sequence number: a first fragment of a datagram
+	 * forwarded (IPv6, reassembled by nf_defrag_ipv6 and cut again on
+	 * the slow path, loses its skb_iif: ip6_copy_metadata() does not copy
+	 * it, unlike IPv4's), or another namespace's socketless packet
+	 * through an ipvlan, which skb_scrub_packet() left without one.
 	 */
-	if (udp == SF_UDP_FRAG && to_port && !sf_own_socket(skb, dev_net(dev)))
+	if (to_port && !sf_own_socket(skb, net))
 		goto out;
 
 	spin_lock(&f->lock);

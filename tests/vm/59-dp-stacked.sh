@@ -12,6 +12,12 @@
 #     stamp (kmod/rx.c looks through in-frame tags);
 #   - the same with the sender's address on a bridge and netem on the veth
 #     port in it;
+#   - the same from a container (namespace C) on a macvlan of A's veth:
+#     the hand-off on A's device is C's flow's (its socket's namespace);
+#   - a container on an ipvlan (l3) of A's veth, its packets through A's
+#     own stack: counted foreign at A's LOCAL_OUT, left alone by A's
+#     POST_ROUTING (before: counted and T1 rewritten there), and C's flow
+#     has its tx stage;
 #   - a bridge with br_netfilter (bridge-nf-call-iptables=1) between sender
 #     and reflector: the bridge's namespace neither counts nor restamps the
 #     bridged probes: the T1 the reflector echoes is the T1 that left the
@@ -34,15 +40,16 @@ dp_need_cli
 sf_load || bail "insmod snapfire.ko"
 DELAY_NS=20000000
 
-# stacked_case NAME NETEM_NS NETEM_DEV DST : probe, then judge the sender's flow
+# stacked_case NAME NETEM_NS NETEM_DEV DST [SENDER_NS, A]: probe, then
+# judge the sender's flow
 stacked_case() {
-	local name=$1 ns=$2 dev=$3 dst=$4 f fl n tx rtt
+	local name=$1 ns=$2 dev=$3 dst=$4 s=${5:-A} f fl n tx rtt
 	f=$DP_TMP/$name.json
 	fl=$DP_TMP/$name-flows.json
 	ok "$name: netem 20 ms on the lower device $dev" topo_shape "$ns" "$dev" delay 20ms
-	ok "$name: 20 probes" dp_probe A "$f" "$dst" 20 0.1
+	ok "$name: 20 probes" dp_probe "$s" "$f" "$dst" 20 0.1
 	assert_eq "$name: all 20 answered" 20 "$(dp_get "$f" received)"
-	dp_flows A "$fl"
+	dp_flows "$s" "$fl"
 	n=$(dp_get "$fl" --flow role=sender --last tx_stage.count)
 	tx=$(dp_get "$fl" --flow role=sender --last tx_stage.p50_ns)
 	rtt=$(dp_get "$fl" --flow role=sender --last rtt.p50_ns)
@@ -104,6 +111,58 @@ wait_for 10 topo_ping A 192.0.2.2 1 || bail "A reaches B through its bridge"
 ok "B: reflector on" dp_reflect B on
 stacked_case bridge A eth0 192.0.2.2
 topo_cleanup
+
+# --------------------------------------- a container on a macvlan
+# C's macvlan of A's eth0: C's packets reach the lower device's hand-off
+# in A's namespace, still with C's socket. The hand-off is C's flow's
+# (its socket's namespace): the 20 ms on A's eth0 in C's tx stage, not in
+# its RTT; before, A's namespace looked, had no such flow, and C's probes
+# had no tx stage (each reply unmatched, the qdisc's time in the RTT).
+topo_host A && topo_host B && topo_host C && topo_link A eth0 B eth0 || bail "hosts A, B, C"
+ip -n A link add link eth0 name mv0 type macvlan mode bridge && ip -n A link set mv0 netns C &&
+	ip -n C link set mv0 up || bail "a macvlan of A's eth0 in C (CONFIG_MACVLAN)"
+topo_addr C mv0 192.0.2.5/24 && topo_addr B eth0 192.0.2.2/24 || bail "addresses"
+wait_for 10 topo_ping C 192.0.2.2 1 || bail "C reaches B over the macvlan"
+ok "B: reflector on" dp_reflect B on
+stacked_case macvlan A eth0 192.0.2.2 C
+dp_flows A "$DP_TMP/macvlan-a.json"
+assert_eq "macvlan: A's namespace has no flow of C's probes" 0 "$(dp_get "$DP_TMP/macvlan-a.json" flows.#)"
+topo_cleanup
+
+# ------------------------------------------- a container on an ipvlan (l3)
+# C's ipvlan (l3) of A's eth0: C's packets go through A's namespace's own
+# ip_local_out() (LOCAL_OUT, POST_ROUTING), scrubbed but still with C's
+# socket. Not A's probes: counted foreign at A's LOCAL_OUT, and A's
+# POST_ROUTING leaves them alone (it took them for its own: counted them,
+# rewrote their T1 after C's). C's flow has its tx stage, which ends at
+# its ipvlan device's hand-off (not a stacked device to kmod/xmit.c:
+# A's qdisc would count as network).
+if ! modprobe ipvlan 2>/dev/null && [[ ! -d /sys/module/ipvlan ]]; then
+	skip "ipvlan: a container's probes through the host's stack" "no ipvlan in this kernel"
+else
+	topo_host A && topo_host B && topo_host C && topo_link A eth0 B eth0 || bail "hosts A, B, C"
+	ip -n A link add link eth0 name ipv0 type ipvlan mode l3 && ip -n A link set ipv0 netns C &&
+		ip -n C link set ipv0 up || bail "an ipvlan (l3) of A's eth0 in C"
+	topo_addr C ipv0 192.0.2.6/24 && topo_addr B eth0 192.0.2.2/24 || bail "addresses"
+	# l3 mode: no ARP through the ipvlan; A routes C's packets, B answers
+	# the MAC they share with A's eth0
+	amac=$(ip -n A -br link show eth0 | awk '{ print $3 }')
+	bmac=$(ip -n B -br link show eth0 | awk '{ print $3 }')
+	ip -n A route add 192.0.2.0/24 dev eth0 && ip -n A neigh add 192.0.2.2 lladdr "$bmac" dev eth0 &&
+		ip -n B neigh add 192.0.2.6 lladdr "$amac" dev eth0 || bail "ipvlan: routes and neighbours"
+	wait_for 10 topo_ping C 192.0.2.2 1 || bail "C reaches B over the ipvlan"
+	ok "ipvlan: B: reflector on" dp_reflect B on
+	po0=$(sf_counter -n A post_routing) fp0=$(sf_counter -n A foreign_probes)
+	f=$DP_TMP/ipvlan.json
+	ok "ipvlan: C: 20 probes" dp_probe C "$f" 192.0.2.2 20 0.05
+	assert_eq "ipvlan: all 20 answered" 20 "$(dp_get "$f" received)"
+	assert_eq "ipvlan: A's LOCAL_OUT: C's 20 probes foreign" 20 "$(($(sf_counter -n A foreign_probes) - fp0))"
+	assert_eq "ipvlan: A's POST_ROUTING left them alone (post_routing +0)" 0 "$(($(sf_counter -n A post_routing) - po0))"
+	dp_flows C "$DP_TMP/ipvlan-c.json"
+	assert_eq "ipvlan: C's flow has a tx-stage sample per probe" 20 \
+		"$(dp_get "$DP_TMP/ipvlan-c.json" --flow role=sender --last tx_stage.count)"
+	topo_cleanup
+fi
 
 # ------------------------------------------ bridged, with br_netfilter
 if ! modprobe br_netfilter 2>/dev/null && [[ ! -d /proc/sys/net/bridge ]]; then
