@@ -69,8 +69,14 @@ int sf_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	sf_counters_sum(sn, &c[0]);
-	/* every namespace's totals: the host's administrator's only */
-	global = netlink_capable(skb, CAP_NET_ADMIN);
+	/*
+	 * every namespace's totals: the host's administrator's only, asking
+	 * from the host's namespace; not a container's root that kept
+	 * CAP_NET_ADMIN (no user namespace of its own, a namespace of its
+	 * own: a VPN image's), to whom the others' are none of its business
+	 */
+	global = net_eq(genl_info_net(info), &init_net) &&
+		 netlink_capable(skb, CAP_NET_ADMIN);
 	memset(&c[1], 0, sizeof(c[1]));
 	if (global) {
 		mutex_lock(&sf_nets_mutex);
