@@ -7,9 +7,12 @@
  * Flow dumps walk the flows in id order (the id xarray) and resume each
  * message at the id where the previous one stopped. A flow that does not
  * fit in the message buffer is emitted first in the next one, whose buffer
- * is made big enough for it (cb->min_dump_alloc). Ids only grow, so a dump
- * that races with flows being created and removed neither repeats a flow
- * nor misses one that lived throughout, and never needs NLM_F_DUMP_INTR.
+ * is made big enough for it (cb->min_dump_alloc), up to the 32 KiB any
+ * netlink dump's buffer may have (SF_DUMP_ROOM_MAX); a flow bigger than
+ * that goes out with its histograms' buckets merged to fit it, and whole
+ * to a flow-get of its id. Ids only grow, so a dump that races with flows
+ * being created and removed neither repeats a flow nor misses one that
+ * lived throughout, and never needs NLM_F_DUMP_INTR.
  */
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -30,6 +33,14 @@
  */
 #define SF_SNAP_SLACK		4096
 #define SF_DUMP_SLACK		(8 * 8 * 40)
+/*
+ * The largest dump buffer a flow asks for. The netlink core allocates it
+ * at every dump call, uncharged, and a socket that does not read keeps
+ * one: a flow's whole histograms (up to 8 nests of 64 KiB) made that an
+ * order-7 allocation any user could have pinned, one per socket, where
+ * other dumps get 32 KiB at most (netlink_recvmsg()'s max_recvmsg_len).
+ */
+#define SF_DUMP_ROOM_MAX	SKB_WITH_OVERHEAD(32768)
 /* a flow-get's copy is sized again at most this often when histograms grow */
 #define SF_GET_TRIES		4
 
@@ -275,11 +286,16 @@ static int sf_dump_snap_grow(struct sf_dump_ctx *ctx)
 	return 0;
 }
 
-/* Skb room for the message of the flow whose copy is in ctx->snap. */
+/*
+ * Skb room for the message of the flow whose copy is in ctx->snap, at most
+ * SF_DUMP_ROOM_MAX: sf_dump_one() merges buckets to fit a bigger one.
+ */
 static u32 sf_dump_room(const struct sf_dump_ctx *ctx)
 {
-	return nlmsg_total_size(GENL_HDRLEN + sf_flow_snap_msg_size(ctx->snap) +
-				SF_DUMP_SLACK);
+	size_t room = nlmsg_total_size(GENL_HDRLEN + sf_flow_snap_msg_size(ctx->snap) +
+				       SF_DUMP_SLACK);
+
+	return min_t(size_t, room, SF_DUMP_ROOM_MAX);
 }
 
 int sf_nl_flow_dump_start(struct netlink_callback *cb)
