@@ -23,7 +23,8 @@
 unsigned int sf_max_mem_mb = SF_DEFAULT_MAX_MEM_MB;
 /*
  * What the untrusted flows use, all namespaces together: those of
- * namespaces of other user namespaces, and unprivileged tasks' sender flows.
+ * namespaces of other user namespaces, reflector flows and unprivileged
+ * tasks' sender flows (sf_flow_untrusted()).
  */
 static atomic64_t sf_untrusted_mem = ATOMIC64_INIT(0);
 
@@ -42,9 +43,10 @@ void sf_mem_add(struct sf_net *sn, bool untrusted, s64 delta)
 /*
  * May @sn allocate @size more bytes of flows and histograms? Not past the
  * cap over all namespaces, and the flows of namespaces owned by other user
- * namespaces (anyone can make one) and those unprivileged tasks' probes
- * made (@untrusted: any local user can send to a STAMP port) not past
- * half of it together, so that they can never starve the host's own. A
+ * namespaces (anyone can make one), reflector flows and those unprivileged
+ * tasks' probes made (@untrusted: any host or local user can send to a
+ * STAMP port) not past half of it together, so that they can never starve
+ * the host's administrators' own measurements. A
  * new flow (@new_flow) stops a sixteenth short of either: that last
  * sixteenth is kept for the flows that exist, so that a flood of new
  * sources (spoofed ones, say) cannot take the next histogram groups of a

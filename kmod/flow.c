@@ -165,7 +165,7 @@ struct sf_flow *sf_flow_create(struct sf_net *sn, const struct sf_config *cfg,
 
 	unpriv = unpriv && key->role == SNAPFIRE_ROLE_SENDER;
 	anyones = key->role == SNAPFIRE_ROLE_REFLECTOR || unpriv;
-	untrusted = sn->untrusted || unpriv;
+	untrusted = sn->untrusted || anyones;	/* sf_flow_untrusted() */
 	if (anyones && !sf_flow_rate_ok(sn, cfg, unpriv)) {
 		sf_count(sn, SF_C_FLOWS_LIMITED);
 		return NULL;

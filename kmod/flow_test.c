@@ -342,7 +342,8 @@ static void sf_test_fill_half(struct kunit *test, struct sf_test_ns *t,
  * The memory cap: new flows are refused and counted a sixteenth short of
  * max_mem_mb; a flow that exists keeps recording into the groups it has,
  * and gets new ones from that last sixteenth, up to the cap itself; a
- * namespace of another user namespace stops at half of it.
+ * namespace of another user namespace, an unprivileged task's sender flows
+ * and anyone's reflector flows stop at half of it.
  */
 static void sf_flow_test_mem_cap(struct kunit *test)
 {
@@ -362,8 +363,9 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	spin_lock_bh(&live->lock);
 	sf_flow_add_sample(live, SNAPFIRE_METRIC_RTT, 1000000);
 	spin_unlock_bh(&live->lock);
+	/* the administrator's own sender flows: up to the cap */
 	for (i = 1; i < 1 << 16; i++) {
-		f = sf_test_flow_create(t, i, SNAPFIRE_ROLE_REFLECTOR);
+		f = sf_test_flow_create(t, i, SNAPFIRE_ROLE_SENDER);
 		if (!f)
 			break;
 	}
@@ -415,6 +417,18 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	sf_test_fill_half(test, t, true);
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
 	rcu_barrier();
+
+	/*
+	 * Anyone's reflector flows in the host's namespace (any host or
+	 * local user sends to a STAMP port): the same half, and the
+	 * administrator's sender flows are still made past it.
+	 */
+	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
+	sf_test_fill_half(test, t, false);
+	KUNIT_EXPECT_NOT_NULL(test, sf_test_flow_create(t, 1 << 17, SNAPFIRE_ROLE_SENDER));
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
 	sf_max_mem_mb = saved;
 }
 

@@ -312,13 +312,17 @@ void sf_counters_sum(struct sf_net *sn, struct sf_counters *out);
 
 /*
  * Is @f's memory in the untrusted half of the cap (admit.c)? Its
- * namespace's owner is not the initial user namespace, or an unprivileged
- * task's probe made it. Fixed for the flow's life, so that what it added
- * is taken back from the same account.
+ * namespace's owner is not the initial user namespace, or anyone made it:
+ * a reflector flow (any host, any local user, sending to a STAMP port,
+ * the reflector on or off) or an unprivileged task's sender flow. What
+ * is left, the host's administrators' own sender flows, always has the
+ * other half. Fixed for the flow's life, so that what it added is taken
+ * back from the same account.
  */
 static inline bool sf_flow_untrusted(const struct sf_flow *f)
 {
-	return f->sn->untrusted || f->unpriv;
+	return f->sn->untrusted || f->unpriv ||
+	       f->key.role == SNAPFIRE_ROLE_REFLECTOR;
 }
 
 /* config.c */

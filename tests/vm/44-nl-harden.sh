@@ -6,8 +6,8 @@
 #     counted in mem_refused, and a probe flow made before the flood keeps
 #     its histograms and keeps recording into them;
 #   - a namespace owned by another user namespace (unshare -U -r -n) gets
-#     at most half of the cap, and the host's namespaces can still create
-#     flows once it is full;
+#     at most half of the cap, and the host's administrators can still
+#     create their probes' flows once it is full;
 #   - STAMP ports that only such namespaces name: at most untrusted_ports
 #     (16) over the host, the next refused with ENOSPC and a reason;
 #   - delete-all and namespace exit with many flows (100 000; 20 000 on
@@ -105,9 +105,15 @@ umem=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[
 diag "user namespace's netns: ${umem:-?} bytes (half the cap: $((CAP / 2)))"
 assert_le "the user namespace's flows stay under half the cap" "${umem:-999999999}" "$((CAP / 2 + SLACK))"
 assert_gt "and it did fill its share" "${umem:-0}" "$((CAP / 2 - (256 << 10)))"
+# the administrator's own probe flows have the other half (the reflector
+# flows anyone makes, these probes' own at 127.0.0.1 too, share the full
+# one with the user namespace's)
 f=$DP_TMP/p3.json
 ok "the host's namespace still creates flows beside it" dp_probe "$NS" "$f" 127.0.0.1 5 0.02
 assert_eq "all 5 answered" 5 "$(dp_get "$f" received)"
+dp_flows "$NS" "$DP_TMP/p3-flows.json"
+assert_eq "its administrator's sender flow made, a round trip per reply" 5 \
+	"$(dp_get "$DP_TMP/p3-flows.json" --flow role=sender --last rtt.count)"
 
 # ---------------------- a user namespace's ports: a budget over the host
 # Every UDP packet of the host to or from a port some namespace names gets
