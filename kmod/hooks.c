@@ -321,8 +321,11 @@ static noinline unsigned int sf_hook_probe(struct sk_buff *skb,
 		} else if (!sf_cfg(cfg, STAMP_TX)) {
 			now = st.ts;
 		}
-		if (reflector)
+		if (reflector) {
+			/* the flow's addresses, from before a de-NAT */
+			sf_pkt_unnat(skb, &pkt);
 			sf_reflector_out(sn, &pkt, &st, now);
+		}
 		break;
 	}
 	return NF_ACCEPT;

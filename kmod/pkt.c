@@ -14,6 +14,7 @@
 #include <net/ip.h>
 #include <net/dsfield.h>
 #include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
 
 #include "snapfire.h"
 #include "pkt.h"
@@ -313,4 +314,42 @@ void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
 	key->ssid = ssid;
 	key->family = pkt->family;
 	key->role = role;
+}
+
+/*
+ * The addresses and ports of @pkt as the flow's hooks saw them, where NAT
+ * rewrote them between those and here. The sender's flow is keyed at
+ * LOCAL_OUT, before the OUTPUT chain's DNAT (a service address, a
+ * ClusterIP, to the real peer); the reflector's at LOCAL_IN, after
+ * PREROUTING's DNAT, its reply de-NATed again before POST_ROUTING's end
+ * and the driver hand-off: there the headers name the other end of the
+ * translation and no flow matched (no tx stage, no turnaround). The
+ * packet's conntrack entry keeps its direction's tuple as it was before
+ * the translation on this leg: taken when NAT was done on the
+ * connection. Reads the entry only (no reference, no symbol of
+ * nf_conntrack's: without it loaded, skb->_nfct is empty).
+ */
+void sf_pkt_unnat(const struct sk_buff *skb, struct sf_pkt *pkt)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	const struct nf_conntrack_tuple *t;
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || !(READ_ONCE(ct->status) & IPS_NAT_MASK))
+		return;
+	t = &ct->tuplehash[CTINFO2DIR(ctinfo)].tuple;
+	if (t->dst.protonum != IPPROTO_UDP || t->src.l3num != pkt->family)
+		return;
+	if (pkt->family == AF_INET) {
+		ipv6_addr_set_v4mapped(t->src.u3.ip, &pkt->saddr);
+		ipv6_addr_set_v4mapped(t->dst.u3.ip, &pkt->daddr);
+	} else {
+		pkt->saddr = t->src.u3.in6;
+		pkt->daddr = t->dst.u3.in6;
+	}
+	pkt->sport = t->src.u.udp.port;
+	pkt->dport = t->dst.u.udp.port;
+#endif
 }

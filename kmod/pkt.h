@@ -35,6 +35,7 @@ enum sf_udp sf_parse_udp(const struct sk_buff *skb, u8 family,
 
 void sf_key(struct sf_flow_key *key, const struct sf_pkt *pkt,
 	    enum sf_dir dir, u8 role, u16 ssid);
+void sf_pkt_unnat(const struct sk_buff *skb, struct sf_pkt *pkt);
 
 /*
  * pkt.c: the union of every namespace's STAMP ports, read locklessly;

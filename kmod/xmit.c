@@ -87,6 +87,8 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 	udp = sf_parse_udp(skb, family, skb_network_offset(skb), &pkt);
 	if (udp != SF_UDP_OK && udp != SF_UDP_FRAG)
 		goto out;
+	/* the addresses and ports the flow was keyed with, before NAT */
+	sf_pkt_unnat(skb, &pkt);
 	to_port = sf_config_port(cfg, pkt.dport);
 	if (!to_port && !sf_config_port(cfg, pkt.sport))
 		goto out;

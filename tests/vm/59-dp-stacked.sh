@@ -23,7 +23,11 @@
 #     bridged probes: the T1 the reflector echoes is the T1 that left the
 #     sender, byte for byte;
 #   - DNAT in front of the reflector (nft, 203.0.113.99 -> 198.51.100.2):
-#     replies come from the address the sender used;
+#     replies come from the address the sender used, and the reflector's
+#     flow has their turnaround and hand-off (found by the conntrack
+#     entry's tuple: they leave de-NATed); the sender's own OUTPUT DNAT
+#     (a service address): the 20 ms on its eth0 in its tx stage, not
+#     its RTT;
 #   - probes of 3000 bytes over a 1500-byte MTU, fragmented, each way: all
 #     answered (the in-kernel reflector's replies were DF whatever the
 #     probe: dropped at the MTU), and every probe and every reply has a
@@ -217,6 +221,37 @@ EOF
 	assert_eq "DNAT: from the address the sender used" "203.0.113.99 203.0.113.99" \
 		"$(dp_get "$f" replies.0.from) $(dp_get "$f" replies.4.from)"
 	assert_eq "DNAT: from port 862" 862 "$(dp_get "$f" replies.0.sport)"
+	# the reflector's flow (keyed at LOCAL_IN, after the DNAT) has its
+	# replies' turnaround and hand-off, which leave de-NATed: looked up by
+	# the conntrack entry's reply tuple (before: by their headers, no match)
+	dp_flows "$REFLECTOR" "$DP_TMP/dnat-refl.json"
+	assert_eq "DNAT: the reflector's flow: a turnaround and a tx-stage sample per reply" "5 5" \
+		"$(dp_get "$DP_TMP/dnat-refl.json" --flow role=reflector --last turnaround.count tx_stage.count | xargs)"
+
+	# the sender's own OUTPUT DNAT (a service address, a ClusterIP): its
+	# flow is keyed at LOCAL_OUT, before the DNAT; the hand-off, after it,
+	# finds it by the conntrack entry's original tuple, and the 20 ms of
+	# netem on its eth0 are its tx stage, not the RTT
+	ok "sender: nft OUTPUT DNAT 203.0.113.98 -> $REFL_IP4" ip netns exec "$SENDER" nft -f - <<EOF
+table ip sfnat {
+	chain out {
+		type nat hook output priority -100;
+		ip daddr 203.0.113.98 udp dport 862 dnat to $REFL_IP4
+	}
+}
+EOF
+	ok "sender: netem 20 ms on its eth0" topo_shape "$SENDER" eth0 delay 20ms
+	f=$DP_TMP/dnat-out.json
+	ok "OUTPUT DNAT: 20 probes to 203.0.113.98" dp_probe "$SENDER" "$f" 203.0.113.98 20 0.1
+	assert_eq "OUTPUT DNAT: all 20 answered" 20 "$(dp_get "$f" received)"
+	dp_flows "$SENDER" "$DP_TMP/dnat-out-flows.json"
+	sel=(--flow role=sender remote_addr=203.0.113.98 --last)
+	mapfile -t v < <(dp_get "$DP_TMP/dnat-out-flows.json" "${sel[@]}" tx_stage.count tx_stage.p50_ns rtt.p50_ns)
+	diag "OUTPUT DNAT: tx_stage n=${v[0]:-} p50=${v[1]:-} ns, rtt p50=${v[2]:-} ns"
+	assert_eq "OUTPUT DNAT: one tx-stage sample per probe" 20 "${v[0]:-}"
+	assert_ge "OUTPUT DNAT: the 20 ms of the sender's eth0 in the tx stage" "${v[1]:-0}" "$((DELAY_NS - DELAY_NS / 50))"
+	assert_lt "OUTPUT DNAT: and not in the RTT (p50 under 3/4 of it)" "${v[2]:-999999999}" "$((DELAY_NS * 3 / 4))"
+	topo_unshape "$SENDER" eth0
 fi
 topo_cleanup
 
