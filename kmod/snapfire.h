@@ -170,6 +170,7 @@ struct sf_replied {
 /* What a reply's Follow-Up Telemetry TLV reports: the previous reply. */
 struct sf_followup {
 	u32 seq;
+	u32 t3_lo;		/* its T3's low 32 bits (ns): which reply */
 	u64 ts;			/* its driver hand-off, 0 if none went out */
 };
 

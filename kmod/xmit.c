@@ -116,7 +116,7 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 	 * forwarded (IPv6, reassembled by nf_defrag_ipv6 and cut again on
 	 * the slow path, loses its skb_iif: ip6_copy_metadata() does not copy
 	 * it, unlike IPv4's), or another namespace's socketless packet
-	 * through an ipvlan, which skb_scrub_packet() left without one.
+	 * through an ipvlan (skb_scrub_packet() cleared its skb_iif).
 	 */
 	if (to_port && !sf_own_socket(skb, net))
 		goto out;
@@ -131,12 +131,19 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 					   now - p->t_out);
 			sf_count(sn, SF_C_XMIT);
 		}
-	} else if (st.ts) {
+	} else if (st.ts &&
+		   !(f->fu.ts && f->fu.seq == st.seq && f->fu.t3_lo == (u32)st.ts)) {
+		/*
+		 * Once per reply (its sequence number and T3): a container's
+		 * reply through an ipvlan is handed to its own device, then,
+		 * its socket still its own, to the host's.
+		 */
 		sf_flow_add_sample(f, SNAPFIRE_METRIC_TX_STAGE,
 				   (s64)(now - st.ts));
 		sf_count(sn, SF_C_XMIT);
 		/* for the next reply's Follow-Up Telemetry */
 		f->fu.seq = st.seq;
+		f->fu.t3_lo = (u32)st.ts;
 		f->fu.ts = now;
 	}
 	spin_unlock(&f->lock);

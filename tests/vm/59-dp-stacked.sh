@@ -17,7 +17,8 @@
 #   - a container on an ipvlan (l3) of A's veth, its packets through A's
 #     own stack: counted foreign at A's LOCAL_OUT, left alone by A's
 #     POST_ROUTING (before: counted and T1 rewritten there), and C's flow
-#     has its tx stage;
+#     has its tx stage; C's userspace reflector's replies, handed to C's
+#     ipvlan device and A's eth0, have one hand-off each;
 #   - a bridge with br_netfilter (bridge-nf-call-iptables=1) between sender
 #     and reflector: the bridge's namespace neither counts nor restamps the
 #     bridged probes: the T1 the reflector echoes is the T1 that left the
@@ -165,6 +166,25 @@ else
 	dp_flows C "$DP_TMP/ipvlan-c.json"
 	assert_eq "ipvlan: C's flow has a tx-stage sample per probe" 20 \
 		"$(dp_get "$DP_TMP/ipvlan-c.json" --flow role=sender --last tx_stage.count)"
+	# C as a reflector, a userspace one: each reply, with its socket,
+	# is handed to C's ipvlan device, then to A's eth0, both in C's
+	# namespace now: one hand-off a reply (its sequence number and T3)
+	ip netns exec C /usr/bin/python3 "$SF_REPO/tests/lib/stamp_reflector.py" -p 862 \
+		>"$DP_TMP/ipvlan-refl.out" 2>&1 &
+	rp=$!
+	on_exit "kill $rp 2>/dev/null"
+	wait_for 30 grep -q ready "$DP_TMP/ipvlan-refl.out" ||
+		diag "stamp_reflector.py in C: $(cat "$DP_TMP/ipvlan-refl.out")"
+	x0=$(sf_counter -n C xmit)
+	f=$DP_TMP/ipvlan-b.json
+	ok "ipvlan: B: 20 probes to C's userspace reflector" dp_probe B "$f" 192.0.2.6 20 0.05
+	assert_eq "ipvlan: all 20 answered" 20 "$(dp_get "$f" received)"
+	dp_flows C "$DP_TMP/ipvlan-c2.json"
+	assert_eq "ipvlan: C's reflector flow: one tx-stage sample per reply" 20 \
+		"$(dp_get "$DP_TMP/ipvlan-c2.json" --flow role=reflector --last tx_stage.count)"
+	assert_eq "ipvlan: C's xmit counter +1 per reply" 20 "$(($(sf_counter -n C xmit) - x0))"
+	kill "$rp" 2>/dev/null
+	wait "$rp" 2>/dev/null
 	topo_cleanup
 fi
 
