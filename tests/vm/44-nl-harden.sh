@@ -94,26 +94,38 @@ assert_ge "and records on at the cap (10 more samples)" "$n3" "$((n2 + 10))"
 ok "delete every flow of $NS" sf -n "$NS" delete
 wait_for 10 bash -c "[ \"\$($SF_REPO/tests/lib/sf_counter global_mem_bytes)\" = 0 ]"
 assert_eq "after delete-all the memory is back to 0" 0 "$(sf_counter global_mem_bytes)"
-uout=$(unshare -U -r -n bash -c "
+# the user namespace's netns held (its flows with it) while the host's
+# administrator probes beside it, below
+unshare -U -r -n bash -c "
 	ip link set lo up
-	'$SF_CLI' config max-flows 65536 idle-timeout 604800 >/dev/null || exit 3
-	'$BIN/flood' -n $FL_PORTS -s 100 >/dev/null || exit 4
-	'$SF_CLI' -j status" 2>&1)
-rc=$?
-ok "flood inside unshare -U -r -n" test "$rc" = 0
-umem=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["mem_bytes"])' <<<"$uout" 2>/dev/null)
+	'$SF_CLI' config max-flows 65536 idle-timeout 604800 >/dev/null || { echo 3 >'$DP_TMP/uflood.rc'; exit; }
+	'$BIN/flood' -n $FL_PORTS -s 100 >/dev/null || { echo 4 >'$DP_TMP/uflood.rc'; exit; }
+	'$SF_CLI' -j status >'$DP_TMP/uflood.json' 2>&1
+	echo 0 >'$DP_TMP/uflood.rc'
+	exec sleep 3600" &
+uhold=$!
+on_exit "kill $uhold 2>/dev/null"
+wait_for 600 test -s "$DP_TMP/uflood.rc"
+ok "flood inside unshare -U -r -n" test "$(cat "$DP_TMP/uflood.rc" 2>/dev/null)" = 0
+umem=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mem_bytes"])' "$DP_TMP/uflood.json" 2>/dev/null)
 diag "user namespace's netns: ${umem:-?} bytes (half the cap: $((CAP / 2)))"
 assert_le "the user namespace's flows stay under half the cap" "${umem:-999999999}" "$((CAP / 2 + SLACK))"
 assert_gt "and it did fill its share" "${umem:-0}" "$((CAP / 2 - (256 << 10)))"
-# the administrator's own probe flows have the other half (the reflector
-# flows anyone makes, these probes' own at 127.0.0.1 too, share the full
-# one with the user namespace's)
+# the administrator's own probe flows have the other half; the reflector
+# flows anyone makes (these probes' own at 127.0.0.1 too) share the full
+# one with the user namespace's: refused while it is held
+mr0=$(sf_counter -n "$NS" mem_refused)
 f=$DP_TMP/p3.json
 ok "the host's namespace still creates flows beside it" dp_probe "$NS" "$f" 127.0.0.1 5 0.02
 assert_eq "all 5 answered" 5 "$(dp_get "$f" received)"
 dp_flows "$NS" "$DP_TMP/p3-flows.json"
 assert_eq "its administrator's sender flow made, a round trip per reply" 5 \
 	"$(dp_get "$DP_TMP/p3-flows.json" --flow role=sender --last rtt.count)"
+assert_eq "but no reflector flow for its probes (anyone's half is full)" 0 \
+	"$(dp_get "$DP_TMP/p3-flows.json" --flow role=reflector --count)"
+assert_ge "counted in mem_refused" "$(($(sf_counter -n "$NS" mem_refused) - mr0))" 1
+kill "$uhold" 2>/dev/null
+wait "$uhold" 2>/dev/null
 
 # ---------------------- a user namespace's ports: a budget over the host
 # Every UDP packet of the host to or from a port some namespace names gets
