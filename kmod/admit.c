@@ -5,9 +5,9 @@
  * sf_net.lock:
  *
  *  - memory: the module's flows and histograms of all namespaces together
- *    stay under max_mem_mb, those of namespaces owned by other user
- *    namespaces and unprivileged tasks' sender flows under half of it
- *    (sf_mem_allowed());
+ *    stay under max_mem_mb, those anyone may make (namespaces owned by
+ *    other user namespaces, reflector flows, unprivileged tasks' sender
+ *    flows) under half of it (sf_mem_allowed());
  *  - rate: packets from other hosts, and unprivileged tasks' probes, make
  *    at most flow-rate flows a second per namespace (sf_flow_rate_ok()).
  *

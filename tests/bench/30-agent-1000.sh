@@ -15,7 +15,8 @@
 #     threads, /proc/PID/stat) over the wall time, 100 % = one CPU;
 #   - its memory: VmRSS and VmHWM at the end (/proc/PID/status);
 #   - the kernel's: the module's accounted memory (snapfire -j status:
-#     mem_bytes, global_mem_bytes) in both namespaces and the flows, and
+#     mem_bytes in both namespaces and the flows, global_mem_bytes from the
+#     host's namespace, the only one given it), and
 #     the growth of the VM's Slab and the fall of its MemAvailable from
 #     before the agent started (sockets, the agent, the store's tmpfs);
 #   - the history: the bytes the store's files grew by over the two full
@@ -137,6 +138,9 @@ grep -E '^(VmRSS|VmHWM|Threads):' "/proc/$APID/status" >"$TMPD/vm"
 read -r SLAB1 AVAIL1 < <(meminfo)
 ok "sender status (JSON) saved" kstat "$SENDER" sender
 ok "reflector status (JSON) saved" kstat "$REFLECTOR" refl
+# the sums over every namespace: the host's namespace's status has them
+ok "the host namespace's status (JSON, all namespaces) saved" \
+	sh -c "'$SF_CLI' -j status >'$BOUT/agent-1000-status-host.json'"
 FD=$(find "/proc/$APID/fd" -mindepth 1 | wc -l)
 
 TA=$(date +%s%N)
@@ -183,7 +187,7 @@ for line in body.splitlines():
 
 def st(tag):
     return json.load(open(os.path.join(out, "agent-1000-status-%s.json" % tag)))
-snd, rfl = st("sender"), st("refl")
+snd, rfl, host = st("sender"), st("refl"), st("host")
 
 def rx_tx(i):
     d = json.load(open(os.path.join(out, "agent-1000-refl-link-%d.json" % i)))[0]["stats64"]
@@ -202,7 +206,7 @@ p("agent-1000: agent memory  VmRSS %d KiB, VmHWM %d KiB, %s threads, %s open fil
 p("agent-1000: kernel, module accounted: sender %d flows %d B (%.0f B/flow), reflector %d flows %d B (%.0f B/flow), all namespaces %d B"
   % (snd["flows"], snd["mem_bytes"], snd["mem_bytes"] / max(snd["flows"], 1),
      rfl["flows"], rfl["mem_bytes"], rfl["mem_bytes"] / max(rfl["flows"], 1),
-     snd.get("global_mem_bytes", 0)))
+     host["global_mem_bytes"]))
 p("agent-1000: kernel, VM-wide from before the agent: Slab %+d KiB, MemAvailable %+d KiB"
   % (int(slab1) - int(slab0), int(avail1) - int(avail0)))
 p("agent-1000: history       +%d B over %d full minute(s) = %.0f B per target-minute x 1440 = %.0f KiB per target per day (%.0f MiB a day for %d); at the end %d day files, %d B"
