@@ -339,6 +339,23 @@ static void sf_test_fill_half(struct kunit *test, struct sf_test_ns *t,
 }
 
 /*
+ * In the host's namespace, with 2 MiB of cap above what is in use: fill
+ * the untrusted half (sf_test_fill_half()), then an administrator's sender
+ * flow is still made past it, and deleting them all gives every byte back
+ * to the account it came from.
+ */
+static void sf_test_half_then_admin(struct kunit *test, struct sf_test_ns *t,
+				    bool unpriv)
+{
+	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
+	sf_test_fill_half(test, t, unpriv);
+	KUNIT_EXPECT_NOT_NULL(test, sf_test_flow_create(t, 1 << 17, SNAPFIRE_ROLE_SENDER));
+	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
+}
+
+/*
  * The memory cap: new flows are refused and counted a sixteenth short of
  * max_mem_mb; a flow that exists keeps recording into the groups it has,
  * and gets new ones from that last sixteenth, up to the cap itself; a
@@ -407,12 +424,7 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	 * same half; an administrator's sender flow is still made past it,
 	 * and each flow's memory goes back to the account it came from.
 	 */
-	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
-	sf_test_fill_half(test, t, true);
-	KUNIT_EXPECT_NOT_NULL(test, sf_test_flow_create(t, 1 << 17, SNAPFIRE_ROLE_SENDER));
-	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
-	rcu_barrier();
-	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
+	sf_test_half_then_admin(test, t, true);
 	/* the untrusted account is empty again: half the cap fits anew */
 	sf_test_fill_half(test, t, true);
 	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
@@ -423,12 +435,7 @@ static void sf_flow_test_mem_cap(struct kunit *test)
 	 * local user sends to a STAMP port): the same half, and the
 	 * administrator's sender flows are still made past it.
 	 */
-	sf_max_mem_mb = 2 + (atomic64_read(&sf_global_mem) >> 20);
-	sf_test_fill_half(test, t, false);
-	KUNIT_EXPECT_NOT_NULL(test, sf_test_flow_create(t, 1 << 17, SNAPFIRE_ROLE_SENDER));
-	KUNIT_EXPECT_EQ(test, sf_flow_del(t->sn, 0), 0);
-	rcu_barrier();
-	KUNIT_EXPECT_EQ(test, atomic64_read(&t->sn->mem), 0LL);
+	sf_test_half_then_admin(test, t, false);
 	sf_max_mem_mb = saved;
 }
 
