@@ -144,6 +144,25 @@ static inline u64 sf_rx_time(const struct sk_buff *skb, u64 now)
 }
 
 /*
+ * The namespace @skb was made in, at its driver hand-off on @dev: its
+ * socket's where the socket holds a reference on its namespace (a user's
+ * socket: a macvlan or ipvlan device hands a container's packets to the
+ * host's device), else the device's. A kernel socket holds none: its
+ * packet may wait in another namespace's qdisc while its own namespace is
+ * dismantled and freed, and sock_net() would name freed memory. The
+ * in-kernel reflector's replies have no socket at all.
+ */
+static inline struct net *sf_xmit_net(const struct sk_buff *skb,
+				      const struct net_device *dev)
+{
+	const struct sock *sk = skb->sk;
+
+	if (sk && sk->sk_net_refcnt)
+		return sock_net(sk);
+	return dev_net(dev);
+}
+
+/*
  * Did a socket of this namespace send @skb? A Session-Sender's probe does.
  * Not so a copy that TEE or nft dup sends (orphaned), nor a container's
  * packet that ipvlan (l3, l3s) hands to this namespace's ip_local_out()

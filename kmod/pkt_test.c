@@ -4,7 +4,8 @@
  * timestamp point: headers built byte by byte, every packet both linear and
  * split at every byte between the linear area and a page fragment, behind
  * no link header and behind 14 bytes of one. The inline path and
- * sf_maybe_probe_slow() must both give the expected answer.
+ * sf_maybe_probe_slow() must both give the expected answer. Also
+ * sf_parse_udp() on fragment chains and sf_xmit_net().
  */
 #include <kunit/test.h>
 #include <linux/bitops.h>
@@ -13,9 +14,11 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/mm.h>
+#include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/ipv6.h>
+#include <net/sock.h>
 
 #include "pkt.h"
 
@@ -480,6 +483,36 @@ static void pkt_frag6_chains(struct kunit *test)
 	}
 }
 
+/*
+ * sf_xmit_net(): a user's socket (a reference on its namespace) names the
+ * packet's namespace at the hand-off; a kernel socket (none: its namespace
+ * may be gone by then) and no socket leave it to the device's. The
+ * namespaces are only compared, never entered: a zeroed one will do.
+ */
+static void pkt_xmit_net(struct kunit *test)
+{
+	struct net_device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	struct net *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	struct sock *sk = kunit_kzalloc(test, sizeof(*sk), GFP_KERNEL);
+	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_ASSERT_NOT_NULL(test, sk);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	dev_net_set(dev, &init_net);
+	sock_net_set(sk, other);
+
+	KUNIT_EXPECT_PTR_EQ(test, sf_xmit_net(skb, dev), &init_net);
+	skb->sk = sk;
+	sk->sk_net_refcnt = 1;
+	KUNIT_EXPECT_PTR_EQ(test, sf_xmit_net(skb, dev), other);
+	sk->sk_net_refcnt = 0;
+	KUNIT_EXPECT_PTR_EQ(test, sf_xmit_net(skb, dev), &init_net);
+	skb->sk = NULL;
+	kfree_skb(skb);
+}
+
 static int pkt_test_init(struct kunit *test)
 {
 	bitmap_zero(sf_rx_ports, SF_NPORTS);
@@ -498,6 +531,7 @@ static struct kunit_case pkt_test_cases[] = {
 	KUNIT_CASE(pkt_parse_frag4),
 	KUNIT_CASE(pkt_parse_frag6),
 	KUNIT_CASE(pkt_frag6_chains),
+	KUNIT_CASE(pkt_xmit_net),
 	{}
 };
 

@@ -69,13 +69,11 @@ static noinline void sf_xmit_one(const struct sk_buff *skb,
 		return;
 
 	/*
-	 * The namespace the packet was made in, its socket's where it has
-	 * one: a macvlan or ipvlan device hands a container's packets to a
-	 * lower device in another namespace (the host's), whose flows are
-	 * not theirs to time. A packet with no socket (the in-kernel
-	 * reflector's replies) counts in the device's.
+	 * The namespace the packet was made in (sf_xmit_net()): a macvlan or
+	 * ipvlan device hands a container's packets to a lower device in
+	 * another namespace (the host's), whose flows are not theirs to time.
 	 */
-	net = skb->sk ? sock_net(skb->sk) : dev_net(dev);
+	net = sf_xmit_net(skb, dev);
 	rcu_read_lock();
 	sn = sf_net(net);
 	/* dying before the config: see sf_hook_probe() */
