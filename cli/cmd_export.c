@@ -19,6 +19,7 @@ int cmd_export(int argc, char **argv)
 	struct prom_stream *ps;
 	struct status_view st;
 	struct sfnl n;
+	unsigned int flags = 0;
 	bool prom = false;
 	int i, rc;
 
@@ -27,6 +28,8 @@ int cmd_export(int argc, char **argv)
 			return EXIT_OK;
 		if (!strcmp(argv[i], "--prometheus") || !strcmp(argv[i], "-p"))
 			prom = true;
+		else if (!strcmp(argv[i], "--info-labels"))
+			flags |= PROM_INFO_LABELS;
 		else
 			return usage_err("export", "unexpected argument '%s'", argv[i]);
 	}
@@ -39,7 +42,7 @@ int cmd_export(int argc, char **argv)
 	rc = status_get(&n, &st);
 	if (rc)
 		goto out_close;
-	ps = prom_stream_begin(stdout, &st);
+	ps = prom_stream_begin(stdout, &st, flags);
 	if (!ps) {
 		rc = EXIT_FAIL;
 		goto out_close;

@@ -99,12 +99,17 @@ size_t prom_escape(char *out, size_t n, size_t len, const char *s);
  * printed: stop there); end copies them out in family order and frees (0
  * or -errno, the reason printed); abort frees without writing more.
  */
+/* prom_stream_begin()'s and prom_write()'s flags */
+#define PROM_INFO_LABELS 0x1	/* series by flow_id, the flow's labels on snapfire_flow_info */
+
 struct prom_stream;
-struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st);
+struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
+				      unsigned int flags);
 int prom_stream_flow(struct prom_stream *ps, const struct flow *fl);
 int prom_stream_end(struct prom_stream *ps);
 void prom_stream_abort(struct prom_stream *ps);
 /* The same for a flowset held in memory (the unit tests). */
-int prom_write(FILE *f, const struct status_view *st, const struct flowset *s);
+int prom_write(FILE *f, const struct status_view *st, const struct flowset *s,
+	       unsigned int flags);
 
 #endif

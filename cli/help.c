@@ -117,9 +117,12 @@ static const struct cmd cmds[] = {
 	  "Print the module's events (flow-new, flow-evicted, flow-expired, rtt-high,\n"
 	  "loss-high) as they arrive; --count N exits after N events. 'listening' is\n"
 	  "printed to stderr once subscribed.", NULL },
-	{ "export", cmd_export, "export --prometheus",
+	{ "export", cmd_export, "export --prometheus [--info-labels]",
 	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
-	  "exposition format 0.0.4 (for node_exporter's textfile collector).", NULL },
+	  "exposition format 0.0.4 (for node_exporter's textfile collector). Every\n"
+	  "series has the flow's labels flow_id, role, local, remote and ssid;\n"
+	  "--info-labels: flow_id alone, the others on one snapfire_flow_info series\n"
+	  "per flow (less than half the bytes, for many flows).", NULL },
 	{ "agent", EXT(cmd_agent), "agent [-c FILE] [--check] [-n NETNS]",
 	  "Probe the targets of FILE (default /etc/snapfire/agent.conf, YAML) with one\n"
 	  "STAMP session each, indefinitely, in the foreground (logs to stderr). Every\n"

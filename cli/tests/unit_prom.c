@@ -42,7 +42,7 @@ static void test_prometheus_copy(void)
 	fd = mkstemp(path);
 	f = fd >= 0 ? fdopen(fd, "w+") : NULL;
 	mf = open_memstream(&mb, &ml);
-	if (f && mf && prom_write(f, NULL, &s) == 0 && prom_write(mf, NULL, &s) == 0 &&
+	if (f && mf && prom_write(f, NULL, &s, 0) == 0 && prom_write(mf, NULL, &s, 0) == 0 &&
 	    fflush(f) == 0 && fflush(mf) == 0) {
 		fb = malloc(ml + 1);
 		rewind(f);
@@ -57,7 +57,7 @@ static void test_prometheus_copy(void)
 		fclose(f);
 		f = fopen(path, "a+");
 	}
-	if (f && prom_write(f, NULL, &s) == 0 && fflush(f) == 0) {
+	if (f && prom_write(f, NULL, &s, 0) == 0 && fflush(f) == 0) {
 		ab = malloc(ml + 1);
 		rewind(f);
 		al = ab ? fread(ab, 1, ml + 1, f) : 0;
@@ -104,7 +104,7 @@ static FILE *dev_full(void)
  */
 static int stream_flows(FILE *out, const struct flowset *s, size_t *at, bool end)
 {
-	struct prom_stream *ps = prom_stream_begin(out, NULL);
+	struct prom_stream *ps = prom_stream_begin(out, NULL, 0);
 	int rc = 0;
 
 	for (*at = 0; ps && *at < s->n && !rc; (*at)++)
@@ -213,7 +213,7 @@ static void test_prometheus_write_errors(void)
 		export_msg[0] = 0;
 		export_msgs = 0;
 		errmsg_to(export_msg_keep);
-		rc = prom_write(full, NULL, &one);
+		rc = prom_write(full, NULL, &one, 0);
 		errmsg_to(NULL);
 		fclose(full);
 		CHECK(rc == -ENOSPC && export_msgs == 1 &&
@@ -222,6 +222,55 @@ static void test_prometheus_write_errors(void)
 		      rc, export_msgs, export_msg);
 	}
 	flowset_free(&s);
+}
+
+/*
+ * --info-labels: the same samples as the full export with each series'
+ * labels cut to flow_id, and a snapfire_flow_info series per flow with the
+ * five; a valid exposition.
+ */
+static void test_prometheus_info(const struct status_view *st, const struct flowset *s)
+{
+	char full[] = "/tmp/snapfire-unit-XXXXXX", info[] = "/tmp/snapfire-unit-XXXXXX";
+	char cmd[1024];
+	int ff = mkstemp(full), fi = mkstemp(info), ok = 0;
+	FILE *f = ff >= 0 ? fdopen(ff, "w") : NULL, *g = fi >= 0 ? fdopen(fi, "w") : NULL;
+
+	if (f && g)
+		ok = prom_write(f, st, s, 0) == 0 && prom_write(g, st, s, PROM_INFO_LABELS) == 0;
+	if (f)
+		fclose(f);
+	if (g)
+		fclose(g);
+	CHECK(ok, "the exporter writes two flows with --info-labels");
+	snprintf(cmd, sizeof(cmd),
+		 "grep -qx 'snapfire_flow_info{flow_id=\"3\",role=\"sender\",local=\"10.0.1.1:40000\",remote=\"10.0.2.2:862\",ssid=\"7\"} 1' %s && "
+		 "test $(grep -c '^snapfire_flow_info{' %s) = 2 && "
+		 "test $(grep -c '^# TYPE snapfire_flow_info gauge$' %s) = 1",
+		 info, info, info);
+	CHECK(system(cmd) == 0, "--info-labels: one snapfire_flow_info series a flow, with the five labels");
+	snprintf(cmd, sizeof(cmd),
+		 "grep -qx 'snapfire_rtt_seconds_bucket{flow_id=\"3\",le=\"+Inf\"} 210' %s && "
+		 "! grep -v '^#' %s | grep -v '^snapfire_flow_info{' | grep -q 'role='",
+		 info, info);
+	CHECK(system(cmd) == 0, "--info-labels: every other series by flow_id alone");
+	snprintf(cmd, sizeof(cmd),
+		 "sed -E 's/,role=\"[^\"]*\",local=\"[^\"]*\",remote=\"[^\"]*\",ssid=\"[^\"]*\"//' %s > %s.cut && "
+		 "grep -v '^snapfire_flow_info{' %s | grep -v '^# [A-Z]* snapfire_flow_info ' | cmp -s - %s.cut",
+		 full, full, info, full);
+	CHECK(system(cmd) == 0, "--info-labels: the full export's lines, the four labels cut");
+	if (access("/usr/bin/promtool", X_OK) == 0 || system("command -v promtool >/dev/null 2>&1") == 0) {
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", info);
+		CHECK(system(cmd) == 0, "promtool check metrics accepts the --info-labels export");
+	} else {
+		skipped++;
+		printf("ok %d - promtool check metrics (--info-labels) # SKIP promtool not installed\n",
+		       passed + failed + skipped);
+	}
+	snprintf(cmd, sizeof(cmd), "%s.cut", full);
+	unlink(cmd);
+	unlink(full);
+	unlink(info);
 }
 
 void test_prometheus(void)
@@ -247,7 +296,7 @@ void test_prometheus(void)
 		flowset_free(&s);
 		return;
 	}
-	CHECK(prom_write(f, &st, &s) == 0, "the exporter writes two flows");
+	CHECK(prom_write(f, &st, &s, 0) == 0, "the exporter writes two flows");
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
 		 "grep -q '^snapfire_rtt_seconds_bucket{flow_id=\"3\",role=\"sender\",local=\"10.0.1.1:40000\",remote=\"10.0.2.2:862\",ssid=\"7\",le=\"+Inf\"} 210$' %s", path);
@@ -300,7 +349,7 @@ void test_prometheus(void)
 		setenv("TMPDIR", "/nonexistent/snapfire-unit", 1);
 		mf = open_memstream(&mb, &ml);
 		errno = 0;
-		CHECK(mf && prom_write(mf, &st, &s) == -ENOENT,
+		CHECK(mf && prom_write(mf, &st, &s, 0) == -ENOENT,
 		      "no spool directory: the exporter fails with ENOENT, writing nothing");
 		if (mf)
 			fclose(mf);
@@ -312,6 +361,7 @@ void test_prometheus(void)
 			unsetenv("TMPDIR");
 		free(keep);
 	}
+	test_prometheus_info(&st, &s);
 	flowset_free(&s);
 	test_prometheus_copy();
 	test_prometheus_write_errors();

@@ -15,8 +15,9 @@
 #   - times flow creation, three flow-get dumps with tests/tools/nldump
 #     (libmnl, no histograms; the best counts);
 #   - then SF_BENCH_NLD_ROUNDS (2) rounds of a dump with every histogram
-#     (0x7f), `snapfire flows` (table), `-j flows` and `export
-#     --prometheus`, interleaved: the best of each, with its peak RSS
+#     (0x7f), `snapfire flows` (table), `-j flows`, `export --prometheus`
+#     and `export --prometheus --info-labels` (the series by flow_id, the
+#     labels once a flow), interleaved: the best of each, with its peak RSS
 #     (GNU time's %M; "?" without /usr/bin/time, package `time` in
 #     scripts/deps) and output size, and each listing's ratio to the
 #     dumps with and without histograms; with SF_BENCH_NLD_FILE=1 also
@@ -155,8 +156,9 @@ nl_dump_bench() {
 	# NLD_ROUNDS rounds: the best of each, and their ratios from those
 	# (#14 section 4's "within 2x of the raw dump"). A run on this shared
 	# machine can take a third longer than the next.
-	local r k lbl tbest=() lbest=() args=("flows" "-j flows" "export --prometheus")
-	local labels=("flows (table)" "-j flows" "export --prometheus")
+	local r k lbl tbest=() lbest=() args=("flows" "-j flows" "export --prometheus"
+		"export --prometheus --info-labels")
+	local labels=("flows (table)" "-j flows" "export --prometheus" "export --info-labels")
 	# SF_BENCH_NLD_FILE=1: the two big listings also straight into a file
 	# (no pipe, no wc beside them on the VM's two CPUs)
 	if [[ ${SF_BENCH_NLD_FILE:-0} == 1 ]]; then

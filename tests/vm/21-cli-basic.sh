@@ -106,10 +106,18 @@ sf -n "$A" show 999999 2>/dev/null; assert_eq "show unknown flow exits 5" 5 "$?"
 sf -n "$A" export --prometheus >"$SF_TMP/prom.txt"
 assert_eq "export exits 0" 0 "$?"
 assert_contains "export has rtt histogram" "snapfire_rtt_seconds_bucket{flow_id=\"$id\"" "$(cat "$SF_TMP/prom.txt")"
+sf -n "$A" export --prometheus --info-labels >"$SF_TMP/prom-info.txt"
+assert_eq "export --info-labels exits 0" 0 "$?"
+assert_contains "export --info-labels: the rtt histogram by flow_id alone" \
+	"snapfire_rtt_seconds_bucket{flow_id=\"$id\",le=" "$(cat "$SF_TMP/prom-info.txt")"
+assert_eq "export --info-labels: the flow's labels on its snapfire_flow_info series" 1 \
+	"$(grep -c "^snapfire_flow_info{flow_id=\"$id\",role=\"sender\",local=\"[^\"]*\",remote=\"$TOPO_B_IP4:862\",ssid=\"[0-9]*\"} 1\$" "$SF_TMP/prom-info.txt")"
 if have promtool; then
 	ok "promtool check metrics" promtool check metrics <"$SF_TMP/prom.txt"
+	ok "promtool check metrics (--info-labels)" promtool check metrics <"$SF_TMP/prom-info.txt"
 else
 	skip "promtool check metrics" "promtool not installed (scripts/deps: prometheus)"
+	skip "promtool check metrics (--info-labels)" "promtool not installed (scripts/deps: prometheus)"
 fi
 
 out=$(sf -n "$A" -j watch --count 2 -i 0.2)
