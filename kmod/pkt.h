@@ -145,19 +145,22 @@ static inline u64 sf_rx_time(const struct sk_buff *skb, u64 now)
 
 /*
  * The namespace @skb was made in, at its driver hand-off on @dev: its
- * socket's where the socket holds a reference on its namespace (a user's
- * socket: a macvlan or ipvlan device hands a container's packets to the
- * host's device), else the device's. A kernel socket holds none: its
- * packet may wait in another namespace's qdisc while its own namespace is
- * dismantled and freed, and sock_net() would name freed memory. The
- * in-kernel reflector's replies have no socket at all.
+ * socket's where that is a full socket holding a reference on its
+ * namespace (a user's: a macvlan or ipvlan device hands a container's
+ * packets to the host's device), else the device's. A kernel socket holds
+ * none: its packet may wait in another namespace's qdisc while its own
+ * namespace is dismantled, and that namespace's snapfire state (sf_net(),
+ * freed by its pernet exit) would be read after it is gone. The in-kernel
+ * reflector's replies have no socket at all. (Its replies in a container
+ * behind a macvlan are handed to the host's device, whose namespace has
+ * no such flow: no tx stage for them.)
  */
 static inline struct net *sf_xmit_net(const struct sk_buff *skb,
 				      const struct net_device *dev)
 {
 	const struct sock *sk = skb->sk;
 
-	if (sk && sk->sk_net_refcnt)
+	if (sk && sk_fullsock(sk) && sk->sk_net_refcnt)
 		return sock_net(sk);
 	return dev_net(dev);
 }

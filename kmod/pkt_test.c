@@ -486,27 +486,35 @@ static void pkt_frag6_chains(struct kunit *test)
 /*
  * sf_xmit_net(): a user's socket (a reference on its namespace) names the
  * packet's namespace at the hand-off; a kernel socket (none: its namespace
- * may be gone by then) and no socket leave it to the device's. The
- * namespaces are only compared, never entered: a zeroed one will do.
+ * may be gone by then), a socket that is not a full one (timewait) and no
+ * socket leave it to the device's. The namespaces are only compared,
+ * never entered: a zeroed one will do.
  */
 static void pkt_xmit_net(struct kunit *test)
 {
 	struct net_device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
 	struct net *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
 	struct sock *sk = kunit_kzalloc(test, sizeof(*sk), GFP_KERNEL);
-	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+	struct sk_buff *skb;
 
+	if (!IS_ENABLED(CONFIG_NET_NS))
+		kunit_skip(test, "no CONFIG_NET_NS: one namespace");
 	KUNIT_ASSERT_NOT_NULL(test, dev);
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	KUNIT_ASSERT_NOT_NULL(test, sk);
+	skb = alloc_skb(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	dev_net_set(dev, &init_net);
 	sock_net_set(sk, other);
+	sk->sk_state = TCP_CLOSE;
 
 	KUNIT_EXPECT_PTR_EQ(test, sf_xmit_net(skb, dev), &init_net);
 	skb->sk = sk;
 	sk->sk_net_refcnt = 1;
 	KUNIT_EXPECT_PTR_EQ(test, sf_xmit_net(skb, dev), other);
+	sk->sk_state = TCP_TIME_WAIT;
+	KUNIT_EXPECT_PTR_EQ(test, sf_xmit_net(skb, dev), &init_net);
+	sk->sk_state = TCP_CLOSE;
 	sk->sk_net_refcnt = 0;
 	KUNIT_EXPECT_PTR_EQ(test, sf_xmit_net(skb, dev), &init_net);
 	skb->sk = NULL;
