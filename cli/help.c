@@ -120,7 +120,7 @@ static const struct cmd cmds[] = {
 	{ "export", cmd_export, "export --prometheus [--info-labels]",
 	  "Print counters, per-flow histograms and gauges in the Prometheus text\n"
 	  "exposition format 0.0.4 (for node_exporter's textfile collector). Every\n"
-	  "series has the flow's labels flow_id, role, local, remote and ssid;\n"
+	  "per-flow series has the flow's labels flow_id, role, local, remote and ssid;\n"
 	  "--info-labels: flow_id alone, the others on one snapfire_flow_info series\n"
 	  "per flow (less than half the bytes, for many flows).", NULL },
 	{ "agent", EXT(cmd_agent), "agent [-c FILE] [--check] [-n NETNS]",

@@ -270,6 +270,7 @@ int main(void)
 	test_table_row();
 	test_parse();
 	test_prometheus();
+	test_prometheus_golden();
 	test_stamp_time();
 	test_verdict();
 	test_samples();

@@ -34,6 +34,12 @@ void test_config_keys(void);
 void test_out(void);
 void test_parse(void);
 
+/* unit_prom_golden.c */
+struct flowset;
+struct status_view;
+void prom_golden_flows(struct flowset *s, struct status_view *st);
+void test_prometheus_golden(void);
+
 /* unit_diag.c */
 void test_diag(void);
 /* unit_hstore.c */

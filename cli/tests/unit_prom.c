@@ -255,6 +255,10 @@ static void test_prometheus_info(const struct status_view *st, const struct flow
 		 info, info);
 	CHECK(system(cmd) == 0, "--info-labels: every other series by flow_id alone");
 	snprintf(cmd, sizeof(cmd),
+		 "test -z \"$(grep -v '^#' %s | sed -E 's/[{ ].*//; s/_(bucket|sum|count)$//' | uniq | sort | uniq -d)\"",
+		 info);
+	CHECK(system(cmd) == 0, "--info-labels: every family's samples in one group, snapfire_flow_info's too");
+	snprintf(cmd, sizeof(cmd),
 		 "sed -E 's/,role=\"[^\"]*\",local=\"[^\"]*\",remote=\"[^\"]*\",ssid=\"[^\"]*\"//' %s > %s.cut && "
 		 "grep -v '^snapfire_flow_info{' %s | grep -v '^# [A-Z]* snapfire_flow_info ' | cmp -s - %s.cut",
 		 full, full, info, full);
