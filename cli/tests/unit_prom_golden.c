@@ -4,8 +4,8 @@
  * for flows made to reach every line it writes (an IPv6 reflector, a
  * histogram present but empty, buckets of equal upper bounds merged into
  * one le, a bound of 0, counts and sums near 2^64, every field set),
- * against files written by the exporter (tests/prom-golden.prom,
- * tests/prom-golden-info.prom; the tests run from cli/) and checked by
+ * against files written by the exporter (prom-golden.prom,
+ * prom-golden-info.prom beside the test binary, cli/tests/) and checked by
  * promtool. A change of the exposition shows here; one that is meant
  * changes the files (a program calling prom_golden_flows() and
  * prom_write() writes them, this file built with -DPROM_GOLDEN_WRITE).
@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/snapfire.h>
 
@@ -135,24 +136,34 @@ static bool same_as_file(const char *path, const char *got, size_t n, char *why,
 
 void test_prometheus_golden(void)
 {
-	static const char *const files[] = { "tests/prom-golden.prom", "tests/prom-golden-info.prom" };
+	static const char *const files[] = { "prom-golden.prom", "prom-golden-info.prom" };
+	char why[4400], dir[4096], path[4200], *slash;
 	struct status_view st;
 	struct flowset s = { 0 };
-	char why[512];
+	ssize_t n;
 	int mode;
 
+	/* the files beside this binary, wherever it is run from */
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	dir[n > 0 ? n : 0] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), "tests");
 	prom_golden_flows(&s, &st);
 	for (mode = 0; mode < 2; mode++) {
 		char *b = NULL;
-		size_t n = 0;
-		FILE *mf = open_memstream(&b, &n);
+		size_t len = 0;
+		FILE *mf = open_memstream(&b, &len);
 		int rc = mf ? prom_write(mf, &st, &s, mode ? PROM_INFO_LABELS : 0) : -ENOMEM;
 
 		if (mf)
 			fclose(mf);
 		why[0] = 0;
-		CHECK(rc == 0 && b && same_as_file(files[mode], b, n, why, sizeof(why)),
-		      "export%s: the golden file's %zu bytes (%s)", mode ? " --info-labels" : "", n,
+		snprintf(path, sizeof(path), "%s/%s", dir, files[mode]);
+		CHECK(rc == 0 && b && same_as_file(path, b, len, why, sizeof(why)),
+		      "export%s: the golden file's %zu bytes (%s)", mode ? " --info-labels" : "", len,
 		      why[0] ? why : files[mode]);
 		free(b);
 	}
