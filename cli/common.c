@@ -13,6 +13,7 @@
 #include "common.h"
 
 bool g_json;
+const char *g_netns;
 const char *g_prog = "snapfire";
 
 /* Where errmsg()'s lines go instead of stderr (the agent's log queue:

@@ -22,6 +22,7 @@ enum {
 };
 
 extern bool g_json;
+extern const char *g_netns;	/* -n NETNS: the namespace's name; NULL without */
 extern const char *g_prog;
 
 /* Prints "snapfire: <msg>" to stderr. */

@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 		rc = netns_enter(netns);
 		if (rc)
 			return rc;
+		g_netns = netns;
 	}
 	return flushed(c->fn(argc - i, argv + i));
 }

@@ -66,18 +66,19 @@ size_t prom_escape(char *out, size_t n, size_t len, const char *s)
 }
 
 /*
- * A flow's label set, without the braces. Formatted once per flow: a
- * flow's labels are on every line of it, some 30 lines per flow.
+ * A flow's label set, without the braces, after @ns (the netns label and
+ * its comma, or ""). Formatted once per flow: a flow's labels are on every
+ * line of it, some 30 lines per flow.
  */
-static void labels(char *buf, size_t n, const struct flow *fl)
+static void labels(char *buf, size_t n, const char *ns, const struct flow *fl)
 {
 	char l[64], r[64];
 	size_t len;
 
 	endpoint_str(l, sizeof(l), fl->family, fl->local_addr, fl->local_port);
 	endpoint_str(r, sizeof(r), fl->family, fl->remote_addr, fl->remote_port);
-	len = snprintf(buf, n, "flow_id=\"%" PRIu64 "\",role=\"%s\",local=\"",
-		       fl->id, role_name(fl->role));
+	len = snprintf(buf, n, "%sflow_id=\"%" PRIu64 "\",role=\"%s\",local=\"",
+		       ns, fl->id, role_name(fl->role));
 	len = prom_escape(buf, n, len, l);
 	len += snprintf(buf + len, n - len, "\",remote=\"");
 	len = prom_escape(buf, n, len, r);
@@ -139,7 +140,8 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
  * lines (2 GB), and stdio cost a copy and a call for each on top.
  */
 #define PRE_MAX 96	/* "NAME_SUFFIX{" */
-#define LAB_MAX 384	/* a flow's label set */
+#define NS_MAX 640	/* netns="NAME", (a name up to 255 bytes, escaped) */
+#define LAB_MAX (NS_MAX + 384)	/* a flow's label set */
 #define PROM_LINE_MAX (PRE_MAX + LAB_MAX + 128)	/* ",le=\"LE\"} VALUE\n" in 128 */
 _Static_assert(PROM_LINE_MAX <= SPOOL_BUF, "a line fits a buffer");
 
@@ -158,6 +160,8 @@ struct prom_stream {
 	int out_err;		/* the output's first failed write (an errno), 0 */
 	int spool_err;		/* a spool's first failed write (an errno), 0 */
 	struct fam_pre pre[NFAM];
+	char ns[NS_MAX];	/* netns="NAME", with -n NETNS; "" without */
+	char nsl[NS_MAX + 2];	/* {netns="NAME"} for the namespace's own series; "" */
 	size_t on;		/* bytes in ob, family 0's lines */
 	char ob[SPOOL_BUF];
 };
@@ -338,6 +342,19 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
 		ps->tmpdir = "/tmp";
 	for (i = 0; i < NFAM; i++)
 		fam_pre_init(&ps->pre[i], i);
+	/*
+	 * With -n, every series says its namespace: the exports of several
+	 * (a textfile directory, one file each) would repeat one another's.
+	 */
+	ps->ns[0] = ps->nsl[0] = '\0';
+	if (g_netns) {
+		size_t len;
+
+		memcpy(ps->ns, "netns=\"", 7);
+		len = prom_escape(ps->ns, sizeof(ps->ns) - 2, 7, g_netns);
+		memcpy(ps->ns + len, "\",", 3);	/* and the NUL */
+		snprintf(ps->nsl, sizeof(ps->nsl), "{%.*s}", (int)len + 1, ps->ns);
+	}
 	ps->spools = spools_open(ps->nfam - 1, ps->tmpdir);
 	if (!ps->spools) {
 		e = errno;
@@ -358,13 +375,13 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
 				if (*p == '-')
 					*p = '_';
 			family(out, name, "counter", counter_help[c]);
-			fprintf(out, "%s %" PRIu64 "\n", name, st->counters[c]);
+			fprintf(out, "%s%s %" PRIu64 "\n", name, ps->nsl, st->counters[c]);
 		}
 		family(out, "snapfire_flows", "gauge", "Flows in this network namespace.");
-		fprintf(out, "snapfire_flows %u\n", st->flows);
+		fprintf(out, "snapfire_flows%s %u\n", ps->nsl, st->flows);
 		family(out, "snapfire_memory_bytes", "gauge",
 		       "Bytes of flow and histogram memory in use in this network namespace.");
-		fprintf(out, "snapfire_memory_bytes %" PRIu64 "\n", st->mem);
+		fprintf(out, "snapfire_memory_bytes%s %" PRIu64 "\n", ps->nsl, st->mem);
 	}
 	fam_head(out, 0);
 	return ps;
@@ -372,16 +389,16 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
 
 int prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 {
-	char lab[LAB_MAX], id[32];
+	char lab[LAB_MAX], id[NS_MAX + 32];
 	size_t nlab, nid;
 	unsigned int i;
 
 	/* formatted once: a flow's labels are on every line of it */
-	labels(lab, sizeof(lab), fl);
+	labels(lab, sizeof(lab), ps->ns, fl);
 	nlab = strlen(lab);
 	if (ps->nfam == NFAM) {
 		/* every series by flow_id, the five on snapfire_flow_info's */
-		nid = (size_t)snprintf(id, sizeof(id), "flow_id=\"%" PRIu64 "\"", fl->id);
+		nid = (size_t)snprintf(id, sizeof(id), "%sflow_id=\"%" PRIu64 "\"", ps->ns, fl->id);
 		for (i = 0; i < FAM_INFO; i++)
 			fam_flow(ps, i, fl, id, nid);
 		fam_flow(ps, FAM_INFO, fl, lab, nlab);

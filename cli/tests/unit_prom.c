@@ -277,6 +277,47 @@ static void test_prometheus_info(const struct status_view *st, const struct flow
 	unlink(info);
 }
 
+/*
+ * With -n NETNS (g_netns) every sample, the namespace's counters too,
+ * starts with its netns label, escaped (a name may hold a quote, a
+ * backslash, a newline); valid in both modes. Without, none has one.
+ */
+static void test_prometheus_netns(const struct status_view *st, const struct flowset *s)
+{
+	char path[] = "/tmp/snapfire-unit-XXXXXX", cmd[1024];
+	int fd, mode, ok;
+	FILE *f;
+
+	for (mode = 0; mode < 2; mode++) {
+		fd = mkstemp(path);
+		f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		g_netns = "ns\"a\\b\nc";
+		ok = f && prom_write(f, st, s, mode ? PROM_INFO_LABELS : 0) == 0;
+		g_netns = NULL;
+		if (f)
+			fclose(f);
+		snprintf(cmd, sizeof(cmd),
+			 "test $(grep -v '^#' %s | grep -c .) -gt 30 && "
+			 "test -z \"$(grep -v '^#' %s | grep -v '^[a-z_]*{netns=\"ns\\\\\"a\\\\\\\\b\\\\nc\"[,}]')\" && "
+			 "grep -qx 'snapfire_flows{netns=\"ns\\\\\"a\\\\\\\\b\\\\nc\"} 2' %s",
+			 path, path, path);
+		CHECK(ok && system(cmd) == 0,
+		      "export%s -n: every sample's first label its namespace's, escaped (the counters' too)",
+		      mode ? " --info-labels" : "");
+		if (access("/usr/bin/promtool", X_OK) == 0 || system("command -v promtool >/dev/null 2>&1") == 0) {
+			snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
+			CHECK(system(cmd) == 0, "promtool check metrics accepts the export%s -n",
+			      mode ? " --info-labels" : "");
+		} else {
+			skipped++;
+			printf("ok %d - promtool check metrics (-n) # SKIP promtool not installed\n",
+			       passed + failed + skipped);
+		}
+		unlink(path);
+		strcpy(path, "/tmp/snapfire-unit-XXXXXX");
+	}
+}
+
 void test_prometheus(void)
 {
 	struct flowset s = { 0 };
@@ -366,6 +407,7 @@ void test_prometheus(void)
 		free(keep);
 	}
 	test_prometheus_info(&st, &s);
+	test_prometheus_netns(&st, &s);
 	flowset_free(&s);
 	test_prometheus_copy();
 	test_prometheus_write_errors();

@@ -105,13 +105,16 @@ sf -n "$A" show 999999 2>/dev/null; assert_eq "show unknown flow exits 5" 5 "$?"
 
 sf -n "$A" export --prometheus >"$SF_TMP/prom.txt"
 assert_eq "export exits 0" 0 "$?"
-assert_contains "export has rtt histogram" "snapfire_rtt_seconds_bucket{flow_id=\"$id\"" "$(cat "$SF_TMP/prom.txt")"
+assert_contains "export has rtt histogram, the namespace its first label" \
+	"snapfire_rtt_seconds_bucket{netns=\"$A\",flow_id=\"$id\"" "$(cat "$SF_TMP/prom.txt")"
+assert_eq "export -n: every sample with the namespace's label" 0 \
+	"$(grep -v '^#' "$SF_TMP/prom.txt" | grep -vc "^[a-z_]*{netns=\"$A\"[,}]")"
 sf -n "$A" export --prometheus --info-labels >"$SF_TMP/prom-info.txt"
 assert_eq "export --info-labels exits 0" 0 "$?"
-assert_contains "export --info-labels: the rtt histogram by flow_id alone" \
-	"snapfire_rtt_seconds_bucket{flow_id=\"$id\",le=" "$(cat "$SF_TMP/prom-info.txt")"
+assert_contains "export --info-labels: the rtt histogram by namespace and flow_id alone" \
+	"snapfire_rtt_seconds_bucket{netns=\"$A\",flow_id=\"$id\",le=" "$(cat "$SF_TMP/prom-info.txt")"
 assert_eq "export --info-labels: the flow's labels on its snapfire_flow_info series" 1 \
-	"$(grep -c "^snapfire_flow_info{flow_id=\"$id\",role=\"sender\",local=\"[^\"]*\",remote=\"$TOPO_B_IP4:862\",ssid=\"[0-9]*\"} 1\$" "$SF_TMP/prom-info.txt")"
+	"$(grep -c "^snapfire_flow_info{netns=\"$A\",flow_id=\"$id\",role=\"sender\",local=\"[^\"]*\",remote=\"$TOPO_B_IP4:862\",ssid=\"[0-9]*\"} 1\$" "$SF_TMP/prom-info.txt")"
 if have promtool; then
 	ok "promtool check metrics" promtool check metrics <"$SF_TMP/prom.txt"
 	ok "promtool check metrics (--info-labels)" promtool check metrics <"$SF_TMP/prom-info.txt"
@@ -119,6 +122,9 @@ else
 	skip "promtool check metrics" "promtool not installed (scripts/deps: prometheus)"
 	skip "promtool check metrics (--info-labels)" "promtool not installed (scripts/deps: prometheus)"
 fi
+out=$(sf export --prometheus)
+assert_contains "export without -n: the host namespace's counters" "snapfire_flows " "$out"
+assert_eq "export without -n: no netns label" 0 "$(grep -c 'netns=' <<<"$out")"
 
 out=$(sf -n "$A" -j watch --count 2 -i 0.2)
 assert_eq "watch -j --count 2 prints 2 documents" 2 "$(wc -l <<<"$out")"
