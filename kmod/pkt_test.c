@@ -492,13 +492,16 @@ static void pkt_frag6_chains(struct kunit *test)
  */
 static void pkt_xmit_net(struct kunit *test)
 {
-	struct net_device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
-	struct net *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
-	struct sock *sk = kunit_kzalloc(test, sizeof(*sk), GFP_KERNEL);
+	struct net_device *dev;
 	struct sk_buff *skb;
+	struct net *other;
+	struct sock *sk;
 
 	if (!IS_ENABLED(CONFIG_NET_NS))
 		kunit_skip(test, "no CONFIG_NET_NS: one namespace");
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	sk = kunit_kzalloc(test, sizeof(*sk), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dev);
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	KUNIT_ASSERT_NOT_NULL(test, sk);
