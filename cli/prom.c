@@ -18,8 +18,8 @@
  * some 2 KB: what makes the export about ten times the dump's bytes at a
  * million flows. PROM_INFO_LABELS (`--info-labels`) labels the series by
  * flow_id alone and gives each flow one snapfire_flow_info series with the
- * five, Prometheus's info-metric idiom (a join puts them back): less than
- * half the bytes, for exports too big to repeat them.
+ * five, Prometheus's info-metric idiom (a join puts them back): half the
+ * bytes or less, for exports too big to repeat them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,7 +68,7 @@ size_t prom_escape(char *out, size_t n, size_t len, const char *s)
 /*
  * A flow's label set, without the braces, after @ns (the netns label and
  * its comma, or ""). Formatted once per flow: a flow's labels are on every
- * line of it, some 30 lines per flow.
+ * line of it, some 18 lines per flow.
  */
 static void labels(char *buf, size_t n, const char *ns, const struct flow *fl)
 {
@@ -185,7 +185,7 @@ static void fam_head(FILE *f, unsigned int fam)
 		family(f, name, "histogram", metric_help[fam]);
 	} else if (fam == FAM_INFO) {
 		family(f, name, "gauge",
-		       "A flow's role, endpoints and SSID, always 1: every other series has its flow_id alone (* on (flow_id) group_left (role, local, remote, ssid) snapfire_flow_info).");
+		       "A flow's role, endpoints and SSID, always 1: every other series of the flow has only its flow_id (and, exported with -n, its netns) to join on (* on (netns, flow_id) group_left (role, local, remote, ssid) snapfire_flow_info).");
 	} else {
 		const struct flow_field *ff = &flow_fields[fam - METRIC_COUNT];
 
@@ -345,13 +345,20 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
 	/*
 	 * With -n, every series says its namespace: the exports of several
 	 * (a textfile directory, one file each) would repeat one another's.
+	 * The name ip-netns(8) gave it, for its path too; another path as it
+	 * was given.
 	 */
 	ps->ns[0] = ps->nsl[0] = '\0';
 	if (g_netns) {
+		const char *name = g_netns;
 		size_t len;
 
+		if (!strncmp(name, "/run/netns/", 11))
+			name += 11;
+		else if (!strncmp(name, "/var/run/netns/", 15))
+			name += 15;
 		memcpy(ps->ns, "netns=\"", 7);
-		len = prom_escape(ps->ns, sizeof(ps->ns) - 2, 7, g_netns);
+		len = prom_escape(ps->ns, sizeof(ps->ns) - 2, 7, name);
 		memcpy(ps->ns + len, "\",", 3);	/* and the NUL */
 		snprintf(ps->nsl, sizeof(ps->nsl), "{%.*s}", (int)len + 1, ps->ns);
 	}

@@ -316,6 +316,21 @@ static void test_prometheus_netns(const struct status_view *st, const struct flo
 		unlink(path);
 		strcpy(path, "/tmp/snapfire-unit-XXXXXX");
 	}
+	/* the path of a name ip-netns(8) gave: the name */
+	{
+		char *b = NULL;
+		size_t n = 0;
+		FILE *mf = open_memstream(&b, &n);
+
+		g_netns = "/var/run/netns/web1";
+		ok = mf && prom_write(mf, st, s, 0) == 0;
+		g_netns = NULL;
+		if (mf)
+			fclose(mf);
+		CHECK(ok && b && strstr(b, "\nsnapfire_flows{netns=\"web1\"} 2\n") && !strstr(b, "/var/run"),
+		      "export -n /var/run/netns/web1: netns=\"web1\"");
+		free(b);
+	}
 }
 
 void test_prometheus(void)

@@ -113,6 +113,8 @@ sf -n "$A" export --prometheus --info-labels >"$SF_TMP/prom-info.txt"
 assert_eq "export --info-labels exits 0" 0 "$?"
 assert_contains "export --info-labels: the rtt histogram by namespace and flow_id alone" \
 	"snapfire_rtt_seconds_bucket{netns=\"$A\",flow_id=\"$id\",le=" "$(cat "$SF_TMP/prom-info.txt")"
+assert_eq "export --info-labels -n: every sample with the namespace's label" 0 \
+	"$(grep -v '^#' "$SF_TMP/prom-info.txt" | grep -vc "^[a-z_]*{netns=\"$A\"[,}]")"
 assert_eq "export --info-labels: the flow's labels on its snapfire_flow_info series" 1 \
 	"$(grep -c "^snapfire_flow_info{netns=\"$A\",flow_id=\"$id\",role=\"sender\",local=\"[^\"]*\",remote=\"$TOPO_B_IP4:862\",ssid=\"[0-9]*\"} 1\$" "$SF_TMP/prom-info.txt")"
 if have promtool; then
