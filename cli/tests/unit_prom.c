@@ -77,6 +77,20 @@ static void test_prometheus_copy(void)
 	flowset_free(&s);
 }
 
+/*
+ * Each family of the export @path one group: its name (the histogram
+ * suffixes cut) never comes back after another family's lines.
+ */
+static bool grouped(const char *path)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "test -z \"$(grep -v '^#' %s | sed -E 's/[{ ].*//; s/_(bucket|sum|count)$//' | uniq | sort | uniq -d)\"",
+		 path);
+	return system(cmd) == 0;
+}
+
 /* errmsg()'s last line, kept instead of printed */
 static char export_msg[256];
 static int export_msgs;		/* how many */
@@ -254,10 +268,7 @@ static void test_prometheus_info(const struct status_view *st, const struct flow
 		 "! grep -v '^#' %s | grep -v '^snapfire_flow_info{' | grep -q 'role='",
 		 info, info);
 	CHECK(system(cmd) == 0, "--info-labels: every other series by flow_id alone");
-	snprintf(cmd, sizeof(cmd),
-		 "test -z \"$(grep -v '^#' %s | sed -E 's/[{ ].*//; s/_(bucket|sum|count)$//' | uniq | sort | uniq -d)\"",
-		 info);
-	CHECK(system(cmd) == 0, "--info-labels: every family's samples in one group, snapfire_flow_info's too");
+	CHECK(grouped(info), "--info-labels: every family's samples in one group, snapfire_flow_info's too");
 	snprintf(cmd, sizeof(cmd),
 		 "sed -E 's/,role=\"[^\"]*\",local=\"[^\"]*\",remote=\"[^\"]*\",ssid=\"[^\"]*\"//' %s > %s.cut && "
 		 "grep -v '^snapfire_flow_info{' %s | grep -v '^# [A-Z]* snapfire_flow_info ' | cmp -s - %s.cut",
@@ -375,12 +386,7 @@ void test_prometheus(void)
 		snprintf(cmd, sizeof(cmd), "grep -q '^snapfire_pre_routing_total 0$' %s", path);
 		CHECK(system(cmd) == 0, "the others are there (pre_routing 0)");
 	}
-	/* each family one group: its name (the histogram suffixes cut) never
-	 * comes back after another family's lines */
-	snprintf(cmd, sizeof(cmd),
-		 "test -z \"$(grep -v '^#' %s | sed -E 's/[{ ].*//; s/_(bucket|sum|count)$//' | uniq | sort | uniq -d)\"",
-		 path);
-	CHECK(system(cmd) == 0, "every family's samples in one group (spooled per family)");
+	CHECK(grouped(path), "every family's samples in one group (spooled per family)");
 	snprintf(cmd, sizeof(cmd),
 		 "test $(grep -c '^snapfire_flow_rx_total{' %s) = 2 && "
 		 "head -1 %s | grep -q '^# HELP snapfire_[a-z_]*_total '", path, path);
