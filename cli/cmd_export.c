@@ -42,7 +42,7 @@ int cmd_export(int argc, char **argv)
 	rc = status_get(&n, &st);
 	if (rc)
 		goto out_close;
-	ps = prom_stream_begin(stdout, &st, flags);
+	ps = prom_stream_begin(stdout, &st, flags, g_netns);
 	if (!ps) {
 		rc = EXIT_FAIL;
 		goto out_close;

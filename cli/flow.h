@@ -91,25 +91,27 @@ struct status_view {
  * label value (backslash, double quote, newline); the new length. */
 size_t prom_escape(char *out, size_t n, size_t len, const char *s);
 
-/*
- * Prometheus text exposition (prom.c), a flow at a time: begin writes the
- * status families (@st may be NULL) and opens a spool per flow family
- * (NULL with errno set, the reason printed); each flow's samples go to
- * the spools (0, or -errno once a write to the output failed, the reason
- * printed: stop there); end copies them out in family order and frees (0
- * or -errno, the reason printed); abort frees without writing more.
- */
 /* prom_stream_begin()'s and prom_write()'s flags */
 #define PROM_INFO_LABELS 0x1	/* series by flow_id, the flow's labels on snapfire_flow_info */
 
+/*
+ * Prometheus text exposition (prom.c), a flow at a time: begin writes the
+ * status families (@st may be NULL) and opens a spool per flow family
+ * (NULL with errno set, the reason printed); every series is labelled
+ * netns="@netns" first, unless @netns is NULL (-n's name or path); each
+ * flow's samples go to the spools (0, or -errno once a write to the
+ * output failed, the reason printed: stop there); end copies them out in
+ * family order and frees (0 or -errno, the reason printed); abort frees
+ * without writing more.
+ */
 struct prom_stream;
 struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
-				      unsigned int flags);
+				      unsigned int flags, const char *netns);
 int prom_stream_flow(struct prom_stream *ps, const struct flow *fl);
 int prom_stream_end(struct prom_stream *ps);
 void prom_stream_abort(struct prom_stream *ps);
 /* The same for a flowset held in memory (the unit tests). */
 int prom_write(FILE *f, const struct status_view *st, const struct flowset *s,
-	       unsigned int flags);
+	       unsigned int flags, const char *netns);
 
 #endif

@@ -18,8 +18,8 @@
  * some 2 KB: what makes the export about ten times the dump's bytes at a
  * million flows. PROM_INFO_LABELS (`--info-labels`) labels the series by
  * flow_id alone and gives each flow one snapfire_flow_info series with the
- * five, Prometheus's info-metric idiom (a join puts them back): half the
- * bytes or less, for exports too big to repeat them.
+ * five, Prometheus's info-metric idiom (a join puts them back): about
+ * half the bytes, for exports too big to repeat them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,9 +66,9 @@ size_t prom_escape(char *out, size_t n, size_t len, const char *s)
 }
 
 /*
- * A flow's label set, without the braces, after @ns (the netns label and
- * its comma, or ""). Formatted once per flow: a flow's labels are on every
- * line of it, some 18 lines per flow.
+ * A flow's label set, without the braces, after @ns (the netns label, or
+ * ""). Formatted once per flow: a flow's labels are on every line of it,
+ * some 18 lines per flow.
  */
 static void labels(char *buf, size_t n, const char *ns, const struct flow *fl)
 {
@@ -77,8 +77,8 @@ static void labels(char *buf, size_t n, const char *ns, const struct flow *fl)
 
 	endpoint_str(l, sizeof(l), fl->family, fl->local_addr, fl->local_port);
 	endpoint_str(r, sizeof(r), fl->family, fl->remote_addr, fl->remote_port);
-	len = snprintf(buf, n, "%sflow_id=\"%" PRIu64 "\",role=\"%s\",local=\"",
-		       ns, fl->id, role_name(fl->role));
+	len = snprintf(buf, n, "%s%sflow_id=\"%" PRIu64 "\",role=\"%s\",local=\"",
+		       ns, *ns ? "," : "", fl->id, role_name(fl->role));
 	len = prom_escape(buf, n, len, l);
 	len += snprintf(buf + len, n - len, "\",remote=\"");
 	len = prom_escape(buf, n, len, r);
@@ -140,7 +140,7 @@ static uint64_t field_get(const struct flow *fl, const struct flow_field *ff)
  * lines (2 GB), and stdio cost a copy and a call for each on top.
  */
 #define PRE_MAX 96	/* "NAME_SUFFIX{" */
-#define NS_MAX 640	/* netns="NAME", (a name up to 255 bytes, escaped) */
+#define NS_MAX 640	/* netns="NAME" (a name up to 255 bytes, escaped) */
 #define LAB_MAX (NS_MAX + 384)	/* a flow's label set */
 #define PROM_LINE_MAX (PRE_MAX + LAB_MAX + 128)	/* ",le=\"LE\"} VALUE\n" in 128 */
 _Static_assert(PROM_LINE_MAX <= SPOOL_BUF, "a line fits a buffer");
@@ -161,7 +161,6 @@ struct prom_stream {
 	int spool_err;		/* a spool's first failed write (an errno), 0 */
 	struct fam_pre pre[NFAM];
 	char ns[NS_MAX];	/* netns="NAME", with -n NETNS; "" without */
-	char nsl[NS_MAX + 2];	/* {netns="NAME"} for the namespace's own series; "" */
 	size_t on;		/* bytes in ob, family 0's lines */
 	char ob[SPOOL_BUF];
 };
@@ -320,8 +319,15 @@ static void fam_flow(struct prom_stream *ps, unsigned int fam, const struct flow
 	line_out(ps, fam, 2, lab, nlab, NULL, total, false);
 }
 
+/* One sample of the namespace's own: NAME{netns="NAME"} VALUE, or NAME VALUE */
+static void ns_sample(const struct prom_stream *ps, const char *name, uint64_t v)
+{
+	fprintf(ps->out, "%s%s%s%s %" PRIu64 "\n", name, *ps->ns ? "{" : "", ps->ns,
+		*ps->ns ? "}" : "", v);
+}
+
 struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
-				      unsigned int flags)
+				      unsigned int flags, const char *netns)
 {
 	struct prom_stream *ps = malloc(sizeof(*ps));
 	char name[96];
@@ -348,19 +354,17 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
 	 * The name ip-netns(8) gave it, for its path too; another path as it
 	 * was given.
 	 */
-	ps->ns[0] = ps->nsl[0] = '\0';
-	if (g_netns) {
-		const char *name = g_netns;
+	ps->ns[0] = '\0';
+	if (netns) {
 		size_t len;
 
-		if (!strncmp(name, "/run/netns/", 11))
-			name += 11;
-		else if (!strncmp(name, "/var/run/netns/", 15))
-			name += 15;
+		if (!strncmp(netns, "/run/netns/", 11))
+			netns += 11;
+		else if (!strncmp(netns, "/var/run/netns/", 15))
+			netns += 15;
 		memcpy(ps->ns, "netns=\"", 7);
-		len = prom_escape(ps->ns, sizeof(ps->ns) - 2, 7, name);
-		memcpy(ps->ns + len, "\",", 3);	/* and the NUL */
-		snprintf(ps->nsl, sizeof(ps->nsl), "{%.*s}", (int)len + 1, ps->ns);
+		len = prom_escape(ps->ns, sizeof(ps->ns) - 1, 7, netns);
+		memcpy(ps->ns + len, "\"", 2);	/* and the NUL */
 	}
 	ps->spools = spools_open(ps->nfam - 1, ps->tmpdir);
 	if (!ps->spools) {
@@ -382,13 +386,13 @@ struct prom_stream *prom_stream_begin(FILE *out, const struct status_view *st,
 				if (*p == '-')
 					*p = '_';
 			family(out, name, "counter", counter_help[c]);
-			fprintf(out, "%s%s %" PRIu64 "\n", name, ps->nsl, st->counters[c]);
+			ns_sample(ps, name, st->counters[c]);
 		}
 		family(out, "snapfire_flows", "gauge", "Flows in this network namespace.");
-		fprintf(out, "snapfire_flows%s %u\n", ps->nsl, st->flows);
+		ns_sample(ps, "snapfire_flows", st->flows);
 		family(out, "snapfire_memory_bytes", "gauge",
 		       "Bytes of flow and histogram memory in use in this network namespace.");
-		fprintf(out, "snapfire_memory_bytes%s %" PRIu64 "\n", ps->nsl, st->mem);
+		ns_sample(ps, "snapfire_memory_bytes", st->mem);
 	}
 	fam_head(out, 0);
 	return ps;
@@ -405,7 +409,8 @@ int prom_stream_flow(struct prom_stream *ps, const struct flow *fl)
 	nlab = strlen(lab);
 	if (ps->nfam == NFAM) {
 		/* every series by flow_id, the five on snapfire_flow_info's */
-		nid = (size_t)snprintf(id, sizeof(id), "%sflow_id=\"%" PRIu64 "\"", ps->ns, fl->id);
+		nid = (size_t)snprintf(id, sizeof(id), "%s%sflow_id=\"%" PRIu64 "\"", ps->ns,
+				       *ps->ns ? "," : "", fl->id);
 		for (i = 0; i < FAM_INFO; i++)
 			fam_flow(ps, i, fl, id, nid);
 		fam_flow(ps, FAM_INFO, fl, lab, nlab);
@@ -506,9 +511,9 @@ void prom_stream_abort(struct prom_stream *ps)
 }
 
 int prom_write(FILE *f, const struct status_view *st, const struct flowset *s,
-	       unsigned int flags)
+	       unsigned int flags, const char *netns)
 {
-	struct prom_stream *ps = prom_stream_begin(f, st, flags);
+	struct prom_stream *ps = prom_stream_begin(f, st, flags, netns);
 	size_t i;
 	int rc;
 

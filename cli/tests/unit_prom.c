@@ -42,7 +42,7 @@ static void test_prometheus_copy(void)
 	fd = mkstemp(path);
 	f = fd >= 0 ? fdopen(fd, "w+") : NULL;
 	mf = open_memstream(&mb, &ml);
-	if (f && mf && prom_write(f, NULL, &s, 0) == 0 && prom_write(mf, NULL, &s, 0) == 0 &&
+	if (f && mf && prom_write(f, NULL, &s, 0, NULL) == 0 && prom_write(mf, NULL, &s, 0, NULL) == 0 &&
 	    fflush(f) == 0 && fflush(mf) == 0) {
 		fb = malloc(ml + 1);
 		rewind(f);
@@ -57,7 +57,7 @@ static void test_prometheus_copy(void)
 		fclose(f);
 		f = fopen(path, "a+");
 	}
-	if (f && prom_write(f, NULL, &s, 0) == 0 && fflush(f) == 0) {
+	if (f && prom_write(f, NULL, &s, 0, NULL) == 0 && fflush(f) == 0) {
 		ab = malloc(ml + 1);
 		rewind(f);
 		al = ab ? fread(ab, 1, ml + 1, f) : 0;
@@ -118,7 +118,7 @@ static FILE *dev_full(void)
  */
 static int stream_flows(FILE *out, const struct flowset *s, size_t *at, bool end)
 {
-	struct prom_stream *ps = prom_stream_begin(out, NULL, 0);
+	struct prom_stream *ps = prom_stream_begin(out, NULL, 0, NULL);
 	int rc = 0;
 
 	for (*at = 0; ps && *at < s->n && !rc; (*at)++)
@@ -227,7 +227,7 @@ static void test_prometheus_write_errors(void)
 		export_msg[0] = 0;
 		export_msgs = 0;
 		errmsg_to(export_msg_keep);
-		rc = prom_write(full, NULL, &one, 0);
+		rc = prom_write(full, NULL, &one, 0, NULL);
 		errmsg_to(NULL);
 		fclose(full);
 		CHECK(rc == -ENOSPC && export_msgs == 1 &&
@@ -251,7 +251,8 @@ static void test_prometheus_info(const struct status_view *st, const struct flow
 	FILE *f = ff >= 0 ? fdopen(ff, "w") : NULL, *g = fi >= 0 ? fdopen(fi, "w") : NULL;
 
 	if (f && g)
-		ok = prom_write(f, st, s, 0) == 0 && prom_write(g, st, s, PROM_INFO_LABELS) == 0;
+		ok = prom_write(f, st, s, 0, NULL) == 0 &&
+		     prom_write(g, st, s, PROM_INFO_LABELS, NULL) == 0;
 	if (f)
 		fclose(f);
 	if (g)
@@ -289,7 +290,7 @@ static void test_prometheus_info(const struct status_view *st, const struct flow
 }
 
 /*
- * With -n NETNS (g_netns) every sample, the namespace's counters too,
+ * With -n NETNS (prom_write()'s @netns) every sample, the namespace's counters too,
  * starts with its netns label, escaped (a name may hold a quote, a
  * backslash, a newline); valid in both modes. Without, none has one.
  */
@@ -302,9 +303,7 @@ static void test_prometheus_netns(const struct status_view *st, const struct flo
 	for (mode = 0; mode < 2; mode++) {
 		fd = mkstemp(path);
 		f = fd >= 0 ? fdopen(fd, "w") : NULL;
-		g_netns = "ns\"a\\b\nc";
-		ok = f && prom_write(f, st, s, mode ? PROM_INFO_LABELS : 0) == 0;
-		g_netns = NULL;
+		ok = f && prom_write(f, st, s, mode ? PROM_INFO_LABELS : 0, "ns\"a\\b\nc") == 0;
 		if (f)
 			fclose(f);
 		snprintf(cmd, sizeof(cmd),
@@ -333,9 +332,7 @@ static void test_prometheus_netns(const struct status_view *st, const struct flo
 		size_t n = 0;
 		FILE *mf = open_memstream(&b, &n);
 
-		g_netns = "/var/run/netns/web1";
-		ok = mf && prom_write(mf, st, s, 0) == 0;
-		g_netns = NULL;
+		ok = mf && prom_write(mf, st, s, 0, "/var/run/netns/web1") == 0;
 		if (mf)
 			fclose(mf);
 		CHECK(ok && b && strstr(b, "\nsnapfire_flows{netns=\"web1\"} 2\n") && !strstr(b, "/var/run"),
@@ -367,7 +364,7 @@ void test_prometheus(void)
 		flowset_free(&s);
 		return;
 	}
-	CHECK(prom_write(f, &st, &s, 0) == 0, "the exporter writes two flows");
+	CHECK(prom_write(f, &st, &s, 0, NULL) == 0, "the exporter writes two flows");
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
 		 "grep -q '^snapfire_rtt_seconds_bucket{flow_id=\"3\",role=\"sender\",local=\"10.0.1.1:40000\",remote=\"10.0.2.2:862\",ssid=\"7\",le=\"+Inf\"} 210$' %s", path);
@@ -415,7 +412,7 @@ void test_prometheus(void)
 		setenv("TMPDIR", "/nonexistent/snapfire-unit", 1);
 		mf = open_memstream(&mb, &ml);
 		errno = 0;
-		CHECK(mf && prom_write(mf, &st, &s, 0) == -ENOENT,
+		CHECK(mf && prom_write(mf, &st, &s, 0, NULL) == -ENOENT,
 		      "no spool directory: the exporter fails with ENOENT, writing nothing");
 		if (mf)
 			fclose(mf);

@@ -155,7 +155,7 @@ void test_prometheus_golden(void)
 		char *b = NULL;
 		size_t len = 0;
 		FILE *mf = open_memstream(&b, &len);
-		int rc = mf ? prom_write(mf, &st, &s, mode ? PROM_INFO_LABELS : 0) : -ENOMEM;
+		int rc = mf ? prom_write(mf, &st, &s, mode ? PROM_INFO_LABELS : 0, NULL) : -ENOMEM;
 
 		if (mf)
 			fclose(mf);
