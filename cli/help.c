@@ -122,7 +122,7 @@ static const struct cmd cmds[] = {
 	  "exposition format 0.0.4 (for node_exporter's textfile collector). Every\n"
 	  "per-flow series has the flow's labels flow_id, role, local, remote and ssid;\n"
 	  "--info-labels: flow_id alone, the others on one snapfire_flow_info series\n"
-	  "per flow (half the bytes or less, for many flows). With -n NETNS every\n"
+	  "per flow (about half the bytes, for many flows). With -n NETNS every\n"
 	  "series' first label is netns=\"NETNS\".", NULL },
 	{ "agent", EXT(cmd_agent), "agent [-c FILE] [--check] [-n NETNS]",
 	  "Probe the targets of FILE (default /etc/snapfire/agent.conf, YAML) with one\n"
